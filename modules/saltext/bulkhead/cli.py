@@ -1,0 +1,13 @@
+"""The ``bulkhead`` command: one typer app, each area contributes its own sub-command group."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="bulkhead: isolated workstations on libvirt.")
+
+# Each area registers its group here (one line each, kept alphabetical).
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,20 @@
+"""Typed, immutable pillar model. ``load_pillar`` validates everything before anything changes."""
+
+from .errors import PillarError, PillarIssue
+from .pillar import (
+    Domain,
+    DomainClass,
+    DomainType,
+    FirewallRule,
+    Host,
+    Label,
+    Memory,
+    Pillar,
+    TemplateImage,
+)
+from .load import load_pillar, load_pillar_file
+
+__all__ = [
+    "Domain", "DomainClass", "DomainType", "FirewallRule", "Host", "Label", "Memory", "Pillar",
+    "PillarError", "PillarIssue", "TemplateImage", "load_pillar", "load_pillar_file",
+]

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install and start everything bulkhead needs on a Debian 12 host: libvirt, QEMU, nftables,
+# the build tools for libvirt-python, and the Python package itself (editable, with test extras).
+# Idempotent: a second run installs nothing and leaves running daemons alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  libvirt-daemon-system libvirt-clients libvirt-dev pkg-config
+  qemu-system-x86 qemu-utils ovmf- nftables iproute2 dnsmasq-base
+  busybox-static cpio zstd xz-utils libxml2-utils ebtables
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  case "$p" in *-) continue ;; esac
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+python3 -m pip install -q --upgrade pip >/dev/null 2>&1 || true
+python3 -m pip install -q -e '.[test]'
+
+scripts/start-libvirt.sh
