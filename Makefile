@@ -1,0 +1,45 @@
+# bulkhead — see README.md. Every target works from a fresh Debian 12 machine as root.
+PYTHON    ?= python3
+IMAGE     ?= debian-min
+SALT_DIR  := $(CURDIR)/build/salt
+SALT_CALL := salt-call --local -c $(SALT_DIR)
+PYTEST    ?= $(PYTHON) -m pytest
+
+.PHONY: setup image salt-config demo apply test test-unit test-functional test-integration bench lint clean
+
+setup:                     ## install apt + Python dependencies, start virtlogd and libvirtd
+	scripts/setup-host.sh
+
+image: setup               ## build the tiny guest template from Debian packages (cached)
+	bulkhead image build --name $(IMAGE)
+
+salt-config:               ## masterless minion config pointing at this checkout's formula and pillar
+	scripts/salt-config.sh $(SALT_DIR)
+
+demo: image salt-config    ## provision the example workstation on qemu:///system and verify it
+	$(SALT_CALL) state.apply bulkhead --state-output=changes
+	scripts/demo-report.sh "$(SALT_CALL)"
+
+apply: salt-config         ## apply the pillar in pillar/ (pass ARGS='test=True' for a dry run)
+	$(SALT_CALL) state.apply bulkhead $(ARGS)
+
+test:                      ## the full suite: unit, functional, integration (real TCG guests)
+	$(PYTEST) tests
+
+test-unit:
+	$(PYTEST) tests/unit
+
+test-functional:
+	$(PYTEST) tests/functional
+
+test-integration:
+	$(PYTEST) tests/integration
+
+bench:                     ## benchmarks; results go to BENCHMARKS.md by hand after review
+	$(PYTHON) -m bench
+
+lint:
+	$(PYTHON) -m ruff check modules tests bench
+
+clean:
+	rm -rf build .pytest_cache

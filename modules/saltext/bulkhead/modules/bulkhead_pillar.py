@@ -1,0 +1,24 @@
+"""Execution module ``bulkhead_pillar``: validate the bulkhead pillar from the command line.
+
+.. code-block:: bash
+
+    salt-call --local bulkhead_pillar.check
+"""
+
+from saltext.bulkhead.model import PillarError
+from saltext.bulkhead.saltret import pillar_from
+
+__virtualname__ = "bulkhead_pillar"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def check():
+    """Return ``{"valid": True}`` or ``{"valid": False, "errors": ["path: message", ...]}``."""
+    try:
+        model = pillar_from(__pillar__)
+    except PillarError as exc:
+        return {"valid": False, "errors": exc.lines}
+    return {"valid": True, "domains": sorted(model.domains)}

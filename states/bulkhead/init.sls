@@ -1,0 +1,5 @@
+# The whole workstation: validated pillar, storage, networks, domains.
+include:
+  - bulkhead.host
+  - bulkhead.networks
+  - bulkhead.domains
