@@ -1,0 +1,83 @@
+"""The balancer: from every running domain's memory use, the balloon target of each.
+
+Each managed domain gets ``clamp(level x preference, min, max)``, with one level for all chosen so
+that the targets fill the capacity exactly. With enough memory the level is at least 1: everyone
+has its preference, and the spare memory is spread in proportion to preference (bigger users get
+more cache) up to each maximum. When memory is short the level is below 1: everyone gets the same
+fraction of its preference, never less than its minimum, so no domain is starved to feed another,
+and every domain above its preference gives its excess first. Small moves are then suppressed by
+hysteresis (``hysteresis.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from .config import BalancerConfig
+from .domain import DomainMemory
+from .hysteresis import hold_small_changes
+from .preference import preferred_kib
+from .share import proportional_fill
+
+
+class InsufficientMemory(Exception):
+    """The running domains' minimums (plus unmanaged domains) exceed the capacity.
+
+    The balancer cannot fix this without breaking a bound; the caller must not start more domains
+    and should report it. No targets are proposed, so nothing can be applied by mistake.
+    """
+
+    def __init__(self, needed_kib: int, capacity_kib: int) -> None:
+        super().__init__(
+            f"running domains need at least {needed_kib} KiB but only {capacity_kib} KiB are available"
+        )
+        self.needed_kib = needed_kib
+        self.capacity_kib = capacity_kib
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Balloon targets (KiB) for every running domain, and the preferences they were derived from."""
+
+    targets: Mapping[str, int]
+    preferences: Mapping[str, int]
+    short: bool
+    """True when the preferences did not all fit: everyone got the same fraction of theirs."""
+
+    def changes(self, domains: Sequence[DomainMemory]) -> dict[str, int]:
+        """Only the targets that differ from the domains' current sizes: what the daemon must set."""
+        return {d.name: self.targets[d.name] for d in domains if self.targets[d.name] != d.current_kib}
+
+
+def balance(
+    domains: Sequence[DomainMemory], capacity_kib: int, config: BalancerConfig = BalancerConfig()
+) -> Decision:
+    """Compute the targets. ``capacity_kib`` is the memory all running domains may have together:
+    the host's memory for guests less its reserve. The targets never add up to more than it.
+    """
+    _check_unique(domains)
+    managed = [d for d in domains if d.managed]
+    pinned = sum(d.current_kib for d in domains if not d.managed)
+    capacity = capacity_kib - pinned
+    needed = sum(d.min_kib for d in managed)
+    if needed > capacity:
+        raise InsufficientMemory(needed + pinned, capacity_kib)
+
+    preferred = [preferred_kib(d, config) for d in managed]
+    lows = [d.min_kib for d in managed]
+    highs = [d.max_kib for d in managed]
+    ideal = proportional_fill(capacity, preferred, lows, highs)
+    targets = hold_small_changes(
+        ideal, [d.current_kib for d in managed], preferred, lows, highs, capacity, config.threshold_kib
+    )
+    result = {d.name: d.current_kib for d in domains if not d.managed}
+    result.update(zip((d.name for d in managed), targets, strict=True))
+    preferences = {d.name: preferred_kib(d, config) for d in domains}
+    return Decision(targets=result, preferences=preferences, short=sum(preferred) > capacity)
+
+
+def _check_unique(domains: Sequence[DomainMemory]) -> None:
+    names = [d.name for d in domains]
+    if len(set(names)) != len(names):
+        raise ValueError(f"duplicate domain names: {sorted({n for n in names if names.count(n) > 1})}")

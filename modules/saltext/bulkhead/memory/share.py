@@ -1,0 +1,79 @@
+"""Exact integer proportional sharing ("water-filling") under per-item bounds.
+
+Both the balancer and the start-up admission need the same primitive: split a total among items in
+proportion to weights, each item clamped to its own [low, high]. Doing it in integers (KiB) with an
+exact rational level keeps the invariant ``sum(result) == total`` free of float rounding, which is
+what guarantees the balancer never hands out more memory than exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+_AT_LOW, _FREE, _AT_HIGH = 0, 1, 2
+
+
+def proportional_fill(
+    total: int, weights: Sequence[int], lows: Sequence[int], highs: Sequence[int]
+) -> list[int]:
+    """Return ``t`` with ``t[i] ≈ clamp(level * weights[i], lows[i], highs[i])`` and ``sum(t) == total``.
+
+    The level is the one real number that makes the clamped amounts add up to ``total``; amounts are
+    then rounded down and the few KiB left over go, one each, to the unclamped items with the largest
+    fractions (ties to the lower index), so every item stays within its bounds.
+    When ``total`` is outside ``[sum(lows), sum(highs)]`` the nearest end is returned (all lows or
+    all highs); callers that must not exceed ``total`` check ``sum(lows)`` themselves.
+    """
+    count = len(weights)
+    if not len(lows) == len(highs) == count:
+        raise ValueError("weights, lows and highs must have the same length")
+    for weight, low, high in zip(weights, lows, highs, strict=True):
+        if weight <= 0 or low < 0 or low > high:
+            raise ValueError(f"invalid item: weight={weight} low={low} high={high}")
+    if total >= sum(highs):
+        return list(highs)
+    if total <= sum(lows):
+        return list(lows)
+
+    # Sweep the level upwards. At level 0 every item sits at its low; at lows[i]/weights[i] it starts
+    # growing with the level, at highs[i]/weights[i] it stops at its high. Between events the sum is
+    # constant + level * free_weight, so the level that reaches ``total`` is found exactly.
+    events: list[tuple[Fraction, int, int]] = []  # (level, 0 = start growing / 1 = stop, index)
+    for index in range(count):
+        events.append((Fraction(lows[index], weights[index]), 0, index))
+        events.append((Fraction(highs[index], weights[index]), 1, index))
+    events.sort()
+
+    constant = sum(lows)
+    free_weight = 0
+    state = [_AT_LOW] * count
+    for level, kind, index in events:
+        if constant + level * free_weight >= total:
+            break
+        if kind == 0:
+            constant -= lows[index]
+            free_weight += weights[index]
+            state[index] = _FREE
+        else:
+            constant += highs[index]
+            free_weight -= weights[index]
+            state[index] = _AT_HIGH
+
+    # free_weight > 0 here: the sum is continuous in the level and total lies strictly inside
+    # (sum(lows), sum(highs)), so the break happened while some item was growing.
+    numerator = total - constant  # level == numerator / free_weight
+    result: list[int] = []
+    fractions: list[tuple[int, int]] = []
+    for index in range(count):
+        if state[index] == _FREE:
+            amount, remainder = divmod(numerator * weights[index], free_weight)
+            result.append(amount)
+            fractions.append((-remainder, index))
+        else:
+            result.append(lows[index] if state[index] == _AT_LOW else highs[index])
+    left_over = total - sum(result)
+    fractions.sort()
+    for _, index in fractions[:left_over]:
+        result[index] += 1
+    return result

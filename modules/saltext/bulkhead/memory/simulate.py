@@ -1,0 +1,101 @@
+"""Replay a trace against a policy and measure the decisions (metrics in docs/memory.md).
+
+Each step: domains absent from the step stop and release their memory; domains that appear ask
+for their initial memory (the policy may free it from others or refuse; a refused domain asks
+again at every later step that lists it); then the policy balances everyone running. A balloon is
+assumed to reach its target before the next step, and guests use what the trace says whatever
+their target, so pressure shows up as targets below use rather than as changed behaviour.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+
+from .config import BalancerConfig
+from .domain import KIB_PER_MIB, DomainMemory
+from .metrics import DirectionTracker, Metrics
+from .policy import Policy
+from .preference import preferred_kib
+from .trace import Trace
+
+
+def simulate(trace: Trace, policy: Policy, config: BalancerConfig = BalancerConfig()) -> Metrics:
+    """Run the whole trace; ``config`` defines "preference" for the metrics, whatever the policy."""
+    replay = _Replay(trace, policy, config)
+    for number, step in enumerate(trace.steps):
+        replay.step(number, {name: round(mib * KIB_PER_MIB) for name, mib in step.used_mib.items()})
+    return replay.metrics
+
+
+class _Replay:
+    def __init__(self, trace: Trace, policy: Policy, config: BalancerConfig) -> None:
+        self.trace = trace
+        self.policy = policy
+        self.config = config
+        self.capacity = trace.capacity_mib * KIB_PER_MIB
+        self.targets: dict[str, int] = {}
+        self.metrics = Metrics(policy=policy.name)
+        self.directions = DirectionTracker()
+
+    def step(self, number: int, used: Mapping[str, int]) -> None:
+        self.metrics.steps += 1
+        for name in sorted(set(self.targets) - set(used)):
+            del self.targets[name]
+            self.directions.forget(name)
+        for name in sorted(set(used) - set(self.targets)):
+            self._start(number, name, used)
+        if not self.targets:
+            return
+        running = self._running(used)
+        began = time.perf_counter_ns()
+        targets = self.policy.balance(running, self.capacity)
+        self.metrics.decision_ns.append(time.perf_counter_ns() - began)
+        self.metrics.decisions += 1
+        self._apply(number, targets)
+        self._measure(running)
+
+    def _start(self, number: int, name: str, used: Mapping[str, int]) -> None:
+        need = self.trace.domains[name].initial_mib * KIB_PER_MIB
+        admission = self.policy.admit(self._running(used), self.capacity, need)
+        if not admission.granted:
+            self.metrics.refused_starts += 1
+            return
+        self._apply(number, admission.targets)
+        self.targets[name] = need
+        self.metrics.starts += 1
+
+    def _running(self, used: Mapping[str, int]) -> list[DomainMemory]:
+        return [
+            DomainMemory(
+                name=name,
+                min_kib=self.trace.domains[name].min_mib * KIB_PER_MIB,
+                max_kib=self.trace.domains[name].max_mib * KIB_PER_MIB,
+                current_kib=current,
+                used_kib=used[name],
+            )
+            for name, current in self.targets.items()
+        ]
+
+    def _apply(self, number: int, targets: Mapping[str, int]) -> None:
+        for name, target in targets.items():
+            change = target - self.targets[name]
+            if change == 0:
+                continue
+            self.metrics.adjustments += 1
+            self.metrics.moved_kib += abs(change)
+            if self.directions.record(name, number, change):
+                self.metrics.oscillations += 1
+            self.targets[name] = target
+
+    def _measure(self, running: list[DomainMemory]) -> None:
+        metrics = self.metrics
+        for domain in running:
+            target = self.targets[domain.name]
+            metrics.domain_steps += 1
+            if target < preferred_kib(domain, self.config):
+                metrics.below_preference_domain_steps += 1
+            if domain.used_kib is not None and target < domain.used_kib:
+                metrics.starved_domain_steps += 1
+        if sum(self.targets.values()) > self.capacity:
+            metrics.overcommitted_steps += 1
