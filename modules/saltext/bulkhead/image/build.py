@@ -1,0 +1,181 @@
+"""``bulkhead image build``: assemble a bootable template from Debian packages.
+
+Steps: resolve and download the packages, find nft's libraries, hash every input; if a complete
+template with that hash exists, stop. Otherwise extract the kernel, compute the module closures,
+write the initramfs and the root tree, make the ext4 image, write the manifest last.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import shutil
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from . import debs, manifest, modules_dep, rootfs
+from .elf_needed import library_closure
+from .initramfs import INITRAMFS_MODULES, initramfs_entries, write_initramfs
+
+DEFAULT_CACHE = Path("/var/cache/bulkhead/images")
+DEFAULT_NAME = "debian-min"
+ROOT_SIZE_MIB = 64
+TEMPLATE_CMDLINE = ""
+HOST_LIBDIRS = (Path("/usr/lib/x86_64-linux-gnu"), Path("/lib/x86_64-linux-gnu"))
+GUEST_FILES = {  # package data file -> (path in the root image, mode)
+    "init": ("sbin/init", 0o755),
+    "agent": ("sbin/bulkhead-agent", 0o755),
+    "agent-protocol.sh": ("lib/bulkhead/agent-protocol.sh", 0o644),
+}
+BUILDER_SOURCES = ("build.py", "initramfs.py", "rootfs.py", "cpio_newc.py", "modules_dep.py",
+                   "elf_needed.py", "debs.py", "manifest.py")
+
+
+def netfilter_wanted(deps: dict[str, list[str]]) -> list[str]:
+    """nf_tables and every nft expression module (conntrack, NAT, reject... follow as their
+    dependencies), so nft can load any rule we generate; bridge filtering is not used."""
+    names = {modules_dep.module_name(path) for path in deps if "/net/bridge/" not in path}
+    return sorted(n for n in names if n == "nf_tables" or n.startswith("nft_"))
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    directory: Path
+    manifest: dict[str, Any]
+    rebuilt: bool
+
+
+def _package_file(name: str) -> bytes:
+    return (resources.files(__package__) / "guest" / name).read_bytes()
+
+
+def _own_source(name: str) -> bytes:
+    return (resources.files(__package__) / name).read_bytes()
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _busybox(binary: Path, *args: str) -> str:
+    return subprocess.run([str(binary), *args], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def build_image(
+    name: str = DEFAULT_NAME, cache: Path = DEFAULT_CACHE, force: bool = False,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> BuildResult:
+    if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
+        raise ValueError(f"image name {name!r}: use letters, digits, '-', '_' and '.'")
+    cache.mkdir(parents=True, exist_ok=True)
+    target = cache / name
+    with (cache / f".{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder per template at a time
+        with tempfile.TemporaryDirectory(prefix=f".{name}-work-", dir=cache) as tmp:
+            return _build_locked(name, target, cache / "debs", Path(tmp), force, log)
+
+
+def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool,
+                  log: Callable[[str], None]) -> BuildResult:
+    kernel_pkg = debs.kernel_package()
+    log(f"kernel package: {kernel_pkg}")
+    packages = {pkg: debs.download(pkg, debs.candidate_version(pkg), debdir)
+                for pkg in (kernel_pkg, "busybox-static", "nftables")}
+    small = work / "small"
+    for pkg in ("busybox-static", "nftables"):
+        debs.extract(packages[pkg].deb, small)  # type: ignore[arg-type]
+    nft = small / "usr/sbin/nft"
+    libraries, interpreter = library_closure(nft, [small / "usr/lib/x86_64-linux-gnu", *HOST_LIBDIRS])
+    lib_records = []
+    for lib in [*libraries, *([interpreter] if interpreter else [])]:
+        owner = debs.owning_package(lib)
+        lib_records.append({"soname": lib.name, "package": owner.name, "version": owner.version,
+                            "sha256": manifest.sha256_file(lib)})
+    guest = {fname: _package_file(fname) for fname in ("initramfs-init", *GUEST_FILES)}
+    inputs = {
+        "name": name,
+        "packages": [{"name": p.name, "version": p.version,
+                      "sha256": manifest.sha256_file(p.deb)}  # type: ignore[arg-type]
+                     for p in packages.values()],
+        "libraries": sorted(lib_records, key=lambda r: r["soname"]),
+        "guest_files": {fname: _sha(data) for fname, data in guest.items()},
+        "builder": {src: _sha(_own_source(src)) for src in BUILDER_SOURCES},
+        "root_size_mib": ROOT_SIZE_MIB,
+        "initramfs_modules": list(INITRAMFS_MODULES),
+        "cmdline": TEMPLATE_CMDLINE,
+    }
+    wanted_hash = manifest.inputs_hash(inputs)
+    if not force and manifest.is_current(target, wanted_hash):
+        log(f"{target} is up to date (inputs {wanted_hash[:12]})")
+        return BuildResult(target, manifest.read_manifest(target) or {}, False)
+
+    log(f"extracting {kernel_pkg}")
+    kernel_tree = work / "kernel"
+    debs.extract(packages[kernel_pkg].deb, kernel_tree)  # type: ignore[arg-type]
+    (abi,) = [p.name for p in (kernel_tree / "lib/modules").iterdir()]
+    busybox = small / "bin/busybox"
+    # The package ships no modules.dep (its postinst runs depmod); busybox's depmod writes one.
+    _busybox(busybox, "depmod", "-b", str(kernel_tree), abi)
+    kmods = kernel_tree / "lib/modules" / abi
+    deps = modules_dep.parse_modules_dep((kmods / "modules.dep").read_text())
+    builtin = modules_dep.parse_builtin((kmods / "modules.builtin").read_text())
+    early = modules_dep.closure(deps, INITRAMFS_MODULES, builtin)
+    netfilter = modules_dep.closure(deps, netfilter_wanted(deps), builtin)
+
+    out = work / "out"
+    out.mkdir()
+    shutil.copyfile(kernel_tree / "boot" / f"vmlinuz-{abi}", out / "vmlinuz")
+    log(f"initramfs: {len(early)} modules")
+    write_initramfs(out / "initrd.img", initramfs_entries(
+        busybox.read_bytes(), guest["initramfs-init"], kmods, early))
+
+    log(f"root tree: busybox, nft + {len(lib_records)} libraries, {len(netfilter)} netfilter modules")
+    tree = work / "root"
+    rootfs.make_skeleton(tree)
+    rootfs.install(busybox, tree, "bin/busybox", 0o755)
+    rootfs.link_applets(tree, _busybox(busybox, "--list-full").split(),
+                        keep=[dest for dest, _mode in GUEST_FILES.values()])
+    for fname, (dest, mode) in GUEST_FILES.items():
+        (tree / dest).parent.mkdir(parents=True, exist_ok=True)
+        (tree / dest).write_bytes(guest[fname])
+        (tree / dest).chmod(mode)
+    rootfs.install(nft, tree, "usr/sbin/nft", 0o755)
+    rootfs.install_libraries(tree, libraries, interpreter)
+    for rel in netfilter:
+        rootfs.install(kmods / rel, tree, f"lib/modules/{abi}/{rel}")
+    shutil.copyfile(kmods / "modules.builtin", tree / f"lib/modules/{abi}/modules.builtin")
+    _busybox(busybox, "depmod", "-b", str(tree), abi)  # modules.dep/alias for the guest modprobe
+    (tree / "etc/hostname").write_text(f"{name}\n")
+    rootfs.make_ext4(tree, out / "root.img", ROOT_SIZE_MIB,
+                     uuid.UUID(wanted_hash[:32]), "bulkhead-root")
+
+    record = {
+        **inputs,
+        "format": manifest.FORMAT,
+        "input_hash": wanted_hash,
+        "kernel_abi": abi,
+        "modules": {"initramfs": early, "root": netfilter},
+        "outputs": manifest.output_digests(out),
+    }
+    manifest.write_manifest(out, record)
+    _replace_dir(out, target)
+    log(f"built {target} (inputs {wanted_hash[:12]})")
+    return BuildResult(target, record, True)
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Swap the finished template into place; a half-built one is never visible under the name."""
+    old = target.with_name(f".{target.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    target.chmod(0o755)
