@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .config import BalancerConfig
 from .domain import DomainMemory
-from .hysteresis import hold_small_changes
+from .hysteresis import Tolerance, hold_small_changes
 from .preference import preferred_kib
 from .share import proportional_fill
 
@@ -68,9 +68,9 @@ def balance(
     lows = [d.min_kib for d in managed]
     highs = [d.max_kib for d in managed]
     ideal = proportional_fill(capacity, preferred, lows, highs)
-    targets = hold_small_changes(
-        ideal, [d.current_kib for d in managed], preferred, lows, highs, capacity, config.threshold_kib
-    )
+    current = [d.current_kib for d in managed]
+    tolerance = Tolerance(config.threshold_kib, config.band)
+    targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity, tolerance)
     result = {d.name: d.current_kib for d in domains if not d.managed}
     result.update(zip((d.name for d in managed), targets, strict=True))
     preferences = {d.name: preferred_kib(d, config) for d in domains}

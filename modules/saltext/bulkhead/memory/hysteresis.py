@@ -1,18 +1,32 @@
 """Hysteresis: keep a domain where it is when the balancer would move it only a little.
 
-Holding a small increase frees memory, so it is always safe. Holding a small decrease costs memory,
-so it is allowed only while the held amounts still fit in the capacity, and, when memory is short,
-only for a domain at or below its preference: a donor above its preference must give way before
-anyone below theirs loses memory.
+"A little" is ``threshold`` KiB for everyone; a domain that already has its preference while memory
+is plentiful is also left alone within ``band`` (a fraction) of its ideal target, because the spare
+memory it would gain or lose is only cache, and chasing it makes every burst elsewhere move every
+domain down and back up again.
 
-The result depends only on the ideal targets, the current sizes and the capacity, and holding
-never moves a domain away from its current size. Feeding the result back in as the current sizes
-therefore reproduces it: balancing unchanged inputs again changes nothing.
+Holding an increase frees memory, so it is always safe. Holding a decrease costs memory, so it is
+allowed only while the held amounts still fit in the capacity (the last one that does not fit is
+held in part), and, when memory is short, only for a domain at or below its preference: a donor
+above its preference must give way before anyone below theirs loses memory.
+
+The result depends only on the ideal targets, the current sizes and the capacity, and holding never
+moves a domain away from its current size, so feeding the result back in as the current sizes
+reproduces it: balancing unchanged inputs again changes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Tolerance:
+    threshold: int
+    """Absolute: changes smaller than this many KiB are not made."""
+    band: float
+    """Relative to the ideal target, for domains at or above preference while memory is plentiful."""
 
 
 def hold_small_changes(
@@ -22,9 +36,9 @@ def hold_small_changes(
     lows: Sequence[int],
     highs: Sequence[int],
     capacity: int,
-    threshold: int,
+    tolerance: Tolerance,
 ) -> list[int]:
-    """Return ``ideal`` with changes smaller than ``threshold`` undone where that stays safe.
+    """Return ``ideal`` with small changes undone where that stays safe.
 
     A domain whose current size is outside its bounds is always moved to its ideal target.
     """
@@ -33,7 +47,11 @@ def hold_small_changes(
     costly: list[tuple[int, int]] = []  # (memory it costs to hold, index)
     for index, (target, now) in enumerate(zip(ideal, current, strict=True)):
         change = target - now
-        if change == 0 or abs(change) >= threshold or not lows[index] <= now <= highs[index]:
+        if change == 0 or not lows[index] <= now <= highs[index]:
+            continue
+        satisfied = not short and now >= preferred[index]
+        allowed = max(tolerance.threshold, int(tolerance.band * target)) if satisfied else tolerance.threshold
+        if abs(change) >= allowed:
             continue
         if change > 0:
             result[index] = now
@@ -43,8 +61,9 @@ def hold_small_changes(
     # Cheapest first, so as many domains as possible stay still; ties by index for determinism.
     budget = capacity - sum(result)
     for cost, index in sorted(costly):
-        if cost > budget:
+        held = min(cost, budget)
+        result[index] += held
+        budget -= held
+        if budget == 0:
             break
-        result[index] = current[index]
-        budget -= cost
     return result

@@ -1,0 +1,56 @@
+"""``bulkhead memory``: replay traces against the balancer, and generate synthetic ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+
+from .config import BalancerConfig
+from .domain import KIB_PER_MIB
+from .policy import POLICIES, make_policy
+from .simulate import simulate
+from .trace import load_trace
+from .tracegen import generate_trace
+
+memory_app = typer.Typer(no_args_is_help=True, help="Memory balancing: simulate and tune.")
+
+
+@memory_app.command("simulate")
+def simulate_command(
+    trace_path: Annotated[Path, typer.Argument(metavar="TRACE.json", exists=True, dir_okay=False)],
+    policy: Annotated[str, typer.Option(help=f"one of: {', '.join(POLICIES)}")] = "bulkhead",
+    cache_factor: Annotated[float, typer.Option(help="preference = used x this")] = 1.3,
+    floor_mib: Annotated[int, typer.Option(help="lowest preference")] = 96,
+    threshold_mib: Annotated[int, typer.Option(help="smaller changes are not made")] = 16,
+    band: Annotated[float, typer.Option(help="tolerance around the ideal when memory is plentiful")] = 0.25,
+) -> None:
+    """Replay TRACE.json and print the metrics as JSON (defined in docs/memory.md)."""
+    try:
+        config = BalancerConfig(
+            cache_factor=cache_factor,
+            floor_kib=floor_mib * KIB_PER_MIB,
+            threshold_kib=threshold_mib * KIB_PER_MIB,
+            band=band,
+        )
+        chosen = make_policy(policy, config)
+        trace = load_trace(trace_path)
+    except (ValueError, ValidationError) as error:  # pydantic's error is a ValueError too
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    typer.echo(json.dumps(simulate(trace, chosen, config).report(), indent=2))
+
+
+@memory_app.command("generate")
+def generate_command(
+    domains: Annotated[int, typer.Option(min=1, help="how many domains")] = 10,
+    steps: Annotated[int, typer.Option(min=1, help="how many balancing steps")] = 500,
+    seed: Annotated[int, typer.Option(help="same seed, same trace")] = 1,
+    short_share: Annotated[float, typer.Option(min=0.0, max=0.99, help="share of steps short of memory")] = 0.25,
+) -> None:
+    """Print a deterministic synthetic trace (idle, bursty, growing, steady; starts and stops)."""
+    trace = generate_trace(domains, steps, seed, short_share)
+    typer.echo(trace.model_dump_json())
