@@ -6,6 +6,7 @@ from .pillar import (
     DomainClass,
     DomainType,
     FirewallRule,
+    Formula,
     Host,
     Label,
     Memory,
@@ -15,6 +16,6 @@ from .pillar import (
 from .load import load_pillar, load_pillar_file
 
 __all__ = [
-    "Domain", "DomainClass", "DomainType", "FirewallRule", "Host", "Label", "Memory", "Pillar",
+    "Domain", "DomainClass", "DomainType", "FirewallRule", "Formula", "Host", "Label", "Memory", "Pillar",
     "PillarError", "PillarIssue", "TemplateImage", "load_pillar", "load_pillar_file",
 ]

@@ -7,11 +7,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, order=True)
 class PillarIssue:
+    """One problem: ``path`` (``bulkhead:domains:work:memory:max``), what is wrong and allowed, and
+    ``where`` (``FILE:LINE``) when the pillar came from a file."""
+
     path: str
     message: str
+    where: str = ""
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
+        return ": ".join(part for part in (self.where, self.path, self.message) if part)
 
 
 class PillarError(ValueError):

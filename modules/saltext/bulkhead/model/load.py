@@ -1,4 +1,8 @@
-"""Entry points: turn raw pillar data (or a pillar file) into a validated ``Pillar``."""
+"""Entry points: turn raw pillar data (or a pillar file) into a validated ``Pillar``.
+
+The host, the formula settings and each domain are validated separately, then the rules between
+them are checked, so one run reports every problem in the pillar, not just the first.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +11,85 @@ from typing import Any
 
 import pydantic
 
+from .checks import ROOT, check_pillar
 from .errors import PillarError, PillarIssue
-from .pillar import Pillar
+from .fields import NAME_RULE, describe
+from .messages import colon_path, issues_from, keys_of, locate, rule_of
+from .pillar import Domain, DomainName, Formula, Host, Pillar
+from .source import PillarSource, read_pillar_source
 
-ROOT = "bulkhead"
+_NAME = pydantic.TypeAdapter(DomainName)
 
 
-def _path(loc: tuple[Any, ...]) -> str:
-    return ":".join([ROOT, *(str(p) for p in loc)])
+def _validate(model: type[pydantic.BaseModel], data: Any, prefix: tuple, issues: list[PillarIssue]) -> Any:
+    try:
+        # by_name=False: only the keys an admin may write count ('class', not the attribute 'class_').
+        return model.model_validate(data, by_name=False)
+    except pydantic.ValidationError as exc:
+        issues.extend(issues_from(exc, model, prefix))
+        return None
 
 
 def load_pillar(data: Any) -> Pillar:
     """Validate the value of the ``bulkhead`` pillar key; raise PillarError listing every problem."""
+    data = {} if data is None else data
+    if not isinstance(data, dict):
+        raise PillarError([PillarIssue(ROOT, f"{rule_of(Pillar)} (got {describe(data)})")])
+    issues: list[PillarIssue] = []
+    for unknown in sorted(set(map(str, data)) - set(keys_of(Pillar))):
+        issues.append(PillarIssue(colon_path((ROOT, unknown)), f"unknown key '{unknown}'; allowed: {', '.join(keys_of(Pillar))}"))
+    host = _validate(Host, data.get("host", {}), (ROOT, "host"), issues)
+    formula = _validate(Formula, data.get("formula", {}), (ROOT, "formula"), issues)
+    domains, broken = _domains(data.get("domains", {}), issues)
+    issues += check_pillar(domains, broken, host)
+    if issues:
+        raise PillarError(issues)
+    return Pillar(host=host, formula=formula, domains=domains)
+
+
+def _domains(raw: Any, issues: list[PillarIssue]) -> tuple[dict[str, Domain], set[str]]:
+    if raw is None:
+        return {}, set()
+    if not isinstance(raw, dict):
+        _, rule, _ = locate(Pillar, ("domains",))
+        issues.append(PillarIssue(colon_path((ROOT, "domains")), f"{rule} (got {describe(raw)})"))
+        return {}, set()
+    domains: dict[str, Domain] = {}
+    broken: set[str] = set()
+    for name, value in raw.items():
+        at = (ROOT, "domains", name)
+        problem = _name_problem(name)
+        if problem is not None:
+            issues.append(PillarIssue(colon_path(at), problem))
+            broken.add(str(name))
+            continue
+        domain = _validate(Domain, value, at, issues)
+        if domain is None:
+            broken.add(name)
+        else:
+            domains[name] = domain
+    return domains, broken
+
+
+def _name_problem(name: Any) -> str | None:
     try:
-        return Pillar.model_validate(data if data is not None else {})
+        _NAME.validate_python(name)
     except pydantic.ValidationError as exc:
-        raise PillarError([PillarIssue(_path(e["loc"]), e["msg"]) for e in exc.errors()]) from None
+        error = exc.errors()[0]
+        return error["msg"] if error["type"] == "bulkhead" else f"{NAME_RULE} (got {describe(name)})"
+    return None
 
 
 def load_pillar_file(path: str | Path) -> Pillar:
-    import yaml
+    """Render a pillar file as Salt would (Jinja, then YAML) and validate its ``bulkhead`` key.
 
-    doc = yaml.safe_load(Path(path).read_text()) or {}
-    return load_pillar(doc.get(ROOT))
+    Problems are reported as ``FILE:LINE: bulkhead:...: message`` where the line is known.
+    """
+    source = read_pillar_source(path)
+    try:
+        return load_pillar(source.data.get(ROOT) if isinstance(source.data, dict) else source.data)
+    except PillarError as exc:
+        raise source.locate(exc) from None
+
+
+__all__ = ["PillarSource", "load_pillar", "load_pillar_file"]

@@ -1,8 +1,9 @@
 """The pillar schema: what an admin may write under the ``bulkhead`` pillar key.
 
-Every model is frozen and strict (no silent coercion: ``netvm: no`` or ``memory: 1e3`` are errors)
-and forbids unknown keys. Cross-references (templates, netvms, cycles) are checked in ``checks.py``
-so that all problems are reported at once with their pillar paths.
+Every model is frozen and forbids unknown keys, and every value is strict (no silent coercion:
+``netvm: no`` or ``memory: {initial: 1e3}`` are errors). Rules between keys and between domains
+(templates, netvms, cycles, addresses) are checked in ``checks.py`` so that all problems are
+reported at once, each with its own pillar path.
 """
 
 from __future__ import annotations
@@ -11,18 +12,36 @@ import ipaddress
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StringConstraints
 
-# Lowercase letters, digits and '-', starting with a letter, at most 31 characters: nothing that can
-# escape XML, a path, a shell or an nft rule.
-NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
-DomainName = Annotated[str, StringConstraints(pattern=NAME_PATTERN, strict=True)]
-TagName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,30}$", strict=True)]
-AbsPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._/+-]*$", max_length=4096, strict=True)]
+from .fields import (
+    IPV4_RULE,
+    NAME_PATTERN,
+    NAME_RULE,
+    PATH_RULE,
+    POOL_RULE,
+    NETVM_RULE,
+    TAG_RULE,
+    AbsPath,
+    AddressPool,
+    DomainName,
+    IPv4Text,
+    NetVM,
+    TagName,
+    key,
+)
+from .firewall import FirewallRule
+
+__all__ = [
+    "MAX_MEMORY_MIB", "MAX_VCPUS", "MIN_MEMORY_MIB", "NAME_PATTERN", "Domain", "DomainClass",
+    "DomainName", "DomainType", "FirewallRule", "Formula", "Host", "Label", "Memory", "Pillar",
+    "TemplateImage",
+]
 
 MIN_MEMORY_MIB = 32
 MAX_MEMORY_MIB = 1024 * 1024
 MAX_VCPUS = 256
+MIB_RULE = f"must be a whole number of MiB from {MIN_MEMORY_MIB} to {MAX_MEMORY_MIB}"
 
 
 class Frozen(BaseModel):
@@ -57,15 +76,33 @@ class Label(str, Enum):
 
     @property
     def trust_level(self) -> int:
+        """0 (red, untrusted) .. 7 (black, ultimately trusted)."""
         return list(Label).index(self)
+
+
+LABEL_RULE = "must be one of " + ", ".join(label.value for label in Label) + " (least to most trusted)"
 
 
 class Memory(Frozen):
     """Memory in MiB: ``initial`` at boot, ``max`` the balloon ceiling, ``min`` the balancer floor."""
 
-    initial: StrictInt = Field(256, ge=MIN_MEMORY_MIB, le=MAX_MEMORY_MIB)
-    max: StrictInt | None = Field(None, ge=MIN_MEMORY_MIB, le=MAX_MEMORY_MIB)
-    min: StrictInt | None = Field(None, ge=MIN_MEMORY_MIB, le=MAX_MEMORY_MIB)
+    initial: StrictInt = key(
+        256, ge=MIN_MEMORY_MIB, le=MAX_MEMORY_MIB, doc="Memory at boot, in MiB.", rule=MIB_RULE
+    )
+    max: StrictInt | None = key(
+        None,
+        ge=MIN_MEMORY_MIB,
+        le=MAX_MEMORY_MIB,
+        doc="Most memory the balancer may give the domain, in MiB; absent means initial.",
+        rule=MIB_RULE + ", at least initial",
+    )
+    min: StrictInt | None = key(
+        None,
+        ge=MIN_MEMORY_MIB,
+        le=MAX_MEMORY_MIB,
+        doc="Least memory the balancer leaves the domain, in MiB; absent means the smaller of initial and 128.",
+        rule=MIB_RULE + ", at most initial",
+    )
 
     @property
     def maximum(self) -> int:
@@ -83,56 +120,136 @@ class TemplateImage(Frozen):
     ``kind: disk``: a bootable disk image (qcow2 or raw) booted by the firmware.
     """
 
-    kind: Literal["kernel", "disk"]
-    root: AbsPath
-    kernel: AbsPath | None = None
-    initrd: AbsPath | None = None
-    cmdline: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 ._=/,:-]*$", max_length=1024)] = ""
-
-
-class FirewallRule(Frozen):
-    action: Literal["accept", "drop"]
-    dsthost: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9.:/-]{1,253}$")] | None = None
-    proto: Literal["tcp", "udp", "icmp"] | None = None
-    dstports: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,5}(-[0-9]{1,5})?$")] | StrictInt | None = None
-    icmptype: StrictInt | None = Field(None, ge=0, le=255)
-    specialtarget: Literal["dns"] | None = None
-    expire: StrictInt | None = Field(None, ge=0)
-    comment: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9 ._,:()-]*$", max_length=200)] | None = None
+    kind: Literal["kernel", "disk"] = key(
+        doc="kernel: direct kernel boot of kernel + initrd with root as /dev/vda; disk: a bootable disk image.",
+        rule="must be kernel or disk",
+    )
+    root: AbsPath = key(doc="The root filesystem (kernel) or bootable disk image (disk), raw or qcow2.", rule=PATH_RULE)
+    kernel: AbsPath | None = key(None, doc="The kernel to boot; required with kind kernel, not allowed with disk.", rule=PATH_RULE)
+    initrd: AbsPath | None = key(None, doc="The initramfs; required with kind kernel, not allowed with disk.", rule=PATH_RULE)
+    cmdline: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9 ._=/,:+-]*$", max_length=1024)] = key(
+        "",
+        doc="Extra kernel command line, appended to bulkhead's own; only with kind kernel.",
+        rule="must be at most 1024 characters: letters, digits, spaces and . _ = / , : + -",
+    )
 
 
 class Domain(Frozen):
-    class_: DomainClass = Field(alias="class")
-    template: DomainName | None = None
-    netvm: Annotated[str, StringConstraints(strict=True)] | None = None
-    provides_network: StrictBool = False
-    template_for_dispvms: StrictBool = False
-    label: Label = Label.red
-    vcpus: StrictInt = Field(1, ge=1, le=MAX_VCPUS)
-    memory: Memory = Memory()
-    private_mib: StrictInt = Field(1024, ge=16, le=16 * 1024 * 1024)
-    image: TemplateImage | None = None
-    running: StrictBool = False
-    autostart: StrictBool = False
-    ip: ipaddress.IPv4Address | None = None
-    tags: tuple[TagName, ...] = ()
-    firewall: tuple[FirewallRule, ...] = ()
+    """One isolated domain (a Qubes qube)."""
+
+    class_: DomainClass = key(
+        alias="class",
+        doc=(
+            "template: provides the root filesystem of app domains; app: root from its template (reset "
+            "at each start), private volume persists; disposable: nothing persists; standalone: its own "
+            "root, booted from its image."
+        ),
+        rule="must be one of template, app, disposable, standalone",
+    )
+    template: DomainName | None = key(
+        None,
+        doc=(
+            "For app: the template domain its root comes from. For disposable: the app domain with "
+            "template_for_dispvms: true it is started from. Not allowed on template and standalone."
+        ),
+        rule=NAME_RULE,
+    )
+    netvm: NetVM = key(
+        None,
+        doc="The domain that gives this one its network; 'none' or absent: no network interface at all.",
+        rule=NETVM_RULE,
+    )
+    provides_network: StrictBool = key(
+        False, doc="This domain serves a network to the domains that name it as netvm.", rule="must be true or false"
+    )
+    template_for_dispvms: StrictBool = key(
+        False, doc="Disposables may be started from this app domain.", rule="must be true or false (only on app)"
+    )
+    label: Label = key(Label.red, doc="Trust label (as in Qubes); also orders CPU separation by trust.", rule=LABEL_RULE)
+    vcpus: StrictInt = key(1, ge=1, le=MAX_VCPUS, doc="Virtual CPUs.", rule=f"must be a whole number from 1 to {MAX_VCPUS}")
+    memory: Memory = key(Memory(), doc="Memory bounds in MiB.")
+    private_mib: StrictInt = key(
+        1024,
+        ge=16,
+        le=16 * 1024 * 1024,
+        doc="Size of the persistent private volume (/rw in the guest), in MiB.",
+        rule="must be a whole number of MiB from 16 to 16777216",
+    )
+    image: TemplateImage | None = key(
+        None,
+        doc="Where the root comes from; required on template and standalone, not allowed on app and disposable.",
+    )
+    running: StrictBool = key(False, doc="Start the domain (true) or shut it down (false).", rule="must be true or false")
+    autostart: StrictBool = key(False, doc="Start the domain when the host boots.", rule="must be true or false")
+    ip: IPv4Text | None = key(
+        None,
+        doc=(
+            "Pin this domain's address; absent: bulkhead allocates one from host:address_pool and keeps "
+            "it. Not allowed on a domain without a network interface."
+        ),
+        rule=IPV4_RULE + " inside host:address_pool, not its network, first or broadcast address, unique",
+    )
+    tags: tuple[TagName, ...] = key((), doc="Tags for RPC policy (@tag:NAME).", rule=TAG_RULE)
+    firewall: tuple[FirewallRule, ...] = key(
+        (),
+        doc="Ordered rules for this domain's outgoing traffic, applied by its netvm; first match wins, then drop.",
+        rule="must be a list of rules (mappings)",
+    )
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     @property
     def has_network(self) -> bool:
-        return self.netvm not in (None, "none")
+        """True when the domain gets a NIC on its netvm's network (``netvm: none`` is stored as None)."""
+        return self.netvm is not None
+
+    @property
+    def trust_level(self) -> int:
+        return self.label.trust_level
 
 
 class Host(Frozen):
-    uri: Annotated[str, StringConstraints(pattern=r"^[a-z0-9+]+://[A-Za-z0-9._@:/?=&-]*$")] = "qemu:///system"
-    domain_type: DomainType = DomainType.auto
-    pool: DomainName = "bulkhead"
-    pool_path: AbsPath = "/var/lib/bulkhead/pool"
-    address_pool: ipaddress.IPv4Network = ipaddress.IPv4Network("10.137.0.0/16")
+    """The libvirt host the domains run on."""
+
+    uri: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9+]*://[A-Za-z0-9._@:/?=&-]*$")] = key(
+        "qemu:///system",
+        doc="libvirt connection URI.",
+        rule="must be a libvirt URI such as qemu:///system (letters, digits and . _ @ : / ? = & -)",
+    )
+    domain_type: DomainType = key(
+        DomainType.auto,
+        doc="Hypervisor: kvm, qemu (TCG emulation, where KVM is unusable), xen, or auto (kvm if it really works, else qemu).",
+        rule="must be one of auto, kvm, qemu, xen",
+    )
+    pool: DomainName = key("bulkhead", doc="Name of the libvirt storage pool bulkhead owns.", rule=NAME_RULE.replace("domain", "pool"))
+    pool_path: AbsPath = key("/var/lib/bulkhead/pool", doc="Directory of that storage pool.", rule=PATH_RULE)
+    address_pool: AddressPool = key(
+        ipaddress.IPv4Network("10.137.0.0/16"), doc="Addresses given to domains come from this network.", rule=POOL_RULE
+    )
+
+
+class Formula(Frozen):
+    """Settings of the Salt formula itself (read by states/bulkhead/map.jinja)."""
+
+    manage_power: StrictBool = key(
+        True,
+        doc="Apply each domain's running flag (start/stop); false: only define the domains.",
+        rule="must be true or false",
+    )
+    shutdown_timeout: StrictInt = key(
+        60,
+        ge=1,
+        le=3600,
+        doc="Seconds to wait for a graceful shutdown before forcing a domain off.",
+        rule="must be a whole number of seconds from 1 to 3600",
+    )
 
 
 class Pillar(Frozen):
-    host: Host = Host()
-    domains: dict[DomainName, Domain] = {}
+    """The value of the ``bulkhead`` pillar key."""
+
+    host: Host = key(Host(), doc="The libvirt host.")
+    domains: dict[DomainName, Domain] = key(
+        {}, doc="The domains, by name.", rule="must be a mapping of domain name to domain"
+    )
+    formula: Formula = key(Formula(), doc="Salt formula settings.")

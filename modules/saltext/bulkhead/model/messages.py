@@ -1,0 +1,130 @@
+"""Turn pydantic's validation errors into ``path: message`` issues an admin can act on.
+
+pydantic's own messages ("String should match pattern '^[a-z]...'", "Input should be a valid
+integer") name neither the rule nor what was written, so each error is rewritten from the rule of
+the field it is about (found by walking the model along the error's location) and the value given.
+"""
+
+from __future__ import annotations
+
+import re
+import types
+from typing import Annotated, Any, Iterator, Union, get_args, get_origin
+
+import pydantic
+from pydantic.fields import FieldInfo
+
+from .errors import PillarIssue
+from .fields import NAME_RULE, Rule, describe
+
+Loc = tuple[Any, ...]
+
+
+def colon_path(loc: Loc) -> str:
+    """Salt's pillar path notation: ``bulkhead:domains:work:memory:max``.
+
+    A part that is not a plain word (an invalid key with ':', spaces or control characters) is
+    quoted so that every issue stays one unambiguous line.
+    """
+    return ":".join(part if re.fullmatch(r"[A-Za-z0-9_.@/+-]+", part) else repr(part) for part in map(str, loc))
+
+
+def keys_of(model: type[pydantic.BaseModel]) -> list[str]:
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def rule_of(model: type[pydantic.BaseModel]) -> str:
+    return "must be a mapping with keys " + ", ".join(keys_of(model))
+
+
+def _strip(tp: Any) -> tuple[Any, list[Any]]:
+    """The type without Annotated and Optional wrappers, and the Annotated metadata found on the way."""
+    metadata: list[Any] = []
+    while True:
+        origin = get_origin(tp)
+        if origin is Annotated:
+            tp, *extra = get_args(tp)
+            metadata.extend(extra)
+        elif origin in (Union, types.UnionType):
+            members = [arg for arg in get_args(tp) if arg is not type(None)]
+            if len(members) != 1:
+                return tp, metadata
+            tp = members[0]
+        else:
+            return tp, metadata
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)
+
+
+def _field_named(model: type[pydantic.BaseModel], key: Any) -> tuple[str, FieldInfo] | None:
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            return name, info
+    return None
+
+
+def _rule(tp: Any, metadata: list[Any], info: FieldInfo | None) -> str | None:
+    extra = info.json_schema_extra if info is not None else None
+    if isinstance(extra, dict) and isinstance(extra.get("rule"), str):
+        return extra["rule"]
+    for item in metadata + (list(info.metadata) if info is not None else []):
+        if isinstance(item, Rule):
+            return item.text
+    return rule_of(tp) if _is_model(tp) else None
+
+
+def locate(model: type[pydantic.BaseModel], loc: Loc) -> tuple[Loc, str | None, list[str] | None]:
+    """Follow ``loc`` through ``model``.
+
+    Returns the location trimmed to what an admin wrote (pydantic appends union member tags and
+    '[key]' markers), the rule for the value there, and, when the last step names no field of a
+    model, that model's allowed keys (the location is an unknown key).
+    """
+    tp: Any = model
+    info: FieldInfo | None = None
+    metadata: list[Any] = []
+    kept: list[Any] = []
+    for index, part in enumerate(loc):
+        tp, found = _strip(tp)
+        metadata = metadata + found
+        if _is_model(tp):
+            field = _field_named(tp, part)
+            kept.append(part)
+            if field is None:
+                return tuple(kept), None, keys_of(tp)
+            info, tp, metadata = field[1], field[1].annotation, []
+        elif get_origin(tp) is dict:
+            kept.append(part)
+            if loc[index + 1 : index + 2] == ("[key]",):  # the key itself is invalid
+                return tuple(kept), NAME_RULE, None
+            tp, info, metadata = get_args(tp)[1], None, []
+        elif get_origin(tp) is tuple and isinstance(part, int):
+            kept.append(part)
+            tp = get_args(tp)[0]
+            if _is_model(_strip(tp)[0]):
+                info, metadata = None, []
+        else:
+            break  # a union member tag or a validator name: not part of the admin's path
+    tp, found = _strip(tp)
+    return tuple(kept), _rule(tp, metadata + found, info), None
+
+
+def issues_from(exc: pydantic.ValidationError, model: type[pydantic.BaseModel], prefix: Loc) -> Iterator[PillarIssue]:
+    for error in exc.errors():
+        loc, rule, allowed_keys = locate(model, tuple(error["loc"]))
+        yield PillarIssue(colon_path(prefix + loc), _message(error, rule, allowed_keys))
+
+
+def _message(error: Any, rule: str | None, allowed_keys: list[str] | None) -> str:
+    kind = error["type"]
+    if kind == "bulkhead":  # our own validators already say what is wrong and what is allowed
+        return error["msg"]
+    if kind == "extra_forbidden" or allowed_keys is not None:
+        return f"unknown key '{error['loc'][-1]}'; allowed: {', '.join(allowed_keys or [])}"
+    if kind == "missing":
+        return f"required key is missing; it {rule}" if rule else "required key is missing"
+    if rule is None:  # not expected: every field has a rule; keep pydantic's words rather than nothing
+        return f"{error['msg']} (got {describe(error.get('input'))})"
+    return f"{rule} (got {describe(error.get('input'))})"
