@@ -1,0 +1,65 @@
+"""``Policy``: the rules of one policy directory, compiled, and evaluation against a system."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from .decision import Decision, deny, resolve
+from .errors import RequestError
+from .index import RuleIndex
+from .loader import read_policy_dir, read_policy_text
+from .match import first_match_linear
+from .request import Call, Request, normalize
+from .rules import Rule
+from .system import System
+
+DEFAULT_POLICY_DIR = "/etc/bulkhead/policy.d"
+
+
+class Policy:
+    """An immutable, fully parsed policy. Build one with ``load`` (a directory) or ``from_text``;
+    both raise PolicySyntaxError, so an object of this class has always parsed cleanly."""
+
+    def __init__(self, rules: Sequence[Rule], files: Sequence[str] = ()):
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        self.files: tuple[str, ...] = tuple(files)
+        self._index = RuleIndex(self.rules)
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike[str] = DEFAULT_POLICY_DIR) -> "Policy":
+        loaded = read_policy_dir(directory)
+        return cls(loaded.rules, loaded.files)
+
+    @classmethod
+    def from_text(cls, text: str, file: str = "<policy>") -> "Policy":
+        loaded = read_policy_text(text, file)
+        return cls(loaded.rules, loaded.files)
+
+    def first_match(self, call: Call, system: System) -> Rule | None:
+        return self._index.first_match(call, system)
+
+    def first_match_linear(self, call: Call, system: System) -> Rule | None:
+        return first_match_linear(self.rules, call, system)
+
+    def evaluate(self, request: Request, system: System) -> Decision:
+        try:
+            call = normalize(request, system)
+        except RequestError as exc:
+            return deny(str(exc))
+        return resolve(self.first_match(call, system), call, system)
+
+    def evaluate_linear(self, request: Request, system: System) -> Decision:
+        """The same decision found by scanning every rule in order (reference and benchmark)."""
+        try:
+            call = normalize(request, system)
+        except RequestError as exc:
+            return deny(str(exc))
+        return resolve(self.first_match_linear(call, system), call, system)
+
+
+def evaluate(policy: Policy | None, request: Request, system: System) -> Decision:
+    """Fail closed: without a policy that parsed, every request is denied."""
+    if policy is None:
+        return deny("no valid policy loaded")
+    return policy.evaluate(request, system)
