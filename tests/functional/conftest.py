@@ -1,0 +1,48 @@
+"""Salt loaders (salt-factories) with this checkout's formula and a per-test pillar.
+
+The bulkhead_* modules are found through the installed package's salt.loader entry point, exactly
+as on a user's machine.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from saltfactories.utils.functional import Loaders
+
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="session")
+def minion_config(salt_factories, tmp_path_factory):
+    pillar_dir = tmp_path_factory.mktemp("pillar")
+    (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - bulkhead\n")
+    (pillar_dir / "bulkhead.sls").write_text("{}\n")
+    factory = salt_factories.salt_minion_daemon(
+        "bulkhead-functional",
+        overrides={
+            "file_client": "local",
+            "file_roots": {"base": [str(REPO / "states")]},
+            "pillar_roots": {"base": [str(pillar_dir)]},
+        },
+    )
+    factory.pillar_dir = pillar_dir
+    return factory
+
+
+@pytest.fixture
+def loaders(minion_config):
+    loaders = Loaders(minion_config.config.copy())
+    yield loaders
+    loaders.reset_state()
+
+
+@pytest.fixture
+def set_pillar(loaders, minion_config):
+    """Write the bulkhead pillar for this test and refresh the loaders' view of it."""
+
+    def _set(bulkhead: dict) -> None:
+        (minion_config.pillar_dir / "bulkhead.sls").write_text(yaml.safe_dump({"bulkhead": bulkhead}))
+        loaders.refresh_pillar()
+
+    return _set
