@@ -6,12 +6,14 @@ import typer
 
 from .memory.cli import memory_app
 from .model.cli import pillar_app
+from .policy.cli import policy_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="bulkhead: isolated workstations on libvirt.")
 
 # Each area registers its group here (one line each, kept alphabetical).
 app.add_typer(memory_app, name="memory")
 app.add_typer(pillar_app, name="pillar")
+app.add_typer(policy_app, name="policy")
 
 
 def main() -> None:

@@ -25,20 +25,12 @@ def source_matches(token: Token, call: Call, system: System) -> bool:
     if kind is Kind.STAR:
         return True
     if source == ADMINVM:
-        # Only @adminvm (or the admin domain's own name) reaches the admin domain.
-        return kind is Kind.ADMINVM or (kind is Kind.NAME and token.value == system.admin_name)
-    info = system.guests[source]
+        return _admin_matches(token, system)
     if kind is Kind.ANYVM:
         return True
-    if kind is Kind.NAME:
-        return token.value == source
-    if kind is Kind.TAG:
-        return token.value in info.tags
-    if kind is Kind.TYPE:
-        return token.value == info.type
     if kind in (Kind.DISPVM_TEMPLATE, Kind.DISPVM_TAG):
         return _template_matches(token, system.disposable_template(source), system)
-    return False
+    return _guest_matches(token, source, system)
 
 
 def target_matches(token: Token, call: Call, system: System) -> bool:
@@ -46,7 +38,7 @@ def target_matches(token: Token, call: Call, system: System) -> bool:
     if kind is Kind.STAR:
         return True
     if target == ADMINVM:
-        return kind is Kind.ADMINVM or (kind is Kind.NAME and token.value == system.admin_name)
+        return _admin_matches(token, system)
     if kind is Kind.ANYVM:
         return True
     if kind is Kind.DEFAULT:
@@ -59,14 +51,25 @@ def target_matches(token: Token, call: Call, system: System) -> bool:
         if target.startswith(DISPVM_PREFIX):
             return _template_matches(token, target[len(DISPVM_PREFIX):], system)
         return False
-    info = system.guests.get(target)
+    return _guest_matches(token, target, system)
+
+
+def _admin_matches(token: Token, system: System) -> bool:
+    # Only @adminvm (or the admin domain's own name) reaches the admin domain; never @anyvm,
+    # @tag: or @type:.
+    return token.kind is Kind.ADMINVM or (token.kind is Kind.NAME and token.value == system.admin_name)
+
+
+def _guest_matches(token: Token, name: str, system: System) -> bool:
+    """Name, tag and type tokens against an existing guest (False for @default and @dispvm*)."""
+    info = system.guests.get(name)
     if info is None:
         return False
-    if kind is Kind.NAME:
-        return token.value == target
-    if kind is Kind.TAG:
+    if token.kind is Kind.NAME:
+        return token.value == name
+    if token.kind is Kind.TAG:
         return token.value in info.tags
-    if kind is Kind.TYPE:
+    if token.kind is Kind.TYPE:
         return token.value == info.type
     return False
 

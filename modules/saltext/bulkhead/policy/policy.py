@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .decision import Decision, deny, resolve
 from .errors import RequestError
@@ -43,19 +43,19 @@ class Policy:
         return first_match_linear(self.rules, call, system)
 
     def evaluate(self, request: Request, system: System) -> Decision:
-        try:
-            call = normalize(request, system)
-        except RequestError as exc:
-            return deny(str(exc))
-        return resolve(self.first_match(call, system), call, system)
+        return self._decide(request, system, self.first_match)
 
     def evaluate_linear(self, request: Request, system: System) -> Decision:
         """The same decision found by scanning every rule in order (reference and benchmark)."""
+        return self._decide(request, system, self.first_match_linear)
+
+    @staticmethod
+    def _decide(request: Request, system: System, find: Callable[[Call, System], Rule | None]) -> Decision:
         try:
             call = normalize(request, system)
         except RequestError as exc:
             return deny(str(exc))
-        return resolve(self.first_match_linear(call, system), call, system)
+        return resolve(find(call, system), call, system)
 
 
 def evaluate(policy: Policy | None, request: Request, system: System) -> Decision:

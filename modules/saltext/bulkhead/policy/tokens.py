@@ -53,6 +53,14 @@ class Token:
         return (self.kind, self.value)
 
 
+# Longest prefix first: "@dispvm:@tag:" before "@dispvm:".
+_PREFIXED = (
+    (Kind.DISPVM_TAG, TAG_NAME, "tag"),
+    (Kind.DISPVM_TEMPLATE, re.compile(r"(?!dom0\Z)" + DOMAIN_NAME.pattern), "disposable template name"),
+    (Kind.TAG, TAG_NAME, "tag"),
+)
+
+
 def _parse_any(text: str) -> Token:
     """Parse a token without regard to position; raise ValueError saying what is wrong."""
     for kind in (Kind.STAR, Kind.ANYVM, Kind.ADMINVM, Kind.DEFAULT, Kind.DISPVM):
@@ -60,29 +68,21 @@ def _parse_any(text: str) -> Token:
             return Token(kind)
     if text == ADMIN_LITERAL:
         return Token(Kind.ADMINVM)
-    if text.startswith(Kind.DISPVM_TAG.value):
-        tag = text[len(Kind.DISPVM_TAG.value):]
-        if TAG_NAME.fullmatch(tag):
-            return Token(Kind.DISPVM_TAG, tag)
-        raise ValueError(f"invalid tag in {text!r}")
-    if text.startswith(Kind.DISPVM_TEMPLATE.value):
-        name = text[len(Kind.DISPVM_TEMPLATE.value):]
-        if DOMAIN_NAME.fullmatch(name) and name != ADMIN_LITERAL:
-            return Token(Kind.DISPVM_TEMPLATE, name)
-        raise ValueError(f"invalid disposable template name in {text!r}")
-    if text.startswith(Kind.TAG.value):
-        tag = text[len(Kind.TAG.value):]
-        if TAG_NAME.fullmatch(tag):
-            return Token(Kind.TAG, tag)
-        raise ValueError(f"invalid tag in {text!r}")
+    for kind, pattern, what in _PREFIXED:
+        if text.startswith(kind.value):
+            value = text[len(kind.value):]
+            if pattern.fullmatch(value):
+                return Token(kind, value)
+            raise ValueError(f"invalid {what} in {text!r}")
     if text.startswith(Kind.TYPE.value):
         type_ = text[len(Kind.TYPE.value):]
         if type_ == "AdminVM":
             # The admin domain is reachable only through rules that say @adminvm.
             raise ValueError("@type:AdminVM would match nothing: write @adminvm")
-        if type_ in DOMAIN_TYPES:
+        guest_types = sorted(DOMAIN_TYPES - {"AdminVM"})
+        if type_ in guest_types:
             return Token(Kind.TYPE, type_)
-        raise ValueError(f"unknown domain type in {text!r} (one of {', '.join(sorted(DOMAIN_TYPES))})")
+        raise ValueError(f"unknown domain type in {text!r} (one of {', '.join(guest_types)})")
     if text.startswith("@"):
         raise ValueError(f"unknown token {text!r}")
     if DOMAIN_NAME.fullmatch(text):

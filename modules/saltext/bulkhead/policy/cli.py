@@ -1,0 +1,106 @@
+"""``bulkhead policy``: check, evaluate (one request or a batch) and lint a policy directory."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import IO, Optional
+
+import typer
+
+from .decision import deny
+from .errors import PolicySyntaxError, RequestError, SystemInfoError
+from .lint import lint as lint_policy
+from .policy import DEFAULT_POLICY_DIR, Policy, evaluate
+from .request import Request
+from .system import System
+
+policy_app = typer.Typer(no_args_is_help=True, help="RPC policy (qrexec v5 grammar): check, eval, lint.")
+
+PolicyDir = typer.Option(Path(DEFAULT_POLICY_DIR), "--policy-dir", help="Directory of *.policy files.")
+
+
+def _load(policy_dir: Path) -> Policy | None:
+    """The policy, or None after printing every file:line problem (callers then fail closed)."""
+    try:
+        return Policy.load(policy_dir)
+    except PolicySyntaxError as exc:
+        for issue in exc.issues:
+            typer.echo(f"{issue}", err=True)
+        return None
+
+
+@policy_app.command()
+def check(policy_dir: Path = PolicyDir) -> None:
+    """Parse the policy; exit 1 listing file:line of every error."""
+    policy = _load(policy_dir)
+    if policy is None:
+        raise typer.Exit(1)
+    typer.echo(f"{policy_dir}: {len(policy.rules)} rules in {len(policy.files)} files, no errors")
+
+
+@policy_app.command("eval")
+def eval_(
+    call: Optional[str] = typer.Argument(None, help="SERVICE+ARG (no '+' means the empty argument)."),
+    source: Optional[str] = typer.Argument(None, help="Calling domain."),
+    target: Optional[str] = typer.Argument(None, help="Target: a domain, @default, @dispvm[:T], @adminvm."),
+    system_file: Path = typer.Option(..., "--system", help="SYSTEM.json: the domains and their properties."),
+    policy_dir: Path = PolicyDir,
+    batch: Optional[Path] = typer.Option(None, "--batch", help="JSONL file of requests ('-' for stdin)."),
+) -> None:
+    """Decide one request (and show the deciding rule) or a batch (one JSON decision per line)."""
+    try:
+        system = System.from_file(system_file)
+    except SystemInfoError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    policy = _load(policy_dir)
+    if batch is not None:
+        if call is not None:
+            typer.echo("error: give either --batch or SERVICE+ARG SOURCE TARGET", err=True)
+            raise typer.Exit(2)
+        if str(batch) == "-":
+            _batch(sys.stdin, policy, system)
+        else:
+            with open(batch, encoding="utf-8") as lines:
+                _batch(lines, policy, system)
+    else:
+        if call is None or source is None or target is None:
+            typer.echo("error: need SERVICE+ARG SOURCE TARGET (or --batch FILE)", err=True)
+            raise typer.Exit(2)
+        try:
+            decision = evaluate(policy, Request.from_call(call, source, target), system)
+        except RequestError as exc:
+            decision = deny(str(exc))
+        typer.echo(json.dumps(decision.to_json()))
+        typer.echo(f"decided by: {decision.explain()}")
+    if policy is None:
+        raise typer.Exit(1)
+
+
+def _batch(lines: IO[str], policy: Policy | None, system: System) -> None:
+    """One decision per input line, in order; a line that is not a valid request is denied."""
+    out = sys.stdout
+    for number, line in enumerate(lines, start=1):
+        try:
+            decision = evaluate(policy, Request.from_json(json.loads(line)), system)
+        except (ValueError, RequestError) as exc:
+            typer.echo(f"request {number}: {exc}; denied", err=True)
+            decision = deny(str(exc))
+        out.write(json.dumps(decision.to_json()) + "\n")
+    out.flush()
+
+
+@policy_app.command()
+def lint(policy_dir: Path = PolicyDir) -> None:
+    """Warn on allow-everything rules, allows into the admin domain and shadowed rules; exit 1 if any."""
+    policy = _load(policy_dir)
+    if policy is None:
+        raise typer.Exit(1)
+    findings = lint_policy(policy)
+    for finding in findings:
+        typer.echo(str(finding))
+    if findings:
+        raise typer.Exit(1)
+    typer.echo(f"{policy_dir}: {len(policy.rules)} rules, no warnings")

@@ -1,0 +1,75 @@
+"""Warnings about policies that parse but are probably not what the admin meant.
+
+- a rule that lets any domain call any service on any domain;
+- an allow whose destination is (or includes) the admin domain;
+- a rule no request can reach, because an earlier rule matches everything it matches.
+
+Shadowing is judged from the tokens alone (no system): ``*`` covers every domain, ``@anyvm``
+every domain but the admin domain, other tokens only themselves. A rule shadowed through tags
+that happen to be set on today's domains is not reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .policy import Policy
+from .rules import ANY, Rule, Verdict
+from .tokens import Kind, Token
+
+BROAD = (Kind.STAR, Kind.ANYVM)
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: warning: {self.message}"
+
+
+def _covers_token(earlier: Token, later: Token) -> bool:
+    if earlier == later or earlier.kind is Kind.STAR:
+        return True
+    return earlier.kind is Kind.ANYVM and later.kind not in (Kind.STAR, Kind.ADMINVM)
+
+
+def covers(earlier: Rule, later: Rule) -> bool:
+    """True if every request ``later`` matches is matched by ``earlier``."""
+    if earlier.service != ANY:
+        if earlier.service != later.service:
+            return False
+        if earlier.argument not in (ANY, later.argument):
+            return False
+    return _covers_token(earlier.source, later.source) and _covers_token(earlier.target, later.target)
+
+
+def _rule_warnings(rule: Rule) -> list[str]:
+    found = []
+    action = rule.action
+    if action.verdict is not Verdict.ALLOW:
+        return found
+    if rule.service == ANY and rule.source.kind in BROAD and rule.target.kind in BROAD:
+        found.append("allows every domain to call every service on every domain")
+    destination = action.target if action.target is not None else rule.target
+    if destination.kind in (Kind.ADMINVM, Kind.STAR):
+        found.append("allows calls into the admin domain (@adminvm/dom0)")
+    return found
+
+
+def lint(policy: Policy) -> list[Finding]:
+    findings: list[Finding] = []
+    # Earlier rules, by service, with their positions; "*" rules may cover any later rule.
+    earlier: dict[str, list[tuple[int, Rule]]] = {ANY: []}
+    for position, rule in enumerate(policy.rules):
+        for message in _rule_warnings(rule):
+            findings.append(Finding(rule.file, rule.line, message))
+        candidates = earlier[ANY] if rule.service == ANY else earlier[ANY] + earlier.get(rule.service, [])
+        shadows = [(p, e) for p, e in candidates if covers(e, rule)]
+        if shadows:
+            first = min(shadows, key=lambda pair: pair[0])[1]
+            findings.append(Finding(rule.file, rule.line, f"never used: {first.where} matches first"))
+        earlier.setdefault(rule.service, []).append((position, rule))
+    return findings
