@@ -100,7 +100,7 @@ def lint(policy_dir: Path = PolicyDir) -> None:
         raise typer.Exit(1)
     findings = lint_policy(policy)
     for finding in findings:
-        typer.echo(str(finding))
+        typer.echo(f"{finding.file}:{finding.line}: warning: {finding.message}")
     if findings:
         raise typer.Exit(1)
     typer.echo(f"{policy_dir}: {len(policy.rules)} rules, no warnings")

@@ -11,23 +11,12 @@ that happen to be set on today's domains is not reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from .errors import PolicyIssue
 from .policy import Policy
 from .rules import ANY, Rule, Verdict
 from .tokens import Kind, Token
 
 BROAD = (Kind.STAR, Kind.ANYVM)
-
-
-@dataclass(frozen=True, order=True)
-class Finding:
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: warning: {self.message}"
 
 
 def _covers_token(earlier: Token, later: Token) -> bool:
@@ -59,17 +48,17 @@ def _rule_warnings(rule: Rule) -> list[str]:
     return found
 
 
-def lint(policy: Policy) -> list[Finding]:
-    findings: list[Finding] = []
+def lint(policy: Policy) -> list[PolicyIssue]:
+    findings: list[PolicyIssue] = []
     # Earlier rules, by service, with their positions; "*" rules may cover any later rule.
     earlier: dict[str, list[tuple[int, Rule]]] = {ANY: []}
     for position, rule in enumerate(policy.rules):
         for message in _rule_warnings(rule):
-            findings.append(Finding(rule.file, rule.line, message))
+            findings.append(PolicyIssue(rule.file, rule.line, message))
         candidates = earlier[ANY] if rule.service == ANY else earlier[ANY] + earlier.get(rule.service, [])
         shadows = [(p, e) for p, e in candidates if covers(e, rule)]
         if shadows:
             first = min(shadows, key=lambda pair: pair[0])[1]
-            findings.append(Finding(rule.file, rule.line, f"never used: {first.where} matches first"))
+            findings.append(PolicyIssue(rule.file, rule.line, f"never used: {first.where} matches first"))
         earlier.setdefault(rule.service, []).append((position, rule))
     return findings
