@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Write a masterless minion config that uses this checkout's formula (states/) and pillar (pillar/).
+# Write a masterless minion config that uses this checkout's formula (states/) and a pillar
+# directory (default: this checkout's pillar/).
 # The bulkhead_* modules come from the installed saltext-bulkhead package (salt.loader entry point),
 # never from copies in _modules.
 set -euo pipefail
-dir=${1:?usage: salt-config.sh DIR}
+dir=${1:?usage: salt-config.sh DIR [PILLAR_DIR]}
 root=$(cd "$(dirname "$0")/.." && pwd)
+pillar=${2:-$root/pillar}
 mkdir -p "$dir/cache" "$dir/log"
 cat > "$dir/minion" <<CONF
 id: $(hostname -s 2>/dev/null || echo workstation)
@@ -14,7 +16,7 @@ file_roots:
     - $root/states
 pillar_roots:
   base:
-    - $root/pillar
+    - $pillar
 cachedir: $dir/cache
 log_file: $dir/log/minion
 state_verbose: False
