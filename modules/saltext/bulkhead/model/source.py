@@ -8,6 +8,7 @@ is empty; a file that needs it reports the line that used it.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,21 +24,23 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from .errors import PillarError, PillarIssue
 
 
+DUPLICATE = "duplicate key"
+
+
 class SaltLikeLoader(yaml.SafeLoader):
     """PyYAML's safe loader with Salt's differences (see module docstring)."""
 
     def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, MappingNode):
-            first_seen: dict[str, int] = {}
+            first_seen: dict[str, Any] = {}
             for key_node, _ in node.value:
                 if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                     continue
-                line = key_node.start_mark.line + 1
                 if key_node.value in first_seen:
                     raise ConstructorError(
-                        None, None, f"duplicate key '{key_node.value}' (first at line {first_seen[key_node.value]})", key_node.start_mark
+                        DUPLICATE, first_seen[key_node.value], f"duplicate key '{key_node.value}'", key_node.start_mark
                     )
-                first_seen[key_node.value] = line
+                first_seen[key_node.value] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
 
     def construct_decimal_int(self, node: ScalarNode) -> int:
@@ -58,6 +61,13 @@ class PillarSource:
     name: str
     data: Any
     root: Node | None
+    # Rendered line index -> source line number, so that lines point into the file the admin edits.
+    source_lines: tuple[int, ...] = ()
+
+    def _source_line(self, rendered_index: int) -> int:
+        if not self.source_lines:
+            return rendered_index + 1
+        return self.source_lines[min(rendered_index, len(self.source_lines) - 1)]
 
     def line_of(self, path: str) -> int | None:
         """The line of the deepest key of ``path`` (``bulkhead:domains:work``) present in the file."""
@@ -67,10 +77,10 @@ class PillarSource:
                 match = next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
                 if match is None:
                     break
-                line, node = match[0].start_mark.line + 1, match[1]
+                line, node = self._source_line(match[0].start_mark.line), match[1]
             elif isinstance(node, SequenceNode) and part.isdigit() and int(part) < len(node.value):
                 node = node.value[int(part)]
-                line = node.start_mark.line + 1
+                line = self._source_line(node.start_mark.line)
             else:
                 break
         return line
@@ -91,19 +101,40 @@ def read_pillar_source(path: str | Path) -> PillarSource:
     except (OSError, UnicodeDecodeError) as exc:
         raise PillarError([PillarIssue("", f"cannot read the file: {exc}", name)]) from None
     rendered = render_jinja(text, Path(path), name)
+    source_lines = align_lines(text, rendered)
     loader = SaltLikeLoader(rendered)
     try:
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
+        lines = PillarSource(name, None, None, source_lines)
         mark = exc.problem_mark or exc.context_mark
-        where = f"{name}:{mark.line + 1}" if mark else name
-        raise PillarError([PillarIssue("", f"YAML error: {exc.problem or exc.context}", where)]) from None
+        where = f"{name}:{lines._source_line(mark.line)}" if mark else name
+        message = f"YAML error: {exc.problem or exc.context}"
+        if exc.context == DUPLICATE and exc.context_mark:
+            message += f" (first at line {lines._source_line(exc.context_mark.line)}; Salt refuses repeated keys)"
+        raise PillarError([PillarIssue("", message, where)]) from None
     except yaml.YAMLError as exc:
         raise PillarError([PillarIssue("", f"YAML error: {exc}", name)]) from None
     finally:
         loader.dispose()
-    return PillarSource(name, data, root)
+    return PillarSource(name, data, root, source_lines)
+
+
+def align_lines(source: str, rendered: str) -> tuple[int, ...]:
+    """For each rendered line, the source line it came from.
+
+    Lines Jinja left alone align exactly; lines it produced (an expression, a loop body) map to
+    the template lines that produced them, so an error points at what the admin has to edit.
+    """
+    src, out = source.splitlines(), rendered.splitlines()
+    last = max(len(src) - 1, 0)
+    mapping = [0] * (len(out) + 1)
+    for _, i1, i2, j1, j2 in difflib.SequenceMatcher(None, src, out, autojunk=False).get_opcodes():
+        for j in range(j1, j2):
+            mapping[j] = min(i1 + (j - j1), max(i2 - 1, i1), last)
+    mapping[len(out)] = last  # errors at the end of the stream
+    return tuple(index + 1 for index in mapping)
 
 
 # Salt renders SLS with StrictUndefined and without trim/lstrip of blocks; the sandbox keeps a

@@ -1,0 +1,98 @@
+{#- The demo workstation (`make demo`): a Qubes-like layout kept small enough for TCG emulation on
+    two cores. Every key is explained in pillar.example at the repository root and docs/pillar.md. #}
+{%- set images = "/var/cache/bulkhead/images/debian-min" %}
+bulkhead:
+  host:
+    uri: qemu:///system
+    # TCG emulation: works where KVM cannot run guests (e.g. nested virtualization).
+    domain_type: qemu
+    address_pool: 10.137.0.0/16
+
+  domains:
+    # The template every app domain's root comes from (built by `bulkhead image build`).
+    debian-min:
+      class: template
+      label: black
+      netvm: none
+      vcpus: 1
+      memory: {initial: 128, max: 192}
+      image:
+        kind: kernel
+        root: {{ images }}/root.img
+        kernel: {{ images }}/vmlinuz
+        initrd: {{ images }}/initrd.img
+
+    # Talks to the outside world; least trusted (red). Serves the network to sys-firewall.
+    sys-net:
+      class: app
+      template: debian-min
+      label: red
+      provides_network: true
+      netvm: none
+      vcpus: 1
+      memory: {initial: 128, max: 192}
+      running: true
+
+    # Enforces the firewall rules of every domain that uses it as netvm.
+    sys-firewall:
+      class: app
+      template: debian-min
+      label: green
+      provides_network: true
+      netvm: sys-net
+      vcpus: 1
+      memory: {initial: 128, max: 192}
+      running: true
+
+    work:
+      class: app
+      template: debian-min
+      label: blue
+      netvm: sys-firewall
+      vcpus: 1
+      memory: {initial: 128, max: 192}
+      running: true
+      firewall:
+        # Placeholder: one web server, nothing else.
+        - action: accept
+          proto: tcp
+          dsthost: 10.137.255.254
+          dstports: 80
+          comment: placeholder web server
+        - action: drop
+
+    personal:
+      class: app
+      template: debian-min
+      label: yellow
+      netvm: sys-firewall
+      vcpus: 1
+      memory: {initial: 128, max: 192}
+
+    # Keys and passwords: no network interface at all.
+    vault:
+      class: app
+      template: debian-min
+      label: black
+      netvm: none
+      vcpus: 1
+      memory: {initial: 128, max: 192}
+      running: true
+
+    # The disposable template: disposables start from it and keep nothing.
+    dvm-template:
+      class: app
+      template: debian-min
+      label: red
+      template_for_dispvms: true
+      netvm: sys-firewall
+      vcpus: 1
+      memory: {initial: 128, max: 192}
+
+    untrusted:
+      class: disposable
+      template: dvm-template
+      label: red
+      netvm: sys-firewall
+      vcpus: 1
+      memory: {initial: 128, max: 192}
