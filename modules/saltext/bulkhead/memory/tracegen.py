@@ -42,8 +42,11 @@ def generate_trace(domains: int, steps: int, seed: int, short_share: float = 0.2
         for step in used_steps
     )
     quantile = demand[min(len(demand) - 1, int(len(demand) * (1.0 - short_share)))]
-    floor = max(sum(b.initial_mib for b in bounds.values()), 1)  # room to boot everyone at once
-    capacity = max(math.ceil(quantile), min(floor, math.ceil(demand[-1])))
+    # Never so small that the biggest domain could not boot alone, nor (unless demand never gets
+    # there) that the domains could not all boot at once.
+    boot_all = sum(b.initial_mib for b in bounds.values())
+    boot_one = max(b.initial_mib for b in bounds.values())
+    capacity = max(math.ceil(quantile), min(boot_all, math.ceil(demand[-1])), boot_one)
     return Trace(
         host_mib=capacity + RESERVE_MIB,
         reserve_mib=RESERVE_MIB,

@@ -1,0 +1,114 @@
+"""The simulator's accounting, checked on traces small enough to work out by hand."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+import pytest
+
+from saltext.bulkhead.memory.policy import BulkheadPolicy, ProportionalPolicy, make_policy
+from saltext.bulkhead.memory.simulate import simulate
+from saltext.bulkhead.memory.trace import Trace
+from saltext.bulkhead.memory.tracegen import generate_trace
+
+
+def trace(domains, steps, host=1500, reserve=500):
+    return Trace.model_validate(
+        {"host_mib": host, "reserve_mib": reserve, "domains": domains, "steps": [{"used_mib": s} for s in steps]}
+    )
+
+
+def test_proportional_replay_matches_the_hand_computed_metrics():
+    # Capacity 1000 MiB. Step by step (targets in MiB):
+    #   0: both start at 200, balance to 500/500                      moved 600
+    #   1: 750/250  b reverses (+ then -)                              moved 500, osc 1
+    #   2: 500/500  both reverse                                       moved 500, osc 3
+    #   3: a 900 used -> 800 (max), b 100; both reverse;               moved 700, osc 5
+    #      a is starved (800 < 900), b below preference (100 < 130)
+    #   4: b stops; a stays at its max
+    #   5: b restarts at 200 -> 1000*10/60 = 166.666 (fresh history)   moved 33.334
+    #   6: a -> its min 100 (reverses its +300 of step 3, 3 steps ago), b -> 999 (reverses):
+    #      1100 MiB assigned of 1000 (overcommitted); b below preference (999 < 1000)
+    #                                                                  moved 700 + 832.334, osc 7
+    replay = trace(
+        {
+            "a": {"min_mib": 100, "max_mib": 800, "initial_mib": 200},
+            "b": {"min_mib": 100, "max_mib": 1000, "initial_mib": 200},
+        },
+        [
+            {"a": 100, "b": 100},
+            {"a": 300, "b": 100},
+            {"a": 100, "b": 100},
+            {"a": 900, "b": 100},
+            {"a": 50},
+            {"a": 50, "b": 10},
+            {"a": 1, "b": 999},
+        ],
+    )
+    report = simulate(replay, ProportionalPolicy()).report()
+    timing = {k: report.pop(k) for k in ("mean_decision_us", "max_decision_us")}
+    assert report == {
+        "policy": "proportional",
+        "steps": 7,
+        "decisions": 7,
+        "domain_steps": 13,
+        "below_preference_domain_steps": 2,
+        "starved_domain_steps": 1,
+        "adjustments": 11,
+        "oscillations": 7,
+        "overcommitted_steps": 1,
+        "starts": 3,
+        "refused_starts": 0,
+        "mib_moved": round(3958444 / 1024, 3),
+    }
+    assert 0 < timing["mean_decision_us"] <= timing["max_decision_us"]
+
+
+REFUSAL = {
+    "a": {"min_mib": 600, "max_mib": 1000, "initial_mib": 600},
+    "b": {"min_mib": 300, "max_mib": 1000, "initial_mib": 300},
+}
+
+
+def test_bulkhead_refuses_a_start_that_the_baseline_overcommits_for():
+    # a grows to its max (1000 MiB, preference 910); b needs 300 MiB but a can spare only 90.
+    replay = trace(REFUSAL, [{"a": 700}, {"a": 700, "b": 10}, {"a": 700, "b": 10}])
+    ours = simulate(replay, BulkheadPolicy()).report()
+    assert (ours["starts"], ours["refused_starts"], ours["overcommitted_steps"]) == (1, 2, 0)
+    assert ours["domain_steps"] == 3  # b never ran
+    theirs = simulate(replay, ProportionalPolicy()).report()
+    assert (theirs["starts"], theirs["refused_starts"], theirs["overcommitted_steps"]) == (2, 0, 2)
+
+
+def test_refused_domain_starts_once_memory_is_freed():
+    # At step 2 a uses less: its preference falls to its minimum (600), so it can spare 400.
+    replay = trace(REFUSAL, [{"a": 700}, {"a": 700, "b": 10}, {"a": 300, "b": 10}])
+    report = simulate(replay, BulkheadPolicy()).report()
+    assert (report["starts"], report["refused_starts"], report["domain_steps"]) == (2, 1, 4)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 8), st.integers(1, 40), st.integers(0, 10**6), st.floats(0.0, 0.9))
+def test_bulkhead_never_overcommits_on_generated_traces(domains, steps, seed, short_share):
+    report = simulate(generate_trace(domains, steps, seed, short_share), make_policy("bulkhead")).report()
+    assert report["overcommitted_steps"] == 0
+    assert report["decisions"] <= report["steps"] == steps
+
+
+@pytest.mark.parametrize(
+    "document, message",
+    [
+        ({"host_mib": 100, "reserve_mib": 100, "domains": {}, "steps": []}, "reserve_mib"),
+        (
+            {"host_mib": 900, "reserve_mib": 1, "domains": {}, "steps": [{"used_mib": {"ghost": 1}}]},
+            "undeclared",
+        ),
+        (
+            {"host_mib": 900, "reserve_mib": 1, "domains": {"a": {"min_mib": 5, "max_mib": 9, "initial_mib": 10}}, "steps": []},
+            "initial_mib",
+        ),
+        ({"host_mib": 900, "reserve_mib": 1, "domains": {}, "steps": [], "extra": 1}, "extra"),
+    ],
+)
+def test_invalid_traces_are_rejected_with_the_reason(document, message):
+    with pytest.raises(ValidationError, match=message):
+        Trace.model_validate(document)
