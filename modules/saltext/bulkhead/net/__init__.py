@@ -1,0 +1,15 @@
+"""Per-netvm nftables firewalls compiled on the host from the clients' pillar rules (Salt-free)."""
+
+from __future__ import annotations
+
+from .check import check_ruleset
+from .compile import ClientSummary, NetvmInterfaces, Ruleset, compile_netvm_ruleset
+from .destinations import Resolver, system_resolver
+from .diff import describe_rule, diff_clients, diff_rules
+from .errors import FirewallCompileError, RulesetCheckError
+
+__all__ = [
+    "ClientSummary", "FirewallCompileError", "NetvmInterfaces", "Resolver", "Ruleset",
+    "RulesetCheckError", "check_ruleset", "compile_netvm_ruleset", "describe_rule", "diff_clients",
+    "diff_rules", "system_resolver",
+]
