@@ -60,3 +60,4 @@ def test_fill_is_exact_bounded_and_proportional(problem):
         for j in inside:
             if t == lows[i] < highs[i]:
                 assert (result[j] - 1) * weights[i] < (lows[i] + 1) * weights[j]
+

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 _AT_LOW, _FREE, _AT_HIGH = 0, 1, 2
+_STARTS, _STOPS = 0, 1
 
 
 def proportional_fill(
@@ -39,19 +40,14 @@ def proportional_fill(
     # Sweep the level upwards. At level 0 every item sits at its low; at lows[i]/weights[i] it starts
     # growing with the level, at highs[i]/weights[i] it stops at its high. Between events the sum is
     # constant + level * free_weight, so the level that reaches ``total`` is found exactly.
-    events: list[tuple[Fraction, int, int]] = []  # (level, 0 = start growing / 1 = stop, index)
-    for index in range(count):
-        events.append((Fraction(lows[index], weights[index]), 0, index))
-        events.append((Fraction(highs[index], weights[index]), 1, index))
-    events.sort()
-
     constant = sum(lows)
     free_weight = 0
     state = [_AT_LOW] * count
-    for level, kind, index in events:
-        if constant + level * free_weight >= total:
+    for numerator, denominator, kind, index in _events(weights, lows, highs):
+        # constant + level * free_weight >= total, with level = numerator / denominator, in integers.
+        if constant * denominator + numerator * free_weight >= total * denominator:
             break
-        if kind == 0:
+        if kind == _STARTS:
             constant -= lows[index]
             free_weight += weights[index]
             state[index] = _FREE
@@ -77,3 +73,38 @@ def proportional_fill(
     for _, index in fractions[:left_over]:
         result[index] += 1
     return result
+
+
+def _events(
+    weights: Sequence[int], lows: Sequence[int], highs: Sequence[int]
+) -> list[tuple[int, int, int, int]]:
+    """Breakpoints ``(numerator, denominator, kind, index)`` in exact ascending order of level.
+
+    Sorting by float is fast and, since int/int division is correctly rounded and so monotone,
+    never puts a larger level before a smaller one; only levels that round to the same float are
+    put in exact order afterwards. At equal levels an item starts before it stops.
+    """
+    keyed = [(low / weight, _STARTS, index) for index, (weight, low) in enumerate(zip(weights, lows))]
+    keyed += [(high / weight, _STOPS, index) for index, (weight, high) in enumerate(zip(weights, highs))]
+    keyed.sort()
+    ordered: list[tuple[int, int, int, int]] = []
+    start = 0
+    while start < len(keyed):
+        end = start + 1
+        while end < len(keyed) and keyed[end][0] == keyed[start][0]:
+            end += 1
+        run = keyed[start:end]
+        if len(run) > 1:
+            run.sort(key=lambda event: (_level(event, weights, lows, highs), event[1], event[2]))
+        for _, kind, index in run:
+            bound = lows[index] if kind == _STARTS else highs[index]
+            ordered.append((bound, weights[index], kind, index))
+        start = end
+    return ordered
+
+
+def _level(
+    event: tuple[float, int, int], weights: Sequence[int], lows: Sequence[int], highs: Sequence[int]
+) -> Fraction:
+    _, kind, index = event
+    return Fraction(lows[index] if kind == _STARTS else highs[index], weights[index])
