@@ -175,3 +175,14 @@ def test_in_shortage_a_donor_above_preference_is_not_spared_at_a_squeezed_domain
     decision = balance(running, 1560 * MIB, config)
     assert decision.short
     assert decision.targets == {"a": 240 * MIB, "b": 1230 * MIB, "d": 80 * MIB}
+
+
+def test_with_plenty_a_domain_below_preference_gets_preference_plus_headroom_not_all_its_share():
+    # Ideal: a 520, b 1560 MiB (level 2). a (preference 260) is raised to 260 + 16 MiB, which
+    # already lies within the 50% band of its ideal, and is then held there.
+    config = BalancerConfig(threshold_kib=16 * MIB, band=0.5)
+    running = [domain("a", 100, 200), domain("b", 1560, 600)]
+    first = balance(running, 2080 * MIB, config)
+    assert first.targets == {"a": 276 * MIB, "b": 1560 * MIB}
+    again = [domain("a", 276, 200), domain("b", 1560, 600)]
+    assert balance(again, 2080 * MIB, config).changes(again) == {}

@@ -49,9 +49,16 @@ def hold_small_changes(
         change = target - now
         if change == 0 or not lows[index] <= now <= highs[index]:
             continue
+        plentiful_band = max(tolerance.threshold, int(tolerance.band * target))
         satisfied = not short and now >= preferred[index]
-        allowed = max(tolerance.threshold, int(tolerance.band * target)) if satisfied else tolerance.threshold
+        allowed = plentiful_band if satisfied else tolerance.threshold
         if abs(change) >= allowed:
+            if change > 0 and not short and not satisfied:
+                # Raise it to its preference plus headroom, just inside the band it will then be
+                # held in, rather than all the way to its share of spare memory (which the next
+                # shortage would take back at once).
+                headroom = max(preferred[index] + tolerance.threshold, target - plentiful_band + 1)
+                result[index] = min(target, headroom)
             continue
         if change > 0:
             result[index] = now
