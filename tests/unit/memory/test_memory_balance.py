@@ -181,7 +181,7 @@ def test_with_plenty_a_domain_below_preference_gets_preference_plus_headroom_not
     # Ideal: a 520, b 1560 MiB (level 2). a (preference 260) is raised to 260 + 16 MiB, which
     # already lies within the 50% band of its ideal, and is then held there.
     config = BalancerConfig(threshold_kib=16 * MIB, band=0.5)
-    running = [domain("a", 100, 200), domain("b", 1560, 600)]
+    running = [domain("a", 200, 200), domain("b", 1560, 600)]
     first = balance(running, 2080 * MIB, config)
     assert first.targets == {"a": 276 * MIB, "b": 1560 * MIB}
     again = [domain("a", 276, 200), domain("b", 1560, 600)]
