@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
 from policy_helpers import SYSTEM, write_policy
 from saltext.bulkhead.cli import app
+from typer.testing import CliRunner
 
 POLICY = {
     "10-local.policy": "qubes.Filecopy * work vault deny\n!include-service qubes.Gpg * include/gpg\n",

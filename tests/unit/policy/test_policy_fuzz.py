@@ -4,12 +4,11 @@ rules say (checked against the linear reference scan)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 import tempfile
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from policy_strategies import requests, rule_lines, systems
 from saltext.bulkhead.policy import Policy, PolicySyntaxError, Verdict
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO, Annotated
 
 import typer
 
@@ -18,7 +18,7 @@ from .system import System
 
 policy_app = typer.Typer(no_args_is_help=True, help="RPC policy (qrexec v5 grammar): check, eval, lint.")
 
-PolicyDir = typer.Option(Path(DEFAULT_POLICY_DIR), "--policy-dir", help="Directory of *.policy files.")
+PolicyDir = Annotated[Path, typer.Option("--policy-dir", help="Directory of *.policy files.")]
 
 
 def _load(policy_dir: Path) -> Policy | None:
@@ -32,7 +32,7 @@ def _load(policy_dir: Path) -> Policy | None:
 
 
 @policy_app.command()
-def check(policy_dir: Path = PolicyDir) -> None:
+def check(policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR)) -> None:
     """Parse the policy; exit 1 listing file:line of every error."""
     policy = _load(policy_dir)
     if policy is None:
@@ -42,12 +42,12 @@ def check(policy_dir: Path = PolicyDir) -> None:
 
 @policy_app.command("eval")
 def eval_(
-    call: Optional[str] = typer.Argument(None, help="SERVICE+ARG (no '+' means the empty argument)."),
-    source: Optional[str] = typer.Argument(None, help="Calling domain."),
-    target: Optional[str] = typer.Argument(None, help="Target: a domain, @default, @dispvm[:T], @adminvm."),
-    system_file: Path = typer.Option(..., "--system", help="SYSTEM.json: the domains and their properties."),
-    policy_dir: Path = PolicyDir,
-    batch: Optional[Path] = typer.Option(None, "--batch", help="JSONL file of requests ('-' for stdin)."),
+    system_file: Annotated[Path, typer.Option("--system", help="SYSTEM.json: the domains and their properties.")],
+    call: Annotated[str | None, typer.Argument(help="SERVICE+ARG (no '+' means the empty argument).")] = None,
+    source: Annotated[str | None, typer.Argument(help="Calling domain.")] = None,
+    target: Annotated[str | None, typer.Argument(help="A domain, @default, @dispvm[:T], @adminvm.")] = None,
+    policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR),
+    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL requests ('-' for stdin).")] = None,
 ) -> None:
     """Decide one request (and show the deciding rule) or a batch (one JSON decision per line)."""
     try:
@@ -93,7 +93,7 @@ def _batch(lines: IO[str], policy: Policy | None, system: System) -> None:
 
 
 @policy_app.command()
-def lint(policy_dir: Path = PolicyDir) -> None:
+def lint(policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR)) -> None:
     """Warn on allow-everything rules, allows into the admin domain and shadowed rules; exit 1 if any."""
     policy = _load(policy_dir)
     if policy is None:

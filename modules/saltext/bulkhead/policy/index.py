@@ -1,11 +1,12 @@
 """The compiled form of a policy: first-match lookup without scanning the rules.
 
-Every source and target token has one key (its kind and value). For a call, ``source_keys`` and
+Every source and target token has one key, its text (``@tag:x``, ``work``, ``*``; names cannot
+start with ``@`` or ``*``, so keys never collide; strings cache their hash). For a call, ``source_keys`` and
 ``target_keys`` list the keys of every token that would match it — exactly the tokens for which
 match.py's predicates hold. The index maps (service, argument) -> source key -> target key -> the
 position of the first rule with those columns. A call's first matching rule is then the smallest
-position among a few dozen dictionary hits (three service buckets x source keys x target keys),
-independent of how many rules the policy has.
+position among a few dozen dictionary hits (three service buckets x source keys, each holding the
+handful of target keys used with that source), independent of how many rules the policy has.
 """
 
 from __future__ import annotations
@@ -17,8 +18,14 @@ from .rules import ANY, Rule
 from .system import ADMINVM, System
 from .tokens import Kind
 
-Key = tuple[Kind, str]
-STAR: Key = (Kind.STAR, "")
+Key = str
+STAR: Key = Kind.STAR.value
+ANYVM: Key = Kind.ANYVM.value
+ADMIN: Key = Kind.ADMINVM.value
+
+
+def _key(kind: Kind, value: str = "") -> Key:
+    return kind.value + value
 
 
 def _template_keys(template: str | None, system: System) -> list[Key]:
@@ -26,7 +33,7 @@ def _template_keys(template: str | None, system: System) -> list[Key]:
         return []
     info = system.guests.get(template)
     tags = info.tags if info is not None else ()
-    return [(Kind.DISPVM_TEMPLATE, template), *((Kind.DISPVM_TAG, t) for t in tags)]
+    return [_key(Kind.DISPVM_TEMPLATE, template), *(_key(Kind.DISPVM_TAG, t) for t in tags)]
 
 
 def source_keys(source: str, system: System) -> tuple[Key, ...]:
@@ -35,18 +42,18 @@ def source_keys(source: str, system: System) -> tuple[Key, ...]:
     if cached is not None:
         return cached  # type: ignore[return-value]
     if source == ADMINVM:
-        keys = [STAR, (Kind.ADMINVM, ""), (Kind.NAME, system.admin_name)]
+        keys = [STAR, ADMIN, system.admin_name]
     else:
         info = system.guests[source]
-        keys = [STAR, (Kind.ANYVM, ""), (Kind.NAME, source), (Kind.TYPE, info.type)]
-        keys += [(Kind.TAG, t) for t in info.tags]
+        keys = [STAR, ANYVM, source, _key(Kind.TYPE, info.type)]
+        keys += [_key(Kind.TAG, t) for t in info.tags]
         keys += _template_keys(system.disposable_template(source), system)
     result = tuple(keys)
     system.memo[memo_key] = result
     return result
 
 
-def target_keys(call: Call, system: System) -> tuple[Key, ...]:
+def target_keys(call: Call, system: System) -> frozenset[Key]:
     target = call.target
     # Only @dispvm depends on the source (through its default_dispvm).
     memo_key = ("target-keys", target, call.source if target == DISPVM else None)
@@ -54,56 +61,74 @@ def target_keys(call: Call, system: System) -> tuple[Key, ...]:
     if cached is not None:
         return cached  # type: ignore[return-value]
     if target == ADMINVM:
-        keys = [STAR, (Kind.ADMINVM, ""), (Kind.NAME, system.admin_name)]
+        keys = [STAR, ADMIN, system.admin_name]
     elif target.startswith("@"):
-        keys = [STAR, (Kind.ANYVM, "")]
+        keys = [STAR, ANYVM]
         if target == DISPVM:
-            keys.append((Kind.DISPVM, ""))
+            keys.append(_key(Kind.DISPVM))
             keys += _template_keys(system.dispvm_template_of(call.source), system)
         elif target.startswith(DISPVM_PREFIX):
             keys += _template_keys(target[len(DISPVM_PREFIX):], system)
         else:
-            keys.append((Kind.DEFAULT, ""))
+            keys.append(_key(Kind.DEFAULT))
     else:
         info = system.guests[target]
-        keys = [STAR, (Kind.ANYVM, ""), (Kind.NAME, target), (Kind.TYPE, info.type)]
-        keys += [(Kind.TAG, t) for t in info.tags]
-    result = tuple(keys)
+        keys = [STAR, ANYVM, target, _key(Kind.TYPE, info.type)]
+        keys += [_key(Kind.TAG, t) for t in info.tags]
+    result = frozenset(keys)
     system.memo[memo_key] = result
     return result
+
+
+Buckets = dict[Key, dict[Key, int]]  # source key -> target key -> first position
+
+
+def _merge(*buckets: Buckets | None) -> Buckets:
+    merged: Buckets = {}
+    for bucket in buckets:
+        for skey, by_target in (bucket or {}).items():
+            into = merged.setdefault(skey, {})
+            for tkey, position in by_target.items():
+                if position < into.get(tkey, position + 1):
+                    into[tkey] = position
+    return merged
 
 
 class RuleIndex:
     def __init__(self, rules: Sequence[Rule]):
         self._rules = tuple(rules)
-        self._buckets: dict[tuple[str, str], dict[Key, dict[Key, int]]] = {}
+        exact: dict[tuple[str, str], Buckets] = {}
         for position, rule in enumerate(self._rules):
-            by_source = self._buckets.setdefault((rule.service, rule.argument), {})
-            by_target = by_source.setdefault(rule.source.key, {})
-            by_target.setdefault(rule.target.key, position)  # later duplicates never win
+            by_source = exact.setdefault((rule.service, rule.argument), {})
+            by_target = by_source.setdefault(str(rule.source), {})
+            by_target.setdefault(str(rule.target), position)  # later duplicates never win
+        # One merged view per way a call can be matched, built once: the rules for
+        # (service, argument), for (service, any argument) and for any service together.
+        wildcard = exact.get((ANY, ANY))
+        self._any: Buckets = _merge(wildcard)
+        self._by_service: dict[str, Buckets] = {
+            service: _merge(exact.get((service, ANY)), wildcard)
+            for service, _ in exact if service != ANY
+        }
+        self._by_call: dict[tuple[str, str], Buckets] = {
+            (service, argument): _merge(exact[(service, argument)], exact.get((service, ANY)), wildcard)
+            for service, argument in exact if argument != ANY
+        }
 
     def first_match(self, call: Call, system: System) -> Rule | None:
-        buckets = [
-            b
-            for b in (
-                self._buckets.get((call.service, call.argument)),
-                self._buckets.get((call.service, ANY)),
-                self._buckets.get((ANY, ANY)),
-            )
-            if b
-        ]
-        if not buckets:
+        view = self._by_call.get((call.service, call.argument))
+        if view is None:
+            view = self._by_service.get(call.service, self._any)
+        if not view:
             return None
-        skeys = source_keys(call.source, system)
         tkeys = target_keys(call, system)
         best = len(self._rules)
-        for bucket in buckets:
-            for skey in skeys:
-                by_target = bucket.get(skey)
-                if by_target is None:
-                    continue
-                for tkey in tkeys:
-                    position = by_target.get(tkey)
-                    if position is not None and position < best:
-                        best = position
+        for skey in source_keys(call.source, system):
+            by_target = view.get(skey)
+            if by_target is None:
+                continue
+            # Few target keys are used with any one source key: walk those, test membership.
+            for tkey, position in by_target.items():
+                if position < best and tkey in tkeys:
+                    best = position
         return self._rules[best] if best < len(self._rules) else None

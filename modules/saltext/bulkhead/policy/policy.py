@@ -27,12 +27,12 @@ class Policy:
         self._index = RuleIndex(self.rules)
 
     @classmethod
-    def load(cls, directory: str | os.PathLike[str] = DEFAULT_POLICY_DIR) -> "Policy":
+    def load(cls, directory: str | os.PathLike[str] = DEFAULT_POLICY_DIR) -> Policy:
         loaded = read_policy_dir(directory)
         return cls(loaded.rules, loaded.files)
 
     @classmethod
-    def from_text(cls, text: str, file: str = "<policy>") -> "Policy":
+    def from_text(cls, text: str, file: str = "<policy>") -> Policy:
         loaded = read_policy_text(text, file)
         return cls(loaded.rules, loaded.files)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import RequestError
 from .rules import ARGUMENT, SERVICE_NAME
@@ -28,13 +28,13 @@ class Request:
             raise RequestError(f"invalid argument {self.argument!r} (must start with '+')")
 
     @classmethod
-    def from_call(cls, call: str, source: str, target: str) -> "Request":
+    def from_call(cls, call: str, source: str, target: str) -> Request:
         """``SERVICE+ARG`` as qrexec writes it; no '+' means the empty argument."""
-        service, plus, argument = call.partition("+")
+        service, _, argument = call.partition("+")
         return cls(service, "+" + argument, source, target)
 
     @classmethod
-    def from_json(cls, data: Any) -> "Request":
+    def from_json(cls, data: Any) -> Request:
         keys = ("service", "argument", "source", "target")
         if not isinstance(data, dict) or set(data) != set(keys):
             raise RequestError(f"a request is an object with exactly the keys {', '.join(keys)}")
@@ -43,8 +43,7 @@ class Request:
         return cls(*(data[k] for k in keys))
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     """A request in the engine's terms: the admin domain is ``@adminvm``, the target is one of a
     guest name, ``@adminvm``, ``@default``, ``@dispvm`` or ``@dispvm:X`` (X a disposable template)."""
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from .tokens import REDIRECT_KINDS, SOURCE_KINDS, TARGET_KINDS, Kind, Token, parse_token
+from .tokens import REDIRECT_KINDS, SOURCE_KINDS, TARGET_KINDS, Token, parse_token
 
 SERVICE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 ARGUMENT = re.compile(r"\+[A-Za-z0-9_.+-]{0,64}")

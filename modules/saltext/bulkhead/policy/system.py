@@ -12,9 +12,10 @@ as Qubes does; that is what ``@dispvm:X`` and ``@dispvm:@tag:T`` match in the so
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import SystemInfoError
 from .tokens import ADMIN_LITERAL, DOMAIN_NAME, DOMAIN_TYPES, TAG_NAME
@@ -91,13 +92,13 @@ class System:
         return info.default_dispvm
 
     @classmethod
-    def from_json(cls, data: Any) -> "System":
+    def from_json(cls, data: Any) -> System:
         if not isinstance(data, dict) or not isinstance(data.get("domains"), dict):
             raise SystemInfoError('expected {"domains": {NAME: {...}}}')
         return cls({name: _domain(name, raw) for name, raw in data["domains"].items()})
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "System":
+    def from_file(cls, path: str | Path) -> System:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:

@@ -48,10 +48,6 @@ class Token:
     def __str__(self) -> str:
         return self.kind.value + self.value
 
-    @property
-    def key(self) -> tuple[Kind, str]:
-        return (self.kind, self.value)
-
 
 # Longest prefix first: "@dispvm:@tag:" before "@dispvm:".
 _PREFIXED = (
