@@ -1,4 +1,4 @@
-"""Memory balancing bench: bulkhead's balancer against plain proportional share, same traces, one run.
+"""Memory balancing bench: bulkhead's balancer against proportional share, same traces, one run.
 
     python -m bench.memory            # prints a Markdown table for BENCHMARKS.md
 
@@ -41,7 +41,9 @@ def run_suite(domains: int, steps: int, seeds: tuple[int, ...]) -> dict[str, dic
         trace = generate_trace(domains, steps, seed)
         for policy in (BulkheadPolicy(), ProportionalPolicy()):
             report = simulate(trace, policy).report()
-            into = totals.setdefault(policy.name, {k: 0.0 for k in SUMMED} | {"mean_us": 0.0, "max_us": 0.0})
+            into = totals.setdefault(
+                policy.name, {k: 0.0 for k in SUMMED} | {"mean_us": 0.0, "max_us": 0.0}
+            )
             for key in SUMMED:
                 into[key] += float(report[key])  # type: ignore[arg-type]
             into["mean_us"] += float(report["mean_decision_us"]) / len(seeds)  # type: ignore[arg-type]
@@ -61,12 +63,18 @@ def main() -> None:
     for domains, steps, seeds in SUITES:
         totals = run_suite(domains, steps, seeds)
         ours, theirs = totals["bulkhead"], totals["proportional"]
-        print(f"\n### {domains} domains, {steps} steps, seeds {', '.join(map(str, seeds))} (sums over seeds)\n")
+        print(
+            f"\n### {domains} domains, {steps} steps, "
+            f"seeds {', '.join(map(str, seeds))} (sums over seeds)\n"
+        )
         print("| metric | bulkhead | proportional | ratio |")
         print("|---|---:|---:|---:|")
         for key in (*SUMMED, "mean_us", "max_us"):
             label = {"mean_us": "mean decision µs", "max_us": "max decision µs"}.get(key, key)
-            print(f"| {label} | {ours[key]:.1f} | {theirs[key]:.1f} | {ratio(ours[key], theirs[key])} |")
+            print(
+                f"| {label} | {ours[key]:.1f} | {theirs[key]:.1f} "
+                f"| {ratio(ours[key], theirs[key])} |"
+            )
 
 
 if __name__ == "__main__":

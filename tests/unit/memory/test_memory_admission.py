@@ -1,11 +1,10 @@
 """Before a domain starts: free memory within bounds, or say no (never overcommit)."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import pytest
-
 from memory_strategies import MIB, configs, feasible
-from saltext.bulkhead.memory import BalancerConfig, DomainMemory, preferred_kib, request_memory
+from saltext.bulkhead.memory import DomainMemory, preferred_kib, request_memory
 
 
 def domain(name, current_mib, used_mib, low=128, high=4096):

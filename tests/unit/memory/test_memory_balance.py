@@ -1,9 +1,8 @@
 """Properties of the balancer required by issue 5, plus worked examples."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import pytest
-
 from memory_strategies import MIB, configs, domains, feasible
 from saltext.bulkhead.memory import (
     BalancerConfig,
@@ -58,7 +57,8 @@ def test_balancing_unchanged_inputs_again_changes_nothing(problem, config):
     running, capacity = problem
     first = balance(running, capacity, config)
     applied = [
-        DomainMemory(d.name, d.min_kib, d.max_kib, first.targets[d.name], d.used_kib) for d in running
+        DomainMemory(d.name, d.min_kib, d.max_kib, first.targets[d.name], d.used_kib)
+        for d in running
     ]
     second = balance(applied, capacity, config)
     assert second.targets == first.targets
@@ -94,7 +94,9 @@ def test_without_hysteresis_shortage_gives_everyone_the_same_fraction(problem):
     middle = [d for d in managed if d.min_kib < decision.targets[d.name] < prefs[d.name]]
     for a in middle:
         for b in middle:
-            assert (decision.targets[a.name] - 1) * prefs[b.name] < (decision.targets[b.name] + 1) * prefs[a.name]
+            assert (decision.targets[a.name] - 1) * prefs[b.name] < (
+                decision.targets[b.name] + 1
+            ) * prefs[a.name]
     assert all(decision.targets[d.name] <= prefs[d.name] for d in managed)
 
 

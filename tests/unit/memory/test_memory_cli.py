@@ -1,14 +1,15 @@
 import json
 
-from typer.testing import CliRunner
-
 from saltext.bulkhead.cli import app
+from typer.testing import CliRunner
 
 runner = CliRunner()
 
 
 def test_generate_then_simulate_with_both_policies(tmp_path):
-    generated = runner.invoke(app, ["memory", "generate", "--domains", "4", "--steps", "30", "--seed", "2"])
+    generated = runner.invoke(
+        app, ["memory", "generate", "--domains", "4", "--steps", "30", "--seed", "2"]
+    )
     assert generated.exit_code == 0, generated.output
     path = tmp_path / "trace.json"
     path.write_text(generated.stdout)
@@ -17,7 +18,9 @@ def test_generate_then_simulate_with_both_policies(tmp_path):
         assert result.exit_code == 0, result.output
         report = json.loads(result.stdout)
         assert report["policy"] == policy and report["steps"] == 30
-        assert {"mib_moved", "oscillations", "overcommitted_steps", "mean_decision_us"} <= set(report)
+        assert {"mib_moved", "oscillations", "overcommitted_steps", "mean_decision_us"} <= set(
+            report
+        )
 
 
 def test_bad_trace_and_bad_options_exit_with_2(tmp_path):
@@ -26,5 +29,10 @@ def test_bad_trace_and_bad_options_exit_with_2(tmp_path):
     result = runner.invoke(app, ["memory", "simulate", str(path)])
     assert result.exit_code == 2 and "reserve_mib" in result.output
     path.write_text(json.dumps({"host_mib": 100, "reserve_mib": 20, "domains": {}, "steps": []}))
-    assert runner.invoke(app, ["memory", "simulate", str(path), "--policy", "greedy"]).exit_code == 2
-    assert runner.invoke(app, ["memory", "simulate", str(path), "--cache-factor", "0.5"]).exit_code == 2
+    assert (
+        runner.invoke(app, ["memory", "simulate", str(path), "--policy", "greedy"]).exit_code == 2
+    )
+    assert (
+        runner.invoke(app, ["memory", "simulate", str(path), "--cache-factor", "0.5"]).exit_code
+        == 2
+    )

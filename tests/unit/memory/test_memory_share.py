@@ -1,7 +1,6 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-import pytest
-
 from saltext.bulkhead.memory.share import proportional_fill
 
 
@@ -27,7 +26,9 @@ def test_outside_the_feasible_range_returns_the_nearest_end():
     assert proportional_fill(500, [1, 1], [10, 10], [20, 20]) == [20, 20]
 
 
-@pytest.mark.parametrize("weights, lows, highs", [([0], [0], [1]), ([1], [2], [1]), ([1], [-1], [1])])
+@pytest.mark.parametrize(
+    "weights, lows, highs", [([0], [0], [1]), ([1], [2], [1]), ([1], [-1], [1])]
+)
 def test_rejects_invalid_items(weights, lows, highs):
     with pytest.raises(ValueError):
         proportional_fill(1, weights, lows, highs)
@@ -49,7 +50,7 @@ def test_fill_is_exact_bounded_and_proportional(problem):
     total, weights, lows, highs = problem
     result = proportional_fill(total, weights, lows, highs)
     assert sum(result) == min(max(total, sum(lows)), sum(highs))
-    assert all(low <= t <= high for t, low, high in zip(result, lows, highs))
+    assert all(low <= t <= high for t, low, high in zip(result, lows, highs, strict=True))
     # Items strictly inside their bounds share one level: amount/weight agree up to rounding by 1.
     inside = [i for i, t in enumerate(result) if lows[i] < t < highs[i]]
     for i in inside:
@@ -60,4 +61,3 @@ def test_fill_is_exact_bounded_and_proportional(problem):
         for j in inside:
             if t == lows[i] < highs[i]:
                 assert (result[j] - 1) * weights[i] < (lows[i] + 1) * weights[j]
-

@@ -1,10 +1,9 @@
 """The simulator's accounting, checked on traces small enough to work out by hand."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-import pytest
-
 from saltext.bulkhead.memory.policy import BulkheadPolicy, ProportionalPolicy, make_policy
 from saltext.bulkhead.memory.simulate import simulate
 from saltext.bulkhead.memory.trace import Trace
@@ -13,7 +12,12 @@ from saltext.bulkhead.memory.tracegen import generate_trace
 
 def trace(domains, steps, host=1500, reserve=500):
     return Trace.model_validate(
-        {"host_mib": host, "reserve_mib": reserve, "domains": domains, "steps": [{"used_mib": s} for s in steps]}
+        {
+            "host_mib": host,
+            "reserve_mib": reserve,
+            "domains": domains,
+            "steps": [{"used_mib": s} for s in steps],
+        }
     )
 
 
@@ -89,7 +93,9 @@ def test_refused_domain_starts_once_memory_is_freed():
 @settings(max_examples=25, deadline=None)
 @given(st.integers(1, 8), st.integers(1, 40), st.integers(0, 10**6), st.floats(0.0, 0.9))
 def test_bulkhead_never_overcommits_on_generated_traces(domains, steps, seed, short_share):
-    report = simulate(generate_trace(domains, steps, seed, short_share), make_policy("bulkhead")).report()
+    report = simulate(
+        generate_trace(domains, steps, seed, short_share), make_policy("bulkhead")
+    ).report()
     assert report["overcommitted_steps"] == 0
     assert report["decisions"] <= report["steps"] == steps
 
@@ -99,11 +105,21 @@ def test_bulkhead_never_overcommits_on_generated_traces(domains, steps, seed, sh
     [
         ({"host_mib": 100, "reserve_mib": 100, "domains": {}, "steps": []}, "reserve_mib"),
         (
-            {"host_mib": 900, "reserve_mib": 1, "domains": {}, "steps": [{"used_mib": {"ghost": 1}}]},
+            {
+                "host_mib": 900,
+                "reserve_mib": 1,
+                "domains": {},
+                "steps": [{"used_mib": {"ghost": 1}}],
+            },
             "undeclared",
         ),
         (
-            {"host_mib": 900, "reserve_mib": 1, "domains": {"a": {"min_mib": 5, "max_mib": 9, "initial_mib": 10}}, "steps": []},
+            {
+                "host_mib": 900,
+                "reserve_mib": 1,
+                "domains": {"a": {"min_mib": 5, "max_mib": 9, "initial_mib": 10}},
+                "steps": [],
+            },
             "initial_mib",
         ),
         ({"host_mib": 900, "reserve_mib": 1, "domains": {}, "steps": [], "extra": 1}, "extra"),

@@ -1,17 +1,25 @@
 import pytest
-
 from saltext.bulkhead.memory import BalloonStats, DomainMemory
 
 
 def test_used_is_available_minus_usable_when_the_guest_reports_usable():
     stats = BalloonStats.from_libvirt(
-        {"actual": 524288, "available": 500000, "usable": 300000, "unused": 100000, "disk_caches": 150000, "rss": 9}
+        {
+            "actual": 524288,
+            "available": 500000,
+            "usable": 300000,
+            "unused": 100000,
+            "disk_caches": 150000,
+            "rss": 9,
+        }
     )
     assert stats.used_kib() == 200000
 
 
 def test_used_falls_back_to_unused_and_caches():
-    stats = BalloonStats.from_libvirt({"actual": 524288, "available": 500000, "unused": 100000, "disk_caches": 150000})
+    stats = BalloonStats.from_libvirt(
+        {"actual": 524288, "available": 500000, "unused": 100000, "disk_caches": 150000}
+    )
     assert stats.used_kib() == 250000
 
 

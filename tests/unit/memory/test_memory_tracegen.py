@@ -1,3 +1,5 @@
+import itertools
+
 from saltext.bulkhead.memory.tracegen import CACHE_FACTOR, generate_trace
 
 
@@ -10,8 +12,8 @@ def test_same_seed_same_trace_and_other_seeds_differ():
 def test_domains_come_and_go():
     trace = generate_trace(20, 300, seed=3)
     running = [set(step.used_mib) for step in trace.steps]
-    stopped = any(before - after for before, after in zip(running, running[1:]))
-    started = any(after - before for before, after in zip(running, running[1:]))
+    stopped = any(before - after for before, after in itertools.pairwise(running))
+    started = any(after - before for before, after in itertools.pairwise(running))
     assert stopped and started
 
 
@@ -21,7 +23,10 @@ def test_memory_is_short_in_about_the_requested_share_of_steps():
         short = 0
         for step in trace.steps:
             demand = sum(
-                min(max(used * CACHE_FACTOR, trace.domains[name].min_mib), trace.domains[name].max_mib)
+                min(
+                    max(used * CACHE_FACTOR, trace.domains[name].min_mib),
+                    trace.domains[name].max_mib,
+                )
                 for name, used in step.used_mib.items()
             )
             short += demand > trace.capacity_mib

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .config import BalancerConfig
+from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import DomainMemory
 from .preference import preferred_kib
 from .share import proportional_fill
@@ -35,7 +35,7 @@ def request_memory(
     domains: Sequence[DomainMemory],
     capacity_kib: int,
     need_kib: int,
-    config: BalancerConfig = BalancerConfig(),
+    config: BalancerConfig = DEFAULT_CONFIG,
 ) -> Admission:
     """Free ``need_kib`` for a new domain among the running ``domains`` within ``capacity_kib``."""
     if need_kib <= 0:

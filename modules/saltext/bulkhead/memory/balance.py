@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from .config import BalancerConfig
+from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import DomainMemory
 from .hysteresis import Tolerance, hold_small_changes
 from .preference import preferred_kib
@@ -30,7 +30,8 @@ class InsufficientMemory(Exception):
 
     def __init__(self, needed_kib: int, capacity_kib: int) -> None:
         super().__init__(
-            f"running domains need at least {needed_kib} KiB but only {capacity_kib} KiB are available"
+            f"running domains need at least {needed_kib} KiB "
+            f"but only {capacity_kib} KiB are available"
         )
         self.needed_kib = needed_kib
         self.capacity_kib = capacity_kib
@@ -38,7 +39,7 @@ class InsufficientMemory(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """Balloon targets (KiB) for every running domain, and the preferences they were derived from."""
+    """Balloon targets (KiB) for every running domain, and the preferences behind them."""
 
     targets: Mapping[str, int]
     preferences: Mapping[str, int]
@@ -46,12 +47,14 @@ class Decision:
     """True when the preferences did not all fit: everyone got the same fraction of theirs."""
 
     def changes(self, domains: Sequence[DomainMemory]) -> dict[str, int]:
-        """Only the targets that differ from the domains' current sizes: what the daemon must set."""
-        return {d.name: self.targets[d.name] for d in domains if self.targets[d.name] != d.current_kib}
+        """The targets that differ from the domains' current sizes: what the daemon must set."""
+        return {
+            d.name: self.targets[d.name] for d in domains if self.targets[d.name] != d.current_kib
+        }
 
 
 def balance(
-    domains: Sequence[DomainMemory], capacity_kib: int, config: BalancerConfig = BalancerConfig()
+    domains: Sequence[DomainMemory], capacity_kib: int, config: BalancerConfig = DEFAULT_CONFIG
 ) -> Decision:
     """Compute the targets. ``capacity_kib`` is the memory all running domains may have together:
     the host's memory for guests less its reserve. The targets never add up to more than it.
@@ -80,4 +83,6 @@ def balance(
 def _check_unique(domains: Sequence[DomainMemory]) -> None:
     names = [d.name for d in domains]
     if len(set(names)) != len(names):
-        raise ValueError(f"duplicate domain names: {sorted({n for n in names if names.count(n) > 1})}")
+        raise ValueError(
+            f"duplicate domain names: {sorted({n for n in names if names.count(n) > 1})}"
+        )

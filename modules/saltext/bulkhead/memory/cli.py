@@ -26,7 +26,9 @@ def simulate_command(
     cache_factor: Annotated[float, typer.Option(help="preference = used x this")] = 1.3,
     floor_mib: Annotated[int, typer.Option(help="lowest preference")] = 96,
     threshold_mib: Annotated[int, typer.Option(help="smaller changes are not made")] = 16,
-    band: Annotated[float, typer.Option(help="tolerance around the ideal when memory is plentiful")] = 0.25,
+    band: Annotated[
+        float, typer.Option(help="tolerance around the ideal when memory is plentiful")
+    ] = 0.25,
 ) -> None:
     """Replay TRACE.json and print the metrics as JSON (defined in docs/memory.md)."""
     try:
@@ -49,7 +51,9 @@ def generate_command(
     domains: Annotated[int, typer.Option(min=1, help="how many domains")] = 10,
     steps: Annotated[int, typer.Option(min=1, help="how many balancing steps")] = 500,
     seed: Annotated[int, typer.Option(help="same seed, same trace")] = 1,
-    short_share: Annotated[float, typer.Option(min=0.0, max=0.99, help="share of steps short of memory")] = 0.25,
+    short_share: Annotated[
+        float, typer.Option(min=0.0, max=0.99, help="share of steps short of memory")
+    ] = 0.25,
 ) -> None:
     """Print a deterministic synthetic trace (idle, bursty, growing, steady; starts and stops)."""
     trace = generate_trace(domains, steps, seed, short_share)

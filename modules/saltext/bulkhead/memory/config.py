@@ -31,3 +31,7 @@ class BalancerConfig:
             raise ValueError("threshold_kib must not be negative")
         if not 0.0 <= self.band < 1.0:
             raise ValueError(f"band must be within [0, 1), got {self.band}")
+
+
+DEFAULT_CONFIG = BalancerConfig()
+"""Immutable, so one shared instance serves as every default."""

@@ -35,7 +35,7 @@ class DomainMemory:
 
     @classmethod
     def from_stats(cls, name: str, min_kib: int, max_kib: int, stats: BalloonStats) -> DomainMemory:
-        """The daemon's entry point: bounds from the pillar, the rest from libvirt's balloon stats."""
+        """The daemon's entry point: bounds from the pillar, the rest from balloon stats."""
         return cls(name, min_kib, max_kib, stats.actual, stats.used_kib())
 
     @property

@@ -26,7 +26,7 @@ class Tolerance:
     threshold: int
     """Absolute: changes smaller than this many KiB are not made."""
     band: float
-    """Relative to the ideal target, for domains at or above preference while memory is plentiful."""
+    """Relative to the ideal target; for domains with their preference while memory is plentiful."""
 
 
 def hold_small_changes(

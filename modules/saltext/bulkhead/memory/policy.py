@@ -9,7 +9,7 @@ from typing import Protocol
 from .admission import Admission, request_memory
 from .balance import balance
 from .baseline import admit_always, proportional_targets
-from .config import BalancerConfig
+from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import DomainMemory
 
 
@@ -25,7 +25,7 @@ class Policy(Protocol):
 
 @dataclass(frozen=True)
 class BulkheadPolicy:
-    config: BalancerConfig = BalancerConfig()
+    config: BalancerConfig = DEFAULT_CONFIG
     name: str = "bulkhead"
 
     def balance(self, domains: Sequence[DomainMemory], capacity_kib: int) -> dict[str, int]:
@@ -49,7 +49,7 @@ class ProportionalPolicy:
 POLICIES = ("bulkhead", "proportional")
 
 
-def make_policy(name: str, config: BalancerConfig = BalancerConfig()) -> Policy:
+def make_policy(name: str, config: BalancerConfig = DEFAULT_CONFIG) -> Policy:
     if name == "bulkhead":
         return BulkheadPolicy(config)
     if name == "proportional":

@@ -9,7 +9,9 @@ from .domain import DomainMemory
 
 
 def preferred_kib(domain: DomainMemory, config: BalancerConfig) -> int:
-    """``clamp(max(ceil(used x cache_factor), floor), min, max)``; an unmanaged domain prefers what it has.
+    """``clamp(max(ceil(used x cache_factor), floor), min, max)``.
+
+    An unmanaged domain (no guest statistics) prefers what it has.
 
     Never zero: the result is at least ``min_kib`` or the floor, which ``DomainMemory`` and
     ``BalancerConfig`` keep positive, so preferences can serve as sharing weights.

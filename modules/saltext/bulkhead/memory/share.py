@@ -18,11 +18,11 @@ _STARTS, _STOPS = 0, 1
 def proportional_fill(
     total: int, weights: Sequence[int], lows: Sequence[int], highs: Sequence[int]
 ) -> list[int]:
-    """Return ``t`` with ``t[i] ≈ clamp(level * weights[i], lows[i], highs[i])`` and ``sum(t) == total``.
+    """Return ``t``: ``t[i] ≈ clamp(level * weights[i], lows[i], highs[i])``, ``sum(t) == total``.
 
     The level is the one real number that makes the clamped amounts add up to ``total``; amounts are
-    then rounded down and the few KiB left over go, one each, to the unclamped items with the largest
-    fractions (ties to the lower index), so every item stays within its bounds.
+    then rounded down and the few KiB left over go, one each, to the unclamped items with the
+    largest fractions (ties to the lower index), so every item stays within its bounds.
     When ``total`` is outside ``[sum(lows), sum(highs)]`` the nearest end is returned (all lows or
     all highs); callers that must not exceed ``total`` check ``sum(lows)`` themselves.
     """
@@ -37,14 +37,14 @@ def proportional_fill(
     if total <= sum(lows):
         return list(lows)
 
-    # Sweep the level upwards. At level 0 every item sits at its low; at lows[i]/weights[i] it starts
-    # growing with the level, at highs[i]/weights[i] it stops at its high. Between events the sum is
-    # constant + level * free_weight, so the level that reaches ``total`` is found exactly.
+    # Sweep the level upwards. At level 0 every item sits at its low; at lows[i]/weights[i] it
+    # starts growing with the level, at highs[i]/weights[i] it stops at its high. Between events
+    # the sum is constant + level * free_weight, so the level reaching ``total`` is found exactly.
     constant = sum(lows)
     free_weight = 0
     state = [_AT_LOW] * count
     for numerator, denominator, kind, index in _events(weights, lows, highs):
-        # constant + level * free_weight >= total, with level = numerator / denominator, in integers.
+        # constant + level * free_weight >= total, level = numerator / denominator, in integers.
         if constant * denominator + numerator * free_weight >= total * denominator:
             break
         if kind == _STARTS:
@@ -84,8 +84,8 @@ def _events(
     never puts a larger level before a smaller one; only levels that round to the same float are
     put in exact order afterwards. At equal levels an item starts before it stops.
     """
-    keyed = [(low / weight, _STARTS, index) for index, (weight, low) in enumerate(zip(weights, lows))]
-    keyed += [(high / weight, _STOPS, index) for index, (weight, high) in enumerate(zip(weights, highs))]
+    keyed = [(lows[i] / weights[i], _STARTS, i) for i in range(len(weights))]
+    keyed += [(highs[i] / weights[i], _STOPS, i) for i in range(len(weights))]
     keyed.sort()
     ordered: list[tuple[int, int, int, int]] = []
     start = 0

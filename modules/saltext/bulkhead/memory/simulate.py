@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from .config import BalancerConfig
+from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import KIB_PER_MIB, DomainMemory
 from .metrics import DirectionTracker, Metrics
 from .policy import Policy
@@ -20,7 +20,7 @@ from .preference import preferred_kib
 from .trace import Trace
 
 
-def simulate(trace: Trace, policy: Policy, config: BalancerConfig = BalancerConfig()) -> Metrics:
+def simulate(trace: Trace, policy: Policy, config: BalancerConfig = DEFAULT_CONFIG) -> Metrics:
     """Run the whole trace; ``config`` defines "preference" for the metrics, whatever the policy."""
     replay = _Replay(trace, policy, config)
     for number, step in enumerate(trace.steps):

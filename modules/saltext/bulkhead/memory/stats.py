@@ -26,7 +26,9 @@ class BalloonStats:
         for name in ("actual", "available", "unused", "usable", "disk_caches"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 0):
-                raise ValueError(f"balloon stat {name!r} must be a non-negative integer, got {value!r}")
+                raise ValueError(
+                    f"balloon stat {name!r} must be a non-negative integer, got {value!r}"
+                )
 
     @classmethod
     def from_libvirt(cls, stats: Mapping[str, int]) -> BalloonStats:

@@ -21,8 +21,9 @@ CACHE_FACTOR = 1.3  # only for sizing the host; the balancer's own factor is con
 
 
 def generate_trace(domains: int, steps: int, seed: int, short_share: float = 0.25) -> Trace:
-    """A trace of ``domains`` domains over ``steps`` steps where memory is short about ``short_share``
-    of the time (the host gets the ``1 - short_share`` quantile of the total preferred memory)."""
+    """A trace of ``domains`` domains over ``steps`` steps where memory is short about
+    ``short_share`` of the time: the host gets the ``1 - short_share`` quantile of the total
+    preferred memory."""
     if domains < 1 or steps < 1 or not 0.0 <= short_share < 1.0:
         raise ValueError("need domains >= 1, steps >= 1 and 0 <= short_share < 1")
     rng = random.Random(seed)
@@ -31,9 +32,7 @@ def generate_trace(domains: int, steps: int, seed: int, short_share: float = 0.2
     series = {name: _usage(rng, bounds[name], steps) for name in names}
     alive = {name: _lifetime(rng, steps) for name in names}
 
-    used_steps = [
-        {name: series[name][n] for name in names if alive[name][n]} for n in range(steps)
-    ]
+    used_steps = [{name: series[name][n] for name in names if alive[name][n]} for n in range(steps)]
     demand = sorted(
         sum(
             min(max(used * CACHE_FACTOR, bounds[name].min_mib), bounds[name].max_mib)
