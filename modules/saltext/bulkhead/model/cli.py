@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from .errors import PillarError
-from .load import load_pillar_file
+from .load import ROOT, load_pillar_source, read_pillar_source
 
 pillar_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Validate and describe the bulkhead pillar.")
 
@@ -19,11 +19,17 @@ def check(files: list[Path] = typer.Argument(..., help="Pillar SLS files with a 
     failed = False
     for path in files:
         try:
-            pillar = load_pillar_file(path)
+            source = read_pillar_source(path)
+            pillar = load_pillar_source(source)
         except PillarError as exc:
             failed = True
             for line in exc.lines:
                 typer.echo(line)
+            continue
+        if ROOT not in (source.data or {}):
+            # Checking a file without the key is almost always the wrong file (e.g. top.sls).
+            failed = True
+            typer.echo(f"{path}: no '{ROOT}' key, nothing to check")
             continue
         running = sum(1 for domain in pillar.domains.values() if domain.running)
         typer.echo(f"{path}: OK ({len(pillar.domains)} domains, {running} running)")

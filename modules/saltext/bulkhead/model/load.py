@@ -16,7 +16,7 @@ from .errors import PillarError, PillarIssue
 from .fields import NAME_RULE, describe
 from .messages import colon_path, issues_from, keys_of, locate, rule_of
 from .pillar import Domain, DomainName, Formula, Host, Pillar
-from .source import PillarSource, read_pillar_source
+from .source import PillarSource, parse_pillar_text, read_pillar_source
 
 _NAME = pydantic.TypeAdapter(DomainName)
 
@@ -85,11 +85,21 @@ def load_pillar_file(path: str | Path) -> Pillar:
 
     Problems are reported as ``FILE:LINE: bulkhead:...: message`` where the line is known.
     """
-    source = read_pillar_source(path)
+    return load_pillar_source(read_pillar_source(path))
+
+
+def load_pillar_text(text: str, name: str = "<pillar>") -> Pillar:
+    """Like ``load_pillar_file`` for text already in memory (``name`` labels the messages)."""
+    return load_pillar_source(parse_pillar_text(text, name))
+
+
+def load_pillar_source(source: PillarSource) -> Pillar:
+    if source.data is not None and not isinstance(source.data, dict):
+        raise PillarError([PillarIssue("", f"a pillar file is a mapping of pillar keys (got {describe(source.data)})", source.name)])
     try:
-        return load_pillar(source.data.get(ROOT) if isinstance(source.data, dict) else source.data)
+        return load_pillar((source.data or {}).get(ROOT))
     except PillarError as exc:
         raise source.locate(exc) from None
 
 
-__all__ = ["PillarSource", "load_pillar", "load_pillar_file"]
+__all__ = ["PillarSource", "load_pillar", "load_pillar_file", "load_pillar_source", "load_pillar_text", "read_pillar_source"]

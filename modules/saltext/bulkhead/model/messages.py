@@ -60,7 +60,7 @@ def _is_model(tp: Any) -> bool:
 
 def _field_named(model: type[pydantic.BaseModel], key: Any) -> tuple[str, FieldInfo] | None:
     for name, info in model.model_fields.items():
-        if key in (name, info.alias):
+        if key == (info.alias or name):  # only what an admin writes: 'class', never 'class_'
             return name, info
     return None
 

@@ -100,7 +100,12 @@ def read_pillar_source(path: str | Path) -> PillarSource:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PillarError([PillarIssue("", f"cannot read the file: {exc}", name)]) from None
-    rendered = render_jinja(text, Path(path), name)
+    return parse_pillar_text(text, name, Path(path).parent)
+
+
+def parse_pillar_text(text: str, name: str, directory: Path = Path(".")) -> PillarSource:
+    """Render ``text`` (named ``name`` in messages; Jinja includes resolve in ``directory``)."""
+    rendered = render_jinja(text, directory, name)
     source_lines = align_lines(text, rendered)
     loader = SaltLikeLoader(rendered)
     try:
@@ -142,9 +147,9 @@ def align_lines(source: str, rendered: str) -> tuple[int, ...]:
 _ENV_OPTIONS: dict[str, Any] = {"undefined": jinja2.StrictUndefined, "keep_trailing_newline": True}
 
 
-def render_jinja(text: str, path: Path, name: str) -> str:
-    env = jinja2.sandbox.SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(path.parent)), **_ENV_OPTIONS)
-    context = {"grains": {}, "pillar": {}, "salt": {}, "opts": {}, "saltenv": "base", "sls": path.stem, "tpldir": "."}
+def render_jinja(text: str, directory: Path, name: str) -> str:
+    env = jinja2.sandbox.SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(directory)), **_ENV_OPTIONS)
+    context = {"grains": {}, "pillar": {}, "salt": {}, "opts": {}, "saltenv": "base", "sls": Path(name).stem, "tpldir": "."}
     try:
         return env.from_string(text).render(context)
     except jinja2.TemplateSyntaxError as exc:

@@ -1,0 +1,187 @@
+"""Each invalid input gives exactly one line naming the path and what is allowed."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from saltext.bulkhead.model import DomainClass, Label, load_pillar
+
+from pillar_cases import VALID, errors_of
+
+NAME_RULE = "domain names are lowercase letters, digits and '-', start with a letter, at most 31 characters"
+D = "bulkhead:domains"
+
+
+def with_domain(name: str, **domain: Any) -> dict[str, Any]:
+    data = copy.deepcopy(VALID)
+    data["domains"][name] = domain
+    return data
+
+
+def with_change(path: str, value: Any) -> dict[str, Any]:
+    """VALID with ``value`` set at a colon path below ``bulkhead`` (``domains:work:vcpus``)."""
+    data = copy.deepcopy(VALID)
+    *parents, last = path.split(":")
+    node = data
+    for part in parents:
+        node = node.setdefault(part, {}) if isinstance(node, dict) else node[int(part)]
+    node[last] = value
+    return data
+
+
+def test_valid_pillar_loads_with_derived_values():
+    pillar = load_pillar(VALID)
+    work = pillar.domains["work"]
+    assert work.class_ is DomainClass.app and work.has_network and work.memory.maximum == 192
+    assert pillar.domains["net"].netvm is None  # 'none' is stored as "no netvm"
+    assert Label.red.trust_level == 0 and Label.black.trust_level == 7
+    assert load_pillar(None).domains == {}
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("Work", "'Work'"), ("<x>", "'<x>'"), ("a/b", "'a/b'"), ("..", "'..'"), ("a b", "'a b'"),
+     ("café", "'café'"), ("@anyvm", "'@anyvm'"), ("9lives", "'9lives'"), ("a" * 32, "'" + "a" * 32 + "'"),
+     ("a;reboot", "'a;reboot'")],
+)
+def test_bad_domain_names(name, shown):
+    lines = errors_of(with_domain(name, **{"class": "app", "template": "base"}))
+    shown_text = shown if len(name) <= 40 else None
+    assert len(lines) == 1
+    assert lines[0].endswith(f": {NAME_RULE} (got the text {shown_text})")
+
+
+def test_bad_name_path_is_quoted_when_it_is_not_a_plain_word():
+    assert errors_of(with_domain("a b", **{"class": "app", "template": "base"})) == [
+        f"{D}:'a b': {NAME_RULE} (got the text 'a b')"
+    ]
+
+
+@pytest.mark.parametrize("name", ["none", "dom0", "default"])
+def test_reserved_names(name):
+    assert errors_of(with_domain(name, **{"class": "app", "template": "base"})) == [
+        f"{D}:{name}: '{name}' is reserved (default, dom0, none); choose another name"
+    ]
+
+
+def test_non_text_name():
+    data = copy.deepcopy(VALID)
+    data["domains"][False] = {"class": "app", "template": "base"}  # YAML `no:` as a key
+    assert errors_of(data) == [f"{D}:False: {NAME_RULE} (got the YAML boolean false)"]
+
+
+CASES = [
+    # class and template relations
+    ("domains:work:class", "vm", f"{D}:work:class: must be one of template, app, disposable, standalone (got the text 'vm')"),
+    ("domains:work:template", None, f"{D}:work:template: required for a app domain: the name of a template domain"),
+    ("domains:work:template", "nope", f"{D}:work:template: no domain named 'nope' in bulkhead:domains"),
+    ("domains:work:template", "net", f"{D}:work:template: 'net' is a app domain; an app's template must have class: template"),
+    ("domains:disp:template", "work", f"{D}:disp:template: 'work' is not a disposable template; a disposable's template must be an app domain with template_for_dispvms: true"),
+    ("domains:disp:template", None, f"{D}:disp:template: required for a disposable domain: the name of an app domain with template_for_dispvms: true"),
+    ("domains:base:template", "base", f"{D}:base:template: a template domain has no template; remove this key"),
+    ("domains:base:image", None, f"{D}:base:image: required for a template domain: where its root comes from (kind, root, ...)"),
+    ("domains:work:image", {"kind": "disk", "root": "/x.qcow2"}, f"{D}:work:image: a app domain takes its root from its template; remove this key"),
+    ("domains:base:template_for_dispvms", True, f"{D}:base:template_for_dispvms: only app domains can be disposable templates, this is a template"),
+    ("domains:base:image:kernel", None, f"{D}:base:image:kernel: required with kind: kernel (an absolute path)"),
+    ("domains:base:image:root", "/i/../etc/shadow", f"{D}:base:image:root: '/i/../etc/shadow' contains a '..' component; must be an absolute path of letters, digits and . _ / + -, without '..' components"),
+    ("domains:base:image:root", "relative.img", f"{D}:base:image:root: must be an absolute path of letters, digits and . _ / + -, without '..' components (got the text 'relative.img')"),
+    ("domains:work:provides_network", "yes", f"{D}:work:provides_network: must be true or false (got the text 'yes')"),
+    # netvm
+    ("domains:work:netvm", False, f"{D}:work:netvm: got the YAML boolean false (unquoted yes/no/on/off are booleans); write netvm: none for no network, or a domain name"),
+    ("domains:work:netvm", "dvm", f"{D}:work:netvm: 'dvm' does not provide network; set provides_network: true on it or choose another netvm"),
+    ("domains:work:netvm", "ghost", f"{D}:work:netvm: no domain named 'ghost' in bulkhead:domains; name a domain with provides_network: true, or 'none'"),
+    ("domains:fw:netvm", "fw", f"{D}:fw:netvm: a domain cannot be its own netvm"),
+    ("domains:net:netvm", "fw", f"{D}:fw:netvm: netvm cycle: fw -> net -> fw"),
+    ("domains:work:netvm", "Sys Net", f"{D}:work:netvm: must be the name of a domain with provides_network: true, or 'none' (no network interface) (got the text 'Sys Net')"),
+    # memory, cpus, booleans, labels
+    ("domains:work:memory:initial", 16, f"{D}:work:memory:initial: must be a whole number of MiB from 32 to 1048576 (got the number 16)"),
+    ("domains:work:memory:initial", 128.0, f"{D}:work:memory:initial: must be a whole number of MiB from 32 to 1048576 (got the decimal number 128.0)"),
+    ("domains:work:memory:initial", "1e3", f"{D}:work:memory:initial: must be a whole number of MiB from 32 to 1048576 (got the text '1e3')"),
+    ("domains:work:memory", "1e3", f"{D}:work:memory: must be a mapping with keys initial, max, min (got the text '1e3')"),
+    ("domains:work:memory:max", 64, f"{D}:work:memory:max: must be at least memory:initial (128 MiB), got 64"),
+    ("domains:work:memory:min", 256, f"{D}:work:memory:min: must be at most memory:initial (128 MiB), got 256"),
+    ("domains:work:vcpus", "2", f"{D}:work:vcpus: must be a whole number from 1 to 256 (got the text '2')"),
+    ("domains:work:vcpus", 0, f"{D}:work:vcpus: must be a whole number from 1 to 256 (got the number 0)"),
+    ("domains:work:vcpus", 257, f"{D}:work:vcpus: must be a whole number from 1 to 256 (got the number 257)"),
+    ("domains:work:vcpus", True, f"{D}:work:vcpus: must be a whole number from 1 to 256 (got the YAML boolean true)"),
+    ("domains:work:running", "yes", f"{D}:work:running: must be true or false (got the text 'yes')"),
+    ("domains:work:running", 1, f"{D}:work:running: must be true or false (got the number 1)"),
+    ("domains:work:label", "pink", f"{D}:work:label: must be one of red, orange, yellow, green, gray, blue, purple, black (least to most trusted) (got the text 'pink')"),
+    ("domains:work:tags", ["ok", "Bad"], f"{D}:work:tags:1: must be a list of tags: lowercase letters, digits, '_' and '-', starting with a letter, at most 31 characters (got the text 'Bad')"),
+    # addresses
+    ("domains:work:ip", "192.168.1.5", f"{D}:work:ip: 192.168.1.5 is outside host:address_pool (10.137.0.0/16)"),
+    ("domains:work:ip", "10.137.0.0", f"{D}:work:ip: 10.137.0.0 is the network address of host:address_pool (10.137.0.0/16)"),
+    ("domains:work:ip", "10.137.255.255", f"{D}:work:ip: 10.137.255.255 is the broadcast address of host:address_pool (10.137.0.0/16)"),
+    ("domains:work:ip", "10.137.0.1", f"{D}:work:ip: 10.137.0.1 is reserved (the first address) of host:address_pool (10.137.0.0/16)"),
+    ("domains:work:ip", 177799178, f"{D}:work:ip: must be an IPv4 address written as text (got the number 177799178)"),
+    ("domains:work:ip", "10.137.0.300", f"{D}:work:ip: must be an IPv4 address such as 10.137.0.10 inside host:address_pool, not its network, first or broadcast address, unique (got the text '10.137.0.300')"),
+    ("domains:base:ip", "10.137.0.9", f"{D}:base:ip: this domain has no network interface (netvm is none and it provides no network); remove ip"),
+    # host
+    ("host:address_pool", "8.8.8.0/24", "bulkhead:host:address_pool: 8.8.8.0/24 is not a private network; must be a private IPv4 network (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) with a prefix from /8 to /28, such as 10.137.0.0/16"),
+    ("host:address_pool", "10.0.0.0/30", "bulkhead:host:address_pool: prefix /30 is out of range; must be a private IPv4 network (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) with a prefix from /8 to /28, such as 10.137.0.0/16"),
+    ("host:address_pool", "10.137.0.1/16", "bulkhead:host:address_pool: '10.137.0.1/16' is not a network address (10.137.0.1/16 has host bits set); must be a private IPv4 network (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) with a prefix from /8 to /28, such as 10.137.0.0/16"),
+    ("host:domain_type", "vmware", "bulkhead:host:domain_type: must be one of auto, kvm, qemu, xen (got the text 'vmware')"),
+    ("host:uri", "qemu:///system; rm -rf /", "bulkhead:host:uri: must be a libvirt URI such as qemu:///system (letters, digits and . _ @ : / ? = & -) (got the text 'qemu:///system; rm -rf /')"),
+    ("host:pool", "Pool", "bulkhead:host:pool: pool names are lowercase letters, digits and '-', start with a letter, at most 31 characters (got the text 'Pool')"),
+    ("host:pool_path", "/var/../etc", "bulkhead:host:pool_path: '/var/../etc' contains a '..' component; must be an absolute path of letters, digits and . _ / + -, without '..' components"),
+    ("formula:shutdown_timeout", "60", "bulkhead:formula:shutdown_timeout: must be a whole number of seconds from 1 to 3600 (got the text '60')"),
+    # unknown keys
+    ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
+    ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
+    ("domains:work:memory:maximum", 64, f"{D}:work:memory:maximum: unknown key 'maximum'; allowed: initial, max, min"),
+    ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool"),
+    ("policy", {}, "bulkhead:policy: unknown key 'policy'; allowed: host, domains, formula"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "line"), CASES, ids=[f"{c[0]}={c[1]!r}"[:60] for c in CASES])
+def test_each_bad_value_gives_its_exact_line(path, value, line):
+    data = with_change(path, value)
+    if value is None:
+        data_path = path.split(":")
+        node = data
+        for part in data_path[:-1]:
+            node = node[part]
+        del node[data_path[-1]]
+    assert errors_of(data) == [line]
+
+
+def test_missing_class_says_what_is_allowed():
+    assert errors_of(with_domain("solo")) == [
+        f"{D}:solo:class: required key is missing; it must be one of template, app, disposable, standalone"
+    ]
+
+
+def test_duplicate_pinned_address_is_reported_on_the_second_owner():
+    data = with_change("domains:work:ip", "10.137.0.7")
+    data["domains"]["disp"]["ip"] = "10.137.0.7"
+    assert errors_of(data) == [f"{D}:work:ip: 10.137.0.7 is already the address of 'disp'; addresses must be unique"]
+
+
+def test_non_mapping_roots():
+    assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula (got a list)"]
+    assert errors_of({"domains": ["work"]}) == ["bulkhead:domains: must be a mapping of domain name to domain (got a list)"]
+    assert errors_of({"domains": {"work": "app"}}) == [
+        f"{D}:work: must be a mapping with keys class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall (got the text 'app')"
+    ]
+
+
+def test_all_errors_are_reported_at_once():
+    data = copy.deepcopy(VALID)
+    data["host"]["domain_type"] = "vmware"
+    data["domains"]["Bad"] = {"class": "app", "template": "base"}
+    data["domains"]["work"]["vcpus"] = "2"
+    data["domains"]["fw"]["memory"] = {"initial": 64, "max": 32}
+    data["domains"]["disp"]["netvm"] = "dvm"
+    # 'work' is broken (vcpus), so a reference to it is not judged against contents nobody knows.
+    data["domains"]["extra"] = {"class": "app", "template": "base", "netvm": "work"}
+    assert errors_of(data) == [
+        f"{D}:Bad: {NAME_RULE} (got the text 'Bad')",
+        f"{D}:disp:netvm: 'dvm' does not provide network; set provides_network: true on it or choose another netvm",
+        f"{D}:fw:memory:max: must be at least memory:initial (64 MiB), got 32",
+        f"{D}:work:vcpus: must be a whole number from 1 to 256 (got the text '2')",
+        "bulkhead:host:domain_type: must be one of auto, kvm, qemu, xen (got the text 'vmware')",
+    ]
