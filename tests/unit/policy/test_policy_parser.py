@@ -186,3 +186,14 @@ def test_nul_and_binary_bytes_are_errors(tmp_path: Path):
     with pytest.raises(PolicySyntaxError) as info:
         Policy.load(root)
     assert [i.line for i in info.value.issues] == [2, 3]
+
+
+def test_include_dir_under_include_service_keeps_the_three_column_form(tmp_path: Path):
+    root = write_policy(tmp_path / "p", {
+        "a.policy": "!include-service qubes.Gpg +k inc/gpg\n",
+        "inc/gpg": "!include-dir inc/more\n",
+        "inc/more/1.policy": "work vault allow\n",
+    })
+    (rule,) = Policy.load(root).rules
+    assert (rule.service, rule.argument, str(rule.source), str(rule.target)) == (
+        "qubes.Gpg", "+k", "work", "vault")
