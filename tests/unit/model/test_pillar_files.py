@@ -64,6 +64,10 @@ def test_yaml_syntax_error_has_a_line():
     assert lines_of("bulkhead:\n  domains:\n    a: {class: app\n") == ["p.sls:3: YAML error: expected ',' or '}', but got '<stream end>'"]
 
 
+def test_control_characters_are_a_yaml_error_with_a_line():
+    assert lines_of('bulkhead:\n  a: "\x1f"\n') == ["p.sls:2: YAML error: control character U+001F is not allowed in YAML"]
+
+
 def test_repeated_key_is_an_error_as_in_salt():
     text = GOOD.replace("      template: base\n", "      template: base\n      template: other\n")
     assert lines_of(text) == ["p.sls:9: YAML error: duplicate key 'template' (first at line 8; Salt refuses repeated keys)"]

@@ -107,22 +107,28 @@ def parse_pillar_text(text: str, name: str, directory: Path = Path(".")) -> Pill
     """Render ``text`` (named ``name`` in messages; Jinja includes resolve in ``directory``)."""
     rendered = render_jinja(text, directory, name)
     source_lines = align_lines(text, rendered)
-    loader = SaltLikeLoader(rendered)
+    lines = PillarSource(name, None, None, source_lines)
+    loader = None
     try:
+        loader = SaltLikeLoader(rendered)  # the reader already rejects control characters here
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
-        lines = PillarSource(name, None, None, source_lines)
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{lines._source_line(mark.line)}" if mark else name
         message = f"YAML error: {exc.problem or exc.context}"
         if exc.context == DUPLICATE and exc.context_mark:
             message += f" (first at line {lines._source_line(exc.context_mark.line)}; Salt refuses repeated keys)"
         raise PillarError([PillarIssue("", message, where)]) from None
+    except yaml.reader.ReaderError as exc:
+        where = f"{name}:{lines._source_line(rendered.count(chr(10), 0, exc.position))}"
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise PillarError([PillarIssue("", f"YAML error: control character U+{code:04X} is not allowed in YAML", where)]) from None
     except yaml.YAMLError as exc:
         raise PillarError([PillarIssue("", f"YAML error: {exc}", name)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return PillarSource(name, data, root, source_lines)
 
 
