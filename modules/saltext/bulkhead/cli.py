@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from .image.cli import image_app
 from .memory.cli import memory_app
 from .model.cli import pillar_app
 from .policy.cli import policy_app
@@ -11,6 +12,7 @@ from .policy.cli import policy_app
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="bulkhead: isolated workstations on libvirt.")
 
 # Each area registers its group here (one line each, kept alphabetical).
+app.add_typer(image_app, name="image")
 app.add_typer(memory_app, name="memory")
 app.add_typer(pillar_app, name="pillar")
 app.add_typer(policy_app, name="policy")

@@ -8,7 +8,12 @@ field() {  # field KEY LINE -> the raw JSON value of KEY (digits, or a string wi
 
 answer() {  # answer LINE -> one JSON line on stdout
     line=$(printf '%s' "$1" | tr -d '\r')
-    value='-\{0,1\}[0-9]\{1,15\}\|"[^"\\]\{0,4096\}"'
+    # Length is checked here, not with a bounded regex repeat: those make grep's matcher huge.
+    if [ "${#line}" -gt 8192 ]; then
+        echo '{"id": null, "ok": false, "error": "request too long"}'
+        return
+    fi
+    value='-\{0,1\}[0-9]\{1,15\}\|"[^"\\]*"'
     pair="\"[a-z_]\\{1,32\\}\" *: *\\($value\\)"
     if ! printf '%s' "$line" | grep -q "^ *{ *\\($pair *\\(, *$pair *\\)*\\)\\{0,1\\}} *\$"; then
         echo '{"id": null, "ok": false, "error": "malformed request"}'

@@ -1,0 +1,129 @@
+"""Host side of the guest agent channel: one JSON request line out, one JSON answer line back.
+
+The guest is untrusted, so its side of the socket is treated as hostile input: answers are
+length-limited, must parse as a JSON object carrying our request id, and anything else on the
+line (stale answers, noise) is skipped until the deadline. A connection is opened per request:
+QEMU serves one client at a time on the channel socket and a fresh connection leaves no state
+from an earlier, abandoned request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+MAX_LINE = 64 * 1024
+_KEY = re.compile(r"[a-z_]{1,32}")
+_MAX_ID = 10**15 - 1  # the guest parser accepts at most 15 digits
+
+
+class AgentError(Exception):
+    """The agent could not be asked, or did not answer usefully."""
+
+
+class AgentTimeout(AgentError):
+    """No valid answer to our request arrived before the deadline."""
+
+
+class AgentProtocolError(AgentError):
+    """The guest sent something that breaks the protocol (e.g. an over-long line)."""
+
+
+class AgentRequestFailed(AgentError):
+    """The agent answered ``ok: false``; ``response`` holds its answer."""
+
+    def __init__(self, message: str, response: dict[str, Any]):
+        super().__init__(message)
+        self.response = response
+
+
+def _check_args(op: str, args: dict[str, Any]) -> None:
+    """Refuse requests the guest parser would reject, with a clear error on the host instead."""
+    if not _KEY.fullmatch(op):
+        raise ValueError(f"agent op {op!r}: use 1-32 lowercase letters or '_'")
+    for key, value in args.items():
+        if not _KEY.fullmatch(key) or key in ("id", "op"):
+            raise ValueError(f"agent argument name {key!r} is not allowed")
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError(f"agent argument {key}: only integers and strings are supported")
+        if isinstance(value, str) and (len(value) > 4096 or any(
+                c in '"\\' or ord(c) < 0x20 or ord(c) > 0x7E for c in value)):
+            raise ValueError(f"agent argument {key}: printable ASCII without quotes or "
+                             "backslashes, at most 4096 characters")
+        if isinstance(value, int) and abs(value) > _MAX_ID:
+            raise ValueError(f"agent argument {key}: integer out of range")
+
+
+class AgentClient:
+    """``AgentClient(path).request("ping", timeout=5)`` -> the agent's answer as a dict."""
+
+    def __init__(self, socket_path: str | Path):
+        self.socket_path = str(socket_path)
+        self._next_id = secrets.randbelow(_MAX_ID // 2) + 1
+
+    def _new_id(self) -> int:
+        request_id = self._next_id
+        self._next_id = self._next_id + 1 if self._next_id < _MAX_ID else 1
+        return request_id
+
+    def request(self, op: str, *, timeout: float = 10.0, **args: Any) -> dict[str, Any]:
+        _check_args(op, args)
+        request_id = self._new_id()
+        line = json.dumps({"id": request_id, "op": op, **args}, separators=(", ", ": ")) + "\n"
+        deadline = time.monotonic() + timeout
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(max(timeout, 0.001))
+            try:
+                sock.connect(self.socket_path)
+                sock.sendall(line.encode())
+            except (TimeoutError, socket.timeout) as exc:
+                raise AgentTimeout(f"{self.socket_path}: could not send within {timeout}s") from exc
+            except OSError as exc:
+                raise AgentError(f"{self.socket_path}: {exc.strerror or exc}") from exc
+            return self._await_answer(sock, request_id, op, deadline, timeout)
+
+    def _await_answer(self, sock: socket.socket, request_id: int, op: str, deadline: float,
+                      timeout: float) -> dict[str, Any]:
+        buffer = b""
+        skipped = 0
+        while True:
+            while b"\n" in buffer:
+                raw, buffer = buffer.split(b"\n", 1)
+                answer = _parse(raw)
+                answer_id = None if answer is None else answer.get("id")
+                if type(answer_id) is not int or answer_id != request_id:
+                    skipped += 1  # noise or the late answer to someone else's request
+                    continue
+                if answer.get("ok") is not True:
+                    raise AgentRequestFailed(
+                        f"agent refused {op!r}: {answer.get('error', 'no reason given')}", answer)
+                return answer
+            if len(buffer) > MAX_LINE:
+                raise AgentProtocolError(f"{self.socket_path}: answer line over {MAX_LINE} bytes")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AgentTimeout(f"{self.socket_path}: no answer to {op!r} within {timeout}s"
+                                   + (f" ({skipped} unusable lines skipped)" if skipped else ""))
+            sock.settimeout(remaining)
+            try:
+                chunk = sock.recv(4096)
+            except (TimeoutError, socket.timeout):
+                continue
+            except OSError as exc:
+                raise AgentError(f"{self.socket_path}: {exc.strerror or exc}") from exc
+            if not chunk:
+                raise AgentError(f"{self.socket_path}: connection closed before an answer to {op!r}")
+            buffer += chunk
+
+
+def _parse(raw: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(raw.decode("utf-8").strip())
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None

@@ -1,0 +1,49 @@
+"""``bulkhead image``: build guest templates and talk to a running guest's agent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .agent_client import AgentClient, AgentError
+from .build import DEFAULT_CACHE, DEFAULT_NAME, build_image
+from .debs import AptError
+
+image_app = typer.Typer(no_args_is_help=True, help="Guest templates and the guest agent.")
+
+
+@image_app.command("build")
+def build_command(
+    name: Annotated[str, typer.Option(help="template name (directory under the cache)")] = DEFAULT_NAME,
+    cache: Annotated[Path, typer.Option(help="where templates and downloaded packages live")] = DEFAULT_CACHE,
+    force: Annotated[bool, typer.Option("--force", help="rebuild even if the inputs are unchanged")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the result")] = False,
+) -> None:
+    """Assemble <cache>/<name>/ (vmlinuz, initrd.img, root.img, manifest.json) from Debian
+    packages. A no-op when a template built from the same inputs is already there."""
+    try:
+        result = build_image(name=name, cache=cache, force=force,
+                             log=(lambda _m: None) if quiet else (lambda m: typer.echo(m, err=True)))
+    except (AptError, OSError, RuntimeError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    state = "built" if result.rebuilt else "unchanged"
+    typer.echo(json.dumps({"template": str(result.directory), "state": state,
+                           "input_hash": result.manifest.get("input_hash")}))
+
+
+@image_app.command("ping")
+def ping_command(
+    socket_path: Annotated[Path, typer.Argument(metavar="SOCKET",
+                                                help="e.g. /run/bulkhead/agent/<domain>.sock")],
+    timeout: Annotated[float, typer.Option(help="seconds to wait for the answer")] = 10.0,
+) -> None:
+    """Ask a running guest's agent for its name and uptime."""
+    try:
+        typer.echo(json.dumps(AgentClient(socket_path).request("ping", timeout=timeout)))
+    except AgentError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc

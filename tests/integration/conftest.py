@@ -1,0 +1,21 @@
+"""Shared fixtures for the integration tier (real libvirtd on qemu:///system, TCG guests)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from saltext.bulkhead.image.build import DEFAULT_CACHE, BuildResult, build_image
+
+
+@pytest.fixture(scope="session")
+def guest_image() -> BuildResult:
+    """The tiny guest template, built once per session (a no-op when the cache is current).
+
+    BULKHEAD_IMAGE_CACHE points the build elsewhere than /var/cache/bulkhead/images."""
+    if os.geteuid() != 0:
+        pytest.skip("building the guest image needs root (apt-get download, mkfs)")
+    cache = Path(os.environ.get("BULKHEAD_IMAGE_CACHE", DEFAULT_CACHE))
+    return build_image(cache=cache)
