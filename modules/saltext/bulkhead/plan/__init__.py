@@ -1,0 +1,13 @@
+"""Pure planning: pillar + recorded allocations -> desired libvirt objects (no libvirt calls)."""
+
+from .allocations import Allocation, Nic, allocate
+from .errors import PlanError
+from .network_xml import NetworkPlan
+from .recorded import RecordedDomain, RecordedInterface
+from .storage import PoolPlan, VolumePlan
+from .workstation import DomainPlan, Plan, plan_workstation
+
+__all__ = [
+    "Allocation", "DomainPlan", "NetworkPlan", "Nic", "Plan", "PlanError", "PoolPlan",
+    "RecordedDomain", "RecordedInterface", "VolumePlan", "allocate", "plan_workstation",
+]

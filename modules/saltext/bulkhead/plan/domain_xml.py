@@ -1,0 +1,135 @@
+"""libvirt domain XML for one pillar domain, per the guest contract.
+
+Minimal attack surface: virtio disks and NICs, one serial console to a host log file, one agent
+channel, a balloon with statistics; no graphics, no USB, no sound, no host devices.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid as uuidlib
+
+from lxml import etree
+
+from .. import NAMESPACE
+from ..model import Pillar
+from . import lineage, names
+from .allocations import Allocation
+from .metadata import domain_metadata, stamp_hash
+from .storage import VolumePlan
+from .xmlutil import render, sub
+
+BASE_CMDLINE = "console=ttyS0 quiet"
+DISK_TARGETS = ("vda", "vdb", "vdc")
+
+
+def fingerprint(pillar: Pillar, name: str) -> str:
+    entry = pillar.domains[name].model_dump(mode="json", by_alias=True)
+    return hashlib.sha256(json.dumps(entry, sort_keys=True).encode()).hexdigest()
+
+
+def stable_uuid(name: str) -> str:
+    # A new domain's UUID derives from its name so that planning twice gives the same bytes;
+    # once defined, the UUID libvirt holds is recorded and kept.
+    return str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{NAMESPACE}#domain/{name}"))
+
+
+def _os(root: etree._Element, pillar: Pillar, name: str, domain_type: str) -> None:
+    image = lineage.image_of(pillar, name)
+    os_el = sub(root, "os")
+    # Xen boots kernel images as PVH (no emulated firmware); a disk image needs Xen HVM firmware.
+    sub(os_el, "type", "xenpvh" if domain_type == "xen" and image.kind == "kernel" else "hvm")
+    if image.kind == "kernel":
+        base = image.root.rsplit("/", 1)[0]
+        sub(os_el, "kernel", image.kernel or f"{base}/vmlinuz")
+        sub(os_el, "initrd", image.initrd or f"{base}/initrd.img")
+        cmdline = f"{BASE_CMDLINE} bulkhead.name={name}"
+        sub(os_el, "cmdline", f"{cmdline} {image.cmdline}".strip())
+    else:
+        sub(os_el, "boot", dev="hd")
+
+
+def _disks(devices: etree._Element, pool: str, volumes: tuple[VolumePlan, ...], bus: str) -> None:
+    for target, vol in zip(DISK_TARGETS, volumes):
+        disk = sub(devices, "disk", type_="volume", device="disk")
+        sub(disk, "driver", name="qemu", type_=vol.format)
+        sub(disk, "source", pool=pool, volume=vol.name)
+        sub(disk, "target", dev=target if bus == "virtio" else "xv" + target[1:], bus=bus)
+        if vol.role == "config":
+            sub(disk, "readonly")
+
+
+def _interfaces(devices: etree._Element, allocation: Allocation, xen: bool) -> None:
+    for nic in allocation.nics:
+        iface = sub(devices, "interface", type_="network")
+        sub(iface, "mac", address=nic.mac)
+        sub(iface, "source", network=nic.network)
+        if not xen:
+            sub(iface, "model", type_="virtio")
+        if nic.role == "uplink":
+            # Anti-spoofing on the host side of a client's port; clients of one netvm cannot
+            # reach each other (isolated ports), only the netvm's own, non-isolated port.
+            filt = sub(iface, "filterref", filter="clean-traffic")
+            sub(filt, "parameter", name="IP", value=str(allocation.address))
+            sub(iface, "port", isolated="yes")
+
+
+def _console_and_agent(devices: etree._Element, name: str, xen: bool) -> None:
+    if xen:
+        console = sub(devices, "console", type_="file")
+        sub(console, "source", path=names.console_log(name))
+        sub(console, "target", type_="xen", port="0")
+        channel = sub(devices, "channel", type_="unix")
+        sub(channel, "source", mode="bind", path=names.agent_socket(name))
+        sub(channel, "target", type_="xen", name=names.AGENT_CHANNEL)
+        sub(devices, "memballoon", model="xen")
+        return
+    serial = sub(devices, "serial", type_="file")
+    sub(serial, "source", path=names.console_log(name))
+    sub(serial, "target", port="0")
+    channel = sub(devices, "channel", type_="unix")
+    sub(channel, "source", mode="bind", path=names.agent_socket(name))
+    sub(channel, "target", type_="virtio", name=names.AGENT_CHANNEL)
+    balloon = sub(devices, "memballoon", model="virtio")
+    sub(balloon, "stats", period="5")
+
+
+def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: str,
+               volumes: tuple[VolumePlan, ...], allocation: Allocation) -> tuple[str, str]:
+    """Render the domain; returns (xml, config hash recorded inside it)."""
+    domain = pillar.domains[name]
+    xen = domain_type == "xen"
+    root = etree.Element("domain", type=domain_type)
+    sub(root, "name", name)
+    sub(root, "uuid", uuid)
+    sub(root, "title", f"{name} ({domain.class_.value}, {domain.label.value})")
+    sub(root, "description", "Managed by bulkhead: changes made outside its pillar are reverted.")
+    attrs = {"class": domain.class_.value, "label": domain.label.value,
+             "netvm": str(domain.netvm) if domain.has_network else "none"}
+    if domain.template is not None:
+        attrs["template"] = domain.template
+    meta = domain_metadata(name, attrs, allocation, fingerprint(pillar, name))
+    for vol in volumes:
+        if vol.content is not None:
+            sub(meta, f"{{{NAMESPACE}}}content", volume=vol.name,
+                sha256=hashlib.sha256(vol.content).hexdigest())
+    sub(root, "metadata").append(meta)
+    sub(root, "memory", domain.memory.maximum, unit="MiB")
+    sub(root, "currentMemory", domain.memory.initial, unit="MiB")
+    sub(root, "vcpu", domain.vcpus, placement="static")
+    _os(root, pillar, name, domain_type)
+    if not xen:
+        features = sub(root, "features")
+        sub(features, "acpi")  # lets domain_halted ask for a graceful shutdown
+    sub(root, "on_poweroff", "destroy")
+    sub(root, "on_reboot", "restart")
+    sub(root, "on_crash", "destroy")
+    devices = sub(root, "devices")
+    _disks(devices, pool, volumes, "xen" if xen else "virtio")
+    _interfaces(devices, allocation, xen)
+    _console_and_agent(devices, name, xen)
+    if not xen:
+        sub(devices, "controller", type_="usb", model="none")
+    digest = stamp_hash(root, meta)
+    return render(root), digest

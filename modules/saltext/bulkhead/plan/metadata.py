@@ -1,0 +1,67 @@
+"""bulkhead's ``<metadata>`` element: how an object is recognised as ours and what it records.
+
+Domains record class, template, netvm, label, their NICs (network, MAC, address), the hash of
+their rendered configuration and a fingerprint of their pillar entry. Networks record their owner.
+Reading it back (``read_*``) is how apply rebuilds the recorded allocations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+
+from lxml import etree
+
+from .. import NAMESPACE
+from .allocations import Allocation
+from .recorded import RecordedDomain, RecordedInterface
+from .xmlutil import NSMAP, ns, sub
+
+HASH_TAG = "config-hash"
+
+
+def domain_metadata(name: str, attrs: dict[str, str], allocation: Allocation, fingerprint: str) -> etree._Element:
+    root = etree.Element(ns("domain"), nsmap=NSMAP)
+    for key in sorted(attrs):
+        root.set(key, attrs[key])
+    for nic in allocation.nics:
+        iface = sub(root, ns("interface"), network=nic.network, role=nic.role, mac=nic.mac)
+        if allocation.address is not None:
+            iface.set("address", str(allocation.address))
+    sub(root, ns("fingerprint"), fingerprint)
+    return root
+
+
+def network_metadata(owner: str) -> etree._Element:
+    return etree.Element(ns("network"), {"owner": owner}, nsmap=NSMAP)
+
+
+def stamp_hash(doc: etree._Element, meta: etree._Element) -> str:
+    """Hash the whole document (without a hash) and record it inside our metadata element."""
+    digest = hashlib.sha256(etree.tostring(doc, method="c14n")).hexdigest()
+    sub(meta, ns(HASH_TAG), digest)
+    return digest
+
+
+def find_ours(xml: str | bytes) -> etree._Element | None:
+    """Our metadata element in a libvirt XML document, or None when bulkhead does not own it."""
+    doc = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
+    return doc.find(f"metadata/{{{NAMESPACE}}}*")
+
+
+def recorded_hash(meta: etree._Element) -> str | None:
+    el = meta.find(ns(HASH_TAG))
+    return el.text if el is not None else None
+
+
+def read_recorded(domain_xml: str) -> RecordedDomain | None:
+    meta = find_ours(domain_xml)
+    if meta is None or meta.tag != ns("domain"):
+        return None
+    doc = etree.fromstring(domain_xml.encode())
+    interfaces = []
+    for el in meta.findall(ns("interface")):
+        addr = el.get("address")
+        interfaces.append(RecordedInterface(el.get("network", ""), el.get("mac", ""),
+                                            ipaddress.IPv4Address(addr) if addr else None))
+    return RecordedDomain(doc.findtext("uuid"), tuple(interfaces))

@@ -1,0 +1,82 @@
+"""The whole plan for a pillar, as one frozen, deterministic object.
+
+Same pillar + same recorded allocations + same domain type => byte-identical XML and volumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from ..model import Pillar
+from .allocations import Allocation, allocate
+from .domain_xml import domain_xml, stable_uuid
+from .guest_config import config_tar, guest_config
+from .network_xml import NetworkPlan, network_plan
+from .recorded import RecordedDomain
+from .storage import PoolPlan, VolumePlan, domain_volumes, pool_plan
+
+DOMAIN_TYPES = ("kvm", "qemu", "xen", "test")
+
+
+@dataclass(frozen=True)
+class DomainPlan:
+    name: str
+    uuid: str
+    xml: str
+    config_hash: str
+    volumes: tuple[VolumePlan, ...]  # root, private, config (vda, vdb, vdc)
+    networks: tuple[str, ...]  # libvirt networks its NICs attach to
+    allocation: Allocation
+
+    def volume(self, role: str) -> VolumePlan:
+        return next(v for v in self.volumes if v.role == role)
+
+
+@dataclass(frozen=True)
+class Plan:
+    domain_type: str
+    pool: PoolPlan
+    domains: Mapping[str, DomainPlan]
+    networks: Mapping[str, NetworkPlan]  # keyed by network name (bulkhead-<owner>)
+    volumes: Mapping[str, VolumePlan]  # keyed by volume name
+
+    def network_of(self, owner: str) -> NetworkPlan:
+        return next(n for n in self.networks.values() if n.owner == owner)
+
+
+def _domain_type(pillar: Pillar, domain_type: str | None) -> str:
+    chosen = domain_type or pillar.host.domain_type.value
+    if chosen == "auto":
+        # Pure code cannot probe the host: apply resolves 'auto' and passes the result. TCG
+        # ('qemu') is the safe stand-in: it runs everywhere.
+        chosen = "qemu"
+    if chosen not in DOMAIN_TYPES:
+        raise ValueError(f"domain type {chosen!r} is not one of {', '.join(DOMAIN_TYPES)}")
+    return chosen
+
+
+def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
+                     domain_type: str | None = None) -> Plan:
+    dtype = _domain_type(pillar, domain_type)
+    allocations = allocate(pillar, recorded)
+    pool = pool_plan(pillar)
+    domains: dict[str, DomainPlan] = {}
+    volumes: dict[str, VolumePlan] = {}
+    networks: dict[str, NetworkPlan] = {}
+    for name in sorted(pillar.domains):
+        config = config_tar(guest_config(pillar, allocations, name))
+        vols = domain_volumes(pillar, name, config)
+        rec = recorded.get(name)
+        uuid = rec.uuid if rec is not None and rec.uuid else stable_uuid(name)
+        xml, digest = domain_xml(pillar, name, domain_type=dtype, uuid=uuid, pool=pool.name,
+                                 volumes=vols, allocation=allocations[name])
+        nets = tuple(nic.network for nic in allocations[name].nics)
+        domains[name] = DomainPlan(name, uuid, xml, digest, vols, nets, allocations[name])
+        volumes.update((v.name, v) for v in vols)
+        if pillar.domains[name].provides_network:
+            net = network_plan(name)
+            networks[net.name] = net
+    return Plan(dtype, pool, MappingProxyType(domains), MappingProxyType(dict(sorted(networks.items()))),
+                MappingProxyType(dict(sorted(volumes.items()))))

@@ -1,0 +1,25 @@
+"""Small lxml helpers so every XML document bulkhead renders is serialised the same way."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from .. import NAMESPACE
+
+NS_PREFIX = "bulkhead"
+NSMAP = {NS_PREFIX: NAMESPACE}
+
+
+def sub(parent: etree._Element, tag: str, text: str | int | None = None, **attrs: str) -> etree._Element:
+    el = etree.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
+    if text is not None:
+        el.text = str(text)
+    return el
+
+
+def ns(tag: str) -> str:
+    return f"{{{NAMESPACE}}}{tag}"
+
+
+def render(root: etree._Element) -> str:
+    return etree.tostring(root, pretty_print=True, encoding="unicode")
