@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   libvirt-daemon-system libvirt-clients libvirt-dev pkg-config
   qemu-system-x86 qemu-utils ovmf- nftables iproute2 dnsmasq-base
-  busybox-static cpio zstd xz-utils libxml2-utils ebtables
+  busybox-static cpio zstd xz-utils libxml2-utils ebtables e2fsprogs
 )
 
 missing=()
