@@ -2,28 +2,24 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
 from saltext.bulkhead.model import DomainClass, Label, load_pillar
 
-from pillar_cases import VALID, errors_of
 
 NAME_RULE = "domain names are lowercase letters, digits and '-', start with a letter, at most 31 characters"
 D = "bulkhead:domains"
 
 
-def with_domain(name: str, **domain: Any) -> dict[str, Any]:
-    data = copy.deepcopy(VALID)
+def with_domain(data: dict[str, Any], name: str, **domain: Any) -> dict[str, Any]:
     data["domains"][name] = domain
     return data
 
 
-def with_change(path: str, value: Any) -> dict[str, Any]:
-    """VALID with ``value`` set at a colon path below ``bulkhead`` (``domains:work:vcpus``)."""
-    data = copy.deepcopy(VALID)
+def with_change(data: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    """``data`` with ``value`` set at a colon path below ``bulkhead`` (``domains:work:vcpus``)."""
     *parents, last = path.split(":")
     node = data
     for part in parents:
@@ -32,8 +28,8 @@ def with_change(path: str, value: Any) -> dict[str, Any]:
     return data
 
 
-def test_valid_pillar_loads_with_derived_values():
-    pillar = load_pillar(VALID)
+def test_valid_pillar_loads_with_derived_values(valid):
+    pillar = load_pillar(valid)
     work = pillar.domains["work"]
     assert work.class_ is DomainClass.app and work.has_network and work.memory.maximum == 192
     assert pillar.domains["net"].netvm is None  # 'none' is stored as "no netvm"
@@ -47,28 +43,28 @@ def test_valid_pillar_loads_with_derived_values():
      ("café", "'café'"), ("@anyvm", "'@anyvm'"), ("9lives", "'9lives'"), ("a" * 32, "'" + "a" * 32 + "'"),
      ("a;reboot", "'a;reboot'")],
 )
-def test_bad_domain_names(name, shown):
-    lines = errors_of(with_domain(name, **{"class": "app", "template": "base"}))
+def test_bad_domain_names(name, shown, valid, errors_of):
+    lines = errors_of(with_domain(valid, name, **{"class": "app", "template": "base"}))
     shown_text = shown if len(name) <= 40 else None
     assert len(lines) == 1
     assert lines[0].endswith(f": {NAME_RULE} (got the text {shown_text})")
 
 
-def test_bad_name_path_is_quoted_when_it_is_not_a_plain_word():
-    assert errors_of(with_domain("a b", **{"class": "app", "template": "base"})) == [
+def test_bad_name_path_is_quoted_when_it_is_not_a_plain_word(valid, errors_of):
+    assert errors_of(with_domain(valid, "a b", **{"class": "app", "template": "base"})) == [
         f"{D}:'a b': {NAME_RULE} (got the text 'a b')"
     ]
 
 
 @pytest.mark.parametrize("name", ["none", "dom0", "default"])
-def test_reserved_names(name):
-    assert errors_of(with_domain(name, **{"class": "app", "template": "base"})) == [
+def test_reserved_names(name, valid, errors_of):
+    assert errors_of(with_domain(valid, name, **{"class": "app", "template": "base"})) == [
         f"{D}:{name}: '{name}' is reserved (default, dom0, none); choose another name"
     ]
 
 
-def test_non_text_name():
-    data = copy.deepcopy(VALID)
+def test_non_text_name(valid, errors_of):
+    data = valid
     data["domains"][False] = {"class": "app", "template": "base"}  # YAML `no:` as a key
     assert errors_of(data) == [f"{D}:False: {NAME_RULE} (got the YAML boolean false)"]
 
@@ -138,8 +134,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("path", "value", "line"), CASES, ids=[f"{c[0]}={c[1]!r}"[:60] for c in CASES])
-def test_each_bad_value_gives_its_exact_line(path, value, line):
-    data = with_change(path, value)
+def test_each_bad_value_gives_its_exact_line(path, value, line, valid, errors_of):
+    data = with_change(valid, path, value)
     if value is None:
         data_path = path.split(":")
         node = data
@@ -149,19 +145,19 @@ def test_each_bad_value_gives_its_exact_line(path, value, line):
     assert errors_of(data) == [line]
 
 
-def test_missing_class_says_what_is_allowed():
-    assert errors_of(with_domain("solo")) == [
+def test_missing_class_says_what_is_allowed(valid, errors_of):
+    assert errors_of(with_domain(valid, "solo")) == [
         f"{D}:solo:class: required key is missing; it must be one of template, app, disposable, standalone"
     ]
 
 
-def test_duplicate_pinned_address_is_reported_on_the_second_owner():
-    data = with_change("domains:work:ip", "10.137.0.7")
+def test_duplicate_pinned_address_is_reported_on_the_second_owner(valid, errors_of):
+    data = with_change(valid, "domains:work:ip", "10.137.0.7")
     data["domains"]["disp"]["ip"] = "10.137.0.7"
     assert errors_of(data) == [f"{D}:work:ip: 10.137.0.7 is already the address of 'disp'; addresses must be unique"]
 
 
-def test_non_mapping_roots():
+def test_non_mapping_roots(errors_of):
     assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula (got a list)"]
     assert errors_of({"domains": ["work"]}) == ["bulkhead:domains: must be a mapping of domain name to domain (got a list)"]
     assert errors_of({"domains": {"work": "app"}}) == [
@@ -169,8 +165,8 @@ def test_non_mapping_roots():
     ]
 
 
-def test_all_errors_are_reported_at_once():
-    data = copy.deepcopy(VALID)
+def test_all_errors_are_reported_at_once(valid, errors_of):
+    data = valid
     data["host"]["domain_type"] = "vmware"
     data["domains"]["Bad"] = {"class": "app", "template": "base"}
     data["domains"]["work"]["vcpus"] = "2"
@@ -185,3 +181,7 @@ def test_all_errors_are_reported_at_once():
         f"{D}:work:vcpus: must be a whole number from 1 to 256 (got the text '2')",
         "bulkhead:host:domain_type: must be one of auto, kvm, qemu, xen (got the text 'vmware')",
     ]
+
+
+def test_every_issue_stays_on_one_line_whatever_the_key(errors_of):
+    assert errors_of({"\n": None}) == ["bulkhead:'\\n': unknown key '\\n'; allowed: host, domains, formula"]

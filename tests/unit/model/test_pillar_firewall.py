@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
 from saltext.bulkhead.model import load_pillar
 
-from pillar_cases import VALID, errors_of
 
 AT = "bulkhead:domains:work:firewall:0"
 DSTHOST_RULE = "must be an IPv4 address, an IPv4 network in CIDR form (10.0.0.0/8) or a DNS name (letters, digits, '-' and '.')"
 PORTS_RULE = "must be a port from 1 to 65535 or a range 'N-M' with N <= M"
 
 
-def with_rule(**rule: Any) -> dict[str, Any]:
-    data = copy.deepcopy(VALID)
+def with_rule(data: dict[str, Any], **rule: Any) -> dict[str, Any]:
     data["domains"]["work"]["firewall"] = [rule]
     return data
 
@@ -33,13 +30,13 @@ def with_rule(**rule: Any) -> dict[str, Any]:
         {"action": "drop", "expire": 1924992000, "comment": "until 2031 (temporary)"},
     ],
 )
-def test_valid_rules(rule):
-    (loaded,) = load_pillar(with_rule(**rule)).domains["work"].firewall
+def test_valid_rules(rule, valid):
+    (loaded,) = load_pillar(with_rule(valid, **rule)).domains["work"].firewall
     assert loaded.action == rule["action"]
 
 
-def test_port_range_is_parsed_for_the_compiler():
-    rules = load_pillar(with_rule(action="accept", proto="tcp", dstports="8000-8080")).domains["work"].firewall
+def test_port_range_is_parsed_for_the_compiler(valid):
+    rules = load_pillar(with_rule(valid, action="accept", proto="tcp", dstports="8000-8080")).domains["work"].firewall
     assert rules[0].port_range == (8000, 8080)
 
 
@@ -73,12 +70,12 @@ def test_port_range_is_parsed_for_the_compiler():
         ({}, f"{AT}:action: required key is missing; it must be accept or drop"),
     ],
 )
-def test_bad_rules(rule, line):
-    assert errors_of(with_rule(**rule)) == [line]
+def test_bad_rules(rule, line, valid, errors_of):
+    assert errors_of(with_rule(valid, **rule)) == [line]
 
 
-def test_firewall_must_be_a_list_of_mappings():
-    data = copy.deepcopy(VALID)
+def test_firewall_must_be_a_list_of_mappings(valid, errors_of):
+    data = valid
     data["domains"]["work"]["firewall"] = ["accept all"]
     assert errors_of(data) == [
         f"{AT}: must be a mapping with keys action, dsthost, proto, dstports, icmptype, specialtarget, expire, comment (got the text 'accept all')"

@@ -14,7 +14,7 @@ import pydantic
 from .checks import ROOT, check_pillar
 from .errors import PillarError, PillarIssue
 from .fields import NAME_RULE, describe
-from .messages import colon_path, issues_from, keys_of, locate, rule_of
+from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown_key
 from .pillar import Domain, DomainName, Formula, Host, Pillar
 from .source import PillarSource, parse_pillar_text, read_pillar_source
 
@@ -37,7 +37,7 @@ def load_pillar(data: Any) -> Pillar:
         raise PillarError([PillarIssue(ROOT, f"{rule_of(Pillar)} (got {describe(data)})")])
     issues: list[PillarIssue] = []
     for unknown in sorted(set(map(str, data)) - set(keys_of(Pillar))):
-        issues.append(PillarIssue(colon_path((ROOT, unknown)), f"unknown key '{unknown}'; allowed: {', '.join(keys_of(Pillar))}"))
+        issues.append(PillarIssue(colon_path((ROOT, unknown)), unknown_key(unknown, keys_of(Pillar))))
     host = _validate(Host, data.get("host", {}), (ROOT, "host"), issues)
     formula = _validate(Formula, data.get("formula", {}), (ROOT, "formula"), issues)
     domains, broken = _domains(data.get("domains", {}), issues)

@@ -117,12 +117,17 @@ def issues_from(exc: pydantic.ValidationError, model: type[pydantic.BaseModel], 
         yield PillarIssue(colon_path(prefix + loc), _message(error, rule, allowed_keys))
 
 
+def unknown_key(key: Any, allowed: list[str]) -> str:
+    # repr() quotes plain keys as 'memroy' and escapes anything that would break the one-line format.
+    return f"unknown key {str(key)!r}; allowed: {', '.join(allowed)}"
+
+
 def _message(error: Any, rule: str | None, allowed_keys: list[str] | None) -> str:
     kind = error["type"]
     if kind == "bulkhead":  # our own validators already say what is wrong and what is allowed
         return error["msg"]
     if kind == "extra_forbidden" or allowed_keys is not None:
-        return f"unknown key '{error['loc'][-1]}'; allowed: {', '.join(allowed_keys or [])}"
+        return unknown_key(error["loc"][-1], allowed_keys or [])
     if kind == "missing":
         return f"required key is missing; it {rule}" if rule else "required key is missing"
     if rule is None:  # not expected: every field has a rule; keep pydantic's words rather than nothing

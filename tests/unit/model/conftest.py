@@ -1,8 +1,12 @@
-"""A small valid pillar that each test breaks in one place, and a helper to read the errors."""
+"""Fixtures: a small valid pillar that each test breaks in one place, and a helper to read errors.
+
+Fixtures rather than an importable helper module, so the tests work in every pytest import mode.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import Any, Callable
 
 import pytest
 
@@ -26,3 +30,14 @@ def errors_of(data: Any) -> list[str]:
     with pytest.raises(PillarError) as info:
         load_pillar(data)
     return info.value.lines
+
+
+@pytest.fixture
+def valid() -> dict[str, Any]:
+    """A fresh deep copy of VALID to break."""
+    return copy.deepcopy(VALID)
+
+
+@pytest.fixture(name="errors_of")
+def errors_of_fixture() -> Callable[[Any], list[str]]:
+    return errors_of
