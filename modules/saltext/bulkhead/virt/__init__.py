@@ -1,0 +1,21 @@
+"""Apply: converge libvirt to the plan, touching only objects stamped with bulkhead's metadata.
+
+Each reconcile function returns an ``Outcome``; with ``test=True`` it reports the same changes and
+makes no mutating libvirt call.
+"""
+
+from .connection import connect
+from .counting import CallLog, counting
+from .domain import domain_present
+from .errors import BulkheadVirtError
+from .hypervisor import kvm_usable, resolve
+from .lifecycle import domain_absent, domain_halted, domain_running
+from .network import network_absent, network_present
+from .outcome import Outcome
+from .pool import pool_present
+
+__all__ = [
+    "BulkheadVirtError", "CallLog", "Outcome", "connect", "counting", "domain_absent", "domain_halted",
+    "domain_present", "domain_running", "kvm_usable", "network_absent", "network_present",
+    "pool_present", "resolve",
+]

@@ -1,0 +1,128 @@
+"""Running, halted and absent domains.
+
+As in Qubes, a shut-off app's root overlay is thrown away and recreated from its template before
+every start (software lives in the template, data in the private volume), and a disposable gets
+a fresh root and private overlay each time: nothing it wrote survives.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import libvirt
+
+from .. import NAMESPACE
+from ..model import Pillar
+from ..plan import names
+from ..plan.metadata import find_ours
+from .domain import prepared
+from .inventory import domain_xml, domains_using, lookup
+from .outcome import Outcome, Work, refused
+from .volumes import find_volume, recreate
+
+SHUTDOWN_TIMEOUT_S = 60.0
+_STATES = {libvirt.VIR_DOMAIN_RUNNING: "running", libvirt.VIR_DOMAIN_PAUSED: "paused",
+           libvirt.VIR_DOMAIN_SHUTOFF: "shutoff", libvirt.VIR_DOMAIN_SHUTDOWN: "shutting down",
+           libvirt.VIR_DOMAIN_CRASHED: "crashed"}
+
+
+def _state(dom: Any | None) -> str:
+    return "undefined" if dom is None else _STATES.get(dom.state(0)[0], "other")
+
+
+def _host_dirs(conn: Any) -> None:
+    # libvirt creates neither the console log's nor the agent socket's directory; only possible
+    # (and only needed) when the hypervisor runs on this machine.
+    if conn.getType() != "TEST" and urlsplit(conn.getURI()).hostname in (None, "", "localhost"):
+        for path in (names.CONSOLE_LOG_DIR, names.AGENT_SOCKET_DIR):
+            os.makedirs(path, mode=0o750, exist_ok=True)
+
+
+def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+    ready = prepared(conn, pillar, name)
+    if isinstance(ready, Outcome):
+        return ready
+    plan, work = ready
+    dom = lookup(conn.lookupByName, name)
+    if dom is not None and dom.isActive():
+        return work.finish(test, f"Domain {name}")
+    fresh = work.section("volumes")
+    for vol in plan.domains[name].volumes:
+        if vol.fresh_on_start and vol.name not in fresh:
+            fresh[vol.name] = f"recreated over {vol.backing}"
+            work.step(f"recreate volume {vol.name}", lambda vol=vol: recreate(conn, plan, vol))
+    work.changes["state"] = {"old": _state(dom), "new": "running"}
+
+    def start() -> None:
+        _host_dirs(conn)
+        conn.lookupByName(name).create()
+
+    work.step(f"start domain {name}", start)
+    return work.finish(test, f"Domain {name}")
+
+
+def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
+                  timeout: float = SHUTDOWN_TIMEOUT_S) -> Outcome:
+    del pillar
+    dom = lookup(conn.lookupByName, name)
+    work = Work()
+    if dom is not None and find_ours(domain_xml(dom)) is None:
+        return refused(f"domain {name!r} is not managed by bulkhead; leaving it alone")
+    if dom is None or not dom.isActive():
+        return work.finish(test, f"Domain {name}")
+    work.changes["state"] = {"old": _state(dom), "new": "shutoff"}
+    work.step(f"shut down domain {name}", lambda: _shutdown(dom, timeout))
+    return work.finish(test, f"Domain {name}")
+
+
+def _shutdown(dom: Any, timeout: float) -> str | None:
+    """Ask the guest (ACPI power button), wait, then pull the plug."""
+    try:
+        dom.shutdown()
+    except libvirt.libvirtError:
+        pass  # no ACPI answer possible (e.g. still in firmware): destroy below
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not dom.isActive():
+            return None
+        time.sleep(0.25)
+    if dom.isActive():
+        dom.destroy()
+        return f"{dom.name()} did not shut down within {timeout:g}s and was destroyed."
+    return None
+
+
+def _dependents(conn: Any, name: str) -> list[str]:
+    """bulkhead domains whose template is ``name``: their volumes are backed by its volumes."""
+    return domains_using(conn, lambda doc: doc.find(f"metadata/{{{NAMESPACE}}}domain[@template='{name}']") is not None)
+
+
+def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, test: bool = False) -> Outcome:
+    """Stop and undefine; delete root and config volumes; keep private data unless ``purge``."""
+    dom = lookup(conn.lookupByName, name)
+    if dom is not None and find_ours(domain_xml(dom)) is None:
+        return refused(f"domain {name!r} is not managed by bulkhead; leaving it alone")
+    users = _dependents(conn, name)
+    if users:
+        return refused(f"domain {name} is the template of {', '.join(users)}; remove them first")
+    work = Work()
+    if dom is not None:
+        work.changes["domain"] = {"old": _state(dom), "new": None}
+        if dom.isActive():
+            work.step(f"stop domain {name}", lambda: dom.destroy())
+        flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+        work.step(f"undefine domain {name}", lambda: dom.undefineFlags(flags))
+    pool = pillar.host.pool
+    doomed = [v for v in names.own_volume_names(name) if purge or v != names.private_volume(name)]
+    deleted = work.section("volumes")
+    for vol_name in doomed:
+        vol = find_volume(conn, pool, vol_name)
+        if vol is not None:
+            deleted[vol_name] = "deleted"
+            work.step(f"delete volume {vol_name}", lambda vol=vol: vol.delete(0))
+    if not purge and find_volume(conn, pool, names.private_volume(name)) is not None:
+        work.notes.append(f"Kept {names.private_volume(name)} (private data; purge=True deletes it).")
+    return work.finish(test, f"Domain {name}")

@@ -1,0 +1,71 @@
+"""bulkhead's storage pool: a dir pool at host.pool_path named host.pool.
+
+Pools carry no <metadata>, so ownership is the exact match of name, type and path: a pool of that
+name elsewhere (or another pool on that path) is someone else's and is reported, never adopted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lxml import etree
+
+from ..model import Pillar
+from ..plan import Plan
+from .context import plan_or_reason
+from .inventory import lookup
+from .outcome import Outcome, Work, refused
+
+
+def pool_clash(conn: Any, plan: Plan) -> str | None:
+    for other in conn.listAllStoragePools(0):
+        doc = etree.fromstring(other.XMLDesc(0).encode())
+        same_path = doc.findtext("target/path") == plan.pool.path
+        same_name = other.name() == plan.pool.name
+        if same_name and (doc.get("type") != "dir" or not same_path):
+            return (f"storage pool {plan.pool.name!r} exists but is not bulkhead's (type "
+                    f"{doc.get('type')}, path {doc.findtext('target/path')}; expected a dir pool at "
+                    f"{plan.pool.path}); rename it or set bulkhead:host:pool")
+        if same_path and not same_name:
+            return (f"storage pool {other.name()!r} already manages {plan.pool.path}; "
+                    "set bulkhead:host:pool_path to a directory of its own")
+    return None
+
+
+def pool_work(conn: Any, plan: Plan, work: Work) -> str | None:
+    """Add the steps that make the pool exist, run and autostart; or return why not."""
+    clash = pool_clash(conn, plan)
+    if clash:
+        return clash
+    name = plan.pool.name
+    pool = lookup(conn.storagePoolLookupByName, name)
+    changes = work.section("pool")
+    if pool is None:
+        changes[name] = {"old": None, "new": f"dir pool at {plan.pool.path}"}
+
+        def define() -> None:
+            new = conn.storagePoolDefineXML(plan.pool.xml, 0)
+            new.build(0)
+            new.create(0)
+            new.setAutostart(1)
+
+        work.step(f"define storage pool {name}", define)
+        return None
+    if not pool.isActive():
+        changes.setdefault(name, {})["state"] = {"old": "inactive", "new": "active"}
+        work.step(f"start storage pool {name}", lambda: conn.storagePoolLookupByName(name).create(0))
+    if not pool.autostart():
+        changes.setdefault(name, {})["autostart"] = {"old": False, "new": True}
+        work.step(f"autostart storage pool {name}", lambda: conn.storagePoolLookupByName(name).setAutostart(1))
+    return None
+
+
+def pool_present(conn: Any, pillar: Pillar, test: bool = False) -> Outcome:
+    plan = plan_or_reason(conn, pillar)
+    if isinstance(plan, str):
+        return refused(plan)
+    work = Work()
+    problem = pool_work(conn, plan, work)
+    if problem:
+        return refused(problem)
+    return work.finish(test, f"Storage pool {plan.pool.name}")

@@ -1,0 +1,28 @@
+"""A private libvirt test driver per test, and a pillar covering every domain class."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+IMG = "/var/cache/bulkhead/images/debian-min"
+IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
+
+
+def pillar_data(pool_path: str) -> dict:
+    return {
+        "host": {"pool": "bhpool", "pool_path": pool_path, "domain_type": "auto"},
+        "domains": {
+            "tpl": {"class": "template", "image": IMAGE, "netvm": "none"},
+            "net": {"class": "app", "template": "tpl", "provides_network": True, "netvm": "none"},
+            "work": {"class": "app", "template": "tpl", "netvm": "net", "label": "blue"},
+            "dvm": {"class": "app", "template": "tpl", "template_for_dispvms": True, "netvm": "net"},
+            "disp": {"class": "disposable", "template": "dvm", "netvm": "net"},
+        },
+    }
+
+
+def node_file(tmp_path: Path) -> str:
+    """An empty test-driver node: each ``test:///<file>`` URI gets its own isolated state."""
+    path = tmp_path / "node.xml"
+    path.write_text("<node/>\n")
+    return f"test://{path}"
