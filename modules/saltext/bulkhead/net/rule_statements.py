@@ -46,6 +46,8 @@ def check_shape(rule: Any) -> None:
         raise FirewallCompileError("icmptype only with proto icmp")
     if rule.specialtarget is not None and rule.dsthost is not None:
         raise FirewallCompileError("dsthost and specialtarget exclude each other")
+    if rule.dsthost is not None:
+        nft_text.destination(rule.dsthost)
     if rule.dstports is not None:
         nft_text.ports(*port_range(rule.dstports))
     if rule.icmptype is not None:
