@@ -7,9 +7,10 @@ from .compile import ClientSummary, NetvmInterfaces, Ruleset, compile_netvm_rule
 from .destinations import Resolver, system_resolver
 from .diff import describe_rule, diff_clients, diff_rules
 from .errors import FirewallCompileError, RulesetCheckError
+from .pillar_rulesets import netvm_clients, pillar_rulesets
 
 __all__ = [
     "ClientSummary", "FirewallCompileError", "NetvmInterfaces", "Resolver", "Ruleset",
     "RulesetCheckError", "check_ruleset", "compile_netvm_ruleset", "describe_rule", "diff_clients",
-    "diff_rules", "system_resolver",
+    "diff_rules", "netvm_clients", "pillar_rulesets", "system_resolver",
 ]
