@@ -250,3 +250,12 @@ def test_check_ruleset_reports_what_nft_said():
     with pytest.raises(RulesetCheckError, match="refused") as caught:
         check_ruleset("table inet bulkhead {\n\tchain c {\n\t\tip daddr 300.1.1.1 accept\n\t}\n}\n")
     assert "300.1.1.1" in caught.value.output
+
+
+def test_system_resolver_answers_from_the_host_and_refuses_unknown_names():
+    from saltext.bulkhead.net import system_resolver
+
+    assert "127.0.0.1" in system_resolver("localhost")
+    rs = compile_({"a": ("10.137.0.5", [R(action="accept", dsthost="localhost"),
+                                        R(action="accept", dsthost="no-such-host.invalid")])}, resolve=system_resolver)
+    assert not rs.clients[0].applied and "no-such-host.invalid" in rs.clients[0].closed_reason

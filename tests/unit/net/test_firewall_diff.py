@@ -54,3 +54,16 @@ def test_diff_applied_to_old_gives_new(old, new):
     assert all(line[:2] in ("+ ", "- ") for line in lines)
     assert len(described_old) - len(removed) + len(added) == len(described_new)
     assert (lines == []) == (described_old == described_new)
+
+
+def test_state_changes_are_empty_when_the_netvm_enforces_the_same_hash():
+    from saltext.bulkhead.net import ruleset_changes
+
+    assert ruleset_changes("abc", {"work": [WEB]}, "abc", {"work": [WEB, DNS]}) == {}
+    assert ruleset_changes(None, {}, "def", {"work": [WEB]}, closed={"mail": "dsthost 'x' did not resolve"}) == {
+        "ruleset": {"old": None, "new": "def"},
+        "rules": {"work": ["+ accept tcp 10.0.0.1:80"]},
+        "closed": {"mail": "dsthost 'x' did not resolve"},
+    }
+    # Same rules, different text (a rule expired, a name moved): the hash still reports the change.
+    assert ruleset_changes("abc", {"work": [WEB]}, "def", {"work": [WEB]}) == {"ruleset": {"old": "abc", "new": "def"}}

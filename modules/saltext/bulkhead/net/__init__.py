@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from .check import check_ruleset
+from .checked import compile_checked
 from .compile import ClientSummary, NetvmInterfaces, Ruleset, compile_netvm_ruleset
 from .destinations import Resolver, system_resolver
-from .diff import describe_rule, diff_clients, diff_rules
+from .diff import describe_rule, diff_clients, diff_rules, ruleset_changes
 from .errors import FirewallCompileError, RulesetCheckError
 from .pillar_rulesets import netvm_clients, pillar_rulesets
 
 __all__ = [
     "ClientSummary", "FirewallCompileError", "NetvmInterfaces", "Resolver", "Ruleset",
-    "RulesetCheckError", "check_ruleset", "compile_netvm_ruleset", "describe_rule", "diff_clients",
-    "diff_rules", "netvm_clients", "pillar_rulesets", "system_resolver",
+    "RulesetCheckError", "check_ruleset", "compile_checked", "compile_netvm_ruleset", "describe_rule", "diff_clients",
+    "diff_rules", "netvm_clients", "pillar_rulesets", "ruleset_changes", "system_resolver",
 ]

@@ -73,14 +73,20 @@ ClientRules = tuple[object, Iterable[object]]
 
 
 def _client_chain(
-    name: str, address: IPv4, rules: Sequence[object], now: int, resolve: Resolver, dns: tuple[IPv4, ...]
+    name: str,
+    address: IPv4,
+    rules: Sequence[object],
+    now: int,
+    resolve: Resolver,
+    dns: tuple[IPv4, ...],
+    closed: str | None,
 ) -> tuple[list[str], ClientSummary]:
     chain = nft_text.chain_name(address)
     live = [r for r in rules if r.expire is None or r.expire > now]  # type: ignore[attr-defined]
     statements: list[str] = []
-    reason = None
+    reason = closed
     try:
-        for rule in live:
+        for rule in live if closed is None else ():
             destinations = resolve_dsthost(rule.dsthost, resolve) if rule.dsthost is not None else ()  # type: ignore[attr-defined]
             statement = rule_statement(rule, destinations, dns)
             if statement is not None:
@@ -130,12 +136,14 @@ def compile_netvm_ruleset(
     *,
     dns: Sequence[object],
     interfaces: NetvmInterfaces = NetvmInterfaces(),
+    closed: Mapping[str, str] | None = None,
 ) -> Ruleset:
     """The ruleset of ``netvm_name`` for ``clients`` (name -> (IPv4 address, ordered rules)).
 
     ``dns`` are the DNS server addresses the clients are given (the ``specialtarget: dns`` target);
     ``now`` decides which rules have expired. Raises ``FirewallCompileError`` for input outside the
-    allow-list; per-client problems close that client instead.
+    allow-list; per-client problems close that client instead. ``closed`` names clients to close
+    regardless of their rules (client -> reason), e.g. those whose chain nft refused.
     """
     nft_text.domain_name(netvm_name)
     serving = nft_text.iface(interfaces.serving)
@@ -147,7 +155,8 @@ def compile_netvm_ruleset(
     body: list[str] = []
     summaries: list[ClientSummary] = []
     for ip, name, rules in _validated_clients(clients):
-        lines, summary = _client_chain(name, ip, rules, now, resolve, dns_addresses)
+        reason = (closed or {}).get(name)
+        lines, summary = _client_chain(name, ip, rules, now, resolve, dns_addresses, reason)
         body += lines
         summaries.append(summary)
     jumps = [(s.address, s.chain) for s in summaries]

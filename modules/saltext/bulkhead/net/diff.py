@@ -58,3 +58,27 @@ def diff_clients(
         if lines or (name in old) != (name in new):
             changes[name] = lines
     return changes
+
+
+def ruleset_changes(
+    old_sha256: str | None,
+    old_rules: Mapping[str, Iterable[Any]],
+    new_sha256: str,
+    new_rules: Mapping[str, Iterable[Any]],
+    closed: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ``changes`` of a firewall state: empty when the netvm already enforces ``new_sha256``.
+
+    ``old_sha256`` is the hash the netvm reports (None: it enforces nothing of ours yet). The hash
+    can change without a rule diff (an expired rule left out, a name resolving elsewhere), so the
+    hash pair is always part of a non-empty answer; ``closed`` lists clients that fail closed.
+    """
+    if old_sha256 == new_sha256:
+        return {}
+    changes: dict[str, Any] = {"ruleset": {"old": old_sha256, "new": new_sha256}}
+    rules = diff_clients(old_rules, new_rules)
+    if rules:
+        changes["rules"] = rules
+    if closed:
+        changes["closed"] = dict(sorted(closed.items()))
+    return changes
