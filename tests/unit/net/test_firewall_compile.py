@@ -6,9 +6,6 @@ import ipaddress
 
 import pytest
 from pydantic import ValidationError
-
-from tests.unit.net.firewall_strategies import fake_resolver
-from tests.unit.net.nft_helpers import chains, needs_nft, vmap_entries
 from saltext.bulkhead.model import FirewallRule
 from saltext.bulkhead.net import (
     FirewallCompileError,
@@ -17,6 +14,9 @@ from saltext.bulkhead.net import (
     check_ruleset,
     compile_netvm_ruleset,
 )
+
+from tests.unit.net.firewall_strategies import fake_resolver
+from tests.unit.net.nft_helpers import chains, needs_nft
 
 R = FirewallRule
 DNS = ["10.137.0.2"]

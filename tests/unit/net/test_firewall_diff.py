@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from tests.unit.net.firewall_strategies import rules
 from saltext.bulkhead.model import FirewallRule
 from saltext.bulkhead.net import describe_rule, diff_clients, diff_rules
+
+from tests.unit.net.firewall_strategies import rules
 
 R = FirewallRule
 WEB = R(action="accept", proto="tcp", dsthost="10.0.0.1", dstports=80)

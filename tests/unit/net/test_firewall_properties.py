@@ -8,12 +8,17 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
-
-from tests.unit.net.firewall_strategies import client_addresses, client_maps, fake_resolver, hostile_strings
-from tests.unit.net.nft_helpers import chains, needs_nft, vmap_entries
 from saltext.bulkhead.model import FirewallRule
 from saltext.bulkhead.net import FirewallCompileError, check_ruleset, compile_netvm_ruleset
 from saltext.bulkhead.net.nft_text import chain_name
+
+from tests.unit.net.firewall_strategies import (
+    client_addresses,
+    client_maps,
+    fake_resolver,
+    hostile_strings,
+)
+from tests.unit.net.nft_helpers import chains, needs_nft, vmap_entries
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NOW = 1_700_000_000

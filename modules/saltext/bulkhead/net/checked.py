@@ -13,7 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 from .check import check_ruleset
-from .compile import ClientRules, NetvmInterfaces, Ruleset, compile_netvm_ruleset
+from .compile import (
+    DEFAULT_INTERFACES,
+    ClientRules,
+    NetvmInterfaces,
+    Ruleset,
+    compile_netvm_ruleset,
+)
 from .destinations import Resolver
 from .errors import RulesetCheckError
 
@@ -25,7 +31,7 @@ def compile_checked(
     resolve: Resolver,
     *,
     dns: Sequence[object],
-    interfaces: NetvmInterfaces = NetvmInterfaces(),
+    interfaces: NetvmInterfaces = DEFAULT_INTERFACES,
     check: Callable[[str], None] = check_ruleset,
 ) -> Ruleset:
     def build(subset: Mapping[str, ClientRules], closed: Mapping[str, str]) -> Ruleset:

@@ -19,6 +19,7 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ..model import FirewallRule
 from . import nft_text
 from .destinations import Resolver, UnresolvedName, resolve_dsthost
 from .errors import FirewallCompileError
@@ -39,6 +40,9 @@ class NetvmInterfaces:
     def by_nic_order(cls, has_uplink: bool) -> NetvmInterfaces:
         """The names the kernel gives when the uplink NIC comes first (as the plan orders them)."""
         return cls("eth1", "eth0") if has_uplink else cls("eth0", None)
+
+
+DEFAULT_INTERFACES = NetvmInterfaces()  # frozen, so one shared default is safe
 
 
 @dataclass(frozen=True)
@@ -69,25 +73,25 @@ class Ruleset:
         return min(times) if times else None
 
 
-ClientRules = tuple[object, Iterable[object]]
+ClientRules = tuple[object, Iterable[FirewallRule]]  # (IPv4 address, ordered rules)
 
 
 def _client_chain(
     name: str,
     address: IPv4,
-    rules: Sequence[object],
+    rules: Sequence[FirewallRule],
     now: int,
     resolve: Resolver,
     dns: tuple[IPv4, ...],
     closed: str | None,
 ) -> tuple[list[str], ClientSummary]:
     chain = nft_text.chain_name(address)
-    live = [r for r in rules if r.expire is None or r.expire > now]  # type: ignore[attr-defined]
+    live = [r for r in rules if r.expire is None or r.expire > now]
     statements: list[str] = []
     reason = closed
     try:
         for rule in live if closed is None else ():
-            destinations = resolve_dsthost(rule.dsthost, resolve) if rule.dsthost is not None else ()  # type: ignore[attr-defined]
+            destinations = resolve_dsthost(rule.dsthost, resolve) if rule.dsthost is not None else ()
             statement = rule_statement(rule, destinations, dns)
             if statement is not None:
                 statements.append(statement)
@@ -95,7 +99,7 @@ def _client_chain(
         statements, reason = [], str(exc)
     label = f"client {name}" if reason is None else f"client {name} fails closed"
     statements.append(f"drop comment {nft_text.comment(label)}")
-    expiries = [r.expire for r in live if r.expire is not None]  # type: ignore[attr-defined]
+    expiries = [r.expire for r in live if r.expire is not None]
     summary = ClientSummary(
         name=name,
         address=address,
@@ -108,7 +112,7 @@ def _client_chain(
     return [f"\tchain {chain} {{"] + [f"\t\t{s}" for s in statements] + ["\t}"], summary
 
 
-def _validated_clients(clients: Mapping[str, ClientRules]) -> list[tuple[IPv4, str, list[object]]]:
+def _validated_clients(clients: Mapping[str, ClientRules]) -> list[tuple[IPv4, str, list[FirewallRule]]]:
     seen: dict[IPv4, str] = {}
     result = []
     for name, (address, rules) in clients.items():
@@ -135,7 +139,7 @@ def compile_netvm_ruleset(
     resolve: Resolver,
     *,
     dns: Sequence[object],
-    interfaces: NetvmInterfaces = NetvmInterfaces(),
+    interfaces: NetvmInterfaces = DEFAULT_INTERFACES,
     closed: Mapping[str, str] | None = None,
 ) -> Ruleset:
     """The ruleset of ``netvm_name`` for ``clients`` (name -> (IPv4 address, ordered rules)).

@@ -10,8 +10,10 @@ import difflib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..model import FirewallRule
 
-def describe_rule(rule: Any) -> str:
+
+def describe_rule(rule: FirewallRule) -> str:
     """``accept tcp 10.0.0.1:80``, ``drop udp *:53``, ``accept dns``, ``drop icmp 10.0.0.0/8 type 8``."""
     if rule.specialtarget == "dns":
         target = "dns" if rule.proto is None else f"{rule.proto} dns"
@@ -30,7 +32,7 @@ def describe_rule(rule: Any) -> str:
     return " ".join(words)
 
 
-def diff_rules(old_rules: Iterable[Any], new_rules: Iterable[Any]) -> list[str]:
+def diff_rules(old_rules: Iterable[FirewallRule], new_rules: Iterable[FirewallRule]) -> list[str]:
     """``+``/``-`` lines turning ``old_rules`` into ``new_rules``; empty when they are equal."""
     old = [describe_rule(r) for r in old_rules]
     new = [describe_rule(r) for r in new_rules]
@@ -44,7 +46,7 @@ def diff_rules(old_rules: Iterable[Any], new_rules: Iterable[Any]) -> list[str]:
 
 
 def diff_clients(
-    old: Mapping[str, Iterable[Any]], new: Mapping[str, Iterable[Any]]
+    old: Mapping[str, Iterable[FirewallRule]], new: Mapping[str, Iterable[FirewallRule]]
 ) -> dict[str, list[str]]:
     """Per client, the rule diff; clients without changes are left out.
 
@@ -62,9 +64,9 @@ def diff_clients(
 
 def ruleset_changes(
     old_sha256: str | None,
-    old_rules: Mapping[str, Iterable[Any]],
+    old_rules: Mapping[str, Iterable[FirewallRule]],
     new_sha256: str,
-    new_rules: Mapping[str, Iterable[Any]],
+    new_rules: Mapping[str, Iterable[FirewallRule]],
     closed: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ``changes`` of a firewall state: empty when the netvm already enforces ``new_sha256``.

@@ -6,8 +6,7 @@ step before text, and a rule built without validation (``model_construct``) must
 
 from __future__ import annotations
 
-from typing import Any
-
+from ..model import FirewallRule
 from . import nft_text
 from .errors import FirewallCompileError
 from .nft_text import IPv4, IPv4Net
@@ -21,7 +20,7 @@ class UnsupportedRule(Exception):
     """A rule the model accepts but that has no meaning here; its client fails closed."""
 
 
-def port_range(dstports: Any) -> tuple[int, int]:
+def port_range(dstports: object) -> tuple[int, int]:
     if isinstance(dstports, bool):
         raise FirewallCompileError(f"dstports must be N or N-M, got {dstports!r}")
     if isinstance(dstports, int):
@@ -32,7 +31,7 @@ def port_range(dstports: Any) -> tuple[int, int]:
     return int(low), int(high if sep else low)
 
 
-def check_shape(rule: Any) -> None:
+def check_shape(rule: FirewallRule) -> None:
     """Refuse field values and combinations that must not reach a ruleset."""
     if rule.action not in ACTIONS:
         raise FirewallCompileError(f"action must be accept or drop, got {rule.action!r}")
@@ -58,7 +57,7 @@ def check_shape(rule: Any) -> None:
         nft_text.comment(rule.comment)
 
 
-def _protocol(rule: Any) -> list[str]:
+def _protocol(rule: FirewallRule) -> list[str]:
     if rule.specialtarget == "dns":
         if rule.proto == "icmp" or rule.dstports is not None:
             raise UnsupportedRule("specialtarget dns means TCP/UDP port 53; it takes no dstports and no proto icmp")
@@ -77,7 +76,7 @@ def _protocol(rule: Any) -> list[str]:
 
 
 def rule_statement(
-    rule: Any, destinations: tuple[IPv4 | IPv4Net, ...], dns: tuple[IPv4, ...]
+    rule: FirewallRule, destinations: tuple[IPv4 | IPv4Net, ...], dns: tuple[IPv4, ...]
 ) -> str | None:
     """The statement for ``rule``; None when it can match nothing (DNS target without DNS servers).
 
