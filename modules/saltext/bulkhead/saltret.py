@@ -30,3 +30,15 @@ def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], **kwargs
     except Exception as exc:  # noqa: BLE001 - every failure must reach the admin as a failed state
         return ret(name, False, f"{type(exc).__name__}: {exc}")
     return ret(name, outcome.result, outcome.comment, outcome.changes)
+
+
+def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *args: Any,
+              test: bool, **kwargs: Any) -> dict:
+    """Run a ``virt`` reconcile function on a connection to the pillar's libvirt URI."""
+    from .virt import connect  # libvirt is only needed by states that touch it
+
+    def action(model: Any) -> Any:
+        with connect(model.host.uri) as conn:
+            return reconciler(conn, model, *args, test=test, **kwargs)
+
+    return run_state(name, salt_pillar, action)

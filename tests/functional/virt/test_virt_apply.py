@@ -9,7 +9,7 @@ from saltext.bulkhead.virt import (
     connect, counting, domain_absent, domain_halted, domain_present, domain_running, network_absent,
     network_present, pool_present,
 )
-from virt_fixtures import node_file, pillar_data
+from .virt_fixtures import node_file, pillar_data
 
 
 @pytest.fixture

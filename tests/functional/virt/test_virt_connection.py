@@ -7,7 +7,7 @@ import pytest
 
 from saltext.bulkhead.virt import BulkheadVirtError, connect, counting, kvm_usable, resolve
 from saltext.bulkhead.virt.hypervisor import offered_types
-from virt_fixtures import node_file
+from .virt_fixtures import node_file
 
 
 def test_connect_names_the_uri_on_failure() -> None:

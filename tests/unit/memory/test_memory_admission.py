@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from memory_strategies import MIB, configs, feasible
+from .memory_strategies import MIB, configs, feasible
 from saltext.bulkhead.memory import DomainMemory, preferred_kib, request_memory
 
 

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from memory_strategies import MIB, configs, domains, feasible
+from .memory_strategies import MIB, configs, domains, feasible
 from saltext.bulkhead.memory import (
     BalancerConfig,
     DomainMemory,

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from policy_helpers import SYSTEM, write_policy
+from .policy_helpers import SYSTEM, write_policy
 from saltext.bulkhead.cli import app
 from typer.testing import CliRunner
 

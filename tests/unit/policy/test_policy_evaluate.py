@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from policy_helpers import GUESTS, decide, make_system
+from .policy_helpers import GUESTS, decide, make_system
 from saltext.bulkhead.policy import Policy, Request, System, Verdict, evaluate
 
 

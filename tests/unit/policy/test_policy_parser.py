@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from policy_helpers import write_policy
+from .policy_helpers import write_policy
 from saltext.bulkhead.policy import Kind, Policy, PolicySyntaxError, Token, Verdict
 
 

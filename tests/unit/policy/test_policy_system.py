@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
-from policy_helpers import SYSTEM
+from .policy_helpers import SYSTEM
 from saltext.bulkhead.policy import System, SystemInfoError
 
 

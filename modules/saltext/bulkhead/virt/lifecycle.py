@@ -66,11 +66,12 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> 
 
 def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
                   timeout: float = SHUTDOWN_TIMEOUT_S) -> Outcome:
-    del pillar
+    """Defined as the pillar says (like ``domain_present``) and shut off."""
+    ready = prepared(conn, pillar, name)
+    if isinstance(ready, Outcome):
+        return ready
+    _plan, work = ready
     dom = lookup(conn.lookupByName, name)
-    work = Work()
-    if dom is not None and find_ours(domain_xml(dom)) is None:
-        return refused(f"domain {name!r} is not managed by bulkhead; leaving it alone")
     if dom is None or not dom.isActive():
         return work.finish(test, f"Domain {name}")
     work.changes["state"] = {"old": _state(dom), "new": "shutoff"}

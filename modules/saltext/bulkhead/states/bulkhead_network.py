@@ -1,0 +1,27 @@
+"""States for the isolated bridge network a netvm serves (``bulkhead-<netvm>``).
+
+.. code-block:: yaml
+
+    bulkhead-networks-sys-firewall:
+      bulkhead_network.present:
+        - name: sys-firewall
+
+The network has no host address and no forwarding; clients attach on isolated ports.
+"""
+
+from saltext.bulkhead import virt
+from saltext.bulkhead.saltret import reconcile
+
+__virtualname__ = "bulkhead_network"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def present(name):
+    return reconcile(name, __pillar__, virt.network_present, name, test=__opts__["test"])
+
+
+def absent(name):
+    return reconcile(name, __pillar__, virt.network_absent, name, test=__opts__["test"])

@@ -1,0 +1,20 @@
+"""State ``bulkhead_pool.present``: the bulkhead storage pool (pillar ``bulkhead:host:pool``).
+
+.. code-block:: yaml
+
+    bulkhead-host-pool:
+      bulkhead_pool.present: []
+"""
+
+from saltext.bulkhead import virt
+from saltext.bulkhead.saltret import reconcile
+
+__virtualname__ = "bulkhead_pool"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def present(name="bulkhead"):
+    return reconcile(name, __pillar__, virt.pool_present, test=__opts__["test"])
