@@ -1,0 +1,146 @@
+"""The bulkhead_* states through real Salt loaders against libvirt's test:///default driver.
+
+test:///default keeps its state only while a connection to it is open (each state opens and closes
+its own), so a module-wide connection holds it; every test uses its own names and removes what it
+created.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import libvirt
+import pytest
+
+IMG = "/var/cache/bulkhead/images/debian-min"
+IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
+_serial = itertools.count()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def default_driver():
+    conn = libvirt.open("test:///default")
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def names():
+    n = next(_serial)
+    return {"pool": f"fpool{n}", "tpl": f"ftpl{n}", "net": f"fnet{n}", "app": f"fapp{n}"}
+
+
+@pytest.fixture
+def pillar(names, tmp_path):
+    return {
+        "host": {"uri": "test:///default", "domain_type": "auto", "pool": names["pool"],
+                 "pool_path": str(tmp_path / "pool")},
+        "domains": {
+            names["tpl"]: {"class": "template", "image": IMAGE, "netvm": "none"},
+            names["net"]: {"class": "app", "template": names["tpl"], "provides_network": True},
+            names["app"]: {"class": "app", "template": names["tpl"], "netvm": names["net"],
+                           "memory": {"initial": 128, "max": 256}},
+        },
+    }
+
+
+def apply_all(loaders, names, test=False):
+    """The formula's order: pool, network, template, netvm, app."""
+    loaders.opts["test"] = test
+    st = loaders.states
+    try:
+        return [
+            st.bulkhead_pool.present(name=names["pool"]),
+            st.bulkhead_network.present(name=names["net"]),
+            st.bulkhead_domain.present(name=names["tpl"]),
+            st.bulkhead_domain.running(name=names["net"]),
+            st.bulkhead_domain.present(name=names["app"]),
+        ]
+    finally:
+        loaders.opts["test"] = False
+
+
+@pytest.fixture
+def cleanup(loaders, names):
+    yield
+    for name in (names["app"], names["net"], names["tpl"]):
+        loaders.states.bulkhead_domain.absent(name=name, purge=True)
+    loaders.states.bulkhead_network.absent(name=names["net"])
+
+
+def test_test_mode_previews_and_changes_nothing(loaders, set_pillar, pillar, names, cleanup):
+    set_pillar(pillar)
+    rets = apply_all(loaders, names, test=True)
+    assert rets[0].result is None and rets[0].changes
+    conn = libvirt.open("test:///default")
+    assert names["app"] not in [d.name() for d in conn.listAllDomains()]
+    assert names["pool"] not in [p.name() for p in conn.listAllStoragePools()]
+
+
+def test_apply_converges_then_reports_no_changes(loaders, set_pillar, pillar, names, cleanup):
+    set_pillar(pillar)
+    first = apply_all(loaders, names)
+    assert [r.result for r in first] == [True] * 5, [r.comment for r in first]
+    assert all(r.changes for r in first)
+    second = apply_all(loaders, names)
+    assert [r.result for r in second] == [True] * 5
+    assert [r.changes for r in second] == [{}] * 5
+    preview = apply_all(loaders, names, test=True)
+    assert [r.result for r in preview] == [True] * 5
+
+
+def test_changed_memory_converges_with_old_and_new(loaders, set_pillar, pillar, names, cleanup):
+    set_pillar(pillar)
+    apply_all(loaders, names)
+    pillar["domains"][names["app"]]["memory"] = {"initial": 160, "max": 320}
+    set_pillar(pillar)
+    ret = loaders.states.bulkhead_domain.present(name=names["app"])
+    assert ret.result is True
+    flat = repr(ret.changes)
+    assert "160" in flat and "128" in flat
+    assert "xml" in ret.changes and "currentMemory" in ret.changes["xml"]
+    assert loaders.states.bulkhead_domain.present(name=names["app"]).changes == {}
+
+
+def test_absent_keeps_private_volume_unless_purged(loaders, set_pillar, pillar, names, cleanup):
+    set_pillar(pillar)
+    apply_all(loaders, names)
+    conn = libvirt.open("test:///default")
+    pool = conn.storagePoolLookupByName(names["pool"])
+    private = f"{names['app']}-private.qcow2"
+    assert private in pool.listVolumes()
+    ret = loaders.states.bulkhead_domain.absent(name=names["app"])
+    assert ret.result is True and ret.changes
+    pool.refresh()
+    assert private in pool.listVolumes()
+    loaders.states.bulkhead_domain.absent(name=names["app"], purge=True)
+    pool.refresh()
+    assert private not in pool.listVolumes()
+
+
+def test_unmanaged_domain_is_never_taken_over(loaders, set_pillar, pillar, names, cleanup):
+    set_pillar(pillar)
+    apply_all(loaders, names)
+    conn = libvirt.open("test:///default")
+    intruder = names["app"].replace("fapp", "fown")
+    conn.defineXML(f"<domain type='test'><name>{intruder}</name><memory>65536</memory>"
+                   "<os><type>hvm</type></os></domain>")
+    try:
+        pillar["domains"][intruder] = {"class": "app", "template": names["tpl"]}
+        set_pillar(pillar)
+        ret = loaders.states.bulkhead_domain.present(name=intruder)
+        assert ret.result is False
+        assert "not managed by bulkhead" in ret.comment
+        assert conn.lookupByName(intruder).XMLDesc().count("bulkhead") == 0
+    finally:
+        conn.lookupByName(intruder).undefine()
+
+
+def test_invalid_pillar_changes_nothing(loaders, set_pillar, pillar, names):
+    pillar["domains"][names["app"]]["netvm"] = "nosuch"
+    set_pillar(pillar)
+    ret = loaders.states.bulkhead_pool.present(name=names["pool"])
+    assert ret.result is False
+    assert f"bulkhead:domains:{names['app']}:netvm" in ret.comment
+    conn = libvirt.open("test:///default")
+    assert names["pool"] not in [p.name() for p in conn.listAllStoragePools()]
