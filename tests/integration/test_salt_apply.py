@@ -1,0 +1,171 @@
+"""The example workstation through `salt-call --local state.apply bulkhead` on qemu:///system.
+
+Real libvirtd, real TCG guests. The example pillar is used as shipped, with every domain name
+prefixed (``it-``) and its own storage pool, so a demo workstation on the same host is left alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import libvirt
+import pytest
+
+from saltext.bulkhead import NAMESPACE
+from saltext.bulkhead.model import load_pillar_file
+from saltext.bulkhead.virt import connect, domain_absent, network_absent
+
+pytestmark = pytest.mark.integration
+URI = "qemu:///system"
+PREFIX = "it-"
+READY_TIMEOUT_S = 240
+
+
+def _prefixed_pillar(repo: Path) -> tuple[str, list[str]]:
+    text = (repo / "pillar/examples/workstation.sls").read_text()
+    names = sorted(load_pillar_file(repo / "pillar/examples/workstation.sls").domains, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, names)) + r")(?![\w.-])")
+    text = pattern.sub(lambda m: PREFIX + m.group(1), text)
+    text = text.replace("  host:\n", "  host:\n    pool: bhit\n    pool_path: /var/lib/bulkhead/it-pool\n", 1)
+    return text, [PREFIX + n for n in names]
+
+
+@pytest.fixture(scope="module")
+def workstation(tmp_path_factory, guest_image, repo_root):
+    root = tmp_path_factory.mktemp("salt")
+    pillar_dir = root / "pillar"
+    pillar_dir.mkdir()
+    text, names = _prefixed_pillar(repo_root)
+    (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - workstation\n")
+    (pillar_dir / "workstation.sls").write_text(text)
+    subprocess.run([repo_root / "scripts/salt-config.sh", root / "conf", pillar_dir], check=True)
+    model = load_pillar_file(pillar_dir / "workstation.sls")
+    assert set(model.domains) == set(names)
+    yield {"conf": root / "conf", "model": model}
+    _purge(model)
+
+
+def _purge(model) -> None:
+    """Remove everything the test created, dependents before what they are built on."""
+    order = sorted(model.domains, key=lambda n: (
+        model.domains[n].class_.value == "template", model.domains[n].template_for_dispvms,
+        model.domains[n].provides_network))
+    with connect(URI) as conn:
+        for name in order:
+            domain_absent(conn, model, name, purge=True)
+        for name, dom in model.domains.items():
+            if dom.provides_network:
+                network_absent(conn, model, name)
+        try:
+            pool = conn.storagePoolLookupByName("bhit")
+            for vol in pool.listAllVolumes():
+                vol.delete()
+            pool.destroy()
+            pool.undefine()
+        except libvirt.libvirtError:
+            pass
+
+
+def salt_apply(conf: Path, *extra: str) -> dict:
+    out = subprocess.run(["salt-call", "--local", "-c", str(conf), "--out=json", "state.apply", "bulkhead",
+                          *extra], capture_output=True, text=True, timeout=900)
+    assert out.stdout, out.stderr
+    return next(iter(json.loads(out.stdout).values()))
+
+
+def summary(ret: dict) -> tuple[list[str], list[str]]:
+    failed = [f"{k}: {v['comment']}" for k, v in ret.items() if v["result"] is False]
+    changed = [k.split("_|-")[1] for k, v in ret.items() if v["changes"]]
+    return failed, changed
+
+
+def wait_ready(names: list[str]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    pending = set(names)
+    while pending and time.monotonic() < deadline:
+        for name in list(pending):
+            log = Path(f"/var/log/bulkhead/{name}.log")
+            if log.exists() and f"bulkhead-guest: ready {name}" in log.read_text(errors="replace"):
+                pending.discard(name)
+        time.sleep(1)
+    assert not pending, f"guests never became ready: {sorted(pending)}"
+
+
+def snapshot() -> dict[str, str]:
+    """Every bulkhead-owned domain, network, pool and volume XML, as libvirt reports it."""
+    with connect(URI) as conn:
+        snap = {f"domain:{d.name()}": d.XMLDesc(0) for d in conn.listAllDomains() if NAMESPACE in d.XMLDesc(0)}
+        snap |= {f"network:{n.name()}": n.XMLDesc(0) for n in conn.listAllNetworks() if n.name().startswith("bulkhead-")}
+        pool = conn.storagePoolLookupByName("bhit")
+        snap["pool:bhit"] = pool.XMLDesc(0)
+        snap |= {f"volume:{v.name()}": v.XMLDesc(0) for v in pool.listAllVolumes()}
+    return snap
+
+
+def private_volumes(model) -> dict[str, tuple[int, str]]:
+    """Inode and content hash of each private volume file: data that must never be lost."""
+    out = {}
+    for name in model.domains:
+        path = Path(model.host.pool_path) / f"{name}-private.qcow2"
+        if path.exists():
+            out[name] = (path.stat().st_ino, hashlib.sha256(path.read_bytes()).hexdigest())
+    return out
+
+
+def running_names(model) -> list[str]:
+    return sorted(n for n, d in model.domains.items() if d.running)
+
+
+def test_apply_boots_the_workstation(workstation):
+    failed, changed = summary(salt_apply(workstation["conf"]))
+    assert failed == []
+    assert changed, "a first apply must create things"
+    wait_ready(running_names(workstation["model"]))
+    with connect(URI) as conn:
+        active = sorted(d.name() for d in conn.listAllDomains() if d.isActive() and d.name().startswith(PREFIX))
+    assert active == running_names(workstation["model"])
+
+
+def test_second_apply_reports_no_changes(workstation):
+    failed, changed = summary(salt_apply(workstation["conf"]))
+    assert (failed, changed) == ([], [])
+
+
+def test_test_mode_leaves_every_xml_byte_identical(workstation):
+    before = snapshot()
+    ret = salt_apply(workstation["conf"], "test=True")
+    assert all(v["result"] is True for v in ret.values()), summary(ret)
+    assert snapshot() == before
+
+
+def test_sigkill_mid_apply_then_apply_converges_losing_nothing(workstation):
+    model = workstation["model"]
+    halted = [n for n, d in model.domains.items() if not d.running and d.class_.value == "app"
+              and not d.template_for_dispvms][0]
+    running = running_names(model)[-1]
+    with connect(URI) as conn:  # give the next apply real work: two domains to define again
+        for name in (halted, running):
+            assert domain_absent(conn, model, name).result is True
+    data_before = private_volumes(model)
+    proc = subprocess.Popen(["salt-call", "--local", "-c", str(workstation["conf"]), "state.apply", "bulkhead"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    time.sleep(1.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    failed, _ = summary(salt_apply(workstation["conf"]))
+    assert failed == []
+    wait_ready([running])
+    failed, changed = summary(salt_apply(workstation["conf"]))
+    assert (failed, changed) == ([], [])
+    data_after = private_volumes(model)
+    assert set(data_after) == set(data_before)
+    assert data_after[halted] == data_before[halted], "a halted domain's private data changed"
+    for name, (inode, _digest) in data_before.items():
+        assert data_after[name][0] == inode, f"{name}'s private volume was recreated"
