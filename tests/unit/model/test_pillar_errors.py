@@ -129,7 +129,10 @@ CASES = [
     ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
     ("domains:work:memory:maximum", 64, f"{D}:work:memory:maximum: unknown key 'maximum'; allowed: initial, max, min"),
     ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool"),
-    ("policy", {}, "bulkhead:policy: unknown key 'policy'; allowed: host, domains, formula"),
+    ("polcy", {}, "bulkhead:polcy: unknown key 'polcy'; allowed: host, domains, formula, policy"),
+    ("policy:files", {"a b.policy": "x"}, "bulkhead:policy:files: invalid policy file name 'a b.policy': file names are letters, digits, '_', '.' and '-', ending in .policy, not starting with '.'"),
+    ("policy:files", {"a.policy": 3}, "bulkhead:policy:files:a.policy: must be the file's text, or a list of its lines (each one line of text) (got the number 3)"),
+    ("policy:dir", "etc", "bulkhead:policy:dir: must be an absolute path of letters, digits and . _ / + -, without '..' components (got the text 'etc')"),
 ]
 
 
@@ -158,7 +161,7 @@ def test_duplicate_pinned_address_is_reported_on_the_second_owner(valid, errors_
 
 
 def test_non_mapping_roots(errors_of):
-    assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula (got a list)"]
+    assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula, policy (got a list)"]
     assert errors_of({"domains": ["work"]}) == ["bulkhead:domains: must be a mapping of domain name to domain (got a list)"]
     assert errors_of({"domains": {"work": "app"}}) == [
         f"{D}:work: must be a mapping with keys class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall (got the text 'app')"
@@ -184,4 +187,4 @@ def test_all_errors_are_reported_at_once(valid, errors_of):
 
 
 def test_every_issue_stays_on_one_line_whatever_the_key(errors_of):
-    assert errors_of({"\n": None}) == ["bulkhead:'\\n': unknown key '\\n'; allowed: host, domains, formula"]
+    assert errors_of({"\n": None}) == ["bulkhead:'\\n': unknown key '\\n'; allowed: host, domains, formula, policy"]

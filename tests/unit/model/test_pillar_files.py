@@ -16,6 +16,7 @@ from saltext.bulkhead.model import DomainClass, PillarError, load_pillar_file
 from saltext.bulkhead.model.docs import pillar_docs
 from saltext.bulkhead.model.load import load_pillar_text
 from saltext.bulkhead.model.pillar import Domain, FirewallRule, Formula, Host, Memory, Pillar, TemplateImage
+from saltext.bulkhead.model.rpc_policy import PolicyConfig
 from saltext.bulkhead.model.schema import pillar_schema
 
 REPO = Path(__file__).resolve().parents[3]
@@ -128,7 +129,7 @@ def test_pillar_example_validates_and_documents_every_key():
     load_pillar_file(EXAMPLE)
     text = EXAMPLE.read_text()
     written = set(re.findall(r"^\s*(?:- )?([a-z_]+):", text, re.M))
-    for model in (Pillar, Host, Formula, Domain, Memory, TemplateImage, FirewallRule):
+    for model in (Pillar, Host, Formula, Domain, Memory, TemplateImage, FirewallRule, PolicyConfig):
         missing = {k.rsplit(".", 1)[-1] for k in _keys(model)} - written
         assert not missing, f"pillar.example lacks {model.__name__} keys {missing}"
     # Each key line is commented (inline, on a comment line above, or in the comment block of its list).

@@ -16,6 +16,7 @@ from .errors import PillarError, PillarIssue
 from .fields import NAME_RULE, describe
 from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown_key
 from .pillar import Domain, DomainName, Formula, Host, Pillar
+from .rpc_policy import PolicyConfig
 from .source import PillarSource, parse_pillar_text, read_pillar_source
 
 _NAME = pydantic.TypeAdapter(DomainName)
@@ -40,11 +41,12 @@ def load_pillar(data: Any) -> Pillar:
         issues.append(PillarIssue(colon_path((ROOT, unknown)), unknown_key(unknown, keys_of(Pillar))))
     host = _validate(Host, data.get("host", {}), (ROOT, "host"), issues)
     formula = _validate(Formula, data.get("formula", {}), (ROOT, "formula"), issues)
+    policy = _validate(PolicyConfig, data.get("policy", {}), (ROOT, "policy"), issues)
     domains, broken = _domains(data.get("domains", {}), issues)
     issues += check_pillar(domains, broken, host)
     if issues:
         raise PillarError(issues)
-    return Pillar(host=host, formula=formula, domains=domains)
+    return Pillar(host=host, formula=formula, domains=domains, policy=policy)
 
 
 def _domains(raw: Any, issues: list[PillarIssue]) -> tuple[dict[str, Domain], set[str]]:

@@ -31,6 +31,7 @@ from .fields import (
     key,
 )
 from .firewall import FirewallRule
+from .rpc_policy import PolicyConfig
 
 __all__ = [
     "MAX_MEMORY_MIB", "MAX_VCPUS", "MIN_MEMORY_MIB", "NAME_PATTERN", "Domain", "DomainClass",
@@ -253,3 +254,4 @@ class Pillar(Frozen):
         {}, doc="The domains, by name.", rule="must be a mapping of domain name to domain"
     )
     formula: Formula = key(Formula(), doc="Salt formula settings.")
+    policy: PolicyConfig = key(PolicyConfig(), doc="RPC policy files (the qrexec policy v5 grammar).")
