@@ -7,12 +7,12 @@ from typing import Any
 from ..model import Pillar
 from ..plan import Plan, PlanError, plan_workstation
 from .errors import BulkheadVirtError
-from .hypervisor import resolve
+from .hypervisor import probe_kernel, resolve
 from .inventory import recorded_domains
 
 
 def current_plan(conn: Any, pillar: Pillar) -> Plan:
-    domain_type = resolve(conn, pillar.host.domain_type.value)
+    domain_type = resolve(conn, pillar.host.domain_type.value, kernel=probe_kernel(pillar))
     return plan_workstation(pillar, recorded_domains(conn), domain_type=domain_type)
 
 

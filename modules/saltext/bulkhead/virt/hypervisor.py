@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import functools
+import logging
+import os
 import subprocess
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from .errors import BulkheadVirtError
+from .kvm_boot import boot_probe
+from .kvm_console import BootVerdict
+from .kvm_verdict_cache import cached_verdict, store_verdict, verdict_key
+
+if TYPE_CHECKING:
+    from ..model import Pillar
+
+log = logging.getLogger(__name__)
 
 PROBE_TIMEOUT_S = 5.0
 
@@ -24,21 +36,79 @@ def kvm_usable(device: str = "/dev/kvm", timeout: float = PROBE_TIMEOUT_S) -> bo
     return proc.returncode == 0
 
 
+def boot_verdict(emulator: str, kernel: str) -> BootVerdict:
+    """The cached verdict for this kernel and emulator, or a fresh boot probe (then cached)."""
+    try:
+        key = verdict_key(kernel, emulator)
+    except OSError as exc:
+        return BootVerdict(False, f"cannot probe KVM by booting {kernel}: {exc}")
+    cached = cached_verdict(key)
+    if cached is not None:
+        return cached
+    verdict = boot_probe(emulator, kernel)
+    try:
+        store_verdict(key, verdict)
+    except OSError as exc:  # a read-only /run only costs a new probe next time
+        log.warning("bulkhead: cannot cache the KVM verdict: %s", exc)
+    return verdict
+
+
+def kvm_runs_guests(emulator: str | None, kernel: str | None) -> bool:
+    """KVM passes the ioctl probe and, given a kernel, really boots it with ``emulator``."""
+    if not kvm_usable():
+        log.info("bulkhead: KVM unusable (ioctl probe failed); using TCG")
+        return False
+    if kernel is None:
+        log.warning("bulkhead: no kernel-boot template to test KVM with; trusting the ioctl probe "
+                    "alone (set host:domain_type: qemu if KVM guests hang)")
+        return True
+    if emulator is None:
+        log.info("bulkhead: libvirt names no emulator for %s guests; using TCG", os.uname().machine)
+        return False
+    verdict = boot_verdict(emulator, kernel)
+    log.info("bulkhead: KVM boot probe with %s: %s", kernel, verdict.reason)
+    return verdict.runs
+
+
+def probe_kernel(pillar: Pillar) -> str | None:
+    """The kernel of the first (by name) kernel-boot template, else of any kernel-boot domain."""
+    booting = sorted((d.class_.value != "template", name, d.image.kernel)
+                     for name, d in pillar.domains.items()
+                     if d.image is not None and d.image.kind == "kernel" and d.image.kernel)
+    return booting[0][2] if booting else None
+
+
+def emulator_for(capabilities_xml: str, arch: str, domain_type: str = "kvm") -> str | None:
+    """The emulator libvirt runs for ``domain_type`` guests of ``arch`` (a per-type one wins)."""
+    doc = etree.fromstring(capabilities_xml.encode())
+    for arch_el in (a for a in doc.iterfind("guest/arch") if a.get("name") == arch):
+        for domain in arch_el.iterfind("domain"):
+            if domain.get("type") == domain_type:
+                return domain.findtext("emulator") or arch_el.findtext("emulator")
+    return None
+
+
 def offered_types(capabilities_xml: str) -> set[str]:
     """Domain types the connection's capabilities offer for any guest OS and architecture."""
     doc = etree.fromstring(capabilities_xml.encode())
     return {d.get("type", "") for d in doc.iterfind("guest/arch/domain")}
 
 
-def resolve(conn: object, requested: str, *, kvm_check=kvm_usable) -> str:
+def resolve(conn: object, requested: str, *, kernel: str | None = None,
+            kvm_check: Callable[[], bool] | None = None) -> str:
     """The domain type to render for ``conn``.
 
-    ``auto`` picks kvm when the probe proves a KVM guest runs and libvirt offers kvm, else qemu
-    (TCG). libvirt's test driver only offers its own type ('test'), which auto then selects so
-    that functional tests exercise the very same code. An explicit type must be offered.
+    ``auto`` picks kvm when libvirt offers kvm and the probes prove a KVM guest runs: the ioctl
+    probe, then booting ``kernel`` (a template's) with libvirt's emulator, else qemu (TCG).
+    libvirt's test driver only offers its own type ('test'), which auto then selects so that
+    functional tests exercise the very same code. An explicit type must be offered.
     """
-    offered = offered_types(conn.getCapabilities())  # type: ignore[attr-defined]
+    capabilities = conn.getCapabilities()  # type: ignore[attr-defined]
+    offered = offered_types(capabilities)
     if requested == "auto":
+        if kvm_check is None:
+            emulator = emulator_for(capabilities, os.uname().machine)
+            kvm_check = functools.partial(kvm_runs_guests, emulator, kernel)
         if "kvm" in offered and kvm_check():
             return "kvm"
         for fallback in ("qemu", "xen", "test"):
