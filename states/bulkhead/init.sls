@@ -1,5 +1,6 @@
-# The whole workstation: validated pillar, storage, networks, domains.
+# The whole workstation: validated pillar, storage, networks, domains, RPC policy.
 include:
   - bulkhead.host
   - bulkhead.networks
   - bulkhead.domains
+  - bulkhead.policy

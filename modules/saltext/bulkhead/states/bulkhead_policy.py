@@ -1,0 +1,31 @@
+"""State ``bulkhead_policy.managed``: the RPC policy files of the ``bulkhead:policy`` pillar.
+
+.. code-block:: yaml
+
+    bulkhead-policy-files:
+      bulkhead_policy.managed: []
+
+Writes each file of ``bulkhead:policy:files`` into ``bulkhead:policy:dir`` (with a header line
+that marks it as bulkhead's), removes files bulkhead wrote earlier that the pillar no longer
+lists, and leaves every other file alone. The whole resulting policy is loaded before anything is
+installed: an invalid one fails the state with file:line and the installed policy stays in force.
+``changes`` holds a unified diff per file; test mode reports them and writes nothing.
+"""
+
+from saltext.bulkhead.policy.install import install_policy
+from saltext.bulkhead.saltret import run_state
+
+__virtualname__ = "bulkhead_policy"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def managed(name="bulkhead-policy"):
+    def action(model):
+        config = model.policy
+        bodies = {file: config.text_of(file) for file in config.files}
+        return install_policy(config.dir, bodies, test=__opts__["test"])
+
+    return run_state(name, __pillar__, action)
