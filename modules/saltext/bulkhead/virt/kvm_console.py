@@ -45,6 +45,11 @@ def _last_line(text: str, candidates: tuple[str, ...]) -> str | None:
     return lines[-1] if lines else None
 
 
+def _first_error(text: str) -> str | None:
+    # QEMU's first error names the cause; an assertion or abort that follows only echoes it.
+    return next((line.strip() for line in text.splitlines() if "error" in line.lower()), None)
+
+
 def _without_warnings(text: str) -> str:
     # QEMU warns about CPUID bits the host lacks; the line that explains an exit comes elsewhere.
     return "\n".join(line for line in text.splitlines() if ": warning: " not in line)
@@ -68,7 +73,8 @@ def console_verdict(text: str, *, exit_status: int | None, seconds: float) -> Bo
                                       f"for {seconds:.0f} s")
         return BootVerdict(False, f"guest printed no kernel output within {seconds:.0f} s")
     if exit_status != 0:
-        qemu_error = _last_line(_without_warnings(text), ("qemu", "rror"))
+        messages = _without_warnings(text)
+        qemu_error = _first_error(messages) or _last_line(messages, ("qemu",))
         return BootVerdict(False, f"QEMU exited with status {exit_status}"
                                   + (f": {qemu_error}" if qemu_error else ""))
     # QEMU runs with -no-reboot, so a clean exit before progress is a guest reset.
