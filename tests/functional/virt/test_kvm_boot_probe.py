@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import libvirt
 import pytest
 from saltext.bulkhead.model import load_pillar
-from saltext.bulkhead.virt import connect, resolve
+from saltext.bulkhead.virt import BulkheadVirtError, connect, resolve
 from saltext.bulkhead.virt.hypervisor import boot_verdict, emulator_for, kvm_usable, probe_kernel
 from saltext.bulkhead.virt.kvm_boot import boot_probe
 from saltext.bulkhead.virt.kvm_console import BootVerdict
@@ -133,12 +132,12 @@ def test_qemu_refusing_to_boot_is_judged_not_running(tmp_path) -> None:
 
 @pytest.fixture
 def system_conn() -> Iterator[Any]:
+    # Pytest never throws a test's failure into the fixture, so only connecting can raise here.
     try:
-        conn = libvirt.open("qemu:///system")
-    except libvirt.libvirtError as exc:
+        with connect("qemu:///system") as conn:
+            yield conn
+    except BulkheadVirtError as exc:
         pytest.skip(f"qemu:///system not reachable: {exc}")
-    yield conn
-    conn.close()
 
 
 @pytest.mark.integration
