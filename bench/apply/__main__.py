@@ -1,0 +1,165 @@
+"""Apply bench: bulkhead against saltext-virt's virt.defined, the same domains, one run.
+
+    python3 -m bench.apply                                  # N = 10, 30, 100 on both URIs
+    python3 -m bench.apply --sizes 10 --uris test:///default --repeat 3
+
+For each URI and N (app domains on one kernel template; every third behind a netvm), each round
+applies cold, then re-applies (no-op), then removes everything, first bulkhead then saltext-virt
+(A B A B ...). Domains are defined, never started. Prints a Markdown table: medians over rounds,
+libvirt calls per domain from bulkhead's counting proxy, and bulkhead / saltext-virt ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from typing import Any
+
+from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.virt import connect, counting
+
+from . import bulkhead_side, saltvirt_side
+from .workload import IMAGE_DIR, Workload, bulkhead_pillar
+
+SYSTEM = "qemu:///system"
+
+
+def pool_dir(uri: str, name: str, scratch: str) -> str:
+    # qemu:///system needs a directory libvirt's qemu user can reach; the test driver none at all.
+    return f"/var/lib/bulkhead/{name}" if uri == SYSTEM else f"{scratch}/{name}"
+
+
+def timed(fn: Any, *args: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = fn(*args)
+    return result, time.perf_counter() - start
+
+
+class Bench:
+    def __init__(self, repeat: int) -> None:
+        self.repeat = repeat
+        self.times: dict[tuple[str, int, str, str], list[float]] = defaultdict(list)
+        self.calls: dict[tuple[str, int, str], tuple[float, int]] = {}
+        self.errors: dict[str, str] = {}
+        self.not_noop: dict[tuple[str, int], list[str]] = {}
+        self.salt = saltvirt_side.SaltVirt()
+
+    def bulkhead_round(self, raw: Any, uri: str, n: int, scratch: str) -> None:
+        work = Workload("bh", n)
+        path = pool_dir(uri, work.pool, scratch)
+        pillar = load_pillar(bulkhead_pillar(work, uri, path, "qemu" if uri == SYSTEM else "auto"))
+        conn, log = counting(raw)
+        bulkhead_side.teardown(raw, pillar, work, path)
+        try:
+            changed, cold = timed(bulkhead_side.apply, conn, pillar, work)
+            cold_calls = bulkhead_side.calls_per_domain(log, n + 1)
+            log.clear()
+            again, noop = timed(bulkhead_side.apply, conn, pillar, work)
+            noop_calls = bulkhead_side.calls_per_domain(log, n + 1)
+        finally:
+            bulkhead_side.teardown(raw, pillar, work, path)
+        if len(changed) != n + 3 or again:
+            raise RuntimeError(f"bulkhead: cold apply changed {len(changed)} of {n + 3}, re-apply changed {again}")
+        self.times[uri, n, "bulkhead", "cold"].append(cold)
+        self.times[uri, n, "bulkhead", "noop"].append(noop)
+        self.calls[uri, n, "cold"] = cold_calls
+        self.calls[uri, n, "noop"] = noop_calls
+
+    def saltvirt_round(self, raw: Any, uri: str, n: int, scratch: str) -> None:
+        if uri in self.errors:
+            return
+        work = Workload("sv", n)
+        path = pool_dir(uri, work.pool, scratch)
+        vm_type = "qemu" if uri == SYSTEM else "test"
+        saltvirt_side.teardown(raw, work, path)
+        try:
+            changed, cold = timed(saltvirt_side.apply, self.salt, uri, work, path, vm_type)
+            again, noop = timed(saltvirt_side.apply, self.salt, uri, work, path, vm_type)
+        except Exception as exc:  # recorded verbatim in the report, never papered over
+            self.errors[uri] = f"{type(exc).__name__}: {exc}"
+            return
+        finally:
+            saltvirt_side.teardown(raw, work, path)
+        if len(changed) != n + 3:
+            self.errors[uri] = f"cold apply changed {len(changed)} of {n + 3} objects"
+            return
+        if again:  # a no-op that is not one is a finding to print, not a reason to drop the figures
+            self.not_noop[uri, n] = again
+        self.times[uri, n, "saltext-virt", "cold"].append(cold)
+        self.times[uri, n, "saltext-virt", "noop"].append(noop)
+
+    def run(self, uris: list[str], sizes: list[int]) -> None:
+        with tempfile.TemporaryDirectory(prefix="bhbench-") as scratch:
+            for uri in uris:
+                # One connection for the whole URI: test:///default forgets everything once the last
+                # connection to it closes, and saltext-virt opens and closes its own per call.
+                with connect(uri) as raw:
+                    for n in sizes:
+                        for _ in range(self.repeat):
+                            self.bulkhead_round(raw, uri, n, scratch)
+                            self.saltvirt_round(raw, uri, n, scratch)
+                        print(f"# done {uri} N={n}", file=sys.stderr, flush=True)
+
+    def table(self, uris: list[str], sizes: list[int]) -> str:
+        rows = ["| URI | N | tool | cold s | cold ms/domain | no-op s | no-op ms/domain | no-op / cold "
+                "| libvirt calls/domain cold | no-op | mutating calls in no-op |",
+                "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for uri in uris:
+            for n in sizes:
+                medians = {}
+                for tool in ("bulkhead", "saltext-virt"):
+                    cold, noop = (self.times.get((uri, n, tool, k)) for k in ("cold", "noop"))
+                    if not cold or not noop:
+                        continue
+                    c, o = statistics.median(cold), statistics.median(noop)
+                    medians[tool] = (c, o)
+                    calls = ("", "", "")
+                    if tool == "bulkhead":
+                        (cc, _), (nc, nm) = self.calls[uri, n, "cold"], self.calls[uri, n, "noop"]
+                        calls = (f"{cc:.1f}", f"{nc:.1f}", str(nm))
+                    per = 1000 / (n + 1)
+                    rows.append(f"| {uri} | {n} | {tool} | {c:.2f} | {c * per:.1f} | {o:.3f} | {o * per:.2f} "
+                                f"| {o / c:.3f} | {' | '.join(calls)} |")
+                if len(medians) == 2:
+                    (bc, bo), (sc, so) = medians["bulkhead"], medians["saltext-virt"]
+                    rows.append(f"| {uri} | {n} | **ratio bulkhead / saltext-virt** | {bc / sc:.2f} | | "
+                                f"{bo / so:.2f} | | | | | |")
+        return "\n".join(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10,30,100", help="comma-separated numbers of app domains")
+    parser.add_argument("--uris", default=f"test:///default,{SYSTEM}")
+    parser.add_argument("--repeat", type=int, default=2, help="rounds per size; medians are reported")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    uris = args.uris.split(",")
+    if not (IMAGE_DIR / "root.img").exists():
+        print(f"no guest image at {IMAGE_DIR}: run `bulkhead image build` first", file=sys.stderr)
+        return 2
+    bench = Bench(args.repeat)
+    start = time.perf_counter()
+    try:
+        bench.run(uris, sizes)
+    finally:
+        source = bench.salt.source()
+        bench.salt.close()
+    print(f"{platform.node()}: {platform.python_implementation()} {platform.python_version()}, "
+          f"{platform.machine()}, sizes {sizes}, {args.repeat} rounds, {time.perf_counter() - start:.0f} s total")
+    print(f"saltext-virt's virt.defined loaded from {source}\n")
+    print(bench.table(uris, sizes))
+    for uri, error in bench.errors.items():
+        print(f"\nsaltext-virt on {uri} failed: {error}")
+    for (uri, n), names in bench.not_noop.items():
+        print(f"\nsaltext-virt's re-apply on {uri}, N={n}, still reported changes for: {', '.join(names)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
