@@ -1,0 +1,58 @@
+"""``bulkhead verify``: run the host-side isolation suite and print one line per check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.padding import Padding
+
+from ..model import PillarError, load_pillar, load_pillar_file
+from .pillar_source import PillarUnavailable, salt_pillar_data
+from .runner import SuiteRun, run_suite
+
+_MARK = {"passed": "[green]PASS[/] ", "failed": "[red]FAIL[/] ", "error": "[red]ERROR[/]",
+         "skipped": "[yellow]SKIP[/] "}
+
+
+def _report(run: SuiteRun, console: Console) -> None:
+    for res in run.results:
+        console.print(f"{_MARK.get(res.outcome, res.outcome)} {escape(res.check)}", highlight=False)
+        if res.outcome != "passed" and res.message:
+            console.print(Padding(res.message, (0, 0, 0, 6)), markup=False, highlight=False)
+    bad = sum(r.outcome in ("failed", "error") for r in run.results)
+    if run.ok:
+        console.print(f"[green]all {len(run.results)} checks passed[/]")
+    elif not run.results:
+        console.print("[red]the suite did not run:[/]")
+        console.print(run.output[-4000:], markup=False, highlight=False)
+    else:
+        console.print(f"[red]{bad} of {len(run.results)} checks failed[/]")
+
+
+def verify_command(
+    pillar: Annotated[Path | None, typer.Option(
+        "--pillar", exists=True, dir_okay=False,
+        help="pillar file with the bulkhead key; default: salt-call --local pillar.get bulkhead")] = None,
+    uri: Annotated[str | None, typer.Option(help="libvirt URI (default: the pillar's host.uri)")] = None,
+    hosts: Annotated[str, typer.Option(help="testinfra host spec the commands run on")] = "local://",
+    salt_config: Annotated[str | None, typer.Option(help="salt-call -c DIR when reading Salt's pillar")] = None,
+) -> None:
+    """Check on the host that the isolation the pillar describes holds (exit 1 on any failure)."""
+    console = Console()
+    data = None
+    try:
+        if pillar is not None:
+            load_pillar_file(pillar)  # refuse an invalid pillar here, with its file:line messages
+        else:
+            data = salt_pillar_data(config_dir=salt_config)
+            load_pillar(data)
+    except (PillarError, PillarUnavailable) as exc:
+        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(2) from None
+    run = run_suite(hosts=hosts, pillar_file=pillar, pillar_data=data, uri=uri)
+    _report(run, console)
+    raise typer.Exit(0 if run.ok else 1)

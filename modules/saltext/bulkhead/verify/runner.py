@@ -1,0 +1,94 @@
+"""Run the shipped suite in a child pytest and read back one result per check.
+
+A child process keeps pytest's global state (plugins, imported test modules, the testinfra host
+cache) out of the caller, and its JUnit XML report is a stable, parseable record of each check.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    check: str  # e.g. "host_bridges: no_host_address_on_bulkhead_bridges [local]"
+    outcome: str  # passed | failed | error | skipped
+    message: str
+
+
+@dataclass(frozen=True)
+class SuiteRun:
+    returncode: int
+    results: tuple[CheckResult, ...]
+    output: str  # pytest's own output, for when the report alone does not explain a failure
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and bool(self.results) and all(
+            r.outcome in ("passed", "skipped") for r in self.results)
+
+
+def _clean(message: str) -> str:
+    """The assertion's own text, without pytest's 'AssertionError:' prefix and repr of the operands."""
+    lines = message.removeprefix("AssertionError: ").splitlines()
+    kept = []
+    for line in lines:
+        if line.startswith("assert "):
+            break
+        kept.append(line.strip())
+    return "\n".join(kept).strip()
+
+
+def read_junit(xml: bytes) -> tuple[CheckResult, ...]:
+    root = etree.fromstring(xml)
+    out = []
+    for case in root.iter("testcase"):
+        # "test_host_ports" + "test_x[local]" -> "host_ports: x [local]": short, still greppable.
+        module = (case.get("classname") or "").rsplit(".", 1)[-1].removeprefix("test_")
+        name = str(case.get("name")).removeprefix("test_").replace("[", " [")
+        check = f"{module}: {name}" if module else name
+        outcome, message = "passed", ""
+        for tag in ("failure", "error", "skipped"):
+            el = case.find(tag)
+            if el is not None:
+                outcome = "failed" if tag == "failure" else tag
+                message = _clean(el.get("message") or el.text or "")
+                break
+        out.append(CheckResult(check, outcome, message))
+    return tuple(out)
+
+
+def suite_command(*, hosts: str, pillar_file: Path | None, pillar_data: dict | None, uri: str | None,
+                  workdir: Path, extra: tuple[str, ...] = ()) -> list[str]:
+    cmd = [sys.executable, "-m", "pytest", str(SUITE_DIR), f"--hosts={hosts}", "-q", "--no-header",
+           f"--junitxml={workdir / 'report.xml'}", f"--rootdir={workdir}", "-o", f"cache_dir={workdir / 'cache'}"]
+    if pillar_file is not None:
+        cmd += ["--bulkhead-pillar", str(pillar_file)]
+    elif pillar_data is not None:
+        data_file = workdir / "pillar.json"
+        data_file.write_text(json.dumps(pillar_data))
+        cmd += ["--bulkhead-pillar-json", str(data_file)]
+    if uri:
+        cmd += ["--bulkhead-uri", uri]
+    return cmd + list(extra)
+
+
+def run_suite(*, hosts: str = "local://", pillar_file: Path | None = None, pillar_data: dict | None = None,
+              uri: str | None = None, extra: tuple[str, ...] = (), timeout: float = 900) -> SuiteRun:
+    with tempfile.TemporaryDirectory(prefix="bulkhead-verify-") as tmp:
+        workdir = Path(tmp)
+        cmd = suite_command(hosts=hosts, pillar_file=pillar_file, pillar_data=pillar_data, uri=uri,
+                            workdir=workdir, extra=extra)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        report = workdir / "report.xml"
+        results = read_junit(report.read_bytes()) if report.exists() else ()
+    return SuiteRun(proc.returncode, results, proc.stdout + proc.stderr)

@@ -1,0 +1,99 @@
+"""Options and session fixtures of the isolation suite.
+
+Commands (``ip``, ``bridge``, ``virsh``) go through testinfra's ``host`` so ``--hosts=ssh://...`` checks
+another machine; libvirt objects are read through ``--bulkhead-uri`` (point it at the same host).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import libvirt
+import pytest
+from saltext.bulkhead.model import Pillar
+from saltext.bulkhead.plan import Plan
+from saltext.bulkhead.plan.metadata import find_ours
+from saltext.bulkhead.verify import pillar_source
+from saltext.bulkhead.verify.observe import BridgePort, bridge_names, bridge_ports
+from saltext.bulkhead.virt import connect
+from saltext.bulkhead.virt.context import current_plan
+
+BRIDGE_PREFIX = "bh-"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("bulkhead", "bulkhead isolation suite")
+    group.addoption("--bulkhead-pillar", metavar="FILE",
+                    help="pillar file with the bulkhead key (Jinja + YAML); default: salt-call --local pillar.get bulkhead")
+    group.addoption("--bulkhead-pillar-json", metavar="FILE",
+                    help="already rendered bulkhead pillar data as JSON (what bulkhead verify passes on)")
+    group.addoption("--bulkhead-salt-config", metavar="DIR", help="salt-call -c DIR when the pillar comes from Salt")
+    group.addoption("--bulkhead-uri", metavar="URI", help="libvirt URI (default: the pillar's host.uri)")
+    group.addoption("--bulkhead-agent-timeout", type=float, default=10.0, metavar="SECONDS",
+                    help="how long a guest agent may take to answer a ping")
+
+
+@dataclass(frozen=True)
+class LibvirtDomain:
+    name: str
+    active: bool
+    inactive_xml: str
+    live_xml: str
+
+    @property
+    def ours(self) -> bool:
+        return find_ours(self.inactive_xml) is not None
+
+
+@pytest.fixture(scope="session")
+def bulkhead_pillar(request: pytest.FixtureRequest) -> Pillar:
+    opt = request.config.getoption
+    return pillar_source.load(opt("--bulkhead-pillar"), opt("--bulkhead-pillar-json"), opt("--bulkhead-salt-config"))
+
+
+@pytest.fixture(scope="session")
+def libvirt_uri(request: pytest.FixtureRequest, bulkhead_pillar: Pillar) -> str:
+    return request.config.getoption("--bulkhead-uri") or bulkhead_pillar.host.uri
+
+
+@pytest.fixture(scope="session")
+def libvirt_conn(libvirt_uri: str) -> Iterator[Any]:
+    with connect(libvirt_uri) as conn:
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def bulkhead_plan(libvirt_conn: Any, bulkhead_pillar: Pillar) -> Plan:
+    """The plan with the allocations libvirt has recorded: what every definition must say."""
+    return current_plan(libvirt_conn, bulkhead_pillar)
+
+
+@pytest.fixture(scope="session")
+def libvirt_domains(libvirt_conn: Any) -> dict[str, LibvirtDomain]:
+    """Every domain libvirt knows, bulkhead's or not, with its persistent and live definitions."""
+    out = {}
+    for dom in libvirt_conn.listAllDomains(0):
+        try:
+            out[dom.name()] = LibvirtDomain(dom.name(), bool(dom.isActive()),
+                                            dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE), dom.XMLDesc(0))
+        except libvirt.libvirtError:
+            continue  # undefined while we listed: it cannot be attached to anything any more
+    return out
+
+
+# testinfra's host fixture is module-scoped (one per --hosts entry), so are the fixtures using it.
+@pytest.fixture(scope="module")
+def bulkhead_bridges(host: Any, bulkhead_plan: Plan) -> dict[str, str]:
+    """bridge -> what it is: every bridge the plan owns, plus any other bh-* bridge on the host."""
+    bridges = {net.bridge: f"network {net.name}" for net in bulkhead_plan.networks.values()}
+    for name in bridge_names(host.check_output("ip -j link show type bridge")):
+        if name.startswith(BRIDGE_PREFIX):
+            bridges.setdefault(name, "a bh- bridge no pillar network owns")
+    return bridges
+
+
+@pytest.fixture(scope="module")
+def host_bridge_ports(host: Any) -> dict[str, BridgePort]:
+    return bridge_ports(host.check_output("bridge -j -d link show"))

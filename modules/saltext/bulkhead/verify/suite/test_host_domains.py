@@ -1,0 +1,66 @@
+"""Every bulkhead domain is defined as planned, the running ones answer, and no-network ones have no NIC."""
+
+from __future__ import annotations
+
+import json
+
+from saltext.bulkhead.image.agent_client import AgentClient, AgentError
+from saltext.bulkhead.plan import names
+from saltext.bulkhead.verify.drift import drift
+from saltext.bulkhead.verify.observe import domain_nics
+
+
+def test_persistent_definitions_match_the_plan(bulkhead_plan, libvirt_domains):
+    problems = []
+    for name, dplan in sorted(bulkhead_plan.domains.items()):
+        dom = libvirt_domains.get(name)
+        if dom is None:
+            problems.append(f"{name}: not defined in libvirt")
+        elif not dom.ours:
+            problems.append(f"{name}: defined without bulkhead metadata (not bulkhead's domain)")
+        else:
+            problems += [f"{name}: {line}" for line in drift(dom.inactive_xml, dplan.xml)]
+    assert not problems, "persistent definitions differ from the plan:\n" + "\n".join(problems)
+
+
+def _ping(host, name: str, timeout: float) -> dict:
+    if host.backend.NAME == "local":
+        return AgentClient(names.agent_socket(name)).request("ping", timeout=timeout)
+    # On another machine the socket is only reachable there: the same client, run by bulkhead there.
+    out = host.run("bulkhead image ping --timeout %s %s", str(timeout), names.agent_socket(name))
+    if out.rc != 0:
+        raise AgentError(out.stderr.strip() or f"bulkhead image ping exited {out.rc}")
+    return json.loads(out.stdout)
+
+
+def test_running_domains_answer_agent_ping(host, bulkhead_pillar, libvirt_domains, request):
+    timeout = request.config.getoption("--bulkhead-agent-timeout")
+    must_run = {n for n, d in bulkhead_pillar.domains.items() if d.running and bulkhead_pillar.formula.manage_power}
+    running = {n for n in bulkhead_pillar.domains if n in libvirt_domains and libvirt_domains[n].active}
+    problems = [f"{name}: should be running but is not" for name in sorted(must_run - running)]
+    for name in sorted(running):
+        try:
+            answer = _ping(host, name, timeout)
+        except AgentError as exc:
+            problems.append(f"{name}: no agent answer ({exc})")
+            continue
+        if answer.get("name") != name:
+            problems.append(f"{name}: the agent on its channel says it is {answer.get('name')!r}")
+    assert not problems, "\n".join(problems)
+
+
+def test_netvm_none_domains_have_no_uplink_interface(bulkhead_pillar, libvirt_domains):
+    problems = []
+    for name, domain in sorted(bulkhead_pillar.domains.items()):
+        dom = libvirt_domains.get(name)
+        if domain.has_network or dom is None:
+            continue
+        # A netvm itself may have netvm: none; its only NIC is then the one serving its own network.
+        own = names.network_name(name) if domain.provides_network else None
+        for label, xml in (("definition", dom.inactive_xml), ("running", dom.live_xml if dom.active else None)):
+            if xml is None:
+                continue
+            extra = [n.network or n.bridge or "?" for n in domain_nics(xml) if own is None or n.network != own]
+            if extra:
+                problems.append(f"{name} has netvm: none but its {label} XML has an interface on {', '.join(extra)}")
+    assert not problems, "\n".join(problems)
