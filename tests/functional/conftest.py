@@ -6,11 +6,15 @@ as on a user's machine.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import yaml
 from saltfactories.utils.functional import Loaders
 
 from tests.conftest import REPO
+
+_serial = itertools.count()
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +46,11 @@ def set_pillar(loaders, minion_config):
     """Write the bulkhead pillar for this test and refresh the loaders' view of it."""
 
     def _set(bulkhead: dict) -> None:
-        (minion_config.pillar_dir / "bulkhead.sls").write_text(yaml.safe_dump({"bulkhead": bulkhead}))
-        loaders.refresh_pillar()
+        # A new file name per write: Salt's file server caches (hashes, file lists) would otherwise
+        # serve a previous test's pillar.
+        name = f"bulkhead{next(_serial)}"
+        (minion_config.pillar_dir / f"{name}.sls").write_text(yaml.safe_dump({"bulkhead": bulkhead}))
+        (minion_config.pillar_dir / "top.sls").write_text(f"base:\n  '*':\n    - {name}\n")
+        loaders.reload_all()  # loaded modules keep the pillar they were created with
 
     return _set
