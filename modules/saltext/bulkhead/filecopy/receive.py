@@ -25,6 +25,7 @@ from .wire import DIR, Header, read_exact, read_header, read_magic
 
 SOURCE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,30}")
 CHUNK = 64 * 1024
+DEFAULT_LIMITS = Limits()
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -146,7 +147,7 @@ def receive(
     stream: BinaryIO | Iterable[bytes],
     incoming_root: str | os.PathLike[str],
     source_name: str,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Received:
     """Unpack ``stream`` under ``incoming_root/source_name/``; raise FileCopyError on any refusal."""
     if not isinstance(source_name, str) or not SOURCE_NAME.fullmatch(source_name):
