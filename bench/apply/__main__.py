@@ -136,7 +136,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10,30,100", help="comma-separated numbers of app domains")
     parser.add_argument("--uris", default=f"test:///default,{SYSTEM}")
-    parser.add_argument("--repeat", type=int, default=2, help="rounds per size; medians are reported")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per size; medians are reported")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     uris = args.uris.split(",")
