@@ -7,7 +7,12 @@ from typing import Any
 
 from saltext.bulkhead.model import Pillar
 from saltext.bulkhead.virt import (
-    CallLog, domain_absent, domain_present, network_absent, network_present, pool_present,
+    CallLog,
+    domain_absent,
+    domain_present,
+    network_absent,
+    network_present,
+    pool_present,
 )
 
 from .cleanup import drop_pool
