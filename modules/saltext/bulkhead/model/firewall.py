@@ -18,7 +18,7 @@ DSTHOST_RULE = (
     "must be an IPv4 address, an IPv4 network in CIDR form (10.0.0.0/8) or a DNS name "
     "(letters, digits, '-' and '.')"
 )
-_DNS_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_DNS_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 
 
 def _dsthost(value: Any) -> str:
@@ -31,7 +31,7 @@ def _dsthost(value: Any) -> str:
             raise fail(f"{value!r} is not a valid address or network ({exc}); {DSTHOST_RULE}") from None
         return str(net.network_address) if net.prefixlen == 32 and "/" not in value else str(net)
     labels = value.rstrip(".").split(".")
-    if len(value) > 253 or not all(_DNS_LABEL.match(label) for label in labels):
+    if len(value) > 253 or not all(_DNS_LABEL.fullmatch(label) for label in labels):
         raise fail(f"{DSTHOST_RULE} (got {describe(value)})")
     return value
 
