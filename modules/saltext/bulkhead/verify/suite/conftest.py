@@ -12,6 +12,7 @@ from typing import Any
 
 import libvirt
 import pytest
+
 from saltext.bulkhead.model import Pillar
 from saltext.bulkhead.plan import Plan
 from saltext.bulkhead.plan.metadata import find_ours

@@ -1,0 +1,71 @@
+"""The example workstation provisioned under a name prefix and its own pool, so it coexists with others."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import libvirt
+
+from saltext.bulkhead.model import Pillar, load_pillar_file
+from saltext.bulkhead.virt import connect, domain_absent, network_absent
+
+URI = "qemu:///system"
+
+
+def prefixed_pillar_text(example: Path, prefix: str, pool: str) -> str:
+    """The example pillar with every domain name (and every reference to one) prefixed."""
+    text = example.read_text()
+    domains = sorted(load_pillar_file(example).domains, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, domains)) + r")(?![\w.-])")
+    text = pattern.sub(lambda m: prefix + m.group(1), text)
+    return text.replace("  host:\n", f"  host:\n    pool: {pool}\n    pool_path: /var/lib/bulkhead/{pool}-pool\n", 1)
+
+
+def salt_apply(conf: Path) -> list[str]:
+    """state.apply bulkhead through salt-call; the states that failed, with their comments."""
+    out = subprocess.run(["salt-call", "--local", "-c", str(conf), "--out=json", "state.apply", "bulkhead"],
+                         capture_output=True, text=True, timeout=900, check=False)
+    assert out.stdout, out.stderr
+    ret = next(iter(json.loads(out.stdout).values()))
+    return [f"{k}: {v['comment']}" for k, v in ret.items() if v["result"] is False]
+
+
+def wait_ready(names: list[str], timeout: float = 300) -> None:
+    """Until each guest's console log shows the agent's ready line."""
+    deadline = time.monotonic() + timeout
+    pending = set(names)
+    while pending and time.monotonic() < deadline:
+        pending = {n for n in pending
+                   if f"bulkhead-guest: ready {n}" not in _read(Path(f"/var/log/bulkhead/{n}.log"))}
+        time.sleep(1)
+    assert not pending, f"guests never became ready: {sorted(pending)}"
+
+
+def _read(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def purge(model: Pillar) -> None:
+    """Remove every domain, network, volume and the pool, dependents first."""
+    order = sorted(model.domains, key=lambda n: (
+        model.domains[n].class_.value == "template", model.domains[n].template_for_dispvms,
+        model.domains[n].provides_network))
+    with connect(URI) as conn:
+        for name in order:
+            domain_absent(conn, model, name, purge=True)
+        for name, dom in model.domains.items():
+            if dom.provides_network:
+                network_absent(conn, model, name)
+        try:
+            pool = conn.storagePoolLookupByName(model.host.pool)
+        except libvirt.libvirtError:
+            return
+        for vol in pool.listAllVolumes():
+            vol.delete()
+        if pool.isActive():
+            pool.destroy()
+        pool.undefine()
