@@ -33,20 +33,28 @@ def owned(xml: str) -> bool:
     return find_ours(xml) is not None
 
 
+def defined_domains(conn: Any) -> list[tuple[str, str]]:
+    """(name, inactive XML) of every defined domain; one undefined meanwhile is simply absent."""
+    out = []
+    for dom in conn.listAllDomains(0):
+        try:
+            out.append((dom.name(), domain_xml(dom)))
+        except libvirt.libvirtError as exc:
+            if exc.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
+                raise
+    return out
+
+
 def recorded_domains(conn: Any) -> dict[str, RecordedDomain]:
     """Allocations recorded in every bulkhead domain libvirt knows, in or out of the pillar."""
     recorded = {}
-    for dom in conn.listAllDomains(0):
-        rec = read_recorded(domain_xml(dom))
+    for name, xml in defined_domains(conn):
+        rec = read_recorded(xml)
         if rec is not None:
-            recorded[dom.name()] = rec
+            recorded[name] = rec
     return recorded
 
 
 def domains_using(conn: Any, predicate: Any) -> list[str]:
     """Names of defined domains whose inactive XML satisfies ``predicate(etree root)``."""
-    users = []
-    for dom in conn.listAllDomains(0):
-        if predicate(etree.fromstring(domain_xml(dom).encode())):
-            users.append(dom.name())
-    return sorted(users)
+    return sorted(name for name, xml in defined_domains(conn) if predicate(etree.fromstring(xml.encode())))
