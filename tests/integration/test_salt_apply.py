@@ -9,32 +9,21 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import signal
 import subprocess
 import time
 from pathlib import Path
 
-import libvirt
 import pytest
 
 from saltext.bulkhead import NAMESPACE
 from saltext.bulkhead.model import load_pillar_file
-from saltext.bulkhead.virt import connect, domain_absent, network_absent
+from saltext.bulkhead.virt import connect, domain_absent
+from tests.topology import prefixed_pillar_text, purge, wait_ready
 
 pytestmark = pytest.mark.integration
 URI = "qemu:///system"
 PREFIX = "it-"
-READY_TIMEOUT_S = 240
-
-
-def _prefixed_pillar(repo: Path) -> tuple[str, list[str]]:
-    text = (repo / "pillar/examples/workstation.sls").read_text()
-    names = sorted(load_pillar_file(repo / "pillar/examples/workstation.sls").domains, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, names)) + r")(?![\w.-])")
-    text = pattern.sub(lambda m: PREFIX + m.group(1), text)
-    text = text.replace("  host:\n", "  host:\n    pool: bhit\n    pool_path: /var/lib/bulkhead/it-pool\n", 1)
-    return text, [PREFIX + n for n in names]
 
 
 @pytest.fixture(scope="module")
@@ -42,35 +31,16 @@ def workstation(tmp_path_factory, guest_image, repo_root):
     root = tmp_path_factory.mktemp("salt")
     pillar_dir = root / "pillar"
     pillar_dir.mkdir()
-    text, names = _prefixed_pillar(repo_root)
+    example = repo_root / "pillar/examples/workstation.sls"
+    text = prefixed_pillar_text(example, PREFIX, "bhit")
+    names = [PREFIX + n for n in load_pillar_file(example).domains]
     (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - workstation\n")
     (pillar_dir / "workstation.sls").write_text(text)
     subprocess.run([repo_root / "scripts/salt-config.sh", root / "conf", pillar_dir], check=True)
     model = load_pillar_file(pillar_dir / "workstation.sls")
     assert set(model.domains) == set(names)
     yield {"conf": root / "conf", "model": model}
-    _purge(model)
-
-
-def _purge(model) -> None:
-    """Remove everything the test created, dependents before what they are built on."""
-    order = sorted(model.domains, key=lambda n: (
-        model.domains[n].class_.value == "template", model.domains[n].template_for_dispvms,
-        model.domains[n].provides_network))
-    with connect(URI) as conn:
-        for name in order:
-            domain_absent(conn, model, name, purge=True)
-        for name, dom in model.domains.items():
-            if dom.provides_network:
-                network_absent(conn, model, name)
-        try:
-            pool = conn.storagePoolLookupByName("bhit")
-            for vol in pool.listAllVolumes():
-                vol.delete()
-            pool.destroy()
-            pool.undefine()
-        except libvirt.libvirtError:
-            pass
+    purge(model)
 
 
 def salt_apply(conf: Path, *extra: str) -> dict:
@@ -84,18 +54,6 @@ def summary(ret: dict) -> tuple[list[str], list[str]]:
     failed = [f"{k}: {v['comment']}" for k, v in ret.items() if v["result"] is False]
     changed = [k.split("_|-")[1] for k, v in ret.items() if v["changes"]]
     return failed, changed
-
-
-def wait_ready(names: list[str]) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    pending = set(names)
-    while pending and time.monotonic() < deadline:
-        for name in list(pending):
-            log = Path(f"/var/log/bulkhead/{name}.log")
-            if log.exists() and f"bulkhead-guest: ready {name}" in log.read_text(errors="replace"):
-                pending.discard(name)
-        time.sleep(1)
-    assert not pending, f"guests never became ready: {sorted(pending)}"
 
 
 def snapshot() -> dict[str, str]:

@@ -15,8 +15,7 @@ import pytest
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import connect
-
-from .topology import URI, prefixed_pillar_text, purge, salt_apply, wait_ready
+from tests.topology import URI, prefixed_pillar_text, purge, salt_apply, wait_ready
 
 pytestmark = pytest.mark.isolation
 PREFIX = "iso-"
