@@ -16,5 +16,5 @@ print(f"{len(ret)} states, {len(changed)} with changes, {len(failed)} failed")
 sys.exit(1 if changed or failed else 0)
 PY
 if bulkhead verify --help >/dev/null 2>&1; then
-  echo "== verify"; bulkhead verify
+  echo "== verify"; bulkhead verify --pillar pillar/examples/workstation.sls
 fi
