@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from saltext.bulkhead.policy.managed_files import HEADER
 
 GOOD = ["qubes.Filecopy * work vault ask default_target=vault", "qubes.Filecopy * @anyvm @anyvm deny"]

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from saltext.bulkhead.policy import Policy
 from saltext.bulkhead.policy.install import install_policy
 from saltext.bulkhead.policy.managed_files import HEADER, plan_changes

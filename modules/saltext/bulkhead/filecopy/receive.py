@@ -9,6 +9,7 @@ under a free name (see ``place.py``). Any error removes the hidden directory.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -155,10 +156,8 @@ def receive(
     try:
         root_fd = _open_dir(os.fspath(incoming_root), None)
         try:
-            try:
+            with contextlib.suppress(FileExistsError):
                 os.mkdir(source_name, 0o700, dir_fd=root_fd)
-            except FileExistsError:
-                pass
             source_fd = _open_dir(source_name, root_fd)  # a symlink here fails (ELOOP/ENOTDIR)
             try:
                 return _receive_into(ChunkReader(stream), source_fd, limits)
