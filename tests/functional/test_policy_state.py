@@ -109,3 +109,14 @@ def test_execution_module_evaluates_with_the_installed_policy(loaders, use_pilla
     assert "30-user.policy:2:" in asked["explain"]
     denied = loaders.modules.bulkhead_policy.evaluate("qubes.Filecopy", "personal", "work", system=str(system))
     assert denied["decision"] == "deny" and "30-user.policy:3:" in denied["explain"]
+
+
+def test_formula_renders_the_policy_state_after_the_pillar_check(loaders, use_pillar, policy_dir):
+    use_pillar({"policy": {"dir": str(policy_dir), "files": {"30-user.policy": GOOD}}})
+    low = loaders.modules.state.show_sls("bulkhead.policy")
+    assert isinstance(low, dict), low  # a list would be render errors
+    state = low["bulkhead-policy-files"]
+    assert state["__sls__"] == "bulkhead.policy"
+    assert {"require": [{"bulkhead_pillar": "bulkhead-host-pillar-valid"}]} in state["bulkhead_policy"]
+    assert "bulkhead-host-pillar-valid" in low
+    assert "bulkhead-policy-files" in loaders.modules.state.show_sls("bulkhead")
