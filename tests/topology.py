@@ -69,3 +69,14 @@ def purge(model: Pillar) -> None:
         if pool.isActive():
             pool.destroy()
         pool.undefine()
+
+
+def salt_workspace(root: Path, repo: Path, prefix: str, pool: str) -> tuple[Path, Path]:
+    """A masterless Salt config whose only pillar is the prefixed example; (config dir, pillar file)."""
+    pillar_dir = root / "pillar"
+    pillar_dir.mkdir()
+    pillar_file = pillar_dir / "workstation.sls"
+    pillar_file.write_text(prefixed_pillar_text(repo / "pillar/examples/workstation.sls", prefix, pool))
+    (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - workstation\n")
+    subprocess.run([repo / "scripts/salt-config.sh", root / "conf", pillar_dir], check=True)
+    return root / "conf", pillar_file

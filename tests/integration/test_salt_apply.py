@@ -19,7 +19,7 @@ import pytest
 from saltext.bulkhead import NAMESPACE
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.virt import connect, domain_absent
-from tests.topology import prefixed_pillar_text, purge, wait_ready
+from tests.topology import purge, salt_workspace, wait_ready
 
 pytestmark = pytest.mark.integration
 URI = "qemu:///system"
@@ -28,18 +28,11 @@ PREFIX = "it-"
 
 @pytest.fixture(scope="module")
 def workstation(tmp_path_factory, guest_image, repo_root):
-    root = tmp_path_factory.mktemp("salt")
-    pillar_dir = root / "pillar"
-    pillar_dir.mkdir()
-    example = repo_root / "pillar/examples/workstation.sls"
-    text = prefixed_pillar_text(example, PREFIX, "bhit")
-    names = [PREFIX + n for n in load_pillar_file(example).domains]
-    (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - workstation\n")
-    (pillar_dir / "workstation.sls").write_text(text)
-    subprocess.run([repo_root / "scripts/salt-config.sh", root / "conf", pillar_dir], check=True)
-    model = load_pillar_file(pillar_dir / "workstation.sls")
-    assert set(model.domains) == set(names)
-    yield {"conf": root / "conf", "model": model}
+    conf, pillar_file = salt_workspace(tmp_path_factory.mktemp("salt"), repo_root, PREFIX, "bhit")
+    model = load_pillar_file(pillar_file)
+    example = load_pillar_file(repo_root / "pillar/examples/workstation.sls")
+    assert set(model.domains) == {PREFIX + n for n in example.domains}
+    yield {"conf": conf, "model": model}
     purge(model)
 
 

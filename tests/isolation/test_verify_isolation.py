@@ -15,7 +15,7 @@ import pytest
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import connect
-from tests.topology import URI, prefixed_pillar_text, purge, salt_apply, wait_ready
+from tests.topology import URI, purge, salt_apply, salt_workspace, wait_ready
 
 pytestmark = pytest.mark.isolation
 PREFIX = "iso-"
@@ -25,16 +25,10 @@ INTRUDER = "iso-intruder"
 
 @pytest.fixture(scope="module")
 def topology(tmp_path_factory, guest_image, repo_root):
-    root = tmp_path_factory.mktemp("iso")
-    pillar_dir = root / "pillar"
-    pillar_dir.mkdir()
-    pillar_file = pillar_dir / "workstation.sls"
-    pillar_file.write_text(prefixed_pillar_text(repo_root / "pillar/examples/workstation.sls", PREFIX, POOL))
-    (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - workstation\n")
-    subprocess.run([repo_root / "scripts/salt-config.sh", root / "conf", pillar_dir], check=True)
+    conf, pillar_file = salt_workspace(tmp_path_factory.mktemp("iso"), repo_root, PREFIX, POOL)
     model = load_pillar_file(pillar_file)
     try:
-        assert salt_apply(root / "conf") == []
+        assert salt_apply(conf) == []
         wait_ready(sorted(n for n, d in model.domains.items() if d.running))
         yield {"pillar": pillar_file, "model": model}
     finally:
