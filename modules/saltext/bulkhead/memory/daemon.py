@@ -1,0 +1,166 @@
+"""bulkhead-memd: every ``interval`` seconds, rebalance the running bulkhead domains' balloons.
+
+One iteration (:func:`balance_once`) lists our running domains, reads their balloon stats and
+bounds, computes targets with the pure balancer and sets only those that changed. Nothing here
+may stop the loop: a domain that disappears mid-iteration or a libvirt error is logged and the
+rest carries on; the next iteration sees the world afresh.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import libvirt
+
+from .admission import Admission, request_memory
+from .balance import Decision, InsufficientMemory, balance
+from .daemon_config import DaemonConfig
+from .domain import DomainMemory
+from .host import mem_available_kib
+from .libvirt_source import read_domain, running_ours
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One balloon target set (or attempted): ``applied`` is False when libvirt refused it."""
+
+    domain: str
+    from_kib: int
+    to_kib: int
+    applied: bool = True
+
+
+@dataclass
+class DaemonState:
+    """What the daemon remembers between iterations (the balancer itself is stateless)."""
+
+    stats_enabled: set[str] = field(default_factory=set)
+    """UUIDs whose balloon stats period was set; a restarted domain gets a new id, so UUID+id."""
+    held: dict[str, tuple[int, float]] = field(default_factory=dict)
+    """Domain about to start -> (KiB set aside, monotonic deadline)."""
+    last: Decision | None = None
+    capacity_kib: int = 0
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+
+def balance_once(
+    conn: libvirt.virConnect, config: DaemonConfig, state: DaemonState | None = None
+) -> list[Change]:
+    """One balancing pass; returns the changes made. Safe to call from the socket thread too."""
+    state = state if state is not None else DaemonState()
+    with state.lock:
+        domains, handles = _snapshot(conn, config, state)
+        capacity = _capacity(config, domains, state)
+        state.capacity_kib = capacity
+        try:
+            decision = balance(domains, capacity, config.balancer)
+        except InsufficientMemory as error:
+            log.error("cannot balance: %s", error)
+            return []
+        state.last = decision
+        return _apply(decision.changes(domains), domains, handles)
+
+
+def request(
+    conn: libvirt.virConnect, config: DaemonConfig, state: DaemonState, name: str, need_kib: int
+) -> Admission:
+    """Free ``need_kib`` for ``name``, about to start; on success hold it until the domain runs."""
+    with state.lock:
+        domains, handles = _snapshot(conn, config, state)
+        state.held.pop(name, None)  # a repeated request replaces the earlier one
+        capacity = _capacity(config, domains, state)
+        admission = request_memory(domains, capacity, need_kib, config.balancer)
+        if admission.granted:
+            current = {d.name: d.current_kib for d in domains}
+            wanted = {n: k for n, k in admission.targets.items() if k != current[n]}
+            changes = _apply(wanted, domains, handles)
+            if not all(c.applied for c in changes):
+                return Admission(granted=False, need_kib=need_kib, short_kib=need_kib)
+            state.held[name] = (need_kib, time.monotonic() + config.hold_seconds)
+        return admission
+
+
+def run(config: DaemonConfig, state: DaemonState, stop: threading.Event) -> None:
+    """The loop: reconnects after a lost connection and never lets an error end it."""
+    conn: libvirt.virConnect | None = None
+    while not stop.is_set():
+        try:
+            if conn is None or not conn.isAlive():
+                conn = libvirt.open(config.uri)
+            for change in balance_once(conn, config, state):
+                log.info("%s: %d -> %d KiB%s", change.domain, change.from_kib, change.to_kib,
+                         "" if change.applied else " (failed)")
+        except libvirt.libvirtError as error:
+            log.error("libvirt: %s", error)
+            conn = None
+        except Exception:  # the daemon must keep balancing whatever one pass hit
+            log.exception("balancing pass failed")
+        stop.wait(config.interval)
+
+
+def _snapshot(
+    conn: libvirt.virConnect, config: DaemonConfig, state: DaemonState
+) -> tuple[list[DomainMemory], dict[str, libvirt.virDomain]]:
+    domains: list[DomainMemory] = []
+    handles: dict[str, libvirt.virDomain] = {}
+    for dom in running_ours(conn):
+        try:
+            _enable_stats(dom, config, state)
+            memory = read_domain(dom)
+        except libvirt.libvirtError as error:
+            log.info("skipping a domain this pass: %s", error)
+            continue
+        except ValueError as error:  # bad bounds or stats: leave it alone, say why
+            log.warning("not balancing %s: %s", dom.name(), error)
+            continue
+        if memory is not None:
+            domains.append(memory)
+            handles[memory.name] = dom
+    return domains, handles
+
+
+def _enable_stats(dom: libvirt.virDomain, config: DaemonConfig, state: DaemonState) -> None:
+    key = f"{dom.UUIDString()}/{dom.ID()}"
+    if key not in state.stats_enabled:
+        dom.setMemoryStatsPeriod(config.stats_period, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+        state.stats_enabled.add(key)
+
+
+def _capacity(config: DaemonConfig, domains: Sequence[DomainMemory], state: DaemonState) -> int:
+    """Memory the balanced domains may hold together, less memory held for starting domains."""
+    if config.host_kib is not None:
+        capacity = config.host_kib - config.reserve_kib
+    else:
+        # MemAvailable excludes what the guests hold now, so add it back to get their share.
+        held_by_guests = sum(d.current_kib for d in domains)
+        capacity = mem_available_kib(config.meminfo) + held_by_guests - config.reserve_kib
+    now = time.monotonic()
+    running = {d.name for d in domains}
+    for name, (_, deadline) in list(state.held.items()):
+        if name in running or deadline < now:
+            del state.held[name]  # started (now balanced like the others) or never started
+    return max(0, capacity - sum(kib for kib, _ in state.held.values()))
+
+
+def _apply(
+    wanted: dict[str, int], domains: Sequence[DomainMemory], handles: dict[str, libvirt.virDomain]
+) -> list[Change]:
+    """Shrink first, then grow, so the total never exceeds the capacity in between."""
+    current = {d.name: d.current_kib for d in domains}
+    order = sorted(wanted, key=lambda n: wanted[n] - current[n])
+    changes = []
+    for name in order:
+        try:
+            handles[name].setMemoryFlags(wanted[name], libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            applied = True
+        except libvirt.libvirtError as error:
+            log.warning("%s: setting %d KiB failed: %s", name, wanted[name], error)
+            applied = False
+        changes.append(Change(name, current[name], wanted[name], applied))
+    return changes

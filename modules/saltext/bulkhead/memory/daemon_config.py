@@ -1,0 +1,41 @@
+"""Settings of bulkhead-memd, with defaults suited to a workstation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .config import BalancerConfig
+from .domain import KIB_PER_MIB
+
+DEFAULT_SOCKET = Path("/run/bulkhead/memd.sock")
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonConfig:
+    """``host_kib``: memory for guests plus reserve; None reads /proc/meminfo each iteration
+    (MemAvailable plus what the balanced guests hold now). ``reserve_kib`` stays with the host.
+    ``stats_period``: seconds between guest balloon statistics updates, set once per domain.
+    ``hold_seconds``: how long memory freed for a starting domain stays set aside for it, so the
+    next balancing does not hand it back before the domain is running.
+    """
+
+    uri: str = "qemu:///system"
+    interval: float = 2.0
+    stats_period: int = 2
+    reserve_kib: int = 512 * KIB_PER_MIB
+    host_kib: int | None = None
+    socket_path: Path = DEFAULT_SOCKET
+    meminfo: Path = Path("/proc/meminfo")
+    hold_seconds: float = 30.0
+    balancer: BalancerConfig = field(default_factory=BalancerConfig)
+
+    def __post_init__(self) -> None:
+        if self.interval <= 0:
+            raise ValueError("interval must be positive")
+        if self.stats_period <= 0:
+            raise ValueError("stats_period must be positive")
+        if self.reserve_kib < 0:
+            raise ValueError("reserve must not be negative")
+        if self.host_kib is not None and self.host_kib <= self.reserve_kib:
+            raise ValueError("host memory must exceed the reserve")

@@ -1,0 +1,77 @@
+"""The unix socket bulkhead-memd listens on (mode 0600: only root may move memory around)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import socketserver
+import threading
+from pathlib import Path
+
+from .daemon import DaemonState
+from .protocol import MAX_LINE, Requester, handle_line
+
+log = logging.getLogger(__name__)
+
+
+class _Handler(socketserver.StreamRequestHandler):
+    timeout = 10  # a client that connects and says nothing must not hold a thread forever
+
+    def handle(self) -> None:
+        server: MemdServer = self.server  # type: ignore[assignment]
+        try:
+            line = self.rfile.readline(MAX_LINE + 1)
+        except (TimeoutError, OSError):
+            return
+        if len(line) > MAX_LINE:
+            reply = {"ok": False, "error": f"request longer than {MAX_LINE} bytes"}
+        else:
+            reply = handle_line(line, server.requester, server.state)
+        try:
+            self.wfile.write(json.dumps(reply).encode() + b"\n")
+        except OSError:
+            pass  # the client went away; nothing to tell it
+
+
+class MemdServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+    def __init__(self, path: Path, requester: Requester, state: DaemonState) -> None:
+        self.requester = requester
+        self.state = state
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if path.is_socket():
+            if _answers(path):
+                raise RuntimeError(f"another bulkhead-memd is listening on {path}")
+            path.unlink()  # left by a daemon that died
+        old_umask = os.umask(0o177)  # created 0600 from the start, no window with a wider mode
+        try:
+            super().__init__(str(path), _Handler)
+        finally:
+            os.umask(old_umask)
+
+
+def _answers(path: Path) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        try:
+            sock.connect(str(path))
+        except OSError:
+            return False
+    return True
+
+
+def serve_in_thread(server: MemdServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, name="memd-socket", daemon=True)
+    thread.start()
+    return thread
+
+
+def ask(path: Path, message: dict, timeout: float = 30.0) -> dict:
+    """Client side: send one request line and read the reply (used by tests and `bulkhead`)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(str(path))
+        sock.sendall(json.dumps(message).encode() + b"\n")
+        return json.loads(sock.makefile("rb").readline())
