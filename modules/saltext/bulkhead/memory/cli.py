@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from .config import BalancerConfig
+from .daemon_config import DEFAULT_SOCKET, DaemonConfig
 from .domain import KIB_PER_MIB
 from .policy import POLICIES, make_policy
 from .simulate import simulate
@@ -58,3 +60,35 @@ def generate_command(
     """Print a deterministic synthetic trace (idle, bursty, growing, steady; starts and stops)."""
     trace = generate_trace(domains, steps, seed, short_share)
     typer.echo(trace.model_dump_json())
+
+
+@memory_app.command("daemon")
+def daemon_command(
+    uri: Annotated[str, typer.Option(help="libvirt URI")] = "qemu:///system",
+    interval: Annotated[float, typer.Option(min=0.1, help="seconds between passes")] = 2.0,
+    reserve_mib: Annotated[int, typer.Option(min=0, help="memory kept for the host")] = 512,
+    host_mib: Annotated[
+        int | None, typer.Option(help="memory for guests + reserve; default: from /proc/meminfo")
+    ] = None,
+    socket_path: Annotated[Path, typer.Option("--socket", help="unix socket (mode 0600)")] = (
+        DEFAULT_SOCKET
+    ),
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every change")] = False,
+) -> None:
+    """Run bulkhead-memd: balance running bulkhead domains' balloons; answer on SOCKET."""
+    from .daemon_main import serve  # imports libvirt, which only the daemon needs
+
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="bulkhead-memd %(levelname)s %(message)s")
+    try:
+        config = DaemonConfig(
+            uri=uri,
+            interval=interval,
+            reserve_kib=reserve_mib * KIB_PER_MIB,
+            host_kib=None if host_mib is None else host_mib * KIB_PER_MIB,
+            socket_path=socket_path,
+        )
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    serve(config)
