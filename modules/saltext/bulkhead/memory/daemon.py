@@ -111,8 +111,9 @@ def _snapshot(
     handles: dict[str, libvirt.virDomain] = {}
     for dom in running_ours(conn):
         try:
-            _enable_stats(dom, config, state)
             memory = read_domain(dom)
+            if memory is not None:  # ours, with a balloon: stats appear from the next pass on
+                _enable_stats(dom, config, state)
         except libvirt.libvirtError as error:
             log.info("skipping a domain this pass: %s", error)
             continue
