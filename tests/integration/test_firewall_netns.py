@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from saltext.bulkhead.model import FirewallRule
 from saltext.bulkhead.net import Ruleset, check_ruleset, compile_netvm_ruleset
 

@@ -15,7 +15,12 @@ import pytest
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import (
-    connect, counting, domain_absent, domain_present, domain_running, pool_present,
+    connect,
+    counting,
+    domain_absent,
+    domain_present,
+    domain_running,
+    pool_present,
 )
 
 pytestmark = pytest.mark.integration

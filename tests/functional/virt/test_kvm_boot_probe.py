@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.virt import BulkheadVirtError, connect, resolve
 from saltext.bulkhead.virt.hypervisor import boot_verdict, emulator_for, kvm_usable, probe_kernel

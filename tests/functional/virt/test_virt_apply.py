@@ -6,9 +6,17 @@ import pytest
 
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.virt import (
-    connect, counting, domain_absent, domain_halted, domain_present, domain_running, network_absent,
-    network_present, pool_present,
+    connect,
+    counting,
+    domain_absent,
+    domain_halted,
+    domain_present,
+    domain_running,
+    network_absent,
+    network_present,
+    pool_present,
 )
+
 from .virt_fixtures import node_file, pillar_data
 
 

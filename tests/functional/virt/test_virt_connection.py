@@ -7,6 +7,7 @@ import pytest
 
 from saltext.bulkhead.virt import BulkheadVirtError, connect, counting, kvm_usable, resolve
 from saltext.bulkhead.virt.hypervisor import offered_types
+
 from .virt_fixtures import node_file
 
 

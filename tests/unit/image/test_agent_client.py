@@ -11,7 +11,11 @@ from pathlib import Path
 import pytest
 
 from saltext.bulkhead.image.agent_client import (
-    AgentClient, AgentError, AgentProtocolError, AgentRequestFailed, AgentTimeout,
+    AgentClient,
+    AgentError,
+    AgentProtocolError,
+    AgentRequestFailed,
+    AgentTimeout,
 )
 
 Behaviour = Callable[[socket.socket, dict], None]

@@ -3,7 +3,11 @@
 import pytest
 
 from saltext.bulkhead.image.modules_dep import (
-    ModuleNotFound, closure, module_name, parse_builtin, parse_modules_dep,
+    ModuleNotFound,
+    closure,
+    module_name,
+    parse_builtin,
+    parse_modules_dep,
 )
 
 FAKE_DEP = """\

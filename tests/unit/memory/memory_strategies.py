@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hypothesis import strategies as st
+
 from saltext.bulkhead.memory import BalancerConfig, DomainMemory
 
 MIB = 1024

@@ -3,8 +3,10 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from .memory_strategies import MIB, configs, feasible
+
 from saltext.bulkhead.memory import DomainMemory, preferred_kib, request_memory
+
+from .memory_strategies import MIB, configs, feasible
 
 
 def domain(name, current_mib, used_mib, low=128, high=4096):

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from .memory_strategies import MIB, configs, domains, feasible
+
 from saltext.bulkhead.memory import (
     BalancerConfig,
     DomainMemory,
@@ -11,6 +11,8 @@ from saltext.bulkhead.memory import (
     balance,
     preferred_kib,
 )
+
+from .memory_strategies import MIB, configs, domains, feasible
 
 SETTINGS = settings(max_examples=250, deadline=None)
 

@@ -1,7 +1,8 @@
 import json
 
-from saltext.bulkhead.cli import app
 from typer.testing import CliRunner
+
+from saltext.bulkhead.cli import app
 
 runner = CliRunner()
 

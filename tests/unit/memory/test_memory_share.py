@@ -1,6 +1,7 @@
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from saltext.bulkhead.memory.share import proportional_fill
 
 

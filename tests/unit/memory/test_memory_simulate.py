@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+
 from saltext.bulkhead.memory.policy import BulkheadPolicy, ProportionalPolicy, make_policy
 from saltext.bulkhead.memory.simulate import simulate
 from saltext.bulkhead.memory.trace import Trace

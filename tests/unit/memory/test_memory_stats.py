@@ -1,4 +1,5 @@
 import pytest
+
 from saltext.bulkhead.memory import BalloonStats, DomainMemory
 
 

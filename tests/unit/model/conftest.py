@@ -6,7 +6,8 @@ Fixtures rather than an importable helper module, so the tests work in every pyt
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 

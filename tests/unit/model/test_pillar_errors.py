@@ -8,7 +8,6 @@ import pytest
 
 from saltext.bulkhead.model import DomainClass, Label, load_pillar
 
-
 NAME_RULE = "domain names are lowercase letters, digits and '-', start with a letter, at most 31 characters"
 D = "bulkhead:domains"
 

@@ -15,7 +15,15 @@ from saltext.bulkhead.cli import app
 from saltext.bulkhead.model import DomainClass, PillarError, load_pillar_file
 from saltext.bulkhead.model.docs import pillar_docs
 from saltext.bulkhead.model.load import load_pillar_text
-from saltext.bulkhead.model.pillar import Domain, FirewallRule, Formula, Host, Memory, Pillar, TemplateImage
+from saltext.bulkhead.model.pillar import (
+    Domain,
+    FirewallRule,
+    Formula,
+    Host,
+    Memory,
+    Pillar,
+    TemplateImage,
+)
 from saltext.bulkhead.model.rpc_policy import PolicyConfig
 from saltext.bulkhead.model.schema import pillar_schema
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 
 from hypothesis import strategies as st
+
 from saltext.bulkhead.model import FirewallRule
 
 # The host part of addresses stays in 10.137.0.0/16 (the default pool) for clients and anywhere for

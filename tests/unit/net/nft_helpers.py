@@ -7,6 +7,7 @@ import re
 import subprocess
 
 import pytest
+
 from saltext.bulkhead.net.check import nft_binary
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from saltext.bulkhead.model import FirewallRule
 from saltext.bulkhead.net import RulesetCheckError, check_ruleset, compile_checked
-
 from tests.unit.net.firewall_strategies import fake_resolver
 from tests.unit.net.nft_helpers import chains, needs_nft
 

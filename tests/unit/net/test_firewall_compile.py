@@ -6,6 +6,7 @@ import ipaddress
 
 import pytest
 from pydantic import ValidationError
+
 from saltext.bulkhead.model import FirewallRule
 from saltext.bulkhead.net import (
     FirewallCompileError,
@@ -14,7 +15,6 @@ from saltext.bulkhead.net import (
     check_ruleset,
     compile_netvm_ruleset,
 )
-
 from tests.unit.net.firewall_strategies import fake_resolver
 from tests.unit.net.nft_helpers import chains, needs_nft
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from saltext.bulkhead.model import FirewallRule
 from saltext.bulkhead.net import describe_rule, diff_clients, diff_rules
-
 from tests.unit.net.firewall_strategies import rules
 
 R = FirewallRule

@@ -7,7 +7,6 @@ import copy
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.net.pillar_rulesets import netvm_clients, pillar_rulesets
 from saltext.bulkhead.plan.allocations import allocate
-
 from tests.unit.net.firewall_strategies import fake_resolver
 from tests.unit.net.nft_helpers import chains, needs_nft, vmap_entries
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+
 from saltext.bulkhead.model import FirewallRule
 from saltext.bulkhead.net import FirewallCompileError, check_ruleset, compile_netvm_ruleset
 from saltext.bulkhead.net.nft_text import chain_name
-
 from tests.unit.net.firewall_strategies import (
     client_addresses,
     client_maps,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from saltext.bulkhead.virt.kvm_console import console_verdict, kernel_progressed
 
 CAPTURED = Path(__file__).parent / "kvm_console"

@@ -18,6 +18,7 @@ import pytest
 
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import plan_workstation
+
 from .workstation_pillar import WORKSTATION
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hypothesis import strategies as st
+
 from saltext.bulkhead.policy import Policy, Request, System
 
 NAMES = ["work", "vault", "dvm", "dvm2", "disp1"]

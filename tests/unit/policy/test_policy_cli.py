@@ -6,9 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from .policy_helpers import SYSTEM, write_policy
-from saltext.bulkhead.cli import app
 from typer.testing import CliRunner
+
+from saltext.bulkhead.cli import app
+
+from .policy_helpers import SYSTEM, write_policy
 
 POLICY = {
     "10-local.policy": "qubes.Filecopy * work vault deny\n!include-service qubes.Gpg * include/gpg\n",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from .policy_helpers import GUESTS, decide, make_system
+
 from saltext.bulkhead.policy import Policy, Request, System, Verdict, evaluate
+
+from .policy_helpers import GUESTS, decide, make_system
 
 
 def verdict_of(policy_text: str, call: str, source: str, target: str) -> dict:

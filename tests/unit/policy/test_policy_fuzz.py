@@ -9,8 +9,10 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from .policy_strategies import requests, rule_lines, systems
+
 from saltext.bulkhead.policy import Policy, PolicySyntaxError, Verdict
+
+from .policy_strategies import requests, rule_lines, systems
 
 SETTINGS = settings(max_examples=300, deadline=None)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from saltext.bulkhead.policy import Policy
 from saltext.bulkhead.policy.lint import lint
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from .policy_helpers import write_policy
+
 from saltext.bulkhead.policy import Kind, Policy, PolicySyntaxError, Token, Verdict
+
+from .policy_helpers import write_policy
 
 
 def parse_error(text: str) -> PolicySyntaxError:

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from .policy_strategies import policies, requests, systems
+
 from saltext.bulkhead.policy import Policy, Verdict
 from saltext.bulkhead.policy.errors import RequestError
 from saltext.bulkhead.policy.match import rule_matches
 from saltext.bulkhead.policy.request import normalize
+
+from .policy_strategies import policies, requests, systems
 
 SETTINGS = settings(max_examples=300, deadline=None)
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 
 import pytest
-from .policy_helpers import SYSTEM
+
 from saltext.bulkhead.policy import System, SystemInfoError
+
+from .policy_helpers import SYSTEM
 
 
 def with_domain(name, **fields) -> dict:

@@ -81,7 +81,7 @@ class AgentClient:
             try:
                 sock.connect(self.socket_path)
                 sock.sendall(line.encode())
-            except (TimeoutError, socket.timeout) as exc:
+            except TimeoutError as exc:
                 raise AgentTimeout(f"{self.socket_path}: could not send within {timeout}s") from exc
             except OSError as exc:
                 raise AgentError(f"{self.socket_path}: {exc.strerror or exc}") from exc
@@ -112,7 +112,7 @@ class AgentClient:
             sock.settimeout(remaining)
             try:
                 chunk = sock.recv(4096)
-            except (TimeoutError, socket.timeout):
+            except TimeoutError:
                 continue
             except OSError as exc:
                 raise AgentError(f"{self.socket_path}: {exc.strerror or exc}") from exc

@@ -1,6 +1,7 @@
 """Typed, immutable pillar model. ``load_pillar`` validates everything before anything changes."""
 
 from .errors import PillarError, PillarIssue
+from .load import load_pillar, load_pillar_file
 from .pillar import (
     Domain,
     DomainClass,
@@ -13,7 +14,6 @@ from .pillar import (
     Pillar,
     TemplateImage,
 )
-from .load import load_pillar, load_pillar_file
 
 __all__ = [
     "Domain", "DomainClass", "DomainType", "FirewallRule", "Formula", "Host", "Label", "Memory", "Pillar",

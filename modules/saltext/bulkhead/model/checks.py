@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from .errors import PillarIssue
-from .pillar import Domain, DomainClass, Host
 from .messages import colon_path
+from .pillar import Domain, DomainClass, Host
 
 ROOT = "bulkhead"
 NEEDS_TEMPLATE = {DomainClass.app, DomainClass.disposable}

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pydantic
 from pydantic_core import PydanticUndefined
 
-from .messages import _is_model, _strip, rule_of
 from .firewall import FirewallRule
+from .messages import _is_model, _strip, rule_of
 from .pillar import Domain, Pillar
 
 INTRO = """# Pillar reference

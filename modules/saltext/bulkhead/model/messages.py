@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import types
-from typing import Annotated, Any, Iterator, Union, get_args, get_origin
+from collections.abc import Iterator
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import pydantic
 from pydantic.fields import FieldInfo

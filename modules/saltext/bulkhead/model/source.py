@@ -23,7 +23,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import PillarError, PillarIssue
 
-
 DUPLICATE = "duplicate key"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from ..model import Pillar
 from ..plan import NetworkPlan, names
 from ..plan.metadata import find_ours, recorded_hash
