@@ -63,7 +63,9 @@ def _answers(path: Path) -> bool:
 
 
 def serve_in_thread(server: MemdServer) -> threading.Thread:
-    thread = threading.Thread(target=server.serve_forever, name="memd-socket", daemon=True)
+    # a short poll interval only makes shutdown quicker; requests are served as they arrive
+    thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="memd-socket",
+                              daemon=True)
     thread.start()
     return thread
 
