@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -29,10 +30,8 @@ class _Handler(socketserver.StreamRequestHandler):
             reply = {"ok": False, "error": f"request longer than {MAX_LINE} bytes"}
         else:
             reply = handle_line(line, server.requester, server.state)
-        try:
+        with contextlib.suppress(OSError):  # the client went away; nothing to tell it
             self.wfile.write(json.dumps(reply).encode() + b"\n")
-        except OSError:
-            pass  # the client went away; nothing to tell it
 
 
 class MemdServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
