@@ -3,22 +3,26 @@
 # the build tools for libvirt-python, and the Python package itself (editable, with test extras).
 # Idempotent: a second run installs nothing and leaves running daemons alone.
 set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   libvirt-daemon-system libvirt-clients libvirt-dev pkg-config
-  qemu-system-x86 qemu-utils ovmf- nftables iproute2 dnsmasq-base
+  qemu-system-x86 qemu-utils nftables iproute2 dnsmasq-base
   busybox-static cpio zstd xz-utils libxml2-utils ebtables e2fsprogs
 )
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
-  case "$p" in *-) continue ;; esac
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-  export DEBIAN_FRONTEND=noninteractive
+# The guest image builder downloads Debian packages too, so the package lists must exist.
+have_lists=$(find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -print -quit 2>/dev/null || true)
+if [ ${#missing[@]} -gt 0 ] || [ -z "$have_lists" ]; then
+
   apt-get update -qq
+fi
+if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
