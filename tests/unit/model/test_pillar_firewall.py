@@ -61,6 +61,8 @@ def test_port_range_is_parsed_for_the_compiler(valid):
         ({"action": "accept", "dsthost": "10.0.0.256"}, f"{AT}:dsthost: '10.0.0.256' is not a valid address or network (Octet 256 (> 255) not permitted in '10.0.0.256'); {DSTHOST_RULE}"),
         ({"action": "accept", "dsthost": "10.1.1.1", "specialtarget": "dns"}, f"{AT}:dsthost: not together with specialtarget: the special target names the destination"),
         ({"action": "accept", "specialtarget": "ntp"}, f"{AT}:specialtarget: must be dns (got the text 'ntp')"),
+        ({"action": "accept", "specialtarget": "dns", "proto": "udp", "dstports": 53}, f"{AT}:dstports: not together with specialtarget: dns (it means TCP/UDP port 53)"),
+        ({"action": "accept", "specialtarget": "dns", "proto": "icmp"}, f"{AT}:proto: specialtarget: dns takes proto tcp or udp (or none for both)"),
         ({"action": "accept", "expire": "tomorrow"}, f"{AT}:expire: must be a Unix timestamp (whole seconds since 1970-01-01 UTC) (got the text 'tomorrow')"),
         ({"action": "accept", "expire": 1.5}, f"{AT}:expire: must be a Unix timestamp (whole seconds since 1970-01-01 UTC) (got the decimal number 1.5)"),
         ({"action": "accept", "comment": 'say "hi"'}, f"{AT}:comment: must be plain text of at most 128 characters: letters, digits, spaces and . _ , : ( ) / @ + = # % ! ? - (got the text 'say \"hi\"')"),

@@ -127,6 +127,10 @@ def _firewall(at: tuple, domain: Domain) -> Iterator[PillarIssue]:
             yield _issue(here + ("icmptype",), "only with proto: icmp")
         if rule.specialtarget is not None and rule.dsthost is not None:
             yield _issue(here + ("dsthost",), "not together with specialtarget: the special target names the destination")
+        if rule.specialtarget == "dns" and rule.dstports is not None:
+            yield _issue(here + ("dstports",), "not together with specialtarget: dns (it means TCP/UDP port 53)")
+        if rule.specialtarget == "dns" and rule.proto == "icmp":
+            yield _issue(here + ("proto",), "specialtarget: dns takes proto tcp or udp (or none for both)")
 
 
 def _addresses(domains: Mapping[str, Domain], host: Host) -> Iterator[PillarIssue]:
