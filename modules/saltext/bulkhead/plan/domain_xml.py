@@ -1,7 +1,7 @@
 """libvirt domain XML for one pillar domain, per the guest contract.
 
 Minimal attack surface: virtio disks and NICs, one serial console to a host log file, one agent
-channel, a balloon with statistics; no graphics, no USB, no sound, no host devices.
+channel, one RPC channel, a balloon with statistics; no graphics, no USB, no sound, no host devices.
 """
 
 from __future__ import annotations
@@ -75,6 +75,14 @@ def _interfaces(devices: etree._Element, allocation: Allocation, xen: bool) -> N
             sub(iface, "port", isolated="yes")
 
 
+def _rpc_channel(devices: etree._Element, name: str, kind: str) -> None:
+    # A port of its own per domain, separate from the agent's: the host-side socket path is the
+    # caller's identity for the RPC broker, so nothing a guest sends can claim another name.
+    channel = sub(devices, "channel", type_="unix")
+    sub(channel, "source", mode="bind", path=names.rpc_socket(name))
+    sub(channel, "target", type_=kind, name=names.RPC_CHANNEL)
+
+
 def _console_and_agent(devices: etree._Element, name: str, xen: bool) -> None:
     if xen:
         console = sub(devices, "console", type_="file")
@@ -83,6 +91,7 @@ def _console_and_agent(devices: etree._Element, name: str, xen: bool) -> None:
         channel = sub(devices, "channel", type_="unix")
         sub(channel, "source", mode="bind", path=names.agent_socket(name))
         sub(channel, "target", type_="xen", name=names.AGENT_CHANNEL)
+        _rpc_channel(devices, name, "xen")
         sub(devices, "memballoon", model="xen")
         return
     serial = sub(devices, "serial", type_="file")
@@ -91,6 +100,7 @@ def _console_and_agent(devices: etree._Element, name: str, xen: bool) -> None:
     channel = sub(devices, "channel", type_="unix")
     sub(channel, "source", mode="bind", path=names.agent_socket(name))
     sub(channel, "target", type_="virtio", name=names.AGENT_CHANNEL)
+    _rpc_channel(devices, name, "virtio")
     balloon = sub(devices, "memballoon", model="virtio")
     sub(balloon, "stats", period="5")
 

@@ -12,6 +12,9 @@ NETWORK_PREFIX = "bulkhead-"
 AGENT_CHANNEL = "org.bulkhead.agent.0"
 CONSOLE_LOG_DIR = "/var/log/bulkhead"
 AGENT_SOCKET_DIR = "/run/bulkhead/agent"
+# The RPC channel: the broker knows who calls by the socket a request arrives on.
+RPC_CHANNEL = "org.bulkhead.rpc.0"
+RPC_SOCKET_DIR = "/run/bulkhead/rpc"
 
 
 def network_name(provider: str) -> str:
@@ -31,6 +34,10 @@ def console_log(domain: str) -> str:
 
 def agent_socket(domain: str) -> str:
     return f"{AGENT_SOCKET_DIR}/{domain}.sock"
+
+
+def rpc_socket(domain: str) -> str:
+    return f"{RPC_SOCKET_DIR}/{domain}.sock"
 
 
 def root_volume(domain: str, fmt: str = "qcow2") -> str:

@@ -37,7 +37,7 @@ def _host_dirs(conn: Any) -> None:
     # libvirt creates neither the console log's nor the agent socket's directory; only possible
     # (and only needed) when the hypervisor runs on this machine.
     if conn.getType() != "TEST" and urlsplit(conn.getURI()).hostname in (None, "", "localhost"):
-        for path in (names.CONSOLE_LOG_DIR, names.AGENT_SOCKET_DIR):
+        for path in (names.CONSOLE_LOG_DIR, names.AGENT_SOCKET_DIR, names.RPC_SOCKET_DIR):
             os.makedirs(path, mode=0o750, exist_ok=True)
 
 
