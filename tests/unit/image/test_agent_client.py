@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import socket
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from saltext.bulkhead.image.agent_client import (
     AgentProtocolError,
     AgentRequestFailed,
     AgentTimeout,
+    RunResult,
 )
 
 Behaviour = Callable[[socket.socket, dict], None]
@@ -137,3 +141,35 @@ def test_closed_connection_and_missing_socket(agent, tmp_path):
 def test_requests_the_guest_would_refuse_are_refused_on_the_host(op, args, tmp_path):
     with pytest.raises(ValueError):
         AgentClient(tmp_path / "unused.sock").request(op, timeout=1, **args)
+
+
+def guest_protocol(run_dir: Path) -> Behaviour:
+    """Answer with the real guest protocol script under busybox sh, as the guest would."""
+    protocol = resources.files("saltext.bulkhead.image") / "guest" / "agent-protocol.sh"
+    script = f'name=work; AGENT_RUN={run_dir}; . "{protocol}"; IFS= read -r line; answer "$line"'
+
+    def behaviour(conn, request):
+        out = subprocess.run([shutil.which("busybox"), "sh", "-c", script], capture_output=True,
+                             input=json.dumps(request).encode() + b"\n", timeout=20, check=True)
+        conn.sendall(out.stdout)
+
+    return behaviour
+
+
+@pytest.mark.skipif(shutil.which("busybox") is None, reason="busybox-static is not installed")
+def test_run_round_trip_through_the_guest_protocol(agent, tmp_path):
+    client = AgentClient(agent(guest_protocol(tmp_path)))
+    result = client.run("printf 'a\\0b'; echo err >&2; exit 4", timeout=5)
+    assert result == RunResult(4, b"a\0b", b"err\n", False) and not result.ok
+    assert client.run("true").ok
+    assert client.firewall_status() is None
+    with pytest.raises(AgentRequestFailed, match="clients must be IPv4"):
+        client.load_firewall("table inet bulkhead {}", ["10.0.0.1", "$(reboot)"])
+
+
+def test_run_refuses_answers_that_break_the_shape(agent):
+    def behaviour(conn, request):
+        reply(conn, {"id": request["id"], "ok": True, "rc": "0", "stdout": "", "stderr": ""})
+
+    with pytest.raises(AgentProtocolError, match="integer rc"):
+        AgentClient(agent(behaviour)).run("true")

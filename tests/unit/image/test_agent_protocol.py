@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -14,10 +15,11 @@ pytestmark = pytest.mark.skipif(BUSYBOX is None, reason="busybox-static is not i
 PROTOCOL = resources.files("saltext.bulkhead.image") / "guest" / "agent-protocol.sh"
 
 
-def answer(request: str) -> dict:
-    script = f'name=work; . "{PROTOCOL}"; answer "$1"'
-    out = subprocess.run([BUSYBOX, "sh", "-c", script, "sh", request], capture_output=True,
-                         text=True, check=True, timeout=10).stdout
+def answer(request: str, run_dir: str = "/nonexistent") -> dict:
+    # The request travels on stdin, as on the port: argv could not carry the longest ones.
+    script = f'name=work; AGENT_RUN={run_dir}; . "{PROTOCOL}"; IFS= read -r line; answer "$line"'
+    out = subprocess.run([BUSYBOX, "sh", "-c", script], input=request + "\n", capture_output=True,
+                         text=True, check=True, timeout=20).stdout
     assert out.count("\n") == 1, out
     return json.loads(out)
 
@@ -55,5 +57,56 @@ def test_id_is_never_taken_from_inside_a_string_value():
 
 
 def test_overlong_request_is_refused_cheaply():
-    reply = answer('{"id": 1, "op": "ping", "x": "' + "a" * 9000 + '"}')
+    reply = answer('{"id": 1, "op": "ping", "x": "' + "a" * 140_000 + '"}')
     assert reply == {"id": None, "ok": False, "error": "request too long"}
+
+
+def run(tmp_path, command: str, **extra) -> dict:
+    fields = "".join(f', "{k}": {json.dumps(v)}' for k, v in extra.items())
+    cmd = base64.b64encode(command.encode()).decode()
+    return answer(f'{{"id": 8, "op": "run", "cmd": "{cmd}"{fields}}}', str(tmp_path))
+
+
+def test_run_returns_status_and_both_outputs(tmp_path):
+    reply = run(tmp_path, "echo 'it''s \"quoted\"'; echo oops >&2; exit 3")
+    assert reply["ok"] is True and reply["rc"] == 3 and reply["truncated"] is False
+    assert base64.b64decode(reply["stdout"]) == b'its "quoted"\n'
+    assert base64.b64decode(reply["stderr"]) == b"oops\n"
+    assert list(tmp_path.iterdir()) == []  # the work directory is gone
+
+
+def test_run_caps_output_and_says_so(tmp_path):
+    reply = run(tmp_path, "yes | head -c 100000")
+    assert len(base64.b64decode(reply["stdout"])) == 16384 and reply["truncated"] is True
+
+
+def test_run_kills_a_command_at_its_limit(tmp_path):
+    reply = run(tmp_path, "sleep 30", limit=1)
+    assert reply["rc"] == 137
+
+
+@pytest.mark.parametrize("extra,error", [
+    ({"cmd": "not*base64"}, "cmd must be non-empty base64"),
+    ({"cmd": ""}, "cmd must be non-empty base64"),
+    ({"cmd": "ZWNobw==", "limit": 0}, "bad limit"),
+    ({"cmd": "ZWNobw==", "limit": -1}, "bad limit"),
+])
+def test_run_refuses_bad_arguments(tmp_path, extra, error):
+    fields = "".join(f', "{k}": {json.dumps(v)}' for k, v in extra.items())
+    assert answer(f'{{"id": 2, "op": "run"{fields}}}', str(tmp_path)) == {
+        "id": 2, "ok": False, "error": error}
+
+
+@pytest.mark.parametrize("fields,error", [
+    (', "ruleset": "dGFibGU=", "clients": "10.0.0.1; reboot"', "clients must be IPv4 addresses"),
+    (', "ruleset": "%%%", "clients": ""', "ruleset must be non-empty base64"),
+    (', "clients": "10.0.0.1"', "ruleset must be non-empty base64"),
+])
+def test_firewall_refuses_bad_arguments_before_touching_nft(tmp_path, fields, error):
+    assert answer(f'{{"id": 6, "op": "firewall"{fields}}}', str(tmp_path)) == {
+        "id": 6, "ok": False, "error": error}
+
+
+def test_firewall_status_without_a_delivered_ruleset_is_null(tmp_path):
+    assert answer('{"id": 1, "op": "firewall_status"}', str(tmp_path)) == {
+        "id": 1, "ok": True, "sha256": None}

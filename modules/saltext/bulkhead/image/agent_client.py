@@ -9,15 +9,19 @@ from an earlier, abandoned request.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import secrets
 import socket
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 MAX_LINE = 64 * 1024
+MAX_VALUE = 120_000  # the guest refuses request lines over 131072 characters
 _KEY = re.compile(r"[a-z_]{1,32}")
 _MAX_ID = 10**15 - 1  # the guest parser accepts at most 15 digits
 
@@ -51,12 +55,43 @@ def _check_args(op: str, args: dict[str, Any]) -> None:
             raise ValueError(f"agent argument name {key!r} is not allowed")
         if isinstance(value, bool) or not isinstance(value, (int, str)):
             raise ValueError(f"agent argument {key}: only integers and strings are supported")
-        if isinstance(value, str) and (len(value) > 4096 or any(
+        if isinstance(value, str) and (len(value) > MAX_VALUE or any(
                 c in '"\\' or ord(c) < 0x20 or ord(c) > 0x7E for c in value)):
             raise ValueError(f"agent argument {key}: printable ASCII without quotes or "
-                             "backslashes, at most 4096 characters")
+                             f"backslashes, at most {MAX_VALUE} characters")
         if isinstance(value, int) and abs(value) > _MAX_ID:
             raise ValueError(f"agent argument {key}: integer out of range")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a command run in the guest left: exit status and (capped) output."""
+
+    rc: int
+    stdout: bytes
+    stderr: bytes
+    truncated: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.rc == 0
+
+
+def _b64(answer: dict[str, Any], key: str) -> bytes:
+    value = answer.get(key)
+    if not isinstance(value, str):
+        raise AgentProtocolError(f"answer field {key!r} is not a string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except binascii.Error as exc:
+        raise AgentProtocolError(f"answer field {key!r} is not base64") from exc
+
+
+def _sha256(answer: dict[str, Any]) -> str:
+    value = answer.get("sha256")
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise AgentProtocolError("answer without a valid sha256")
+    return value
 
 
 class AgentClient:
@@ -86,6 +121,31 @@ class AgentClient:
             except OSError as exc:
                 raise AgentError(f"{self.socket_path}: {exc.strerror or exc}") from exc
             return self._await_answer(sock, request_id, op, deadline, timeout)
+
+    def run(self, command: str, *, timeout: int = 30) -> RunResult:
+        """Run ``command`` with ``sh`` as root in the guest; killed after ``timeout`` seconds
+        (rc 137). The host is the guest's master (as dom0 is in Qubes), so this is by design."""
+        if not command:
+            raise ValueError("empty command")
+        answer = self.request("run", timeout=timeout + 10, limit=timeout,
+                              cmd=base64.b64encode(command.encode()).decode())
+        rc = answer.get("rc")
+        if type(rc) is not int:
+            raise AgentProtocolError("run answer without an integer rc")
+        return RunResult(rc, _b64(answer, "stdout"), _b64(answer, "stderr"),
+                         answer.get("truncated") is True)
+
+    def load_firewall(self, ruleset: str, clients: list[str], *, timeout: float = 30) -> str:
+        """Make ``ruleset`` (nft text) the guest's firewall and route to ``clients`` (IPv4
+        addresses); the sha256 of the ruleset now in force, as the guest computed it."""
+        answer = self.request("firewall", timeout=timeout, clients=" ".join(clients),
+                              ruleset=base64.b64encode(ruleset.encode()).decode())
+        return _sha256(answer)
+
+    def firewall_status(self, *, timeout: float = 10) -> str | None:
+        """The sha256 of the ruleset the guest enforces; None if it was never given one."""
+        answer = self.request("firewall_status", timeout=timeout)
+        return None if answer.get("sha256") is None else _sha256(answer)
 
     def _await_answer(self, sock: socket.socket, request_id: int, op: str, deadline: float,
                       timeout: float) -> dict[str, Any]:

@@ -1,15 +1,89 @@
 # bulkhead guest agent protocol (sourced by /sbin/bulkhead-agent; needs $name set).
 # Requests must be a flat object of "key": integer or "key": "string without quotes or
-# backslashes"; anything else is refused. That fixed shape keeps the parser a few lines of sed.
+# backslashes"; anything else is refused. That fixed shape keeps the parser a few lines of sed;
+# payloads that need more (commands, rulesets) travel base64-encoded.
+MAX_REQUEST=131072
+MAX_OUTPUT=16384
+AGENT_RUN=${AGENT_RUN:-/run/bulkhead/agent}
+NET_CONFIG=${NET_CONFIG:-/run/bulkhead/config/network}
 
 field() {  # field KEY LINE -> the raw JSON value of KEY (digits, or a string with its quotes)
     printf '%s' "$2" | sed -n "s/.*\"$1\" *: *\\(-\\{0,1\\}[0-9][0-9]*\\|\"[^\"]*\"\\).*/\\1/p"
 }
 
+text_field() {  # text_field KEY LINE -> the string value of KEY without quotes ('' if absent)
+    value=$(field "$1" "$2")
+    case "$value" in \"*\") value=${value#\"}; printf '%s' "${value%\"}" ;; esac
+}
+
+b64() { base64 | tr -d '\n'; }
+
+fail() { echo "{\"id\": $id, \"ok\": false, \"error\": \"$1\"}"; }
+
+op_run() {  # run a shell command (base64 in "cmd") as root; at most "limit" seconds
+    secs=$(field limit "$1")
+    case "$secs" in '') secs=30 ;; *[!0-9]* | 0) fail "bad limit"; return ;; esac
+    mkdir -p "$AGENT_RUN" && work=$(mktemp -d "$AGENT_RUN/run.XXXXXX") || { fail "no work dir"; return; }
+    if ! text_field cmd "$1" | base64 -d > "$work/cmd" 2>/dev/null || [ ! -s "$work/cmd" ]; then
+        rm -rf "$work"; fail "cmd must be non-empty base64"; return
+    fi
+    timeout -s KILL "$secs" sh "$work/cmd" </dev/null >"$work/out" 2>"$work/err"
+    rc=$?
+    truncated=false
+    [ "$(wc -c < "$work/out")" -gt $MAX_OUTPUT ] || [ "$(wc -c < "$work/err")" -gt $MAX_OUTPUT ] &&
+        truncated=true
+    out=$(head -c $MAX_OUTPUT "$work/out" | b64)
+    err=$(head -c $MAX_OUTPUT "$work/err" | b64)
+    rm -rf "$work"
+    echo "{\"id\": $id, \"ok\": true, \"rc\": $rc, \"stdout\": \"$out\", \"stderr\": \"$err\", \"truncated\": $truncated}"
+}
+
+serving_iface() { awk '$1 == "iface" && $4 == "serving" { print $2; exit }' "$NET_CONFIG" 2>/dev/null; }
+
+sync_client_routes() {  # sync_client_routes "IP IP ..." -> /32 routes to exactly these clients
+    dev=$(serving_iface)
+    [ -n "$dev" ] || return 0
+    for ip in $(cat "$AGENT_RUN/clients" 2>/dev/null); do
+        case " $1 " in *" $ip "*) ;; *) ip route del "$ip/32" dev "$dev" 2>/dev/null ;; esac
+    done
+    for ip in $1; do ip route replace "$ip/32" dev "$dev" || return 1; done
+    echo "$1" > "$AGENT_RUN/clients"
+}
+
+op_firewall() {  # load a ruleset (base64 in "ruleset") atomically, then route to "clients"
+    clients=$(text_field clients "$1")
+    case "$clients" in *[!0-9.\ ]*) fail "clients must be IPv4 addresses"; return ;; esac
+    mkdir -p "$AGENT_RUN"
+    new="$AGENT_RUN/firewall.new"
+    if ! text_field ruleset "$1" | base64 -d > "$new" 2>/dev/null || [ ! -s "$new" ]; then
+        fail "ruleset must be non-empty base64"; return
+    fi
+    # nft -f is one transaction: a rejected ruleset leaves the one in force untouched.
+    if ! nft -f "$new" 2>"$AGENT_RUN/firewall.err"; then
+        fail "nft refused the ruleset"; return
+    fi
+    mv "$new" "$AGENT_RUN/firewall.nft"
+    sync_client_routes "$clients" || { fail "cannot route clients"; return; }
+    op_firewall_status
+}
+
+op_firewall_status() {  # the sha256 of the ruleset in force, null if none was delivered
+    hash=null
+    if [ -s "$AGENT_RUN/firewall.nft" ] && nft list table inet bulkhead >/dev/null 2>&1; then
+        hash="\"$(sha256sum < "$AGENT_RUN/firewall.nft" | cut -c1-64)\""
+    fi
+    echo "{\"id\": $id, \"ok\": true, \"sha256\": $hash}"
+}
+
+op_poweroff() {  # answer first, then flush /rw and power off
+    echo "{\"id\": $id, \"ok\": true}"
+    ( sleep 1; sync; umount /rw 2>/dev/null; poweroff -f ) </dev/null >/dev/null 2>&1 &
+}
+
 answer() {  # answer LINE -> one JSON line on stdout
     line=$(printf '%s' "$1" | tr -d '\r')
     # Length is checked here, not with a bounded regex repeat: those make grep's matcher huge.
-    if [ "${#line}" -gt 8192 ]; then
+    if [ "${#line}" -gt $MAX_REQUEST ]; then
         echo '{"id": null, "ok": false, "error": "request too long"}'
         return
     fi
@@ -26,7 +100,11 @@ answer() {  # answer LINE -> one JSON line on stdout
     '"ping"')
         read -r up _ < /proc/uptime
         echo "{\"id\": $id, \"ok\": true, \"name\": \"$name\", \"uptime\": $up}" ;;
-    '') echo "{\"id\": $id, \"ok\": false, \"error\": \"missing op\"}" ;;
-    *) echo "{\"id\": $id, \"ok\": false, \"error\": \"unknown op\"}" ;;
+    '"run"') op_run "$line" ;;
+    '"firewall"') op_firewall "$line" ;;
+    '"firewall_status"') op_firewall_status ;;
+    '"poweroff"') op_poweroff ;;
+    '') fail "missing op" ;;
+    *) fail "unknown op" ;;
     esac
 }
