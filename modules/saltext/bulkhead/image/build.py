@@ -32,6 +32,7 @@ GUEST_FILES = {  # package data file -> (path in the root image, mode)
     "init": ("sbin/init", 0o755),
     "agent": ("sbin/bulkhead-agent", 0o755),
     "agent-protocol.sh": ("lib/bulkhead/agent-protocol.sh", 0o644),
+    "boot-firewall.nft": ("lib/bulkhead/boot-firewall.nft", 0o644),
 }
 BUILDER_SOURCES = ("build.py", "initramfs.py", "rootfs.py", "cpio_newc.py", "modules_dep.py",
                    "elf_needed.py", "debs.py", "manifest.py")
