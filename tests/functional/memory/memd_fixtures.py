@@ -27,8 +27,10 @@ def private_host(tmp_path: Path) -> libvirt.virConnect:
 
 def domain_xml(name: str, max_mib: int, current_mib: int, ours: bool = True,
                min_mib: int | None = None, balloon: bool = True) -> str:
-    attrs = f' memory-min="{min_mib}"' if min_mib is not None else ""
-    meta = (f'<metadata><bh:domain xmlns:bh="{NAMESPACE}" class="app"{attrs}/></metadata>'
+    # Bounds recorded as the plan records them; without min_mib, as a domain defined before it did.
+    bounds = (f'<bh:memory unit="MiB" min="{min_mib}" initial="{current_mib}" max="{max_mib}"/>'
+              if min_mib is not None else "")
+    meta = (f'<metadata><bh:domain xmlns:bh="{NAMESPACE}" class="app">{bounds}</bh:domain></metadata>'
             if ours else "")
     devices = "<devices><memballoon model='virtio'/></devices>" if balloon else "<devices/>"
     return (f"<domain type='test'><name>{name}</name>{meta}"

@@ -144,3 +144,21 @@ def test_bounds_default_minimum_follows_the_model():
     assert (small.min_kib, small.max_kib) == (100 * MiB, 512 * MiB)
     assert (large.min_kib, large.max_kib) == (128 * MiB, 2048 * MiB)
     assert bounds_from_xml(domain_xml("c", 512, 256, ours=False)) is None
+
+
+def test_recorded_bounds_win_over_the_defaults_and_never_exceed_memory(conn):
+    recorded = bounds_from_xml(domain_xml("a", 512, 300, min_mib=40))
+    assert (recorded.min_kib, recorded.max_kib) == (40 * MiB, 512 * MiB)
+    lower = domain_xml("b", 512, 300, min_mib=40).replace('max="512"', 'max="400"')
+    assert bounds_from_xml(lower).max_kib == 400 * MiB
+    higher = domain_xml("c", 512, 300, min_mib=40).replace('max="512"', 'max="4096"')
+    assert bounds_from_xml(higher).max_kib == 512 * MiB  # libvirt caps the balloon at <memory>
+
+
+def test_a_domain_with_a_malformed_record_is_not_balanced(conn):
+    broken = domain_xml("broken", 1024, 800, min_mib=100).replace('min="100"', 'min="many"')
+    dom = start(conn, broken)
+    start(conn, domain_xml("work", 1024, 800))
+    changes = balance_once(conn, config(host_mib=1536))
+    assert "broken" not in {c.domain for c in changes}
+    assert live_kib(dom) == 800 * MiB

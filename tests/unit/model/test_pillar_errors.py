@@ -128,7 +128,14 @@ CASES = [
     ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
     ("domains:work:memory:maximum", 64, f"{D}:work:memory:maximum: unknown key 'maximum'; allowed: initial, max, min"),
     ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool"),
-    ("polcy", {}, "bulkhead:polcy: unknown key 'polcy'; allowed: host, domains, formula, policy"),
+    ("polcy", {}, "bulkhead:polcy: unknown key 'polcy'; allowed: host, domains, formula, policy, memory"),
+    ("memory", {"interval": 0}, "bulkhead:memory:interval: must be a number of seconds from 0.1 to 3600 (got the number 0)"),
+    ("memory", {"reserve_mib": "512"}, "bulkhead:memory:reserve_mib: must be a whole number of MiB from 0 to 1073741824 (got the text '512')"),
+    ("memory", {"reserve_mib": 512, "host_mib": 400}, "bulkhead:memory:host_mib: 400 MiB leaves nothing for domains above reserve_mib (512); must be more than reserve_mib"),
+    ("memory", {"band": 1.0}, "bulkhead:memory:band: must be a number from 0 up to, not including, 1 (got the decimal number 1.0)"),
+    ("memory", {"cache_factor": 0.5}, "bulkhead:memory:cache_factor: must be a number from 1 to 10 (got the decimal number 0.5)"),
+    ("memory", {"socket": "memd.sock"}, "bulkhead:memory:socket: must be an absolute path of letters, digits and . _ / + -, without '..' components (got the text 'memd.sock')"),
+    ("memory", {"intervall": 2}, "bulkhead:memory:intervall: unknown key 'intervall'; allowed: interval, reserve_mib, host_mib, cache_factor, floor_mib, threshold_mib, band, stats_period, hold_seconds, socket"),
     ("policy:files", {"a b.policy": "x"}, "bulkhead:policy:files: invalid policy file name 'a b.policy': file names are letters, digits, '_', '.' and '-', ending in .policy, not starting with '.'"),
     ("policy:files", {"a.policy": 3}, "bulkhead:policy:files:a.policy: must be the file's text, or a list of its lines (each one line of text) (got the number 3)"),
     ("policy:dir", "etc", "bulkhead:policy:dir: must be an absolute path of letters, digits and . _ / + -, without '..' components (got the text 'etc')"),
@@ -160,7 +167,7 @@ def test_duplicate_pinned_address_is_reported_on_the_second_owner(valid, errors_
 
 
 def test_non_mapping_roots(errors_of):
-    assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula, policy (got a list)"]
+    assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula, policy, memory (got a list)"]
     assert errors_of({"domains": ["work"]}) == ["bulkhead:domains: must be a mapping of domain name to domain (got a list)"]
     assert errors_of({"domains": {"work": "app"}}) == [
         f"{D}:work: must be a mapping with keys class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall (got the text 'app')"
@@ -186,4 +193,4 @@ def test_all_errors_are_reported_at_once(valid, errors_of):
 
 
 def test_every_issue_stays_on_one_line_whatever_the_key(errors_of):
-    assert errors_of({"\n": None}) == ["bulkhead:'\\n': unknown key '\\n'; allowed: host, domains, formula, policy"]
+    assert errors_of({"\n": None}) == ["bulkhead:'\\n': unknown key '\\n'; allowed: host, domains, formula, policy, memory"]

@@ -11,7 +11,9 @@ import typer
 from pydantic import ValidationError
 
 from .config import BalancerConfig
+from .config_file import load_config_file
 from .daemon_config import DEFAULT_SOCKET, DaemonConfig
+from .detach import detach as detach_daemon
 from .domain import KIB_PER_MIB
 from .policy import POLICIES, make_policy
 from .simulate import simulate
@@ -73,22 +75,40 @@ def daemon_command(
     socket_path: Annotated[Path, typer.Option("--socket", help="unix socket (mode 0600)")] = (
         DEFAULT_SOCKET
     ),
+    config_file: Annotated[Path | None, typer.Option(
+        "--config", dir_okay=False,
+        help="JSON settings as the Salt state writes them; replaces every option above")] = None,
+    pidfile: Annotated[Path | None, typer.Option(
+        help="written (pid, config digest) once the socket listens; removed at exit")] = None,
+    detach: Annotated[bool, typer.Option(
+        "--detach", help="run in the background; exit 0 once it serves (needs --pidfile)")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="log every change")] = False,
 ) -> None:
     """Run bulkhead-memd: balance running bulkhead domains' balloons; answer on SOCKET."""
+    try:
+        if config_file is not None:
+            config, config_digest = load_config_file(config_file)
+        else:
+            config_digest = ""
+            config = DaemonConfig(
+                uri=uri,
+                interval=interval,
+                reserve_kib=reserve_mib * KIB_PER_MIB,
+                host_kib=None if host_mib is None else host_mib * KIB_PER_MIB,
+                socket_path=socket_path,
+            )
+    except (OSError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    if detach:
+        if pidfile is None:
+            typer.echo("error: --detach needs --pidfile (how the start is confirmed)", err=True)
+            raise typer.Exit(2)
+        code = detach_daemon(pidfile)  # before libvirt is imported or any thread starts
+        if code is not None:
+            raise typer.Exit(code)
     from .daemon_main import serve  # imports libvirt, which only the daemon needs
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="bulkhead-memd %(levelname)s %(message)s")
-    try:
-        config = DaemonConfig(
-            uri=uri,
-            interval=interval,
-            reserve_kib=reserve_mib * KIB_PER_MIB,
-            host_kib=None if host_mib is None else host_mib * KIB_PER_MIB,
-            socket_path=socket_path,
-        )
-    except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
-    serve(config)
+                        format="%(asctime)s bulkhead-memd %(levelname)s %(message)s")
+    serve(config, pidfile, config_digest)

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+from pathlib import Path
 
 import libvirt
 
 from .daemon import DaemonState, request, run
 from .daemon_config import DaemonConfig
+from .pidfile import remove_if_ours, write_pidfile
 from .server import MemdServer, serve_in_thread
 
 
-def serve(config: DaemonConfig) -> None:
+def serve(config: DaemonConfig, pidfile: Path | None = None, config_digest: str = "") -> None:
     """Run until SIGTERM or SIGINT. The socket thread opens its own libvirt connection per request
-    (requests are rare: one per domain start) so a lost connection never outlives one request."""
+    (requests are rare: one per domain start) so a lost connection never outlives one request.
+    ``pidfile`` is written once the socket listens (readiness) and removed at exit."""
     state = DaemonState()
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -29,10 +33,14 @@ def serve(config: DaemonConfig) -> None:
 
     server = MemdServer(config.socket_path, requester, state)
     serve_in_thread(server)
+    if pidfile is not None:
+        write_pidfile(pidfile, os.getpid(), config_digest)
     try:
         run(config, state, stop)
     finally:
         server.shutdown()
         server.server_close()
         config.socket_path.unlink(missing_ok=True)
+        if pidfile is not None:
+            remove_if_ours(pidfile, os.getpid())
 

@@ -13,14 +13,11 @@ import libvirt
 from lxml import etree
 
 from ..model.pillar import Memory
-from ..plan.metadata import find_ours
+from ..plan.metadata import find_ours, read_memory
 from .domain import KIB_PER_MIB, DomainMemory
 from .stats import BalloonStats
 
 log = logging.getLogger(__name__)
-
-MEMORY_MIN_ATTR = "memory-min"
-"""Optional attribute of our metadata element: the balancer floor in MiB, when the plan records it."""
 
 _UNIT_KIB = {"b": 1 / 1024, "bytes": 1 / 1024, "k": 1, "kib": 1, "kb": 1000 / 1024,
              "m": 1024, "mib": 1024, "mb": 1000**2 / 1024, "g": 1024**2, "gib": 1024**2,
@@ -38,21 +35,23 @@ class Bounds:
 def bounds_from_xml(inactive_xml: str) -> Bounds | None:
     """[min, max] of one of our domains from its persistent XML, or None when it is not ours.
 
-    ``<memory>`` is the ceiling (the plan renders memory.maximum there) and ``<currentMemory>`` of
-    the *inactive* definition is the boot size (memory.initial); the live one moves with the
-    balloon, so it would drag the default minimum along.
+    The plan records the pillar's bounds in our metadata. A domain defined before it did falls back
+    to ``<memory>`` as the ceiling and the model's default floor computed from the *inactive*
+    ``<currentMemory>`` (memory.initial; the live one moves with the balloon). Either way the
+    ceiling never exceeds ``<memory>``, which is what libvirt lets the balloon reach.
     """
     meta = find_ours(inactive_xml)
     if meta is None:
         return None
     doc = etree.fromstring(inactive_xml.encode())
     max_kib = _kib(doc.find("memory"))
-    initial_el = doc.find("currentMemory")
-    initial_kib = _kib(initial_el) if initial_el is not None else max_kib
-    recorded_min = meta.get(MEMORY_MIN_ATTR)
-    if recorded_min is not None:
-        min_kib = int(recorded_min) * KIB_PER_MIB
+    recorded = read_memory(meta)
+    if recorded is not None:
+        max_kib = min(max_kib, recorded.max_mib * KIB_PER_MIB)
+        min_kib = recorded.min_mib * KIB_PER_MIB
     else:
+        initial_el = doc.find("currentMemory")
+        initial_kib = _kib(initial_el) if initial_el is not None else max_kib
         min_kib = Memory(initial=initial_kib // KIB_PER_MIB).minimum * KIB_PER_MIB
     return Bounds(min(min_kib, max_kib), max_kib)
 

@@ -58,7 +58,7 @@ def _default(info: pydantic.fields.FieldInfo) -> str:
         return f"`{value.value}`"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
-    if isinstance(value, (int, ipaddress.IPv4Network)):
+    if isinstance(value, (int, float, ipaddress.IPv4Network)):
         return f"`{value}`"
     if isinstance(value, str):
         return f"`{value}`" if value else "empty"

@@ -14,6 +14,7 @@ import pydantic
 from .checks import ROOT, check_pillar
 from .errors import PillarError, PillarIssue
 from .fields import NAME_RULE, describe
+from .memory_balancer import MemoryBalancer
 from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown_key
 from .pillar import Domain, DomainName, Formula, Host, Pillar
 from .rpc_policy import PolicyConfig
@@ -42,11 +43,12 @@ def load_pillar(data: Any) -> Pillar:
     host = _validate(Host, data.get("host", {}), (ROOT, "host"), issues)
     formula = _validate(Formula, data.get("formula", {}), (ROOT, "formula"), issues)
     policy = _validate(PolicyConfig, data.get("policy", {}), (ROOT, "policy"), issues)
+    memory = None if data.get("memory") is None else _validate(MemoryBalancer, data["memory"], (ROOT, "memory"), issues)
     domains, broken = _domains(data.get("domains", {}), issues)
     issues += check_pillar(domains, broken, host)
     if issues:
         raise PillarError(issues)
-    return Pillar(host=host, formula=formula, domains=domains, policy=policy)
+    return Pillar(host=host, formula=formula, domains=domains, policy=policy, memory=memory)
 
 
 def _domains(raw: Any, issues: list[PillarIssue]) -> tuple[dict[str, Domain], set[str]]:

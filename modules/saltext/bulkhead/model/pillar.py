@@ -31,6 +31,7 @@ from .fields import (
     key,
 )
 from .firewall import FirewallRule
+from .memory_balancer import MemoryBalancer
 from .rpc_policy import PolicyConfig
 
 __all__ = [
@@ -255,3 +256,6 @@ class Pillar(Frozen):
     )
     formula: Formula = key(Formula(), doc="Salt formula settings.")
     policy: PolicyConfig = key(PolicyConfig(), doc="RPC policy files (the qrexec policy v5 grammar).")
+    memory: MemoryBalancer | None = key(
+        None, doc="The memory balancer bulkhead-memd; absent: none runs and domains keep their initial memory."
+    )

@@ -17,6 +17,7 @@ from ..model import Pillar
 from . import lineage, names
 from .allocations import Allocation
 from .metadata import domain_metadata, stamp_hash
+from .recorded import RecordedMemory
 from .storage import VolumePlan
 from .xmlutil import render, sub
 
@@ -119,7 +120,8 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
              "netvm": str(domain.netvm) if domain.has_network else "none"}
     if domain.template is not None:
         attrs["template"] = domain.template
-    meta = domain_metadata(name, attrs, allocation, fingerprint(pillar, name))
+    bounds = RecordedMemory(domain.memory.minimum, domain.memory.initial, domain.memory.maximum)
+    meta = domain_metadata(name, attrs, allocation, fingerprint(pillar, name), bounds)
     for vol in volumes:
         if vol.content is not None:
             sub(meta, f"{{{NAMESPACE}}}content", volume=vol.name,

@@ -1,6 +1,7 @@
 """bulkhead's ``<metadata>`` element: how an object is recognised as ours and what it records.
 
-Domains record class, template, netvm, label, their NICs (network, MAC, address), the hash of
+Domains record class, template, netvm, label, their NICs (network, MAC, address), their memory
+bounds (for bulkhead-memd, which balances running domains without reading the pillar), the hash of
 their rendered configuration and a fingerprint of their pillar entry. Networks record their owner.
 Reading it back (``read_*``) is how apply rebuilds the recorded allocations.
 """
@@ -14,13 +15,15 @@ from lxml import etree
 
 from .. import NAMESPACE
 from .allocations import Allocation
-from .recorded import RecordedDomain, RecordedInterface
+from .recorded import RecordedDomain, RecordedInterface, RecordedMemory
 from .xmlutil import NSMAP, ns, sub
 
 HASH_TAG = "config-hash"
+MEMORY_TAG = "memory"
 
 
-def domain_metadata(name: str, attrs: dict[str, str], allocation: Allocation, fingerprint: str) -> etree._Element:
+def domain_metadata(name: str, attrs: dict[str, str], allocation: Allocation, fingerprint: str,
+                    memory: RecordedMemory) -> etree._Element:
     root = etree.Element(ns("domain"), nsmap=NSMAP)
     for key in sorted(attrs):
         root.set(key, attrs[key])
@@ -28,6 +31,8 @@ def domain_metadata(name: str, attrs: dict[str, str], allocation: Allocation, fi
         iface = sub(root, ns("interface"), network=nic.network, role=nic.role, mac=nic.mac)
         if allocation.address is not None:
             iface.set("address", str(allocation.address))
+    sub(root, ns(MEMORY_TAG), unit="MiB", min=str(memory.min_mib), initial=str(memory.initial_mib),
+        max=str(memory.max_mib))
     sub(root, ns("fingerprint"), fingerprint)
     return root
 
@@ -52,6 +57,21 @@ def find_ours(xml: str | bytes) -> etree._Element | None:
 def recorded_hash(meta: etree._Element) -> str | None:
     el = meta.find(ns(HASH_TAG))
     return el.text if el is not None else None
+
+
+def read_memory(meta: etree._Element) -> RecordedMemory | None:
+    """The memory bounds recorded in a domain's metadata; None for a domain defined before bulkhead
+    recorded them (the reader falls back to the libvirt XML). A malformed record is an error, not a
+    guess: the balancer must not move a balloon outside bounds it only assumed."""
+    el = meta.find(ns(MEMORY_TAG))
+    if el is None:
+        return None
+    if el.get("unit") != "MiB":
+        raise ValueError(f"memory bounds recorded in unit {el.get('unit')!r}, expected 'MiB'")
+    try:
+        return RecordedMemory(int(el.get("min", "")), int(el.get("initial", "")), int(el.get("max", "")))
+    except ValueError as error:
+        raise ValueError(f"malformed memory bounds in bulkhead metadata: {error}") from error
 
 
 def read_recorded(domain_xml: str) -> RecordedDomain | None:

@@ -34,3 +34,17 @@ class RecordedDomain:
             if iface.network == network:
                 return iface.mac
         return None
+
+
+@dataclass(frozen=True)
+class RecordedMemory:
+    """A domain's memory bounds in MiB as the plan recorded them: min <= initial <= max."""
+
+    min_mib: int
+    initial_mib: int
+    max_mib: int
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_mib <= self.initial_mib <= self.max_mib:
+            raise ValueError(f"memory bounds must satisfy 0 < min <= initial <= max, got "
+                             f"min={self.min_mib} initial={self.initial_mib} max={self.max_mib}")

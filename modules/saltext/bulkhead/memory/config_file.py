@@ -1,0 +1,69 @@
+"""The daemon's configuration file (/etc/bulkhead/memd.json): the pillar's ``bulkhead:memory``
+plus the libvirt URI, validated on load by the same model as the pillar, so a hand-edited file
+gets the same checks and messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pydantic
+
+from ..model.memory_balancer import MemoryBalancer
+from ..model.messages import issues_from
+from .config import BalancerConfig
+from .daemon_config import DaemonConfig
+from .domain import KIB_PER_MIB
+
+DEFAULT_CONFIG_FILE = Path("/etc/bulkhead/memd.json")
+
+
+def daemon_config(settings: MemoryBalancer, uri: str) -> DaemonConfig:
+    """The daemon's settings from the pillar model (MiB there, KiB in the daemon)."""
+    return DaemonConfig(
+        uri=uri,
+        interval=settings.interval,
+        stats_period=settings.stats_period,
+        reserve_kib=settings.reserve_mib * KIB_PER_MIB,
+        host_kib=None if settings.host_mib is None else settings.host_mib * KIB_PER_MIB,
+        socket_path=Path(settings.socket),
+        hold_seconds=float(settings.hold_seconds),
+        balancer=BalancerConfig(
+            cache_factor=settings.cache_factor,
+            floor_kib=settings.floor_mib * KIB_PER_MIB,
+            threshold_kib=settings.threshold_mib * KIB_PER_MIB,
+            band=settings.band,
+        ),
+    )
+
+
+def render_config_file(settings: MemoryBalancer, uri: str) -> bytes:
+    """Deterministic bytes (sorted keys, every default written out): the same pillar gives the same
+    file, which is how the state sees that nothing changed."""
+    body = {"uri": uri, **settings.model_dump(mode="json")}
+    return (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
+
+
+def digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def load_config_file(path: Path) -> tuple[DaemonConfig, str]:
+    """The daemon's settings and the digest of the bytes they came from; ValueError when invalid."""
+    content = path.read_bytes()
+    try:
+        raw: Any = json.loads(content)
+    except ValueError as error:
+        raise ValueError(f"{path}: not JSON: {error}") from error
+    if not isinstance(raw, dict) or not isinstance(raw.get("uri"), str):
+        raise ValueError(f"{path}: expected an object with 'uri' and the keys of bulkhead:memory")
+    uri = raw.pop("uri")
+    try:
+        settings = MemoryBalancer.model_validate(raw, by_name=False)
+    except pydantic.ValidationError as error:
+        issues = issues_from(error, MemoryBalancer, (str(path),))
+        raise ValueError("\n".join(str(issue) for issue in issues)) from error
+    return daemon_config(settings, uri), digest(content)

@@ -1,0 +1,67 @@
+"""bulkhead-memd's pidfile: which process serves, and the digest of the configuration it loaded.
+
+The daemon writes it once its socket listens, so a pidfile naming a live process means a daemon
+that is ready; the digest tells the state whether that daemon runs the configuration on disk.
+A pid alone is not trusted: the process must still be a bulkhead-memd started with our config
+file, or a recycled pid could make the state signal an unrelated process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+MODULE = "saltext.bulkhead.memory"
+"""What the daemon's command line runs (``python -m saltext.bulkhead.memory daemon ...``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PidRecord:
+    pid: int
+    config_digest: str
+
+
+def write_pidfile(path: Path, pid: int, config_digest: str) -> None:
+    """Atomically: a reader sees no file or the whole record, never half of one."""
+    path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{pid}")
+    staging.write_text(f"{pid}\n{config_digest}\n")
+    os.replace(staging, path)
+
+
+def read_pidfile(path: Path) -> PidRecord | None:
+    try:
+        lines = path.read_text().splitlines()
+    except FileNotFoundError:
+        return None
+    if len(lines) != 2 or not lines[0].isdigit():
+        return None  # not written by us (or truncated by hand): no daemon we can vouch for
+    return PidRecord(int(lines[0]), lines[1])
+
+
+def remove_if_ours(path: Path, pid: int) -> None:
+    """At exit; a newer daemon may already have replaced the file, which then stays."""
+    record = read_pidfile(path)
+    if record is not None and record.pid == pid:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its parent to reap it has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
+
+
+def is_memd(pid: int, config_path: Path) -> bool:
+    """A live bulkhead-memd started with ``config_path`` (not a recycled pid)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return alive(pid) and MODULE.encode() in argv and str(config_path).encode() in argv
