@@ -8,6 +8,7 @@ from .image.cli import image_app
 from .memory.cli import memory_app
 from .model.cli import pillar_app
 from .policy.cli import policy_app
+from .rpc.cli import rpc_app
 from .verify.cli import verify_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="bulkhead: isolated workstations on libvirt.")
@@ -17,6 +18,7 @@ app.add_typer(image_app, name="image")
 app.add_typer(memory_app, name="memory")
 app.add_typer(pillar_app, name="pillar")
 app.add_typer(policy_app, name="policy")
+app.add_typer(rpc_app, name="rpc")
 app.command("verify")(verify_command)
 
 

@@ -8,14 +8,15 @@ under the next free name (``name.1``, ``name.2``, ...) instead.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import os
 
 RENAME_NOREPLACE = 1
 MAX_SUFFIX = 1000
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+# glibc's soname on every Linux architecture; ctypes.util.find_library would spawn ldconfig or a
+# compiler to find it, which the guest image has neither of.
+_libc = ctypes.CDLL("libc.so.6", use_errno=True)
 _renameat2 = _libc.renameat2
 _renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
 _renameat2.restype = ctypes.c_int

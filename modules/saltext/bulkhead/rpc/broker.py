@@ -1,0 +1,246 @@
+"""The broker: one connection per running domain's RPC channel, calls authorized by the policy,
+and the data of an allowed call relayed between the two domains until the service exits.
+
+Threads: a reader per channel (frames in order; it also forwards DATA/EOF/EXIT of a call, so a
+slow peer slows its sender down and nothing is queued without bound) and a short-lived thread per
+call request (policy, prompt, starting the target). A domain takes part in one call at a time:
+a second request from it, or a request towards a domain that is busy, is denied.
+
+Whatever a guest sends is hostile input: broken framing or a frame a guest may not send drops its
+channel (the watcher reconnects); a malformed request is denied; both are logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+
+from .authorize import authorize
+from .frames import Frame, FrameError, FrameReader, Kind, encode
+from .host import Host, StartError
+from .messages import CallRequest, ExecRequest, MessageError, encode_exit, encode_hello, encode_result, parse_exit, parse_hello
+from .prompt import Prompt
+
+LOST_PEER_RC = 255  # what a caller gets when the target's channel went away mid-call
+
+
+class Endpoint:
+    """One domain's channel. ``name`` is the broker's own knowledge of whose socket this is."""
+
+    def __init__(self, name: str, sock: socket.socket):
+        self.name = name
+        self.sock = sock
+        self.ready = threading.Event()  # the guest daemon answered our HELLO
+        self.busy = False  # a call request of this domain is being decided or served
+        self.peer: Endpoint | None = None
+        self.is_target = False
+        self.closed = False
+        self._send_lock = threading.Lock()
+
+    def send(self, frame: bytes) -> bool:
+        with self._send_lock:
+            try:
+                self.sock.sendall(frame)
+                return True
+            except OSError:
+                return False
+
+    def close(self) -> None:
+        self.closed = True
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+class Broker:
+    def __init__(self, host: Host, policy_dir: str | os.PathLike[str], prompt: Prompt,
+                 log: logging.Logger, ready_timeout: float = 120.0):
+        self.host = host
+        self.policy_dir = policy_dir
+        self.prompt = prompt
+        self.log = log
+        self.ready_timeout = ready_timeout
+        self._endpoints: dict[str, Endpoint] = {}
+        self._lock = threading.Condition()
+
+    # Channels ---------------------------------------------------------------------------------
+
+    def attach(self, name: str, sock: socket.socket) -> Endpoint | None:
+        """Serve ``name``'s channel on ``sock``; None (and ``sock`` closed) if it already has one."""
+        endpoint = Endpoint(name, sock)
+        with self._lock:
+            if name in self._endpoints:
+                sock.close()
+                return None
+            self._endpoints[name] = endpoint
+        endpoint.send(encode_hello())
+        threading.Thread(target=self._read, args=(endpoint,), name=f"rpc-{name}", daemon=True).start()
+        return endpoint
+
+    def attached(self) -> list[str]:
+        with self._lock:
+            return sorted(self._endpoints)
+
+    def endpoint(self, name: str) -> Endpoint | None:
+        with self._lock:
+            return self._endpoints.get(name)
+
+    def wait_ready(self, name: str, timeout: float) -> Endpoint | None:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                endpoint = self._endpoints.get(name)
+                if endpoint is not None and endpoint.ready.is_set():
+                    return endpoint
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._lock.wait(min(remaining, 0.5))
+
+    def close(self) -> None:
+        with self._lock:
+            endpoints = list(self._endpoints.values())
+        for endpoint in endpoints:
+            endpoint.close()
+
+    def _read(self, endpoint: Endpoint) -> None:
+        reader = FrameReader(endpoint.sock)
+        try:
+            while True:
+                frame = reader.next()
+                if frame is None:
+                    break
+                self._dispatch(endpoint, frame)
+        except (FrameError, MessageError) as exc:
+            self.log.warning("%s: malformed input, channel dropped: %s", endpoint.name, exc)
+        except OSError as exc:
+            if not endpoint.closed:
+                self.log.info("%s: channel error: %s", endpoint.name, exc)
+        finally:
+            self._detach(endpoint)
+
+    def _detach(self, endpoint: Endpoint) -> None:
+        with self._lock:
+            if self._endpoints.get(endpoint.name) is endpoint:
+                del self._endpoints[endpoint.name]
+            peer = endpoint.peer
+            if peer is not None and endpoint.is_target:
+                self._end_call(peer, endpoint)
+            self._lock.notify_all()
+        if peer is not None:
+            if endpoint.is_target:
+                peer.send(encode_exit(LOST_PEER_RC))
+                self.log.info("call %s -> %s: target channel lost", peer.name, endpoint.name)
+            else:
+                peer.send(encode(Kind.EOF))  # the service sees its input end; the call ends with it
+        if not endpoint.closed:
+            endpoint.close()
+        self.log.info("%s: channel closed", endpoint.name)
+
+    # Frames -----------------------------------------------------------------------------------
+
+    def _dispatch(self, endpoint: Endpoint, frame: Frame) -> None:
+        kind = frame.kind
+        if kind is Kind.HELLO:
+            parse_hello(frame.payload)
+            with self._lock:
+                endpoint.ready.set()
+                self._lock.notify_all()
+            self.log.info("%s: channel ready", endpoint.name)
+        elif kind is Kind.CALL:
+            self._on_call(endpoint, frame.payload)
+        elif kind in (Kind.DATA, Kind.EOF):
+            peer = endpoint.peer
+            if peer is not None:  # otherwise late data of a call that has ended: dropped
+                peer.send(encode(kind, frame.payload))
+        elif kind is Kind.EXIT:
+            rc = parse_exit(frame.payload)
+            with self._lock:
+                caller = endpoint.peer if endpoint.is_target else None
+                if caller is not None:
+                    self._end_call(caller, endpoint)
+            if caller is None:
+                raise MessageError("EXIT outside a call this domain serves")
+            caller.send(encode_exit(rc))
+            self.log.info("call %s -> %s: service exited with %d", caller.name, endpoint.name, rc)
+        else:
+            raise MessageError(f"a guest may not send {kind.name} frames")
+
+    def _on_call(self, caller: Endpoint, payload: bytes) -> None:
+        try:
+            request = CallRequest.parse(payload)
+        except MessageError as exc:
+            self.log.warning("call from %s: malformed request denied: %s", caller.name, exc)
+            caller.send(encode_result(None))
+            return
+        with self._lock:
+            refused = caller.busy or caller.peer is not None
+            caller.busy = True if not refused else caller.busy
+        if refused:
+            self.log.warning("call %s from %s to %r: denied: it is already in a call",
+                             request.call, caller.name, request.target)
+            caller.send(encode_result(None))
+            return
+        threading.Thread(target=self._serve, args=(caller, request), name=f"call-{caller.name}",
+                         daemon=True).start()
+
+    # Calls ------------------------------------------------------------------------------------
+
+    def _serve(self, caller: Endpoint, request: CallRequest) -> None:
+        what = f"call {request.call} from {caller.name} to {request.target or '@default'}"
+        try:
+            target = self._connect(caller, request, what)
+        except Exception as exc:  # a failing call must never take the broker down
+            self.log.exception("%s: denied: internal error: %s", what, exc)
+            target = None
+        if target is None:
+            with self._lock:
+                caller.busy = False
+            caller.send(encode_result(None))
+
+    def _connect(self, caller: Endpoint, request: CallRequest, what: str) -> Endpoint | None:
+        verdict = authorize(caller.name, request, self.host, self.policy_dir, self.prompt)
+        if verdict.target is None:
+            self.log.warning("%s: denied: %s", what, verdict.why)
+            return None
+        name = verdict.target
+        target = self.endpoint(name)
+        if target is None or not target.ready.is_set():
+            if not verdict.running:
+                try:
+                    self.log.info("%s: starting %s", what, name)
+                    self.host.start(name)
+                except StartError as exc:
+                    self.log.warning("%s: denied: %s", what, exc)
+                    return None
+            target = self.wait_ready(name, self.ready_timeout)
+            if target is None:
+                self.log.warning("%s: denied: %s has no RPC daemon answering", what, name)
+                return None
+        with self._lock:
+            if target.busy or target.peer is not None or target.closed or caller.closed:
+                refused = True
+            else:
+                refused = False
+                caller.peer, target.peer = target, caller
+                target.is_target = True
+        if refused:
+            self.log.warning("%s: denied: %s is in another call", what, name)
+            return None
+        # The target learns of the call before the caller may send it data.
+        target.send(ExecRequest(request.service, request.argument, caller.name).encode())
+        caller.send(encode_result(name))
+        self.log.info("%s: allowed to %s: %s", what, name, verdict.why)
+        return target
+
+    def _end_call(self, caller: Endpoint, target: Endpoint) -> None:
+        """Under the lock: both domains are free again."""
+        caller.peer = None
+        caller.busy = False
+        target.peer = None
+        target.is_target = False

@@ -1,0 +1,54 @@
+"""``bulkhead rpc``: the host broker, and a client for calls over a guest-side daemon socket."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .prompt import ASK_MODES
+from .service import DEFAULT_LOG, DEFAULT_SOCKET_DIR
+
+rpc_app = typer.Typer(no_args_is_help=True, help="Inter-domain RPC: the host broker.")
+DEFAULT_PILLAR = Path("/etc/bulkhead/broker-pillar.json")
+
+
+@rpc_app.command("broker")
+def broker_command(
+    policy_dir: Annotated[Path, typer.Option("--policy-dir", help="Directory of *.policy files.")] = Path(
+        "/etc/bulkhead/policy.d"),
+    uri: Annotated[str, typer.Option(help="libvirt URI of the domains")] = "qemu:///system",
+    pillar: Annotated[Path, typer.Option(
+        help="JSON of the bulkhead pillar key (tags, classes; written by the formula)")] = DEFAULT_PILLAR,
+    system: Annotated[Path | None, typer.Option(
+        help="serve a fixed SYSTEM.json instead of libvirt + pillar (starts no domains)")] = None,
+    socket_dir: Annotated[Path, typer.Option(help="where QEMU binds the RPC channels")] = DEFAULT_SOCKET_DIR,
+    ask: Annotated[str, typer.Option(help=f"how 'ask' is settled: {', '.join(ASK_MODES)}")] = "deny",
+    log: Annotated[Path, typer.Option(help="log file ('-' for stderr)")] = DEFAULT_LOG,
+    pidfile: Annotated[Path | None, typer.Option(help="write the broker's pid here")] = None,
+) -> None:
+    """Serve RPC calls between the running domains until SIGTERM."""
+    from ..policy import System, SystemInfoError
+    from .host import Host, LibvirtHost, StaticHost
+    from .prompt import prompt_for
+    from .service import broker_logger, serve
+
+    try:
+        chosen = prompt_for(ask)
+        host: Host = StaticHost(System.from_file(system)) if system else LibvirtHost(uri, pillar)
+        if system is None:
+            host.system()  # a missing or invalid pillar file stops the start, not the first call
+    except (ValueError, OSError, SystemInfoError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if pidfile is not None:
+        tmp = pidfile.with_name(f".{pidfile.name}.tmp")
+        tmp.write_text(f"{os.getpid()}\n")
+        tmp.replace(pidfile)
+    try:
+        serve(host, policy_dir, chosen, socket_dir, broker_logger(None if str(log) == "-" else log))
+    finally:
+        if pidfile is not None and pidfile.read_text().strip() == str(os.getpid()):
+            pidfile.unlink()

@@ -1,0 +1,48 @@
+"""What the policy sees of the host: the bulkhead domains libvirt knows, with their pillar facts.
+
+Types, tags and disposable templates come from the pillar; power state and UUID from libvirt.
+Only domains that are both in the pillar and defined in libvirt with bulkhead's metadata exist
+for the policy; the host itself is the admin domain ``dom0``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import libvirt
+
+from ..model import Pillar
+from ..policy import DomainInfo, System
+from ..virt.inventory import domain_xml, owned
+
+CLASS_TYPES = {"template": "TemplateVM", "app": "AppVM", "disposable": "DispVM", "standalone": "StandaloneVM"}
+POWER = {libvirt.VIR_DOMAIN_RUNNING: "Running", libvirt.VIR_DOMAIN_PAUSED: "Paused",
+         libvirt.VIR_DOMAIN_SHUTOFF: "Halted", libvirt.VIR_DOMAIN_SHUTDOWN: "Dying",
+         libvirt.VIR_DOMAIN_CRASHED: "Crashed", libvirt.VIR_DOMAIN_PMSUSPENDED: "Suspended"}
+
+
+def libvirt_domains(conn: Any) -> dict[str, tuple[str, str]]:
+    """Every bulkhead-owned domain: name -> (power state, UUID)."""
+    found = {}
+    for dom in conn.listAllDomains(0):
+        try:
+            if not owned(domain_xml(dom)):
+                continue
+            found[dom.name()] = (POWER.get(dom.state(0)[0], "Transient"), dom.UUIDString())
+        except libvirt.libvirtError:
+            continue  # undefined while we looked: it does not exist for this call
+    return found
+
+
+def system_from(pillar: Pillar, defined: Mapping[str, tuple[str, str]]) -> System:
+    domains = {"dom0": DomainInfo("dom0", "AdminVM", power_state="Running")}
+    for name, entry in pillar.domains.items():
+        if name not in defined:
+            continue
+        power, uuid = defined[name]
+        disposable = entry.class_.value == "disposable"
+        template = entry.template if disposable and entry.template in defined else None
+        domains[name] = DomainInfo(name, CLASS_TYPES[entry.class_.value], frozenset(entry.tags),
+                                   template, entry.template_for_dispvms, power, uuid)
+    return System(domains)

@@ -1,0 +1,79 @@
+"""The broker's view of the host: the system the policy is evaluated against, which domains are
+running (whose channels to open), and starting a domain when the policy's autostart allows it.
+
+``LibvirtHost`` is the real one; ``StaticHost`` serves a fixed SYSTEM.json-style system and
+starts nothing (``bulkhead rpc broker --system``: policy experiments without libvirt).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Protocol
+
+from ..model import Pillar, load_pillar
+from ..policy import System
+from ..virt import connect, domain_running
+from .facts import libvirt_domains, system_from
+
+
+class StartError(Exception):
+    """The target could not be started."""
+
+
+class Host(Protocol):
+    def system(self) -> System: ...
+
+    def running(self) -> list[str]: ...
+
+    def start(self, name: str) -> None: ...
+
+
+class StaticHost:
+    def __init__(self, system: System):
+        self._system = system
+
+    def system(self) -> System:
+        return self._system
+
+    def running(self) -> list[str]:
+        return sorted(n for n, d in self._system.guests.items() if d.running)
+
+    def start(self, name: str) -> None:
+        raise StartError(f"{name} is not running and this broker starts no domains")
+
+
+class LibvirtHost:
+    """Facts from libvirt plus the pillar the formula installed for the broker (a JSON file of
+    the ``bulkhead`` pillar key, re-read when it changes)."""
+
+    def __init__(self, uri: str, pillar_file: Path):
+        self._uri = uri
+        self._pillar_file = pillar_file
+        self._pillar: Pillar | None = None
+        self._stamp: tuple[int, int] | None = None
+
+    def pillar(self) -> Pillar:
+        st = self._pillar_file.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        if self._pillar is None or stamp != self._stamp:
+            self._pillar = load_pillar(json.loads(self._pillar_file.read_text(encoding="utf-8")))
+            self._stamp = stamp
+        return self._pillar
+
+    def system(self) -> System:
+        with connect(self._uri) as conn:
+            return system_from(self.pillar(), libvirt_domains(conn))
+
+    def running(self) -> list[str]:
+        pillar = self.pillar()
+        with connect(self._uri) as conn:
+            return sorted(n for n, (power, _uuid) in libvirt_domains(conn).items()
+                          if power == "Running" and n in pillar.domains)
+
+    def start(self, name: str) -> None:
+        """The same convergence the ``running`` state does (fresh root from the template...)."""
+        with connect(self._uri) as conn:
+            outcome = domain_running(conn, self.pillar(), name)
+        if outcome.result is not True:
+            raise StartError(f"starting {name} failed: {outcome.comment}")

@@ -1,0 +1,57 @@
+"""Run the broker: logging to a file, the watcher loop, clean exit on SIGTERM/SIGINT."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+
+from .broker import Broker
+from .host import Host
+from .prompt import Prompt
+from .watcher import Watcher
+
+DEFAULT_LOG = Path("/var/log/bulkhead/broker.log")
+DEFAULT_SOCKET_DIR = Path("/run/bulkhead/rpc")
+
+
+def broker_logger(path: Path | None) -> logging.Logger:
+    log = logging.getLogger("bulkhead.rpc.broker")
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    handler: logging.Handler
+    if path is None:
+        handler = logging.StreamHandler()
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log.handlers[:] = [handler]
+    return log
+
+
+def serve(host: Host, policy_dir: Path, prompt: Prompt, socket_dir: Path, log: logging.Logger,
+          interval: float = 0.5, stop: threading.Event | None = None) -> None:
+    broker = Broker(host, policy_dir, prompt, log)
+    watcher = Watcher(broker, socket_dir, interval)
+    stopping = stop or threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping", signum)
+        stopping.set()
+        watcher.stop()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+    log.info("broker started (pid %d): policy %s, sockets %s", os.getpid(), policy_dir, socket_dir)
+    thread = threading.Thread(target=watcher.run, name="rpc-watcher", daemon=True)
+    thread.start()
+    while not stopping.wait(1.0):
+        pass
+    watcher.stop()
+    broker.close()
+    log.info("broker stopped")

@@ -1,0 +1,67 @@
+"""Keep the broker connected to every running domain's RPC socket, including domains that start
+later and domains whose channel dropped.
+
+The socket path is derived from the domain name (plan/names.py), and the name comes from libvirt,
+never from the guest: what arrives on ``<socket_dir>/<name>.sock`` is ``name`` speaking. The
+directory is created by bulkhead (root, 0750), so only QEMU processes libvirt starts bind there.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from pathlib import Path
+
+from .broker import Broker
+
+CONNECT_TIMEOUT = 5.0
+
+
+class Watcher:
+    def __init__(self, broker: Broker, socket_dir: Path, interval: float = 0.5,
+                 log: logging.Logger | None = None):
+        self.broker = broker
+        self.socket_dir = socket_dir
+        self.interval = interval
+        self.log = log or broker.log
+        self._stop = threading.Event()
+        self._failing: set[str] = set()
+
+    def scan(self) -> list[str]:
+        """Connect to each running domain without a channel; the names newly attached."""
+        try:
+            running = self.broker.host.running()
+        except Exception as exc:  # libvirt restarting, pillar file being replaced: try again later
+            self.log.warning("cannot list running domains: %s", exc)
+            return []
+        attached = set(self.broker.attached())
+        new = []
+        for name in running:
+            if name in attached:
+                continue
+            path = self.socket_dir / f"{name}.sock"
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.settimeout(CONNECT_TIMEOUT)
+            try:
+                sock.connect(str(path))
+            except OSError as exc:
+                sock.close()
+                if name not in self._failing:
+                    self.log.warning("%s: cannot connect to %s: %s", name, path, exc)
+                    self._failing.add(name)
+                continue
+            sock.settimeout(None)
+            self._failing.discard(name)
+            if self.broker.attach(name, sock) is not None:
+                self.log.info("%s: channel attached (%s)", name, path)
+                new.append(name)
+        return new
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            self.scan()
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()
