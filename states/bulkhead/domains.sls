@@ -4,6 +4,7 @@
 include:
   - bulkhead.host
   - bulkhead.networks
+  - bulkhead.memory
 
 {%- for name, domain in bulkhead.domains | dictsort %}
 {%-   set domain = domain if domain is mapping else {} %}
@@ -23,6 +24,7 @@ bulkhead-domains-{{ name }}:
 {%-   endif %}
     - require:
       - sls: bulkhead.networks
+      - sls: bulkhead.memory
 {%-   for dep in [domain.get("template"), domain.get("netvm")] %}
 {%-     if dep is string and dep in bulkhead.domains and dep != name %}
       - bulkhead_domain: bulkhead-domains-{{ dep }}

@@ -1,6 +1,7 @@
-# The whole workstation: validated pillar, storage, networks, domains, RPC policy.
+# The whole workstation: validated pillar, storage, networks, memory balancer, domains, RPC policy.
 include:
   - bulkhead.host
   - bulkhead.networks
+  - bulkhead.memory
   - bulkhead.domains
   - bulkhead.policy
