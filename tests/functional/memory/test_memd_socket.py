@@ -58,6 +58,9 @@ def test_request_that_would_overcommit_is_refused(memd):
     work = start(conn, domain_xml("work", 1024, 1000))
     reply = ask(path, {"op": "request", "domain": "big", "mib": 1400})
     assert reply["ok"] is False and "MiB short" in reply["error"]
+    # capacity 1536 MiB: 536 free, and work (1000 MiB, using 500, preferring 650) can give 350
+    assert (reply["domain"], reply["need_mib"], reply["available_mib"]) == ("big", 1400, 886)
+    assert "886 MiB available" in reply["error"]
     assert live_kib(work) == 1000 * MiB
 
 

@@ -1,8 +1,8 @@
 """bulkhead-memd's socket protocol: one JSON object per line in, one per line out.
 
 ``{"op": "request", "domain": NAME, "mib": N}`` frees N MiB for NAME, about to start:
-``{"ok": true}`` once done, ``{"ok": false, "error": ...}`` when it cannot be done without
-overcommitting. ``{"op": "status"}`` returns the current targets. Anything else gets an error
+``{"ok": true}`` once done, ``{"ok": false, "error": ..., "need_mib", "available_mib"}`` when it
+cannot be done without overcommitting. ``{"op": "status"}`` returns the current targets. Anything else gets an error
 reply; a client can never make the daemon fail.
 """
 
@@ -49,8 +49,11 @@ def _request(message: dict[str, Any], requester: Requester) -> dict[str, Any]:
     except Exception as error:  # libvirt down, meminfo unreadable: the client must not start
         return _error(f"cannot free memory: {error}")
     if not admission.granted:
-        short = -(-admission.short_kib // KIB_PER_MIB)
-        return _error(f"cannot free {mib} MiB for {name}: {short} MiB short")
+        short = -(-admission.short_kib // KIB_PER_MIB)  # round up: never claim more than there is
+        available = max(0, mib - short)
+        reply = _error(f"cannot free {mib} MiB for {name} without overcommitting: "
+                       f"{available} MiB available, {short} MiB short")
+        return {**reply, "domain": name, "need_mib": mib, "available_mib": available}
     return {"ok": True}
 
 

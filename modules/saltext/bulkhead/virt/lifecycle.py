@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +22,7 @@ from ..plan.metadata import find_ours
 from .domain import prepared
 from .inventory import domain_xml, domains_using, lookup
 from .outcome import Outcome, Work, refused
+from .start_memory import reserve_start_memory
 from .volumes import find_volume, recreate
 
 SHUTDOWN_TIMEOUT_S = 60.0
@@ -49,6 +51,11 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> 
     dom = lookup(conn.lookupByName, name)
     if dom is not None and dom.isActive():
         return work.finish(test, f"Domain {name}")
+    if pillar.memory is not None:  # first: a refusal must leave everything as it was
+        mib = pillar.domains[name].memory.initial
+        socket = Path(pillar.memory.socket)
+        work.step(f"ask bulkhead-memd for {mib} MiB",
+                  lambda: reserve_start_memory(socket, name, mib))
     fresh = work.section("volumes")
     for vol in plan.domains[name].volumes:
         if vol.fresh_on_start and vol.name not in fresh:
