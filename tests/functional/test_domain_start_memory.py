@@ -12,9 +12,10 @@ import itertools
 import libvirt
 import pytest
 
-from saltext.bulkhead.memory.daemon import DaemonState, request
+from saltext.bulkhead.memory.daemon import DaemonState
 from saltext.bulkhead.memory.daemon_config import DaemonConfig
-from saltext.bulkhead.memory.server import MemdServer, ask, serve_in_thread
+from saltext.bulkhead.memory.daemon_main import socket_server
+from saltext.bulkhead.memory.server import ask, serve_in_thread
 
 IMG = "/var/cache/bulkhead/images/debian-min"
 IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
@@ -59,15 +60,7 @@ def memd(tmp_path):
         config = DaemonConfig(uri="test:///default", host_kib=host_mib * MiB, reserve_kib=256 * MiB,
                               socket_path=tmp_path / "memd.sock")
         state = DaemonState()
-
-        def requester(name, need_kib):
-            conn = libvirt.open(config.uri)
-            try:
-                return request(conn, config, state, name, need_kib)
-            finally:
-                conn.close()
-
-        server = MemdServer(config.socket_path, requester, state)
+        server = socket_server(config, state)
         serve_in_thread(server)
         servers.append(server)
         return state

@@ -33,7 +33,9 @@ def paths(tmp_path):
 def memory_pillar(tmp_path):
     def _pillar(**settings) -> dict:
         memory = {"socket": str(tmp_path / "run" / "memd.sock"), "host_mib": 4096, **settings}
-        return {"host": {"uri": "test:///default"}, "memory": memory}
+        return {"host": {"uri": "test:///default"}, "memory": memory, "domains": {
+            "tpl": {"class": "template", "netvm": "none", "image": {"kind": "disk", "root": "/srv/tpl.qcow2"}},
+            "work": {"class": "app", "template": "tpl"}, "vault": {"class": "app", "template": "tpl"}}}
 
     return _pillar
 
@@ -65,7 +67,8 @@ def test_starts_then_no_changes_then_restarts_on_a_new_config_then_stops(
     assert set(first.changes) == {"config", "daemon"}
     config = tmp_path / "etc" / "memd.json"
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
-    assert json.loads(config.read_text())["uri"] == "test:///default"
+    written = json.loads(config.read_text())
+    assert (written["uri"], written["domains"], written["interval"]) == ("test:///default", ["tpl", "vault", "work"], 0.5)
     pid = daemon_pid(paths)
     assert is_memd(pid, config)
     status = ask(tmp_path / "run" / "memd.sock", {"op": "status"})

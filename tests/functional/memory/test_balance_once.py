@@ -162,3 +162,11 @@ def test_a_domain_with_a_malformed_record_is_not_balanced(conn):
     changes = balance_once(conn, config(host_mib=1536))
     assert "broken" not in {c.domain for c in changes}
     assert live_kib(dom) == 800 * MiB
+
+
+def test_a_daemon_given_names_balances_only_those(conn):
+    work = start(conn, domain_xml("work", 1024, 800))
+    other = start(conn, domain_xml("other", 1024, 900))  # another workstation's domain
+    changes = balance_once(conn, config(host_mib=1024, domains=frozenset({"work"})))
+    assert {c.domain for c in changes} == {"work"}
+    assert live_kib(work) <= 512 * MiB and live_kib(other) == 900 * MiB

@@ -1,5 +1,5 @@
 """The daemon's configuration file (/etc/bulkhead/memd.json): the pillar's ``bulkhead:memory``
-plus the libvirt URI, validated on load by the same model as the pillar, so a hand-edited file
+plus the libvirt URI and the names of the pillar's domains (the ones it balances), validated on load by the same model as the pillar, so a hand-edited file
 gets the same checks and messages.
 """
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,11 @@ from .domain import KIB_PER_MIB
 DEFAULT_CONFIG_FILE = Path("/etc/bulkhead/memd.json")
 
 
-def daemon_config(settings: MemoryBalancer, uri: str) -> DaemonConfig:
+def daemon_config(settings: MemoryBalancer, uri: str, domains: Iterable[str]) -> DaemonConfig:
     """The daemon's settings from the pillar model (MiB there, KiB in the daemon)."""
     return DaemonConfig(
         uri=uri,
+        domains=frozenset(domains),
         interval=settings.interval,
         stats_period=settings.stats_period,
         reserve_kib=settings.reserve_mib * KIB_PER_MIB,
@@ -40,10 +42,10 @@ def daemon_config(settings: MemoryBalancer, uri: str) -> DaemonConfig:
     )
 
 
-def render_config_file(settings: MemoryBalancer, uri: str) -> bytes:
-    """Deterministic bytes (sorted keys, every default written out): the same pillar gives the same
-    file, which is how the state sees that nothing changed."""
-    body = {"uri": uri, **settings.model_dump(mode="json")}
+def render_config_file(settings: MemoryBalancer, uri: str, domains: Iterable[str]) -> bytes:
+    """Deterministic bytes (sorted keys and names, every default written out): the same pillar gives
+    the same file, which is how the state sees that nothing changed."""
+    body = {"uri": uri, "domains": sorted(domains), **settings.model_dump(mode="json")}
     return (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
 
 
@@ -58,12 +60,15 @@ def load_config_file(path: Path) -> tuple[DaemonConfig, str]:
         raw: Any = json.loads(content)
     except ValueError as error:
         raise ValueError(f"{path}: not JSON: {error}") from error
-    if not isinstance(raw, dict) or not isinstance(raw.get("uri"), str):
-        raise ValueError(f"{path}: expected an object with 'uri' and the keys of bulkhead:memory")
+    domains = raw.pop("domains", None) if isinstance(raw, dict) else None
+    if (not isinstance(raw, dict) or not isinstance(raw.get("uri"), str)
+            or not isinstance(domains, list) or not all(isinstance(d, str) for d in domains)):
+        raise ValueError(f"{path}: expected an object with 'uri', 'domains' (a list of names) and "
+                         "the keys of bulkhead:memory")
     uri = raw.pop("uri")
     try:
         settings = MemoryBalancer.model_validate(raw, by_name=False)
     except pydantic.ValidationError as error:
         issues = issues_from(error, MemoryBalancer, (str(path),))
         raise ValueError("\n".join(str(issue) for issue in issues)) from error
-    return daemon_config(settings, uri), digest(content)
+    return daemon_config(settings, uri, domains), digest(content)

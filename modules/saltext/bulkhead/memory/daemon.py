@@ -109,7 +109,7 @@ def _snapshot(
 ) -> tuple[list[DomainMemory], dict[str, libvirt.virDomain]]:
     domains: list[DomainMemory] = []
     handles: dict[str, libvirt.virDomain] = {}
-    for dom in running_ours(conn):
+    for dom in running_ours(conn, config.domains):
         try:
             memory = read_domain(dom)
             if memory is not None:  # ours, with a balloon: stats appear from the next pass on

@@ -18,6 +18,8 @@ class DaemonConfig:
     ``stats_period``: seconds between guest balloon statistics updates, set once per domain.
     ``hold_seconds``: how long memory freed for a starting domain stays set aside for it, so the
     next balancing does not hand it back before the domain is running.
+    ``domains``: the names this daemon balances (the pillar's domains); None: every running domain
+    with bulkhead metadata. Another workstation's domains on the same host count as host memory.
     """
 
     uri: str = "qemu:///system"
@@ -29,6 +31,7 @@ class DaemonConfig:
     meminfo: Path = Path("/proc/meminfo")
     hold_seconds: float = 30.0
     balancer: BalancerConfig = field(default_factory=BalancerConfig)
+    domains: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.interval <= 0:

@@ -65,11 +65,14 @@ def _kib(element: etree._Element | None) -> int:
     return int(int(element.text) * factor)
 
 
-def running_ours(conn: libvirt.virConnect) -> list[libvirt.virDomain]:
-    """Running domains with bulkhead metadata (a domain gone meanwhile is skipped)."""
+def running_ours(conn: libvirt.virConnect, names: frozenset[str] | None = None) -> list[libvirt.virDomain]:
+    """Running domains with bulkhead metadata, only those in ``names`` when given (a domain gone
+    meanwhile is skipped)."""
     ours = []
     for dom in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE):
         try:
+            if names is not None and dom.name() not in names:
+                continue
             if find_ours(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)) is not None:
                 ours.append(dom)
         except libvirt.libvirtError as error:
