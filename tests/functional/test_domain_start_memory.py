@@ -58,7 +58,7 @@ def memd(tmp_path):
 
     def start(host_mib: int) -> DaemonState:
         config = DaemonConfig(uri="test:///default", host_kib=host_mib * MiB, reserve_kib=256 * MiB,
-                              socket_path=tmp_path / "memd.sock")
+                              socket_path=tmp_path / "memd.sock", request_wait=0.0)
         state = DaemonState()
         server = socket_server(config, state)
         serve_in_thread(server)

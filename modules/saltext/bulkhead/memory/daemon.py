@@ -25,6 +25,9 @@ from .libvirt_source import read_domain, running_ours
 
 log = logging.getLogger(__name__)
 
+REQUEST_RETRY_S = 0.5
+PAGE_KIB = 4
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -70,7 +73,24 @@ def balance_once(
 def request(
     conn: libvirt.virConnect, config: DaemonConfig, state: DaemonState, name: str, need_kib: int
 ) -> Admission:
-    """Free ``need_kib`` for ``name``, about to start; on success hold it until the domain runs."""
+    """Free ``need_kib`` for ``name``, about to start; on success hold it until the domain runs.
+
+    A refusal is retried for up to ``config.request_wait`` seconds: a domain that has just started
+    holds its whole ``<memory>`` until its balloon driver loads, and a balloon being inflated frees
+    its memory only gradually, so the answer can turn to yes within seconds. The lock is released
+    between attempts so that balancing goes on meanwhile.
+    """
+    deadline = time.monotonic() + config.request_wait
+    while True:
+        admission = _request_once(conn, config, state, name, need_kib)
+        if admission.granted or time.monotonic() >= deadline:
+            return admission
+        time.sleep(min(REQUEST_RETRY_S, max(0.0, deadline - time.monotonic())))
+
+
+def _request_once(
+    conn: libvirt.virConnect, config: DaemonConfig, state: DaemonState, name: str, need_kib: int
+) -> Admission:
     with state.lock:
         domains, handles = _snapshot(conn, config, state)
         state.held.pop(name, None)  # a repeated request replaces the earlier one
@@ -154,7 +174,9 @@ def _apply(
 ) -> list[Change]:
     """Shrink first, then grow, so the total never exceeds the capacity in between."""
     current = {d.name: d.current_kib for d in domains}
-    order = sorted(wanted, key=lambda n: wanted[n] - current[n])
+    floor = {d.name: d.min_kib for d in domains}
+    wanted = {n: _whole_pages(k, floor[n]) for n, k in wanted.items()}
+    order = sorted((n for n in wanted if wanted[n] != current[n]), key=lambda n: wanted[n] - current[n])
     changes = []
     for name in order:
         try:
@@ -165,3 +187,10 @@ def _apply(
             applied = False
         changes.append(Change(name, current[name], wanted[name], applied))
     return changes
+
+
+def _whole_pages(kib: int, min_kib: int) -> int:
+    """The balloon moves whole guest pages and rounds a target up to one, which could take the
+    total a few KiB past the capacity; rounding down never does (nor goes below the minimum)."""
+    down = kib - kib % PAGE_KIB
+    return down if down >= min_kib else min_kib + (-min_kib % PAGE_KIB)

@@ -18,6 +18,8 @@ class DaemonConfig:
     ``stats_period``: seconds between guest balloon statistics updates, set once per domain.
     ``hold_seconds``: how long memory freed for a starting domain stays set aside for it, so the
     next balancing does not hand it back before the domain is running.
+    ``request_wait``: how long a start request may wait for memory to become free before it is
+    refused (a domain that has just started holds its whole maximum until its balloon loads).
     ``domains``: the names this daemon balances (the pillar's domains); None: every running domain
     with bulkhead metadata. Another workstation's domains on the same host count as host memory.
     """
@@ -30,12 +32,15 @@ class DaemonConfig:
     socket_path: Path = DEFAULT_SOCKET
     meminfo: Path = Path("/proc/meminfo")
     hold_seconds: float = 30.0
+    request_wait: float = 20.0
     balancer: BalancerConfig = field(default_factory=BalancerConfig)
     domains: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.interval <= 0:
             raise ValueError("interval must be positive")
+        if self.request_wait < 0:
+            raise ValueError("request_wait must not be negative")
         if self.stats_period <= 0:
             raise ValueError("stats_period must be positive")
         if self.reserve_kib < 0:

@@ -1,0 +1,179 @@
+"""bulkhead-memd balancing two real TCG guests with virtio-balloon on qemu:///system.
+
+The daemon runs as the Salt state runs it (``memd_managed``: config file, detached process) and
+each start goes through it (``domain_running`` asks for the initial memory). Its host is capped
+(``host_mib``) so that the test is about the same memory pressure on any machine: one guest fills
+a tmpfs through the agent's run op and grows; the idle one shrinks towards its preference; every
+sample of both balloons stays within their bounds and within the capacity (the host reserve).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from saltext.bulkhead.image.agent_client import AgentClient
+from saltext.bulkhead.memory.pidfile import is_memd, read_pidfile
+from saltext.bulkhead.memory.server import ask
+from saltext.bulkhead.memory.service import ServicePaths, memd_managed
+from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.plan import names
+from saltext.bulkhead.virt import (
+    connect,
+    domain_absent,
+    domain_present,
+    domain_running,
+    pool_present,
+)
+
+pytestmark = pytest.mark.integration
+
+URI = "qemu:///system"
+POOL, POOL_PATH = "bhmem-pool", "/var/lib/bulkhead/bhmem-pool"
+TPL, HOG, IDLE = "bhmem-tpl", "bhmem-hog", "bhmem-idle"
+MIN_MIB, INITIAL_MIB, MAX_MIB = 96, 128, 384
+HOST_MIB, RESERVE_MIB = 576, 128  # capacity 448 MiB for the two guests
+HOG_MIB = 200
+BOOT_TIMEOUT_S = 150
+MiB = 1024
+
+
+def pillar(image: Path, socket: Path):
+    kernel = {"kind": "kernel", "root": str(image / "root.img"), "kernel": str(image / "vmlinuz"),
+              "initrd": str(image / "initrd.img")}
+    bounds = {"min": MIN_MIB, "initial": INITIAL_MIB, "max": MAX_MIB}
+    return load_pillar({
+        "host": {"uri": URI, "domain_type": "qemu", "pool": POOL, "pool_path": POOL_PATH},
+        "domains": {
+            TPL: {"class": "template", "image": kernel, "netvm": "none", "memory": {"initial": 128}},
+            HOG: {"class": "app", "template": TPL, "netvm": "none", "memory": bounds, "private_mib": 32},
+            IDLE: {"class": "app", "template": TPL, "netvm": "none", "memory": bounds, "private_mib": 32},
+        },
+        "memory": {"interval": 1.0, "stats_period": 1, "host_mib": HOST_MIB, "reserve_mib": RESERVE_MIB,
+                   "threshold_mib": 8, "socket": str(socket)},
+    })
+
+
+def cleanup(conn, model, paths: ServicePaths) -> None:
+    record = read_pidfile(paths.pidfile)
+    if record is not None and is_memd(record.pid, paths.config):
+        os.kill(record.pid, signal.SIGKILL)  # the daemon this test started
+    for name in (HOG, IDLE, TPL):
+        domain_absent(conn, model, name, purge=True)
+    for pool in conn.listAllStoragePools(0):
+        if pool.name() == POOL:
+            if pool.isActive():
+                pool.destroy()
+            pool.undefine()
+    shutil.rmtree(POOL_PATH, ignore_errors=True)
+
+
+@pytest.fixture
+def setup(guest_image, tmp_path):
+    paths = ServicePaths(tmp_path / "memd.json", tmp_path / "memd.pid", tmp_path / "memd.log")
+    model = pillar(guest_image.directory, tmp_path / "memd.sock")
+    with connect(URI) as conn:
+        cleanup(conn, model, paths)
+        yield conn, model, paths
+        cleanup(conn, model, paths)
+
+
+def wait_ready(name: str) -> None:
+    log = Path(names.console_log(name))
+    deadline = time.monotonic() + BOOT_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if log.exists() and f"bulkhead-guest: ready {name}" in log.read_text(errors="replace"):
+            return
+        time.sleep(1)
+    tail = log.read_text(errors="replace")[-1500:] if log.exists() else "(no console log)"
+    raise AssertionError(f"{name} not ready in {BOOT_TIMEOUT_S}s; console:\n{tail}")
+
+
+class Samples:
+    """Every balloon size seen, checked against the bounds and the capacity as it is taken."""
+
+    def __init__(self, conn) -> None:
+        self.doms = {n: conn.lookupByName(n) for n in (HOG, IDLE)}
+        self.seen: list[dict[str, int]] = []
+
+    def take(self) -> dict[str, int]:
+        stats = {n: d.memoryStats() for n, d in self.doms.items()}
+        sizes = {n: s["actual"] for n, s in stats.items()}
+        for name, kib in sizes.items():
+            assert MIN_MIB * MiB <= kib <= MAX_MIB * MiB, f"{name} left its bounds: {kib} KiB"
+        # Until a guest's balloon driver reports, QEMU counts it at its whole <memory> (pages it
+        # has not touched cost the host nothing); both are running their agent before sampling.
+        assert all("usable" in s for s in stats.values()), f"a balloon driver is not reporting: {stats}"
+        assert sum(sizes.values()) <= (HOST_MIB - RESERVE_MIB) * MiB, f"reserve broken: {sizes}"
+        self.seen.append(sizes)
+        return sizes
+
+    def until(self, condition, timeout: float, what: str) -> dict[str, int]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            sizes = self.take()
+            if condition(sizes):
+                return sizes
+            time.sleep(0.5)
+        raise AssertionError(f"{what} within {timeout:g}s; sizes seen (MiB): {self.history()}")
+
+    def history(self) -> list[tuple[int, ...]]:
+        """Distinct successive (hog, idle) sizes in MiB."""
+        steps: list[tuple[int, ...]] = []
+        for sizes in self.seen:
+            step = tuple(sizes[n] // MiB for n in (HOG, IDLE))
+            if not steps or steps[-1] != step:
+                steps.append(step)
+        return steps
+
+
+def test_a_busy_guest_grows_an_idle_one_shrinks_and_bounds_and_reserve_hold(setup):
+    conn, model, paths = setup
+    started = memd_managed(model, paths)
+    assert started.result is True, started.comment
+    assert pool_present(conn, model).result is True
+    assert domain_present(conn, model, TPL).result is True
+    for name in (HOG, IDLE):
+        Path(names.console_log(name)).unlink(missing_ok=True)
+        out = domain_running(conn, model, name)
+        assert out.result is True, out.comment
+        assert f"ask bulkhead-memd for {INITIAL_MIB} MiB" in out.comment
+    for name in (HOG, IDLE):
+        wait_ready(name)
+
+    samples = Samples(conn)
+    status = ask(Path(model.memory.socket), {"op": "status"})
+    assert status["capacity_kib"] == (HOST_MIB - RESERVE_MIB) * MiB
+    # Both idle with memory to spare: the balancer settles them; remember where the idle one sits.
+    settled = samples.until(lambda s: len(samples.seen) >= 6, 30, "six samples")
+    idle_before = settled[IDLE]
+
+    hog = AgentClient(names.agent_socket(HOG))
+    # Fill a tmpfs in steps, so the balloon can follow (tmpfs pages are not reclaimable: used grows).
+    fill = (f"mkdir -p /hog && mount -t tmpfs -o size={HOG_MIB + 20}m hog /hog && "
+            f"for i in $(seq 1 {HOG_MIB // 20}); do dd if=/dev/zero of=/hog/$i bs=1M count=20 "
+            f"2>/dev/null || exit 3; sleep 2; done")
+    with ThreadPoolExecutor(1) as pool:  # sample (and check) the balloons while the hog fills
+        filling = pool.submit(hog.run, fill, timeout=90)
+        while not filling.done():
+            samples.take()
+            time.sleep(0.5)
+        result = filling.result()
+    assert result.rc == 0, f"fill failed: {result.stderr.decode(errors='replace')}; {samples.history()}"
+
+    grown = samples.until(lambda s: s[HOG] >= settled[HOG] + 64 * MiB, 40, f"{HOG} did not grow by 64 MiB")
+    squeezed = samples.until(lambda s: s[IDLE] < idle_before, 40, f"{IDLE} did not shrink")
+    status = ask(Path(model.memory.socket), {"op": "status"})
+    idle_preference = status["preferences_kib"][IDLE]
+    assert squeezed[IDLE] >= idle_preference, "the idle guest was pushed below its preference"
+    assert grown[HOG] > squeezed[IDLE]
+
+    # The hog frees its memory: it falls back, and nobody left its bounds on the way (checked in take).
+    assert hog.run("rm -f /hog/* && umount /hog", timeout=20).rc == 0
+    samples.until(lambda s: s[HOG] < grown[HOG] - 32 * MiB, 40, f"{HOG} did not give memory back")
