@@ -57,6 +57,8 @@ class GuestDaemon:
         self.session: Outgoing | Incoming | None = None
         self._lock = threading.Lock()
         self._port_lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._server: socket.socket | None = None
 
     def say(self, message: str) -> None:
         print(f"bulkhead-rpcd: {message}", file=self.log, flush=True)
@@ -72,8 +74,11 @@ class GuestDaemon:
     def serve_port(self) -> None:
         decoder = Decoder()
         connected = False
-        while True:
-            data = os.read(self.port_fd, 65536)
+        while not self._stopped.is_set():
+            try:
+                data = os.read(self.port_fd, 65536)
+            except OSError:
+                data = b""
             if not data:  # the broker is not connected: whatever was under way is over
                 if connected:
                     self.say("host disconnected")
@@ -94,6 +99,8 @@ class GuestDaemon:
                     self._from_host(frame)
                 except MessageError as exc:
                     self.say(f"bad {frame.kind.name} from the host: {exc}")
+                except OSError as exc:  # e.g. a service that cannot be started
+                    self.say(f"{frame.kind.name} from the host failed: {exc}")
 
     def _from_host(self, frame: Frame) -> None:
         kind, session = frame.kind, self.session
@@ -158,12 +165,20 @@ class GuestDaemon:
         env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "BULKHEAD_RPC_SOURCE": request.source,
                "BULKHEAD_RPC_SERVICE": request.service, "BULKHEAD_RPC_ARGUMENT": request.argument}
         process = subprocess.Popen([path, request.argument], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=self.log, env=env, close_fds=True)
+                                   stderr=self._stderr(), env=env, close_fds=True)
         session = Incoming(process)
         with self._lock:
             self.session = session
         self.say(f"{request.service}{request.argument} from {request.source}: started")
         threading.Thread(target=self._pump_service, args=(session, request), daemon=True).start()
+
+    def _stderr(self) -> int | object:
+        """Services' stderr goes to our log when it is a real file, else nowhere."""
+        try:
+            self.log.fileno()
+        except (AttributeError, OSError, ValueError):
+            return subprocess.DEVNULL
+        return self.log
 
     def _pump_service(self, session: Incoming, request: ExecRequest) -> None:
         stdout = session.process.stdout
@@ -177,10 +192,13 @@ class GuestDaemon:
                     self.to_host(frame)
         rc = session.process.wait()
         rc = rc if 0 <= rc <= 255 else 128 + min(-rc, 127)
-        if self.session is session:
+        with self._lock:  # free before the caller learns of the end, so it may call again
+            mine = self.session is session
+            if mine:
+                self.session = None
+        if mine:
             self.to_host(encode(Kind.EOF))
             self.to_host(encode_exit(rc))
-            self._end(session)
         self.say(f"{request.service}{request.argument} from {request.source}: exit {rc}")
 
     # Local programs (calls out of this domain) --------------------------------------------------
@@ -194,8 +212,12 @@ class GuestDaemon:
         server.bind(self.local_socket)
         os.chmod(self.local_socket, 0o666)
         server.listen(8)
-        while True:
-            client, _ = server.accept()
+        self._server = server
+        while not self._stopped.is_set():
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
             threading.Thread(target=self._serve_client, args=(client,), daemon=True).start()
 
     def _serve_client(self, client: socket.socket) -> None:
@@ -214,12 +236,12 @@ class GuestDaemon:
             busy = self.session is not None
             if not busy:
                 self.session = session
-        if busy:
-            client.sendall(encode_result(None))
-            client.close()
-            return
-        self.to_host(request.encode())
         try:
+            if busy:
+                client.sendall(encode_result(None))
+                client.close()
+                return
+            self.to_host(request.encode())
             while True:
                 frame = reader.next()
                 if frame is None or frame.kind is Kind.EOF:
@@ -232,7 +254,21 @@ class GuestDaemon:
             self.say(f"local program: {exc}")
         if self.session is session and not session.sent_eof:
             session.sent_eof = True
-            self.to_host(encode(Kind.EOF))
+            try:
+                self.to_host(encode(Kind.EOF))
+            except OSError as exc:
+                self.say(f"host channel: {exc}")
+
+    def stop(self) -> None:
+        """End the serving loops (tests; the guest's daemon runs until poweroff)."""
+        self._stopped.set()
+        self._abort(HOST_GONE_RC)
+        if self._server is not None:
+            try:
+                self._server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+            except OSError:
+                pass
+            self._server.close()
 
     def run(self) -> None:
         while True:

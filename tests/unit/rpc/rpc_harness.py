@@ -1,0 +1,85 @@
+"""Broker and guest daemons wired by socketpairs: the whole RPC path without virtual machines."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import socket
+import sys
+import threading
+from pathlib import Path
+
+from saltext.bulkhead.policy import System
+from saltext.bulkhead.rpc.broker import Broker
+from saltext.bulkhead.rpc.guest_daemon import GuestDaemon
+from saltext.bulkhead.rpc.host import StaticHost
+from saltext.bulkhead.rpc.prompt import Prompt
+
+POLICY = """\
+qubes.Filecopy * alpha beta allow
+qubes.Filecopy * beta alpha deny
+test.Echo * @anyvm @anyvm allow
+test.Ask * alpha @anyvm ask default_target=beta
+test.Start * alpha gamma allow
+test.Admin * alpha @adminvm allow
+"""
+ECHO = "#!/bin/sh\ncat\necho \"from $BULKHEAD_RPC_SOURCE $1\"\n"
+
+
+def system(states: dict[str, str]) -> System:
+    return System.from_json({"domains": {
+        "dom0": {"type": "AdminVM", "power_state": "Running"},
+        **{name: {"type": "AppVM", "power_state": state} for name, state in states.items()}}})
+
+
+class Harness:
+    def __init__(self, root: Path, prompt: Prompt, states: dict[str, str] | None = None):
+        self.root = root
+        (root / "policy").mkdir()
+        (root / "policy" / "50-test.policy").write_text(POLICY)
+        self.log_text = io.StringIO()
+        log = logging.getLogger(f"bulkhead.test.{id(self)}")
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        log.addHandler(logging.StreamHandler(self.log_text))
+        self.host = StaticHost(system(states or {"alpha": "Running", "beta": "Running", "gamma": "Halted"}))
+        self.broker = Broker(self.host, root / "policy", prompt, log, ready_timeout=2.0)
+        self.daemons: dict[str, GuestDaemon] = {}
+
+    def guest(self, name: str) -> GuestDaemon:
+        """A guest daemon for ``name`` whose port is a socketpair end attached to the broker."""
+        services = self.root / f"services-{name}"
+        services.mkdir()
+        for service in ("test.Echo", "test.Ask"):
+            (services / service).write_text(ECHO)
+        (services / "qubes.Filecopy").write_text(
+            f"#!{sys.executable}\nimport sys\nfrom saltext.bulkhead.rpc.guest_filecopy import main\n"
+            f"sys.exit(main({str(self.incoming(name))!r}))\n")
+        for path in services.iterdir():
+            path.chmod(0o755)
+        host_end, guest_end = socket.socketpair()
+        daemon = GuestDaemon(port="", local_socket=str(self.root / f"{name}.sock"), services=str(services),
+                             log=io.StringIO())
+        daemon.port_fd = guest_end.detach()
+        threading.Thread(target=daemon.serve_local, daemon=True).start()
+        threading.Thread(target=daemon.serve_port, daemon=True).start()
+        self.broker.attach(name, host_end)
+        assert self.broker.wait_ready(name, 5) is not None
+        self.daemons[name] = daemon
+        return daemon
+
+    def incoming(self, name: str) -> Path:
+        return self.root / f"incoming-{name}"
+
+    def socket_of(self, name: str) -> str:
+        return str(self.root / f"{name}.sock")
+
+    def log(self) -> str:
+        return self.log_text.getvalue()
+
+    def close(self) -> None:
+        self.broker.close()
+        for daemon in self.daemons.values():
+            daemon.stop()
+            os.close(daemon.port_fd)
