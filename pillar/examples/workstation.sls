@@ -22,6 +22,19 @@ bulkhead:
         kernel: {{ images }}/vmlinuz
         initrd: {{ images }}/initrd.img
 
+    # Stands in for the internet (a test fixture, not part of a real workstation): a web server on
+    # ports 80 and 8080 and a DNS port on 192.0.2.1, alone with sys-net on the libvirt network
+    # lab-internet (scripts/lab-network.sh creates it; scripts/lab-outside.sh starts the servers).
+    outside:
+      class: app
+      template: debian-min
+      label: red
+      netvm: none
+      uplink: {network: lab-internet, address: 192.0.2.1/24}
+      vcpus: 1
+      memory: {initial: 128, max: 192}
+      running: true
+
     # Talks to the outside world; least trusted (red). Serves the network to sys-firewall.
     sys-net:
       class: app
@@ -29,6 +42,8 @@ bulkhead:
       label: red
       provides_network: true
       netvm: none
+      # On a real workstation: a libvirt network with a way out, such as 'default'.
+      uplink: {network: lab-internet, address: 192.0.2.2/24, gateway: 192.0.2.1, dns: [192.0.2.1]}
       vcpus: 1
       memory: {initial: 128, max: 192}
       running: true
@@ -43,7 +58,11 @@ bulkhead:
       vcpus: 1
       memory: {initial: 128, max: 192}
       running: true
+      # What sys-net lets through from sys-firewall: everything; sys-firewall filters its clients.
+      firewall:
+        - action: accept
 
+    # Only the web server on outside:80, and DNS through sys-firewall.
     work:
       class: app
       template: debian-min
@@ -53,14 +72,16 @@ bulkhead:
       memory: {initial: 128, max: 192}
       running: true
       firewall:
-        # Placeholder: one web server, nothing else.
         - action: accept
           proto: tcp
-          dsthost: 10.137.255.254
+          dsthost: 192.0.2.1
           dstports: 80
-          comment: placeholder web server
+          comment: the web server outside
+        - action: accept
+          specialtarget: dns
         - action: drop
 
+    # Everything allowed.
     personal:
       class: app
       template: debian-min
@@ -68,6 +89,9 @@ bulkhead:
       netvm: sys-firewall
       vcpus: 1
       memory: {initial: 128, max: 192}
+      running: true
+      firewall:
+        - action: accept
 
     # Keys and passwords: no network interface at all.
     vault:

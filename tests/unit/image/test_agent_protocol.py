@@ -15,9 +15,10 @@ pytestmark = pytest.mark.skipif(BUSYBOX is None, reason="busybox-static is not i
 PROTOCOL = resources.files("saltext.bulkhead.image") / "guest" / "agent-protocol.sh"
 
 
-def answer(request: str, run_dir: str = "/nonexistent") -> dict:
+def answer(request: str, run_dir: str = "/nonexistent", path_first: str = "") -> dict:
     # The request travels on stdin, as on the port: argv could not carry the longest ones.
-    script = f'name=work; AGENT_RUN={run_dir}; . "{PROTOCOL}"; IFS= read -r line; answer "$line"'
+    script = (f'PATH={path_first}:$PATH; name=work; AGENT_RUN={run_dir}; . "{PROTOCOL}"; '
+              'IFS= read -r line; answer "$line"')
     out = subprocess.run([BUSYBOX, "sh", "-c", script], input=request + "\n", capture_output=True,
                          text=True, check=True, timeout=20).stdout
     assert out.count("\n") == 1, out
@@ -110,3 +111,18 @@ def test_firewall_refuses_bad_arguments_before_touching_nft(tmp_path, fields, er
 def test_firewall_status_without_a_delivered_ruleset_is_null(tmp_path):
     assert answer('{"id": 1, "op": "firewall_status"}', str(tmp_path)) == {
         "id": 1, "ok": True, "sha256": None}
+
+
+def test_nft_refusal_reaches_the_host_as_valid_json_and_changes_nothing(tmp_path):
+    # Stands in for nft refusing a ruleset (the real refusals are covered by the guest tests);
+    # its message carries the characters that would break the answer's JSON.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nft").write_text('#!/bin/sh\necho \'Error: "x" \\ in\tline 3\' >&2\nexit 1\n')
+    (bin_dir / "nft").chmod(0o755)
+    run_dir = tmp_path / "run"
+    ruleset = base64.b64encode(b"table inet bulkhead {}\n").decode()
+    reply = answer(f'{{"id": 4, "op": "firewall", "ruleset": "{ruleset}", "clients": "10.0.0.9"}}',
+                   str(run_dir), str(bin_dir))
+    assert reply == {"id": 4, "ok": False, "error": "nft refused the ruleset: Error: x  in line 3 "}
+    assert not (run_dir / "firewall.nft").exists() and not (run_dir / "clients").exists()

@@ -124,8 +124,8 @@ CASES = [
     ("host:pool_path", "/var/../etc", "bulkhead:host:pool_path: '/var/../etc' contains a '..' component; must be an absolute path of letters, digits and . _ / + -, without '..' components"),
     ("formula:shutdown_timeout", "60", "bulkhead:formula:shutdown_timeout: must be a whole number of seconds from 1 to 3600 (got the text '60')"),
     # unknown keys
-    ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
-    ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
+    ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
+    ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
     ("domains:work:memory:maximum", 64, f"{D}:work:memory:maximum: unknown key 'maximum'; allowed: initial, max, min"),
     ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool"),
     ("polcy", {}, "bulkhead:polcy: unknown key 'polcy'; allowed: host, domains, formula, policy, memory"),
@@ -170,7 +170,7 @@ def test_non_mapping_roots(errors_of):
     assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula, policy, memory (got a list)"]
     assert errors_of({"domains": ["work"]}) == ["bulkhead:domains: must be a mapping of domain name to domain (got a list)"]
     assert errors_of({"domains": {"work": "app"}}) == [
-        f"{D}:work: must be a mapping with keys class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall (got the text 'app')"
+        f"{D}:work: must be a mapping with keys class, template, netvm, uplink, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall (got the text 'app')"
     ]
 
 

@@ -61,7 +61,7 @@ def test_missing_key_points_at_its_parent_and_unknown_key_at_itself():
     text = GOOD.replace("      class: app\n", "      klass: app\n").replace("max: 64", "max: 256")
     assert lines_of(text) == [
         "p.sls:6: bulkhead:domains:work:class: required key is missing; it must be one of template, app, disposable, standalone",
-        "p.sls:7: bulkhead:domains:work:klass: unknown key 'klass'; allowed: class, template, netvm, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall",
+        "p.sls:7: bulkhead:domains:work:klass: unknown key 'klass'; allowed: class, template, netvm, uplink, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall",
     ]
 
 
@@ -109,13 +109,18 @@ def test_unquoted_no_and_float_in_a_file():
 def test_demo_workstation_is_what_the_demo_needs():
     pillar = load_pillar_file(WORKSTATION)
     d = pillar.domains
-    assert set(d) == {"debian-min", "sys-net", "sys-firewall", "work", "personal", "vault", "untrusted", "dvm-template"}
-    assert {n for n, x in d.items() if x.running} == {"sys-net", "sys-firewall", "work", "vault"}
+    assert set(d) == {"debian-min", "outside", "sys-net", "sys-firewall", "work", "personal", "vault",
+                      "untrusted", "dvm-template"}
+    assert {n for n, x in d.items() if x.running} == {"outside", "sys-net", "sys-firewall", "work", "personal", "vault"}
     assert pillar.host.domain_type.value == "qemu"
     assert d["debian-min"].image.kernel == "/var/cache/bulkhead/images/debian-min/vmlinuz"
     assert (d["untrusted"].class_, d["untrusted"].template, d["dvm-template"].template_for_dispvms) == (DomainClass.disposable, "dvm-template", True)
     assert (d["sys-firewall"].netvm, d["work"].netvm, d["vault"].netvm) == ("sys-net", "sys-firewall", None)
-    assert [r.action for r in d["work"].firewall] == ["accept", "drop"]
+    assert [r.action for r in d["work"].firewall] == ["accept", "accept", "drop"]
+    assert (d["work"].firewall[0].dsthost, d["work"].firewall[0].dstports) == ("192.0.2.1", 80)
+    assert [r.action for r in d["personal"].firewall] == ["accept"] and d["personal"].firewall[0].dsthost is None
+    assert (d["outside"].uplink.network, d["sys-net"].uplink.network) == ("lab-internet", "lab-internet")
+    assert d["sys-net"].uplink.dns == (d["outside"].uplink.address.ip,)
     assert all(x.memory.initial == 128 and x.memory.max == 192 and x.vcpus == 1 for x in d.values())
 
 
@@ -181,7 +186,7 @@ def test_docs_are_generated_from_the_model():
 def test_cli_check_and_schema(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(app, ["pillar", "check", str(WORKSTATION)])
-    assert (ok.exit_code, ok.output) == (0, f"{WORKSTATION}: OK (8 domains, 4 running)\n")
+    assert (ok.exit_code, ok.output) == (0, f"{WORKSTATION}: OK (9 domains, 6 running)\n")
     bad = tmp_path / "bad.sls"
     bad.write_text(GOOD)
     failed = runner.invoke(app, ["pillar", "check", str(WORKSTATION), str(bad)])

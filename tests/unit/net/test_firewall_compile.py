@@ -54,8 +54,8 @@ def test_dns_special_target_is_port_53_to_the_dns_servers():
                                         R(action="drop", specialtarget="dns", proto="tcp")])},
                   dns=["10.139.1.2", "10.139.1.1"])
     assert chains(rs.text)["client-10-137-0-5"][:2] == [
-        "ip daddr { 10.139.1.1, 10.139.1.2 } meta l4proto { tcp, udp } th dport 53 accept",
-        "ip daddr { 10.139.1.1, 10.139.1.2 } tcp dport 53 drop",
+        "ct original ip daddr { 10.139.1.1, 10.139.1.2 } meta l4proto { tcp, udp } th dport 53 accept",
+        "ct original ip daddr { 10.139.1.1, 10.139.1.2 } tcp dport 53 drop",
     ]
 
 

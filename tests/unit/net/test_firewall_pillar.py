@@ -43,10 +43,27 @@ def test_each_netvm_gets_the_rules_of_exactly_its_clients():
     assert jumps == {"10.137.0.50": "client-10-137-0-50"}
     work_chain = chains(by_netvm["sys-firewall"].text)["client-10-137-0-50"]
     # DNS is the netvm itself: that is the address guest_config gives clients as their resolver.
-    assert work_chain[1] == f"ip daddr {firewall_ip} meta l4proto {{ tcp, udp }} th dport 53 accept"
+    assert work_chain[1] == f"ct original ip daddr {firewall_ip} meta l4proto {{ tcp, udp }} th dport 53 accept"
     # sys-firewall's own client chain in sys-net has no rules: it may reach nothing until allowed.
     sys_net = chains(by_netvm["sys-net"].text)
     assert sys_net[f"client-{firewall_ip.replace('.', '-')}"] == ['drop comment "client sys-firewall"']
+
+
+def test_dns_is_forwarded_to_the_next_netvm_then_to_the_uplinks_server():
+    data = copy.deepcopy(PILLAR)
+    data["domains"]["sys-net"]["uplink"] = {"network": "lab", "address": "192.0.2.2/24",
+                                            "gateway": "192.0.2.1", "dns": ["192.0.2.53"]}
+    _, allocations, by_netvm = rulesets(data)
+    firewall_ip, net_ip = allocations["sys-firewall"].address, allocations["sys-net"].address
+    assert chains(by_netvm["sys-firewall"].text)["prerouting"][1:] == [
+        f'iifname "eth1" ip daddr {firewall_ip} meta l4proto {{ tcp, udp }} th dport 53 dnat ip to {net_ip}']
+    assert chains(by_netvm["sys-net"].text)["prerouting"][1:] == [
+        f'iifname "eth1" ip daddr {net_ip} meta l4proto {{ tcp, udp }} th dport 53 dnat ip to 192.0.2.53']
+    # An uplink makes sys-net's first NIC its way out: masquerade there, serve on eth1.
+    assert f'oifname "eth0" ip saddr {firewall_ip} masquerade' in by_netvm["sys-net"].text
+    # Without any upstream server there is nothing to forward to.
+    _, _, plain = rulesets()
+    assert "prerouting" not in plain["sys-net"].text
 
 
 def test_uplink_and_nat_follow_whether_the_netvm_has_a_netvm():

@@ -98,13 +98,31 @@ def test_config_volume_is_a_deterministic_posix_tar() -> None:
     assert data is not None and len(data) % 512 == 0
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         members = tar.getmembers()
-        assert [m.name for m in members] == ["config.json", "name"]
+        assert [m.name for m in members] == ["config.json", "name", "network"]
         assert all(m.mtime == 0 and m.uid == 0 and m.isreg() for m in members)
         config = json.loads(tar.extractfile("config.json").read())  # type: ignore[union-attr]
+        network = tar.extractfile("network").read().decode()  # type: ignore[union-attr]
     fw_address = str(plan.domains["sys-firewall"].allocation.address)
-    assert config["interfaces"] == [{"mac": plan.domains["work"].allocation.nics[0].mac, "address": "10.137.0.50",
+    mac = plan.domains["work"].allocation.nics[0].mac
+    assert config["interfaces"] == [{"name": "eth0", "mac": mac, "address": "10.137.0.50",
                                      "prefix": 32, "gateway": fw_address, "role": "uplink"}]
     assert config["dns"] == [fw_address] and config["name"] == "work" and config["label"] == "blue"
+    assert network == f"iface eth0 {mac} uplink 10.137.0.50 32 {fw_address}\ndns {fw_address}\n"
+
+
+def test_netvm_config_names_its_way_out_first_and_lists_its_clients() -> None:
+    plan = plan_workstation(load_pillar(WORKSTATION), {})
+    with tarfile.open(fileobj=io.BytesIO(plan.domains["sys-net"].volume("config").content)) as tar:
+        lines = tar.extractfile("network").read().decode().splitlines()  # type: ignore[union-attr]
+    own = plan.domains["sys-net"].allocation
+    firewall = plan.domains["sys-firewall"].allocation.address
+    assert lines == [
+        f"iface eth0 {own.nics[0].mac} external 192.168.122.2 24 192.168.122.1",
+        f"iface eth1 {own.nics[1].mac} serving {own.address} 32 -",
+        "dns 192.168.122.1",
+        f"client {firewall}",
+        "forward",
+    ]
 
 
 @pytest.mark.skipif(shutil.which("virt-xml-validate") is None, reason="virt-xml-validate (libvirt-clients) not installed")

@@ -25,6 +25,7 @@ def check_pillar(domains: Mapping[str, Domain], broken: set[str], host: Host | N
         issues += _template(at, domain, domains, broken)
         issues += _image(at, domain)
         issues += _netvm(at, name, domain, domains, broken)
+        issues += _uplink(at, domain, host)
         issues += _memory(at, domain)
         issues += _firewall(at, domain)
     issues += _netvm_cycles(domains)
@@ -91,6 +92,20 @@ def _netvm(at: tuple, name: str, domain: Domain, domains: Mapping[str, Domain], 
         yield _issue(at + ("netvm",), f"no domain named '{netvm}' in bulkhead:domains; name a domain with provides_network: true, or 'none'")
     elif not domains[netvm].provides_network:
         yield _issue(at + ("netvm",), f"'{netvm}' does not provide network; set provides_network: true on it or choose another netvm")
+
+
+def _uplink(at: tuple, domain: Domain, host: Host | None) -> Iterator[PillarIssue]:
+    uplink = domain.uplink
+    if uplink is None:
+        return
+    if uplink.network.startswith("bulkhead-"):
+        yield _issue(at + ("uplink", "network"), "networks named bulkhead-* belong to bulkhead's netvms; name a network bulkhead does not manage")
+    if domain.netvm is not None:
+        yield _issue(at + ("uplink",), "a domain goes out through its netvm or its own uplink, not both; set netvm: none or remove uplink")
+    if host is not None and uplink.address.network.overlaps(host.address_pool):
+        yield _issue(at + ("uplink", "address"), f"{uplink.address.network} overlaps host:address_pool ({host.address_pool}); routing would be ambiguous")
+    if uplink.gateway is not None and (uplink.gateway not in uplink.address.network or uplink.gateway == uplink.address.ip):
+        yield _issue(at + ("uplink", "gateway"), f"{uplink.gateway} must be another address inside {uplink.address.network}")
 
 
 def _netvm_cycles(domains: Mapping[str, Domain]) -> Iterator[PillarIssue]:

@@ -94,6 +94,26 @@ IPv4Text = Annotated[
     WithJsonSchema({"type": "string", "format": "ipv4"}),
 ]
 
+IPV4_INTERFACE_RULE = "must be an IPv4 address with its prefix length, such as 192.168.122.2/24"
+
+
+def _ipv4_interface(value: str) -> ipaddress.IPv4Interface:
+    try:
+        iface = ipaddress.IPv4Interface(value)
+    except ValueError as exc:
+        raise fail(f"{value!r} is not an address with a prefix ({exc}); {IPV4_INTERFACE_RULE}") from None
+    if "/" not in value or iface.ip in (iface.network.network_address, iface.network.broadcast_address) and iface.network.prefixlen < 31:
+        raise fail(f"{value!r}: {IPV4_INTERFACE_RULE}, not the network or broadcast address")
+    return iface
+
+
+IPv4InterfaceText = Annotated[
+    ipaddress.IPv4Interface,
+    BeforeValidator(_ipv4_interface),
+    _text_only("an IPv4 address with prefix"),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9.]+/[0-9]{1,2}$"}),
+]
+
 PRIVATE_NETWORKS = tuple(
     ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )

@@ -25,6 +25,8 @@ from .fields import (
     AbsPath,
     AddressPool,
     DomainName,
+    IPV4_INTERFACE_RULE,
+    IPv4InterfaceText,
     IPv4Text,
     NetVM,
     TagName,
@@ -37,7 +39,7 @@ from .rpc_policy import PolicyConfig
 __all__ = [
     "MAX_MEMORY_MIB", "MAX_VCPUS", "MIN_MEMORY_MIB", "NAME_PATTERN", "Domain", "DomainClass",
     "DomainName", "DomainType", "FirewallRule", "Formula", "Host", "Label", "Memory", "Pillar",
-    "TemplateImage",
+    "TemplateImage", "Uplink",
 ]
 
 MIN_MEMORY_MIB = 32
@@ -75,6 +77,11 @@ class Label(str, Enum):
     blue = "blue"
     purple = "purple"
     black = "black"
+
+    @property
+    def has_way_out(self) -> bool:
+        """True when the domain's traffic can leave it: through a netvm or its own uplink."""
+        return self.has_network or self.uplink is not None
 
     @property
     def trust_level(self) -> int:
@@ -136,6 +143,32 @@ class TemplateImage(Frozen):
     )
 
 
+EXTERNAL_NETWORK_RULE = (
+    "must be the name of an existing libvirt network that bulkhead does not manage (letters, digits, "
+    "'_', '.' and '-', not starting with 'bulkhead-')"
+)
+
+
+class Uplink(Frozen):
+    """A NIC on a libvirt network outside bulkhead (the role of sys-net's physical network card)."""
+
+    network: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")] = key(
+        doc="An existing libvirt network bulkhead does not manage, such as libvirt's 'default'.",
+        rule=EXTERNAL_NETWORK_RULE,
+    )
+    address: IPv4InterfaceText = key(
+        doc="This domain's static address on that network, with its prefix (192.168.122.2/24).",
+        rule=IPV4_INTERFACE_RULE,
+    )
+    gateway: IPv4Text | None = key(
+        None, doc="The router on that network; absent: no default route.", rule=IPV4_RULE + " inside address's network"
+    )
+    dns: tuple[IPv4Text, ...] = key(
+        (), doc="DNS servers reached through this uplink; clients' DNS is forwarded to the first one.",
+        rule="must be a list of IPv4 addresses",
+    )
+
+
 class Domain(Frozen):
     """One isolated domain (a Qubes qube)."""
 
@@ -160,6 +193,13 @@ class Domain(Frozen):
         None,
         doc="The domain that gives this one its network; 'none' or absent: no network interface at all.",
         rule=NETVM_RULE,
+    )
+    uplink: Uplink | None = key(
+        None,
+        doc=(
+            "A NIC on a network outside bulkhead (sys-net's way out); only with netvm: none. The "
+            "address is static; clean-traffic guards it on the host side."
+        ),
     )
     provides_network: StrictBool = key(
         False, doc="This domain serves a network to the domains that name it as netvm.", rule="must be true or false"
@@ -204,6 +244,11 @@ class Domain(Frozen):
     def has_network(self) -> bool:
         """True when the domain gets a NIC on its netvm's network (``netvm: none`` is stored as None)."""
         return self.netvm is not None
+
+    @property
+    def has_way_out(self) -> bool:
+        """True when the domain's traffic can leave it: through a netvm or its own uplink."""
+        return self.has_network or self.uplink is not None
 
     @property
     def trust_level(self) -> int:

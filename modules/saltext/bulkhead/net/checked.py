@@ -32,11 +32,13 @@ def compile_checked(
     *,
     dns: Sequence[object],
     interfaces: NetvmInterfaces = DEFAULT_INTERFACES,
+    upstream_dns: object | None = None,
     check: Callable[[str], None] = check_ruleset,
 ) -> Ruleset:
     def build(subset: Mapping[str, ClientRules], closed: Mapping[str, str]) -> Ruleset:
         return compile_netvm_ruleset(
-            netvm_name, subset, now, resolve, dns=dns, interfaces=interfaces, closed=closed
+            netvm_name, subset, now, resolve, dns=dns, interfaces=interfaces, closed=closed,
+            upstream_dns=upstream_dns,
         )
 
     ruleset = build(clients, {})

@@ -8,6 +8,8 @@ What the netvm enforces (docs/firewall.md explains why):
   source address (``ip saddr vmap``); a source that is no client is dropped (anti-spoofing);
   clients never reach each other through the netvm; from the uplink only replies pass.
 - input: clients may reach only DNS on the netvm, and only if their own rules allow it.
+- prerouting: with an upstream DNS server, clients' queries to the netvm are forwarded there
+  (DNAT), and then meet their chain in forward like any other traffic.
 - postrouting: client traffic leaving by the uplink is masqueraded.
 A client chain holds the client's unexpired rules in order and ends in ``drop``; a client whose
 rules cannot be applied (a name that does not resolve...) gets a chain that is only ``drop``.
@@ -141,11 +143,13 @@ def compile_netvm_ruleset(
     dns: Sequence[object],
     interfaces: NetvmInterfaces = DEFAULT_INTERFACES,
     closed: Mapping[str, str] | None = None,
+    upstream_dns: object | None = None,
 ) -> Ruleset:
     """The ruleset of ``netvm_name`` for ``clients`` (name -> (IPv4 address, ordered rules)).
 
     ``dns`` are the DNS server addresses the clients are given (the ``specialtarget: dns`` target);
-    ``now`` decides which rules have expired. Raises ``FirewallCompileError`` for input outside the
+    ``now`` decides which rules have expired. ``upstream_dns``: where the netvm forwards its
+    clients' DNS queries (its own netvm, or the uplink's DNS server); None: nowhere. Raises ``FirewallCompileError`` for input outside the
     allow-list; per-client problems close that client instead. ``closed`` names clients to close
     regardless of their rules (client -> reason), e.g. those whose chain nft refused.
     """
@@ -177,6 +181,15 @@ def compile_netvm_ruleset(
         inbound.append(f"iifname {serving} {dns_match} {_vmap(jumps)}")
     inbound += [f"iifname {serving} drop", "ct state established,related accept"]
     body += _base_chain("input", "type filter hook input priority filter; policy drop;", inbound)
+
+    if uplink is not None and jumps and dns_addresses and upstream_dns is not None:
+        upstream = nft_text.address(upstream_dns)
+        body += _base_chain(
+            "prerouting",
+            "type nat hook prerouting priority dstnat; policy accept;",
+            [f"iifname {serving} ip daddr {nft_text.addr_match(dns_addresses)} meta l4proto {{ tcp, udp }} "
+             f"th dport 53 dnat ip to {upstream}"],
+        )
 
     if uplink is not None and jumps:
         sources = nft_text.addr_match(tuple(ip for ip, _ in jumps))

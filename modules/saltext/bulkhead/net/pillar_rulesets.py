@@ -8,10 +8,11 @@ it gets no forwarding at all (fail closed); the summary's absence says so.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from ..model import Pillar
 from ..plan.allocations import Allocation
+from .checked import compile_checked
 from .compile import ClientRules, NetvmInterfaces, Ruleset, compile_netvm_ruleset
 from .destinations import Resolver
 
@@ -26,10 +27,24 @@ def netvm_clients(pillar: Pillar, allocations: Mapping[str, Allocation], netvm: 
     return clients
 
 
+def upstream_dns(pillar: Pillar, allocations: Mapping[str, Allocation], name: str) -> object | None:
+    """Where ``name`` forwards its clients' DNS: its netvm (which forwards further), or the first
+    DNS server of its uplink; None when it has neither."""
+    domain = pillar.domains[name]
+    if domain.netvm is not None:
+        upstream = allocations.get(domain.netvm)
+        return upstream.address if upstream is not None else None
+    if domain.uplink is not None and domain.uplink.dns:
+        return domain.uplink.dns[0]
+    return None
+
+
 def pillar_rulesets(
-    pillar: Pillar, allocations: Mapping[str, Allocation], now: int, resolve: Resolver
+    pillar: Pillar, allocations: Mapping[str, Allocation], now: int, resolve: Resolver,
+    check: Callable[[str], None] | None = None,
 ) -> dict[str, Ruleset]:
-    """The ruleset of every domain that provides network, keyed by that domain's name."""
+    """The ruleset of every domain that provides network, keyed by that domain's name. With
+    ``check`` (e.g. ``nft -c``), a client whose chain is refused is closed (compile_checked)."""
     rulesets: dict[str, Ruleset] = {}
     for name in sorted(pillar.domains):
         domain = pillar.domains[name]
@@ -37,12 +52,11 @@ def pillar_rulesets(
             continue
         own = allocations.get(name)
         dns = [own.address] if own is not None and own.address is not None else []
-        rulesets[name] = compile_netvm_ruleset(
-            name,
-            netvm_clients(pillar, allocations, name),
-            now,
-            resolve,
-            dns=dns,
-            interfaces=NetvmInterfaces.by_nic_order(has_uplink=domain.has_network),
-        )
+        options = {"dns": dns, "upstream_dns": upstream_dns(pillar, allocations, name),
+                   "interfaces": NetvmInterfaces.by_nic_order(has_uplink=domain.has_way_out)}
+        clients = netvm_clients(pillar, allocations, name)
+        if check is None:
+            rulesets[name] = compile_netvm_ruleset(name, clients, now, resolve, **options)
+        else:
+            rulesets[name] = compile_checked(name, clients, now, resolve, check=check, **options)
     return rulesets

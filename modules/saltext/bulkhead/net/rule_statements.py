@@ -88,7 +88,9 @@ def rule_statement(
         if not dns:
             _protocol(rule)  # still refuse a meaningless rule even when it would be left out
             return None
-        parts.append(f"ip daddr {nft_text.addr_match(dns)}")
+        # The address the client asked, before the netvm forwarded the query upstream (DNAT):
+        # a query sent straight to the upstream server is not DNS "through the netvm".
+        parts.append(f"ct original ip daddr {nft_text.addr_match(dns)}")
     elif destinations:
         parts.append(f"ip daddr {nft_text.addr_match(destinations)}")
     parts += _protocol(rule)

@@ -24,7 +24,7 @@ MAC_PREFIX = "52:54:00"
 @dataclass(frozen=True)
 class Nic:
     network: str
-    role: str  # "uplink" (client of a netvm) or "serving" (the netvm's own network)
+    role: str  # "uplink" (client of a netvm), "serving" (its own network) or "external"
     mac: str
 
 
@@ -35,9 +35,11 @@ class Allocation:
 
 
 def wanted_networks(pillar: Pillar, name: str) -> tuple[tuple[str, str], ...]:
-    """(network, role) of each NIC of a domain, uplink first so it is always the first NIC."""
+    """(network, role) of each NIC of a domain, the way out first so it is always the first NIC."""
     domain = pillar.domains[name]
     nics = []
+    if domain.uplink is not None:
+        nics.append((domain.uplink.network, "external"))
     if domain.has_network:
         nics.append((network_name(str(domain.netvm)), "uplink"))
     if domain.provides_network:
@@ -61,7 +63,9 @@ def _allocate_addresses(
         addr = recorded[name].address
         if addr is not None:
             taken.setdefault(addr, name)
-    needing = [n for n in sorted(pillar.domains) if wanted_networks(pillar, n)]
+    # Only NICs on bulkhead networks take pool addresses; an external NIC has its own static one.
+    needing = [n for n in sorted(pillar.domains)
+               if pillar.domains[n].has_network or pillar.domains[n].provides_network]
     result: dict[str, ipaddress.IPv4Address] = {}
     for name in needing:
         pin = pillar.domains[name].ip

@@ -61,7 +61,8 @@ def _disks(devices: etree._Element, pool: str, volumes: tuple[VolumePlan, ...], 
             sub(disk, "readonly")
 
 
-def _interfaces(devices: etree._Element, allocation: Allocation, xen: bool) -> None:
+def _interfaces(devices: etree._Element, allocation: Allocation, xen: bool,
+                uplink_address: object | None) -> None:
     for nic in allocation.nics:
         iface = sub(devices, "interface", type_="network")
         sub(iface, "mac", address=nic.mac)
@@ -74,6 +75,10 @@ def _interfaces(devices: etree._Element, allocation: Allocation, xen: bool) -> N
             filt = sub(iface, "filterref", filter="clean-traffic")
             sub(filt, "parameter", name="IP", value=str(allocation.address))
             sub(iface, "port", isolated="yes")
+        elif nic.role == "external" and uplink_address is not None:
+            # Not our network: no port isolation to ask for, but the address is still pinned.
+            filt = sub(iface, "filterref", filter="clean-traffic")
+            sub(filt, "parameter", name="IP", value=str(uplink_address))
 
 
 def _rpc_channel(devices: etree._Element, name: str, kind: str) -> None:
@@ -139,7 +144,8 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
     sub(root, "on_crash", "destroy")
     devices = sub(root, "devices")
     _disks(devices, pool, volumes, "xen" if xen else "virtio")
-    _interfaces(devices, allocation, xen)
+    _interfaces(devices, allocation, xen,
+                domain.uplink.address.ip if domain.uplink is not None else None)
     _console_and_agent(devices, name, xen)
     if not xen:
         sub(devices, "controller", type_="usb", model="none")

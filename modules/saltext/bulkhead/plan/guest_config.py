@@ -22,21 +22,56 @@ def guest_config(pillar: Pillar, allocations: dict[str, Allocation], name: str) 
     own = allocations[name]
     interfaces = []
     dns: list[str] = []
-    for nic in own.nics:
-        gateway = None
-        if nic.role == "uplink":
-            upstream = allocations.get(str(domain.netvm))
-            if upstream is not None and upstream.address is not None:
-                gateway = str(upstream.address)
-                dns = [gateway]
+    for index, nic in enumerate(own.nics):
+        address, prefix, gateway = _nic_addressing(pillar, allocations, name, nic.role)
+        if nic.role == "external" and domain.uplink is not None:
+            dns = [str(a) for a in domain.uplink.dns]
+        elif nic.role == "uplink" and gateway is not None:
+            dns = [gateway]
         interfaces.append({
+            # The kernel names NICs in the plan's order; the guest renames by MAC to be sure.
+            "name": f"eth{index}",
             "mac": nic.mac,
-            "address": str(own.address) if own.address is not None else None,
-            "prefix": HOST_PREFIX,
+            "address": address,
+            "prefix": prefix,
             "gateway": gateway,
             "role": nic.role,
         })
-    return {"name": name, "label": domain.label.value, "interfaces": interfaces, "dns": dns}
+    clients = sorted((allocations[c].address for c, d in pillar.domains.items()
+                      if d.netvm == name and allocations[c].address is not None), key=int)
+    return {"name": name, "label": domain.label.value, "interfaces": interfaces, "dns": dns,
+            "forward": domain.provides_network, "clients": [str(c) for c in clients]}
+
+
+def _nic_addressing(pillar: Pillar, allocations: dict[str, Allocation], name: str,
+                    role: str) -> tuple[str | None, int, str | None]:
+    """(address, prefix, gateway) of one NIC: a static address on an external network, else the
+    domain's pool address alone on its link (/32), reached through its netvm."""
+    domain = pillar.domains[name]
+    if role == "external" and domain.uplink is not None:
+        gateway = domain.uplink.gateway
+        return (str(domain.uplink.address.ip), domain.uplink.address.network.prefixlen,
+                None if gateway is None else str(gateway))
+    own = allocations[name].address
+    gateway = None
+    if role == "uplink":
+        upstream = allocations.get(str(domain.netvm))
+        if upstream is not None and upstream.address is not None:
+            gateway = str(upstream.address)
+    return (None if own is None else str(own)), HOST_PREFIX, gateway
+
+
+def network_lines(config: dict[str, Any]) -> str:
+    """The network part of ``config`` as lines the guest's shell reads without a JSON parser:
+    ``iface NAME MAC ROLE ADDRESS PREFIX GATEWAY|-``, ``dns IP``, ``client IP``, ``forward``.
+    Every field comes from validated pillar or the plan, so none contains spaces."""
+    lines = [f"iface {i['name']} {i['mac']} {i['role']} {i['address'] or '-'} {i['prefix']} "
+             f"{i['gateway'] or '-'}" for i in config["interfaces"]]
+    lines += [f"dns {ip}" for ip in config["dns"]]
+    lines += [f"client {ip}" for ip in config["clients"]]
+    if config["forward"]:
+        lines.append("forward")
+    return "".join(line + "\n" for line in lines)
 
 
 def _member(name: str, data: bytes) -> tuple[tarfile.TarInfo, io.BytesIO]:
@@ -53,6 +88,7 @@ def config_tar(config: dict[str, Any]) -> bytes:
     files = {
         "config.json": (json.dumps(config, sort_keys=True, indent=1) + "\n").encode(),
         "name": (config["name"] + "\n").encode(),
+        "network": network_lines(config).encode(),
     }
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:

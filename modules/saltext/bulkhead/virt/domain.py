@@ -79,7 +79,12 @@ def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work) ->
     new_pool = lookup(conn.storagePoolLookupByName, plan.pool.name) is None
     problem = pool_work(conn, plan, work)
     for net in dplan.networks:
-        problem = problem or network_work(conn, plan.networks[net], work)
+        if net in plan.networks:
+            problem = problem or network_work(conn, plan.networks[net], work)
+        elif lookup(conn.networkLookupByName, net) is None:
+            problem = problem or (
+                f"bulkhead:domains:{name}:uplink:network: libvirt has no network {net!r}; bulkhead "
+                "does not create uplink networks (define it, e.g. with virsh net-define)")
     if problem:
         return problem
     active = bool(existing is not None and existing.isActive())

@@ -60,7 +60,9 @@ op_firewall() {  # load a ruleset (base64 in "ruleset") atomically, then route t
     fi
     # nft -f is one transaction: a rejected ruleset leaves the one in force untouched.
     if ! nft -f "$new" 2>"$AGENT_RUN/firewall.err"; then
-        fail "nft refused the ruleset"; return
+        # The reason goes back in the answer, reduced to characters that cannot break the JSON.
+        why=$(head -n 3 "$AGENT_RUN/firewall.err" | tr '\n\t' '  ' | tr -cd 'A-Za-z0-9 .,:;_()/+=-' | head -c 300)
+        fail "nft refused the ruleset: $why"; return
     fi
     mv "$new" "$AGENT_RUN/firewall.nft"
     sync_client_routes "$clients" || { fail "cannot route clients"; return; }

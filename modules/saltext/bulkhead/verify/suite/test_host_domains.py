@@ -56,11 +56,13 @@ def test_netvm_none_domains_have_no_uplink_interface(bulkhead_pillar, libvirt_do
         if domain.has_network or dom is None:
             continue
         # A netvm itself may have netvm: none; its only NIC is then the one serving its own network.
-        own = names.network_name(name) if domain.provides_network else None
+        own = {names.network_name(name)} if domain.provides_network else set()
+        if domain.uplink is not None:
+            own.add(domain.uplink.network)
         for label, xml in (("definition", dom.inactive_xml), ("running", dom.live_xml if dom.active else None)):
             if xml is None:
                 continue
-            extra = [n.network or n.bridge or "?" for n in domain_nics(xml) if own is None or n.network != own]
+            extra = [n.network or n.bridge or "?" for n in domain_nics(xml) if n.network not in own]
             if extra:
                 problems.append(f"{name} has netvm: none but its {label} XML has an interface on {', '.join(extra)}")
     assert not problems, "\n".join(problems)

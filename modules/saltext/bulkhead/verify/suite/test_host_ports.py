@@ -17,6 +17,8 @@ def test_client_ports_isolated_netvm_ports_not(bulkhead_plan, libvirt_domains, h
         if att.role == UNPLANNED:
             problems.append(f"{where}: not in the plan")
             continue
+        if att.role == "external":
+            continue  # a network bulkhead does not own: its ports are not ours to judge
         port = host_bridge_ports.get(att.port or "")
         if port is None:
             problems.append(f"{where}: not a port of any bridge")
@@ -29,11 +31,12 @@ def test_client_ports_isolated_netvm_ports_not(bulkhead_plan, libvirt_domains, h
     assert not problems, "\n".join(problems)
 
 
-def test_client_ports_have_clean_traffic_binding(host, libvirt_uri, bulkhead_plan, libvirt_domains):
+def test_client_ports_have_clean_traffic_binding(host, libvirt_uri, bulkhead_plan, bulkhead_pillar,
+                                                 libvirt_domains):
     bound = binding_ports(host.check_output("virsh -c %s nwfilter-binding-list", libvirt_uri))
     problems = []
     for att in attachments(bulkhead_plan, _running(libvirt_domains, bulkhead_plan)):
-        if att.role != "uplink":
+        if att.role not in ("uplink", "external"):
             continue
         where = f"{att.domain} port {att.port} on {att.network}"
         if att.port not in bound:
@@ -42,8 +45,11 @@ def test_client_ports_have_clean_traffic_binding(host, libvirt_uri, bulkhead_pla
         binding = filter_binding(host.check_output("virsh -c %s nwfilter-binding-dumpxml %s", libvirt_uri, att.port))
         if binding.filter != "clean-traffic":
             problems.append(f"{where}: filter {binding.filter!r}, expected 'clean-traffic'")
-        if binding.parameter("IP") != [str(att.address)]:
-            problems.append(f"{where}: filter IP {binding.parameter('IP')}, expected [{att.address}]")
+        wanted = att.address
+        if att.role == "external":
+            wanted = bulkhead_pillar.domains[att.domain].uplink.address.ip
+        if binding.parameter("IP") != [str(wanted)]:
+            problems.append(f"{where}: filter IP {binding.parameter('IP')}, expected [{wanted}]")
     assert not problems, "\n".join(problems)
 
 

@@ -1,0 +1,28 @@
+"""State ``bulkhead_firewall.applied``: every running netvm enforces its clients' current rules.
+
+.. code-block:: yaml
+
+    bulkhead-firewall-rulesets:
+      bulkhead_firewall.applied: []
+
+Compiles one nftables ruleset per netvm from the ``firewall`` rules of its clients (checked with
+``nft -c``; a client whose rules nft refuses is closed, not dropped from the check), asks each
+running netvm's agent which ruleset it enforces, and delivers the new one live where they differ.
+``changes`` holds, per netvm, the old and new ruleset hashes and the rule diff per client; test
+mode reports them and delivers nothing. A netvm that is not running is skipped: it boots
+forwarding nothing and gets its rules on the next apply.
+"""
+
+from saltext.bulkhead.saltret import reconcile
+
+__virtualname__ = "bulkhead_firewall"
+
+
+def __virtual__():
+    return __virtualname__
+
+
+def applied(name="bulkhead-firewall"):
+    from saltext.bulkhead.virt.firewall import firewalls_applied
+
+    return reconcile(name, __pillar__, firewalls_applied, test=__opts__["test"])
