@@ -22,6 +22,7 @@ from typing import Any
 from . import debs, manifest, modules_dep, rootfs
 from .elf_needed import library_closure
 from .initramfs import INITRAMFS_MODULES, initramfs_entries, write_initramfs
+from .python_closure import GUEST_MODULES, GUEST_PYTHONPATH, PYTHON, compile_tree, guest_python_files
 
 DEFAULT_CACHE = Path("/var/cache/bulkhead/images")
 DEFAULT_NAME = "debian-min"
@@ -33,9 +34,15 @@ GUEST_FILES = {  # package data file -> (path in the root image, mode)
     "agent": ("sbin/bulkhead-agent", 0o755),
     "agent-protocol.sh": ("lib/bulkhead/agent-protocol.sh", 0o644),
     "boot-firewall.nft": ("lib/bulkhead/boot-firewall.nft", 0o644),
+    "bulkhead-rpcd": ("sbin/bulkhead-rpcd", 0o755),
+    "bulkhead-rpc": ("usr/bin/bulkhead-rpc", 0o755),
+    "bulkhead-copy": ("usr/bin/bulkhead-copy", 0o755),
+    "qubes.Filecopy": ("usr/lib/bulkhead/rpc-services/qubes.Filecopy", 0o755),
 }
+# The RPC daemon, its clients and the file-copy receiver are Python; nothing else in the guest is.
+PYTHON_PACKAGES = ("python3.11-minimal", "libpython3.11-minimal", "libpython3.11-stdlib")
 BUILDER_SOURCES = ("build.py", "initramfs.py", "rootfs.py", "cpio_newc.py", "modules_dep.py",
-                   "elf_needed.py", "debs.py", "manifest.py")
+                   "elf_needed.py", "debs.py", "manifest.py", "python_closure.py")
 
 
 def netfilter_wanted(deps: dict[str, list[str]]) -> list[str]:
@@ -64,6 +71,23 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _guest_package_sources() -> dict[str, bytes]:
+    """The saltext.bulkhead modules the guest runs, by path inside the package."""
+    root = resources.files("saltext.bulkhead")
+    return {rel: root.joinpath(rel).read_bytes() for rel in GUEST_MODULES}
+
+
+def _python_pieces(small: Path, pyroot: Path) -> tuple[list[str], list[Path]]:
+    """The stdlib files the guest code loads, and the libraries of python3.11 and of the
+    extension modules among them."""
+    stdlib = guest_python_files(small, pyroot)
+    libraries: dict[str, Path] = {}
+    search = [small / "usr/lib/x86_64-linux-gnu", *HOST_LIBDIRS]
+    for binary in [small / PYTHON, *(small / rel for rel in stdlib if rel.endswith(".so"))]:
+        libraries.update({lib.name: lib for lib in library_closure(binary, search)[0]})
+    return stdlib, [libraries[name] for name in sorted(libraries)]
+
+
 def _busybox(binary: Path, *args: str) -> str:
     return subprocess.run([str(binary), *args], capture_output=True, text=True,
                           check=True).stdout
@@ -88,12 +112,19 @@ def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool
     kernel_pkg = debs.kernel_package()
     log(f"kernel package: {kernel_pkg}")
     packages = {pkg: debs.download(pkg, debs.candidate_version(pkg), debdir)
-                for pkg in (kernel_pkg, "busybox-static", "nftables")}
+                for pkg in (kernel_pkg, "busybox-static", "nftables", *PYTHON_PACKAGES)}
     small = work / "small"
-    for pkg in ("busybox-static", "nftables"):
+    for pkg in ("busybox-static", "nftables", *PYTHON_PACKAGES):
         debs.extract(packages[pkg].deb, small)  # type: ignore[arg-type]
     nft = small / "usr/sbin/nft"
     libraries, interpreter = library_closure(nft, [small / "usr/lib/x86_64-linux-gnu", *HOST_LIBDIRS])
+    guest_py = _guest_package_sources()
+    pyroot = work / "pyroot"
+    for rel, data in guest_py.items():
+        (pyroot / "saltext/bulkhead" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (pyroot / "saltext/bulkhead" / rel).write_bytes(data)
+    stdlib, py_libraries = _python_pieces(small, pyroot)
+    libraries = sorted({lib.name: lib for lib in [*libraries, *py_libraries]}.values(), key=lambda p: p.name)
     lib_records = []
     for lib in [*libraries, *([interpreter] if interpreter else [])]:
         owner = debs.owning_package(lib)
@@ -107,6 +138,8 @@ def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool
                      for p in packages.values()],
         "libraries": sorted(lib_records, key=lambda r: r["soname"]),
         "guest_files": {fname: _sha(data) for fname, data in guest.items()},
+        "guest_python": {rel: _sha(data) for rel, data in sorted(guest_py.items())},
+        "python_stdlib": stdlib,
         "builder": {src: _sha(_own_source(src)) for src in BUILDER_SOURCES},
         "root_size_mib": ROOT_SIZE_MIB,
         "initramfs_modules": list(INITRAMFS_MODULES),
@@ -149,6 +182,12 @@ def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool
         (tree / dest).chmod(mode)
     rootfs.install(nft, tree, "usr/sbin/nft", 0o755)
     rootfs.install_libraries(tree, libraries, interpreter)
+    rootfs.install(small / PYTHON, tree, PYTHON, 0o755)
+    for rel in stdlib:
+        rootfs.install(small / rel, tree, rel, 0o755 if rel.endswith(".so") else 0o644)
+    (tree / "usr/lib/python3.11/lib-dynload").mkdir(parents=True, exist_ok=True)  # Python's landmark
+    shutil.copytree(pyroot, tree / GUEST_PYTHONPATH)
+    compile_tree(small / PYTHON, tree / "usr/lib/python3.11", tree / GUEST_PYTHONPATH, strip=tree)
     for rel in netfilter:
         rootfs.install(kmods / rel, tree, f"lib/modules/{abi}/{rel}")
     shutil.copyfile(kmods / "modules.builtin", tree / f"lib/modules/{abi}/modules.builtin")
