@@ -1,0 +1,139 @@
+"""File copy between two real TCG guests through the RPC broker, as the policy decides.
+
+Two app domains on qemu:///system, the broker running as its command runs it (``bulkhead rpc
+broker``, libvirt + pillar facts), the copies started inside the guests through the agent's run
+op: A -> B is allowed and arrives byte for byte under B's /rw/incoming/A/; B -> A is denied,
+leaves nothing in A, and is logged with the rule that decided.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from saltext.bulkhead.image.agent_client import AgentClient
+from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.plan import names
+from saltext.bulkhead.virt import connect, domain_absent, domain_present, domain_running, pool_present
+
+pytestmark = pytest.mark.integration
+
+URI = "qemu:///system"
+POOL, POOL_PATH = "bhrpc-pool", "/var/lib/bulkhead/bhrpc-pool"
+TPL, A, B = "bhrpc-tpl", "bhrpc-a", "bhrpc-b"
+BOOT_TIMEOUT_S = 150
+POLICY = f"""\
+# The integration test's policy: A may copy files to B, B may not copy to A.
+qubes.Filecopy * {A} {B} allow
+qubes.Filecopy * {B} {A} deny
+"""
+
+
+def pillar_data(image: Path) -> dict:
+    kernel = {"kind": "kernel", "root": str(image / "root.img"), "kernel": str(image / "vmlinuz"),
+              "initrd": str(image / "initrd.img")}
+    small = {"initial": 112, "max": 112}
+    return {
+        "host": {"uri": URI, "domain_type": "qemu", "pool": POOL, "pool_path": POOL_PATH},
+        "domains": {
+            TPL: {"class": "template", "image": kernel, "netvm": "none", "memory": small},
+            A: {"class": "app", "template": TPL, "netvm": "none", "memory": small, "private_mib": 32},
+            B: {"class": "app", "template": TPL, "netvm": "none", "memory": small, "private_mib": 32},
+        },
+    }
+
+
+def cleanup(conn, model) -> None:
+    for name in (A, B, TPL):
+        domain_absent(conn, model, name, purge=True)
+    for pool in conn.listAllStoragePools(0):
+        if pool.name() == POOL:
+            if pool.isActive():
+                pool.destroy()
+            pool.undefine()
+    shutil.rmtree(POOL_PATH, ignore_errors=True)
+
+
+def wait_for(path: Path, text: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and text in path.read_text(errors="replace"):
+            return
+        time.sleep(0.5)
+    tail = path.read_text(errors="replace")[-2000:] if path.exists() else "(missing)"
+    raise AssertionError(f"{text!r} not in {path} within {timeout:g}s:\n{tail}")
+
+
+@pytest.fixture
+def guests(guest_image, tmp_path):
+    data = pillar_data(guest_image.directory)
+    model = load_pillar(data)
+    with connect(URI) as conn:
+        cleanup(conn, model)
+        try:
+            assert pool_present(conn, model).result is True
+            assert domain_present(conn, model, TPL).result is True
+            for name in (A, B):
+                Path(names.console_log(name)).unlink(missing_ok=True)
+                outcome = domain_running(conn, model, name)
+                assert outcome.result is True, outcome.comment
+            for name in (A, B):
+                wait_for(Path(names.console_log(name)), f"bulkhead-guest: ready {name}", BOOT_TIMEOUT_S)
+            yield data
+        finally:
+            cleanup(conn, model)
+
+
+@pytest.fixture
+def broker(guests, tmp_path):
+    (tmp_path / "policy.d").mkdir()
+    (tmp_path / "policy.d" / "50-filecopy.policy").write_text(POLICY)
+    (tmp_path / "pillar.json").write_text(json.dumps(guests))
+    log = tmp_path / "broker.log"
+    process = subprocess.Popen([sys.executable, "-c", "from saltext.bulkhead.cli import main; main()", "rpc", "broker",
+                                "--uri", URI, "--pillar", str(tmp_path / "pillar.json"),
+                                "--policy-dir", str(tmp_path / "policy.d"), "--log", str(log)])
+    try:
+        for name in (A, B):
+            wait_for(log, f"{name}: channel ready", 60)
+        yield log
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_file_copy_is_allowed_one_way_and_denied_the_other(broker):
+    log = broker
+    a, b = AgentClient(names.agent_socket(A)), AgentClient(names.agent_socket(B))
+    made = a.run("head -c 300000 /dev/urandom > /rw/f && sha256sum /rw/f", timeout=30)
+    assert made.rc == 0, made.stderr
+    digest = made.stdout.split()[0]
+
+    copied = a.run(f"/usr/bin/bulkhead-copy {B} /rw/f", timeout=90)
+    assert copied.rc == 0, (copied.stdout, copied.stderr, log.read_text())
+    assert b"received 1 entries, 300000 bytes: f" in copied.stdout
+    arrived = b.run(f"sha256sum /rw/incoming/{A}/f && ls -A /rw/incoming/{A}", timeout=30)
+    assert arrived.rc == 0, arrived.stderr
+    assert arrived.stdout.split()[0] == digest
+    assert arrived.stdout.split()[2:] == [b"f"]  # nothing else, no staging directory left
+
+    refused = b.run(f"echo secret > /rw/g && /usr/bin/bulkhead-copy {A} /rw/g", timeout=60)
+    assert refused.rc == 126, (refused.stdout, refused.stderr)
+    assert b"request refused" in refused.stderr
+    left = a.run("ls -A /rw/incoming 2>/dev/null; true", timeout=30)
+    assert left.stdout.strip() == b""
+    text = log.read_text()
+    assert f"call qubes.Filecopy+ from {A} to {B}: allowed to {B}" in text
+    assert f"call qubes.Filecopy+ from {B} to {A}: denied: " in text
+    assert "50-filecopy.policy:3" in text
