@@ -26,6 +26,9 @@ from .libvirt_source import read_domain, running_ours
 log = logging.getLogger(__name__)
 
 REQUEST_RETRY_S = 0.5
+HANDOVER_POLL_S = 0.2
+HANDOVER_SLACK_KIB = 1024
+"""A balloon settling within a MiB of its target has given what was asked."""
 PAGE_KIB = 4
 
 
@@ -67,7 +70,7 @@ def balance_once(
             log.error("cannot balance: %s", error)
             return []
         state.last = decision
-        return _apply(decision.changes(domains), domains, handles)
+        return _apply(decision.changes(domains), domains, handles, capacity)
 
 
 def request(
@@ -82,28 +85,65 @@ def request(
     """
     deadline = time.monotonic() + config.request_wait
     while True:
-        admission = _request_once(conn, config, state, name, need_kib)
-        if admission.granted or time.monotonic() >= deadline:
+        admission, donors = _request_once(conn, config, state, name, need_kib)
+        if admission.granted:
+            return _handed_over(admission, donors, config, state, name)
+        if time.monotonic() >= deadline:
             return admission
         time.sleep(min(REQUEST_RETRY_S, max(0.0, deadline - time.monotonic())))
 
 
 def _request_once(
     conn: libvirt.virConnect, config: DaemonConfig, state: DaemonState, name: str, need_kib: int
-) -> Admission:
+) -> tuple[Admission, dict[str, tuple[libvirt.virDomain, int]]]:
+    """One admission attempt; when granted, the donors whose targets were lowered."""
     with state.lock:
         domains, handles = _snapshot(conn, config, state)
         state.held.pop(name, None)  # a repeated request replaces the earlier one
         capacity = _capacity(config, domains, state)
         admission = request_memory(domains, capacity, need_kib, config.balancer)
-        if admission.granted:
-            current = {d.name: d.current_kib for d in domains}
-            wanted = {n: k for n, k in admission.targets.items() if k != current[n]}
-            changes = _apply(wanted, domains, handles)
-            if not all(c.applied for c in changes):
-                return Admission(granted=False, need_kib=need_kib, short_kib=need_kib)
-            state.held[name] = (need_kib, time.monotonic() + config.hold_seconds)
-        return admission
+        if not admission.granted:
+            return admission, {}
+        current = {d.name: d.current_kib for d in domains}
+        wanted = {n: k for n, k in admission.targets.items() if k != current[n]}
+        changes = _apply(wanted, domains, handles)
+        if not all(c.applied for c in changes):
+            return Admission(granted=False, need_kib=need_kib, short_kib=need_kib), {}
+        state.held[name] = (need_kib, time.monotonic() + config.hold_seconds)
+        for change in changes:
+            log.info("%s: %d -> %d KiB (for %s, starting)", change.domain, change.from_kib,
+                     change.to_kib, name)
+        return admission, {c.domain: (handles[c.domain], c.to_kib) for c in changes}
+
+
+def _handed_over(
+    admission: Admission, donors: dict[str, tuple[libvirt.virDomain, int]], config: DaemonConfig,
+    state: DaemonState, name: str,
+) -> Admission:
+    """Grant only once the donors' balloons have shrunk to their new targets: a lowered target is
+    a request to the guest, and starting before it is met would overcommit the host meanwhile.
+    Waits up to ``config.handover_wait`` without the lock; a donor that does not give its memory
+    in time turns the grant into a refusal (and the memory held for ``name`` is released)."""
+    deadline = time.monotonic() + config.handover_wait
+    while True:
+        missing = 0
+        for donor, (dom, target) in donors.items():
+            try:
+                actual = dom.memoryStats().get("actual", target)
+            except libvirt.libvirtError:  # gone: its memory is free
+                continue
+            if actual > target + HANDOVER_SLACK_KIB:
+                missing += actual - target
+                log.debug("%s: waiting for %s to shrink to %d KiB (at %d)", name, donor, target, actual)
+        if missing == 0:
+            return admission
+        if time.monotonic() >= deadline:
+            with state.lock:
+                state.held.pop(name, None)
+            log.warning("%s: donors still hold %d KiB after %gs; refusing", name, missing,
+                        config.handover_wait)
+            return Admission(granted=False, need_kib=admission.need_kib, short_kib=missing)
+        time.sleep(HANDOVER_POLL_S)
 
 
 def run(config: DaemonConfig, state: DaemonState, stop: threading.Event) -> None:
@@ -170,22 +210,37 @@ def _capacity(config: DaemonConfig, domains: Sequence[DomainMemory], state: Daem
 
 
 def _apply(
-    wanted: dict[str, int], domains: Sequence[DomainMemory], handles: dict[str, libvirt.virDomain]
+    wanted: dict[str, int], domains: Sequence[DomainMemory], handles: dict[str, libvirt.virDomain],
+    capacity_kib: int | None = None,
 ) -> list[Change]:
-    """Shrink first, then grow, so the total never exceeds the capacity in between."""
+    """Shrink first, then grow within what is free now, so the total never exceeds the capacity.
+
+    A lowered target is only a request: the guest gives its pages back over the next seconds, while
+    a raised one can be used at once. So growth is limited to the capacity less what every domain
+    holds now (shrinking ones counted at their present size); what is left of it follows in later
+    passes, as the shrinking balloons actually free memory. Admission passes no capacity: it only
+    shrinks.
+    """
     current = {d.name: d.current_kib for d in domains}
     floor = {d.name: d.min_kib for d in domains}
     wanted = {n: _whole_pages(k, floor[n]) for n, k in wanted.items()}
+    headroom = None if capacity_kib is None else capacity_kib - sum(current.values())
     order = sorted((n for n in wanted if wanted[n] != current[n]), key=lambda n: wanted[n] - current[n])
     changes = []
     for name in order:
+        target = wanted[name]
+        if target > current[name] and headroom is not None:
+            target = _whole_pages(current[name] + min(target - current[name], max(0, headroom)), floor[name])
+            if target <= current[name]:
+                continue  # nothing free yet: the next pass grows it
+            headroom -= target - current[name]
         try:
-            handles[name].setMemoryFlags(wanted[name], libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            handles[name].setMemoryFlags(target, libvirt.VIR_DOMAIN_AFFECT_LIVE)
             applied = True
         except libvirt.libvirtError as error:
-            log.warning("%s: setting %d KiB failed: %s", name, wanted[name], error)
+            log.warning("%s: setting %d KiB failed: %s", name, target, error)
             applied = False
-        changes.append(Change(name, current[name], wanted[name], applied))
+        changes.append(Change(name, current[name], target, applied))
     return changes
 
 

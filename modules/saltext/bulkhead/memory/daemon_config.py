@@ -20,6 +20,8 @@ class DaemonConfig:
     next balancing does not hand it back before the domain is running.
     ``request_wait``: how long a start request may wait for memory to become free before it is
     refused (a domain that has just started holds its whole maximum until its balloon loads).
+    ``handover_wait``: how long a granted request waits for the donors' balloons to shrink to
+    their new targets before the grant is withdrawn.
     ``domains``: the names this daemon balances (the pillar's domains); None: every running domain
     with bulkhead metadata. Another workstation's domains on the same host count as host memory.
     """
@@ -33,14 +35,15 @@ class DaemonConfig:
     meminfo: Path = Path("/proc/meminfo")
     hold_seconds: float = 30.0
     request_wait: float = 20.0
+    handover_wait: float = 10.0
     balancer: BalancerConfig = field(default_factory=BalancerConfig)
     domains: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.interval <= 0:
             raise ValueError("interval must be positive")
-        if self.request_wait < 0:
-            raise ValueError("request_wait must not be negative")
+        if self.request_wait < 0 or self.handover_wait < 0:
+            raise ValueError("request_wait and handover_wait must not be negative")
         if self.stats_period <= 0:
             raise ValueError("stats_period must be positive")
         if self.reserve_kib < 0:
