@@ -1,4 +1,4 @@
-# The whole workstation: validated pillar, storage, networks, memory balancer, domains, firewalls, RPC policy.
+# The whole workstation: validated pillar, storage, networks, memory balancer, domains, firewalls, RPC policy and broker.
 include:
   - bulkhead.host
   - bulkhead.networks
@@ -6,3 +6,4 @@ include:
   - bulkhead.domains
   - bulkhead.firewall
   - bulkhead.policy
+  - bulkhead.rpc

@@ -21,7 +21,9 @@ import pytest
 from saltext.bulkhead.image.agent_client import AgentClient
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
-from saltext.bulkhead.virt import connect, domain_absent, domain_present, domain_running, pool_present
+from saltext.bulkhead.virt import connect, domain_present, domain_running, pool_present
+
+from ..topology import purge
 
 pytestmark = pytest.mark.integration
 
@@ -50,14 +52,8 @@ def pillar_data(image: Path) -> dict:
     }
 
 
-def cleanup(conn, model) -> None:
-    for name in (A, B, TPL):
-        domain_absent(conn, model, name, purge=True)
-    for pool in conn.listAllStoragePools(0):
-        if pool.name() == POOL:
-            if pool.isActive():
-                pool.destroy()
-            pool.undefine()
+def cleanup(model) -> None:
+    purge(model)
     shutil.rmtree(POOL_PATH, ignore_errors=True)
 
 
@@ -76,7 +72,7 @@ def guests(guest_image, tmp_path):
     data = pillar_data(guest_image.directory)
     model = load_pillar(data)
     with connect(URI) as conn:
-        cleanup(conn, model)
+        cleanup(model)
         try:
             assert pool_present(conn, model).result is True
             assert domain_present(conn, model, TPL).result is True
@@ -88,7 +84,7 @@ def guests(guest_image, tmp_path):
                 wait_for(Path(names.console_log(name)), f"bulkhead-guest: ready {name}", BOOT_TIMEOUT_S)
             yield data
         finally:
-            cleanup(conn, model)
+            cleanup(model)
 
 
 @pytest.fixture

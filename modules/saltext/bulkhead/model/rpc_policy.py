@@ -7,7 +7,7 @@ against the whole resulting directory, because rules in one file can include or 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, WithJsonSchema
 
@@ -74,6 +74,16 @@ class PolicyConfig(BaseModel):
             "removed; other files in dir are left alone and stay part of the policy."
         ),
         rule=f"must be a mapping of file name to text; {POLICY_FILE_RULE}",
+    )
+
+    ask: Literal["deny", "default-target"] = key(
+        "deny",
+        doc=(
+            "How the RPC broker settles a rule whose action is ask when nobody is asked: deny, or "
+            "default-target (the rule's default_target, or the caller's own target when it is a candidate; "
+            "deny when there is none). The broker's --ask terminal asks on a terminal instead."
+        ),
+        rule="must be deny or default-target",
     )
 
     def text_of(self, name: str) -> str:

@@ -15,6 +15,11 @@ rpc_app = typer.Typer(no_args_is_help=True, help="Inter-domain RPC: the host bro
 DEFAULT_PILLAR = Path("/etc/bulkhead/broker-pillar.json")
 
 
+@rpc_app.callback()
+def rpc_group() -> None:
+    """Inter-domain RPC: the host broker (a group even with one command, so ``broker`` is named)."""
+
+
 @rpc_app.command("broker")
 def broker_command(
     policy_dir: Annotated[Path, typer.Option("--policy-dir", help="Directory of *.policy files.")] = Path(

@@ -1,0 +1,138 @@
+"""Keep the RPC broker running as the pillar says (what ``bulkhead_rpc.broker_running`` does).
+
+The broker reads two things that change while it runs, and picks both up by itself: the policy
+(loaded for every call) and the pillar facts file (re-read when it changes). So this state writes
+the facts file atomically and restarts the broker only when its command line must change (policy
+directory, URI, ask mode). The running broker is found through its pidfile and recognised by its
+command line in /proc, so a recycled pid is never taken for it. Inspection is read-only: test
+mode reports exactly what a real run does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+
+from ..memory.service import write_atomically
+from ..model import Pillar
+from ..plan import names
+from ..virt.outcome import Outcome, Work
+
+MODULE = "saltext.bulkhead.rpc"
+START_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 10.0
+
+
+class BrokerServiceError(OSError):
+    """The broker did not start or stop."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerPaths:
+    pillar: Path = Path("/etc/bulkhead/broker-pillar.json")
+    pidfile: Path = Path("/run/bulkhead/broker.pid")
+    log: Path = Path("/var/log/bulkhead/broker.log")
+    socket_dir: Path = Path(names.RPC_SOCKET_DIR)
+
+
+def command(pillar: Pillar, paths: BrokerPaths) -> list[str]:
+    return [sys.executable, "-m", MODULE, "broker", "--uri", pillar.host.uri, "--pillar", str(paths.pillar),
+            "--policy-dir", str(pillar.policy.dir), "--socket-dir", str(paths.socket_dir),
+            "--ask", pillar.policy.ask, "--log", str(paths.log), "--pidfile", str(paths.pidfile)]
+
+
+def facts_file(pillar: Pillar) -> bytes:
+    """The pillar as the broker loads it back (``load_pillar`` of this JSON gives ``pillar``)."""
+    return (json.dumps(pillar.model_dump(mode="json", by_alias=True), sort_keys=True, indent=1) + "\n").encode()
+
+
+def running_broker(paths: BrokerPaths) -> tuple[int, list[str]] | None:
+    """(pid, command line) of the broker our pidfile names, if that process is one."""
+    try:
+        pid = int(paths.pidfile.read_text().strip())
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+    except (OSError, ValueError):
+        return None
+    args = [a.decode(errors="replace") for a in argv]
+    if MODULE not in args or "--pidfile" not in args or str(paths.pidfile) not in args:
+        return None
+    return pid, args
+
+
+def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False) -> Outcome:
+    work = Work()
+    wanted = facts_file(pillar)
+    try:
+        current: bytes | None = paths.pillar.read_bytes()
+    except FileNotFoundError:
+        current = None
+    if current != wanted:
+        work.changes["facts"] = {"old": None if current is None else "outdated", "new": str(paths.pillar)}
+        work.step(f"write {paths.pillar}", lambda: write_atomically(paths.pillar, wanted))
+    cmd = command(pillar, paths)
+    running = running_broker(paths)
+    if running is None:
+        work.changes["broker"] = {"old": "stopped", "new": "running"}
+        work.step("start the RPC broker", lambda: start(cmd, paths))
+    elif running[1][1:] != cmd[1:]:  # the interpreter path may differ after an upgrade; the rest not
+        work.changes["broker"] = {"old": "running with other settings", "new": "restarted"}
+        work.step("stop the RPC broker", lambda: stop(running[0], paths))
+        work.step("start the RPC broker", lambda: start(cmd, paths))
+    return work.finish(test, "RPC broker")
+
+
+def start(cmd: list[str], paths: BrokerPaths) -> None:
+    """Start detached (own session, no terminal); return once its pidfile names it."""
+    paths.log.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+    paths.pidfile.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
+    paths.socket_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
+    with paths.log.open("ab") as log:
+        process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/",
+                                   start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        found = running_broker(paths)
+        if found is not None and found[0] == process.pid:
+            return
+        if process.poll() is not None:
+            raise BrokerServiceError(f"the RPC broker exited during start-up ({process.returncode}); see {paths.log}")
+        time.sleep(0.05)
+    process.kill()
+    raise BrokerServiceError(f"the RPC broker did not start within {START_TIMEOUT_S:g}s; see {paths.log}")
+
+
+def stop(pid: int, paths: BrokerPaths) -> None:
+    for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT_S), (signal.SIGKILL, 5.0)):
+        found = running_broker(paths)
+        if found is None or found[0] != pid:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        # Gone, or a zombie (an empty command line) its parent has not reaped yet.
+        while _is_broker(pid, paths) and time.monotonic() < deadline:
+            time.sleep(0.05)
+    if _is_broker(pid, paths):
+        raise BrokerServiceError(f"the RPC broker (pid {pid}) did not stop")
+
+
+def _is_broker(pid: int, paths: BrokerPaths) -> bool:
+    found = running_broker(paths)
+    return found is not None and found[0] == pid
+
+
+def broker_stopped(paths: BrokerPaths, test: bool = False) -> Outcome:
+    work = Work()
+    running = running_broker(paths)
+    if running is not None:
+        work.changes["broker"] = {"old": "running", "new": "stopped"}
+        work.step("stop the RPC broker", lambda: stop(running[0], paths))
+    return work.finish(test, "RPC broker")

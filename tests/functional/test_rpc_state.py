@@ -1,0 +1,88 @@
+"""bulkhead_rpc through the real Salt loaders: the broker started detached on test:///default,
+idempotence, test mode, a settings change restarting it, and stopping it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+import pytest
+
+from saltext.bulkhead.rpc.broker_service import BrokerPaths, running_broker
+
+
+@pytest.fixture
+def paths(tmp_path):
+    found = BrokerPaths(tmp_path / "broker-pillar.json", tmp_path / "broker.pid", tmp_path / "broker.log",
+                        tmp_path / "rpc")
+    yield found
+    running = running_broker(found)
+    if running is not None:  # the broker this test started
+        os.kill(running[0], signal.SIGKILL)
+
+
+def running(loaders, paths, test=False):
+    return loaders.states.bulkhead_rpc.broker_running(
+        name="bulkhead-rpc-broker", pillar_file=str(paths.pillar), pidfile=str(paths.pidfile),
+        log=str(paths.log), socket_dir=str(paths.socket_dir), test=test)
+
+
+def pillar(tmp_path, ask="deny"):
+    return {"host": {"uri": "test:///default"},
+            "domains": {"work": {"class": "standalone", "tags": ["office"],
+                                 "image": {"kind": "disk", "root": "/var/lib/x.qcow2"}}},
+            "policy": {"dir": str(tmp_path / "policy.d"), "ask": ask}}
+
+
+def test_start_idempotence_restart_and_stop(loaders, set_pillar, paths, tmp_path):
+    set_pillar(pillar(tmp_path))
+    preview = running(loaders, paths, test=True)
+    assert preview.result is None, preview.comment
+    assert set(preview.changes) == {"facts", "broker"}
+    assert running_broker(paths) is None and not paths.pillar.exists()
+
+    first = running(loaders, paths)
+    assert first.result is True, first.comment
+    assert set(first.changes) == {"facts", "broker"}
+    pid, argv = running_broker(paths)
+    assert argv[argv.index("--ask") + 1] == "deny"
+    assert json.loads(paths.pillar.read_text())["domains"]["work"]["tags"] == ["office"]
+    deadline = time.monotonic() + 10
+    while "broker started" not in (paths.log.read_text() if paths.log.exists() else ""):
+        assert time.monotonic() < deadline, "no start line in the broker log"
+        time.sleep(0.1)
+
+    again = running(loaders, paths)
+    assert (again.result, again.changes) == (True, {}), again.comment
+    assert running_broker(paths)[0] == pid
+
+    set_pillar(pillar(tmp_path, ask="default-target"))
+    changed = running(loaders, paths)
+    assert changed.result is True, changed.comment
+    assert changed.changes["broker"]["new"] == "restarted"
+    new_pid, argv = running_broker(paths)
+    assert new_pid != pid and argv[argv.index("--ask") + 1] == "default-target"
+    assert not os.path.exists(f"/proc/{pid}") or running_broker(paths)[0] != pid
+
+    stopped = loaders.states.bulkhead_rpc.broker_stopped(name="bulkhead-rpc-broker", pidfile=str(paths.pidfile))
+    assert stopped.result is True and stopped.changes == {"broker": {"old": "running", "new": "stopped"}}
+    assert running_broker(paths) is None
+
+
+def test_an_invalid_pillar_starts_nothing(loaders, set_pillar, paths, tmp_path):
+    set_pillar({"policy": {"ask": "sometimes"}})
+    out = running(loaders, paths)
+    assert out.result is False and "ask" in out.comment
+    assert running_broker(paths) is None and not paths.pillar.exists()
+
+
+def test_formula_starts_the_broker_after_the_policy_files(loaders, set_pillar, tmp_path):
+    set_pillar(pillar(tmp_path))
+    low = loaders.modules.state.show_sls("bulkhead.rpc")
+    broker = low["bulkhead-rpc-broker"]
+    requires = [r for item in broker["bulkhead_rpc"] if isinstance(item, dict) for r in item.get("require", [])]
+    assert {"bulkhead_policy": "bulkhead-policy-files"} in requires
+    assert {"bulkhead_pillar": "bulkhead-host-pillar-valid"} in requires
+    assert "bulkhead-rpc-broker" in loaders.modules.state.show_sls("bulkhead")
