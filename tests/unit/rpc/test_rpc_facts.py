@@ -1,0 +1,44 @@
+"""The system the broker evaluates the policy against: pillar facts for defined domains only."""
+
+from __future__ import annotations
+
+from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.policy import Policy, Request
+from saltext.bulkhead.rpc.facts import system_from
+
+IMAGE = {"kind": "kernel", "root": "/i/root.img", "kernel": "/i/vmlinuz", "initrd": "/i/initrd.img"}
+PILLAR = load_pillar({"domains": {
+    "tpl": {"class": "template", "image": IMAGE},
+    "work": {"class": "app", "template": "tpl", "tags": ["office"]},
+    "dvm": {"class": "app", "template": "tpl", "template_for_dispvms": True},
+    "disp1": {"class": "disposable", "template": "dvm"},
+    "vault": {"class": "app", "template": "tpl", "netvm": "none"},
+}})
+
+
+def test_types_tags_templates_and_power_come_from_pillar_and_libvirt():
+    system = system_from(PILLAR, {"tpl": ("Halted", "u0"), "work": ("Running", "u1"), "dvm": ("Halted", "u2"),
+                                  "disp1": ("Running", "u3")})
+    assert set(system.domains) == {"dom0", "tpl", "work", "dvm", "disp1"}  # vault is not defined
+    assert system.domains["dom0"].type == "AdminVM"
+    work = system.domains["work"]
+    assert (work.type, work.tags, work.power_state, work.uuid) == ("AppVM", frozenset({"office"}), "Running", "u1")
+    assert system.domains["tpl"].type == "TemplateVM"
+    assert system.domains["dvm"].template_for_dispvms
+    assert (system.domains["disp1"].type, system.domains["disp1"].default_dispvm) == ("DispVM", "dvm")
+
+
+def test_a_disposable_whose_template_is_gone_has_none():
+    system = system_from(PILLAR, {"disp1": ("Running", "u3")})
+    assert system.domains["disp1"].default_dispvm is None
+
+
+def test_an_undefined_domain_cannot_be_called_or_call():
+    system = system_from(PILLAR, {"work": ("Running", "u1")})
+    policy = Policy.from_text("qubes.Filecopy * @anyvm @anyvm allow\n")
+    assert policy.evaluate(Request("qubes.Filecopy", "+", "work", "vault"), system).to_json() == {"decision": "deny"}
+    assert policy.evaluate(Request("qubes.Filecopy", "+", "vault", "work"), system).to_json() == {"decision": "deny"}
+    tagged = Policy.from_text("qubes.Filecopy * @tag:office @anyvm allow\n")
+    system = system_from(PILLAR, {"work": ("Running", "u1"), "tpl": ("Halted", "u0")})
+    decision = tagged.evaluate(Request("qubes.Filecopy", "+", "work", "tpl"), system)
+    assert decision.to_json() == {"decision": "allow", "target": "tpl"}
