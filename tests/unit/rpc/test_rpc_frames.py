@@ -9,8 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saltext.bulkhead.rpc.frames import (HEADER, LIMITS, MAX_DATA, Decoder, Frame, FrameError, FrameReader, Kind,
-                                         data_frames, encode)
+from saltext.bulkhead.rpc.frames import (
+    HEADER,
+    LIMITS,
+    MAX_DATA,
+    Decoder,
+    Frame,
+    FrameError,
+    FrameReader,
+    Kind,
+    data_frames,
+    encode,
+)
 
 frames = st.one_of(
     st.builds(Frame, st.just(Kind.DATA), st.binary(min_size=1, max_size=300)),

@@ -9,8 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saltext.bulkhead.rpc.frames import Decoder, Kind
-from saltext.bulkhead.rpc.messages import (CallRequest, ExecRequest, MessageError, encode_exit, encode_result,
-                                           parse_exit, parse_hello, parse_result)
+from saltext.bulkhead.rpc.messages import (
+    CallRequest,
+    ExecRequest,
+    MessageError,
+    encode_exit,
+    encode_result,
+    parse_exit,
+    parse_hello,
+    parse_result,
+)
 
 
 def payload(frame: bytes) -> bytes:

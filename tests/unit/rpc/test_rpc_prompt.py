@@ -8,7 +8,13 @@ import threading
 
 import pytest
 
-from saltext.bulkhead.rpc.prompt import DefaultTargetPrompt, RefusePrompt, TerminalPrompt, pick, prompt_for
+from saltext.bulkhead.rpc.prompt import (
+    DefaultTargetPrompt,
+    RefusePrompt,
+    TerminalPrompt,
+    pick,
+    prompt_for,
+)
 
 TARGETS = ("vault", "work")
 

@@ -22,7 +22,13 @@ from typing import Any
 from . import debs, manifest, modules_dep, rootfs
 from .elf_needed import library_closure
 from .initramfs import INITRAMFS_MODULES, initramfs_entries, write_initramfs
-from .python_closure import GUEST_MODULES, GUEST_PYTHONPATH, PYTHON, compile_tree, guest_python_files
+from .python_closure import (
+    GUEST_MODULES,
+    GUEST_PYTHONPATH,
+    PYTHON,
+    compile_tree,
+    guest_python_files,
+)
 
 DEFAULT_CACHE = Path("/var/cache/bulkhead/images")
 DEFAULT_NAME = "debian-min"

@@ -10,7 +10,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from ..policy import Policy, PolicySyntaxError, Request, RequestError, SystemInfoError, Verdict, evaluate
+from ..policy import (
+    Policy,
+    PolicySyntaxError,
+    Request,
+    RequestError,
+    SystemInfoError,
+    Verdict,
+    evaluate,
+)
 from .host import Host
 from .messages import CallRequest
 from .prompt import Prompt

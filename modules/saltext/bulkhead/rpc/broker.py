@@ -12,6 +12,7 @@ channel (the watcher reconnects); a malformed request is denied; both are logged
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -21,7 +22,16 @@ import time
 from .authorize import authorize
 from .frames import Frame, FrameError, FrameReader, Kind, encode
 from .host import Host, StartError
-from .messages import CallRequest, ExecRequest, MessageError, encode_exit, encode_hello, encode_result, parse_exit, parse_hello
+from .messages import (
+    CallRequest,
+    ExecRequest,
+    MessageError,
+    encode_exit,
+    encode_hello,
+    encode_result,
+    parse_exit,
+    parse_hello,
+)
 from .prompt import Prompt
 
 LOST_PEER_RC = 255  # what a caller gets when the target's channel went away mid-call
@@ -50,10 +60,8 @@ class Endpoint:
 
     def close(self) -> None:
         self.closed = True
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         self.sock.close()
 
 

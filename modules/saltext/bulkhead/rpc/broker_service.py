@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from ..memory.service import write_atomically
 from ..model import Pillar
 from ..plan import names

@@ -10,6 +10,7 @@ messages are imported: this runs in the guest image.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -19,8 +20,16 @@ import time
 from dataclasses import dataclass, field
 
 from .frames import Decoder, Frame, FrameError, FrameReader, Kind, data_frames, encode
-from .messages import (CallRequest, ExecRequest, MessageError, encode_exit, encode_hello, encode_result,
-                       parse_hello, parse_result)
+from .messages import (
+    CallRequest,
+    ExecRequest,
+    MessageError,
+    encode_exit,
+    encode_hello,
+    encode_result,
+    parse_hello,
+    parse_result,
+)
 
 PORT = "/dev/virtio-ports/org.bulkhead.rpc.0"
 LOCAL_SOCKET = "/run/bulkhead/rpc.sock"
@@ -112,10 +121,8 @@ class GuestDaemon:
             self._start_service(ExecRequest.parse(frame.payload))
         elif isinstance(session, Outgoing):
             if kind in (Kind.RESULT, Kind.DATA, Kind.EOF, Kind.EXIT):
-                try:
+                with contextlib.suppress(OSError):  # the program went away; the call runs to its EXIT
                     session.client.sendall(encode(kind, frame.payload))
-                except OSError:
-                    pass  # the program went away; the call still runs to its EXIT
                 if kind is Kind.EXIT or (kind is Kind.RESULT and parse_result(frame.payload) is None):
                     self._end(session)
         elif isinstance(session, Incoming):
@@ -127,10 +134,8 @@ class GuestDaemon:
                 except (BrokenPipeError, ValueError):
                     pass  # the service stopped reading; the rest is dropped
             elif kind is Kind.EOF and stdin is not None:
-                try:
+                with contextlib.suppress(BrokenPipeError):
                     stdin.close()
-                except BrokenPipeError:
-                    pass
 
     def _end(self, session: Outgoing | Incoming) -> None:
         with self._lock:
@@ -143,10 +148,8 @@ class GuestDaemon:
         with self._lock:
             session, self.session = self.session, None
         if isinstance(session, Outgoing):
-            try:
+            with contextlib.suppress(OSError):
                 session.client.sendall(encode_exit(rc))
-            except OSError:
-                pass
             session.client.close()
         elif isinstance(session, Incoming):
             session.process.kill()
@@ -204,10 +207,8 @@ class GuestDaemon:
     # Local programs (calls out of this domain) --------------------------------------------------
 
     def serve_local(self) -> None:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.local_socket)
-        except FileNotFoundError:
-            pass
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         server.bind(self.local_socket)
         os.chmod(self.local_socket, 0o666)
@@ -264,10 +265,8 @@ class GuestDaemon:
         self._stopped.set()
         self._abort(HOST_GONE_RC)
         if self._server is not None:
-            try:
-                self._server.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):  # shutdown wakes the thread blocked in accept()
+                self._server.shutdown(socket.SHUT_RDWR)
             self._server.close()
 
     def run(self) -> None:
