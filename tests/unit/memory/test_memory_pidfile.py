@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from saltext.bulkhead.memory.pidfile import (
     PidRecord,
@@ -41,6 +43,10 @@ def test_a_live_process_that_is_not_our_daemon_is_not_trusted(tmp_path):
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)",
                               "saltext.bulkhead.memory", str(tmp_path / "other.json")])
     try:
+        deadline = time.monotonic() + 10  # until exec: before it, /proc shows pytest's command line
+        while b"saltext.bulkhead.memory" not in Path(f"/proc/{other.pid}/cmdline").read_bytes():
+            assert time.monotonic() < deadline, "the child never ran its command"
+            time.sleep(0.01)
         assert alive(other.pid) and not is_memd(other.pid, config)
         assert is_memd(other.pid, tmp_path / "other.json")  # what the check does accept
     finally:
