@@ -55,3 +55,27 @@ def test_daemon_command_refuses_a_bad_config_and_detach_without_pidfile(tmp_path
     good.write_bytes(render_config_file(SETTINGS, "test:///default", []))
     result = CliRunner().invoke(memory_app, ["daemon", "--config", str(good), "--detach"])
     assert result.exit_code == 2 and "--detach needs --pidfile" in result.output
+
+
+def test_status_command_prints_the_daemon_reply_or_fails_without_one(tmp_path):
+    from saltext.bulkhead.memory.daemon import DaemonState
+    from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
+
+    path = tmp_path / "memd.sock"
+    missing = CliRunner().invoke(memory_app, ["status", "--socket", str(path)])
+    assert missing.exit_code == 1 and "does not answer" in missing.output
+    state = DaemonState(capacity_kib=1024)
+
+    def no_requests(name: str, kib: int):  # status must not free memory for anyone
+        raise AssertionError(f"status asked for {kib} KiB for {name}")
+
+    server = MemdServer(path, no_requests, state)
+    serve_in_thread(server)
+    try:
+        shown = CliRunner().invoke(memory_app, ["status", "--socket", str(path)])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout) == {"ok": True, "capacity_kib": 1024, "targets_kib": {},
+                                        "preferences_kib": {}, "short": False, "held_kib": {}}

@@ -112,3 +112,20 @@ def daemon_command(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s bulkhead-memd %(levelname)s %(message)s")
     serve(config, pidfile, config_digest)
+
+
+@memory_app.command("status")
+def status_command(
+    socket_path: Annotated[Path, typer.Option("--socket", help="the daemon's unix socket")] = (
+        DEFAULT_SOCKET
+    ),
+) -> None:
+    """Print what bulkhead-memd decided last (capacity, targets, preferences, held) as JSON."""
+    from .server import ask
+
+    try:
+        reply = ask(socket_path, {"op": "status"}, timeout=10.0)
+    except (OSError, ValueError) as error:
+        typer.echo(f"error: bulkhead-memd does not answer on {socket_path}: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(json.dumps(reply, indent=2, sort_keys=True))
