@@ -2,8 +2,9 @@
 
 Two app domains on qemu:///system, the broker running as its command runs it (``bulkhead rpc
 broker``, libvirt + pillar facts), the copies started inside the guests through the agent's run
-op: A -> B is allowed and arrives byte for byte under B's /rw/incoming/A/; B -> A is denied,
-leaves nothing in A, and is logged with the rule that decided.
+op. Only A is booted: A -> B is allowed, so the broker starts B (autostart) and the file arrives
+byte for byte under B's /rw/incoming/A/; B -> A is denied, leaves nothing in A, and is logged
+with the rule that decided.
 """
 
 from __future__ import annotations
@@ -78,10 +79,11 @@ def guests(guest_image, tmp_path):
             assert domain_present(conn, model, TPL).result is True
             for name in (A, B):
                 Path(names.console_log(name)).unlink(missing_ok=True)
-                outcome = domain_running(conn, model, name)
-                assert outcome.result is True, outcome.comment
-            for name in (A, B):
-                wait_for(Path(names.console_log(name)), f"bulkhead-guest: ready {name}", BOOT_TIMEOUT_S)
+            # B is only defined: the broker starts it when A's call to it is allowed (autostart).
+            assert domain_present(conn, model, B).result is True
+            outcome = domain_running(conn, model, A)
+            assert outcome.result is True, outcome.comment
+            wait_for(Path(names.console_log(A)), f"bulkhead-guest: ready {A}", BOOT_TIMEOUT_S)
             yield data
         finally:
             cleanup(model)
@@ -97,8 +99,7 @@ def broker(guests, tmp_path):
                                 "--uri", URI, "--pillar", str(tmp_path / "pillar.json"),
                                 "--policy-dir", str(tmp_path / "policy.d"), "--log", str(log)])
     try:
-        for name in (A, B):
-            wait_for(log, f"{name}: channel ready", 60)
+        wait_for(log, f"{A}: channel ready", 60)
         yield log
     finally:
         process.send_signal(signal.SIGTERM)
@@ -116,8 +117,11 @@ def test_file_copy_is_allowed_one_way_and_denied_the_other(broker):
     assert made.rc == 0, made.stderr
     digest = made.stdout.split()[0]
 
-    copied = a.run(f"/usr/bin/bulkhead-copy {B} /rw/f", timeout=90)
+    with connect(URI) as conn:
+        assert not conn.lookupByName(B).isActive()
+    copied = a.run(f"/usr/bin/bulkhead-copy {B} /rw/f", timeout=BOOT_TIMEOUT_S)
     assert copied.rc == 0, (copied.stdout, copied.stderr, log.read_text())
+    assert f"starting {B}" in log.read_text()
     assert b"received 1 entries, 300000 bytes: f" in copied.stdout
     arrived = b.run(f"sha256sum /rw/incoming/{A}/f && ls -A /rw/incoming/{A}", timeout=30)
     assert arrived.rc == 0, arrived.stderr

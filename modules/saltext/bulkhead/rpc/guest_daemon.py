@@ -121,10 +121,13 @@ class GuestDaemon:
             self._start_service(ExecRequest.parse(frame.payload))
         elif isinstance(session, Outgoing):
             if kind in (Kind.RESULT, Kind.DATA, Kind.EOF, Kind.EXIT):
+                last = kind is Kind.EXIT or (kind is Kind.RESULT and parse_result(frame.payload) is None)
+                if last:  # free before the program learns of the end, so it may call again at once
+                    self._release(session)
                 with contextlib.suppress(OSError):  # the program went away; the call runs to its EXIT
                     session.client.sendall(encode(kind, frame.payload))
-                if kind is Kind.EXIT or (kind is Kind.RESULT and parse_result(frame.payload) is None):
-                    self._end(session)
+                if last:
+                    session.client.close()
         elif isinstance(session, Incoming):
             stdin = session.process.stdin
             if kind is Kind.DATA and stdin is not None:
@@ -137,12 +140,13 @@ class GuestDaemon:
                 with contextlib.suppress(BrokenPipeError):
                     stdin.close()
 
-    def _end(self, session: Outgoing | Incoming) -> None:
+    def _release(self, session: Outgoing | Incoming) -> bool:
+        """The domain is free for another call; False if ``session`` was no longer the current one."""
         with self._lock:
-            if self.session is session:
+            mine = self.session is session
+            if mine:
                 self.session = None
-        if isinstance(session, Outgoing):
-            session.client.close()
+        return mine
 
     def _abort(self, rc: int) -> None:
         with self._lock:
@@ -195,11 +199,7 @@ class GuestDaemon:
                     self.to_host(frame)
         rc = session.process.wait()
         rc = rc if 0 <= rc <= 255 else 128 + min(-rc, 127)
-        with self._lock:  # free before the caller learns of the end, so it may call again
-            mine = self.session is session
-            if mine:
-                self.session = None
-        if mine:
+        if self._release(session):  # free before the caller learns of the end, so it may call again
             self.to_host(encode(Kind.EOF))
             self.to_host(encode_exit(rc))
         self.say(f"{request.service}{request.argument} from {request.source}: exit {rc}")

@@ -22,6 +22,8 @@ DOMAIN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,30}")
 TARGET = re.compile(r"|@default|@adminvm|@dispvm|@dispvm:[A-Za-z][A-Za-z0-9_.-]{0,30}|"
                     r"[A-Za-z][A-Za-z0-9_.-]{0,30}")
 PROTOCOL_VERSION = 1
+CALL_FIELDS = (("service", SERVICE), ("argument", ARGUMENT), ("target", TARGET))
+EXEC_FIELDS = (("service", SERVICE), ("argument", ARGUMENT), ("source", DOMAIN))
 
 
 class MessageError(ValueError):
@@ -44,6 +46,12 @@ def _text(value: Any, pattern: re.Pattern[str], what: str) -> str:
     return value
 
 
+def _fields(payload: bytes, spec: tuple[tuple[str, re.Pattern[str]], ...]) -> list[str]:
+    """The values of exactly the keys in ``spec``, in its order, each matching its pattern."""
+    raw = _object(payload, tuple(key for key, _ in spec))
+    return [_text(raw[key], pattern, key) for key, pattern in spec]
+
+
 def _dump(kind: Kind, value: dict[str, Any]) -> bytes:
     return encode(kind, json.dumps(value, separators=(",", ":"), sort_keys=True).encode())
 
@@ -58,9 +66,7 @@ class CallRequest:
 
     @classmethod
     def parse(cls, payload: bytes) -> CallRequest:
-        raw = _object(payload, ("service", "argument", "target"))
-        return cls(_text(raw["service"], SERVICE, "service"), _text(raw["argument"], ARGUMENT, "argument"),
-                   _text(raw["target"], TARGET, "target"))
+        return cls(*_fields(payload, CALL_FIELDS))
 
     @classmethod
     def from_call(cls, call: str, target: str) -> CallRequest:
@@ -71,9 +77,8 @@ class CallRequest:
         return request
 
     def encode(self) -> bytes:
-        _text(self.service, SERVICE, "service")
-        _text(self.argument, ARGUMENT, "argument")
-        _text(self.target, TARGET, "target")
+        for (key, pattern), value in zip(CALL_FIELDS, (self.service, self.argument, self.target), strict=True):
+            _text(value, pattern, key)
         return _dump(Kind.CALL, {"service": self.service, "argument": self.argument, "target": self.target})
 
     @property
@@ -91,9 +96,7 @@ class ExecRequest:
 
     @classmethod
     def parse(cls, payload: bytes) -> ExecRequest:
-        raw = _object(payload, ("service", "argument", "source"))
-        return cls(_text(raw["service"], SERVICE, "service"), _text(raw["argument"], ARGUMENT, "argument"),
-                   _text(raw["source"], DOMAIN, "source"))
+        return cls(*_fields(payload, EXEC_FIELDS))
 
     def encode(self) -> bytes:
         return _dump(Kind.EXEC, {"service": self.service, "argument": self.argument, "source": self.source})
