@@ -22,6 +22,7 @@ from .daemon_config import DaemonConfig
 from .domain import DomainMemory
 from .host import mem_available_kib
 from .libvirt_source import read_domain, running_ours
+from .rollout import rollout
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,6 @@ REQUEST_RETRY_S = 0.5
 HANDOVER_POLL_S = 0.2
 HANDOVER_SLACK_KIB = 1024
 """A balloon settling within a MiB of its target has given what was asked."""
-PAGE_KIB = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,27 +213,11 @@ def _apply(
     wanted: dict[str, int], domains: Sequence[DomainMemory], handles: dict[str, libvirt.virDomain],
     capacity_kib: int | None = None,
 ) -> list[Change]:
-    """Shrink first, then grow within what is free now, so the total never exceeds the capacity.
-
-    A lowered target is only a request: the guest gives its pages back over the next seconds, while
-    a raised one can be used at once. So growth is limited to the capacity less what every domain
-    holds now (shrinking ones counted at their present size); what is left of it follows in later
-    passes, as the shrinking balloons actually free memory. Admission passes no capacity: it only
-    shrinks.
-    """
+    """Set the targets :func:`rollout` allows now (shrinks first, growth within free memory)."""
     current = {d.name: d.current_kib for d in domains}
     floor = {d.name: d.min_kib for d in domains}
-    wanted = {n: _whole_pages(k, floor[n]) for n, k in wanted.items()}
-    headroom = None if capacity_kib is None else capacity_kib - sum(current.values())
-    order = sorted((n for n in wanted if wanted[n] != current[n]), key=lambda n: wanted[n] - current[n])
     changes = []
-    for name in order:
-        target = wanted[name]
-        if target > current[name] and headroom is not None:
-            target = _whole_pages(current[name] + min(target - current[name], max(0, headroom)), floor[name])
-            if target <= current[name]:
-                continue  # nothing free yet: the next pass grows it
-            headroom -= target - current[name]
+    for name, target in rollout(wanted, current, floor, capacity_kib):
         try:
             handles[name].setMemoryFlags(target, libvirt.VIR_DOMAIN_AFFECT_LIVE)
             applied = True
@@ -242,10 +226,3 @@ def _apply(
             applied = False
         changes.append(Change(name, current[name], target, applied))
     return changes
-
-
-def _whole_pages(kib: int, min_kib: int) -> int:
-    """The balloon moves whole guest pages and rounds a target up to one, which could take the
-    total a few KiB past the capacity; rounding down never does (nor goes below the minimum)."""
-    down = kib - kib % PAGE_KIB
-    return down if down >= min_kib else min_kib + (-min_kib % PAGE_KIB)
