@@ -11,6 +11,7 @@ from pathlib import Path
 import libvirt
 
 from saltext.bulkhead.model import Pillar, load_pillar_file
+from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_stopped
 from saltext.bulkhead.virt import connect, domain_absent, network_absent
 
 URI = "qemu:///system"
@@ -50,7 +51,9 @@ def _read(path: Path) -> str:
 
 
 def purge(model: Pillar) -> None:
-    """Remove every domain, network, volume and the pool, dependents first."""
+    """Remove every domain, network, volume and the pool, dependents first; stop the RPC broker
+    the formula (bulkhead.rpc) started, so no test leaves it running."""
+    broker_stopped(BrokerPaths())
     order = sorted(model.domains, key=lambda n: (
         model.domains[n].class_.value == "template", model.domains[n].template_for_dispvms,
         model.domains[n].provides_network))
