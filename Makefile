@@ -17,7 +17,9 @@ salt-config:               ## masterless minion config pointing at this checkout
 	scripts/salt-config.sh $(SALT_DIR)
 
 demo: image salt-config    ## provision the example workstation on qemu:///system and verify it
+	scripts/lab-network.sh lab-internet
 	$(SALT_CALL) state.apply bulkhead --state-output=changes
+	scripts/lab-outside.sh outside
 	scripts/demo-report.sh "$(SALT_CALL)"
 
 apply: salt-config         ## apply the pillar in pillar/ (pass ARGS='test=True' for a dry run)

@@ -15,6 +15,6 @@ failed = [k for k, v in ret.items() if v.get("result") is False]
 print(f"{len(ret)} states, {len(changed)} with changes, {len(failed)} failed")
 sys.exit(1 if changed or failed else 0)
 PY
-if bulkhead verify --help >/dev/null 2>&1; then
-  echo "== verify"; bulkhead verify --pillar pillar/examples/workstation.sls
-fi
+echo "== verify (host side and inside the guests; outside's second port and DNS port as probes)"
+bulkhead verify --pillar pillar/examples/workstation.sls \
+  --probe 198.51.100.1:80 --probe 198.51.100.1:8080 --probe 198.51.100.1:53

@@ -23,14 +23,14 @@ bulkhead:
         initrd: {{ images }}/initrd.img
 
     # Stands in for the internet (a test fixture, not part of a real workstation): a web server on
-    # ports 80 and 8080 and a DNS port on 192.0.2.1, alone with sys-net on the libvirt network
+    # ports 80 and 8080 and a DNS port on 198.51.100.1, alone with sys-net on the libvirt network
     # lab-internet (scripts/lab-network.sh creates it; scripts/lab-outside.sh starts the servers).
     outside:
       class: app
       template: debian-min
       label: red
       netvm: none
-      uplink: {network: lab-internet, address: 192.0.2.1/24}
+      uplink: {network: lab-internet, address: 198.51.100.1/24}
       vcpus: 1
       memory: {initial: 128, max: 192}
       running: true
@@ -43,7 +43,7 @@ bulkhead:
       provides_network: true
       netvm: none
       # On a real workstation: a libvirt network with a way out, such as 'default'.
-      uplink: {network: lab-internet, address: 192.0.2.2/24, gateway: 192.0.2.1, dns: [192.0.2.1]}
+      uplink: {network: lab-internet, address: 198.51.100.2/24, gateway: 198.51.100.1, dns: [198.51.100.1]}
       vcpus: 1
       memory: {initial: 128, max: 192}
       running: true
@@ -74,7 +74,7 @@ bulkhead:
       firewall:
         - action: accept
           proto: tcp
-          dsthost: 192.0.2.1
+          dsthost: 198.51.100.1
           dstports: 80
           comment: the web server outside
         - action: accept

@@ -34,7 +34,7 @@ def domain_xml(name: str, image: Path, work: Path, cmdline: str) -> str:
                 f"<source file={quoteattr(str(path))}/><target dev='{dev}' bus='virtio'/>"
                 f"{'<readonly/>' if readonly else ''}</disk>")
 
-    full_cmdline = f"console=ttyS0 quiet bulkhead.name={name} {cmdline}".strip()
+    full_cmdline = f"console=ttyS0 quiet no_timer_check bulkhead.name={name} {cmdline}".strip()
     return f"""<domain type='qemu'>
   <name>{escape(name)}</name>
   <memory unit='MiB'>128</memory>

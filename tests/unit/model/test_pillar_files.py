@@ -117,7 +117,7 @@ def test_demo_workstation_is_what_the_demo_needs():
     assert (d["untrusted"].class_, d["untrusted"].template, d["dvm-template"].template_for_dispvms) == (DomainClass.disposable, "dvm-template", True)
     assert (d["sys-firewall"].netvm, d["work"].netvm, d["vault"].netvm) == ("sys-net", "sys-firewall", None)
     assert [r.action for r in d["work"].firewall] == ["accept", "accept", "drop"]
-    assert (d["work"].firewall[0].dsthost, d["work"].firewall[0].dstports) == ("192.0.2.1", 80)
+    assert (d["work"].firewall[0].dsthost, d["work"].firewall[0].dstports) == ("198.51.100.1", 80)
     assert [r.action for r in d["personal"].firewall] == ["accept"] and d["personal"].firewall[0].dsthost is None
     assert (d["outside"].uplink.network, d["sys-net"].uplink.network) == ("lab-internet", "lab-internet")
     assert d["sys-net"].uplink.dns == (d["outside"].uplink.address.ip,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 from typing import Annotated
 
@@ -40,6 +41,8 @@ def verify_command(
     uri: Annotated[str | None, typer.Option(help="libvirt URI (default: the pillar's host.uri)")] = None,
     hosts: Annotated[str, typer.Option(help="testinfra host spec the commands run on")] = "local://",
     salt_config: Annotated[str | None, typer.Option(help="salt-call -c DIR when reading Salt's pillar")] = None,
+    probe: Annotated[list[str] | None, typer.Option(
+        help="IP:PORT of a TCP service to test every client's firewall against (repeatable)")] = None,
 ) -> None:
     """Check on the host that the isolation the pillar describes holds (exit 1 on any failure)."""
     console = Console()
@@ -53,6 +56,17 @@ def verify_command(
     except (PillarError, PillarUnavailable) as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
         raise typer.Exit(2) from None
-    run = run_suite(hosts=hosts, pillar_file=pillar, pillar_data=data, uri=uri)
+    for spec in probe or []:
+        address, _, port = spec.rpartition(":")
+        try:
+            ipaddress.IPv4Address(address)
+            valid = port.isdigit() and 0 < int(port) < 65536
+        except ValueError:
+            valid = False
+        if not valid:
+            console.print(f"[red]error:[/] --probe {spec!r}: expected IPv4:PORT", highlight=False)
+            raise typer.Exit(2)
+    extra = tuple(f"--bulkhead-probe={spec}" for spec in probe or [])
+    run = run_suite(hosts=hosts, pillar_file=pillar, pillar_data=data, uri=uri, extra=extra)
     _report(run, console)
     raise typer.Exit(0 if run.ok else 1)

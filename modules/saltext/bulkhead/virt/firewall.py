@@ -27,6 +27,7 @@ from .inventory import lookup
 from .outcome import Outcome, Work
 
 RECORD_DIR = Path("/var/lib/bulkhead/firewall")
+AGENT_WAIT_S = 180.0  # a netvm started earlier in the same run may still be booting (TCG: slow)
 Agents = Callable[[str], AgentClient]
 
 
@@ -37,6 +38,18 @@ def _agent(name: str) -> AgentClient:
 def _running(conn: Any, name: str) -> bool:
     dom = lookup(conn.lookupByName, name)
     return dom is not None and dom.isActive() == 1
+
+
+def _enforced(agent: AgentClient, wait: float) -> str | None:
+    """The hash the netvm's agent reports, waiting up to ``wait`` seconds for it to come up."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return agent.firewall_status(timeout=5)
+        except AgentError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(1)
 
 
 def _read_record(path: Path) -> tuple[str | None, dict[str, list[FirewallRule]]]:
@@ -61,6 +74,7 @@ def firewalls_applied(
     conn: Any, pillar: Pillar, *, test: bool, now: int | None = None,
     resolve: Resolver = system_resolver, agents: Agents = _agent,
     record_dir: Path = RECORD_DIR, check: Callable[[str], None] = check_ruleset,
+    agent_wait: float = AGENT_WAIT_S,
 ) -> Outcome:
     plan = current_plan(conn, pillar)
     allocations = {n: d.allocation for n, d in plan.domains.items()}
@@ -74,7 +88,7 @@ def firewalls_applied(
             continue
         agent = agents(netvm)
         try:
-            enforced = agent.firewall_status()
+            enforced = _enforced(agent, agent_wait)
         except AgentError as exc:
             failures.append(f"{netvm}: cannot ask its agent: {exc}")
             continue

@@ -34,6 +34,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bulkhead-uri", metavar="URI", help="libvirt URI (default: the pillar's host.uri)")
     group.addoption("--bulkhead-agent-timeout", type=float, default=10.0, metavar="SECONDS",
                     help="how long a guest agent may take to answer a ping")
+    group.addoption("--bulkhead-probe", action="append", default=[], metavar="IP:PORT",
+                    help="a TCP service outside to test every client's firewall against (repeatable); "
+                         "the tcp rules' own single-port destinations are always probed")
 
 
 @dataclass(frozen=True)
@@ -98,3 +101,23 @@ def bulkhead_bridges(host: Any, bulkhead_plan: Plan) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def host_bridge_ports(host: Any) -> dict[str, BridgePort]:
     return bridge_ports(host.check_output("bridge -j -d link show"))
+
+
+@pytest.fixture(scope="module")
+def guest(host: Any) -> Any:
+    """``guest("work")``: a testinfra host running commands inside that domain (its agent channel)."""
+    if host.backend.NAME != "local":
+        pytest.skip("inside-guest checks run on the hypervisor host itself (the agent sockets are local)")
+    import testinfra
+
+    from saltext.bulkhead.verify.agent_backend import register
+
+    register()
+    return lambda name: testinfra.get_host(f"bulkhead://{name}?timeout=20")
+
+
+@pytest.fixture(scope="session")
+def running_domains(bulkhead_pillar: Pillar, libvirt_domains: dict[str, LibvirtDomain]) -> list[str]:
+    """Pillar domains that run now, bulkhead's own."""
+    return sorted(n for n in bulkhead_pillar.domains
+                  if n in libvirt_domains and libvirt_domains[n].active and libvirt_domains[n].ours)

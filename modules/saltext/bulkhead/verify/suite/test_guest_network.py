@@ -1,0 +1,174 @@
+"""Inside the guests: what each domain can actually reach matches the isolation the pillar describes.
+
+Commands run in the domains through their agent channels (``bulkhead://`` testinfra hosts), so a
+domain without any network is checked too. Probes are short TCP connects (busybox ``nc -w``) and
+single pings; every "cannot reach" claim is backed by a control that shows the target answers.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import time
+
+import pytest
+
+from saltext.bulkhead.net import pillar_rulesets, system_resolver
+from saltext.bulkhead.verify.firewall_oracle import verdict
+
+IP = ipaddress.IPv4Address
+
+
+def _tcp(guest, address, port) -> bool:
+    return guest.run("echo | nc -w 3 %s %s", str(address), str(port)).rc == 0
+
+
+def _ping(guest, address, source=None) -> bool:
+    if source is None:
+        return guest.run("ping -c 1 -W 2 %s", str(address)).rc == 0
+    return guest.run("ping -c 1 -W 2 -I %s %s", str(source), str(address)).rc == 0
+
+
+def _clients(pillar, plan, running):
+    """Running domains with a netvm, with their address and the address of their netvm."""
+    out = {}
+    for name in running:
+        domain = pillar.domains[name]
+        netvm = domain.netvm
+        if netvm is not None and netvm in plan.domains and plan.domains[name].allocation.address:
+            out[name] = (plan.domains[name].allocation.address, plan.domains[netvm].allocation.address)
+    return out
+
+
+def _probes(pillar, clients, options):
+    """(address, port) of TCP services to try from every client: each tcp rule's single-port
+    literal destination, plus --bulkhead-probe."""
+    found = set()
+    for name in clients:
+        for rule in pillar.domains[name].firewall:
+            ports = rule.port_range
+            if rule.proto == "tcp" and ports and ports[0] == ports[1] and rule.dsthost:
+                try:
+                    found.add((IP(rule.dsthost), ports[0]))
+                except ValueError:
+                    continue  # a network or a name: no single host to probe
+    for spec in options:
+        address, _, port = spec.rpartition(":")
+        found.add((IP(address), int(port)))
+    return sorted(found)
+
+
+def test_domains_without_netvm_or_uplink_have_no_interface_inside(bulkhead_pillar, running_domains, guest):
+    problems = []
+    for name in running_domains:
+        domain = bulkhead_pillar.domains[name]
+        if domain.has_way_out or domain.provides_network:
+            continue
+        interfaces = guest(name).check_output("ls /sys/class/net").split()
+        if interfaces != ["lo"]:
+            problems.append(f"{name} has netvm: none, but inside it sees {', '.join(interfaces)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_clients_of_one_netvm_cannot_reach_each_other(bulkhead_pillar, bulkhead_plan, running_domains, guest):
+    clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
+    by_netvm: dict[str, list[str]] = {}
+    for name in clients:
+        by_netvm.setdefault(str(bulkhead_pillar.domains[name].netvm), []).append(name)
+    pairs = [(a, b) for names_ in by_netvm.values() for a, b in zip(names_, names_[1:] + names_[:1]) if a != b]
+    if not pairs:
+        pytest.skip("no netvm has two running clients")
+    problems = []
+    for source, target in pairs:
+        address = clients[target][0]
+        if _ping(guest(source), address) or _tcp(guest(source), address, 22):
+            problems.append(f"{source} reaches {target} ({address}) through their netvm")
+    assert not problems, "\n".join(problems)
+
+
+def test_domains_cannot_reach_the_host(host, bulkhead_pillar, running_domains, guest):
+    addresses = [IP(a["local"]) for link in json.loads(host.check_output("ip -j -4 addr show"))
+                 for a in link.get("addr_info", []) if not IP(a["local"]).is_loopback]
+    networked = [n for n in running_domains if bulkhead_pillar.domains[n].has_way_out]
+    if not addresses or not networked:
+        pytest.skip("no host address or no running domain with a network")
+    problems = [f"{name} reaches the host at {address}" for name in networked for address in addresses
+                if _ping(guest(name), address) or _tcp(guest(name), address, 22)]
+    assert not problems, "\n".join(problems)
+
+
+def test_firewall_allows_exactly_what_the_rules_allow(bulkhead_pillar, bulkhead_plan, running_domains, guest,
+                                                     request):
+    clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
+    probes = _probes(bulkhead_pillar, clients, request.config.getoption("--bulkhead-probe"))
+    if not clients or not probes:
+        pytest.skip("no running client or nothing to probe")
+    now = int(time.time())
+    observed = {(name, probe): _tcp(guest(name), *probe) for name in clients for probe in probes}
+    problems = []
+    for (name, (address, port)), reached in sorted(observed.items()):
+        rules = bulkhead_pillar.domains[name].firewall
+        allowed = verdict(rules, address, "tcp", port, dns=[clients[name][1]], now=now)
+        if allowed is None:
+            continue  # the rules name a host by DNS name: the oracle cannot judge
+        if reached and not allowed:
+            problems.append(f"{name} reaches {address}:{port}, which its rules do not allow")
+        elif allowed and not reached:
+            problems.append(f"{name} cannot reach {address}:{port}, which its rules allow")
+    assert not problems, "\n".join(problems)
+
+
+def test_dns_goes_only_through_the_netvm(bulkhead_pillar, bulkhead_plan, running_domains, guest):
+    clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
+    upstream = {d.uplink.dns[0] for d in bulkhead_pillar.domains.values() if d.uplink and d.uplink.dns}
+    if not clients or not upstream:
+        pytest.skip("no running client or no DNS server behind an uplink")
+    problems = []
+    for name, (_own, netvm_address) in sorted(clients.items()):
+        rules = bulkhead_pillar.domains[name].firewall
+        g = guest(name)
+        via_netvm = _tcp(g, netvm_address, 53)
+        if via_netvm != bool(verdict(rules, netvm_address, "tcp", 53, dns=[netvm_address])):
+            problems.append(f"{name}: DNS through its netvm {netvm_address} is "
+                            f"{'open' if via_netvm else 'closed'}, its rules say otherwise")
+        for server in sorted(upstream):
+            if _tcp(g, server, 53) and not verdict(rules, server, "tcp", 53, dns=[netvm_address]):
+                problems.append(f"{name} reaches the DNS server {server} directly, not through its netvm")
+    assert not problems, "\n".join(problems)
+
+
+def test_spoofed_source_addresses_are_dropped(bulkhead_pillar, bulkhead_plan, running_domains, guest):
+    clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
+    targets = sorted({d.uplink.address.ip for d in bulkhead_pillar.domains.values() if d.uplink}
+                     | {netvm for _, netvm in clients.values()})
+    # The spoofer needs a target it can ping with its own address: that is the control.
+    for name in sorted(clients):
+        g = guest(name)
+        target = next((t for t in targets if _ping(g, t)), None)
+        if target is None:
+            continue
+        victim = next((clients[o][0] for o in sorted(clients) if o != name), IP(int(clients[name][0]) + 1))
+        g.check_output("ip addr add %s/32 dev lo", str(victim))
+        try:
+            spoofed = _ping(g, target, source=victim)
+        finally:
+            g.run("ip addr del %s/32 dev lo", str(victim))
+        assert not spoofed, f"{name} pretending to be {victim} got an answer from {target}"
+        return
+    pytest.skip("no running client can ping anything to show a spoof would otherwise pass")
+
+
+def test_netvms_enforce_their_compiled_ruleset(bulkhead_pillar, bulkhead_plan, running_domains, guest):
+    allocations = {n: d.allocation for n, d in bulkhead_plan.domains.items()}
+    rulesets = pillar_rulesets(bulkhead_pillar, allocations, int(time.time()), system_resolver)
+    running = [n for n in running_domains if n in rulesets]
+    if not running:
+        pytest.skip("no netvm is running")
+    problems = []
+    for name in running:
+        out = guest(name).run("sha256sum < /run/bulkhead/agent/firewall.nft && nft list table inet bulkhead >/dev/null")
+        enforced = out.stdout.split()[0] if out.rc == 0 and out.stdout.strip() else None
+        if enforced != rulesets[name].sha256:
+            problems.append(f"{name} enforces {enforced and enforced[:12]}, the pillar compiles to "
+                            f"{rulesets[name].sha256[:12]} (apply bulkhead.firewall)")
+    assert not problems, "\n".join(problems)
