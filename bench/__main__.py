@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ("apply", "policy", "memory")
+BENCHES = ("apply", "policy", "memory", "rpc")
 
 
 def main() -> int:
