@@ -51,7 +51,7 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> 
     dom = lookup(conn.lookupByName, name)
     if dom is not None and dom.isActive():
         return work.finish(test, f"Domain {name}")
-    if pillar.memory is not None:  # first: a refusal must leave everything as it was
+    if pillar.memory is not None:  # before any overlay is recreated: a refusal loses nothing
         mib = pillar.domains[name].memory.initial
         socket = Path(pillar.memory.socket)
         work.step(f"ask bulkhead-memd for {mib} MiB",
