@@ -15,6 +15,8 @@ from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_stopped
 from saltext.bulkhead.virt import connect, domain_absent, network_absent
 
 URI = "qemu:///system"
+LAB_NETWORK = "lab-internet"  # the example's stand-in for the internet (scripts/lab-network.sh)
+REPO = Path(__file__).resolve().parent.parent
 
 
 def prefixed_pillar_text(example: Path, prefix: str, pool: str) -> str:
@@ -23,6 +25,7 @@ def prefixed_pillar_text(example: Path, prefix: str, pool: str) -> str:
     domains = sorted(load_pillar_file(example).domains, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, domains)) + r")(?![\w.-])")
     text = pattern.sub(lambda m: prefix + m.group(1), text)
+    text = text.replace(f"network: {LAB_NETWORK}", f"network: {prefix}{LAB_NETWORK}")
     return text.replace("  host:\n", f"  host:\n    pool: {pool}\n    pool_path: /var/lib/bulkhead/{pool}-pool\n", 1)
 
 
@@ -63,6 +66,14 @@ def purge(model: Pillar) -> None:
         for name, dom in model.domains.items():
             if dom.provides_network:
                 network_absent(conn, model, name)
+        for lab in {d.uplink.network for d in model.domains.values() if d.uplink is not None}:
+            try:
+                net = conn.networkLookupByName(lab)
+            except libvirt.libvirtError:
+                continue
+            if net.isActive():
+                net.destroy()
+            net.undefine()
         try:
             pool = conn.storagePoolLookupByName(model.host.pool)
         except libvirt.libvirtError:
@@ -75,11 +86,19 @@ def purge(model: Pillar) -> None:
 
 
 def salt_workspace(root: Path, repo: Path, prefix: str, pool: str) -> tuple[Path, Path]:
-    """A masterless Salt config whose only pillar is the prefixed example; (config dir, pillar file)."""
+    """A masterless Salt config whose only pillar is the prefixed example, and the prefixed lab
+    network its uplinks need; (config dir, pillar file)."""
     pillar_dir = root / "pillar"
     pillar_dir.mkdir()
     pillar_file = pillar_dir / "workstation.sls"
     pillar_file.write_text(prefixed_pillar_text(repo / "pillar/examples/workstation.sls", prefix, pool))
     (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - workstation\n")
     subprocess.run([repo / "scripts/salt-config.sh", root / "conf", pillar_dir], check=True)
+    subprocess.run([repo / "scripts/lab-network.sh", prefix + LAB_NETWORK], check=True, capture_output=True)
     return root / "conf", pillar_file
+
+
+def start_outside(prefix: str) -> None:
+    """HTTP on 80 and 8080 and the DNS stand-in on 53 inside the prefixed 'outside' domain."""
+    subprocess.run([REPO / "scripts/lab-outside.sh", prefix + "outside"], check=True, capture_output=True,
+                   timeout=300)

@@ -1,11 +1,14 @@
-"""`bulkhead verify` against the provisioned example workstation: passes, then catches two breaks.
+"""`bulkhead verify` against the provisioned example workstation: passes, then catches real breaks.
 
-The breaks are real: an address on a domain-facing bridge (the host becomes reachable from domains)
-and a foreign domain plugged into a bulkhead network. Each must fail verify naming its check.
+The breaks are real: an address on a domain-facing bridge (the host becomes reachable from domains),
+a foreign domain plugged into a bulkhead network, and a netvm whose firewall was loosened behind
+bulkhead's back. Each must fail verify naming its check. A pillar rule change then reaches the
+running netvm live: the new port opens without any domain restarting.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -15,7 +18,8 @@ import pytest
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import connect
-from tests.topology import URI, purge, salt_apply, salt_workspace, wait_ready
+from saltext.bulkhead.image.agent_client import AgentClient
+from tests.topology import URI, purge, salt_apply, salt_workspace, start_outside, wait_ready
 
 pytestmark = pytest.mark.isolation
 PREFIX = "iso-"
@@ -30,16 +34,26 @@ def topology(tmp_path_factory, guest_image, repo_root):
     try:
         assert salt_apply(conf) == []
         wait_ready(sorted(n for n, d in model.domains.items() if d.running))
-        yield {"pillar": pillar_file, "model": model}
+        start_outside(PREFIX)
+        yield {"pillar": pillar_file, "model": model, "conf": conf}
     finally:
         _undefine_intruder()
         purge(model)
 
 
+OUTSIDE = "198.51.100.1"
+PROBES = [f"--probe={OUTSIDE}:{port}" for port in (80, 8080, 53)]
+CHECKS = 14
+
+
 def verify(pillar: Path) -> subprocess.CompletedProcess:
     # Wide output: each finding stays on one line, so the assertions can look for it whole.
-    return subprocess.run(["bulkhead", "verify", "--pillar", str(pillar)], capture_output=True, text=True,
-                          timeout=600, check=False, env={**os.environ, "COLUMNS": "250"})
+    return subprocess.run(["bulkhead", "verify", "--pillar", str(pillar), *PROBES], capture_output=True,
+                          text=True, timeout=900, check=False, env={**os.environ, "COLUMNS": "250"})
+
+
+def run_in(domain: str, command: str):
+    return AgentClient(names.agent_socket(PREFIX + domain)).run(command, timeout=30)
 
 
 def failed_checks(out: str) -> list[str]:
@@ -49,7 +63,11 @@ def failed_checks(out: str) -> list[str]:
 def test_verify_passes_on_the_provisioned_workstation(topology):
     run = verify(topology["pillar"])
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.count("PASS") == 7 and "all 7 checks passed" in run.stdout
+    assert run.stdout.count("PASS") == CHECKS and f"all {CHECKS} checks passed" in run.stdout
+    # The suite's claims, seen directly: work reaches only outside:80, personal everything.
+    assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 80").rc == 0
+    assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc != 0
+    assert run_in("personal", f"echo | nc -w 3 {OUTSIDE} 8080").rc == 0
 
 
 def test_verify_fails_when_the_host_has_an_address_on_a_bridge(topology):
@@ -84,3 +102,45 @@ def test_verify_fails_when_an_unmanaged_domain_joins_a_bulkhead_network(topology
     assert run.returncode == 1
     assert failed_checks(run.stdout) == ["host_ports: no_unmanaged_domain_on_bulkhead_networks [local]"]
     assert f"domain {INTRUDER} (no bulkhead metadata) has an interface on {network}" in run.stdout
+
+
+def test_verify_fails_when_a_netvm_forwards_more_than_the_rules_allow(topology):
+    # Someone inside sys-firewall opens it up: a rule accepting everything, first in forward.
+    loosen = "nft insert rule inet bulkhead forward accept"
+    assert run_in("sys-firewall", loosen).rc == 0
+    try:
+        run = verify(topology["pillar"])
+    finally:
+        assert run_in("sys-firewall", "nft -f /run/bulkhead/agent/firewall.nft").rc == 0
+    failed = failed_checks(run.stdout)
+    assert run.returncode == 1
+    assert "guest_network: firewall_allows_exactly_what_the_rules_allow [local]" in failed
+    assert f"work reaches {OUTSIDE}:8080, which its rules do not allow" in run.stdout
+
+
+def test_a_rule_change_reaches_the_running_netvm_live(topology):
+    pillar = topology["pillar"]
+    original = pillar.read_text()
+    boot_id = run_in("sys-firewall", "cat /proc/sys/kernel/random/boot_id").stdout
+    opened = original.replace("          dstports: 80\n", "          dstports: 80-8080\n", 1)
+    assert opened != original
+    pillar.write_text(opened)
+    try:
+        preview = firewall_apply(topology["conf"], "test=True")
+        assert preview["result"] is None and "+ accept tcp 198.51.100.1:80-8080" in str(preview["changes"])
+        assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc != 0  # test mode delivered nothing
+        applied = firewall_apply(topology["conf"])
+        assert applied["result"] is True, applied["comment"]
+        assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc == 0
+    finally:
+        pillar.write_text(original)
+        assert firewall_apply(topology["conf"])["result"] is True
+    assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc != 0
+    assert run_in("sys-firewall", "cat /proc/sys/kernel/random/boot_id").stdout == boot_id  # no restart
+
+
+def firewall_apply(conf: Path, *extra: str) -> dict:
+    out = subprocess.run(["salt-call", "--local", "-c", str(conf), "--out=json", "state.apply",
+                          "bulkhead.firewall", *extra], capture_output=True, text=True, timeout=600, check=False)
+    ret = next(iter(json.loads(out.stdout).values()))
+    return next(v for k, v in ret.items() if k.startswith("bulkhead_firewall_|-"))
