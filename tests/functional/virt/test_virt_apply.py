@@ -207,3 +207,23 @@ def test_foreign_domain_with_clashing_name_is_an_error(env) -> None:
         out = fn(conn, pillar, "work")
         assert out.result is False and "not managed by bulkhead" in out.comment, fn.__name__
         assert log.mutating == []
+
+
+def test_changing_a_domains_netvm_converges_on_the_next_apply(env, tmp_path) -> None:
+    conn, log, pillar = env
+    present_all(conn, log, pillar)
+    data = pillar_data(str(tmp_path / "pool"))
+    data["domains"]["net2"] = {"class": "app", "template": "tpl", "provides_network": True, "netvm": "none"}
+    data["domains"]["work"]["netvm"] = "net2"
+    moved = load_pillar(data)
+    apply_both(domain_present, conn, log, moved, "net2")
+    out = apply_both(domain_present, conn, log, moved, "work")
+    assert "interfaces" in out.changes["domain"]
+    xml = conn.lookupByName("work").XMLDesc(0)
+    assert "bulkhead-net2" in xml and "'bulkhead-net'" not in xml and "isolated='yes'" in xml
+    assert_settled(domain_present, conn, log, moved, "work")
+    data["domains"]["work"]["netvm"] = "none"
+    unplugged = load_pillar(data)
+    apply_both(domain_present, conn, log, unplugged, "work")
+    assert "<interface" not in conn.lookupByName("work").XMLDesc(0)
+    assert_settled(domain_present, conn, log, unplugged, "work")
