@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from saltext.bulkhead.image.agent_client import AgentClient
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import connect
-from saltext.bulkhead.image.agent_client import AgentClient
 from tests.topology import URI, purge, salt_apply, salt_workspace, start_outside, wait_ready
 
 pytestmark = pytest.mark.isolation

@@ -12,9 +12,8 @@ from .virt_fixtures import node_file
 
 
 def test_connect_names_the_uri_on_failure() -> None:
-    with pytest.raises(BulkheadVirtError, match="nosuchdriver:///x"):
-        with connect("nosuchdriver:///x"):
-            pass
+    with pytest.raises(BulkheadVirtError, match="nosuchdriver:///x"), connect("nosuchdriver:///x"):
+        pass
 
 
 def test_connect_closes_and_each_node_file_is_isolated(tmp_path) -> None:

@@ -152,9 +152,9 @@ def test_pillar_example_validates_and_documents_every_key():
         match = re.match(r"^(\s*)(?:- )?([a-z_]+):", line)
         if match and match[2] not in {"bulkhead"} and not re.match(r"^\s*[a-z-]+:\s*$", line):
             above = lines[number - 1].strip() if number else ""
-            block = [l.strip() for l in lines[max(0, number - 12):number]]
-            documented = "#" in line or above.startswith("#") or any(f"{match[2]}" in l for l in block if l.startswith("#"))
-            seen_earlier = any(re.match(rf"^\s*(?:- )?{match[2]}:", l) for l in lines[:number])
+            block = [prev.strip() for prev in lines[max(0, number - 12):number]]
+            documented = "#" in line or above.startswith("#") or any(f"{match[2]}" in b for b in block if b.startswith("#"))
+            seen_earlier = any(re.match(rf"^\s*(?:- )?{match[2]}:", prev) for prev in lines[:number])
             assert documented or seen_earlier, f"pillar.example:{number + 1}: '{match[2]}' has no comment"
 
 

@@ -81,7 +81,7 @@ def valid_pillars(draw) -> dict[str, Any]:
     hosts = iter(draw(st.lists(st.integers(2, 65534), min_size=len(chosen), max_size=len(chosen), unique=True)))
     for name in (n for n in chosen if n != "base"):
         initial = draw(st.integers(32, 4096))
-        domain = {"class": "app", "template": "base", "label": draw(st.sampled_from([l.value for l in Label])),
+        domain = {"class": "app", "template": "base", "label": draw(st.sampled_from([label.value for label in Label])),
                   "vcpus": draw(st.integers(1, 256)), "running": draw(st.booleans()),
                   "memory": {"initial": initial, "max": initial + draw(st.integers(0, 1024)), "min": draw(st.integers(32, initial))},
                   "tags": draw(st.lists(st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True), max_size=2))}

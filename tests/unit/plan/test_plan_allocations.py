@@ -43,7 +43,7 @@ def clients(draw):
     chosen = draw(names)
     pins = draw(st.lists(st.integers(2, POOL.num_addresses - 2), unique=True, max_size=len(chosen)))
     pinned = draw(st.permutations(chosen))[: len(pins)]
-    pin_of = dict(zip(pinned, pins))
+    pin_of = dict(zip(pinned, pins, strict=True))
     return [(n, pin_of.get(n)) for n in chosen]
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StringConstraints
 
 from .fields import (
+    IPV4_INTERFACE_RULE,
     IPV4_RULE,
     NAME_PATTERN,
     NAME_RULE,
@@ -25,7 +26,6 @@ from .fields import (
     AbsPath,
     AddressPool,
     DomainName,
-    IPV4_INTERFACE_RULE,
     IPv4InterfaceText,
     IPv4Text,
     NetVM,

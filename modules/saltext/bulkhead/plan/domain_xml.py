@@ -54,7 +54,7 @@ def _os(root: etree._Element, pillar: Pillar, name: str, domain_type: str) -> No
 
 
 def _disks(devices: etree._Element, pool: str, volumes: tuple[VolumePlan, ...], bus: str) -> None:
-    for target, vol in zip(DISK_TARGETS, volumes):
+    for target, vol in zip(DISK_TARGETS, volumes, strict=False):
         disk = sub(devices, "disk", type_="volume", device="disk")
         sub(disk, "driver", name="qemu", type_=vol.format)
         sub(disk, "source", pool=pool, volume=vol.name)

@@ -18,8 +18,15 @@ from typing import Any
 
 from ..image.agent_client import AgentClient, AgentError
 from ..model import FirewallRule, Pillar
-from ..net import Resolver, Ruleset, check_ruleset, netvm_clients, pillar_rulesets, ruleset_changes
-from ..net import system_resolver
+from ..net import (
+    Resolver,
+    Ruleset,
+    check_ruleset,
+    netvm_clients,
+    pillar_rulesets,
+    ruleset_changes,
+    system_resolver,
+)
 from ..plan import names
 from .context import current_plan
 from .errors import BulkheadVirtError

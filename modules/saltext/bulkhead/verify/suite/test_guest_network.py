@@ -75,7 +75,7 @@ def test_clients_of_one_netvm_cannot_reach_each_other(bulkhead_pillar, bulkhead_
     by_netvm: dict[str, list[str]] = {}
     for name in clients:
         by_netvm.setdefault(str(bulkhead_pillar.domains[name].netvm), []).append(name)
-    pairs = [(a, b) for names_ in by_netvm.values() for a, b in zip(names_, names_[1:] + names_[:1]) if a != b]
+    pairs = [(a, b) for names_ in by_netvm.values() for a, b in zip(names_, names_[1:] + names_[:1], strict=True) if a != b]
     if not pairs:
         pytest.skip("no netvm has two running clients")
     problems = []
