@@ -194,3 +194,31 @@ def test_all_errors_are_reported_at_once(valid, errors_of):
 
 def test_every_issue_stays_on_one_line_whatever_the_key(errors_of):
     assert errors_of({"\n": None}) == ["bulkhead:'\\n': unknown key '\\n'; allowed: host, domains, formula, policy, memory"]
+
+
+UPLINK = {"network": "default", "address": "192.168.122.2/24", "gateway": "192.168.122.1", "dns": ["192.168.122.1"]}
+
+
+def test_an_uplink_loads_on_a_netvm_without_netvm(valid):
+    data = with_change(valid, "domains:net:uplink", dict(UPLINK))
+    net = load_pillar(data).domains["net"]
+    assert (str(net.uplink.address), str(net.uplink.gateway), net.has_way_out) == ("192.168.122.2/24", "192.168.122.1", True)
+
+
+@pytest.mark.parametrize("where,change,message", [
+    ("work", {}, "uplink: a domain goes out through its netvm or its own uplink, not both; set netvm: none or remove uplink"),
+    ("net", {"network": "bulkhead-fw"}, "uplink:network: networks named bulkhead-* belong to bulkhead's netvms; name a network bulkhead does not manage"),
+    ("net", {"address": "10.137.9.9/24", "gateway": "10.137.9.1"}, "uplink:address: 10.137.9.0/24 overlaps host:address_pool (10.137.0.0/16); routing would be ambiguous"),
+    ("net", {"gateway": "192.168.123.1"}, "uplink:gateway: 192.168.123.1 must be another address inside 192.168.122.0/24"),
+    ("net", {"gateway": "192.168.122.2"}, "uplink:gateway: 192.168.122.2 must be another address inside 192.168.122.0/24"),
+    ("net", {"address": "192.168.122.0/24"}, "uplink:address: '192.168.122.0/24': must be an IPv4 address with its prefix length, such as 192.168.122.2/24, not the network or broadcast address"),
+    ("net", {"address": "192.168.122.2"}, "uplink:address: '192.168.122.2': must be an IPv4 address with its prefix length, such as 192.168.122.2/24, not the network or broadcast address"),
+    ("net", {"network": "a b;reboot"}, "uplink:network: must be the name of an existing libvirt network that bulkhead does not manage (letters, digits, '_', '.' and '-', not starting with 'bulkhead-') (got the text 'a b;reboot')"),
+    ("net", {"dns": ["8.8.8.8; x"]}, None),
+])
+def test_bad_uplinks_name_their_key(where, change, message, valid, errors_of):
+    data = with_change(valid, f"domains:{where}:uplink", {**UPLINK, **change})
+    errors = errors_of(data)
+    assert len(errors) == 1 and errors[0].startswith(f"{D}:{where}:uplink")
+    if message is not None:
+        assert errors[0] == f"{D}:{where}:{message}"
