@@ -4,12 +4,18 @@ Domains record class, template, netvm, label, their NICs (network, MAC, address)
 bounds (for bulkhead-memd, which balances running domains without reading the pillar), the hash of
 their rendered configuration and a fingerprint of their pillar entry. Networks record their owner.
 Reading it back (``read_*``) is how apply rebuilds the recorded allocations.
+
+One record is written by apply, not by the plan: ``<bulkhead:import volume=... sha256=...>``, the
+digest of the image a root volume was last imported from. It describes what the volume holds,
+which only apply knows (an import can be deferred or interrupted), so the plan leaves it out and
+apply adds it to the planned XML it defines (``with_imports``); the config hash does not cover it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
+from collections.abc import Mapping
 
 from lxml import etree
 
@@ -20,6 +26,7 @@ from .xmlutil import NSMAP, ns, sub
 
 HASH_TAG = "config-hash"
 MEMORY_TAG = "memory"
+IMPORT_TAG = "import"
 
 
 def domain_metadata(name: str, attrs: dict[str, str], allocation: Allocation, fingerprint: str,
@@ -85,3 +92,24 @@ def read_recorded(domain_xml: str) -> RecordedDomain | None:
         interfaces.append(RecordedInterface(el.get("network", ""), el.get("mac", ""),
                                             ipaddress.IPv4Address(addr) if addr else None))
     return RecordedDomain(doc.findtext("uuid"), tuple(interfaces))
+
+
+def read_imports(xml: str) -> dict[str, str]:
+    """volume name -> sha256 of the image it was imported from, as recorded in a domain's XML."""
+    meta = find_ours(xml)
+    if meta is None:
+        return {}
+    return {el.get("volume", ""): el.get("sha256", "") for el in meta.iterfind(ns(IMPORT_TAG))}
+
+
+def with_imports(xml: str, imports: Mapping[str, str]) -> str:
+    """``xml`` (a bulkhead domain) with exactly ``imports`` as its import records."""
+    doc = etree.fromstring(xml.encode())
+    meta = doc.find(f"metadata/{{{NAMESPACE}}}domain")
+    if meta is None:
+        raise ValueError("not a bulkhead domain: no bulkhead metadata to record imports in")
+    for el in meta.findall(ns(IMPORT_TAG)):
+        meta.remove(el)
+    for volume in sorted(imports):
+        sub(meta, ns(IMPORT_TAG), volume=volume, sha256=imports[volume])
+    return etree.tostring(doc, encoding="unicode")

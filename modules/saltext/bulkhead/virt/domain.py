@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Pillar
+from ..model import DomainClass, Pillar
 from ..plan import DomainPlan, Plan, VolumePlan, lineage
-from ..plan.metadata import find_ours, recorded_hash
+from ..plan.metadata import find_ours, recorded_hash, with_imports
 from .context import plan_or_reason
 from .domain_props import differences, properties
 from .inventory import domain_xml, lookup
 from .network import network_work
 from .outcome import Outcome, Work, refused
 from .pool import pool_work
+from .root_import import ImportRecords, import_work
 from .volumes import content_sha, create, expected_shape, find_volume, recreate, shape
 from .xmldiff import unified
 
@@ -25,16 +26,17 @@ def recorded_contents(xml: str | None) -> dict[str, str]:
 
 
 def _volume_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, *, pool_new: bool,
-                 active: bool, trusted: bool, contents: dict[str, str]) -> str | None:
+                 active: bool, contents: dict[str, str]) -> str | None:
+    """Steps for a volume bulkhead fills itself (not imported: see root_import)."""
     existing = None if pool_new else find_volume(conn, plan.pool.name, vol.name)
     section = work.section("volumes")
     if existing is None:
-        section[vol.name] = f"imported from {vol.import_path}" if vol.import_path else "created"
+        section[vol.name] = "created"
         work.step(f"create volume {vol.name}", lambda: create(conn, plan, vol))
         return None
     have, want = shape(existing), expected_shape(plan, vol)
     if have != want:
-        if vol.keep or vol.import_path:
+        if vol.keep:
             return (f"volume {vol.name} exists as {have[0]} (backing {have[1]}) but bulkhead expects "
                     f"{want[0]} (backing {want[1]}); it holds data bulkhead will not overwrite: "
                     "move it away or remove it")
@@ -42,10 +44,6 @@ def _volume_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, *, pool_new
             return None  # a fresh_on_start volume: it is recreated from the plan at the next start
         section[vol.name] = {"old": f"{have[0]} over {have[1]}", "new": f"{want[0]} over {want[1]}"}
         work.step(f"recreate volume {vol.name}", lambda: recreate(conn, plan, vol))
-    elif vol.import_path and not trusted:
-        # The import may have been interrupted: only a defined owner domain proves it completed.
-        section[vol.name] = f"re-imported from {vol.import_path}"
-        work.step(f"re-import volume {vol.name}", lambda: recreate(conn, plan, vol))
     elif vol.content is not None and contents.get(vol.name) != content_sha(vol):
         section[vol.name] = "rewritten"
         work.step(f"rewrite volume {vol.name}", lambda: recreate(conn, plan, vol))
@@ -64,8 +62,12 @@ def _bases(pillar: Pillar, name: str) -> list[tuple[str, str]]:
     return bases
 
 
-def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work) -> str | None:
-    """Steps converging domain ``name``; returns why not when something forbids it."""
+def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work, *,
+                shut_off_first: bool = False) -> str | None:
+    """Steps converging domain ``name``; returns why not when something forbids it.
+
+    ``shut_off_first``: ``work`` already shuts the domain off before these steps run, so they may
+    do what only a shut-off domain allows (re-import its root, no restart needed)."""
     dplan: DomainPlan = plan.domains[name]
     existing = lookup(conn.lookupByName, name)
     current = domain_xml(existing) if existing is not None else None
@@ -87,33 +89,46 @@ def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work) ->
                 "does not create uplink networks (define it, e.g. with virsh net-define)")
     if problem:
         return problem
-    active = bool(existing is not None and existing.isActive())
+    active = bool(existing is not None and existing.isActive()) and not shut_off_first
     contents = recorded_contents(current)
+    records = ImportRecords.of(current)
+    standalone = pillar.domains[name].class_ == DomainClass.standalone
     for vol in dplan.volumes:
-        problem = _volume_work(conn, plan, vol, work, pool_new=new_pool, active=active,
-                               trusted=current is not None, contents=contents)
+        if vol.import_path is not None:
+            problem = import_work(conn, plan, vol, work, records, owner=name, standalone=standalone,
+                                  pool_new=new_pool, defined=current is not None, active=active)
+        else:
+            problem = _volume_work(conn, plan, vol, work, pool_new=new_pool, active=active, contents=contents)
         if problem:
             return problem
-    _define_work(conn, dplan, current, active, work)
+    _define_work(conn, dplan, current, active, work, records)
     return None
 
 
-def _define_work(conn: Any, dplan: DomainPlan, current: str | None, active: bool, work: Work) -> None:
+def _define_work(conn: Any, dplan: DomainPlan, current: str | None, active: bool, work: Work,
+                 records: ImportRecords) -> None:
+    wanted = with_imports(dplan.xml, records.planned)
     if current is None:
         work.changes["domain"] = {"old": None, "new": "defined"}
     else:
         meta = find_ours(current)
         diffs = differences(properties(current), properties(dplan.xml))
         old_hash = recorded_hash(meta) if meta is not None else None
-        if not diffs and old_hash == dplan.config_hash:
+        imports_same = records.recorded == records.planned
+        if not diffs and old_hash == dplan.config_hash and imports_same:
             return
-        work.changes["domain"] = diffs or {"config_hash": {"old": old_hash, "new": dplan.config_hash}}
-        if active:
-            work.changes["restart_required"] = True
-            work.notes.append(f"{dplan.name} runs the old configuration until it restarts.")
-    work.changes["xml"] = unified(current or "", dplan.xml, dplan.name)
+        if diffs or old_hash != dplan.config_hash:
+            work.changes["domain"] = diffs or {"config_hash": {"old": old_hash, "new": dplan.config_hash}}
+            if active:
+                work.changes["restart_required"] = True
+                work.notes.append(f"{dplan.name} runs the old configuration until it restarts.")
+        if not imports_same:
+            work.section("domain")["imported_sha256"] = {"old": records.recorded, "new": records.planned}
+    work.changes["xml"] = unified(current or "", wanted, dplan.name)
     # Define before anything is deleted: a failure here leaves the previous definition in place.
-    work.step(f"define domain {dplan.name}", lambda: conn.defineXML(dplan.xml))
+    # The import records are those really written (the same as planned unless an image file
+    # changed while it was uploaded).
+    work.step(f"define domain {dplan.name}", lambda: conn.defineXML(with_imports(dplan.xml, records.final())))
 
 
 def planned(conn: Any, pillar: Pillar, name: str) -> Plan | str:
@@ -123,13 +138,15 @@ def planned(conn: Any, pillar: Pillar, name: str) -> Plan | str:
     return plan_or_reason(conn, pillar)
 
 
-def prepared(conn: Any, pillar: Pillar, name: str) -> tuple[Plan, Work] | Outcome:
-    """The plan and the work converging ``name``'s definition, or the refusal."""
+def prepared(conn: Any, pillar: Pillar, name: str, work: Work | None = None, *,
+             shut_off_first: bool = False) -> tuple[Plan, Work] | Outcome:
+    """The plan and the work converging ``name``'s definition (after the steps already in
+    ``work``), or the refusal."""
     plan = planned(conn, pillar, name)
     if isinstance(plan, str):
         return refused(plan)
-    work = Work()
-    problem = domain_work(conn, pillar, plan, name, work)
+    work = work or Work()
+    problem = domain_work(conn, pillar, plan, name, work, shut_off_first=shut_off_first)
     return refused(problem) if problem else (plan, work)
 
 

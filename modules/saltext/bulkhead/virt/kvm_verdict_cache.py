@@ -9,25 +9,16 @@ weaken isolation, and a fresh probe replaces it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
-import tempfile
 from pathlib import Path
 
+from .host_files import file_sha256, write_json_atomically
 from .kvm_console import BootVerdict
 
 CACHE_PATH = Path("/run/bulkhead/kvm-verdict.json")
 MAX_ENTRIES = 16
-
-
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def emulator_version(emulator: str) -> str:
@@ -67,14 +58,4 @@ def store_verdict(key: str, verdict: BootVerdict, path: Path = CACHE_PATH) -> No
     entries = _entries(path)
     entries.pop(key, None)
     entries[key] = {"runs": verdict.runs, "reason": verdict.reason}
-    kept = dict(list(entries.items())[-MAX_ENTRIES:])
-    path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kvm-verdict.")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump({"verdicts": kept}, handle, indent=1)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    write_json_atomically(path, {"verdicts": dict(list(entries.items())[-MAX_ENTRIES:])})

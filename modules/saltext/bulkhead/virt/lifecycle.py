@@ -73,17 +73,20 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> 
 
 def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
                   timeout: float = SHUTDOWN_TIMEOUT_S) -> Outcome:
-    """Defined as the pillar says (like ``domain_present``) and shut off."""
-    ready = prepared(conn, pillar, name)
-    if isinstance(ready, Outcome):
-        return ready
-    _plan, work = ready
+    """Defined as the pillar says (like ``domain_present``) and shut off.
+
+    A running domain is shut down first, so that the definition and volumes then converge as for
+    a shut-off domain (e.g. a template's root re-imported from a rebuilt image in the same run).
+    """
     dom = lookup(conn.lookupByName, name)
-    if dom is None or not dom.isActive():
-        return work.finish(test, f"Domain {name}")
-    work.changes["state"] = {"old": _state(dom), "new": "shutoff"}
-    work.step(f"shut down domain {name}", lambda: _shutdown(dom, timeout))
-    return work.finish(test, f"Domain {name}")
+    work = Work()
+    running = dom is not None and bool(dom.isActive())
+    if running:
+        work.changes["state"] = {"old": _state(dom), "new": "shutoff"}
+        work.step(f"shut down domain {name}", lambda: _shutdown(dom, timeout))
+    # A domain bulkhead does not own is refused here, before any step (the shutdown too) runs.
+    ready = prepared(conn, pillar, name, work, shut_off_first=running)
+    return ready if isinstance(ready, Outcome) else work.finish(test, f"Domain {name}")
 
 
 def _shutdown(dom: Any, timeout: float) -> str | None:

@@ -17,6 +17,7 @@ from lxml import etree
 from ..plan import Plan, VolumePlan
 from .errors import BulkheadVirtError
 from .inventory import lookup
+from .source_digest import source_sha256
 
 CHUNK = 1024 * 1024
 
@@ -53,22 +54,41 @@ def _upload(conn: Any, vol: Any, size: int, chunks: Any) -> str | None:
     return None
 
 
-def _file_chunks(path: str) -> Any:
-    with open(path, "rb") as src:
-        while chunk := src.read(CHUNK):
-            yield chunk
+def import_image(conn: Any, plan: Plan, vol: VolumePlan) -> tuple[str, str | None]:
+    """Create ``vol`` filled from its image file; returns (sha256 of what was written, note).
+
+    The digest is taken from the very bytes uploaded, so a file replaced meanwhile is recorded as
+    what the volume really holds, never as what the image holds now.
+    """
+    assert vol.import_path is not None
+    pool = conn.storagePoolLookupByName(plan.pool.name)
+    try:
+        src = open(vol.import_path, "rb")  # noqa: SIM115 - closed below, after the upload
+    except OSError as exc:
+        raise BulkheadVirtError(f"image {vol.import_path} for volume {vol.name}: {exc.strerror}") from None
+    with src:
+        size = os.fstat(src.fileno()).st_size
+        created = pool.createXML(vol.xml(plan.pool.path, size), 0)
+        digest = hashlib.sha256()
+
+        def chunks() -> Any:
+            left = size
+            while left > 0 and (chunk := src.read(min(CHUNK, left))):
+                digest.update(chunk)
+                left -= len(chunk)
+                yield chunk
+
+        note = _upload(conn, created, size, chunks())
+    if note is not None:  # nothing uploaded (test driver): the volume stands for the file as it is
+        return source_sha256(vol.import_path), note
+    return digest.hexdigest(), None
 
 
 def create(conn: Any, plan: Plan, vol: VolumePlan) -> str | None:
     """Create ``vol`` and fill it. Returns a note for the comment, if any."""
-    pool = conn.storagePoolLookupByName(plan.pool.name)
     if vol.import_path is not None:
-        try:
-            size = os.path.getsize(vol.import_path)
-        except OSError as exc:
-            raise BulkheadVirtError(f"image {vol.import_path} for volume {vol.name}: {exc.strerror}") from None
-        created = pool.createXML(vol.xml(plan.pool.path, size), 0)
-        return _upload(conn, created, size, _file_chunks(vol.import_path))
+        return import_image(conn, plan, vol)[1]
+    pool = conn.storagePoolLookupByName(plan.pool.name)
     capacity = None
     if vol.backing is not None:
         # An overlay is as large as what it overlays; libvirt wants the size spelled out.

@@ -1,0 +1,117 @@
+"""Root volumes imported from an image file, kept in step with that file.
+
+A template's root is a copy of ``image.root`` while its kernel and initrd are used in place, so
+after ``bulkhead image build`` rebuilt the image the template would boot the new kernel over the
+old root (old modules, old guest agent). The domain's metadata records the sha256 of what each
+imported volume holds; when the image's digest differs, the volume is imported again, but only
+while its domain is shut off (a running guest's disk is never pulled from under it). Apps built
+on the template get overlays over the new root at their next start; a running app keeps the old
+root, which stays open in its QEMU process until it stops.
+
+A standalone domain's root is its own data from the first boot on: it is imported once and never
+again, whatever happens to the image.
+
+Before a volume is replaced, its record is removed from the definition, so an import cut short
+leaves a volume nobody vouches for, which the next apply imports again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..plan import Plan, VolumePlan
+from ..plan.metadata import read_imports, with_imports
+from .inventory import domain_xml, lookup
+from .outcome import Work
+from .source_digest import source_sha256
+from .volumes import delete, expected_shape, find_volume, import_image, shape
+
+
+@dataclass
+class ImportRecords:
+    """A domain's import records: as defined now, as this run will leave them, as really written."""
+
+    recorded: dict[str, str]
+    planned: dict[str, str] = field(default_factory=dict)
+    written: dict[str, str] = field(default_factory=dict)  # filled by the import steps
+
+    @classmethod
+    def of(cls, current_xml: str | None) -> ImportRecords:
+        return cls(read_imports(current_xml) if current_xml else {})
+
+    def final(self) -> dict[str, str]:
+        return {**self.planned, **self.written}
+
+    def keep(self, volume: str) -> None:
+        if volume in self.recorded:
+            self.planned[volume] = self.recorded[volume]
+
+
+def _short(sha: str | None) -> str:
+    return sha[:12] if sha else "unknown"
+
+
+def _import_step(conn: Any, plan: Plan, vol: VolumePlan, owner: str, records: ImportRecords) -> str | None:
+    dom = lookup(conn.lookupByName, owner)
+    if dom is not None:
+        xml = domain_xml(dom)
+        held = read_imports(xml)
+        if vol.name in held:  # nobody vouches for the volume from here until the new record
+            del held[vol.name]
+            conn.defineXML(with_imports(xml, held))
+    delete(conn, plan, vol.name)
+    digest, note = import_image(conn, plan, vol)
+    records.written[vol.name] = digest
+    return note
+
+
+def import_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, records: ImportRecords, *,
+                owner: str, standalone: bool, pool_new: bool, defined: bool, active: bool) -> str | None:
+    """Steps keeping imported volume ``vol`` of domain ``owner`` in step with its image; returns
+    why not when the volume is in the way."""
+    assert vol.import_path is not None
+    path = vol.import_path
+    existing = None if pool_new else find_volume(conn, plan.pool.name, vol.name)
+    section = work.section("volumes")
+
+    def step(what: str) -> None:
+        work.step(f"{what} volume {vol.name}", lambda: _import_step(conn, plan, vol, owner, records))
+
+    if existing is not None:
+        have, want = shape(existing), expected_shape(plan, vol)
+        if have != want:
+            return (f"volume {vol.name} exists as {have[0]} (backing {have[1]}) but bulkhead expects "
+                    f"{want[0]} (backing {want[1]}); it holds data bulkhead will not overwrite: "
+                    "move it away or remove it")
+    if existing is None or not defined:
+        # Missing, or present without a defined owner: an import may have been cut short.
+        with contextlib.suppress(OSError):  # unreadable: the import step fails with the reason
+            records.planned[vol.name] = source_sha256(path)
+        section[vol.name] = f"imported from {path}" if existing is None else f"re-imported from {path}"
+        step("create" if existing is None else "re-import")
+        return None
+    recorded = records.recorded.get(vol.name)
+    if standalone:
+        records.keep(vol.name)
+        return None
+    try:
+        source = source_sha256(path)
+    except OSError as exc:
+        records.keep(vol.name)
+        work.notes.append(f"Cannot read {path} ({exc.strerror}); {vol.name} keeps what it holds.")
+        return None
+    if source == recorded:
+        records.keep(vol.name)
+        return None
+    if active:
+        records.keep(vol.name)
+        work.notes.append(f"{path} changed (sha256 {_short(source)}, {vol.name} holds {_short(recorded)}): "
+                          f"re-import pending until {owner} is shut off.")
+        return None
+    records.planned[vol.name] = source
+    section[vol.name] = {"old": f"image sha256 {_short(recorded)}",
+                         "new": f"re-imported from {path} (sha256 {_short(source)})"}
+    step("re-import")
+    return None
