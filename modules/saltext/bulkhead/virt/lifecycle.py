@@ -8,10 +8,8 @@ a fresh root and private overlay each time: nothing it wrote survives.
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import libvirt
 
@@ -22,6 +20,7 @@ from ..plan.metadata import find_ours
 from .domain import prepared
 from .inventory import domain_xml, domains_using, lookup
 from .outcome import Outcome, Work, refused
+from .shutdown import local_hypervisor, shut_down
 from .start_memory import reserve_start_memory
 from .volumes import find_volume, recreate
 
@@ -38,7 +37,7 @@ def _state(dom: Any | None) -> str:
 def _host_dirs(conn: Any) -> None:
     # libvirt creates neither the console log's nor the agent socket's directory; only possible
     # (and only needed) when the hypervisor runs on this machine.
-    if conn.getType() != "TEST" and urlsplit(conn.getURI()).hostname in (None, "", "localhost"):
+    if local_hypervisor(conn):
         for path in (names.CONSOLE_LOG_DIR, names.AGENT_SOCKET_DIR, names.RPC_SOCKET_DIR):
             os.makedirs(path, mode=0o750, exist_ok=True)
 
@@ -83,27 +82,10 @@ def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
     running = dom is not None and bool(dom.isActive())
     if running:
         work.changes["state"] = {"old": _state(dom), "new": "shutoff"}
-        work.step(f"shut down domain {name}", lambda: _shutdown(dom, timeout))
+        work.step(f"shut down domain {name}", lambda: shut_down(conn, dom, timeout))
     # A domain bulkhead does not own is refused here, before any step (the shutdown too) runs.
     ready = prepared(conn, pillar, name, work, shut_off_first=running)
     return ready if isinstance(ready, Outcome) else work.finish(test, f"Domain {name}")
-
-
-def _shutdown(dom: Any, timeout: float) -> str | None:
-    """Ask the guest (ACPI power button), wait, then pull the plug."""
-    try:
-        dom.shutdown()
-    except libvirt.libvirtError:
-        pass  # no ACPI answer possible (e.g. still in firmware): destroy below
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not dom.isActive():
-            return None
-        time.sleep(0.25)
-    if dom.isActive():
-        dom.destroy()
-        return f"{dom.name()} did not shut down within {timeout:g}s and was destroyed."
-    return None
 
 
 def _dependents(conn: Any, name: str) -> list[str]:
