@@ -8,10 +8,12 @@ import os
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 from saltext.bulkhead.policy import System
 from saltext.bulkhead.rpc.broker import Broker
+from saltext.bulkhead.rpc.call_limits import CallLimits
 from saltext.bulkhead.rpc.guest_daemon import GuestDaemon
 from saltext.bulkhead.rpc.host import StaticHost
 from saltext.bulkhead.rpc.prompt import Prompt
@@ -23,8 +25,14 @@ test.Echo * @anyvm @anyvm allow
 test.Ask * alpha @anyvm ask default_target=beta
 test.Start * alpha gamma allow
 test.Admin * alpha @adminvm allow
+test.Hang * @anyvm @anyvm allow
+test.Flood * @anyvm @anyvm allow
 """
 ECHO = "#!/bin/sh\ncat\necho \"from $BULKHEAD_RPC_SOURCE $1\"\n"
+# Never exits, and leaves a child holding its stdout: only stopping the whole group ends the call.
+HANG_MARKER = "987654.321"
+HANG = f"#!/bin/sh\nsleep {HANG_MARKER} &\nsleep {HANG_MARKER}\n"
+FLOOD = "#!/bin/sh\nexec yes bulkhead\n"
 
 
 def system(states: dict[str, str]) -> System:
@@ -34,7 +42,8 @@ def system(states: dict[str, str]) -> System:
 
 
 class Harness:
-    def __init__(self, root: Path, prompt: Prompt, states: dict[str, str] | None = None):
+    def __init__(self, root: Path, prompt: Prompt, states: dict[str, str] | None = None,
+                 limits: CallLimits | None = None):
         self.root = root
         (root / "policy").mkdir()
         (root / "policy" / "50-test.policy").write_text(POLICY)
@@ -44,7 +53,7 @@ class Harness:
         log.propagate = False
         log.addHandler(logging.StreamHandler(self.log_text))
         self.host = StaticHost(system(states or {"alpha": "Running", "beta": "Running", "gamma": "Halted"}))
-        self.broker = Broker(self.host, root / "policy", prompt, log, ready_timeout=2.0)
+        self.broker = Broker(self.host, root / "policy", prompt, log, ready_timeout=2.0, limits=limits)
         self.daemons: dict[str, GuestDaemon] = {}
 
     def guest(self, name: str) -> GuestDaemon:
@@ -53,6 +62,8 @@ class Harness:
         services.mkdir()
         for service in ("test.Echo", "test.Ask"):
             (services / service).write_text(ECHO)
+        (services / "test.Hang").write_text(HANG)
+        (services / "test.Flood").write_text(FLOOD)
         (services / "qubes.Filecopy").write_text(
             f"#!{sys.executable}\nimport sys\nfrom saltext.bulkhead.rpc.guest_filecopy import main\n"
             f"sys.exit(main({str(self.incoming(name))!r}))\n")
@@ -66,6 +77,9 @@ class Harness:
         threading.Thread(target=daemon.serve_port, daemon=True).start()
         self.broker.attach(name, host_end)
         assert self.broker.wait_ready(name, 5) is not None
+        deadline = time.monotonic() + 5
+        while daemon._server is None and time.monotonic() < deadline:  # set once it listens
+            time.sleep(0.01)
         self.daemons[name] = daemon
         return daemon
 

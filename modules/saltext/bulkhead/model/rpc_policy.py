@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictInt, StrictStr, WithJsonSchema
 
 from .fields import PATH_RULE, AbsPath, Rule, fail, key
 
@@ -84,6 +84,24 @@ class PolicyConfig(BaseModel):
             "deny when there is none). The broker's --ask terminal asks on a terminal instead."
         ),
         rule="must be deny or default-target",
+    )
+    # Defaults repeated from rpc/call_limits.py: the model imports nothing from the broker.
+    call_timeout: StrictInt = key(
+        3600, ge=1, le=7 * 24 * 3600,
+        doc=(
+            "Seconds an RPC call may run. The broker then ends it: the caller's call exits with 124 "
+            "and the target's service is stopped, so a service that never exits cannot hold both "
+            "domains. Long file copies need it above their duration."
+        ),
+        rule="must be a whole number of seconds from 1 to 604800 (a week)",
+    )
+    call_output_mib: StrictInt = key(
+        1024, ge=0, le=1024 * 1024,
+        doc=(
+            "MiB a call's target may send back to its caller. Beyond it the broker ends the call: the "
+            "caller gets the output up to the limit and exit 125, and the service is stopped."
+        ),
+        rule="must be a whole number of MiB from 0 to 1048576",
     )
 
     def text_of(self, name: str) -> str:

@@ -4,7 +4,9 @@ and the data of an allowed call relayed between the two domains until the servic
 Threads: a reader per channel (frames in order; it also forwards DATA/EOF/EXIT of a call, so a
 slow peer slows its sender down and nothing is queued without bound) and a short-lived thread per
 call request (policy, prompt, starting the target). A domain takes part in one call at a time:
-a second request from it, or a request towards a domain that is busy, is denied.
+a second request from it, or a request towards a domain that is busy, is denied. A call that runs
+past its time limit or sends back more than its output limit is ended by the broker
+(call_limits.py), so no service can hold two domains for ever.
 
 Whatever a guest sends is hostile input: broken framing or a frame a guest may not send drops its
 channel (the watcher reconnects); a malformed request is denied; both are logged.
@@ -20,6 +22,7 @@ import threading
 import time
 
 from .authorize import authorize
+from .call_limits import OUTPUT_LIMIT_RC, TIMEOUT_RC, Call, CallLimits
 from .frames import Frame, FrameError, FrameReader, Kind, encode
 from .host import Host, StartError
 from .messages import (
@@ -47,6 +50,8 @@ class Endpoint:
         self.busy = False  # a call request of this domain is being decided or served
         self.peer: Endpoint | None = None
         self.is_target = False
+        self.call: Call | None = None  # the call this domain is in, as caller or target
+        self.draining: Call | None = None  # a call the broker ended whose service has not confirmed
         self.closed = False
         self._send_lock = threading.Lock()
 
@@ -58,6 +63,23 @@ class Endpoint:
             except OSError:
                 return False
 
+    def send_in_call(self, frame: bytes, call: Call) -> bool:
+        """Send only while this domain is still in ``call``: data of a call the broker has just
+        ended must not reach the domain after its EXIT (or slip into its next call)."""
+        with self._send_lock:
+            if self.call is not call:
+                return False
+            try:
+                self.sock.sendall(frame)
+                return True
+            except OSError:
+                return False
+
+    @property
+    def available(self) -> bool:
+        """Free for a call (read under the broker's lock)."""
+        return not (self.busy or self.peer is not None or self.draining is not None or self.closed)
+
     def close(self) -> None:
         self.closed = True
         with contextlib.suppress(OSError):
@@ -67,8 +89,9 @@ class Endpoint:
 
 class Broker:
     def __init__(self, host: Host, policy_dir: str | os.PathLike[str], prompt: Prompt,
-                 log: logging.Logger, ready_timeout: float = 120.0):
+                 log: logging.Logger, ready_timeout: float = 120.0, limits: CallLimits | None = None):
         self.host = host
+        self.limits = limits or CallLimits()
         self.policy_dir = policy_dir
         self.prompt = prompt
         self.log = log
@@ -163,15 +186,21 @@ class Broker:
         elif kind is Kind.CALL:
             self._on_call(endpoint, frame.payload)
         elif kind in (Kind.DATA, Kind.EOF):
-            peer = endpoint.peer
-            if peer is not None:  # otherwise late data of a call that has ended: dropped
-                peer.send(encode(kind, frame.payload))
+            self._relay(endpoint, kind, frame.payload)
         elif kind is Kind.EXIT:
             rc = parse_exit(frame.payload)
             with self._lock:
                 caller = endpoint.peer if endpoint.is_target else None
                 if caller is not None:
                     self._end_call(caller, endpoint)
+                cancelled = endpoint.draining if caller is None else None
+                if cancelled is not None:
+                    cancelled.acked = True
+                    self._settle(cancelled)
+            if cancelled is not None:
+                self.log.info("call %s: the cancelled service ended (%d); %s is free again",
+                              cancelled.what, rc, endpoint.name)
+                return
             if caller is None:
                 raise MessageError("EXIT outside a call this domain serves")
             caller.send(encode_exit(rc))
@@ -187,7 +216,7 @@ class Broker:
             caller.send(encode_result(None))
             return
         with self._lock:
-            refused = caller.busy or caller.peer is not None
+            refused = not caller.available
             caller.busy = True if not refused else caller.busy
         if refused:
             self.log.warning("call %s from %s to %r: denied: it is already in a call",
@@ -196,6 +225,19 @@ class Broker:
             return
         threading.Thread(target=self._serve, args=(caller, request), name=f"call-{caller.name}",
                          daemon=True).start()
+
+    def _relay(self, endpoint: Endpoint, kind: Kind, payload: bytes) -> None:
+        call, peer = endpoint.call, endpoint.peer
+        if call is None or peer is None:
+            return  # late data of a call that has ended: dropped
+        if kind is Kind.DATA and endpoint.is_target:
+            allowed = call.take_output(len(payload))
+            if allowed < len(payload):
+                if allowed:
+                    peer.send_in_call(encode(kind, payload[:allowed]), call)
+                self._cancel(call, OUTPUT_LIMIT_RC, f"output over the limit of {call.limits.max_output} bytes")
+                return
+        peer.send_in_call(encode(kind, payload), call)
 
     # Calls ------------------------------------------------------------------------------------
 
@@ -231,12 +273,19 @@ class Broker:
                 self.log.warning("%s: denied: %s has no RPC daemon answering", what, name)
                 return None
         with self._lock:
-            if target.busy or target.peer is not None or target.closed or caller.closed:
+            if not target.available or caller.closed:
                 refused = True
             else:
                 refused = False
                 caller.peer, target.peer = target, caller
                 target.is_target = True
+                call = Call(caller, target, f"{request.call} from {caller.name} to {name}", self.limits)
+                caller.call = target.call = call
+                call.timer = threading.Timer(self.limits.timeout_s, self._cancel,
+                                             (call, TIMEOUT_RC, f"no exit within {self.limits.timeout_s:g}s"))
+                call.timer.name = f"rpc-limit-{caller.name}"
+                call.timer.daemon = True
+                call.timer.start()
         if refused:
             self.log.warning("%s: denied: %s is in another call", what, name)
             return None
@@ -248,7 +297,57 @@ class Broker:
 
     def _end_call(self, caller: Endpoint, target: Endpoint) -> None:
         """Under the lock: both domains are free again."""
+        if caller.call is not None:
+            caller.call.stop_timers()
         caller.peer = None
         caller.busy = False
+        caller.call = None
         target.peer = None
         target.is_target = False
+        target.call = None
+
+    def _cancel(self, call: Call, rc: int, why: str) -> None:
+        """End ``call`` from the broker's side: the caller gets EXIT ``rc`` at once and is free;
+        the target is told to stop the service and is free once its daemon confirms."""
+        with self._lock:
+            caller, target = call.caller, call.target
+            if caller.call is not call:
+                return  # it ended on its own meanwhile
+            self._end_call(caller, target)
+            target.draining = call
+            self._watch(call, caller)
+        self.log.warning("call %s: ended by the broker: %s (exit %d to the caller)", call.what, why, rc)
+        caller.send(encode_exit(rc))
+        with self._lock:
+            call.caller_told = True
+            self._watch(call, target)  # the target's grace starts once the caller is through
+        target.send(encode(Kind.CANCEL))
+        with self._lock:
+            call.cancel_sent = True
+            self._settle(call)
+
+    def _settle(self, call: Call) -> None:
+        """Under the lock: a cancelled call's target is free once it confirmed after being told
+        (so no new EXEC can overtake the CANCEL on its way)."""
+        if call.settled and call.target.draining is call:
+            call.target.draining = None
+            call.stop_timers()
+            self._lock.notify_all()
+
+    def _watch(self, call: Call, endpoint: Endpoint) -> None:
+        """Under the lock: give ``endpoint`` the grace to take its part in cancelling ``call``."""
+        watchdog = threading.Timer(self.limits.cancel_grace_s, self._drop_stuck, (call, endpoint))
+        watchdog.name = f"rpc-cancel-{endpoint.name}"
+        watchdog.daemon = True
+        call.watchdogs.append(watchdog)
+        watchdog.start()
+
+    def _drop_stuck(self, call: Call, endpoint: Endpoint) -> None:
+        """The grace is over: if ``endpoint`` has not taken its part, drop its channel so the
+        domain is not held (a send blocked on it fails); the watcher attaches it again."""
+        with self._lock:
+            stuck = not call.caller_told if endpoint is call.caller else endpoint.draining is call
+        if stuck and not endpoint.closed:
+            self.log.warning("call %s: %s did not complete the cancel within %gs: channel dropped",
+                             call.what, endpoint.name, self.limits.cancel_grace_s)
+            endpoint.close()

@@ -3,7 +3,7 @@
 The broker reads two things that change while it runs, and picks both up by itself: the policy
 (loaded for every call) and the pillar facts file (re-read when it changes). So this state writes
 the facts file atomically and restarts the broker only when its command line must change (policy
-directory, URI, ask mode). The running broker is found through its pidfile and recognised by its
+directory, URI, ask mode, call limits). The running broker is found through its pidfile and recognised by its
 command line in /proc, so a recycled pid is never taken for it. Inspection is read-only: test
 mode reports exactly what a real run does.
 """
@@ -45,7 +45,8 @@ class BrokerPaths:
 def command(pillar: Pillar, paths: BrokerPaths) -> list[str]:
     return [sys.executable, "-m", MODULE, "broker", "--uri", pillar.host.uri, "--pillar", str(paths.pillar),
             "--policy-dir", str(pillar.policy.dir), "--socket-dir", str(paths.socket_dir),
-            "--ask", pillar.policy.ask, "--log", str(paths.log), "--pidfile", str(paths.pidfile)]
+            "--ask", pillar.policy.ask, "--log", str(paths.log), "--pidfile", str(paths.pidfile),
+            "--call-timeout", str(pillar.policy.call_timeout), "--max-output-mib", str(pillar.policy.call_output_mib)]
 
 
 def facts_file(pillar: Pillar) -> bytes:

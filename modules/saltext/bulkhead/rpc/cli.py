@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from .call_limits import DEFAULT_MAX_OUTPUT_MIB, DEFAULT_TIMEOUT_S, MIB, CallLimits
 from .prompt import ASK_MODES
 from .service import DEFAULT_LOG, DEFAULT_SOCKET_DIR
 
@@ -33,6 +34,10 @@ def broker_command(
     ask: Annotated[str, typer.Option(help=f"how 'ask' is settled: {', '.join(ASK_MODES)}")] = "deny",
     log: Annotated[Path, typer.Option(help="log file ('-' for stderr)")] = DEFAULT_LOG,
     pidfile: Annotated[Path | None, typer.Option(help="write the broker's pid here")] = None,
+    call_timeout: Annotated[int, typer.Option(
+        min=1, help="seconds a call may run before the broker ends it (caller exit 124)")] = DEFAULT_TIMEOUT_S,
+    max_output_mib: Annotated[int, typer.Option(
+        min=0, help="MiB a target may send back to its caller (caller exit 125 beyond)")] = DEFAULT_MAX_OUTPUT_MIB,
 ) -> None:
     """Serve RPC calls between the running domains until SIGTERM."""
     from ..policy import System, SystemInfoError
@@ -53,7 +58,8 @@ def broker_command(
         tmp.write_text(f"{os.getpid()}\n")
         tmp.replace(pidfile)
     try:
-        serve(host, policy_dir, chosen, socket_dir, broker_logger(None if str(log) == "-" else log))
+        serve(host, policy_dir, chosen, socket_dir, broker_logger(None if str(log) == "-" else log),
+              limits=CallLimits(timeout_s=call_timeout, max_output=max_output_mib * MIB))
     finally:
         if pidfile is not None and pidfile.read_text().strip() == str(os.getpid()):
             pidfile.unlink()

@@ -32,10 +32,12 @@ class Kind(bytes, Enum):
     DATA = b"D"  # both ways during a call: raw bytes, 1..MAX_DATA
     EOF = b"E"  # both ways: no more DATA from this side (empty)
     EXIT = b"S"  # target -> broker -> caller: {"rc": 0..255}; ends the call
+    CANCEL = b"K"  # broker -> target: the broker ended the call; stop the service (empty)
 
 
 LIMITS = {Kind.HELLO: MAX_CONTROL, Kind.CALL: MAX_CONTROL, Kind.RESULT: MAX_CONTROL,
-          Kind.EXEC: MAX_CONTROL, Kind.DATA: MAX_DATA, Kind.EOF: 0, Kind.EXIT: MAX_CONTROL}
+          Kind.EXEC: MAX_CONTROL, Kind.DATA: MAX_DATA, Kind.EOF: 0, Kind.EXIT: MAX_CONTROL,
+          Kind.CANCEL: 0}
 _BY_BYTE = {kind.value: kind for kind in Kind}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -119,6 +120,13 @@ class GuestDaemon:
             self.to_host(encode_hello())
         elif kind is Kind.EXEC:
             self._start_service(ExecRequest.parse(frame.payload))
+        elif kind is Kind.CANCEL:
+            # The broker ended the call (time limit, output limit). Our EXIT, sent once the
+            # service is gone, tells it the domain is free again. A service that already ended
+            # on its own has sent that EXIT: then there is nothing left to stop.
+            if isinstance(session, Incoming):
+                self.say("call cancelled by the host: stopping the service")
+                _kill(session.process)
         elif isinstance(session, Outgoing):
             if kind in (Kind.RESULT, Kind.DATA, Kind.EOF, Kind.EXIT):
                 last = kind is Kind.EXIT or (kind is Kind.RESULT and parse_result(frame.payload) is None)
@@ -156,7 +164,7 @@ class GuestDaemon:
                 session.client.sendall(encode_exit(rc))
             session.client.close()
         elif isinstance(session, Incoming):
-            session.process.kill()
+            _kill(session.process)
 
     # Services (calls into this domain) ----------------------------------------------------------
 
@@ -172,7 +180,7 @@ class GuestDaemon:
         env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "BULKHEAD_RPC_SOURCE": request.source,
                "BULKHEAD_RPC_SERVICE": request.service, "BULKHEAD_RPC_ARGUMENT": request.argument}
         process = subprocess.Popen([path, request.argument], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=self._stderr(), env=env, close_fds=True)
+                                   stderr=self._stderr(), env=env, close_fds=True, start_new_session=True)
         session = Incoming(process)
         with self._lock:
             self.session = session
@@ -190,18 +198,23 @@ class GuestDaemon:
     def _pump_service(self, session: Incoming, request: ExecRequest) -> None:
         stdout = session.process.stdout
         assert stdout is not None
+        host_gone = False
         while True:
             chunk = stdout.read1(65536) if hasattr(stdout, "read1") else stdout.read(65536)
             if not chunk:
                 break
-            if self.session is session:
-                for frame in data_frames(chunk):
-                    self.to_host(frame)
+            if self.session is session and not host_gone:
+                try:
+                    for frame in data_frames(chunk):
+                        self.to_host(frame)
+                except OSError:  # the port's reader aborts the call; the rest is dropped
+                    host_gone = True
         rc = session.process.wait()
         rc = rc if 0 <= rc <= 255 else 128 + min(-rc, 127)
         if self._release(session):  # free before the caller learns of the end, so it may call again
-            self.to_host(encode(Kind.EOF))
-            self.to_host(encode_exit(rc))
+            with contextlib.suppress(OSError):
+                self.to_host(encode(Kind.EOF))
+                self.to_host(encode_exit(rc))
         self.say(f"{request.service}{request.argument} from {request.source}: exit {rc}")
 
     # Local programs (calls out of this domain) --------------------------------------------------
@@ -280,6 +293,16 @@ class GuestDaemon:
         threading.Thread(target=self.serve_local, daemon=True).start()
         self.say("serving")
         self.serve_port()
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """Kill a service and everything it started: they share the session (and process group) it
+    was started in, and a child left holding its stdout would keep the call's output open.
+    Until the service is reaped (which waits for its stdout to close) its pid names that group
+    and cannot have been reused."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def main() -> int:

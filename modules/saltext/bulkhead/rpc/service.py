@@ -10,6 +10,7 @@ from pathlib import Path
 from types import FrameType
 
 from .broker import Broker
+from .call_limits import CallLimits
 from .host import Host
 from .prompt import Prompt
 from .watcher import Watcher
@@ -34,8 +35,9 @@ def broker_logger(path: Path | None) -> logging.Logger:
 
 
 def serve(host: Host, policy_dir: Path, prompt: Prompt, socket_dir: Path, log: logging.Logger,
-          interval: float = 0.5, stop: threading.Event | None = None) -> None:
-    broker = Broker(host, policy_dir, prompt, log)
+          interval: float = 0.5, stop: threading.Event | None = None, limits: CallLimits | None = None) -> None:
+    limits = limits or CallLimits()
+    broker = Broker(host, policy_dir, prompt, log, limits=limits)
     watcher = Watcher(broker, socket_dir, interval)
     stopping = stop or threading.Event()
 
@@ -47,7 +49,8 @@ def serve(host: Host, policy_dir: Path, prompt: Prompt, socket_dir: Path, log: l
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-    log.info("broker started (pid %d): policy %s, sockets %s", os.getpid(), policy_dir, socket_dir)
+    log.info("broker started (pid %d): policy %s, sockets %s, calls limited to %gs and %d output bytes",
+             os.getpid(), policy_dir, socket_dir, limits.timeout_s, limits.max_output)
     thread = threading.Thread(target=watcher.run, name="rpc-watcher", daemon=True)
     thread.start()
     while not stopping.wait(1.0):

@@ -1,0 +1,69 @@
+"""How long a call may run and how much it may send back, and the state of one call under way.
+
+A service that never exits would otherwise hold both domains until a channel drops (one call at
+a time per domain), and a target could stream output to its caller without end. The broker ends
+such a call itself: the caller gets EXIT ``TIMEOUT_RC`` or ``OUTPUT_LIMIT_RC``, the target gets
+CANCEL and stays unavailable until its daemon confirms with the service's EXIT. A side that does
+not take its part within ``cancel_grace_s`` (the caller its EXIT; then the target the CANCEL and
+its answer) has its channel dropped (the watcher reconnects it), so neither domain is held.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .broker import Endpoint
+
+TIMEOUT_RC = 124  # the call ran longer than its time limit (timeout(1) uses the same status)
+OUTPUT_LIMIT_RC = 125  # the target sent more output than the caller may receive
+DEFAULT_TIMEOUT_S = 3600
+DEFAULT_MAX_OUTPUT_MIB = 1024
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class CallLimits:
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    max_output: int = DEFAULT_MAX_OUTPUT_MIB * MIB  # bytes of DATA from the target to the caller
+    cancel_grace_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.timeout_s <= 0 or self.max_output < 0 or self.cancel_grace_s <= 0:
+            raise ValueError(f"call limits must be positive: {self}")
+
+
+class Call:
+    """One allowed call, from pairing to its end. Fields other than ``output`` change only under
+    the broker's lock; ``output`` only in the target's reader thread."""
+
+    def __init__(self, caller: Endpoint, target: Endpoint, what: str, limits: CallLimits):
+        self.caller = caller
+        self.target = target
+        self.what = what
+        self.limits = limits
+        self.output = 0
+        self.timer: threading.Timer | None = None
+        # Set once the broker ended the call itself:
+        self.caller_told = False  # the caller's EXIT has been sent (or its channel was gone)
+        self.cancel_sent = False  # the target's CANCEL has been sent
+        self.acked = False  # the target's daemon answered with the service's EXIT
+        self.watchdogs: list[threading.Timer] = []
+
+    def take_output(self, size: int) -> int:
+        """How many of ``size`` more output bytes may still go to the caller."""
+        allowed = max(0, min(size, self.limits.max_output - self.output))
+        self.output += allowed
+        return allowed
+
+    @property
+    def settled(self) -> bool:
+        """A call the broker ended: the target has confirmed, after being told, that it is free."""
+        return self.cancel_sent and self.acked
+
+    def stop_timers(self) -> None:
+        for timer in (self.timer, *self.watchdogs):
+            if timer is not None:
+                timer.cancel()
