@@ -62,9 +62,20 @@ def running_broker(paths: BrokerPaths) -> tuple[int, list[str]] | None:
     except (OSError, ValueError):
         return None
     args = [a.decode(errors="replace") for a in argv]
-    if MODULE not in args or "--pidfile" not in args or str(paths.pidfile) not in args:
-        return None
-    return pid, args
+    return (pid, args) if is_broker_command(args, paths.pidfile) else None
+
+
+def is_broker_command(args: list[str], pidfile: Path) -> bool:
+    """A command line of the broker this pidfile belongs to (not a recycled pid)."""
+    return MODULE in args and "--pidfile" in args and str(pidfile) in args
+
+
+def option(args: list[str], name: str) -> str | None:
+    """The value of ``name`` on a broker command line (None if absent)."""
+    for i, arg in enumerate(args[:-1]):
+        if arg == name:
+            return args[i + 1]
+    return None
 
 
 def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False) -> Outcome:

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import libvirt
 import pytest
 
+from saltext.bulkhead.memory.service import ServicePaths
 from saltext.bulkhead.model import Pillar
 from saltext.bulkhead.plan import Plan
 from saltext.bulkhead.plan.metadata import find_ours
+from saltext.bulkhead.rpc.broker_service import BrokerPaths, is_broker_command, option
 from saltext.bulkhead.verify import pillar_source
 from saltext.bulkhead.verify.observe import BridgePort, bridge_names, bridge_ports
 from saltext.bulkhead.virt import connect
@@ -37,6 +40,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bulkhead-probe", action="append", default=[], metavar="IP:PORT",
                     help="a TCP service outside to test every client's firewall against (repeatable); "
                          "the tcp rules' own single-port destinations are always probed")
+    # Where the formula's services record themselves (the states' defaults; tests run private ones).
+    group.addoption("--bulkhead-broker-pidfile", default=str(BrokerPaths().pidfile), metavar="FILE",
+                    help="the RPC broker's pidfile")
+    group.addoption("--bulkhead-memd-pidfile", default=str(ServicePaths().pidfile), metavar="FILE",
+                    help="bulkhead-memd's pidfile")
+    group.addoption("--bulkhead-memd-config", default=str(ServicePaths().config), metavar="FILE",
+                    help="bulkhead-memd's configuration file")
 
 
 @dataclass(frozen=True)
@@ -121,3 +131,35 @@ def running_domains(bulkhead_pillar: Pillar, libvirt_domains: dict[str, LibvirtD
     """Pillar domains that run now, bulkhead's own."""
     return sorted(n for n in bulkhead_pillar.domains
                   if n in libvirt_domains and libvirt_domains[n].active and libvirt_domains[n].ours)
+
+
+@dataclass(frozen=True)
+class RunningBroker:
+    """The RPC broker the formula started: found by its pidfile, recognised by its command line."""
+
+    pid: int
+    args: tuple[str, ...]
+
+    def option(self, name: str) -> str | None:
+        return option(list(self.args), name)
+
+
+@pytest.fixture(scope="module")
+def rpc_broker(host: Any, request: pytest.FixtureRequest) -> RunningBroker | None:
+    """The formula's broker on the checked host, or None when none runs."""
+    pidfile = Path(request.config.getoption("--bulkhead-broker-pidfile"))
+    found = host.file(str(pidfile))
+    pid = found.content_string.strip() if found.exists else ""
+    if not pid.isdigit():
+        return None
+    cmdline = host.file(f"/proc/{pid}/cmdline")
+    if not cmdline.exists:
+        return None
+    args = [a.decode(errors="replace") for a in cmdline.content.rstrip(b"\0").split(b"\0")]
+    return RunningBroker(int(pid), tuple(args)) if is_broker_command(args, pidfile) else None
+
+
+@pytest.fixture(scope="session")
+def memd_paths(request: pytest.FixtureRequest) -> ServicePaths:
+    opt = request.config.getoption
+    return ServicePaths(config=Path(opt("--bulkhead-memd-config")), pidfile=Path(opt("--bulkhead-memd-pidfile")))

@@ -1,0 +1,74 @@
+"""From inside the guests: a call the installed policy denies is refused, end to end.
+
+For each running domain that has the RPC tools, the check looks for a call (a service no domain
+offers, then the services the policy names) towards another running domain that the installed
+policy denies whatever an ``ask`` prompt would answer, makes it with ``bulkhead-rpc`` inside the
+domain and expects the refusal (exit 126) and the broker's log line for it. The probe service
+exists nowhere, so even a broker that wrongly allowed it would run nothing (the target's daemon
+would answer 127, which fails the check).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from saltext.bulkhead.policy import Policy, PolicySyntaxError
+from saltext.bulkhead.rpc.authorize import authorize
+from saltext.bulkhead.rpc.facts import libvirt_domains, system_from
+from saltext.bulkhead.rpc.guest_client import REFUSED_RC
+from saltext.bulkhead.rpc.host import StaticHost
+from saltext.bulkhead.rpc.messages import SERVICE, CallRequest
+from saltext.bulkhead.rpc.prompt import HookPrompt
+from saltext.bulkhead.rpc.service import DEFAULT_LOG
+
+PROBE_SERVICE = "bulkhead.VerifyProbe"
+# Counts as allowing whatever an ask rule offers: only calls denied regardless of the answer count.
+LENIENT = HookPrompt(lambda _source, _call, targets, default: default or (targets[0] if targets else None))
+
+
+def _services(policy_dir: str) -> list[str]:
+    try:
+        rules = Policy.load(policy_dir).rules
+    except (PolicySyntaxError, OSError):
+        return []  # the broker denies everything then; the probe service shows it
+    named = {rule.service for rule in rules if SERVICE.fullmatch(rule.service or "")}
+    return sorted(named - {PROBE_SERVICE})
+
+
+def test_calls_the_policy_denies_are_refused(host, guest, bulkhead_pillar, libvirt_conn, running_domains,
+                                             rpc_broker):
+    if rpc_broker is None:
+        pytest.skip("no RPC broker runs (formula bulkhead.rpc): no call can be made at all")
+    policy_dir = rpc_broker.option("--policy-dir") or str(bulkhead_pillar.policy.dir)
+    facts = StaticHost(system_from(bulkhead_pillar, libvirt_domains(libvirt_conn)))
+    services = [PROBE_SERVICE, *_services(policy_dir)]
+    log = host.file(rpc_broker.option("--log") or str(DEFAULT_LOG))
+    problems, tried, without_tools = [], 0, []
+    for source in running_domains:
+        inside = guest(source)
+        if not inside.exists("bulkhead-rpc"):
+            without_tools.append(source)
+            continue
+        denied = next((CallRequest(service, "+", target)
+                       for service in services for target in running_domains
+                       if target != source
+                       and authorize(source, CallRequest(service, "+", target), facts, policy_dir,
+                                     LENIENT).target is None), None)
+        if denied is None:
+            continue
+        tried += 1
+        before = log.size if log.exists else 0
+        out = inside.run("bulkhead-rpc %s %s </dev/null", denied.target, denied.call)
+        what = f"{source}: bulkhead-rpc {denied.target} {denied.call}"
+        if out.rc != REFUSED_RC or "request refused" not in out.stderr:
+            problems.append(f"{what} was not refused: exit {out.rc}, {out.stderr.strip()[:200]!r}")
+            continue
+        logged = log.content[before:].decode(errors="replace") if log.exists else ""
+        if f"call {denied.call} from {source} to {denied.target}: denied" not in logged:
+            problems.append(f"{what} was refused, but the broker's log {log.path} has no denial for it")
+    if not tried and not problems:
+        reason = ("no running domain has bulkhead-rpc (templates built before the RPC tools): "
+                  + ", ".join(without_tools)) if without_tools and len(without_tools) == len(running_domains) \
+            else "the installed policy allows every call between the running domains (or fewer than two run)"
+        pytest.skip(reason)
+    assert not problems, "\n".join(problems)
