@@ -23,16 +23,16 @@ def __virtual__():
 
 
 def present(name):
-    return reconcile(name, __pillar__, virt.domain_present, name, test=__opts__["test"])
+    return reconcile(name, __pillar__, virt.domain_present, name, test=__opts__["test"], context=__context__)
 
 
 def running(name):
-    return reconcile(name, __pillar__, virt.domain_running, name, test=__opts__["test"])
+    return reconcile(name, __pillar__, virt.domain_running, name, test=__opts__["test"], context=__context__)
 
 
 def halted(name, timeout=60):
-    return reconcile(name, __pillar__, virt.domain_halted, name, test=__opts__["test"], timeout=timeout)
+    return reconcile(name, __pillar__, virt.domain_halted, name, test=__opts__["test"], timeout=timeout, context=__context__)
 
 
 def absent(name, purge=False):
-    return reconcile(name, __pillar__, virt.domain_absent, name, test=__opts__["test"], purge=purge)
+    return reconcile(name, __pillar__, virt.domain_absent, name, test=__opts__["test"], purge=purge, context=__context__)

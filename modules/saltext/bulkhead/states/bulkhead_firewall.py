@@ -25,4 +25,4 @@ def __virtual__():
 def applied(name="bulkhead-firewall"):
     from saltext.bulkhead.virt.firewall import firewalls_applied
 
-    return reconcile(name, __pillar__, firewalls_applied, test=__opts__["test"])
+    return reconcile(name, __pillar__, firewalls_applied, test=__opts__["test"], context=__context__)

@@ -20,8 +20,8 @@ def __virtual__():
 
 
 def present(name):
-    return reconcile(name, __pillar__, virt.network_present, name, test=__opts__["test"])
+    return reconcile(name, __pillar__, virt.network_present, name, test=__opts__["test"], context=__context__)
 
 
 def absent(name):
-    return reconcile(name, __pillar__, virt.network_absent, name, test=__opts__["test"])
+    return reconcile(name, __pillar__, virt.network_absent, name, test=__opts__["test"], context=__context__)

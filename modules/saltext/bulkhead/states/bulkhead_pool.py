@@ -17,4 +17,4 @@ def __virtual__():
 
 
 def present(name="bulkhead"):
-    return reconcile(name, __pillar__, virt.pool_present, test=__opts__["test"])
+    return reconcile(name, __pillar__, virt.pool_present, test=__opts__["test"], context=__context__)

@@ -9,13 +9,15 @@ from .counting import CallLog, counting
 from .domain import domain_present
 from .errors import BulkheadVirtError
 from .hypervisor import kvm_usable, resolve
+from .inventory_cache import InventoryCache
 from .lifecycle import domain_absent, domain_halted, domain_running
 from .network import network_absent, network_present
 from .outcome import Outcome
 from .pool import pool_present
+from .tracked import cache_of, tracked
 
 __all__ = [
-    "BulkheadVirtError", "CallLog", "Outcome", "connect", "counting", "domain_absent", "domain_halted",
-    "domain_present", "domain_running", "kvm_usable", "network_absent", "network_present",
-    "pool_present", "resolve",
+    "BulkheadVirtError", "CallLog", "InventoryCache", "Outcome", "cache_of", "connect", "counting",
+    "domain_absent", "domain_halted", "domain_present", "domain_running", "kvm_usable",
+    "network_absent", "network_present", "pool_present", "resolve", "tracked",
 ]

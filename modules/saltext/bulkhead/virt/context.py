@@ -9,11 +9,23 @@ from ..plan import Plan, PlanError, plan_workstation
 from .errors import BulkheadVirtError
 from .hypervisor import probe_kernel, resolve
 from .inventory import recorded_domains
+from .tracked import cache_of
 
 
 def current_plan(conn: Any, pillar: Pillar) -> Plan:
-    domain_type = resolve(conn, pillar.host.domain_type.value, kernel=probe_kernel(pillar))
-    return plan_workstation(pillar, recorded_domains(conn), domain_type=domain_type)
+    """The plan; on a tracked connection computed once per run while the pillar, the resolved
+    domain type and the recorded allocations stay the same (plans are pure: same inputs, same plan)."""
+    requested, kernel = pillar.host.domain_type.value, probe_kernel(pillar)
+    cache = cache_of(conn)
+    if cache is None:
+        domain_type = resolve(conn, requested, kernel=kernel)
+        return plan_workstation(pillar, recorded_domains(conn), domain_type=domain_type)
+    domain_type = cache.derived(f"domain-type {requested} {kernel}", None,
+                                lambda: resolve(conn, requested, kernel=kernel))
+    recorded = recorded_domains(conn)
+    # The pillar object is held with the plan, so its id cannot be reused by another one meanwhile.
+    return cache.derived("plan", (id(pillar), domain_type, recorded),
+                         lambda: (pillar, plan_workstation(pillar, recorded, domain_type=domain_type)))[1]
 
 
 def plan_or_reason(conn: Any, pillar: Pillar) -> Plan | str:

@@ -9,12 +9,13 @@ from ..plan import DomainPlan, Plan, VolumePlan, lineage
 from ..plan.metadata import find_ours, recorded_hash, with_imports
 from .context import plan_or_reason
 from .domain_props import differences, properties
-from .inventory import domain_xml, lookup
+from .inventory import defined_xml, lookup, network_xml, pool_xmls, volume_xml
 from .network import network_work
 from .outcome import Outcome, Work, refused
 from .pool import pool_work
 from .root_import import ImportRecords, import_work
-from .volumes import content_sha, create, expected_shape, find_volume, recreate, shape
+from .tracked import tracked
+from .volumes import content_sha, create, expected_shape, recreate, shape
 from .xmldiff import unified
 
 
@@ -28,7 +29,7 @@ def recorded_contents(xml: str | None) -> dict[str, str]:
 def _volume_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, *, pool_new: bool,
                  active: bool, contents: dict[str, str]) -> str | None:
     """Steps for a volume bulkhead fills itself (not imported: see root_import)."""
-    existing = None if pool_new else find_volume(conn, plan.pool.name, vol.name)
+    existing = None if pool_new else volume_xml(conn, plan.pool.name, vol.name)
     section = work.section("volumes")
     if existing is None:
         section[vol.name] = "created"
@@ -69,21 +70,23 @@ def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work, *,
     ``shut_off_first``: ``work`` already shuts the domain off before these steps run, so they may
     do what only a shut-off domain allows (re-import its root, no restart needed)."""
     dplan: DomainPlan = plan.domains[name]
-    existing = lookup(conn.lookupByName, name)
-    current = domain_xml(existing) if existing is not None else None
+    current = defined_xml(conn, name)
+    existing = lookup(conn.lookupByName, name) if current is not None else None
+    if existing is None:  # undefined since it was read
+        current = None
     if current is not None and find_ours(current) is None:
         return (f"domain {name!r} exists and is not managed by bulkhead (no bulkhead metadata); "
                 "rename or remove it, bulkhead never takes over foreign domains")
     for base, role in _bases(pillar, name):
-        base_dom = lookup(conn.lookupByName, base)
-        if base_dom is None or find_ours(domain_xml(base_dom)) is None:
+        base_xml = defined_xml(conn, base)
+        if base_xml is None or find_ours(base_xml) is None:
             return f"domain {name} is based on {base}'s {role} volume: make {base} present first"
-    new_pool = lookup(conn.storagePoolLookupByName, plan.pool.name) is None
+    new_pool = plan.pool.name not in pool_xmls(conn)
     problem = pool_work(conn, plan, work)
     for net in dplan.networks:
         if net in plan.networks:
             problem = problem or network_work(conn, plan.networks[net], work)
-        elif lookup(conn.networkLookupByName, net) is None:
+        elif network_xml(conn, net) is None:
             problem = problem or (
                 f"bulkhead:domains:{name}:uplink:network: libvirt has no network {net!r}; bulkhead "
                 "does not create uplink networks (define it, e.g. with virsh net-define)")
@@ -151,5 +154,6 @@ def prepared(conn: Any, pillar: Pillar, name: str, work: Work | None = None, *,
 
 
 def domain_present(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+    conn = tracked(conn)
     ready = prepared(conn, pillar, name)
     return ready if isinstance(ready, Outcome) else ready[1].finish(test, f"Domain {name}")

@@ -1,4 +1,8 @@
-"""Read-only views of what libvirt holds, and who owns it."""
+"""Read-only views of what libvirt holds, and who owns it.
+
+Definitions come from the run's inventory cache when the connection is tracked
+(``virt.tracked``), else straight from libvirt.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ from lxml import etree
 
 from ..plan.metadata import find_ours, read_recorded
 from ..plan.recorded import RecordedDomain
+from .inventory_cache import INACTIVE, list_domains, read_domain
+from .tracked import cache_of
 
-INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
 NOT_FOUND = {libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_NETWORK, libvirt.VIR_ERR_NO_STORAGE_POOL,
              libvirt.VIR_ERR_NO_STORAGE_VOL}
 
@@ -33,26 +38,63 @@ def owned(xml: str) -> bool:
     return find_ours(xml) is not None
 
 
+def defined_xml(conn: Any, name: str) -> str | None:
+    """The inactive XML of domain ``name``; None when it is not defined."""
+    cache = cache_of(conn)
+    return read_domain(conn, name) if cache is None else cache.domains.get(conn, name)
+
+
+def network_xml(conn: Any, name: str) -> str | None:
+    cache = cache_of(conn)
+    if cache is None:
+        net = lookup(conn.networkLookupByName, name)
+        return None if net is None else net.XMLDesc(0)
+    return cache.networks.get(conn, name)
+
+
+def pool_xmls(conn: Any) -> dict[str, str]:
+    """name -> XML of every storage pool."""
+    cache = cache_of(conn)
+    if cache is None:
+        return {p.name(): p.XMLDesc(0) for p in conn.listAllStoragePools(0)}
+    return cache.pools.all(conn)
+
+
+def volume_xml(conn: Any, pool: str, name: str) -> str | None:
+    """The XML of volume ``name`` in ``pool``; None when it or an active pool is missing."""
+    cache = cache_of(conn)
+    if cache is None:
+        pool_obj = lookup(conn.storagePoolLookupByName, pool)
+        if pool_obj is None or not pool_obj.isActive():
+            return None
+        vol = lookup(pool_obj.storageVolLookupByName, name)
+        return None if vol is None else vol.XMLDesc(0)
+    return cache.volumes(pool).get(conn, name)
+
+
 def defined_domains(conn: Any) -> list[tuple[str, str]]:
     """(name, inactive XML) of every defined domain; one undefined meanwhile is simply absent."""
-    out = []
-    for dom in conn.listAllDomains(0):
-        try:
-            out.append((dom.name(), domain_xml(dom)))
-        except libvirt.libvirtError as exc:
-            if exc.get_error_code() != libvirt.VIR_ERR_NO_DOMAIN:
-                raise
-    return out
+    cache = cache_of(conn)
+    return list((list_domains(conn) if cache is None else cache.domains.all(conn)).items())
 
 
 def recorded_domains(conn: Any) -> dict[str, RecordedDomain]:
     """Allocations recorded in every bulkhead domain libvirt knows, in or out of the pillar."""
-    recorded = {}
-    for name, xml in defined_domains(conn):
-        rec = read_recorded(xml)
-        if rec is not None:
-            recorded[name] = rec
-    return recorded
+
+    def read() -> dict[str, RecordedDomain]:
+        recorded = {}
+        for name, xml in defined_domains(conn):
+            rec = read_recorded(xml)
+            if rec is not None:
+                recorded[name] = rec
+        return recorded
+
+    cache = cache_of(conn)
+    if cache is None:
+        return read()
+    domains = cache.domains
+    domains.all(conn)  # brings ``version`` up to date
+    return cache.derived("recorded", domains.version, read)
 
 
 def domains_using(conn: Any, predicate: Any) -> list[str]:

@@ -18,11 +18,12 @@ from ..model import Pillar
 from ..plan import names
 from ..plan.metadata import find_ours
 from .domain import prepared
-from .inventory import domain_xml, domains_using, lookup
+from .inventory import defined_xml, domains_using, lookup, volume_xml
 from .outcome import Outcome, Work, refused
 from .shutdown import local_hypervisor, shut_down
 from .start_memory import reserve_start_memory
-from .volumes import find_volume, recreate
+from .tracked import tracked
+from .volumes import delete, recreate
 
 SHUTDOWN_TIMEOUT_S = 60.0
 _STATES = {libvirt.VIR_DOMAIN_RUNNING: "running", libvirt.VIR_DOMAIN_PAUSED: "paused",
@@ -43,6 +44,7 @@ def _host_dirs(conn: Any) -> None:
 
 
 def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+    conn = tracked(conn)
     ready = prepared(conn, pillar, name)
     if isinstance(ready, Outcome):
         return ready
@@ -77,6 +79,7 @@ def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
     A running domain is shut down first, so that the definition and volumes then converge as for
     a shut-off domain (e.g. a template's root re-imported from a rebuilt image in the same run).
     """
+    conn = tracked(conn)
     dom = lookup(conn.lookupByName, name)
     work = Work()
     running = dom is not None and bool(dom.isActive())
@@ -95,8 +98,10 @@ def _dependents(conn: Any, name: str) -> list[str]:
 
 def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, test: bool = False) -> Outcome:
     """Stop and undefine; delete root and config volumes; keep private data unless ``purge``."""
+    conn = tracked(conn)
     dom = lookup(conn.lookupByName, name)
-    if dom is not None and find_ours(domain_xml(dom)) is None:
+    xml = defined_xml(conn, name) if dom is not None else None
+    if xml is not None and find_ours(xml) is None:
         return refused(f"domain {name!r} is not managed by bulkhead; leaving it alone")
     users = _dependents(conn, name)
     if users:
@@ -112,10 +117,9 @@ def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, tes
     doomed = [v for v in names.own_volume_names(name) if purge or v != names.private_volume(name)]
     deleted = work.section("volumes")
     for vol_name in doomed:
-        vol = find_volume(conn, pool, vol_name)
-        if vol is not None:
+        if volume_xml(conn, pool, vol_name) is not None:
             deleted[vol_name] = "deleted"
-            work.step(f"delete volume {vol_name}", lambda vol=vol: vol.delete(0))
-    if not purge and find_volume(conn, pool, names.private_volume(name)) is not None:
+            work.step(f"delete volume {vol_name}", lambda vol_name=vol_name: delete(conn, pool, vol_name))
+    if not purge and volume_xml(conn, pool, names.private_volume(name)) is not None:
         work.notes.append(f"Kept {names.private_volume(name)} (private data; purge=True deletes it).")
     return work.finish(test, f"Domain {name}")

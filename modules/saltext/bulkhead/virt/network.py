@@ -8,8 +8,9 @@ from ..model import Pillar
 from ..plan import NetworkPlan, names
 from ..plan.metadata import find_ours, recorded_hash
 from .context import plan_or_reason
-from .inventory import domains_using, lookup
+from .inventory import domains_using, lookup, network_xml
 from .outcome import Outcome, Work, refused
+from .tracked import tracked
 from .xmldiff import unified
 
 
@@ -32,7 +33,7 @@ def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
 
         work.step(f"define network {net.name}", define)
         return None
-    current = existing.XMLDesc(0)
+    current = network_xml(conn, net.name) or existing.XMLDesc(0)
     meta = find_ours(current)
     if meta is None:
         return (f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead metadata); "
@@ -58,6 +59,7 @@ def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
 
 def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     """``name`` is the domain that provides the network (its network is ``bulkhead-<name>``)."""
+    conn = tracked(conn)
     if name not in pillar.domains or not pillar.domains[name].provides_network:
         return refused(f"bulkhead:domains:{name} does not provide network; no network to manage")
     plan = plan_or_reason(conn, pillar)
@@ -70,12 +72,13 @@ def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) ->
 
 def network_absent(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     del pillar  # the network's name derives from the owner alone
+    conn = tracked(conn)
     net_name = names.network_name(name)
     existing = lookup(conn.networkLookupByName, net_name)
     work = Work()
     if existing is None:
         return work.finish(test, f"Network {net_name}")
-    if find_ours(existing.XMLDesc(0)) is None:
+    if find_ours(network_xml(conn, net_name) or existing.XMLDesc(0)) is None:
         return refused(f"network {net_name!r} is not managed by bulkhead; leaving it alone")
     users = domains_using(conn, lambda doc: doc.find(f"devices/interface/source[@network='{net_name}']") is not None)
     if users:

@@ -13,21 +13,22 @@ from lxml import etree
 from ..model import Pillar
 from ..plan import Plan
 from .context import plan_or_reason
-from .inventory import lookup
+from .inventory import lookup, pool_xmls
 from .outcome import Outcome, Work, refused
+from .tracked import tracked
 
 
 def pool_clash(conn: Any, plan: Plan) -> str | None:
-    for other in conn.listAllStoragePools(0):
-        doc = etree.fromstring(other.XMLDesc(0).encode())
+    for other, xml in pool_xmls(conn).items():
+        doc = etree.fromstring(xml.encode())
         same_path = doc.findtext("target/path") == plan.pool.path
-        same_name = other.name() == plan.pool.name
+        same_name = other == plan.pool.name
         if same_name and (doc.get("type") != "dir" or not same_path):
             return (f"storage pool {plan.pool.name!r} exists but is not bulkhead's (type "
                     f"{doc.get('type')}, path {doc.findtext('target/path')}; expected a dir pool at "
                     f"{plan.pool.path}); rename it or set bulkhead:host:pool")
         if same_path and not same_name:
-            return (f"storage pool {other.name()!r} already manages {plan.pool.path}; "
+            return (f"storage pool {other!r} already manages {plan.pool.path}; "
                     "set bulkhead:host:pool_path to a directory of its own")
     return None
 
@@ -61,6 +62,7 @@ def pool_work(conn: Any, plan: Plan, work: Work) -> str | None:
 
 
 def pool_present(conn: Any, pillar: Pillar, test: bool = False) -> Outcome:
+    conn = tracked(conn)
     plan = plan_or_reason(conn, pillar)
     if isinstance(plan, str):
         return refused(plan)

@@ -23,10 +23,10 @@ from typing import Any
 
 from ..plan import Plan, VolumePlan
 from ..plan.metadata import read_imports, with_imports
-from .inventory import domain_xml, lookup
+from .inventory import domain_xml, lookup, volume_xml
 from .outcome import Work
 from .source_digest import source_sha256
-from .volumes import delete, expected_shape, find_volume, import_image, shape
+from .volumes import delete, expected_shape, import_image, shape
 
 
 @dataclass
@@ -61,7 +61,7 @@ def _import_step(conn: Any, plan: Plan, vol: VolumePlan, owner: str, records: Im
         if vol.name in held:  # nobody vouches for the volume from here until the new record
             del held[vol.name]
             conn.defineXML(with_imports(xml, held))
-    delete(conn, plan, vol.name)
+    delete(conn, plan.pool.name, vol.name)
     digest, note = import_image(conn, plan, vol)
     records.written[vol.name] = digest
     return note
@@ -73,7 +73,7 @@ def import_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, records: Imp
     why not when the volume is in the way."""
     assert vol.import_path is not None
     path = vol.import_path
-    existing = None if pool_new else find_volume(conn, plan.pool.name, vol.name)
+    existing = None if pool_new else volume_xml(conn, plan.pool.name, vol.name)
     section = work.section("volumes")
 
     def step(what: str) -> None:

@@ -29,9 +29,9 @@ def find_volume(conn: Any, pool_name: str, name: str) -> Any | None:
     return lookup(pool.storageVolLookupByName, name)
 
 
-def shape(vol: Any) -> tuple[str, str | None]:
-    """(format, backing path or None) as libvirt reports them."""
-    doc = etree.fromstring(vol.XMLDesc(0).encode())
+def shape(xml: str) -> tuple[str, str | None]:
+    """(format, backing path or None) as a volume's libvirt XML says."""
+    doc = etree.fromstring(xml.encode())
     fmt = doc.find("target/format")
     return (fmt.get("type", "raw") if fmt is not None else "raw",
             doc.findtext("backingStore/path") or None)
@@ -99,8 +99,8 @@ def create(conn: Any, plan: Plan, vol: VolumePlan) -> str | None:
     return None
 
 
-def delete(conn: Any, plan: Plan, name: str) -> None:
-    vol = find_volume(conn, plan.pool.name, name)
+def delete(conn: Any, pool_name: str, name: str) -> None:
+    vol = find_volume(conn, pool_name, name)
     if vol is not None:
         vol.delete(0)
 
@@ -108,7 +108,7 @@ def delete(conn: Any, plan: Plan, name: str) -> None:
 def recreate(conn: Any, plan: Plan, vol: VolumePlan) -> str | None:
     if vol.keep:
         raise BulkheadVirtError(f"refusing to recreate {vol.name}: it holds persistent data")
-    delete(conn, plan, vol.name)
+    delete(conn, plan.pool.name, vol.name)
     return create(conn, plan, vol)
 
 

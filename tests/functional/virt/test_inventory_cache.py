@@ -1,0 +1,130 @@
+"""One read of libvirt per run, shared by the reconcilers, and never stale after our own changes."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.virt import (
+    InventoryCache,
+    cache_of,
+    connect,
+    counting,
+    domain_absent,
+    domain_present,
+    domain_running,
+    network_present,
+    pool_present,
+    tracked,
+)
+
+from .virt_fixtures import node_file, pillar_data
+
+ORDER = ("tpl", "net", "work", "dvm", "disp")
+
+
+def apply_all(conn, pillar, test=False):
+    """The formula's order on one connection; (state, result, changes) per state."""
+    outs = [("pool", pool_present(conn, pillar, test=test)), ("network", network_present(conn, pillar, "net", test=test))]
+    outs += [(name, domain_present(conn, pillar, name, test=test)) for name in ORDER]
+    outs.append(("running net", domain_running(conn, pillar, "net", test=test)))
+    return [(what, out.result, out.changes) for what, out in outs]
+
+
+@pytest.fixture
+def pillar(tmp_path):
+    return load_pillar(pillar_data(str(tmp_path / "pool")))
+
+
+@pytest.fixture
+def driver(tmp_path):
+    with connect(node_file(tmp_path)) as raw:
+        yield counting(raw)
+
+
+def test_a_shared_run_changes_exactly_what_separate_reads_change(tmp_path, pillar) -> None:
+    # Two private drivers, the same pillar: one run shares an inventory, the other reads per call.
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    with connect(node_file(tmp_path / "a")) as shared_raw, connect(node_file(tmp_path / "b")) as plain:
+        shared = tracked(shared_raw)
+        cold = apply_all(shared, pillar)
+        assert all(result is True for _, result, _ in cold), cold
+        assert cold == apply_all(plain, pillar)
+        again = apply_all(shared, pillar)
+        assert all((result, changes) == (True, {}) for _, result, changes in again), again
+
+
+def test_a_noop_run_lists_domains_once_and_reads_each_definition_once(driver, pillar) -> None:
+    conn, log = driver
+    apply_all(conn, pillar)
+    log.clear()
+    run = tracked(conn)
+    apply_all(run, pillar)
+    calls = Counter(log.calls)
+    assert calls["connect.listAllDomains"] == 1
+    assert calls["domain.XMLDesc"] == len(ORDER)
+    assert calls["storagepool.listAllVolumes"] == 1
+    assert log.mutating == []
+
+
+def test_per_call_reads_grow_with_the_number_of_states(driver, pillar) -> None:
+    # The same no-op without a shared inventory: what the cache saves (and that it is measured).
+    conn, log = driver
+    apply_all(conn, pillar)
+    log.clear()
+    apply_all(conn, pillar)
+    assert Counter(log.calls)["connect.listAllDomains"] > len(ORDER)
+
+
+def test_our_own_define_and_undefine_are_seen_at_once(driver, pillar) -> None:
+    conn, log = driver
+    run = tracked(conn)
+    cache = cache_of(run)
+    assert pool_present(run, pillar).result is True  # plans: the inventory is read, no domains yet
+    assert cache.domains.all(run) == {}
+    assert domain_present(run, pillar, "tpl").result is True
+    assert "tpl" in cache.domains.all(run)
+    # an app needs its template defined: it must see the definition made by the previous state
+    assert domain_present(run, pillar, "work").result is True
+    assert domain_absent(run, pillar, "work", purge=True).result is True
+    assert "work" not in cache.domains.all(run)
+    assert cache.volumes("bhpool").get(run, "work-private.qcow2") is None
+    assert domain_absent(run, pillar, "tpl", purge=True).result is True
+    assert cache.domains.all(run) == {}
+
+
+def test_volumes_created_through_any_object_are_seen(driver, pillar) -> None:
+    conn, _log = driver
+    run = tracked(conn)
+    pool_present(run, pillar)
+    cache = cache_of(run)
+    assert cache.volumes("bhpool").all(run) == {}
+    pool = run.storagePoolLookupByName("bhpool")
+    vol = pool.createXML("<volume><name>x.raw</name><capacity>1024</capacity></volume>", 0)
+    assert "x.raw" in cache.volumes("bhpool").all(run)
+    vol.delete(0)
+    assert "x.raw" not in cache.volumes("bhpool").all(run)
+
+
+def test_a_failed_mutating_call_forgets_everything(driver, pillar) -> None:
+    conn, _log = driver
+    run = tracked(conn, InventoryCache())
+    pool_present(run, pillar)
+    cache = cache_of(run)
+    cache.domains.all(run)
+    before = cache.domains.version
+    # A failed call may have changed something before it failed, and names no object.
+    with pytest.raises(Exception):  # noqa: B017 - any libvirt refusal will do
+        run.defineXML("<domain/>")
+    cache.domains.all(run)
+    assert cache.domains.version > before
+
+
+def test_a_plain_connection_is_read_live(driver) -> None:
+    conn, _log = driver
+    assert cache_of(conn) is None
+    run = tracked(conn)
+    assert tracked(run) is run  # wrapping twice keeps the one inventory
