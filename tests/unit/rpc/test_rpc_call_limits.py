@@ -109,14 +109,28 @@ def test_output_up_to_the_limit_passes_whole(tmp_path, closing):
     assert "ended by the broker" not in rig.log()
 
 
-def test_finished_calls_leave_no_timer_behind(tmp_path, closing):
+def test_finished_calls_leave_no_thread_behind(tmp_path, closing):
     rig = rig_with(tmp_path)  # the default limit: an hour
     closing(rig)
     rig.guest("alpha")
     rig.guest("beta")
+    baseline = threading.active_count()
     for _ in range(10):
         assert run(rig, "alpha", "beta", "test.Echo+", b"z")[0] == 0
-    assert wait_for(lambda: not [t for t in threading.enumerate() if t.name.startswith("rpc-limit-")])
+    assert wait_for(lambda: threading.active_count() <= baseline)
+
+
+def test_the_deadline_counts_from_each_call(tmp_path, closing):
+    """A call ending on its own moves the watcher on to the next one's deadline, not the first's."""
+    rig = rig_with(tmp_path, timeout_s=1.5)
+    closing(rig)
+    rig.guest("alpha")
+    rig.guest("beta")
+    assert run(rig, "alpha", "beta", "test.Echo+", b"z")[0] == 0
+    time.sleep(1.0)
+    started = time.monotonic()
+    assert run(rig, "alpha", "beta", "test.Hang+")[0] == TIMEOUT_RC
+    assert 1.4 < time.monotonic() - started < 4
 
 
 class FakeGuest:

@@ -98,6 +98,10 @@ class Broker:
         self.ready_timeout = ready_timeout
         self._endpoints: dict[str, Endpoint] = {}
         self._lock = threading.Condition()
+        self._closing = False
+        # One thread watches every call's deadline: a timer thread per call would cost more than
+        # the rest of an allowed call's bookkeeping (its start waits for the thread to run).
+        threading.Thread(target=self._expire_calls, name="rpc-limits", daemon=True).start()
 
     # Channels ---------------------------------------------------------------------------------
 
@@ -135,6 +139,8 @@ class Broker:
 
     def close(self) -> None:
         with self._lock:
+            self._closing = True
+            self._lock.notify_all()
             endpoints = list(self._endpoints.values())
         for endpoint in endpoints:
             endpoint.close()
@@ -279,13 +285,10 @@ class Broker:
                 refused = False
                 caller.peer, target.peer = target, caller
                 target.is_target = True
-                call = Call(caller, target, f"{request.call} from {caller.name} to {name}", self.limits)
+                call = Call(caller, target, f"{request.call} from {caller.name} to {name}", self.limits,
+                            time.monotonic())
                 caller.call = target.call = call
-                call.timer = threading.Timer(self.limits.timeout_s, self._cancel,
-                                             (call, TIMEOUT_RC, f"no exit within {self.limits.timeout_s:g}s"))
-                call.timer.name = f"rpc-limit-{caller.name}"
-                call.timer.daemon = True
-                call.timer.start()
+                self._lock.notify_all()  # the deadline watcher learns of the new deadline
         if refused:
             self.log.warning("%s: denied: %s is in another call", what, name)
             return None
@@ -297,14 +300,30 @@ class Broker:
 
     def _end_call(self, caller: Endpoint, target: Endpoint) -> None:
         """Under the lock: both domains are free again."""
-        if caller.call is not None:
-            caller.call.stop_timers()
         caller.peer = None
         caller.busy = False
         caller.call = None
         target.peer = None
         target.is_target = False
         target.call = None
+
+    def _expire_calls(self) -> None:
+        """End every call whose deadline has passed; sleep until the next deadline (or a new call)."""
+        while True:
+            with self._lock:
+                while True:
+                    if self._closing:
+                        return
+                    # A call is found through either domain: its caller's channel may be gone.
+                    calls = {id(e.call): e.call for e in self._endpoints.values() if e.call is not None}
+                    now = time.monotonic()
+                    expired = [c for c in calls.values() if c.deadline <= now]
+                    if expired:
+                        break
+                    soonest = min((c.deadline for c in calls.values()), default=None)
+                    self._lock.wait(None if soonest is None else soonest - now)
+            for call in expired:
+                self._cancel(call, TIMEOUT_RC, f"no exit within {call.limits.timeout_s:g}s")
 
     def _cancel(self, call: Call, rc: int, why: str) -> None:
         """End ``call`` from the broker's side: the caller gets EXIT ``rc`` at once and is free;
@@ -331,7 +350,7 @@ class Broker:
         (so no new EXEC can overtake the CANCEL on its way)."""
         if call.settled and call.target.draining is call:
             call.target.draining = None
-            call.stop_timers()
+            call.stop_watchdogs()
             self._lock.notify_all()
 
     def _watch(self, call: Call, endpoint: Endpoint) -> None:

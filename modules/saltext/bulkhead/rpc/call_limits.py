@@ -39,13 +39,13 @@ class Call:
     """One allowed call, from pairing to its end. Fields other than ``output`` change only under
     the broker's lock; ``output`` only in the target's reader thread."""
 
-    def __init__(self, caller: Endpoint, target: Endpoint, what: str, limits: CallLimits):
+    def __init__(self, caller: Endpoint, target: Endpoint, what: str, limits: CallLimits, started: float):
         self.caller = caller
         self.target = target
         self.what = what
         self.limits = limits
         self.output = 0
-        self.timer: threading.Timer | None = None
+        self.deadline = started + limits.timeout_s  # time.monotonic()
         # Set once the broker ended the call itself:
         self.caller_told = False  # the caller's EXIT has been sent (or its channel was gone)
         self.cancel_sent = False  # the target's CANCEL has been sent
@@ -63,7 +63,6 @@ class Call:
         """A call the broker ended: the target has confirmed, after being told, that it is free."""
         return self.cancel_sent and self.acked
 
-    def stop_timers(self) -> None:
-        for timer in (self.timer, *self.watchdogs):
-            if timer is not None:
-                timer.cancel()
+    def stop_watchdogs(self) -> None:
+        for watchdog in self.watchdogs:
+            watchdog.cancel()
