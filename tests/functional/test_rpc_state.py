@@ -29,11 +29,11 @@ def running(loaders, paths, test=False):
         log=str(paths.log), socket_dir=str(paths.socket_dir), test=test)
 
 
-def pillar(tmp_path, ask="deny"):
+def pillar(tmp_path, ask="deny", **limits):
     return {"host": {"uri": "test:///default"},
             "domains": {"work": {"class": "standalone", "tags": ["office"],
                                  "image": {"kind": "disk", "root": "/var/lib/x.qcow2"}}},
-            "policy": {"dir": str(tmp_path / "policy.d"), "ask": ask}}
+            "policy": {"dir": str(tmp_path / "policy.d"), "ask": ask, **limits}}
 
 
 def test_start_idempotence_restart_and_stop(loaders, set_pillar, paths, tmp_path):
@@ -48,6 +48,7 @@ def test_start_idempotence_restart_and_stop(loaders, set_pillar, paths, tmp_path
     assert set(first.changes) == {"facts", "broker"}
     pid, argv = running_broker(paths)
     assert argv[argv.index("--ask") + 1] == "deny"
+    assert argv[argv.index("--call-timeout") + 1] == "3600" and argv[argv.index("--max-output-mib") + 1] == "1024"
     assert json.loads(paths.pillar.read_text())["domains"]["work"]["tags"] == ["office"]
     deadline = time.monotonic() + 10
     while "broker started" not in (paths.log.read_text() if paths.log.exists() else ""):
@@ -65,6 +66,16 @@ def test_start_idempotence_restart_and_stop(loaders, set_pillar, paths, tmp_path
     new_pid, argv = running_broker(paths)
     assert new_pid != pid and argv[argv.index("--ask") + 1] == "default-target"
     assert not os.path.exists(f"/proc/{pid}") or running_broker(paths)[0] != pid
+
+    set_pillar(pillar(tmp_path, ask="default-target", call_timeout=30, call_output_mib=8))
+    limited = running(loaders, paths)
+    assert limited.changes["broker"]["new"] == "restarted", limited.comment
+    pid, argv = running_broker(paths)
+    assert argv[argv.index("--call-timeout") + 1] == "30" and argv[argv.index("--max-output-mib") + 1] == "8"
+    deadline = time.monotonic() + 10
+    while "calls limited to 30s and 8388608 output bytes" not in paths.log.read_text():
+        assert time.monotonic() < deadline, "the broker did not log its limits"
+        time.sleep(0.1)
 
     stopped = loaders.states.bulkhead_rpc.broker_stopped(name="bulkhead-rpc-broker", pidfile=str(paths.pidfile))
     assert stopped.result is True and stopped.changes == {"broker": {"old": "running", "new": "stopped"}}
