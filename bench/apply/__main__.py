@@ -4,8 +4,9 @@
     python3 -m bench.apply --sizes 10 --uris test:///default --repeat 3
 
 For each URI and N (app domains on one kernel template; every third behind a netvm), each round
-applies cold, then re-applies (no-op), then removes everything, first bulkhead then saltext-virt
-(A B A B ...). Domains are defined, never started. Prints a Markdown table: medians over rounds,
+applies cold, then re-applies (no-op), then removes everything: bulkhead as one Salt run applies
+(the states share one inventory read), bulkhead with every state reading libvirt itself (as before
+the shared inventory), then saltext-virt (A B C A B C ...). Domains are defined, never started. Prints a Markdown table: medians over rounds,
 libvirt calls per domain from bulkhead's counting proxy, and bulkhead / saltext-virt ratios.
 """
 
@@ -27,6 +28,8 @@ from . import bulkhead_side, saltvirt_side
 from .workload import IMAGE_DIR, Workload, bulkhead_pillar
 
 SYSTEM = "qemu:///system"
+BULKHEAD = "bulkhead"
+PER_STATE = "bulkhead, reads per state"
 
 
 def pool_dir(uri: str, name: str, scratch: str) -> str:
@@ -44,31 +47,32 @@ class Bench:
     def __init__(self, repeat: int) -> None:
         self.repeat = repeat
         self.times: dict[tuple[str, int, str, str], list[float]] = defaultdict(list)
-        self.calls: dict[tuple[str, int, str], tuple[float, int]] = {}
+        self.calls: dict[tuple[str, int, str, str], tuple[float, int]] = {}
         self.errors: dict[str, str] = {}
         self.not_noop: dict[tuple[str, int], list[str]] = {}
         self.salt = saltvirt_side.SaltVirt()
 
-    def bulkhead_round(self, raw: Any, uri: str, n: int, scratch: str) -> None:
+    def bulkhead_round(self, raw: Any, uri: str, n: int, scratch: str, tool: str) -> None:
         work = Workload("bh", n)
         path = pool_dir(uri, work.pool, scratch)
         pillar = load_pillar(bulkhead_pillar(work, uri, path, "qemu" if uri == SYSTEM else "auto"))
         conn, log = counting(raw)
         bulkhead_side.teardown(raw, pillar, work, path)
         try:
-            changed, cold = timed(bulkhead_side.apply, conn, pillar, work)
+            shared = tool == BULKHEAD
+            changed, cold = timed(bulkhead_side.apply, conn, pillar, work, shared)
             cold_calls = bulkhead_side.calls_per_domain(log, n + 1)
             log.clear()
-            again, noop = timed(bulkhead_side.apply, conn, pillar, work)
+            again, noop = timed(bulkhead_side.apply, conn, pillar, work, shared)
             noop_calls = bulkhead_side.calls_per_domain(log, n + 1)
         finally:
             bulkhead_side.teardown(raw, pillar, work, path)
         if len(changed) != n + 3 or again:
             raise RuntimeError(f"bulkhead: cold apply changed {len(changed)} of {n + 3}, re-apply changed {again}")
-        self.times[uri, n, "bulkhead", "cold"].append(cold)
-        self.times[uri, n, "bulkhead", "noop"].append(noop)
-        self.calls[uri, n, "cold"] = cold_calls
-        self.calls[uri, n, "noop"] = noop_calls
+        self.times[uri, n, tool, "cold"].append(cold)
+        self.times[uri, n, tool, "noop"].append(noop)
+        self.calls[uri, n, tool, "cold"] = cold_calls
+        self.calls[uri, n, tool, "noop"] = noop_calls
 
     def saltvirt_round(self, raw: Any, uri: str, n: int, scratch: str) -> None:
         if uri in self.errors:
@@ -101,7 +105,8 @@ class Bench:
                 with connect(uri) as raw:
                     for n in sizes:
                         for _ in range(self.repeat):
-                            self.bulkhead_round(raw, uri, n, scratch)
+                            self.bulkhead_round(raw, uri, n, scratch, BULKHEAD)
+                            self.bulkhead_round(raw, uri, n, scratch, PER_STATE)
                             self.saltvirt_round(raw, uri, n, scratch)
                         print(f"# done {uri} N={n}", file=sys.stderr, flush=True)
 
@@ -112,23 +117,24 @@ class Bench:
         for uri in uris:
             for n in sizes:
                 medians = {}
-                for tool in ("bulkhead", "saltext-virt"):
+                for tool in (BULKHEAD, PER_STATE, "saltext-virt"):
                     cold, noop = (self.times.get((uri, n, tool, k)) for k in ("cold", "noop"))
                     if not cold or not noop:
                         continue
                     c, o = statistics.median(cold), statistics.median(noop)
                     medians[tool] = (c, o)
                     calls = ("", "", "")
-                    if tool == "bulkhead":
-                        (cc, _), (nc, nm) = self.calls[uri, n, "cold"], self.calls[uri, n, "noop"]
+                    if tool != "saltext-virt":
+                        (cc, _), (nc, nm) = self.calls[uri, n, tool, "cold"], self.calls[uri, n, tool, "noop"]
                         calls = (f"{cc:.1f}", f"{nc:.1f}", str(nm))
                     per = 1000 / (n + 1)
                     rows.append(f"| {uri} | {n} | {tool} | {c:.2f} | {c * per:.1f} | {o:.3f} | {o * per:.2f} "
                                 f"| {o / c:.3f} | {' | '.join(calls)} |")
-                if len(medians) == 2:
-                    (bc, bo), (sc, so) = medians["bulkhead"], medians["saltext-virt"]
-                    rows.append(f"| {uri} | {n} | **ratio bulkhead / saltext-virt** | {bc / sc:.2f} | | "
-                                f"{bo / so:.2f} | | | | | |")
+                for other in (PER_STATE, "saltext-virt"):
+                    if BULKHEAD in medians and other in medians:
+                        (bc, bo), (oc, oo) = medians[BULKHEAD], medians[other]
+                        rows.append(f"| {uri} | {n} | **ratio bulkhead / {other}** | {bc / oc:.2f} | | "
+                                    f"{bo / oo:.2f} | | | | | |")
         return "\n".join(rows)
 
 

@@ -13,14 +13,20 @@ from saltext.bulkhead.virt import (
     network_absent,
     network_present,
     pool_present,
+    tracked,
 )
 
 from .cleanup import drop_pool
 from .workload import Workload
 
 
-def apply(conn: Any, pillar: Pillar, work: Workload) -> list[str]:
-    """Converge every object; returns the names of those that reported changes. Any failure raises."""
+def apply(conn: Any, pillar: Pillar, work: Workload, shared: bool = True) -> list[str]:
+    """Converge every object; returns the names of those that reported changes. Any failure raises.
+
+    ``shared``: the reconcilers share one inventory, as the states of one Salt run do; otherwise
+    each reads libvirt itself (the behaviour before the shared inventory, kept for comparison)."""
+    if shared:
+        conn = tracked(conn)
     outcomes = [("pool", pool_present(conn, pillar)), ("network", network_present(conn, pillar, work.netvm))]
     # Domains are defined, never started: the netvm too (the formula would run it).
     outcomes += [(name, domain_present(conn, pillar, name)) for name in work.domains()]
