@@ -51,10 +51,13 @@ def summary(ret: dict) -> tuple[list[str], list[str]]:
 
 
 def snapshot() -> dict[str, str]:
-    """Every bulkhead-owned domain, network, pool and volume XML, as libvirt reports it."""
+    """This topology's domain, network, pool and volume XML, as libvirt reports it."""
     with connect(URI) as conn:
-        snap = {f"domain:{d.name()}": d.XMLDesc(0) for d in conn.listAllDomains() if NAMESPACE in d.XMLDesc(0)}
-        snap |= {f"network:{n.name()}": n.XMLDesc(0) for n in conn.listAllNetworks() if n.name().startswith("bulkhead-")}
+        # Only this topology's objects: other workstations on the host may change on their own.
+        snap = {f"domain:{d.name()}": d.XMLDesc(0) for d in conn.listAllDomains()
+                if d.name().startswith(PREFIX) and NAMESPACE in d.XMLDesc(0)}
+        snap |= {f"network:{n.name()}": n.XMLDesc(0) for n in conn.listAllNetworks()
+                 if n.name().startswith(f"bulkhead-{PREFIX}")}
         pool = conn.storagePoolLookupByName("bhit")
         snap["pool:bhit"] = pool.XMLDesc(0)
         snap |= {f"volume:{v.name()}": _without_guest_activity(v.XMLDesc(0)) for v in pool.listAllVolumes()}
