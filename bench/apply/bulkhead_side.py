@@ -8,6 +8,7 @@ from typing import Any
 from saltext.bulkhead.model import Pillar
 from saltext.bulkhead.virt import (
     CallLog,
+    InventoryCache,
     domain_absent,
     domain_present,
     network_absent,
@@ -26,7 +27,7 @@ def apply(conn: Any, pillar: Pillar, work: Workload, shared: bool = True) -> lis
     ``shared``: the reconcilers share one inventory, as the states of one Salt run do; otherwise
     each reads libvirt itself (the behaviour before the shared inventory, kept for comparison)."""
     if shared:
-        conn = tracked(conn)
+        conn = tracked(conn, InventoryCache())
     outcomes = [("pool", pool_present(conn, pillar)), ("network", network_present(conn, pillar, work.netvm))]
     # Domains are defined, never started: the netvm too (the formula would run it).
     outcomes += [(name, domain_present(conn, pillar, name)) for name in work.domains()]

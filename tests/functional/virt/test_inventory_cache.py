@@ -49,7 +49,7 @@ def test_a_shared_run_changes_exactly_what_separate_reads_change(tmp_path, pilla
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with connect(node_file(tmp_path / "a")) as shared_raw, connect(node_file(tmp_path / "b")) as plain:
-        shared = tracked(shared_raw)
+        shared = tracked(shared_raw, InventoryCache())
         cold = apply_all(shared, pillar)
         assert all(result is True for _, result, _ in cold), cold
         assert cold == apply_all(plain, pillar)
@@ -61,7 +61,7 @@ def test_a_noop_run_lists_domains_once_and_reads_each_definition_once(driver, pi
     conn, log = driver
     apply_all(conn, pillar)
     log.clear()
-    run = tracked(conn)
+    run = tracked(conn, InventoryCache())
     apply_all(run, pillar)
     calls = Counter(log.calls)
     assert calls["connect.listAllDomains"] == 1
@@ -81,7 +81,7 @@ def test_per_call_reads_grow_with_the_number_of_states(driver, pillar) -> None:
 
 def test_our_own_define_and_undefine_are_seen_at_once(driver, pillar) -> None:
     conn, log = driver
-    run = tracked(conn)
+    run = tracked(conn, InventoryCache())
     cache = cache_of(run)
     assert pool_present(run, pillar).result is True  # plans: the inventory is read, no domains yet
     assert cache.domains.all(run) == {}
@@ -98,7 +98,7 @@ def test_our_own_define_and_undefine_are_seen_at_once(driver, pillar) -> None:
 
 def test_volumes_created_through_any_object_are_seen(driver, pillar) -> None:
     conn, _log = driver
-    run = tracked(conn)
+    run = tracked(conn, InventoryCache())
     pool_present(run, pillar)
     cache = cache_of(run)
     assert cache.volumes("bhpool").all(run) == {}
@@ -126,5 +126,20 @@ def test_a_failed_mutating_call_forgets_everything(driver, pillar) -> None:
 def test_a_plain_connection_is_read_live(driver) -> None:
     conn, _log = driver
     assert cache_of(conn) is None
-    run = tracked(conn)
+    run = tracked(conn, InventoryCache())
     assert tracked(run) is run  # wrapping twice keeps the one inventory
+
+
+def test_one_call_inventory_reads_one_by_one_and_still_sees_its_changes(driver, pillar) -> None:
+    conn, log = driver
+    run = tracked(conn)  # what a reconcile call given a plain connection uses
+    cache = cache_of(run)
+    assert cache.domains.get(run, "tpl") is None
+    log.clear()
+    assert cache.domains.get(run, "tpl") is None  # answered from the cache
+    assert log.calls == []
+    pool_present(run, pillar)
+    assert domain_present(run, pillar, "tpl").result is True
+    assert cache.domains.get(run, "tpl") is not None
+    assert "connect.listAllStoragePools" in log.calls
+    assert "storagepool.listAllVolumes" not in log.calls

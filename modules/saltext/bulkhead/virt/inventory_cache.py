@@ -32,24 +32,33 @@ def _or_none(read: Callable[[], Any]) -> Any | None:
 
 
 class _Section:
-    """name -> XML for one kind of object, listed once; names forgotten since are re-read alone."""
+    """name -> XML for one kind of object. ``list_first``: the first question lists them all (a
+    run's states will ask about most of them); otherwise objects are read one by one as asked
+    (one reconcile call asks about a few). Names forgotten since are read again alone."""
 
-    def __init__(self, list_all: Callable[[Any], dict[str, str]], read_one: Callable[[Any, str], str | None]):
+    def __init__(self, list_all: Callable[[Any], dict[str, str]], read_one: Callable[[Any, str], str | None],
+                 list_first: bool):
         self._list_all = list_all
         self._read_one = read_one
-        self._xml: dict[str, str] | None = None
+        self._list_first = list_first
+        self._xml: dict[str, str] | None = None  # every object, once listed
+        self._single: dict[str, str | None] = {}  # objects read one by one before any listing
         self._stale: set[str] = set()
         self.version = 0  # changes whenever what ``all`` returns may have changed
 
     def all(self, conn: Any) -> dict[str, str]:
         if self._xml is None:
-            self._xml, self._stale = self._list_all(conn), set()
+            self._xml, self._stale, self._single = self._list_all(conn), set(), {}
             self.version += 1
         for name in sorted(self._stale):
             self._refresh(conn, name)
         return self._xml
 
     def get(self, conn: Any, name: str) -> str | None:
+        if self._xml is None and not self._list_first:
+            if name not in self._single:
+                self._single[name] = self._read_one(conn, name)
+            return self._single[name]
         if self._xml is None or name in self._stale:
             return self.all(conn).get(name)
         return self._xml.get(name)
@@ -65,9 +74,11 @@ class _Section:
         self.version += 1
 
     def forget(self, name: str | None = None) -> None:
-        if name is None or self._xml is None:
-            self._xml = None
-        else:
+        if name is None:
+            self._xml, self._single = None, {}
+            return
+        self._single.pop(name, None)
+        if self._xml is not None:
             self._stale.add(name)
 
 
@@ -94,7 +105,7 @@ def _active_pool(conn: Any, name: str) -> Any | None:
     return pool if pool is not None and pool.isActive() else None  # an inactive pool lists no volumes
 
 
-def _volumes_of(pool_name: str) -> _Section:
+def _volumes_of(pool_name: str, list_first: bool) -> _Section:
     def list_all(conn: Any) -> dict[str, str]:
         pool = _active_pool(conn, pool_name)
         return {} if pool is None else _xmls(pool.listAllVolumes(0), 0)
@@ -103,24 +114,28 @@ def _volumes_of(pool_name: str) -> _Section:
         pool = _active_pool(conn, pool_name)
         return None if pool is None else _or_none(lambda: pool.storageVolLookupByName(name).XMLDesc(0))
 
-    return _Section(list_all, read_one)
+    return _Section(list_all, read_one, list_first)
 
 
 class InventoryCache:
     """Definitions read from one libvirt URI during one run, and what was derived from them."""
 
-    def __init__(self) -> None:
-        self.domains = _Section(list_domains, read_domain)
+    def __init__(self, shared: bool = True) -> None:
+        """``shared``: used by many reconcile calls (a Salt run), so objects are listed at once."""
+        self._shared = shared
+        self.domains = _Section(list_domains, read_domain, shared)
         self.networks = _Section(lambda conn: _xmls(conn.listAllNetworks(0), 0),
-                                 lambda conn, name: _or_none(lambda: conn.networkLookupByName(name).XMLDesc(0)))
+                                 lambda conn, name: _or_none(lambda: conn.networkLookupByName(name).XMLDesc(0)),
+                                 shared)
         self.pools = _Section(lambda conn: _xmls(conn.listAllStoragePools(0), 0),
-                              lambda conn, name: _or_none(lambda: conn.storagePoolLookupByName(name).XMLDesc(0)))
+                              lambda conn, name: _or_none(lambda: conn.storagePoolLookupByName(name).XMLDesc(0)),
+                              shared)
         self._volumes: dict[str, _Section] = {}
         self._derived: dict[str, tuple[Any, Any]] = {}
 
     def volumes(self, pool: str) -> _Section:
         if pool not in self._volumes:
-            self._volumes[pool] = _volumes_of(pool)
+            self._volumes[pool] = _volumes_of(pool, self._shared)
         return self._volumes[pool]
 
     def derived(self, key: str, source: Any, compute: Callable[[], Any]) -> Any:

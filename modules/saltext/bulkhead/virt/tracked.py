@@ -99,11 +99,11 @@ def _unwrap(value: Any) -> Any:
 
 
 def tracked(conn: Any, cache: InventoryCache | None = None) -> Any:
-    """``conn`` reporting its mutations to ``cache`` (a fresh one if not given); a connection
-    that is tracked already is returned as it is."""
+    """``conn`` reporting its mutations to ``cache``; a connection that is tracked already is
+    returned as it is. Without a cache, a fresh one for one reconcile call (reads one by one)."""
     if isinstance(conn, TrackedConnection):
         return conn
-    return TrackedConnection(conn, cache if cache is not None else InventoryCache())
+    return TrackedConnection(conn, cache if cache is not None else InventoryCache(shared=False))
 
 
 def cache_of(conn: Any) -> InventoryCache | None:
