@@ -144,3 +144,34 @@ def test_invalid_pillar_changes_nothing(loaders, set_pillar, pillar, names):
     assert f"bulkhead:domains:{names['app']}:netvm" in ret.comment
     conn = libvirt.open("test:///default")
     assert names["pool"] not in [p.name() for p in conn.listAllStoragePools()]
+
+
+def one_run(loaders, names, context):
+    """The formula's order as ONE Salt state run (salt.state.State, as state.apply builds it),
+    with ``context`` as its ``__context__``; the state returns by state ID."""
+    import salt.state
+
+    states = [("pool", "bulkhead_pool.present", "pool"), ("net", "bulkhead_network.present", "net"),
+              ("tpl", "bulkhead_domain.present", "tpl"), ("netvm", "bulkhead_domain.running", "net"),
+              ("app", "bulkhead_domain.present", "app")]
+    sls = "".join(f"{sid}:\n  {fun}:\n    - name: {names[key]}\n    - order: {i + 1}\n"
+                  for i, (sid, fun, key) in enumerate(states))
+    state = salt.state.State(dict(loaders.opts, test=False), context=context)
+    return {ret["__id__"]: ret for ret in state.call_template_str(sls).values()}
+
+
+def test_states_of_one_run_share_one_inventory_and_one_pillar_model(loaders, set_pillar, pillar, names, cleanup):
+    from saltext.bulkhead.saltret import INVENTORIES_KEY, MODELS_KEY
+
+    set_pillar(pillar)
+    context: dict = {}
+    first = one_run(loaders, names, context)
+    assert all(r["result"] is True and r["changes"] for r in first.values()), first
+    cache = context[INVENTORIES_KEY]["test:///default"]
+    assert len(context[MODELS_KEY]) == 1  # the pillar was validated once for the five states
+    # The run's inventory holds every definition its states made, as libvirt does.
+    held = libvirt.open("test:///default")
+    ours = {n for n in cache.domains.all(held) if n in names.values()}
+    assert ours == {names["tpl"], names["net"], names["app"]}
+    second = one_run(loaders, names, {})
+    assert all((r["result"], r["changes"]) == (True, {}) for r in second.values()), second
