@@ -11,6 +11,7 @@ from pathlib import Path
 import libvirt
 
 from saltext.bulkhead.model import Pillar, load_pillar_file
+from saltext.bulkhead.memory.service import ServicePaths, running_daemon, stop
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_stopped
 from saltext.bulkhead.virt import connect, domain_absent, network_absent
 
@@ -55,8 +56,12 @@ def _read(path: Path) -> str:
 
 def purge(model: Pillar) -> None:
     """Remove every domain, network, volume and the pool, dependents first; stop the RPC broker
-    the formula (bulkhead.rpc) started, so no test leaves it running."""
+    the formula (bulkhead.rpc) started and the memory balancer (bulkhead.memory), so no test leaves
+    them running."""
     broker_stopped(BrokerPaths())
+    memd = running_daemon(ServicePaths())
+    if memd is not None:
+        stop(memd, ServicePaths())
     order = sorted(model.domains, key=lambda n: (
         model.domains[n].class_.value == "template", model.domains[n].template_for_dispvms,
         model.domains[n].provides_network))

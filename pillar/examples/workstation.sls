@@ -8,6 +8,12 @@ bulkhead:
     domain_type: qemu
     address_pool: 10.137.0.0/16
 
+  # The memory balancer bulkhead-memd (docs/memory.md): domains grow from memory.initial towards
+  # memory.max as they use memory, and shrink back when idle; starts are admitted only when the
+  # memory is there. Every key has a default (pillar.example).
+  memory:
+    reserve_mib: 1024
+
   domains:
     # The template every app domain's root comes from (built by `bulkhead image build`).
     debian-min:

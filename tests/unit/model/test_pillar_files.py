@@ -121,6 +121,7 @@ def test_demo_workstation_is_what_the_demo_needs():
     assert [r.action for r in d["personal"].firewall] == ["accept"] and d["personal"].firewall[0].dsthost is None
     assert (d["outside"].uplink.network, d["sys-net"].uplink.network) == ("lab-internet", "lab-internet")
     assert d["sys-net"].uplink.dns == (d["outside"].uplink.address.ip,)
+    assert pillar.memory is not None and pillar.memory.reserve_mib == 1024  # the demo runs memd
     assert all(x.memory.initial == 128 and x.memory.max == 192 and x.vcpus == 1 for x in d.values())
 
 
