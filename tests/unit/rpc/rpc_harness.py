@@ -15,7 +15,7 @@ from saltext.bulkhead.policy import System
 from saltext.bulkhead.rpc.broker import Broker
 from saltext.bulkhead.rpc.call_limits import CallLimits
 from saltext.bulkhead.rpc.guest_daemon import GuestDaemon
-from saltext.bulkhead.rpc.host import StaticHost
+from saltext.bulkhead.rpc.host import Host, StaticHost
 from saltext.bulkhead.rpc.prompt import Prompt
 
 POLICY = """\
@@ -35,31 +35,49 @@ HANG = f"#!/bin/sh\nsleep {HANG_MARKER} &\nsleep {HANG_MARKER}\n"
 FLOOD = "#!/bin/sh\nexec yes bulkhead\n"
 
 
-def system(states: dict[str, str]) -> System:
+def system(states: dict[str, str], disposables: dict[str, str] | None = None) -> System:
+    """App domains in ``states``; ``disposables`` (name: power) are DispVMs of the template dvm."""
+    extra = {}
+    if disposables is not None:
+        extra = {"dvm": {"type": "AppVM", "template_for_dispvms": True},
+                 **{name: {"type": "DispVM", "default_dispvm": "dvm", "power_state": state}
+                    for name, state in disposables.items()}}
     return System.from_json({"domains": {
         "dom0": {"type": "AdminVM", "power_state": "Running"},
-        **{name: {"type": "AppVM", "power_state": state} for name, state in states.items()}}})
+        **{name: {"type": "AppVM", "power_state": state} for name, state in states.items()}, **extra}})
 
 
 class Harness:
     def __init__(self, root: Path, prompt: Prompt, states: dict[str, str] | None = None,
-                 limits: CallLimits | None = None):
+                 limits: CallLimits | None = None, host: Host | None = None, policy: str = POLICY):
         self.root = root
         (root / "policy").mkdir()
-        (root / "policy" / "50-test.policy").write_text(POLICY)
+        (root / "policy" / "50-test.policy").write_text(policy)
         self.log_text = io.StringIO()
         log = logging.getLogger(f"bulkhead.test.{id(self)}")
         log.setLevel(logging.INFO)
         log.propagate = False
         log.addHandler(logging.StreamHandler(self.log_text))
-        self.host = StaticHost(system(states or {"alpha": "Running", "beta": "Running", "gamma": "Halted"}))
+        self.host = host or StaticHost(system(states or {"alpha": "Running", "beta": "Running", "gamma": "Halted"}))
         self.broker = Broker(self.host, root / "policy", prompt, log, ready_timeout=2.0, limits=limits)
         self.daemons: dict[str, GuestDaemon] = {}
 
     def guest(self, name: str) -> GuestDaemon:
         """A guest daemon for ``name`` whose port is a socketpair end attached to the broker."""
+        host_end, daemon = self.daemon(name)
+        self.broker.attach(name, host_end)
+        assert self.broker.wait_ready(name, 5) is not None
+        return daemon
+
+    def daemon(self, name: str) -> tuple[socket.socket, GuestDaemon]:
+        """A running guest daemon for ``name`` and the host end of its port (not yet attached).
+        A domain started again gets a new daemon (a new guest boot), with the same services."""
+        old = self.daemons.pop(name, None)
+        if old is not None:  # the previous boot's daemon: gone with its domain
+            old.stop()
+            os.close(old.port_fd)
         services = self.root / f"services-{name}"
-        services.mkdir()
+        services.mkdir(exist_ok=True)
         for service in ("test.Echo", "test.Ask"):
             (services / service).write_text(ECHO)
         (services / "test.Hang").write_text(HANG)
@@ -75,13 +93,11 @@ class Harness:
         daemon.port_fd = guest_end.detach()
         threading.Thread(target=daemon.serve_local, daemon=True).start()
         threading.Thread(target=daemon.serve_port, daemon=True).start()
-        self.broker.attach(name, host_end)
-        assert self.broker.wait_ready(name, 5) is not None
         deadline = time.monotonic() + 5
         while daemon._server is None and time.monotonic() < deadline:  # set once it listens
             time.sleep(0.01)
         self.daemons[name] = daemon
-        return daemon
+        return host_end, daemon
 
     def incoming(self, name: str) -> Path:
         return self.root / f"incoming-{name}"

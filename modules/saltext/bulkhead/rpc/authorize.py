@@ -15,10 +15,12 @@ from ..policy import (
     PolicySyntaxError,
     Request,
     RequestError,
+    System,
     SystemInfoError,
     Verdict,
     evaluate,
 )
+from ..policy.request import DISPVM_PREFIX
 from .host import Host
 from .messages import CallRequest
 from .prompt import Prompt
@@ -29,6 +31,10 @@ class Authorization:
     target: str | None  # the domain to run the service in; None: denied
     why: str  # the deciding rule or the reason for a refusal (for the log)
     running: bool = False  # the target was running when the policy was evaluated
+    # Set when the call goes to a disposable of this template (the target is "@dispvm:X"): the
+    # broker picks a halted one from ``system``, the facts the policy was evaluated against.
+    disposable_of: str | None = None
+    system: System | None = None
 
 
 def authorize(source: str, request: CallRequest, host: Host, policy_dir: str | os.PathLike[str],
@@ -55,8 +61,11 @@ def authorize(source: str, request: CallRequest, host: Host, policy_dir: str | o
         if target not in decision.targets:
             return Authorization(None, f"{why}; ask: refused")
         why = f"{why}; ask: chose {target}"
+    if target is not None and target.startswith(DISPVM_PREFIX):
+        # The engine resolved @dispvm (through the caller's default_dispvm) to this form already.
+        return Authorization(target, why, disposable_of=target[len(DISPVM_PREFIX):], system=system)
     if target is None or target.startswith("@"):
-        # The admin domain runs no services for guests, and disposables are not created yet.
+        # The admin domain runs no services for guests.
         return Authorization(None, f"{why}; {target} is not served by this broker")
     if target == source:
         return Authorization(None, f"{why}; a domain cannot call itself")

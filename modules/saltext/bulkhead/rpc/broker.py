@@ -8,6 +8,10 @@ a second request from it, or a request towards a domain that is busy, is denied.
 past its time limit or sends back more than its output limit is ended by the broker
 (call_limits.py), so no service can hold two domains for ever.
 
+A call to ``@dispvm:X`` runs in a halted pillar disposable of X that the broker starts for it
+(fresh root and private) and destroys when the call ends, however it ends; the disposable stays
+reserved from its pick until it is off, so no call ever meets a disposable another call used.
+
 Whatever a guest sends is hostile input: broken framing or a frame a guest may not send drops its
 channel (the watcher reconnects); a malformed request is denied; both are logged.
 """
@@ -21,10 +25,11 @@ import socket
 import threading
 import time
 
-from .authorize import authorize
+from .authorize import Authorization, authorize
 from .call_limits import OUTPUT_LIMIT_RC, TIMEOUT_RC, Call, CallLimits
 from .frames import Frame, FrameError, FrameReader, Kind, encode
-from .host import Host, StartError
+from .disposables import free_disposable
+from .host import Host, StartError, StopError
 from .messages import (
     CallRequest,
     ExecRequest,
@@ -99,6 +104,9 @@ class Broker:
         self._endpoints: dict[str, Endpoint] = {}
         self._lock = threading.Condition()
         self._closing = False
+        # Disposables picked for a call, until they are shut off again: name -> "starting",
+        # "in call" or "disposing" (changed under the lock).
+        self._disposables: dict[str, str] = {}
         # One thread watches every call's deadline: a timer thread per call would cost more than
         # the rest of an allowed call's bookkeeping (its start waits for the thread to run).
         threading.Thread(target=self._expire_calls, name="rpc-limits", daemon=True).start()
@@ -142,8 +150,11 @@ class Broker:
             self._closing = True
             self._lock.notify_all()
             endpoints = list(self._endpoints.values())
+            disposables = [n for n, state in self._disposables.items() if state == "in call"]
         for endpoint in endpoints:
             endpoint.close()
+        for name in disposables:  # the broker going away ends their calls
+            self._dispose(name, "the broker stopped")
 
     def _read(self, endpoint: Endpoint) -> None:
         reader = FrameReader(endpoint.sock)
@@ -264,10 +275,50 @@ class Broker:
         if verdict.target is None:
             self.log.warning("%s: denied: %s", what, verdict.why)
             return None
-        name = verdict.target
+        if verdict.disposable_of is not None:
+            target = self._start_disposable(verdict.disposable_of, verdict, what)
+        else:
+            target = self._reach(verdict.target, verdict.running, what)
+        if target is None:
+            return None
+        name = target.name
+        with self._lock:
+            if not target.available or caller.closed:
+                refused = True
+                disposable = self._disposables.get(name) == "starting"
+                if disposable:
+                    self._disposables[name] = "disposing"
+            else:
+                refused = False
+                if name in self._disposables:
+                    self._disposables[name] = "in call"
+                caller.peer, target.peer = target, caller
+                target.is_target = True
+                call = Call(caller, target, f"{request.call} from {caller.name} to {name}", self.limits,
+                            time.monotonic())
+                caller.call = target.call = call
+                self._lock.notify_all()  # the deadline watcher learns of the new deadline
+        if refused:
+            self.log.warning("%s: denied: %s is in another call or the caller left", what, name)
+            if disposable:
+                self._dispose(name, "its call was refused")
+            return None
+        # The target learns of the call before the caller may send it data.
+        target.send(ExecRequest(request.service, request.argument, caller.name).encode())
+        caller.send(encode_result(name))
+        self.log.info("%s: allowed to %s: %s", what, name, verdict.why)
+        return target
+
+    def _reach(self, name: str, running: bool, what: str) -> Endpoint | None:
+        """A named target's ready channel, starting it first if the policy's autostart says so."""
+        with self._lock:
+            taken = name in self._disposables
+        if taken:  # even its own name does not get a second call into a used disposable
+            self.log.warning("%s: denied: %s is a disposable taken by another call", what, name)
+            return None
         target = self.endpoint(name)
         if target is None or not target.ready.is_set():
-            if not verdict.running:
+            if not running:
                 try:
                     self.log.info("%s: starting %s", what, name)
                     self.host.start(name)
@@ -277,29 +328,63 @@ class Broker:
             target = self.wait_ready(name, self.ready_timeout)
             if target is None:
                 self.log.warning("%s: denied: %s has no RPC daemon answering", what, name)
-                return None
-        with self._lock:
-            if not target.available or caller.closed:
-                refused = True
-            else:
-                refused = False
-                caller.peer, target.peer = target, caller
-                target.is_target = True
-                call = Call(caller, target, f"{request.call} from {caller.name} to {name}", self.limits,
-                            time.monotonic())
-                caller.call = target.call = call
-                self._lock.notify_all()  # the deadline watcher learns of the new deadline
-        if refused:
-            self.log.warning("%s: denied: %s is in another call", what, name)
-            return None
-        # The target learns of the call before the caller may send it data.
-        target.send(ExecRequest(request.service, request.argument, caller.name).encode())
-        caller.send(encode_result(name))
-        self.log.info("%s: allowed to %s: %s", what, name, verdict.why)
         return target
 
+    def _start_disposable(self, template: str, verdict: Authorization, what: str) -> Endpoint | None:
+        """Pick a halted disposable of ``template``, start it and wait for its daemon; on any
+        failure it is shut down again (a start can fail half way) and the call is refused."""
+        assert verdict.system is not None
+        with self._lock:
+            name = free_disposable(verdict.system, template, self._disposables)
+            if name is not None:
+                self._disposables[name] = "starting"
+                # A channel left from its previous run must not pass for the new one's.
+                stale = self._endpoints.pop(name, None)
+        if name is None:
+            self.log.warning("%s: denied: no free disposable of %s", what, template)
+            return None
+        if stale is not None:
+            stale.close()
+        target = None
+        try:
+            self.log.info("%s: starting disposable %s of %s", what, name, template)
+            self.host.start(name)
+            target = self.wait_ready(name, self.ready_timeout)
+            if target is None:
+                self.log.warning("%s: denied: disposable %s has no RPC daemon answering", what, name)
+        except StartError as exc:
+            self.log.warning("%s: denied: %s", what, exc)
+        finally:
+            if target is None:
+                with self._lock:
+                    self._disposables[name] = "disposing"
+                self._dispose(name, "its start failed")
+        return target
+
+    def _dispose(self, name: str, why: str) -> None:
+        """Destroy a disposable whose call is over and free it for a later call (not under the
+        lock). If it cannot be stopped it stays taken: better one disposable less than a reused one."""
+        try:
+            self.host.stop(name)
+        except StopError as exc:
+            self.log.error("disposable %s: not shut down (%s), kept out of use: %s", name, why, exc)
+            return
+        with self._lock:
+            endpoint = self._endpoints.get(name)
+            if endpoint is not None:
+                del self._endpoints[name]
+            self._disposables.pop(name, None)
+            self._lock.notify_all()
+        if endpoint is not None:
+            endpoint.close()
+        self.log.info("disposable %s shut down: %s", name, why)
+
     def _end_call(self, caller: Endpoint, target: Endpoint) -> None:
-        """Under the lock: both domains are free again."""
+        """Under the lock: both domains are free again; a disposable target is shut down."""
+        if self._disposables.get(target.name) == "in call":
+            self._disposables[target.name] = "disposing"
+            threading.Thread(target=self._dispose, args=(target.name, "its call ended"),
+                             name=f"rpc-dispose-{target.name}", daemon=True).start()
         caller.peer = None
         caller.busy = False
         caller.call = None

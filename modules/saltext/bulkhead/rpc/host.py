@@ -1,5 +1,6 @@
 """The broker's view of the host: the system the policy is evaluated against, which domains are
-running (whose channels to open), and starting a domain when the policy's autostart allows it.
+running (whose channels to open), starting a domain when the policy's autostart allows it,
+and destroying a disposable after its call.
 
 ``LibvirtHost`` is the real one; ``StaticHost`` serves a fixed SYSTEM.json-style system and
 starts nothing (``bulkhead rpc broker --system``: policy experiments without libvirt).
@@ -11,14 +12,20 @@ import json
 from pathlib import Path
 from typing import Protocol
 
+import libvirt
+
 from ..model import Pillar, load_pillar
 from ..policy import System
-from ..virt import connect, domain_running
+from ..virt import BulkheadVirtError, connect, domain_running
 from .facts import libvirt_domains, system_from
 
 
 class StartError(Exception):
     """The target could not be started."""
+
+
+class StopError(Exception):
+    """A disposable could not be shut down."""
 
 
 class Host(Protocol):
@@ -27,6 +34,8 @@ class Host(Protocol):
     def running(self) -> list[str]: ...
 
     def start(self, name: str) -> None: ...
+
+    def stop(self, name: str) -> None: ...
 
 
 class StaticHost:
@@ -41,6 +50,12 @@ class StaticHost:
 
     def start(self, name: str) -> None:
         raise StartError(f"{name} is not running and this broker starts no domains")
+
+    def stop(self, name: str) -> None:
+        """Nothing this host serves was started by the broker, so only a running domain is an error."""
+        info = self._system.guest(name)
+        if info is not None and info.running:
+            raise StopError(f"{name} is running and this broker stops no domains")
 
 
 class LibvirtHost:
@@ -77,3 +92,14 @@ class LibvirtHost:
             outcome = domain_running(conn, self.pillar(), name)
         if outcome.result is not True:
             raise StartError(f"starting {name} failed: {outcome.comment}")
+
+    def stop(self, name: str) -> None:
+        """Destroy (power off at once): only used for disposables, where nothing is kept, and the
+        next start recreates root and private anyway."""
+        try:
+            with connect(self._uri) as conn:
+                dom = conn.lookupByName(name)
+                if dom.isActive():
+                    dom.destroy()
+        except (libvirt.libvirtError, BulkheadVirtError) as exc:
+            raise StopError(f"stopping {name} failed: {exc}") from None
