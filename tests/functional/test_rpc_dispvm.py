@@ -21,8 +21,13 @@ from saltext.bulkhead.rpc.call_limits import TIMEOUT_RC, CallLimits
 from saltext.bulkhead.rpc.guest_client import REFUSED_RC, call
 from saltext.bulkhead.rpc.host import LibvirtHost
 from saltext.bulkhead.rpc.prompt import RefusePrompt
-from saltext.bulkhead.virt import connect, domain_absent, domain_present, domain_running, pool_present
-
+from saltext.bulkhead.virt import (
+    connect,
+    domain_absent,
+    domain_present,
+    domain_running,
+    pool_present,
+)
 from tests.unit.rpc.rpc_harness import Harness
 
 from .virt.virt_fixtures import IMAGE

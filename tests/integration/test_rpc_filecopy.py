@@ -9,22 +9,15 @@ with the rule that decided.
 
 from __future__ import annotations
 
-import json
-import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from saltext.bulkhead.image.agent_client import AgentClient
-from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
-from saltext.bulkhead.virt import connect, domain_present, domain_running, pool_present
+from saltext.bulkhead.virt import connect
 
-from ..topology import purge
+from .rpc_broker import broker_running, caller_booted
 
 pytestmark = pytest.mark.integration
 
@@ -53,61 +46,17 @@ def pillar_data(image: Path) -> dict:
     }
 
 
-def cleanup(model) -> None:
-    purge(model)
-    shutil.rmtree(POOL_PATH, ignore_errors=True)
-
-
-def wait_for(path: Path, text: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and text in path.read_text(errors="replace"):
-            return
-        time.sleep(0.5)
-    tail = path.read_text(errors="replace")[-2000:] if path.exists() else "(missing)"
-    raise AssertionError(f"{text!r} not in {path} within {timeout:g}s:\n{tail}")
-
-
 @pytest.fixture
-def guests(guest_image, tmp_path):
-    data = pillar_data(guest_image.directory)
-    model = load_pillar(data)
-    with connect(URI) as conn:
-        cleanup(model)
-        try:
-            assert pool_present(conn, model).result is True
-            assert domain_present(conn, model, TPL).result is True
-            for name in (A, B):
-                Path(names.console_log(name)).unlink(missing_ok=True)
-            # B is only defined: the broker starts it when A's call to it is allowed (autostart).
-            assert domain_present(conn, model, B).result is True
-            outcome = domain_running(conn, model, A)
-            assert outcome.result is True, outcome.comment
-            wait_for(Path(names.console_log(A)), f"bulkhead-guest: ready {A}", BOOT_TIMEOUT_S)
-            yield data
-        finally:
-            cleanup(model)
+def guests(guest_image):
+    # B is only defined: the broker starts it when A's call to it is allowed (autostart).
+    with caller_booted(pillar_data(guest_image.directory), (TPL, B), A, BOOT_TIMEOUT_S) as data:
+        yield data
 
 
 @pytest.fixture
 def broker(guests, tmp_path):
-    (tmp_path / "policy.d").mkdir()
-    (tmp_path / "policy.d" / "50-filecopy.policy").write_text(POLICY)
-    (tmp_path / "pillar.json").write_text(json.dumps(guests))
-    log = tmp_path / "broker.log"
-    process = subprocess.Popen([sys.executable, "-c", "from saltext.bulkhead.cli import main; main()", "rpc", "broker",
-                                "--uri", URI, "--pillar", str(tmp_path / "pillar.json"),
-                                "--policy-dir", str(tmp_path / "policy.d"), "--log", str(log)])
-    try:
-        wait_for(log, f"{A}: channel ready", 60)
+    with broker_running(tmp_path, POLICY, guests, A) as log:
         yield log
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def test_file_copy_is_allowed_one_way_and_denied_the_other(broker):
@@ -136,4 +85,4 @@ def test_file_copy_is_allowed_one_way_and_denied_the_other(broker):
     text = log.read_text()
     assert f"call qubes.Filecopy+ from {A} to {B}: allowed to {B}" in text
     assert f"call qubes.Filecopy+ from {B} to {A}: denied: " in text
-    assert "50-filecopy.policy:3" in text
+    assert "50-test.policy:3" in text

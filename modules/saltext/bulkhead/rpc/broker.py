@@ -27,8 +27,8 @@ import time
 
 from .authorize import Authorization, authorize
 from .call_limits import OUTPUT_LIMIT_RC, TIMEOUT_RC, Call, CallLimits
-from .frames import Frame, FrameError, FrameReader, Kind, encode
 from .disposables import free_disposable
+from .frames import Frame, FrameError, FrameReader, Kind, encode
 from .host import Host, StartError, StopError
 from .messages import (
     CallRequest,
