@@ -167,3 +167,16 @@ def test_a_running_disposable_is_never_reused_and_a_timeout_destroys_it(rig):
     assert hang == [TIMEOUT_RC]
     wait_log(harness, f"disposable {d1} shut down: its call ended")
     assert not active(d1)
+
+
+def test_stopping_the_broker_destroys_the_disposable_of_a_call_under_way(rig):
+    n, harness = rig
+    holder = threading.Thread(target=run, args=(harness, n["alpha"], f"@dispvm:{n['dvm']}", "test.Hang+"))
+    holder.start()
+    wait_log(harness, f"allowed to {n['d1']}")
+    assert active(n["d1"])
+    harness.broker.close()
+    assert not active(n["d1"])
+    assert f"disposable {n['d1']} shut down: the broker stopped" in harness.log()
+    holder.join(10)
+    assert not holder.is_alive()  # the caller's call ended with its channel
