@@ -10,8 +10,8 @@ from pathlib import Path
 
 import libvirt
 
-from saltext.bulkhead.model import Pillar, load_pillar_file
 from saltext.bulkhead.memory.service import ServicePaths, running_daemon, stop
+from saltext.bulkhead.model import Pillar, load_pillar_file
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_stopped
 from saltext.bulkhead.virt import connect, domain_absent, network_absent
 

@@ -124,8 +124,8 @@ CASES = [
     ("host:pool_path", "/var/../etc", "bulkhead:host:pool_path: '/var/../etc' contains a '..' component; must be an absolute path of letters, digits and . _ / + -, without '..' components"),
     ("formula:shutdown_timeout", "60", "bulkhead:formula:shutdown_timeout: must be a whole number of seconds from 1 to 3600 (got the text '60')"),
     # unknown keys
-    ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
-    ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
+    ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
+    ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
     ("domains:work:memory:maximum", 64, f"{D}:work:memory:maximum: unknown key 'maximum'; allowed: initial, max, min"),
     ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool"),
     ("polcy", {}, "bulkhead:polcy: unknown key 'polcy'; allowed: host, domains, formula, policy, memory"),
@@ -170,7 +170,7 @@ def test_non_mapping_roots(errors_of):
     assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula, policy, memory (got a list)"]
     assert errors_of({"domains": ["work"]}) == ["bulkhead:domains: must be a mapping of domain name to domain (got a list)"]
     assert errors_of({"domains": {"work": "app"}}) == [
-        f"{D}:work: must be a mapping with keys class, template, netvm, uplink, provides_network, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall (got the text 'app')"
+        f"{D}:work: must be a mapping with keys class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall (got the text 'app')"
     ]
 
 
@@ -194,6 +194,20 @@ def test_all_errors_are_reported_at_once(valid, errors_of):
 
 def test_every_issue_stays_on_one_line_whatever_the_key(errors_of):
     assert errors_of({"\n": None}) == ["bulkhead:'\\n': unknown key '\\n'; allowed: host, domains, formula, policy, memory"]
+
+
+@pytest.mark.parametrize("where,value,message", [
+    ("work", "nosuch", "no domain named 'nosuch' in bulkhead:domains"),
+    ("work", "work", "'work' is not a disposable template; name an app domain with template_for_dispvms: true"),
+    ("disp", "dvm", "a disposable's @dispvm is its own template; remove this key"),
+])
+def test_bad_default_dispvm(where, value, message, valid, errors_of):
+    assert errors_of(with_change(valid, f"domains:{where}:default_dispvm", value)) == [
+        f"{D}:{where}:default_dispvm: {message}"]
+
+
+def test_default_dispvm_names_a_disposable_template(valid):
+    assert load_pillar(with_change(valid, "domains:work:default_dispvm", "dvm")).domains["work"].default_dispvm == "dvm"
 
 
 UPLINK = {"network": "default", "address": "192.168.122.2/24", "gateway": "192.168.122.1", "dns": ["192.168.122.1"]}

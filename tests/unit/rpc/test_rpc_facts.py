@@ -42,3 +42,22 @@ def test_an_undefined_domain_cannot_be_called_or_call():
     system = system_from(PILLAR, {"work": ("Running", "u1"), "tpl": ("Halted", "u0")})
     decision = tagged.evaluate(Request("qubes.Filecopy", "+", "work", "tpl"), system)
     assert decision.to_json() == {"decision": "allow", "target": "tpl"}
+
+
+def test_an_apps_default_dispvm_resolves_at_dispvm_in_its_calls():
+    pillar = load_pillar({"domains": {
+        "tpl": {"class": "template", "image": IMAGE},
+        "work": {"class": "app", "template": "tpl", "default_dispvm": "dvm"},
+        "dvm": {"class": "app", "template": "tpl", "template_for_dispvms": True},
+        "disp1": {"class": "disposable", "template": "dvm"},
+    }})
+    defined = {"tpl": ("Halted", "u0"), "work": ("Running", "u1"), "dvm": ("Halted", "u2"), "disp1": ("Halted", "u3")}
+    system = system_from(pillar, defined)
+    assert system.domains["work"].default_dispvm == "dvm"
+    policy = Policy.from_text("qubes.Filecopy * work @dispvm allow\n")
+    decision = policy.evaluate(Request("qubes.Filecopy", "+", "work", "@dispvm"), system).to_json()
+    assert decision == {"decision": "allow", "target": "@dispvm:dvm"}
+    # Without the key (or with its template undefined) '@dispvm' has nothing to mean: denied.
+    del defined["dvm"]
+    assert policy.evaluate(Request("qubes.Filecopy", "+", "work", "@dispvm"), system_from(pillar, defined)).to_json() == {
+        "decision": "deny"}

@@ -26,6 +26,7 @@ def check_pillar(domains: Mapping[str, Domain], broken: set[str], host: Host | N
         issues += _image(at, domain)
         issues += _netvm(at, name, domain, domains, broken)
         issues += _uplink(at, domain, host)
+        issues += _default_dispvm(at, domain, domains, broken)
         issues += _memory(at, domain)
         issues += _firewall(at, domain)
     issues += _netvm_cycles(domains)
@@ -92,6 +93,18 @@ def _netvm(at: tuple, name: str, domain: Domain, domains: Mapping[str, Domain], 
         yield _issue(at + ("netvm",), f"no domain named '{netvm}' in bulkhead:domains; name a domain with provides_network: true, or 'none'")
     elif not domains[netvm].provides_network:
         yield _issue(at + ("netvm",), f"'{netvm}' does not provide network; set provides_network: true on it or choose another netvm")
+
+
+def _default_dispvm(at: tuple, domain: Domain, domains: Mapping[str, Domain], broken: set[str]) -> Iterator[PillarIssue]:
+    target = domain.default_dispvm
+    if target is None or target in broken:
+        return
+    if domain.class_ is DomainClass.disposable:
+        yield _issue(at + ("default_dispvm",), "a disposable's @dispvm is its own template; remove this key")
+    elif target not in domains:
+        yield _issue(at + ("default_dispvm",), f"no domain named '{target}' in bulkhead:domains")
+    elif not (domains[target].class_ is DomainClass.app and domains[target].template_for_dispvms):
+        yield _issue(at + ("default_dispvm",), f"'{target}' is not a disposable template; name an app domain with template_for_dispvms: true")
 
 
 def _uplink(at: tuple, domain: Domain, host: Host | None) -> Iterator[PillarIssue]:

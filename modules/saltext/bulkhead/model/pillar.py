@@ -204,6 +204,14 @@ class Domain(Frozen):
     provides_network: StrictBool = key(
         False, doc="This domain serves a network to the domains that name it as netvm.", rule="must be true or false"
     )
+    default_dispvm: DomainName | None = key(
+        None,
+        doc=(
+            "The disposable template '@dispvm' means in this domain's RPC calls: an app domain with "
+            "template_for_dispvms: true. Not on disposables (theirs is their template)."
+        ),
+        rule=NAME_RULE,
+    )
     template_for_dispvms: StrictBool = key(
         False, doc="Disposables may be started from this app domain.", rule="must be true or false (only on app)"
     )

@@ -42,7 +42,8 @@ def system_from(pillar: Pillar, defined: Mapping[str, tuple[str, str]]) -> Syste
             continue
         power, uuid = defined[name]
         disposable = entry.class_.value == "disposable"
-        template = entry.template if disposable and entry.template in defined else None
+        chosen = entry.template if disposable else entry.default_dispvm
+        template = chosen if chosen in defined else None
         domains[name] = DomainInfo(name, CLASS_TYPES[entry.class_.value], frozenset(entry.tags),
                                    template, entry.template_for_dispvms, power, uuid)
     return System(domains)
