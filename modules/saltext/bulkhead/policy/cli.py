@@ -54,7 +54,7 @@ def eval_(
         system = System.from_file(system_file)
     except SystemInfoError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     policy = _load(policy_dir)
     if batch is not None:
         if call is not None:
