@@ -100,6 +100,12 @@ class LibvirtHost:
             with connect(self._uri) as conn:
                 dom = conn.lookupByName(name)
                 if dom.isActive():
-                    dom.destroy()
+                    try:
+                        dom.destroy()
+                    except libvirt.libvirtError:
+                        # Another path (the call's end, the broker's stop) may have destroyed it
+                        # between the check and here: off is what was asked.
+                        if dom.isActive():
+                            raise
         except (libvirt.libvirtError, BulkheadVirtError) as exc:
             raise StopError(f"stopping {name} failed: {exc}") from None
