@@ -1,4 +1,5 @@
-"""Removing a test's own storage pool (its volumes are deleted by the domains' purge first)."""
+"""Removing a test's own storage pool and directory (after the domains' purge; any volume left
+over, e.g. from an interrupted run, goes with it)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ def remove_pool(conn, name: str, path: str) -> None:
     for pool in conn.listAllStoragePools(0):
         if pool.name() == name:
             if pool.isActive():
+                for vol in pool.listAllVolumes():
+                    vol.delete()
                 pool.destroy()
             pool.undefine()
     shutil.rmtree(path, ignore_errors=True)

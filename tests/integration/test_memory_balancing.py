@@ -10,7 +10,6 @@ sample of both balloons stays within their bounds and within the capacity (the h
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,8 @@ from saltext.bulkhead.virt import (
     domain_running,
     pool_present,
 )
+
+from .pools import remove_pool
 
 pytestmark = pytest.mark.integration
 
@@ -67,12 +68,7 @@ def cleanup(conn, model, paths: ServicePaths) -> None:
         os.kill(record.pid, signal.SIGKILL)  # the daemon this test started
     for name in (HOG, IDLE, TPL):
         domain_absent(conn, model, name, purge=True)
-    for pool in conn.listAllStoragePools(0):
-        if pool.name() == POOL:
-            if pool.isActive():
-                pool.destroy()
-            pool.undefine()
-    shutil.rmtree(POOL_PATH, ignore_errors=True)
+    remove_pool(conn, POOL, POOL_PATH)
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import os
-import shutil
 import socket
 import time
 from pathlib import Path
@@ -33,6 +32,8 @@ from saltext.bulkhead.virt import (
     domain_running,
     pool_present,
 )
+
+from .pools import remove_pool
 
 pytestmark = pytest.mark.integration
 
@@ -89,14 +90,7 @@ class Rig:
         with connect(URI) as conn:
             for name in (A, B, TPL):
                 domain_absent(conn, self.model, name, purge=True)
-            for pool in conn.listAllStoragePools(0):
-                if pool.name() == POOL:
-                    for vol in pool.listAllVolumes():
-                        vol.delete()
-                    if pool.isActive():
-                        pool.destroy()
-                    pool.undefine()
-        shutil.rmtree(POOL_PATH, ignore_errors=True)
+            remove_pool(conn, POOL, POOL_PATH)
 
 
 def wait_for(path: Path, text: str, timeout: float, times: int = 1) -> None:

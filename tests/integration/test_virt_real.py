@@ -6,7 +6,6 @@ the app must print the guest contract's ready line on its console.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -22,6 +21,8 @@ from saltext.bulkhead.virt import (
     domain_running,
     pool_present,
 )
+
+from .pools import remove_pool
 
 pytestmark = pytest.mark.integration
 
@@ -55,12 +56,7 @@ def everything(conn) -> dict[str, str]:
 def cleanup(conn) -> None:
     for name in (APP, TPL):
         domain_absent(conn, pillar(), name, purge=True)
-    for pool in conn.listAllStoragePools(0):
-        if pool.name() == "bhtest-pool":
-            if pool.isActive():
-                pool.destroy()
-            pool.undefine()
-    shutil.rmtree(POOL_PATH, ignore_errors=True)
+    remove_pool(conn, "bhtest-pool", POOL_PATH)
 
 
 @pytest.fixture
