@@ -39,10 +39,12 @@ URI = "qemu:///system"
 POOL, POOL_PATH = "bhmem-pool", "/var/lib/bulkhead/bhmem-pool"
 TPL, HOG, IDLE = "bhmem-tpl", "bhmem-hog", "bhmem-idle"
 MIN_MIB, INITIAL_MIB, MAX_MIB = 96, 128, 384
-HOST_MIB, RESERVE_MIB = 576, 128  # capacity 448 MiB for the two guests
+HOST_MIB, RESERVE_MIB = 640, 128  # capacity 512 MiB for the two guests (each ~53 MiB of it is kernel)
 HOG_MIB = 200
 GHOST_MIB = 150  # asked for a domain that never starts; its hold expires
 BOOT_TIMEOUT_S = 150
+FILL_ROOM_MIB = 40  # free memory the hog waits for before each 20 MiB step
+FILL_TIMEOUT_S = 300
 MiB = 1024
 
 
@@ -90,6 +92,15 @@ def wait_ready(name: str) -> None:
         time.sleep(1)
     tail = log.read_text(errors="replace")[-1500:] if log.exists() else "(no console log)"
     raise AssertionError(f"{name} not ready in {BOOT_TIMEOUT_S}s; console:\n{tail}")
+
+
+def diagnostics(samples: "Samples", paths: ServicePaths) -> str:
+    """What a failure needs: the balloon history, the daemon's log and the hog's console."""
+    memd_log = paths.log.read_text(errors="replace")[-2000:] if paths.log.exists() else "(no log)"
+    console = Path(names.console_log(HOG))
+    console_tail = console.read_text(errors="replace")[-2000:] if console.exists() else "(no log)"
+    return (f"sizes seen (MiB, hog/idle): {samples.history()}\n--- memd log ---\n{memd_log}\n"
+            f"--- {HOG} console ---\n{console_tail}")
 
 
 class Samples:
@@ -152,17 +163,26 @@ def test_a_busy_guest_grows_an_idle_one_shrinks_and_bounds_and_reserve_hold(setu
     idle_before = settled[IDLE]
 
     hog = AgentClient(names.agent_socket(HOG))
-    # Fill a tmpfs in steps, so the balloon can follow (tmpfs pages are not reclaimable: used grows).
-    fill = (f"mkdir -p /hog && mount -t tmpfs -o size={HOG_MIB + 20}m hog /hog && "
-            f"for i in $(seq 1 {HOG_MIB // 20}); do dd if=/dev/zero of=/hog/$i bs=1M count=20 "
-            f"2>/dev/null || exit 3; sleep 2; done")
+    # Fill a tmpfs (its pages are not reclaimable: "used" grows) 20 MiB at a time, each step only
+    # once the guest has room for it: a workload faster than the balloon would drive a TCG guest
+    # into reclaim thrashing and prove nothing. If the balancer never grows the hog, the loop waits
+    # until its limit and the run fails (rc 124) with the balloon history below.
+    fill = (f"mkdir -p /hog && mount -t tmpfs -o size={HOG_MIB + 20}m hog /hog && i=0 && "
+            f"while [ $i -lt {HOG_MIB // 20} ]; do "
+            f"while read key kib unit; do [ $key = MemAvailable: ] && break; done < /proc/meminfo; "
+            f"if [ $kib -lt {FILL_ROOM_MIB * MiB} ]; then sleep 1; continue; fi; "
+            f"i=$((i + 1)); dd if=/dev/zero of=/hog/$i bs=1M count=20 2>/dev/null || exit 3; done")
     with ThreadPoolExecutor(1) as pool:  # sample (and check) the balloons while the hog fills
-        filling = pool.submit(hog.run, fill, timeout=90)
+        filling = pool.submit(hog.run, fill, timeout=FILL_TIMEOUT_S)
         while not filling.done():
             samples.take()
             time.sleep(0.5)
-        result = filling.result()
-    assert result.rc == 0, f"fill failed: {result.stderr.decode(errors='replace')}; {samples.history()}"
+        try:
+            result = filling.result()
+        except Exception as error:
+            raise AssertionError(f"fill: {error}\n{diagnostics(samples, paths)}") from error
+    assert result.rc == 0, (f"fill failed (rc {result.rc}): {result.stderr.decode(errors='replace')}\n"
+                            f"{diagnostics(samples, paths)}")
 
     grown = samples.until(lambda s: s[HOG] >= settled[HOG] + 64 * MiB, 40, f"{HOG} did not grow by 64 MiB")
     squeezed = samples.until(lambda s: s[IDLE] < idle_before, 40, f"{IDLE} did not shrink")

@@ -21,7 +21,8 @@ def domains(draw: st.DrawFn, max_size: int = 8, managed_only: bool = False) -> l
         used = draw(st.integers(0, high + 256 * MIB))
         if not managed_only and draw(st.integers(0, 9)) == 0:
             used = None
-        result.append(DomainMemory(f"d{index}", low, high, current, used))
+        overhead = draw(st.integers(0, 128)) * MIB  # the guest kernel's own share of its balloon
+        result.append(DomainMemory(f"d{index}", low, high, current, used, overhead))
     return result
 
 

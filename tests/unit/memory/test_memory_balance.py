@@ -12,6 +12,8 @@ from saltext.bulkhead.memory import (
     preferred_kib,
 )
 
+from saltext.bulkhead.memory.config import DEFAULT_CONFIG
+
 from .memory_strategies import MIB, configs, domains, feasible
 
 SETTINGS = settings(max_examples=250, deadline=None)
@@ -59,7 +61,7 @@ def test_balancing_unchanged_inputs_again_changes_nothing(problem, config):
     running, capacity = problem
     first = balance(running, capacity, config)
     applied = [
-        DomainMemory(d.name, d.min_kib, d.max_kib, first.targets[d.name], d.used_kib)
+        DomainMemory(d.name, d.min_kib, d.max_kib, first.targets[d.name], d.used_kib, d.overhead_kib)
         for d in running
     ]
     second = balance(applied, capacity, config)
@@ -125,6 +127,13 @@ def test_spare_memory_is_shared_in_proportion_to_preference():
     running = [domain("a", 500, 200), domain("b", 500, 600)]
     targets = balance(running, 2080 * MIB, NO_HYSTERESIS).targets
     assert targets == {"a": 520 * MIB, "b": 1560 * MIB}
+
+
+def test_preference_counts_the_guest_kernels_own_memory():
+    # Used 140 MiB and a 53 MiB kernel: at its preference (53 + 1.3 x 140 = 235 MiB) the guest has
+    # 42 MiB free; without the overhead it had 182 - 53 - 140 = -11 MiB, and a real guest starved.
+    hog = DomainMemory("hog", 96 * MIB, 384 * MIB, 224 * MIB, 140 * MIB, 53 * MIB)
+    assert preferred_kib(hog, DEFAULT_CONFIG) == 235 * MIB
 
 
 def test_shortage_takes_from_the_donor_above_its_preference_first():

@@ -35,6 +35,15 @@ def test_a_domain_built_from_stats_uses_the_balloon_size_as_current():
     assert (domain.current_kib, domain.used_kib, domain.managed) == (400 * 1024, 200 * 1024, True)
 
 
+def test_overhead_is_the_balloon_less_what_the_guest_kernel_counts():
+    # Measured on a Debian guest: a 224 MiB balloon showed a MemTotal of 171 MiB.
+    stats = BalloonStats(actual=224 * 1024, available=171 * 1024, usable=31 * 1024)
+    assert stats.overhead_kib() == 53 * 1024
+    assert DomainMemory.from_stats("hog", 96 * 1024, 384 * 1024, stats).overhead_kib == 53 * 1024
+    assert BalloonStats(actual=224 * 1024).overhead_kib() == 0  # nothing reported, nothing assumed
+    assert BalloonStats(actual=100, available=200).overhead_kib() == 0  # never negative
+
+
 def test_rejects_missing_actual_and_negative_values():
     with pytest.raises(ValueError, match="actual"):
         BalloonStats.from_libvirt({"available": 1})

@@ -9,7 +9,11 @@ from .domain import DomainMemory
 
 
 def preferred_kib(domain: DomainMemory, config: BalancerConfig) -> int:
-    """``clamp(max(ceil(used x cache_factor), floor), min, max)``.
+    """``clamp(max(overhead + ceil(used x cache_factor), floor), min, max)``.
+
+    The overhead counts because a balloon target sizes the whole guest, kernel included: without
+    it a guest "at its preference" had ``0.3 x used - 53 MiB`` free, which is nothing for a small
+    guest (a real TCG guest filling a tmpfs sat there and never grew).
 
     An unmanaged domain (no guest statistics) prefers what it has.
 
@@ -18,5 +22,6 @@ def preferred_kib(domain: DomainMemory, config: BalancerConfig) -> int:
     """
     if domain.used_kib is None:
         return domain.current_kib
-    wanted = max(math.ceil(domain.used_kib * config.cache_factor), config.floor_kib)
+    wanted = max(domain.overhead_kib + math.ceil(domain.used_kib * config.cache_factor),
+                 config.floor_kib)
     return min(max(wanted, domain.min_kib), domain.max_kib)

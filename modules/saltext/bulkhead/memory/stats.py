@@ -59,6 +59,15 @@ class BalloonStats:
             return max(0, self.available - self.unused - (self.disk_caches or 0))
         return None
 
+    def overhead_kib(self) -> int:
+        """The balloon size less the total the guest sees (``available``, its MemTotal): memory the
+        guest kernel took for itself at boot. The guest reports it, so it is trusted no further
+        than any preference: the balancer still keeps every target within the domain's bounds.
+        """
+        if self.available is None:
+            return 0
+        return max(0, self.actual - self.available)
+
 
 def _optional(stats: Mapping[str, int], key: str) -> int | None:
     value = stats.get(key)
