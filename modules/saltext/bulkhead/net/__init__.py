@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from . import boot_ruleset
+from .boot_ruleset import BootRulesetError
 from .check import check_ruleset
 from .checked import compile_checked
 from .compile import ClientSummary, NetvmInterfaces, Ruleset, compile_netvm_ruleset
@@ -11,7 +13,7 @@ from .errors import FirewallCompileError, RulesetCheckError
 from .pillar_rulesets import netvm_clients, pillar_rulesets
 
 __all__ = [
-    "ClientSummary", "FirewallCompileError", "NetvmInterfaces", "Resolver", "Ruleset",
+    "BootRulesetError", "ClientSummary", "boot_ruleset", "FirewallCompileError", "NetvmInterfaces", "Resolver", "Ruleset",
     "RulesetCheckError", "check_ruleset", "compile_checked", "compile_netvm_ruleset", "describe_rule", "diff_clients",
     "diff_rules", "netvm_clients", "pillar_rulesets", "ruleset_changes", "system_resolver",
 ]

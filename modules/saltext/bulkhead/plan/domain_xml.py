@@ -24,7 +24,7 @@ from .xmlutil import render, sub
 # no_timer_check: under TCG on a busy host the kernel's IO-APIC timer test can fail and panic the
 # boot ("IO-APIC + timer doesn't work"); the virtual timer is fine, the test is what misfires.
 BASE_CMDLINE = "console=ttyS0 quiet no_timer_check"
-DISK_TARGETS = ("vda", "vdb", "vdc")
+DISK_TARGETS = ("vda", "vdb", "vdc", "vdd")
 
 
 def fingerprint(pillar: Pillar, name: str) -> str:
@@ -59,7 +59,7 @@ def _disks(devices: etree._Element, pool: str, volumes: tuple[VolumePlan, ...], 
         sub(disk, "driver", name="qemu", type_=vol.format)
         sub(disk, "source", pool=pool, volume=vol.name)
         sub(disk, "target", dev=target if bus == "virtio" else "xv" + target[1:], bus=bus)
-        if vol.role == "config":
+        if vol.role in ("config", "firewall"):
             sub(disk, "readonly")
 
 

@@ -52,10 +52,15 @@ def config_volume(domain: str) -> str:
     return f"{domain}-config.tar"
 
 
+def firewall_volume(domain: str) -> str:
+    """A netvm's boot ruleset (net/boot_ruleset.py), written by the firewall state."""
+    return f"{domain}-firewall.raw"
+
+
 def own_volume_names(domain: str) -> tuple[str, ...]:
     """Every volume name a domain can own, whatever its class (root may be raw or qcow2)."""
     return (root_volume(domain, "qcow2"), root_volume(domain, "raw"), private_volume(domain),
-            config_volume(domain))
+            config_volume(domain), firewall_volume(domain))
 
 
 def image_format(path: str) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from ..model import Pillar
+from ..net import boot_ruleset
 from . import lineage, names
 from .xmlutil import render, sub
 
@@ -30,7 +31,7 @@ class VolumePlan:
 
     name: str
     owner: str
-    role: str  # root | private | config
+    role: str  # root | private | config | firewall
     format: str
     capacity_bytes: int | None = None
     backing: str | None = None
@@ -98,7 +99,13 @@ def _private(pillar: Pillar, name: str) -> VolumePlan:
     return VolumePlan(vol, name, "private", "qcow2", capacity_bytes=domain.private_mib * MIB, keep=True)
 
 
-def domain_volumes(pillar: Pillar, name: str, config: bytes) -> tuple[VolumePlan, VolumePlan, VolumePlan]:
-    """root (vda), private (vdb), config (vdc): the order of the guest contract."""
+def domain_volumes(pillar: Pillar, name: str, config: bytes) -> tuple[VolumePlan, ...]:
+    """root (vda), private (vdb), config (vdc), and a netvm's firewall (vdd): the order of the
+    guest contract. The firewall volume is created blank (the guest then forwards nothing until
+    the host delivers); its content belongs to the firewall state, not to the plan."""
     cfg = VolumePlan(names.config_volume(name), name, "config", "raw", content=config)
-    return _root(pillar, name), _private(pillar, name), cfg
+    vols = (_root(pillar, name), _private(pillar, name), cfg)
+    if pillar.domains[name].provides_network:
+        vols += (VolumePlan(names.firewall_volume(name), name, "firewall", "raw",
+                            capacity_bytes=boot_ruleset.VOLUME_BYTES),)
+    return vols

@@ -26,7 +26,7 @@ class DomainPlan:
     uuid: str
     xml: str
     config_hash: str
-    volumes: tuple[VolumePlan, ...]  # root, private, config (vda, vdb, vdc)
+    volumes: tuple[VolumePlan, ...]  # root, private, config[, firewall] (vda, vdb, vdc[, vdd])
     networks: tuple[str, ...]  # libvirt networks its NICs attach to
     allocation: Allocation
 

@@ -69,6 +69,28 @@ op_firewall() {  # load a ruleset (base64 in "ruleset") atomically, then route t
     op_firewall_status
 }
 
+load_boot_ruleset() {  # load_boot_ruleset DEVICE -> one line saying what happened (init, at boot)
+    # A netvm's firewall volume holds the ruleset the host last applied (net/boot_ruleset.py): a
+    # 512-byte header "bulkhead-firewall 1 LENGTH SHA256", then the text. It is loaded only when
+    # whole and intact, over the boot firewall in one nft transaction; otherwise that one stays.
+    [ -r "$1" ] || { echo "no firewall volume $1"; return 0; }
+    set -f
+    set -- "$1" $(head -c 160 "$1" | tr -d '\000')
+    set +f
+    if [ "$2 $3" != "bulkhead-firewall 1" ]; then echo "no boot ruleset on $1"; return 0; fi
+    case "$4" in '' | *[!0-9]*) echo "boot ruleset header damaged"; return 0 ;; esac
+    mkdir -p "$AGENT_RUN"
+    dd if="$1" bs=512 skip=1 2>/dev/null | head -c "$4" > "$AGENT_RUN/boot.nft"
+    if [ "$(sha256sum < "$AGENT_RUN/boot.nft" | cut -c1-64)" != "$5" ]; then
+        echo "boot ruleset damaged: not loaded"
+    elif nft -f "$AGENT_RUN/boot.nft" 2>/dev/null; then
+        mv "$AGENT_RUN/boot.nft" "$AGENT_RUN/firewall.nft"
+        echo "boot ruleset $(echo "$5" | cut -c1-12) loaded"
+    else
+        echo "boot ruleset refused by nft"
+    fi
+}
+
 op_firewall_status() {  # the sha256 of the ruleset in force, null if none was delivered
     hash=null
     if [ -s "$AGENT_RUN/firewall.nft" ] && nft list table inet bulkhead >/dev/null 2>&1; then
