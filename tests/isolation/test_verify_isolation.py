@@ -3,7 +3,8 @@
 The breaks are real: an address on a domain-facing bridge (the host becomes reachable from domains),
 a foreign domain plugged into a bulkhead network, and a netvm whose firewall was loosened behind
 bulkhead's back. Each must fail verify naming its check. A pillar rule change then reaches the
-running netvm live: the new port opens without any domain restarting.
+running netvm live: the new port opens without any domain restarting. Finally a netvm restarted
+behind Salt's back boots into its last applied rules from its firewall volume.
 """
 
 from __future__ import annotations
@@ -137,6 +138,26 @@ def test_a_rule_change_reaches_the_running_netvm_live(topology):
         assert firewall_apply(topology["conf"])["result"] is True
     assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc != 0
     assert run_in("sys-firewall", "cat /proc/sys/kernel/random/boot_id").stdout == boot_id  # no restart
+
+
+def test_a_netvm_restarted_outside_salt_boots_into_its_rules(topology):
+    # virsh destroy + start, as after a crash or at host boot with autostart: no Salt run follows.
+    netvm = PREFIX + "sys-firewall"
+    console = Path(names.console_log(netvm))
+    with connect(URI) as conn:
+        dom = conn.lookupByName(netvm)
+        dom.destroy()
+        console.unlink(missing_ok=True)
+        dom.create()
+    wait_ready([netvm])
+    boot = console.read_text(errors="replace")
+    assert "bulkhead-guest: boot ruleset " in boot and " loaded" in boot, boot[-1500:]
+    # work's rules, from the volume: outside:80 open, outside:8080 closed, through the new boot.
+    assert run_in("work", f"echo | nc -w 5 {OUTSIDE} 80").rc == 0
+    assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc != 0
+    # What it loaded is what the host would deliver: the next apply has nothing to do.
+    again = firewall_apply(topology["conf"])
+    assert again["result"] is True and again["changes"] == {}, again
 
 
 def firewall_apply(conf: Path, *extra: str) -> dict:
