@@ -94,7 +94,7 @@ def wait_ready(name: str) -> None:
     raise AssertionError(f"{name} not ready in {BOOT_TIMEOUT_S}s; console:\n{tail}")
 
 
-def diagnostics(samples: "Samples", paths: ServicePaths) -> str:
+def diagnostics(samples: Samples, paths: ServicePaths) -> str:
     """What a failure needs: the balloon history, the daemon's log and the hog's console."""
     memd_log = paths.log.read_text(errors="replace")[-2000:] if paths.log.exists() else "(no log)"
     console = Path(names.console_log(HOG))

@@ -11,7 +11,6 @@ from saltext.bulkhead.memory import (
     balance,
     preferred_kib,
 )
-
 from saltext.bulkhead.memory.config import DEFAULT_CONFIG
 
 from .memory_strategies import MIB, configs, domains, feasible

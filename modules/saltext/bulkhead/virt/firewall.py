@@ -21,9 +21,9 @@ from ..image.agent_client import AgentClient, AgentError
 from ..model import FirewallRule, Pillar
 from ..net import (
     BootRulesetError,
-    boot_ruleset,
     Resolver,
     Ruleset,
+    boot_ruleset,
     check_ruleset,
     netvm_clients,
     pillar_rulesets,

@@ -1,13 +1,17 @@
-"""Every bulkhead domain is defined as planned, the running ones answer, and no-network ones have no NIC."""
+"""Every bulkhead domain is defined as planned, the running ones answer, no-network ones have no NIC,
+and every netvm would boot into its rules."""
 
 from __future__ import annotations
 
 import json
+import time
 
 from saltext.bulkhead.image.agent_client import AgentClient, AgentError
+from saltext.bulkhead.net import pillar_rulesets, system_resolver
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.verify.drift import drift
 from saltext.bulkhead.verify.observe import domain_nics
+from saltext.bulkhead.virt.firewall_volume import FirewallVolumes
 
 
 def test_persistent_definitions_match_the_plan(bulkhead_plan, libvirt_domains):
@@ -65,4 +69,22 @@ def test_netvm_none_domains_have_no_uplink_interface(bulkhead_pillar, libvirt_do
             extra = [n.network or n.bridge or "?" for n in domain_nics(xml) if n.network not in own]
             if extra:
                 problems.append(f"{name} has netvm: none but its {label} XML has an interface on {', '.join(extra)}")
+    assert not problems, "\n".join(problems)
+
+
+def test_netvms_boot_into_their_compiled_ruleset(bulkhead_pillar, bulkhead_plan, libvirt_conn):
+    """Each netvm's firewall volume holds the ruleset the pillar compiles to: what it loads when it
+    restarts without Salt (running or not; a blank or torn volume means it would forward nothing)."""
+    allocations = {n: d.allocation for n, d in bulkhead_plan.domains.items()}
+    rulesets = pillar_rulesets(bulkhead_pillar, allocations, int(time.time()), system_resolver)
+    volumes = FirewallVolumes(libvirt_conn, bulkhead_pillar.host.pool)
+    problems = []
+    for name, ruleset in sorted(rulesets.items()):
+        if not volumes.exists(name):
+            problems.append(f"{name}: no firewall volume {names.firewall_volume(name)}")
+            continue
+        held = volumes.boot_sha(name)
+        if held != ruleset.sha256:
+            problems.append(f"{name}: its firewall volume holds {held and held[:12]}, the pillar compiles "
+                            f"to {ruleset.sha256[:12]} (apply bulkhead.firewall)")
     assert not problems, "\n".join(problems)
