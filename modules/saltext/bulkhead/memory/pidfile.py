@@ -13,6 +13,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..daemon_process import alive, command_line, pidfile_lines
+
+__all__ = ["MODULE", "PidRecord", "alive", "is_memd", "read_pidfile", "remove_if_ours", "write_pidfile"]
+
 MODULE = "saltext.bulkhead.memory"
 """What the daemon's command line runs (``python -m saltext.bulkhead.memory daemon ...``)."""
 
@@ -32,11 +36,8 @@ def write_pidfile(path: Path, pid: int, config_digest: str) -> None:
 
 
 def read_pidfile(path: Path) -> PidRecord | None:
-    try:
-        lines = path.read_text().splitlines()
-    except FileNotFoundError:
-        return None
-    if len(lines) != 2 or not lines[0].isdigit():
+    lines = pidfile_lines(path)
+    if lines is None or len(lines) != 2:
         return None  # not written by us (or truncated by hand): no daemon we can vouch for
     return PidRecord(int(lines[0]), lines[1])
 
@@ -49,19 +50,11 @@ def remove_if_ours(path: Path, pid: int) -> None:
             path.unlink()
 
 
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting for its parent to reap it has ended)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
-
-
 def is_memd(pid: int, config_path: Path) -> bool:
     """A live bulkhead-memd started with ``config_path`` (not a recycled pid)."""
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return alive(pid) and MODULE.encode() in argv and str(config_path).encode() in argv
+    return command_line(pid, memd_marks(config_path)) is not None
+
+
+def memd_marks(config_path: Path) -> tuple[str, ...]:
+    """What a bulkhead-memd command line carries: the module and its config file."""
+    return (MODULE, str(config_path))

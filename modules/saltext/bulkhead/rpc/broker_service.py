@@ -10,17 +10,12 @@ mode reports exactly what a real run does.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..memory.service import write_atomically
+from ..daemon_process import DaemonProcess, write_atomically
 from ..model import Pillar
 from ..plan import names
 from ..virt.outcome import Outcome, Work
@@ -30,16 +25,16 @@ START_TIMEOUT_S = 20.0
 STOP_TIMEOUT_S = 10.0
 
 
-class BrokerServiceError(OSError):
-    """The broker did not start or stop."""
-
-
 @dataclass(frozen=True, slots=True)
 class BrokerPaths:
     pillar: Path = Path("/etc/bulkhead/broker-pillar.json")
     pidfile: Path = Path("/run/bulkhead/broker.pid")
     log: Path = Path("/var/log/bulkhead/broker.log")
     socket_dir: Path = Path(names.RPC_SOCKET_DIR)
+
+    def process(self) -> DaemonProcess:
+        return DaemonProcess("the RPC broker", self.pidfile, self.log, broker_marks(self.pidfile),
+                             START_TIMEOUT_S, STOP_TIMEOUT_S)
 
 
 def command(pillar: Pillar, paths: BrokerPaths) -> list[str]:
@@ -56,18 +51,17 @@ def facts_file(pillar: Pillar) -> bytes:
 
 def running_broker(paths: BrokerPaths) -> tuple[int, list[str]] | None:
     """(pid, command line) of the broker our pidfile names, if that process is one."""
-    try:
-        pid = int(paths.pidfile.read_text().strip())
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
-    except (OSError, ValueError):
-        return None
-    args = [a.decode(errors="replace") for a in argv]
-    return (pid, args) if is_broker_command(args, paths.pidfile) else None
+    return paths.process().running()
 
 
 def is_broker_command(args: list[str], pidfile: Path) -> bool:
     """A command line of the broker this pidfile belongs to (not a recycled pid)."""
-    return MODULE in args and "--pidfile" in args and str(pidfile) in args
+    return all(mark in args for mark in broker_marks(pidfile))
+
+
+def broker_marks(pidfile: Path) -> tuple[str, ...]:
+    """What the command line of the broker writing this pidfile carries."""
+    return (MODULE, "--pidfile", str(pidfile))
 
 
 def option(args: list[str], name: str) -> str | None:
@@ -102,42 +96,12 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False) -> Ou
 
 def start(cmd: list[str], paths: BrokerPaths) -> None:
     """Start detached (own session, no terminal); return once its pidfile names it."""
-    paths.log.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
-    paths.pidfile.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
     paths.socket_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
-    with paths.log.open("ab") as log:
-        process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/",
-                                   start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        found = running_broker(paths)
-        if found is not None and found[0] == process.pid:
-            return
-        if process.poll() is not None:
-            raise BrokerServiceError(f"the RPC broker exited during start-up ({process.returncode}); see {paths.log}")
-        time.sleep(0.05)
-    process.kill()
-    raise BrokerServiceError(f"the RPC broker did not start within {START_TIMEOUT_S:g}s; see {paths.log}")
+    paths.process().start(cmd)
 
 
 def stop(pid: int, paths: BrokerPaths) -> None:
-    for sig, wait in ((signal.SIGTERM, STOP_TIMEOUT_S), (signal.SIGKILL, 5.0)):
-        found = running_broker(paths)
-        if found is None or found[0] != pid:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, sig)
-        deadline = time.monotonic() + wait
-        # Gone, or a zombie (an empty command line) its parent has not reaped yet.
-        while _is_broker(pid, paths) and time.monotonic() < deadline:
-            time.sleep(0.05)
-    if _is_broker(pid, paths):
-        raise BrokerServiceError(f"the RPC broker (pid {pid}) did not stop")
-
-
-def _is_broker(pid: int, paths: BrokerPaths) -> bool:
-    found = running_broker(paths)
-    return found is not None and found[0] == pid
+    paths.process().stop(pid)
 
 
 def broker_stopped(paths: BrokerPaths, test: bool = False) -> Outcome:
