@@ -41,7 +41,8 @@ def broker_running(root: Path, policy: str, pillar: dict, first_ready: str) -> I
     log = root / "broker.log"
     process = subprocess.Popen([sys.executable, "-c", "from saltext.bulkhead.cli import main; main()", "rpc", "broker",
                                 "--uri", URI, "--pillar", str(root / "pillar.json"),
-                                "--policy-dir", str(root / "policy.d"), "--log", str(log)])
+                                "--policy-dir", str(root / "policy.d"), "--log", str(log),
+                                "--dispvm-registry", str(root / "dispvms")])
     try:
         wait_for(log, f"{first_ready}: channel ready", 60)
         yield log

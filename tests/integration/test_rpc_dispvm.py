@@ -87,3 +87,31 @@ def test_copy_to_a_disposable_starts_it_and_shuts_it_off_after(broker):
         time.sleep(0.2)
     assert not active(D)
     print(f"copy into a disposable (boot included): {took:.1f} s")
+
+
+@pytest.fixture
+def guests_without_disposables(guest_image):
+    data = pillar_data(guest_image.directory)
+    del data["domains"][D]  # nothing to pick: the broker must create one
+    with caller_booted(data, (TPL, DVM), A, BOOT_TIMEOUT_S) as booted:
+        yield booted
+
+
+def test_with_no_pillar_disposable_one_is_created_for_the_call_and_deleted(guests_without_disposables, tmp_path):
+    with connect(URI) as conn:
+        before = {d.name() for d in conn.listAllDomains()}
+    with broker_running(tmp_path, POLICY, guests_without_disposables, A) as log:
+        a = AgentClient(names.agent_socket(A))
+        assert a.run("head -c 100000 /dev/urandom > /rw/f", timeout=30).rc == 0
+        copied = a.run(f"/usr/bin/bulkhead-copy @dispvm:{DVM} /rw/f", timeout=BOOT_TIMEOUT_S)
+        assert copied.rc == 0, (copied.stdout, copied.stderr, log.read_text())
+        assert b"received 1 entries, 100000 bytes: f" in copied.stdout  # the new disposable's receiver
+        text = log.read_text()
+        created = text.split(f"from {A} to @dispvm:{DVM}: created disposable ", 1)[1].split()[0]
+        wait_for(log, f"disposable {created} shut down: its call ended", 60)
+    with connect(URI) as conn:
+        assert {d.name() for d in conn.listAllDomains()} == before  # defined for the call only
+        pool = conn.storagePoolLookupByName(POOL)
+        pool.refresh(0)
+        assert not [v for v in pool.listVolumes() if v.startswith(f"{created}-")]
+    assert not list((tmp_path / "dispvms").iterdir())

@@ -103,6 +103,16 @@ class PolicyConfig(BaseModel):
         ),
         rule="must be a whole number of MiB from 0 to 1048576",
     )
+    dispvm_limit: StrictInt = key(
+        4, ge=0, le=100,
+        doc=(
+            "Disposables the broker may create on demand at once, for calls to @dispvm:X that find no "
+            "halted pillar disposable of X. Each is a new domain (disp1, disp2, ...) with X's label, "
+            "netvm, vcpus, memory and firewall, started fresh and deleted when its call ends. 0: only "
+            "pillar disposables are used."
+        ),
+        rule="must be a whole number from 0 to 100",
+    )
 
     def text_of(self, name: str) -> str:
         """The body of one file as written to disk (always ending with a newline)."""

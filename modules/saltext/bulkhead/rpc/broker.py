@@ -11,6 +11,8 @@ past its time limit or sends back more than its output limit is ended by the bro
 A call to ``@dispvm:X`` runs in a halted pillar disposable of X that the broker starts for it
 (fresh root and private) and destroys when the call ends, however it ends; the disposable stays
 reserved from its pick until it is off, so no call ever meets a disposable another call used.
+With none free, the host creates one for the call (up to ``policy.dispvm_limit``) and deletes it
+when the call ends.
 
 Whatever a guest sends is hostile input: broken framing or a frame a guest may not send drops its
 channel (the watcher reconnects); a malformed request is denied; both are logged.
@@ -107,6 +109,7 @@ class Broker:
         # Disposables picked for a call, until they are shut off again: name -> "starting",
         # "in call" or "disposing" (changed under the lock).
         self._disposables: dict[str, str] = {}
+        self._created: set[str] = set()  # those of them the host created for their call
         # One thread watches every call's deadline: a timer thread per call would cost more than
         # the rest of an allowed call's bookkeeping (its start waits for the thread to run).
         threading.Thread(target=self._expire_calls, name="rpc-limits", daemon=True).start()
@@ -341,8 +344,7 @@ class Broker:
                 # A channel left from its previous run must not pass for the new one's.
                 stale = self._endpoints.pop(name, None)
         if name is None:
-            self.log.warning("%s: denied: no free disposable of %s", what, template)
-            return None
+            return self._create_disposable(template, what)
         if stale is not None:
             stale.close()
         target = None
@@ -361,11 +363,34 @@ class Broker:
                 self._dispose(name, "its start failed")
         return target
 
+    def _create_disposable(self, template: str, what: str) -> Endpoint | None:
+        """No pillar disposable of ``template`` is free: a new one, for this call only."""
+        try:
+            name = self.host.create_disposable(template)
+        except StartError as exc:
+            self.log.warning("%s: denied: no free disposable of %s, none created: %s", what, template, exc)
+            return None
+        with self._lock:
+            self._disposables[name] = "starting"
+            self._created.add(name)
+        self.log.info("%s: created disposable %s of %s", what, name, template)
+        target = self.wait_ready(name, self.ready_timeout)
+        if target is None:
+            self.log.warning("%s: denied: disposable %s has no RPC daemon answering", what, name)
+            with self._lock:
+                self._disposables[name] = "disposing"
+            self._dispose(name, "its start failed")
+        return target
+
     def _dispose(self, name: str, why: str) -> None:
         """Destroy a disposable whose call is over and free it for a later call (not under the
-        lock). If it cannot be stopped it stays taken: better one disposable less than a reused one."""
+        lock); one the broker created is deleted. If it cannot be stopped it stays taken: better
+        one disposable less than a reused one."""
         try:
-            self.host.stop(name)
+            if name in self._created:
+                self.host.remove_disposable(name)
+            else:
+                self.host.stop(name)
         except StopError as exc:
             self.log.error("disposable %s: not shut down (%s), kept out of use: %s", name, why, exc)
             return
@@ -374,6 +399,7 @@ class Broker:
             if endpoint is not None:
                 del self._endpoints[name]
             self._disposables.pop(name, None)
+            self._created.discard(name)
             self._lock.notify_all()
         if endpoint is not None:
             endpoint.close()

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from .call_limits import DEFAULT_MAX_OUTPUT_MIB, DEFAULT_TIMEOUT_S, MIB, CallLimits
+from .dispvm_factory import REGISTRY_DIR
 from .prompt import ASK_MODES
 from .service import DEFAULT_LOG, DEFAULT_SOCKET_DIR
 
@@ -38,6 +39,8 @@ def broker_command(
         min=1, help="seconds a call may run before the broker ends it (caller exit 124)")] = DEFAULT_TIMEOUT_S,
     max_output_mib: Annotated[int, typer.Option(
         min=0, help="MiB a target may send back to its caller (caller exit 125 beyond)")] = DEFAULT_MAX_OUTPUT_MIB,
+    dispvm_registry: Annotated[Path, typer.Option(
+        help="where the disposables this broker creates are registered until deleted")] = REGISTRY_DIR,
 ) -> None:
     """Serve RPC calls between the running domains until SIGTERM."""
     from ..policy import System, SystemInfoError
@@ -47,7 +50,7 @@ def broker_command(
 
     try:
         chosen = prompt_for(ask)
-        host: Host = StaticHost(System.from_file(system)) if system else LibvirtHost(uri, pillar)
+        host: Host = StaticHost(System.from_file(system)) if system else LibvirtHost(uri, pillar, dispvm_registry)
         if system is None:
             host.system()  # a missing or invalid pillar file stops the start, not the first call
     except (ValueError, OSError, SystemInfoError) as exc:

@@ -1,9 +1,10 @@
 """Which disposable of a template a call may run in.
 
-bulkhead creates no domains on demand: the disposables are the pillar's ``class: disposable``
-domains, each tied to one template. A call gets one that is halted (so it starts with a fresh root
-and private volume) and that no other call has taken; a running disposable is never handed to a
-second call, even if it is idle, because what the first call left in it would leak into the next.
+First choice: the pillar's ``class: disposable`` domains, each tied to one template. A call gets
+one that is halted (so it starts with a fresh root and private volume) and that no other call has
+taken; a running disposable is never handed to a second call, even if it is idle, because what the
+first call left in it would leak into the next. With none free, the host creates one for the call
+(``dispvm_factory.py``).
 """
 
 from __future__ import annotations

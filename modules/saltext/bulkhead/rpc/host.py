@@ -1,6 +1,7 @@
 """The broker's view of the host: the system the policy is evaluated against, which domains are
 running (whose channels to open), starting a domain when the policy's autostart allows it,
-and destroying a disposable after its call.
+destroying a disposable after its call, and creating and deleting disposables on demand
+(dispvm_factory.py).
 
 ``LibvirtHost`` is the real one; ``StaticHost`` serves a fixed SYSTEM.json-style system and
 starts nothing (``bulkhead rpc broker --system``: policy experiments without libvirt).
@@ -9,6 +10,7 @@ starts nothing (``bulkhead rpc broker --system``: policy experiments without lib
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -17,6 +19,7 @@ import libvirt
 from ..model import Pillar, load_pillar
 from ..policy import System
 from ..virt import BulkheadVirtError, connect, domain_running
+from .dispvm_factory import REGISTRY_DIR, DispvmError, DispvmFactory
 from .facts import libvirt_domains, system_from
 
 
@@ -36,6 +39,12 @@ class Host(Protocol):
     def start(self, name: str) -> None: ...
 
     def stop(self, name: str) -> None: ...
+
+    def create_disposable(self, template: str) -> str: ...
+
+    def remove_disposable(self, name: str) -> None: ...
+
+    def remove_leftovers(self) -> list[str]: ...
 
 
 class StaticHost:
@@ -57,34 +66,46 @@ class StaticHost:
         if info is not None and info.running:
             raise StopError(f"{name} is running and this broker stops no domains")
 
+    def create_disposable(self, template: str) -> str:
+        raise StartError(f"no free disposable of {template} and this broker creates no domains")
+
+    def remove_disposable(self, name: str) -> None:
+        raise StopError(f"{name}: this broker created no domains")
+
+    def remove_leftovers(self) -> list[str]:
+        return []
+
 
 class LibvirtHost:
     """Facts from libvirt plus the pillar the formula installed for the broker (a JSON file of
     the ``bulkhead`` pillar key, re-read when it changes)."""
 
-    def __init__(self, uri: str, pillar_file: Path):
+    def __init__(self, uri: str, pillar_file: Path, dispvm_registry: Path = REGISTRY_DIR):
         self._uri = uri
         self._pillar_file = pillar_file
         self._pillar: Pillar | None = None
         self._stamp: tuple[int, int] | None = None
+        self._lock = threading.Lock()  # the broker's threads share the pillar cache
+        self.dispvms = DispvmFactory(uri, self.pillar, dispvm_registry)
 
     def pillar(self) -> Pillar:
-        st = self._pillar_file.stat()
-        stamp = (st.st_mtime_ns, st.st_size)
-        if self._pillar is None or stamp != self._stamp:
-            self._pillar = load_pillar(json.loads(self._pillar_file.read_text(encoding="utf-8")))
-            self._stamp = stamp
-        return self._pillar
+        with self._lock:
+            st = self._pillar_file.stat()
+            stamp = (st.st_mtime_ns, st.st_size)
+            if self._pillar is None or stamp != self._stamp:
+                self._pillar = load_pillar(json.loads(self._pillar_file.read_text(encoding="utf-8")))
+                self._stamp = stamp
+            return self._pillar
 
     def system(self) -> System:
         with connect(self._uri) as conn:
             return system_from(self.pillar(), libvirt_domains(conn))
 
     def running(self) -> list[str]:
-        pillar = self.pillar()
+        known = set(self.pillar().domains) | set(self.dispvms.live())
         with connect(self._uri) as conn:
             return sorted(n for n, (power, _uuid) in libvirt_domains(conn).items()
-                          if power == "Running" and n in pillar.domains)
+                          if power == "Running" and n in known)
 
     def start(self, name: str) -> None:
         """The same convergence the ``running`` state does (fresh root from the template...)."""
@@ -109,3 +130,18 @@ class LibvirtHost:
                             raise
         except (libvirt.libvirtError, BulkheadVirtError) as exc:
             raise StopError(f"stopping {name} failed: {exc}") from None
+
+    def create_disposable(self, template: str) -> str:
+        try:
+            return self.dispvms.create(template)
+        except (DispvmError, BulkheadVirtError, libvirt.libvirtError) as exc:
+            raise StartError(f"no disposable of {template} created: {exc}") from None
+
+    def remove_disposable(self, name: str) -> None:
+        try:
+            self.dispvms.remove(name)
+        except (DispvmError, BulkheadVirtError, libvirt.libvirtError) as exc:
+            raise StopError(f"deleting disposable {name} failed: {exc}") from None
+
+    def remove_leftovers(self) -> list[str]:
+        return self.dispvms.remove_leftovers()

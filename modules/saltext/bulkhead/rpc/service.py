@@ -51,6 +51,11 @@ def serve(host: Host, policy_dir: Path, prompt: Prompt, socket_dir: Path, log: l
         signal.signal(signal.SIGINT, on_signal)
     log.info("broker started (pid %d): policy %s, sockets %s, calls limited to %gs and %d output bytes",
              os.getpid(), policy_dir, socket_dir, limits.timeout_s, limits.max_output)
+    try:
+        for name in host.remove_leftovers():
+            log.info("deleted disposable %s, left behind by an earlier broker", name)
+    except Exception as exc:  # libvirt down: the broker still serves; the next start retries
+        log.error("cannot delete disposables left behind: %s", exc)
     thread = threading.Thread(target=watcher.run, name="rpc-watcher", daemon=True)
     thread.start()
     while not stopping.wait(1.0):

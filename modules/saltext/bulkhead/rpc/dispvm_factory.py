@@ -1,0 +1,156 @@
+"""Disposables created for one call and deleted after it (the broker's ``@dispvm:X`` with no halted
+pillar disposable of X free).
+
+A new disposable is a pillar domain that only the broker knows: the pillar with one more
+``class: disposable`` entry, ``disp<N>``, taking X's label, netvm, vcpus, memory and firewall (not
+its tags: policy rights are not inherited). It goes through the same code as any domain (present,
+then running: fresh volumes, memd's admission) and, with a netvm, that netvm gets a ruleset with a
+chain for it; removing it purges its volumes and withdraws the chain. Rulesets always cover the
+pillar plus every live disposable, so one disposable's end never cuts another's network.
+
+A registry file per disposable (``/var/lib/bulkhead/dispvms/NAME``, holding X) is written before
+anything is created and removed last, so what a crashed broker left behind is deleted when the
+next one starts. A Salt run meanwhile compiles rulesets from the pillar alone and withdraws a live
+disposable's chain: it loses its network (fail closed) until its call ends.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..model import Pillar, load_pillar
+from ..virt import BulkheadVirtError, connect, domain_absent, domain_present, domain_running
+from ..virt.firewall import firewalls_applied
+from ..virt.outcome import Outcome
+from .facts import libvirt_domains
+
+REGISTRY_DIR = Path("/var/lib/bulkhead/dispvms")
+Firewalls = Callable[[Any, Pillar], Outcome]
+
+
+class DispvmError(Exception):
+    """No disposable could be created (limit, template, start) or one could not be deleted."""
+
+
+def _deliver(conn: Any, pillar: Pillar) -> Outcome:
+    return firewalls_applied(conn, pillar, test=False)
+
+
+def with_disposables(pillar: Pillar, disposables: Mapping[str, str]) -> Pillar:
+    """``pillar`` plus a disposable entry per ``name -> template`` (templates must be pillar
+    domains with ``template_for_dispvms``; the model checks every entry like any other)."""
+    data = pillar.model_dump(mode="json", by_alias=True)
+    for name, template in sorted(disposables.items()):
+        base = data["domains"].get(template)
+        if base is None:  # its template left the pillar: it keeps running, without a chain
+            continue
+        data["domains"][name] = {
+            "class": "disposable", "template": template, "label": base["label"],
+            "netvm": base["netvm"] or "none", "vcpus": base["vcpus"], "memory": base["memory"],
+            "firewall": base["firewall"],
+        }
+    return load_pillar(data)
+
+
+class DispvmFactory:
+    """Creates and deletes the broker's own disposables.
+
+    Example::
+
+        factory = DispvmFactory("qemu:///system", host.pillar)
+        name = factory.create("dvm-template")   # "disp1", running, its firewall delivered
+        ...                                      # the call
+        factory.remove(name)                     # destroyed, volumes purged, chain withdrawn
+    """
+
+    def __init__(self, uri: str, pillar: Callable[[], Pillar], registry: Path = REGISTRY_DIR,
+                 firewalls: Firewalls = _deliver, log: logging.Logger | None = None) -> None:
+        self._uri, self._pillar, self._registry, self._firewalls = uri, pillar, registry, firewalls
+        self._log = log or logging.getLogger("bulkhead.rpc.dispvms")
+        self._live: dict[str, str] = {}  # name -> template
+        self._lock = threading.Lock()  # one creation or removal at a time: names and rulesets
+
+    def live(self) -> list[str]:
+        with self._lock:
+            return sorted(self._live)
+
+    def create(self, template: str) -> str:
+        with self._lock:
+            pillar = self._pillar()
+            if template not in pillar.domains or not pillar.domains[template].template_for_dispvms:
+                raise DispvmError(f"{template} is not a disposable template (template_for_dispvms)")
+            if len(self._live) >= pillar.policy.dispvm_limit:
+                raise DispvmError(f"{len(self._live)} disposables already run "
+                                  f"(bulkhead:policy:dispvm_limit is {pillar.policy.dispvm_limit})")
+            with connect(self._uri) as conn:
+                taken = set(pillar.domains) | set(libvirt_domains(conn)) | self._registered()
+                name = next(f"disp{n}" for n in range(1, 10_000) if f"disp{n}" not in taken)
+                self._register(name, template)
+                self._live[name] = template
+                extended = with_disposables(pillar, self._live)
+                try:
+                    for step in (domain_present, domain_running):
+                        _check(step(conn, extended, name), f"creating {name}")
+                    if extended.domains[name].netvm is not None:
+                        _check(self._firewalls(conn, extended), f"the firewall of {name}")
+                except (DispvmError, BulkheadVirtError) as exc:
+                    self._log.warning("disposable %s of %s not created: %s", name, template, exc)
+                    try:
+                        self._remove_locked(conn, pillar, name)
+                    except (DispvmError, BulkheadVirtError) as cleanup:  # the next broker retries
+                        self._log.error("disposable %s left behind: %s", name, cleanup)
+                    raise DispvmError(str(exc)) from None
+        self._log.info("disposable %s of %s created", name, template)
+        return name
+
+    def remove(self, name: str) -> None:
+        with self._lock, connect(self._uri) as conn:
+            self._remove_locked(conn, self._pillar(), name)
+
+    def remove_leftovers(self) -> list[str]:
+        """Delete what a previous broker registered and never removed (at broker start)."""
+        with self._lock, connect(self._uri) as conn:
+            pillar = self._pillar()
+            left = sorted(self._registered() - set(self._live))
+            for name in left:
+                if name in pillar.domains:  # the admin has since declared it: theirs now
+                    self._log.warning("registered disposable %s is now a pillar domain: not deleted", name)
+                    (self._registry / name).unlink(missing_ok=True)
+                    continue
+                self._remove_locked(conn, pillar, name)
+        return left
+
+    def _remove_locked(self, conn: Any, pillar: Pillar, name: str) -> None:
+        template = self._live.pop(name, None) or self._registered_template(name)
+        _check(domain_absent(conn, pillar, name, purge=True), f"deleting {name}")
+        base = pillar.domains.get(template or "")
+        if base is None or base.netvm is not None:  # withdraw its chain; the others' stay
+            _check(self._firewalls(conn, with_disposables(pillar, self._live)), f"the firewall after {name}")
+        (self._registry / name).unlink(missing_ok=True)
+        self._log.info("disposable %s deleted", name)
+
+    def _registered_template(self, name: str) -> str | None:
+        try:
+            template = json.loads((self._registry / name).read_text())["template"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return template if isinstance(template, str) else None
+
+    def _registered(self) -> set[str]:
+        if not self._registry.is_dir():
+            return set()
+        return {p.name for p in self._registry.iterdir() if p.is_file() and p.name.startswith("disp")}
+
+    def _register(self, name: str, template: str) -> None:
+        self._registry.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (self._registry / name).write_text(json.dumps({"template": template}) + "\n")
+
+
+def _check(outcome: Outcome, what: str) -> None:
+    if outcome.result is not True:
+        raise DispvmError(f"{what}: {outcome.comment}")
