@@ -118,6 +118,13 @@ bulkhead:
       netvm: sys-firewall
       vcpus: 1
       memory: {initial: 128, max: 192}
+      # Disposables the RPC broker creates from it on demand get these rules (and its netvm).
+      firewall:
+        - action: accept
+          proto: tcp
+          dsthost: 198.51.100.1
+          dstports: 80
+          comment: the web server outside
 
     untrusted:
       class: disposable

@@ -4,7 +4,8 @@ The breaks are real: an address on a domain-facing bridge (the host becomes reac
 a foreign domain plugged into a bulkhead network, and a netvm whose firewall was loosened behind
 bulkhead's back. Each must fail verify naming its check. A pillar rule change then reaches the
 running netvm live: the new port opens without any domain restarting. Finally a netvm restarted
-behind Salt's back boots into its last applied rules from its firewall volume.
+behind Salt's back boots into its last applied rules from its firewall volume, and a disposable
+the broker creates on demand gets its template's rules for as long as it lives.
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.image.agent_client import AgentClient
+from saltext.bulkhead.image.agent_client import AgentClient, AgentError
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.plan import names
+from saltext.bulkhead.rpc.dispvm_factory import DispvmFactory
 from saltext.bulkhead.virt import connect
 from tests.topology import URI, purge, salt_apply, salt_workspace, start_outside, wait_ready
 
@@ -156,6 +159,33 @@ def test_a_netvm_restarted_outside_salt_boots_into_its_rules(topology):
     assert run_in("work", f"echo | nc -w 5 {OUTSIDE} 80").rc == 0
     assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc != 0
     # What it loaded is what the host would deliver: the next apply has nothing to do.
+    again = firewall_apply(topology["conf"])
+    assert again["result"] is True and again["changes"] == {}, again
+
+
+def test_a_disposable_made_on_demand_gets_its_templates_rules_and_loses_them_after(topology, tmp_path):
+    # What the broker does for a @dispvm call with no pillar disposable free (rpc/dispvm_factory.py).
+    model = topology["model"]
+    factory = DispvmFactory(URI, lambda: model, registry=tmp_path / "dispvms")
+    name = factory.create(PREFIX + "dvm-template")
+    try:
+        agent = AgentClient(names.agent_socket(name))
+        deadline = time.monotonic() + 300
+        while True:  # its console log may hold an older dispN's ready line: ask the agent itself
+            try:
+                agent.request("ping", timeout=5)
+                break
+            except AgentError:
+                assert time.monotonic() < deadline, f"{name} never answered"
+                time.sleep(2)
+        # dvm-template's rules, delivered to sys-firewall for the new address: 80 open, 8080 not.
+        assert agent.run(f"echo | nc -w 5 {OUTSIDE} 80", timeout=30).rc == 0
+        assert agent.run(f"echo | nc -w 3 {OUTSIDE} 8080", timeout=30).rc != 0
+    finally:
+        factory.remove(name)
+    with connect(URI) as conn:
+        assert name not in {d.name() for d in conn.listAllDomains()}
+    # Its chain is withdrawn: sys-firewall enforces exactly the pillar's ruleset again.
     again = firewall_apply(topology["conf"])
     assert again["result"] is True and again["changes"] == {}, again
 
