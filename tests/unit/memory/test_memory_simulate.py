@@ -129,3 +129,19 @@ def test_bulkhead_never_overcommits_on_generated_traces(domains, steps, seed, sh
 def test_invalid_traces_are_rejected_with_the_reason(document, message):
     with pytest.raises(ValidationError, match=message):
         Trace.model_validate(document)
+
+
+def test_overhead_counts_in_preference_and_starvation():
+    # One guest using 100 MiB with a 53 MiB kernel, alone with 160 MiB: 153 MiB fit. The
+    # proportional baseline gives it all 160 either way; bulkhead's preference (53 + 130 = 183)
+    # is above the capacity, so it gets all of it too and is not starved; without the overhead in
+    # the trace the same target would look like 60 MiB of slack.
+    domains = {"a": {"min_mib": 96, "max_mib": 512, "initial_mib": 128, "overhead_mib": 53}}
+    replay = trace(domains, [{"a": 100}, {"a": 140}], host=660, reserve=500)
+    report = simulate(replay, BulkheadPolicy()).report()
+    assert report["starved_domain_steps"] == 1  # 140 + 53 > 160: the second step cannot fit
+    assert report["overcommitted_steps"] == 0
+    assert Trace.model_validate({"host_mib": 2, "reserve_mib": 0, "domains": {
+        "a": {"min_mib": 1, "max_mib": 1, "initial_mib": 1}}, "steps": []}).domains["a"].overhead_mib == 0
+    with pytest.raises(ValidationError):
+        trace({"a": {**domains["a"], "overhead_mib": -1}}, [])

@@ -73,6 +73,7 @@ class _Replay:
                 max_kib=self.trace.domains[name].max_mib * KIB_PER_MIB,
                 current_kib=current,
                 used_kib=used[name],
+                overhead_kib=self.trace.domains[name].overhead_mib * KIB_PER_MIB,
             )
             for name, current in self.targets.items()
         ]
@@ -95,7 +96,7 @@ class _Replay:
             metrics.domain_steps += 1
             if target < preferred_kib(domain, self.config):
                 metrics.below_preference_domain_steps += 1
-            if domain.used_kib is not None and target < domain.used_kib:
+            if domain.used_kib is not None and target < domain.used_kib + domain.overhead_kib:
                 metrics.starved_domain_steps += 1
         if sum(self.targets.values()) > self.capacity:
             metrics.overcommitted_steps += 1

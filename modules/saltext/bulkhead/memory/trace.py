@@ -20,6 +20,8 @@ class TraceDomain(_Strict):
     min_mib: PositiveMiB
     max_mib: PositiveMiB
     initial_mib: PositiveMiB
+    overhead_mib: Annotated[int, Field(ge=0, strict=True)] = 0
+    """The guest kernel's own share of its balloon (stats.py: actual - available); optional."""
 
     @model_validator(mode="after")
     def _bounds(self) -> TraceDomain:
