@@ -5,9 +5,9 @@ from .errors import PlanError
 from .network_xml import NetworkPlan
 from .recorded import RecordedDomain, RecordedInterface
 from .storage import PoolPlan, VolumePlan
-from .workstation import DomainPlan, Plan, plan_workstation
+from .workstation import DomainPlan, Plan, plan_still_holds, plan_workstation
 
 __all__ = [
     "Allocation", "DomainPlan", "NetworkPlan", "Nic", "Plan", "PlanError", "PoolPlan",
-    "RecordedDomain", "RecordedInterface", "VolumePlan", "allocate", "plan_workstation",
+    "RecordedDomain", "RecordedInterface", "VolumePlan", "allocate", "plan_still_holds", "plan_workstation",
 ]

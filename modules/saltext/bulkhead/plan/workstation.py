@@ -14,6 +14,7 @@ from .allocations import Allocation, allocate
 from .domain_xml import domain_xml, stable_uuid
 from .guest_config import config_tar, guest_config
 from .network_xml import NetworkPlan, network_plan
+from .metadata import read_recorded
 from .recorded import RecordedDomain
 from .storage import PoolPlan, VolumePlan, domain_volumes, pool_plan
 
@@ -80,3 +81,20 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
             networks[net.name] = net
     return Plan(dtype, pool, MappingProxyType(domains), MappingProxyType(dict(sorted(networks.items()))),
                 MappingProxyType(dict(sorted(volumes.items()))))
+
+
+def plan_still_holds(plan: Plan, before: Mapping[str, RecordedDomain],
+                     after: Mapping[str, RecordedDomain]) -> bool:
+    """Whether planning from ``after`` gives ``plan`` again, ``plan`` having been made from
+    ``before``: true when the only differences are newly defined domains of the plan recording
+    exactly what it allocated them. (Their addresses and MACs were free and are now taken by
+    themselves; every other domain's allocation is unchanged, since the allocator hands free values
+    out in name order.) Anything else, such as a changed or vanished record, says no."""
+    for name in before.keys() | after.keys():
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        dplan = plan.domains.get(name)
+        if old is not None or new is None or dplan is None or new != read_recorded(dplan.xml):
+            return False
+    return True

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..model import Pillar
-from ..plan import Plan, PlanError, plan_workstation
+from ..plan import Plan, PlanError, RecordedDomain, plan_still_holds, plan_workstation
 from .errors import BulkheadVirtError
 from .hypervisor import probe_kernel, resolve
 from .inventory import recorded_domains
@@ -23,9 +24,16 @@ def current_plan(conn: Any, pillar: Pillar) -> Plan:
     domain_type = cache.derived(f"domain-type {requested} {kernel}", None,
                                 lambda: resolve(conn, requested, kernel=kernel))
     recorded = recorded_domains(conn)
+
+    def still_valid(old: tuple[int, str, Mapping[str, RecordedDomain]], held: tuple[Pillar, Plan]) -> bool:
+        # Defining a domain of the plan records what the plan allocated it: planning again would
+        # give the same plan (a cold apply would otherwise plan once per domain, O(N^2)).
+        return old[:2] == (id(pillar), domain_type) and plan_still_holds(held[1], old[2], recorded)
+
     # The pillar object is held with the plan, so its id cannot be reused by another one meanwhile.
-    return cache.derived("plan", (id(pillar), domain_type, recorded),
-                         lambda: (pillar, plan_workstation(pillar, recorded, domain_type=domain_type)))[1]
+    return cache.derived_or_kept(
+        "plan", (id(pillar), domain_type, recorded),
+        lambda: (pillar, plan_workstation(pillar, recorded, domain_type=domain_type)), still_valid)[1]
 
 
 def plan_or_reason(conn: Any, pillar: Pillar) -> Plan | str:

@@ -147,6 +147,18 @@ class InventoryCache:
         self._derived[key] = (source, value)
         return value
 
+    def derived_or_kept(self, key: str, source: Any, compute: Callable[[], Any],
+                        still_valid: Callable[[Any, Any], bool]) -> Any:
+        """Like ``derived``, but a value whose source changed is kept when
+        ``still_valid(old_source, value)`` says the change cannot alter it."""
+        held = self._derived.get(key)
+        if held is not None and (held[0] == source or still_valid(held[0], held[1])):
+            self._derived[key] = (source, held[1])
+            return held[1]
+        value = compute()
+        self._derived[key] = (source, value)
+        return value
+
     def forget_domain(self, name: str) -> None:
         self.domains.forget(name)
 
