@@ -7,7 +7,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from saltext.bulkhead.model import load_pillar
-from saltext.bulkhead.plan import RecordedDomain, RecordedInterface, plan_still_holds, plan_workstation
+from saltext.bulkhead.plan import (
+    RecordedDomain,
+    RecordedInterface,
+    plan_still_holds,
+    plan_workstation,
+)
 from saltext.bulkhead.plan.metadata import read_recorded
 
 from .workstation_pillar import WORKSTATION

@@ -13,8 +13,8 @@ from ..model import Pillar
 from .allocations import Allocation, allocate
 from .domain_xml import domain_xml, stable_uuid
 from .guest_config import config_tar, guest_config
-from .network_xml import NetworkPlan, network_plan
 from .metadata import read_recorded
+from .network_xml import NetworkPlan, network_plan
 from .recorded import RecordedDomain
 from .storage import PoolPlan, VolumePlan, domain_volumes, pool_plan
 
