@@ -174,3 +174,21 @@ def test_refused_when_the_limit_is_zero(rig, tmp_path):
     assert run(harness, n["alpha"], f"@dispvm:{n['dvm']}", "test.Echo+")[0] == REFUSED_RC
     assert "dispvm_limit is 0" in harness.log()
     assert domains_named_disp() == before
+
+
+def test_a_registered_name_the_pillar_now_declares_is_never_deleted(rig):
+    n, _harness, host, _deliveries, _before, registry = rig
+    registry.mkdir(exist_ok=True)
+    (registry / n["alpha"]).write_text('{"template": "x"}\n')  # not a disp name: ignored
+    (registry / "dispzz").write_text('{"template": "x"}\n')
+    data = host.pillar().model_dump(mode="json", by_alias=True)
+    data["domains"]["dispzz"] = {"class": "app", "template": n["tpl"], "netvm": "none"}
+    host._pillar_file.write_bytes(facts_file(load_pillar(data)))
+    with connect(URI) as conn:
+        assert domain_present(conn, host.pillar(), "dispzz").result is True
+        try:
+            assert host.remove_leftovers() == []
+            assert "dispzz" in domains_named_disp()  # the admin's domain stays
+            assert not (registry / "dispzz").exists()
+        finally:
+            domain_absent(conn, host.pillar(), "dispzz", purge=True)

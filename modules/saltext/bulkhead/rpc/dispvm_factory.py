@@ -116,14 +116,15 @@ class DispvmFactory:
         """Delete what a previous broker registered and never removed (at broker start)."""
         with self._lock, connect(self._uri) as conn:
             pillar = self._pillar()
-            left = sorted(self._registered() - set(self._live))
-            for name in left:
+            deleted = []
+            for name in sorted(self._registered() - set(self._live)):
                 if name in pillar.domains:  # the admin has since declared it: theirs now
                     self._log.warning("registered disposable %s is now a pillar domain: not deleted", name)
                     (self._registry / name).unlink(missing_ok=True)
                     continue
                 self._remove_locked(conn, pillar, name)
-        return left
+                deleted.append(name)
+        return deleted
 
     def _remove_locked(self, conn: Any, pillar: Pillar, name: str) -> None:
         template = self._live.pop(name, None) or self._registered_template(name)
