@@ -17,6 +17,7 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.net import boot_ruleset
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import domain_present, pool_present
+from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry
 from saltext.bulkhead.virt.firewall import firewalls_applied
 
 IMG = "/var/cache/bulkhead/images/debian-min"
@@ -81,10 +82,13 @@ def world(tmp_path):
     def apply(model, test=False):
         return firewalls_applied(conn, model, test=test, agents=lambda _n: agent, volumes=volumes,
                                  record_dir=tmp_path / "records", resolve=lambda host: [],
-                                 check=lambda text: None, agent_wait=0)
+                                 check=lambda text: None, agent_wait=0,
+                                 dispvms=DispvmRegistry(tmp_path / "dispvms"))
 
     yield conn, model, pillar, net, agent, volumes, apply
-    for name in (app, net, tpl):
+    for name in ("disp41", app, net, tpl):
+        if name not in {d.name() for d in conn.listAllDomains()}:
+            continue
         dom = conn.lookupByName(name)
         if dom.isActive():
             dom.destroy()
@@ -165,3 +169,29 @@ def test_the_volume_is_planned_for_netvms_only(world):
     assert roles[net][-1] == "firewall"
     assert names.firewall_volume(net) in plan.domains[net].xml
     assert all("firewall" not in r for n, r in roles.items() if n != net)
+
+
+def test_a_live_disposable_of_the_broker_keeps_its_chain_through_a_salt_run(world, tmp_path):
+    # The broker registered disp41 (a disposable of the app, which has a firewall) and defined it.
+    conn, model, _pillar, net, agent, volumes, apply = world
+    from saltext.bulkhead.model.disposables import with_disposables
+    from saltext.bulkhead.virt import domain_present
+
+    app = next(n for n, d in model.domains.items() if d.netvm == net)
+    data = model.model_dump(mode="json", by_alias=True)
+    data["domains"][app]["template_for_dispvms"] = True
+    model = load_pillar(data)
+    conn.lookupByName(net).create()
+    extended = with_disposables(model, {"disp41": app})
+    assert domain_present(conn, extended, "disp41").result is True
+    DispvmRegistry(tmp_path / "dispvms").add("disp41", app)
+    first = apply(model)  # the Salt run knows only the pillar
+    assert first.result is True, first.comment
+    rules = first.changes["netvms"][net]["rules"]
+    assert "disp41" in rules and any("198.51.100.1" in line for line in rules["disp41"]), rules
+    assert apply(model).changes == {}
+    # Once the broker has deleted it (undefined, unregistered), its chain goes.
+    conn.lookupByName("disp41").undefine()
+    DispvmRegistry(tmp_path / "dispvms").remove("disp41")
+    gone = apply(model)
+    assert any(line.startswith("-") for line in gone.changes["netvms"][net]["rules"]["disp41"])

@@ -10,26 +10,26 @@ pillar plus every live disposable, so one disposable's end never cuts another's 
 
 A registry file per disposable (``/var/lib/bulkhead/dispvms/NAME``, holding X) is written before
 anything is created and removed last, so what a crashed broker left behind is deleted when the
-next one starts. A Salt run meanwhile compiles rulesets from the pillar alone and withdraws a live
-disposable's chain: it loses its network (fail closed) until its call ends.
+next one starts. The firewall state reads the same registry, so a Salt run meanwhile keeps the
+chains of the disposables alive.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..model import Pillar, load_pillar
+from ..model import Pillar
+from ..model.disposables import with_disposables
 from ..virt import BulkheadVirtError, connect, domain_absent, domain_present, domain_running
+from ..virt.dispvm_registry import REGISTRY_DIR, DispvmRegistry
 from ..virt.firewall import firewalls_applied
 from ..virt.outcome import Outcome
 from .facts import libvirt_domains
 
-REGISTRY_DIR = Path("/var/lib/bulkhead/dispvms")
 Firewalls = Callable[[Any, Pillar], Outcome]
 
 
@@ -39,22 +39,6 @@ class DispvmError(Exception):
 
 def _deliver(conn: Any, pillar: Pillar) -> Outcome:
     return firewalls_applied(conn, pillar, test=False)
-
-
-def with_disposables(pillar: Pillar, disposables: Mapping[str, str]) -> Pillar:
-    """``pillar`` plus a disposable entry per ``name -> template`` (templates must be pillar
-    domains with ``template_for_dispvms``; the model checks every entry like any other)."""
-    data = pillar.model_dump(mode="json", by_alias=True)
-    for name, template in sorted(disposables.items()):
-        base = data["domains"].get(template)
-        if base is None:  # its template left the pillar: it keeps running, without a chain
-            continue
-        data["domains"][name] = {
-            "class": "disposable", "template": template, "label": base["label"],
-            "netvm": base["netvm"] or "none", "vcpus": base["vcpus"], "memory": base["memory"],
-            "firewall": base["firewall"],
-        }
-    return load_pillar(data)
 
 
 class DispvmFactory:
@@ -70,7 +54,8 @@ class DispvmFactory:
 
     def __init__(self, uri: str, pillar: Callable[[], Pillar], registry: Path = REGISTRY_DIR,
                  firewalls: Firewalls = _deliver, log: logging.Logger | None = None) -> None:
-        self._uri, self._pillar, self._registry, self._firewalls = uri, pillar, registry, firewalls
+        self._uri, self._pillar, self._firewalls = uri, pillar, firewalls
+        self._registry = DispvmRegistry(registry)
         self._log = log or logging.getLogger("bulkhead.rpc.dispvms")
         self._live: dict[str, str] = {}  # name -> template
         self._lock = threading.Lock()  # one creation or removal at a time: names and rulesets
@@ -88,9 +73,9 @@ class DispvmFactory:
                 raise DispvmError(f"{len(self._live)} disposables already run "
                                   f"(bulkhead:policy:dispvm_limit is {pillar.policy.dispvm_limit})")
             with connect(self._uri) as conn:
-                taken = set(pillar.domains) | set(libvirt_domains(conn)) | self._registered()
+                taken = set(pillar.domains) | set(libvirt_domains(conn)) | set(self._registry.entries())
                 name = next(f"disp{n}" for n in range(1, 10_000) if f"disp{n}" not in taken)
-                self._register(name, template)
+                self._registry.add(name, template)
                 self._live[name] = template
                 extended = with_disposables(pillar, self._live)
                 try:
@@ -117,39 +102,23 @@ class DispvmFactory:
         with self._lock, connect(self._uri) as conn:
             pillar = self._pillar()
             deleted = []
-            for name in sorted(self._registered() - set(self._live)):
+            for name in sorted(set(self._registry.entries()) - set(self._live)):
                 if name in pillar.domains:  # the admin has since declared it: theirs now
                     self._log.warning("registered disposable %s is now a pillar domain: not deleted", name)
-                    (self._registry / name).unlink(missing_ok=True)
+                    self._registry.remove(name)
                     continue
                 self._remove_locked(conn, pillar, name)
                 deleted.append(name)
         return deleted
 
     def _remove_locked(self, conn: Any, pillar: Pillar, name: str) -> None:
-        template = self._live.pop(name, None) or self._registered_template(name)
+        template = self._live.pop(name, None) or self._registry.entries().get(name)
         _check(domain_absent(conn, pillar, name, purge=True), f"deleting {name}")
         base = pillar.domains.get(template or "")
         if base is None or base.netvm is not None:  # withdraw its chain; the others' stay
             _check(self._firewalls(conn, with_disposables(pillar, self._live)), f"the firewall after {name}")
-        (self._registry / name).unlink(missing_ok=True)
+        self._registry.remove(name)
         self._log.info("disposable %s deleted", name)
-
-    def _registered_template(self, name: str) -> str | None:
-        try:
-            template = json.loads((self._registry / name).read_text())["template"]
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        return template if isinstance(template, str) else None
-
-    def _registered(self) -> set[str]:
-        if not self._registry.is_dir():
-            return set()
-        return {p.name for p in self._registry.iterdir() if p.is_file() and p.name.startswith("disp")}
-
-    def _register(self, name: str, template: str) -> None:
-        self._registry.mkdir(mode=0o700, parents=True, exist_ok=True)
-        (self._registry / name).write_text(json.dumps({"template": template}) + "\n")
 
 
 def _check(outcome: Outcome, what: str) -> None:

@@ -6,6 +6,8 @@ delivered (a record per netvm on the host, trusted over anything the guest says)
 is loaded in one ``nft -f`` transaction. Every netvm, running or not, also gets the ruleset in its
 firewall volume, which its init loads at boot (net/boot_ruleset.py): a netvm restarted outside
 Salt forwards under the last ruleset applied, not unfiltered and not waiting for the next apply.
+Rulesets cover the pillar plus the disposables the RPC broker created and still runs
+(``dispvm_registry.py``), so a Salt run never cuts a call's disposable off.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from ..net import (
 )
 from ..plan import names
 from .context import current_plan
+from .dispvm_registry import DispvmRegistry, with_live_disposables
 from .errors import BulkheadVirtError
 from .firewall_volume import FirewallVolumes
 from .inventory import lookup
@@ -86,7 +89,10 @@ def firewalls_applied(
     resolve: Resolver = system_resolver, agents: Agents = _agent,
     record_dir: Path = RECORD_DIR, check: Callable[[str], None] = check_ruleset,
     agent_wait: float = AGENT_WAIT_S, volumes: FirewallVolumes | None = None,
+    dispvms: DispvmRegistry | None = None,
 ) -> Outcome:
+    # The broker's own disposables alive now keep their chains: rulesets match the broker's.
+    pillar = with_live_disposables(conn, pillar, dispvms)
     plan = current_plan(conn, pillar)
     allocations = {n: d.allocation for n, d in plan.domains.items()}
     rulesets = pillar_rulesets(pillar, allocations, int(time.time()) if now is None else now,

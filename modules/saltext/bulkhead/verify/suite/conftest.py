@@ -6,6 +6,7 @@ another machine; libvirt objects are read through ``--bulkhead-uri`` (point it a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 
 from saltext.bulkhead.memory.service import ServicePaths
 from saltext.bulkhead.model import Pillar
+from saltext.bulkhead.net import Ruleset, pillar_rulesets, system_resolver
 from saltext.bulkhead.plan import Plan
 from saltext.bulkhead.plan.metadata import find_ours
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, is_broker_command, option
@@ -23,6 +25,7 @@ from saltext.bulkhead.verify import pillar_source
 from saltext.bulkhead.verify.observe import BridgePort, bridge_names, bridge_ports
 from saltext.bulkhead.virt import connect
 from saltext.bulkhead.virt.context import current_plan
+from saltext.bulkhead.virt.dispvm_registry import with_live_disposables
 
 BRIDGE_PREFIX = "bh-"
 
@@ -82,6 +85,15 @@ def libvirt_conn(libvirt_uri: str) -> Iterator[Any]:
 def bulkhead_plan(libvirt_conn: Any, bulkhead_pillar: Pillar) -> Plan:
     """The plan with the allocations libvirt has recorded: what every definition must say."""
     return current_plan(libvirt_conn, bulkhead_pillar)
+
+
+@pytest.fixture(scope="session")
+def compiled_rulesets(libvirt_conn: Any, bulkhead_pillar: Pillar) -> dict[str, Ruleset]:
+    """Every netvm's ruleset as the firewall state compiles it now: the pillar plus the RPC
+    broker's disposables alive on this host (their chains are meant to be there)."""
+    pillar = with_live_disposables(libvirt_conn, bulkhead_pillar)
+    allocations = {n: d.allocation for n, d in current_plan(libvirt_conn, pillar).domains.items()}
+    return pillar_rulesets(pillar, allocations, int(time.time()), system_resolver)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,6 @@ import time
 
 import pytest
 
-from saltext.bulkhead.net import pillar_rulesets, system_resolver
 from saltext.bulkhead.verify.firewall_oracle import verdict
 
 IP = ipaddress.IPv4Address
@@ -158,9 +157,8 @@ def test_spoofed_source_addresses_are_dropped(bulkhead_pillar, bulkhead_plan, ru
     pytest.skip("no running client can ping anything to show a spoof would otherwise pass")
 
 
-def test_netvms_enforce_their_compiled_ruleset(bulkhead_pillar, bulkhead_plan, running_domains, guest):
-    allocations = {n: d.allocation for n, d in bulkhead_plan.domains.items()}
-    rulesets = pillar_rulesets(bulkhead_pillar, allocations, int(time.time()), system_resolver)
+def test_netvms_enforce_their_compiled_ruleset(compiled_rulesets, running_domains, guest):
+    rulesets = compiled_rulesets
     running = [n for n in running_domains if n in rulesets]
     if not running:
         pytest.skip("no netvm is running")

@@ -4,10 +4,8 @@ and every netvm would boot into its rules."""
 from __future__ import annotations
 
 import json
-import time
 
 from saltext.bulkhead.image.agent_client import AgentClient, AgentError
-from saltext.bulkhead.net import pillar_rulesets, system_resolver
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.verify.drift import drift
 from saltext.bulkhead.verify.observe import domain_nics
@@ -72,14 +70,12 @@ def test_netvm_none_domains_have_no_uplink_interface(bulkhead_pillar, libvirt_do
     assert not problems, "\n".join(problems)
 
 
-def test_netvms_boot_into_their_compiled_ruleset(bulkhead_pillar, bulkhead_plan, libvirt_conn):
+def test_netvms_boot_into_their_compiled_ruleset(bulkhead_pillar, compiled_rulesets, libvirt_conn):
     """Each netvm's firewall volume holds the ruleset the pillar compiles to: what it loads when it
     restarts without Salt (running or not; a blank or torn volume means it would forward nothing)."""
-    allocations = {n: d.allocation for n, d in bulkhead_plan.domains.items()}
-    rulesets = pillar_rulesets(bulkhead_pillar, allocations, int(time.time()), system_resolver)
     volumes = FirewallVolumes(libvirt_conn, bulkhead_pillar.host.pool)
     problems = []
-    for name, ruleset in sorted(rulesets.items()):
+    for name, ruleset in sorted(compiled_rulesets.items()):
         if not volumes.exists(name):
             problems.append(f"{name}: no firewall volume {names.firewall_volume(name)}")
             continue
