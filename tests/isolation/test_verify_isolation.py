@@ -163,10 +163,11 @@ def test_a_netvm_restarted_outside_salt_boots_into_its_rules(topology):
     assert again["result"] is True and again["changes"] == {}, again
 
 
-def test_a_disposable_made_on_demand_gets_its_templates_rules_and_loses_them_after(topology, tmp_path):
-    # What the broker does for a @dispvm call with no pillar disposable free (rpc/dispvm_factory.py).
+def test_a_disposable_made_on_demand_gets_its_templates_rules_and_loses_them_after(topology):
+    # What the broker does for a @dispvm call with no pillar disposable free (rpc/dispvm_factory.py),
+    # registered where the firewall state looks (the host's registry), as the formula's broker does.
     model = topology["model"]
-    factory = DispvmFactory(URI, lambda: model, registry=tmp_path / "dispvms")
+    factory = DispvmFactory(URI, lambda: model)
     name = factory.create(PREFIX + "dvm-template")
     try:
         agent = AgentClient(names.agent_socket(name))
@@ -181,6 +182,10 @@ def test_a_disposable_made_on_demand_gets_its_templates_rules_and_loses_them_aft
         # dvm-template's rules, delivered to sys-firewall for the new address: 80 open, 8080 not.
         assert agent.run(f"echo | nc -w 5 {OUTSIDE} 80", timeout=30).rc == 0
         assert agent.run(f"echo | nc -w 3 {OUTSIDE} 8080", timeout=30).rc != 0
+        # A Salt run meanwhile keeps its chain: nothing to change, and it still reaches port 80.
+        during = firewall_apply(topology["conf"])
+        assert during["result"] is True and during["changes"] == {}, during
+        assert agent.run(f"echo | nc -w 5 {OUTSIDE} 80", timeout=30).rc == 0
     finally:
         factory.remove(name)
     with connect(URI) as conn:
