@@ -215,7 +215,7 @@ class Domain(Frozen):
     template_for_dispvms: StrictBool = key(
         False, doc="Disposables may be started from this app domain.", rule="must be true or false (only on app)"
     )
-    label: Label = key(Label.red, doc="Trust label (as in Qubes); also orders CPU separation by trust.", rule=LABEL_RULE)
+    label: Label = key(Label.red, doc="Trust label (as in Qubes), from red (least) to black (most trusted).", rule=LABEL_RULE)
     vcpus: StrictInt = key(1, ge=1, le=MAX_VCPUS, doc="Virtual CPUs.", rule=f"must be a whole number from 1 to {MAX_VCPUS}")
     memory: Memory = key(Memory(), doc="Memory bounds in MiB.")
     private_mib: StrictInt = key(
