@@ -139,6 +139,8 @@ CASES = [
     ("policy:files", {"a b.policy": "x"}, "bulkhead:policy:files: invalid policy file name 'a b.policy': file names are letters, digits, '_', '.' and '-', ending in .policy, not starting with '.'"),
     ("policy:files", {"a.policy": 3}, "bulkhead:policy:files:a.policy: must be the file's text, or a list of its lines (each one line of text) (got the number 3)"),
     ("policy:dir", "etc", "bulkhead:policy:dir: must be an absolute path of letters, digits and . _ / + -, without '..' components (got the text 'etc')"),
+    ("policy:dispvm_limit", 101, "bulkhead:policy:dispvm_limit: must be a whole number from 0 to 100 (got the number 101)"),
+    ("policy:dispvm_limit", "4", "bulkhead:policy:dispvm_limit: must be a whole number from 0 to 100 (got the text '4')"),
 ]
 
 
