@@ -3,9 +3,10 @@
 No thread of the broker ever waits on a guest's socket but this writer, and it waits for each
 frame at most ``send_timeout_s`` (non-blocking sends and poll with a deadline): a guest that does
 not read is dropped, never waited for. Control frames (RESULT, EXEC, EXIT, CANCEL, ...) are
-queued without waiting at all; over ``max_queued`` bytes the guest is dropped. Relayed DATA and
-EOF of a call wait for room below ``data_queued`` (the back-pressure that slows a sender down to
-its receiver), at most ``send_timeout_s`` and only while the call lasts.
+queued without waiting at all; over ``control_queued`` bytes of them the guest is dropped. Relayed
+DATA and EOF of a call wait for room below ``data_queued`` (the back-pressure that slows a sender
+down to its receiver), at most ``send_timeout_s`` and only while the call lasts. So at most
+``max_queued`` bytes wait for one guest.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ class Outbox:
         self._limits = limits
         self._on_stuck = on_stuck  # drops the channel (called without our lock)
         self._on_done = on_done  # the writer no longer uses the socket
-        self._frames: collections.deque[bytes] = collections.deque()
+        self._frames: collections.deque[tuple[bytes, bool]] = collections.deque()  # (frame, data?)
         self._queued = 0  # bytes in _frames plus the frame being written
+        self._data = 0  # of which relayed data
         self._closed = False
         self._cond = threading.Condition()
         threading.Thread(target=self._write_all, name=f"rpc-out-{name}", daemon=True).start()
@@ -44,9 +46,8 @@ class Outbox:
         with self._cond:
             if self._closed:
                 return False
-            over = self._queued + len(frame) > self._limits.max_queued
-            if not over:
-                self._append(frame)
+            if self._queued - self._data + len(frame) <= self._limits.control_queued:
+                self._append(frame, False)
                 return True
             queued = self._queued
         self._on_stuck(f"{queued} bytes to it not read")
@@ -61,8 +62,8 @@ class Outbox:
             while True:
                 if self._closed or not wanted():
                     return False
-                if self._queued + len(frame) <= self._limits.data_queued:
-                    self._append(frame)
+                if self._data + len(frame) <= self._limits.data_queued:
+                    self._append(frame, True)
                     return True
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
@@ -82,9 +83,10 @@ class Outbox:
             self._frames.clear()
             self._cond.notify_all()
 
-    def _append(self, frame: bytes) -> None:
-        self._frames.append(frame)
+    def _append(self, frame: bytes, data: bool) -> None:
+        self._frames.append((frame, data))
         self._queued += len(frame)
+        self._data += len(frame) if data else 0
         self._cond.notify_all()
 
     def _write_all(self) -> None:
@@ -95,10 +97,11 @@ class Outbox:
                         self._cond.wait()
                     if self._closed:
                         return
-                    frame = self._frames.popleft()
+                    frame, data = self._frames.popleft()
                 written = self._write(frame)
                 with self._cond:
                     self._queued -= len(frame)
+                    self._data -= len(frame) if data else 0
                     self._cond.notify_all()
                 if not written:
                     return
@@ -106,7 +109,7 @@ class Outbox:
             with self._cond:
                 self._closed = True
                 self._frames.clear()
-                self._queued = 0
+                self._queued = self._data = 0
                 self._cond.notify_all()
             self._on_done()
 
