@@ -42,18 +42,18 @@ def test_a_guest_that_never_reads_costs_bounded_threads_and_bytes_and_is_dropped
     most_threads = most_queued = 0
     dropped = False
     gamma.sock.settimeout(2.0)
-    for _ in range(1000):  # denied calls (no rule), about 3 ms apart; not one RESULT is read
+    for _ in range(1000):  # denied calls (no rule), about 10 ms apart; not one RESULT is read
         try:
             gamma.sock.sendall(call_frame("test.Nothing+", "beta"))
         except OSError:  # the broker closed the channel
             dropped = True
             break
-        time.sleep(0.003)
+        time.sleep(0.01)
         most_threads = max(most_threads, threading.active_count() - before)
         most_queued = max(most_queued, getattr(rig.broker, "queued", lambda _: 0)("gamma"))
         if most_threads > THREADS_PER_DOMAIN:
             break  # the old broker: one more blocked thread per call
-    assert most_threads <= THREADS_PER_DOMAIN
+    assert most_threads <= THREADS_PER_DOMAIN, most_threads
     assert 0 < most_queued <= MAX_QUEUED
     assert dropped and rig.detached("gamma")  # (its log lines, all alike, are mostly suppressed)
     assert wait_for(lambda: threading.active_count() <= before - 2)  # its reader and writer ended

@@ -15,8 +15,8 @@ import pytest
 
 from saltext.bulkhead.rpc.call_limits import OUTPUT_LIMIT_RC, TIMEOUT_RC, CallLimits
 from saltext.bulkhead.rpc.frames import FrameReader, Kind, encode
-from saltext.bulkhead.rpc.guest_limits import GuestLimits
 from saltext.bulkhead.rpc.guest_client import call
+from saltext.bulkhead.rpc.guest_limits import GuestLimits
 from saltext.bulkhead.rpc.messages import CallRequest, encode_hello, parse_exit, parse_result
 from saltext.bulkhead.rpc.prompt import RefusePrompt
 

@@ -1,10 +1,11 @@
 """The broker: one connection per running domain's RPC channel, calls authorized by the policy,
 and the data of an allowed call relayed between the two domains until the service exits.
 
-Threads: a reader per channel (frames in order; it also forwards DATA/EOF/EXIT of a call, so a
-slow peer slows its sender down and nothing is queued without bound) and a short-lived thread per
-call request (policy, prompt, starting the target). A domain takes part in one call at a time:
-a second request from it, or a request towards a domain that is busy, is denied. A call that runs
+Threads: a reader and a writer per channel (outbox.py: nothing waits on a guest's socket but its
+own writer, at most ``send_timeout_s`` per frame; a slow receiver slows its sender down through a
+bounded queue) and one thread per call request (policy, prompt, starting the target). A domain
+(by name, across re-attached channels) takes part in one call at a time: a second request from
+it, or a request towards a domain that is busy, is denied; so is a call over its rate. A call that runs
 past its time limit or sends back more than its output limit is ended by the broker
 (call_limits.py), so no service can hold two domains for ever.
 
