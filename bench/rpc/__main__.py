@@ -17,6 +17,7 @@ from pathlib import Path
 
 from saltext.bulkhead.filecopy import receive, send
 from saltext.bulkhead.rpc.guest_client import call
+from saltext.bulkhead.rpc.guest_limits import GuestLimits
 from saltext.bulkhead.rpc.prompt import RefusePrompt
 from tests.unit.rpc.rpc_harness import Harness
 
@@ -36,7 +37,8 @@ def main() -> int:
         src.write_bytes(bytes(range(256)) * (args.mib * 4096))
         (root / "direct").mkdir()
         (root / "rig").mkdir()
-        rig = Harness(root / "rig", RefusePrompt())
+        # Calls in a row, as fast as they go: above the per-domain call rate a guest gets.
+        rig = Harness(root / "rig", RefusePrompt(), guest_limits=GuestLimits(calls_per_s=1e6, call_burst=10**6))
         rig.guest("alpha")
         rig.guest("beta")
         try:

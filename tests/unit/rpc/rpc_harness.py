@@ -15,6 +15,7 @@ from saltext.bulkhead.policy import System
 from saltext.bulkhead.rpc.broker import Broker
 from saltext.bulkhead.rpc.call_limits import CallLimits
 from saltext.bulkhead.rpc.guest_daemon import GuestDaemon
+from saltext.bulkhead.rpc.guest_limits import GuestLimits
 from saltext.bulkhead.rpc.host import Host, StaticHost
 from saltext.bulkhead.rpc.prompt import Prompt
 
@@ -49,7 +50,8 @@ def system(states: dict[str, str], disposables: dict[str, str] | None = None) ->
 
 class Harness:
     def __init__(self, root: Path, prompt: Prompt, states: dict[str, str] | None = None,
-                 limits: CallLimits | None = None, host: Host | None = None, policy: str = POLICY):
+                 limits: CallLimits | None = None, host: Host | None = None, policy: str = POLICY,
+                 guest_limits: GuestLimits | None = None):
         self.root = root
         (root / "policy").mkdir()
         (root / "policy" / "50-test.policy").write_text(policy)
@@ -59,7 +61,8 @@ class Harness:
         log.propagate = False
         log.addHandler(logging.StreamHandler(self.log_text))
         self.host = host or StaticHost(system(states or {"alpha": "Running", "beta": "Running", "gamma": "Halted"}))
-        self.broker = Broker(self.host, root / "policy", prompt, log, ready_timeout=2.0, limits=limits)
+        self.broker = Broker(self.host, root / "policy", prompt, log, ready_timeout=2.0, limits=limits,
+                             guest_limits=guest_limits)
         self.daemons: dict[str, GuestDaemon] = {}
 
     def guest(self, name: str) -> GuestDaemon:

@@ -1,10 +1,11 @@
 """The broker: one connection per running domain's RPC channel, calls authorized by the policy,
 and the data of an allowed call relayed between the two domains until the service exits.
 
-Threads: a reader per channel (frames in order; it also forwards DATA/EOF/EXIT of a call, so a
-slow peer slows its sender down and nothing is queued without bound) and a short-lived thread per
-call request (policy, prompt, starting the target). A domain takes part in one call at a time:
-a second request from it, or a request towards a domain that is busy, is denied. A call that runs
+Threads: a reader and a writer per channel (outbox.py: nothing waits on a guest's socket but its
+own writer, at most ``send_timeout_s`` per frame; a slow receiver slows its sender down through a
+bounded queue) and one thread per call request (policy, prompt, starting the target). A domain
+(by name, across re-attached channels) takes part in one call at a time: a second request from
+it, or a request towards a domain that is busy, is denied; so is a call over its rate. A call that runs
 past its time limit or sends back more than its output limit is ended by the broker
 (call_limits.py), so no service can hold two domains for ever.
 
@@ -26,11 +27,15 @@ import os
 import socket
 import threading
 import time
+import traceback
+from collections.abc import Callable
+from functools import partial
 
 from .authorize import Authorization, authorize
 from .call_limits import OUTPUT_LIMIT_RC, TIMEOUT_RC, Call, CallLimits
 from .disposables import free_disposable
 from .frames import Frame, FrameError, FrameReader, Kind, encode
+from .guest_limits import Backoff, CallRate, DomainLog, GuestLimits
 from .host import Host, StartError, StopError
 from .messages import (
     CallRequest,
@@ -42,68 +47,80 @@ from .messages import (
     parse_exit,
     parse_hello,
 )
+from .outbox import Outbox
 from .prompt import Prompt
 
 LOST_PEER_RC = 255  # what a caller gets when the target's channel went away mid-call
+WARNING, INFO = logging.WARNING, logging.INFO
+Say = Callable[..., None]  # (level, format, *args): a log line counted against one domain
 
 
 class Endpoint:
-    """One domain's channel. ``name`` is the broker's own knowledge of whose socket this is."""
+    """One domain's channel. ``name`` is the broker's own knowledge of whose socket this is.
 
-    def __init__(self, name: str, sock: socket.socket):
+    Its socket is read by one reader thread and written by its outbox's one writer thread; the
+    last of the two to finish closes it (``close`` only shuts it down, which ends both), so no
+    thread ever uses a descriptor number the kernel has already given to another socket."""
+
+    def __init__(self, name: str, sock: socket.socket, limits: GuestLimits,
+                 on_stuck: Callable[[Endpoint, str], None]):
         self.name = name
         self.sock = sock
         self.ready = threading.Event()  # the guest daemon answered our HELLO
-        self.busy = False  # a call request of this domain is being decided or served
         self.peer: Endpoint | None = None
         self.is_target = False
         self.call: Call | None = None  # the call this domain is in, as caller or target
         self.draining: Call | None = None  # a call the broker ended whose service has not confirmed
         self.closed = False
-        self._send_lock = threading.Lock()
+        self.attached_at = time.monotonic()
+        self._users = 2  # the reader and the writer
+        self._users_lock = threading.Lock()
+        self.outbox = Outbox(sock, name, limits, lambda why: on_stuck(self, why), self.release)
 
     def send(self, frame: bytes) -> bool:
-        with self._send_lock:
-            try:
-                self.sock.sendall(frame)
-                return True
-            except OSError:
-                return False
+        """Queue ``frame``; never waits (a guest that lets its queue overflow is dropped)."""
+        return self.outbox.put(frame)
 
     def send_in_call(self, frame: bytes, call: Call) -> bool:
-        """Send only while this domain is still in ``call``: data of a call the broker has just
-        ended must not reach the domain after its EXIT (or slip into its next call)."""
-        with self._send_lock:
-            if self.call is not call:
-                return False
-            try:
-                self.sock.sendall(frame)
-                return True
-            except OSError:
-                return False
-
-    @property
-    def available(self) -> bool:
-        """Free for a call (read under the broker's lock)."""
-        return not (self.busy or self.peer is not None or self.draining is not None or self.closed)
+        """Relay ``frame`` only while this domain is still in ``call``: data of a call the broker
+        has just ended must not reach the domain after its EXIT (or slip into its next call).
+        Waits for room (back-pressure on the sender), at most the send timeout."""
+        return self.outbox.put_when_room(frame, lambda: self.call is call)
 
     def close(self) -> None:
         self.closed = True
+        self.outbox.close()
         with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        self.sock.close()
+
+    def release(self) -> None:
+        """The reader or the writer is done with the socket; the last one closes it."""
+        with self._users_lock:
+            self._users -= 1
+            last = self._users == 0
+        if last:
+            self.closed = True
+            self.sock.close()
 
 
 class Broker:
     def __init__(self, host: Host, policy_dir: str | os.PathLike[str], prompt: Prompt,
-                 log: logging.Logger, ready_timeout: float = 120.0, limits: CallLimits | None = None):
+                 log: logging.Logger, ready_timeout: float = 120.0, limits: CallLimits | None = None,
+                 guest_limits: GuestLimits | None = None):
         self.host = host
         self.limits = limits or CallLimits()
+        self.guest_limits = guest_limits or GuestLimits()
         self.policy_dir = policy_dir
         self.prompt = prompt
         self.log = log
+        self.say = DomainLog(log, self.guest_limits)  # every line a guest can cause goes here
+        self._rate = CallRate(self.guest_limits)
+        self.backoff = Backoff()  # the watcher re-attaches a domain that broke the protocol later
         self.ready_timeout = ready_timeout
         self._endpoints: dict[str, Endpoint] = {}
+        # Domains deciding a call or in one as its caller, by NAME: a guest that drops its channel
+        # and is attached again is still the same domain, in the same call.
+        self._busy: set[str] = set()
         self._lock = threading.Condition()
         self._closing = False
         # Disposables picked for a call, until they are shut off again: name -> "starting",
@@ -118,11 +135,11 @@ class Broker:
 
     def attach(self, name: str, sock: socket.socket) -> Endpoint | None:
         """Serve ``name``'s channel on ``sock``; None (and ``sock`` closed) if it already has one."""
-        endpoint = Endpoint(name, sock)
         with self._lock:
-            if name in self._endpoints:
+            if name in self._endpoints or self._closing:
                 sock.close()
                 return None
+            endpoint = Endpoint(name, sock, self.guest_limits, self._drop)
             self._endpoints[name] = endpoint
         endpoint.send(encode_hello())
         threading.Thread(target=self._read, args=(endpoint,), name=f"rpc-{name}", daemon=True).start()
@@ -159,7 +176,25 @@ class Broker:
         for name in disposables:  # the broker going away ends their calls
             self._dispose(name, "the broker stopped")
 
+    def queued(self, name: str) -> int:
+        """Bytes waiting to be sent to ``name``'s channel (0 without one)."""
+        endpoint = self.endpoint(name)
+        return 0 if endpoint is None else endpoint.outbox.queued
+
+    def _available(self, endpoint: Endpoint) -> bool:
+        """Under the lock: free for a call."""
+        return not (endpoint.name in self._busy or endpoint.peer is not None
+                    or endpoint.draining is not None or endpoint.closed)
+
+    def _drop(self, endpoint: Endpoint, why: str) -> None:
+        """A guest that does not take what is sent to it loses its channel (never waited for)."""
+        if not endpoint.closed:
+            self.say(endpoint.name, WARNING, "%s: not reading its channel (%s): channel dropped",
+                      endpoint.name, why)
+            endpoint.close()
+
     def _read(self, endpoint: Endpoint) -> None:
+        name = endpoint.name
         reader = FrameReader(endpoint.sock)
         try:
             while True:
@@ -168,12 +203,18 @@ class Broker:
                     break
                 self._dispatch(endpoint, frame)
         except (FrameError, MessageError) as exc:
-            self.log.warning("%s: malformed input, channel dropped: %s", endpoint.name, exc)
+            self.say(name, WARNING, "%s: malformed input, channel dropped: %s", name, exc)
+            self.backoff.strike(name, endpoint.attached_at)
         except OSError as exc:
             if not endpoint.closed:
-                self.log.info("%s: channel error: %s", endpoint.name, exc)
+                self.say(name, INFO, "%s: channel error: %s", name, exc)
+        except Exception as exc:  # whatever it was, one line and the channel goes; never silent
+            self.say(name, logging.ERROR, "%s: internal error, channel dropped: %s", name, _brief(exc))
         finally:
-            self._detach(endpoint)
+            try:
+                self._detach(endpoint)
+            finally:
+                endpoint.release()
 
     def _detach(self, endpoint: Endpoint) -> None:
         with self._lock:
@@ -186,12 +227,13 @@ class Broker:
         if peer is not None:
             if endpoint.is_target:
                 peer.send(encode_exit(LOST_PEER_RC))
-                self.log.info("call %s -> %s: target channel lost", peer.name, endpoint.name)
+                self.say(endpoint.name, INFO, "call %s -> %s: target channel lost", peer.name,
+                          endpoint.name)
             else:
                 peer.send(encode(Kind.EOF))  # the service sees its input end; the call ends with it
         if not endpoint.closed:
             endpoint.close()
-        self.log.info("%s: channel closed", endpoint.name)
+        self.say(endpoint.name, INFO, "%s: channel closed", endpoint.name)
 
     # Frames -----------------------------------------------------------------------------------
 
@@ -202,7 +244,7 @@ class Broker:
             with self._lock:
                 endpoint.ready.set()
                 self._lock.notify_all()
-            self.log.info("%s: channel ready", endpoint.name)
+            self.say(endpoint.name, INFO, "%s: channel ready", endpoint.name)
         elif kind is Kind.CALL:
             self._on_call(endpoint, frame.payload)
         elif kind in (Kind.DATA, Kind.EOF):
@@ -218,29 +260,37 @@ class Broker:
                     cancelled.acked = True
                     self._settle(cancelled)
             if cancelled is not None:
-                self.log.info("call %s: the cancelled service ended (%d); %s is free again",
-                              cancelled.what, rc, endpoint.name)
+                self.say(endpoint.name, INFO, "call %s: the cancelled service ended (%d); %s is free again",
+                          cancelled.what, rc, endpoint.name)
                 return
             if caller is None:
                 raise MessageError("EXIT outside a call this domain serves")
-            caller.send(encode_exit(rc))
-            self.log.info("call %s -> %s: service exited with %d", caller.name, endpoint.name, rc)
+            caller.send(encode_exit(rc))  # queued: a caller that does not read holds nobody up
+            self.say(endpoint.name, INFO, "call %s -> %s: service exited with %d", caller.name,
+                      endpoint.name, rc)
         else:
             raise MessageError(f"a guest may not send {kind.name} frames")
 
     def _on_call(self, caller: Endpoint, payload: bytes) -> None:
+        name = caller.name
+        if not self._rate.take(name):  # before any cost: no JSON, policy or libvirt read
+            self.say(name, WARNING, "call from %s: denied: over %g calls a second", name,
+                      self.guest_limits.calls_per_s)
+            caller.send(encode_result(None))
+            return
         try:
             request = CallRequest.parse(payload)
         except MessageError as exc:
-            self.log.warning("call from %s: malformed request denied: %s", caller.name, exc)
+            self.say(name, WARNING, "call from %s: malformed request denied: %s", name, exc)
             caller.send(encode_result(None))
             return
         with self._lock:
-            refused = not caller.available
-            caller.busy = True if not refused else caller.busy
+            refused = not self._available(caller)
+            if not refused:
+                self._busy.add(name)
         if refused:
-            self.log.warning("call %s from %s to %r: denied: it is already in a call",
-                             request.call, caller.name, request.target)
+            self.say(name, WARNING, "call %s from %s to %r: denied: it is already in a call",
+                      request.call, name, request.target)
             caller.send(encode_result(None))
             return
         threading.Thread(target=self._serve, args=(caller, request), name=f"call-{caller.name}",
@@ -263,30 +313,31 @@ class Broker:
 
     def _serve(self, caller: Endpoint, request: CallRequest) -> None:
         what = f"call {request.call} from {caller.name} to {request.target or '@default'}"
+        say = partial(self.say, caller.name)
         try:
-            target = self._connect(caller, request, what)
+            target = self._connect(caller, request, what, say)
         except Exception as exc:  # a failing call must never take the broker down
-            self.log.exception("%s: denied: internal error: %s", what, exc)
+            say(logging.ERROR, "%s: denied: internal error: %s", what, _brief(exc))
             target = None
         if target is None:
             with self._lock:
-                caller.busy = False
+                self._busy.discard(caller.name)  # this domain's decision is over
             caller.send(encode_result(None))
 
-    def _connect(self, caller: Endpoint, request: CallRequest, what: str) -> Endpoint | None:
+    def _connect(self, caller: Endpoint, request: CallRequest, what: str, say: Say) -> Endpoint | None:
         verdict = authorize(caller.name, request, self.host, self.policy_dir, self.prompt)
         if verdict.target is None:
-            self.log.warning("%s: denied: %s", what, verdict.why)
+            say(WARNING, "%s: denied: %s", what, verdict.why)
             return None
         if verdict.disposable_of is not None:
-            target = self._start_disposable(verdict.disposable_of, verdict, what)
+            target = self._start_disposable(verdict.disposable_of, verdict, what, say)
         else:
-            target = self._reach(verdict.target, verdict.running, what)
+            target = self._reach(verdict.target, verdict.running, what, say)
         if target is None:
             return None
         name = target.name
         with self._lock:
-            if not target.available or caller.closed:
+            if not self._available(target) or caller.closed:
                 refused = True
                 disposable = self._disposables.get(name) == "starting"
                 if disposable:
@@ -302,38 +353,39 @@ class Broker:
                 caller.call = target.call = call
                 self._lock.notify_all()  # the deadline watcher learns of the new deadline
         if refused:
-            self.log.warning("%s: denied: %s is in another call or the caller left", what, name)
+            say(WARNING, "%s: denied: %s is in another call or the caller left", what, name)
             if disposable:
                 self._dispose(name, "its call was refused")
             return None
         # The target learns of the call before the caller may send it data.
         target.send(ExecRequest(request.service, request.argument, caller.name).encode())
         caller.send(encode_result(name))
-        self.log.info("%s: allowed to %s: %s", what, name, verdict.why)
+        say(INFO, "%s: allowed to %s: %s", what, name, verdict.why)
         return target
 
-    def _reach(self, name: str, running: bool, what: str) -> Endpoint | None:
+    def _reach(self, name: str, running: bool, what: str, say: Say) -> Endpoint | None:
         """A named target's ready channel, starting it first if the policy's autostart says so."""
         with self._lock:
             taken = name in self._disposables
         if taken:  # even its own name does not get a second call into a used disposable
-            self.log.warning("%s: denied: %s is a disposable taken by another call", what, name)
+            say(WARNING, "%s: denied: %s is a disposable taken by another call", what, name)
             return None
         target = self.endpoint(name)
         if target is None or not target.ready.is_set():
             if not running:
                 try:
-                    self.log.info("%s: starting %s", what, name)
+                    say(INFO, "%s: starting %s", what, name)
                     self.host.start(name)
                 except StartError as exc:
-                    self.log.warning("%s: denied: %s", what, exc)
+                    say(WARNING, "%s: denied: %s", what, exc)
                     return None
             target = self.wait_ready(name, self.ready_timeout)
             if target is None:
-                self.log.warning("%s: denied: %s has no RPC daemon answering", what, name)
+                say(WARNING, "%s: denied: %s has no RPC daemon answering", what, name)
         return target
 
-    def _start_disposable(self, template: str, verdict: Authorization, what: str) -> Endpoint | None:
+    def _start_disposable(self, template: str, verdict: Authorization, what: str,
+                          say: Say) -> Endpoint | None:
         """Pick a halted disposable of ``template``, start it and wait for its daemon; on any
         failure it is shut down again (a start can fail half way) and the call is refused."""
         assert verdict.system is not None
@@ -344,18 +396,18 @@ class Broker:
                 # A channel left from its previous run must not pass for the new one's.
                 stale = self._endpoints.pop(name, None)
         if name is None:
-            return self._create_disposable(template, what)
+            return self._create_disposable(template, what, say)
         if stale is not None:
             stale.close()
         target = None
         try:
-            self.log.info("%s: starting disposable %s of %s", what, name, template)
+            say(INFO, "%s: starting disposable %s of %s", what, name, template)
             self.host.start(name)
             target = self.wait_ready(name, self.ready_timeout)
             if target is None:
-                self.log.warning("%s: denied: disposable %s has no RPC daemon answering", what, name)
+                say(WARNING, "%s: denied: disposable %s has no RPC daemon answering", what, name)
         except StartError as exc:
-            self.log.warning("%s: denied: %s", what, exc)
+            say(WARNING, "%s: denied: %s", what, exc)
         finally:
             if target is None:
                 with self._lock:
@@ -363,20 +415,20 @@ class Broker:
                 self._dispose(name, "its start failed")
         return target
 
-    def _create_disposable(self, template: str, what: str) -> Endpoint | None:
+    def _create_disposable(self, template: str, what: str, say: Say) -> Endpoint | None:
         """No pillar disposable of ``template`` is free: a new one, for this call only."""
         try:
             name = self.host.create_disposable(template)
         except StartError as exc:
-            self.log.warning("%s: denied: no free disposable of %s, none created: %s", what, template, exc)
+            say(WARNING, "%s: denied: no free disposable of %s, none created: %s", what, template, exc)
             return None
         with self._lock:
             self._disposables[name] = "starting"
             self._created.add(name)
-        self.log.info("%s: created disposable %s of %s", what, name, template)
+        say(INFO, "%s: created disposable %s of %s", what, name, template)
         target = self.wait_ready(name, self.ready_timeout)
         if target is None:
-            self.log.warning("%s: denied: disposable %s has no RPC daemon answering", what, name)
+            say(WARNING, "%s: denied: disposable %s has no RPC daemon answering", what, name)
             with self._lock:
                 self._disposables[name] = "disposing"
             self._dispose(name, "its start failed")
@@ -392,7 +444,8 @@ class Broker:
             else:
                 self.host.stop(name)
         except StopError as exc:
-            self.log.error("disposable %s: not shut down (%s), kept out of use: %s", name, why, exc)
+            self.say(name, logging.ERROR, "disposable %s: not shut down (%s), kept out of use: %s",
+                      name, why, exc)
             return
         with self._lock:
             endpoint = self._endpoints.get(name)
@@ -403,7 +456,7 @@ class Broker:
             self._lock.notify_all()
         if endpoint is not None:
             endpoint.close()
-        self.log.info("disposable %s shut down: %s", name, why)
+        self.say(name, INFO, "disposable %s shut down: %s", name, why)
 
     def _end_call(self, caller: Endpoint, target: Endpoint) -> None:
         """Under the lock: both domains are free again; a disposable target is shut down."""
@@ -412,11 +465,13 @@ class Broker:
             threading.Thread(target=self._dispose, args=(target.name, "its call ended"),
                              name=f"rpc-dispose-{target.name}", daemon=True).start()
         caller.peer = None
-        caller.busy = False
+        self._busy.discard(caller.name)
         caller.call = None
         target.peer = None
         target.is_target = False
         target.call = None
+        caller.outbox.wake()  # a relay waiting for room for this call's data gives up now
+        target.outbox.wake()
 
     def _expire_calls(self) -> None:
         """End every call whose deadline has passed; sleep until the next deadline (or a new call)."""
@@ -445,12 +500,10 @@ class Broker:
                 return  # it ended on its own meanwhile
             self._end_call(caller, target)
             target.draining = call
-            self._watch(call, caller)
-        self.log.warning("call %s: ended by the broker: %s (exit %d to the caller)", call.what, why, rc)
-        caller.send(encode_exit(rc))
-        with self._lock:
-            call.caller_told = True
-            self._watch(call, target)  # the target's grace starts once the caller is through
+            self._watch(call, target)
+        self.say(caller.name, WARNING, "call %s: ended by the broker: %s (exit %d to the caller)",
+                  call.what, why, rc)
+        caller.send(encode_exit(rc))  # queued; a caller that does not read it is dropped
         target.send(encode(Kind.CANCEL))
         with self._lock:
             call.cancel_sent = True
@@ -465,7 +518,7 @@ class Broker:
             self._lock.notify_all()
 
     def _watch(self, call: Call, endpoint: Endpoint) -> None:
-        """Under the lock: give ``endpoint`` the grace to take its part in cancelling ``call``."""
+        """Under the lock: give the target the grace to confirm the cancel of ``call``."""
         watchdog = threading.Timer(self.limits.cancel_grace_s, self._drop_stuck, (call, endpoint))
         watchdog.name = f"rpc-cancel-{endpoint.name}"
         watchdog.daemon = True
@@ -473,11 +526,19 @@ class Broker:
         watchdog.start()
 
     def _drop_stuck(self, call: Call, endpoint: Endpoint) -> None:
-        """The grace is over: if ``endpoint`` has not taken its part, drop its channel so the
-        domain is not held (a send blocked on it fails); the watcher attaches it again."""
+        """The grace is over: if the target has not confirmed, drop its channel so the domain is
+        not held; the watcher attaches it again."""
         with self._lock:
-            stuck = not call.caller_told if endpoint is call.caller else endpoint.draining is call
+            stuck = endpoint.draining is call
         if stuck and not endpoint.closed:
-            self.log.warning("call %s: %s did not complete the cancel within %gs: channel dropped",
-                             call.what, endpoint.name, self.limits.cancel_grace_s)
+            self.say(endpoint.name, WARNING,
+                      "call %s: %s did not complete the cancel within %gs: channel dropped",
+                      call.what, endpoint.name, self.limits.cancel_grace_s)
             endpoint.close()
+
+
+def _brief(exc: BaseException) -> str:
+    """One line for an unexpected exception: its type, text and where it was raised."""
+    where = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    place = f" at {where[0].filename.rsplit('/', 1)[-1]}:{where[0].lineno}" if where else ""
+    return f"{type(exc).__name__}: {exc}{place}"

@@ -19,6 +19,7 @@ from ..daemon_process import DaemonProcess, write_atomically
 from ..model import Pillar
 from ..plan import names
 from ..virt.outcome import Outcome, Work
+from .socket_dir import make_socket_dir
 
 MODULE = "saltext.bulkhead.rpc"
 START_TIMEOUT_S = 20.0
@@ -96,7 +97,7 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False) -> Ou
 
 def start(cmd: list[str], paths: BrokerPaths) -> None:
     """Start detached (own session, no terminal); return once its pidfile names it."""
-    paths.socket_dir.mkdir(mode=0o750, parents=True, exist_ok=True)
+    make_socket_dir(paths.socket_dir)  # the broker refuses a directory that is not root's 0700
     paths.process().start(cmd)
 
 

@@ -3,9 +3,9 @@
 A service that never exits would otherwise hold both domains until a channel drops (one call at
 a time per domain), and a target could stream output to its caller without end. The broker ends
 such a call itself: the caller gets EXIT ``TIMEOUT_RC`` or ``OUTPUT_LIMIT_RC``, the target gets
-CANCEL and stays unavailable until its daemon confirms with the service's EXIT. A side that does
-not take its part within ``cancel_grace_s`` (the caller its EXIT; then the target the CANCEL and
-its answer) has its channel dropped (the watcher reconnects it), so neither domain is held.
+CANCEL and stays unavailable until its daemon confirms with the service's EXIT. A target that does
+not confirm within ``cancel_grace_s`` has its channel dropped (the watcher reconnects it); a side
+that does not read what it is sent is dropped by its outbox (outbox.py), so neither domain is held.
 """
 
 from __future__ import annotations
@@ -47,7 +47,6 @@ class Call:
         self.output = 0
         self.deadline = started + limits.timeout_s  # time.monotonic()
         # Set once the broker ended the call itself:
-        self.caller_told = False  # the caller's EXIT has been sent (or its channel was gone)
         self.cancel_sent = False  # the target's CANCEL has been sent
         self.acked = False  # the target's daemon answered with the service's EXIT
         self.watchdogs: list[threading.Timer] = []

@@ -47,13 +47,15 @@ def broker_command(
     from .host import Host, LibvirtHost, StaticHost
     from .prompt import prompt_for
     from .service import broker_logger, serve
+    from .socket_dir import SocketDirError, check_socket_dir
 
     try:
+        check_socket_dir(socket_dir)
         chosen = prompt_for(ask)
         host: Host = StaticHost(System.from_file(system)) if system else LibvirtHost(uri, pillar, dispvm_registry)
         if system is None:
             host.system()  # a missing or invalid pillar file stops the start, not the first call
-    except (ValueError, OSError, SystemInfoError) as exc:
+    except (ValueError, OSError, SystemInfoError, SocketDirError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     if pidfile is not None:

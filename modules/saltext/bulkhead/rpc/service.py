@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import os
 import signal
 import threading
@@ -17,9 +18,13 @@ from .watcher import Watcher
 
 DEFAULT_LOG = Path("/var/log/bulkhead/broker.log")
 DEFAULT_SOCKET_DIR = Path("/run/bulkhead/rpc")
+# The log file is rotated (guests' lines are also rate-limited per domain: guest_limits.py).
+LOG_MAX_BYTES = 10 * 1024 * 1024
+LOG_BACKUPS = 4
 
 
-def broker_logger(path: Path | None) -> logging.Logger:
+def broker_logger(path: Path | None, max_bytes: int = LOG_MAX_BYTES,
+                  backups: int = LOG_BACKUPS) -> logging.Logger:
     log = logging.getLogger("bulkhead.rpc.broker")
     log.setLevel(logging.INFO)
     log.propagate = False
@@ -28,7 +33,7 @@ def broker_logger(path: Path | None) -> logging.Logger:
         handler = logging.StreamHandler()
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path)
+        handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.handlers[:] = [handler]
     return log

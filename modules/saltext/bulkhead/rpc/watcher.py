@@ -3,7 +3,11 @@ later and domains whose channel dropped.
 
 The socket path is derived from the domain name (plan/names.py), and the name comes from libvirt,
 never from the guest: what arrives on ``<socket_dir>/<name>.sock`` is ``name`` speaking. The
-directory is created by bulkhead (root, 0750), so only QEMU processes libvirt starts bind there.
+directory is root's and nobody else's (0700, checked at the broker's start: socket_dir.py);
+libvirtd binds the sockets there and hands them to QEMU.
+
+A domain whose channel was dropped for breaking the protocol is attached again only after its
+back-off (guest_limits.Backoff: 1 s, doubling up to 60 s), not at every scan.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ class Watcher:
         attached = set(self.broker.attached())
         new = []
         for name in running:
-            if name in attached:
+            if name in attached or not self.broker.backoff.due(name):
                 continue
             path = self.socket_dir / f"{name}.sock"
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -54,7 +58,7 @@ class Watcher:
             sock.settimeout(None)
             self._failing.discard(name)
             if self.broker.attach(name, sock) is not None:
-                self.log.info("%s: channel attached (%s)", name, path)
+                self.broker.say(name, logging.INFO, "%s: channel attached (%s)", name, path)
                 new.append(name)
         return new
 

@@ -39,8 +39,10 @@ def _host_dirs(conn: Any) -> None:
     # libvirt creates neither the console log's nor the agent socket's directory; only possible
     # (and only needed) when the hypervisor runs on this machine.
     if local_hypervisor(conn):
-        for path in (names.CONSOLE_LOG_DIR, names.AGENT_SOCKET_DIR, names.RPC_SOCKET_DIR):
+        for path in (names.CONSOLE_LOG_DIR, names.AGENT_SOCKET_DIR):
             os.makedirs(path, mode=0o750, exist_ok=True)
+        # root's alone: the broker refuses any other (rpc/socket_dir.py); libvirtd binds there.
+        os.makedirs(names.RPC_SOCKET_DIR, mode=0o700, exist_ok=True)
 
 
 def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:

@@ -1,0 +1,141 @@
+"""What one domain may cost the broker, whatever its guest does: the bounds, the token bucket
+behind the rates, and the broker's log limited per domain.
+
+Every guest is hostile. Per domain the broker holds at most a reader and a writer thread and one
+call thread, ``max_queued`` bytes waiting to be sent (outbox.py) plus one frame being read; a send
+waits at most ``send_timeout_s``; at most ``call_burst`` calls plus ``calls_per_s`` per second are
+decided (the others are denied before the policy or libvirt is read); and at most ``log_burst``
+plus ``log_lines_per_minute`` log lines a minute are written for it, each of at most ``MAX_LINE``
+characters, plus one line saying how many were suppressed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .frames import HEADER, MAX_DATA
+
+MAX_LINE = 1000  # characters of one log line (guest-influenced parts are shorter still)
+FRAME = MAX_DATA + HEADER.size
+
+
+@dataclass(frozen=True, slots=True)
+class GuestLimits:
+    send_timeout_s: float = 10.0  # a frame to a guest is taken within this, or the guest is dropped
+    data_queued: int = 2 * FRAME  # relayed DATA waiting for a guest (the relay waits beyond it)
+    control_queued: int = 4096  # control frames on top of that (a guest not reading is dropped)
+    calls_per_s: float = 5.0
+    call_burst: int = 20
+    log_lines_per_minute: float = 60.0
+    log_burst: int = 30
+
+    def __post_init__(self) -> None:
+        if (self.send_timeout_s <= 0 or self.data_queued < FRAME or self.control_queued < 0
+                or self.calls_per_s <= 0 or self.call_burst < 1 or self.log_lines_per_minute <= 0
+                or self.log_burst < 1):
+            raise ValueError(f"guest limits out of range: {self}")
+
+    @property
+    def max_queued(self) -> int:
+        return self.data_queued + self.control_queued
+
+
+class TokenBucket:
+    """``burst`` tokens, refilled at ``rate`` per second; not thread-safe (callers lock)."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = float(burst)
+        self._stamp = clock()
+
+    def take(self) -> bool:
+        now = self._clock()
+        self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+class CallRate:
+    """Per domain name: may this domain have one more call decided now?"""
+
+    def __init__(self, limits: GuestLimits):
+        self._limits = limits
+        self._buckets: dict[str, TokenBucket] = {}  # keyed by names libvirt reports, not guests
+        self._lock = threading.Lock()
+
+    def take(self, domain: str) -> bool:
+        with self._lock:
+            bucket = self._buckets.get(domain)
+            if bucket is None:
+                bucket = TokenBucket(self._limits.calls_per_s, self._limits.call_burst)
+                self._buckets[domain] = bucket
+            return bucket.take()
+
+
+class DomainLog:
+    """The broker's log, limited per domain: lines over the domain's rate are counted, not
+    written, and the count is written before its next line that gets through."""
+
+    def __init__(self, log: logging.Logger, limits: GuestLimits):
+        self.log = log
+        self._limits = limits
+        self._buckets: dict[str, TokenBucket] = {}
+        self._suppressed: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, domain: str, level: int, fmt: str, *args: object) -> None:
+        with self._lock:
+            bucket = self._buckets.get(domain)
+            if bucket is None:
+                bucket = TokenBucket(self._limits.log_lines_per_minute / 60, self._limits.log_burst)
+                self._buckets[domain] = bucket
+            if not bucket.take():
+                self._suppressed[domain] = self._suppressed.get(domain, 0) + 1
+                return
+            suppressed = self._suppressed.pop(domain, 0)
+        if suppressed:
+            self.log.warning("%s: %d log lines suppressed (over %g a minute)", domain, suppressed,
+                             self._limits.log_lines_per_minute)
+        text = fmt % args if args else fmt
+        if len(text) > MAX_LINE:
+            text = text[:MAX_LINE - 3] + "..."
+        self.log.log(level, "%s", text)
+
+
+class Backoff:
+    """Per domain name: when may a domain whose channel was dropped for breaking the protocol be
+    attached again? 1 s after the first drop, doubling per drop up to ``longest``; a channel that
+    lived ``longest`` before its drop starts the count afresh."""
+
+    def __init__(self, first: float = 1.0, longest: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.first = first
+        self.longest = longest
+        self._clock = clock
+        self._strikes: dict[str, tuple[int, float]] = {}  # name -> (drops in a row, not before)
+        self._lock = threading.Lock()
+
+    def strike(self, domain: str, attached_at: float) -> float:
+        """Record a drop of ``domain``'s channel (attached at ``attached_at``); the hold in seconds."""
+        now = self._clock()
+        with self._lock:
+            strikes, _ = self._strikes.get(domain, (0, now))
+            if now - attached_at >= self.longest:
+                strikes = 0
+            hold = min(self.longest, self.first * 2 ** min(strikes, 32))
+            self._strikes[domain] = (strikes + 1, now + hold)
+            return hold
+
+    def due(self, domain: str) -> bool:
+        with self._lock:
+            _, until = self._strikes.get(domain, (0, 0.0))
+        return self._clock() >= until
