@@ -157,7 +157,7 @@ def test_without_arguments_the_paths_come_from_the_pillar(loaders, set_pillar, m
         set_pillar({"host": {"uri": "test:///default"}, "formula": {"paths": own}})
         stopped = loaders.states.bulkhead_memory.managed(name="bulkhead-memd")
         assert stopped.changes["daemon"] == {"old": "running", "new": "stopped"}, stopped.comment
-        assert not alive(record.pid) and not Path(own["memd_config"]).exists()
+        assert not is_memd(record.pid, Path(own["memd_config"])) and not Path(own["memd_config"]).exists()
     finally:
         record = read_pidfile(Path(own["memd_pidfile"]))
         if record is not None and is_memd(record.pid, Path(own["memd_config"])):

@@ -60,10 +60,11 @@ def test_the_suite_leaves_a_live_workstation_green(workstation, repo_root):
     assert "not running" not in before[f"daemon {footprint.PIDFILES[0]}"]  # memd
     assert "not running" not in before[f"daemon {footprint.PIDFILES[1]}"]  # the broker
     started = time.monotonic()
-    child = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", *RUN], cwd=repo_root,
-                           capture_output=True, text=True, timeout=600, check=False, env=os.environ.copy())
+    child = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "--show-capture=no", *RUN],
+                           cwd=repo_root, capture_output=True, text=True, timeout=600, check=False,
+                           env=os.environ.copy())
     took = time.monotonic() - started
-    assert child.returncode == 0, child.stdout[-4000:]
+    assert child.returncode == 0, child.stdout[-4000:]  # its own session guard names what changed
     assert footprint.changes(before, footprint.snapshot()) == []
     run = run_suite(pillar_file=Path(pillar), timeout=300)
     outcomes = {r.check.split(" [")[0]: r.outcome for r in run.results}
