@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import footprint
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -24,3 +26,15 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session", autouse=True)
+def installed_workstation_untouched():
+    """Fail the run (an error at the last teardown) if any test stopped a daemon of, rewrote or
+    removed a file of, or changed a libvirt object of a workstation installed on this host."""
+    before = footprint.snapshot()
+    yield
+    changed = footprint.changes(before, footprint.snapshot())
+    if changed:
+        pytest.fail("the test run changed the installed workstation on this host:\n  " + "\n  ".join(changed),
+                    pytrace=False)

@@ -1,4 +1,6 @@
-"""The example workstation provisioned under a name prefix and its own pool, so it coexists with others."""
+"""The example workstation provisioned under a name prefix, its own pool and its own daemon files
+(bulkhead:formula:paths, the memd socket, the policy directory under a test directory), so it
+coexists with an installed workstation and never stops, rewrites or removes anything of it."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import libvirt
 
 from saltext.bulkhead.memory.service import ServicePaths, running_daemon, stop
 from saltext.bulkhead.model import Pillar, load_pillar_file
+from saltext.bulkhead.model.pillar import FormulaPaths
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_stopped
 from saltext.bulkhead.virt import connect, domain_absent, network_absent
 
@@ -20,13 +23,30 @@ LAB_NETWORK = "lab-internet"  # the example's stand-in for the internet (scripts
 REPO = Path(__file__).resolve().parent.parent
 
 
-def prefixed_pillar_text(example: Path, prefix: str, pool: str) -> str:
-    """The example pillar with every domain name (and every reference to one) prefixed."""
+def own_files(root: Path) -> str:
+    """Pillar text (under ``bulkhead:``) putting every daemon file, socket and state directory
+    of a test workstation under ``root``: none of them is an installed workstation's."""
+    run = root / "run"
+    run.mkdir(mode=0o700, parents=True, exist_ok=True)  # the memd socket's folder: root's, 0700
+    paths = {"memd_config": "etc/memd.json", "memd_pidfile": "run/memd.pid", "memd_log": "log/memd.log",
+             "broker_pillar": "etc/broker-pillar.json", "broker_pidfile": "run/broker.pid",
+             "broker_log": "log/broker.log", "dispvm_registry": "lib/dispvms",
+             "firewall_records": "lib/firewall"}
+    lines = ["  formula:", "    paths:", *(f"      {k}: {root / v}" for k, v in paths.items()),
+             "  policy:", f"    dir: {root / 'etc/policy.d'}"]
+    return "\n".join(lines) + "\n"
+
+
+def prefixed_pillar_text(example: Path, prefix: str, pool: str, root: Path) -> str:
+    """The example pillar with every domain name (and every reference to one) prefixed, and its
+    daemons' files under ``root`` (a duplicate key, should the example set them, is an error)."""
     text = example.read_text()
     domains = sorted(load_pillar_file(example).domains, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w/.-])(" + "|".join(map(re.escape, domains)) + r")(?![\w.-])")
     text = pattern.sub(lambda m: prefix + m.group(1), text)
     text = text.replace(f"network: {LAB_NETWORK}", f"network: {prefix}{LAB_NETWORK}")
+    text = text.replace("  memory:\n", f"  memory:\n    socket: {root / 'run/memd.sock'}\n", 1)
+    text = text.replace("\nbulkhead:\n", "\nbulkhead:\n" + own_files(root), 1)
     return text.replace("  host:\n", f"  host:\n    pool: {pool}\n    pool_path: /var/lib/bulkhead/{pool}-pool\n", 1)
 
 
@@ -54,14 +74,23 @@ def _read(path: Path) -> str:
     return path.read_text(errors="replace") if path.exists() else ""
 
 
-def purge(model: Pillar) -> None:
-    """Remove every domain, network, volume and the pool, dependents first; stop the RPC broker
-    the formula (bulkhead.rpc) started and the memory balancer (bulkhead.memory), so no test leaves
-    them running."""
-    broker_stopped(BrokerPaths())
-    memd = running_daemon(ServicePaths())
+def stop_own_daemons(model: Pillar) -> None:
+    """Stop the RPC broker and bulkhead-memd the formula started for this test pillar, found by
+    its own pidfiles; never the daemons of the default paths (an installed workstation's)."""
+    own = model.formula.paths
+    assert own != FormulaPaths(), "refusing to stop the daemons of the default paths"
+    broker_stopped(BrokerPaths(pidfile=Path(own.broker_pidfile)))
+    paths = ServicePaths(Path(own.memd_config), Path(own.memd_pidfile), Path(own.memd_log))
+    memd = running_daemon(paths)
     if memd is not None:
-        stop(memd, ServicePaths())
+        stop(memd, paths)
+
+
+def purge(model: Pillar) -> None:
+    """Remove every domain, network, volume and the pool, dependents first; when the pillar has
+    its own daemon files, stop the RPC broker and memory balancer the formula started for it."""
+    if model.formula.paths != FormulaPaths():
+        stop_own_daemons(model)
     order = sorted(model.domains, key=lambda n: (
         model.domains[n].class_.value == "template", model.domains[n].template_for_dispvms,
         model.domains[n].provides_network))
@@ -91,12 +120,13 @@ def purge(model: Pillar) -> None:
 
 
 def salt_workspace(root: Path, repo: Path, prefix: str, pool: str) -> tuple[Path, Path]:
-    """A masterless Salt config whose only pillar is the prefixed example, and the prefixed lab
-    network its uplinks need; (config dir, pillar file)."""
+    """A masterless Salt config whose only pillar is the prefixed example with its daemon files
+    under ``root/files``, and the prefixed lab network its uplinks need; (config dir, pillar file)."""
     pillar_dir = root / "pillar"
     pillar_dir.mkdir()
     pillar_file = pillar_dir / "workstation.sls"
-    pillar_file.write_text(prefixed_pillar_text(repo / "pillar/examples/workstation.sls", prefix, pool))
+    example = repo / "pillar/examples/workstation.sls"
+    pillar_file.write_text(prefixed_pillar_text(example, prefix, pool, root / "files"))
     (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - workstation\n")
     subprocess.run([repo / "scripts/salt-config.sh", root / "conf", pillar_dir], check=True)
     subprocess.run([repo / "scripts/lab-network.sh", prefix + LAB_NETWORK], check=True, capture_output=True)

@@ -13,3 +13,7 @@ bulkhead-networks-{{ name }}:
       - sls: bulkhead.host
 {%-   endif %}
 {%- endfor %}
+
+{#- Always one state, so that `require: sls: bulkhead.networks` holds when no domain provides network. #}
+bulkhead-networks:
+  test.nop: []

@@ -141,3 +141,24 @@ def test_formula_orders_the_daemon_before_every_domain(loaders, set_pillar):
     for state_id in ("bulkhead-domains-tpl", "bulkhead-domains-work"):
         requires = next(arg["require"] for arg in low[state_id]["bulkhead_domain"] if "require" in arg)
         assert {"sls": "bulkhead.memory"} in requires
+
+
+def test_without_arguments_the_paths_come_from_the_pillar(loaders, set_pillar, memory_pillar, tmp_path):
+    """The formula passes no paths: bulkhead:formula:paths puts a second daemon beside the first."""
+    own = {"memd_config": str(tmp_path / "own" / "memd.json"), "memd_pidfile": str(tmp_path / "own" / "memd.pid"),
+           "memd_log": str(tmp_path / "own" / "memd.log")}
+    set_pillar({**memory_pillar(), "formula": {"paths": own}})
+    try:
+        started = loaders.states.bulkhead_memory.managed(name="bulkhead-memd")
+        assert started.result is True, started.comment
+        record = read_pidfile(Path(own["memd_pidfile"]))
+        assert record is not None and is_memd(record.pid, Path(own["memd_config"]))
+        assert Path(own["memd_log"]).exists()
+        set_pillar({"host": {"uri": "test:///default"}, "formula": {"paths": own}})
+        stopped = loaders.states.bulkhead_memory.managed(name="bulkhead-memd")
+        assert stopped.changes["daemon"] == {"old": "running", "new": "stopped"}, stopped.comment
+        assert not is_memd(record.pid, Path(own["memd_config"])) and not Path(own["memd_config"]).exists()
+    finally:
+        record = read_pidfile(Path(own["memd_pidfile"]))
+        if record is not None and is_memd(record.pid, Path(own["memd_config"])):
+            os.kill(record.pid, signal.SIGKILL)

@@ -62,7 +62,7 @@ def env(tmp_path):
             assert domain_running(conn, pillar, n[key]).result is True
         facts = tmp_path / "broker-pillar.json"
         facts.write_bytes(facts_file(pillar))
-        yield n, LibvirtHost(URI, facts)
+        yield n, LibvirtHost(URI, facts, dispvm_registry=tmp_path / "dispvms")
         for key in reversed(order):
             domain_absent(conn, pillar, n[key], purge=True)
         pool = conn.storagePoolLookupByName(f"bhp-{s}")

@@ -16,7 +16,7 @@ from saltext.bulkhead.rpc.broker_service import BrokerPaths, running_broker
 @pytest.fixture
 def paths(tmp_path):
     found = BrokerPaths(tmp_path / "broker-pillar.json", tmp_path / "broker.pid", tmp_path / "broker.log",
-                        tmp_path / "rpc")
+                        tmp_path / "rpc", tmp_path / "dispvms")
     yield found
     running = running_broker(found)
     if running is not None:  # the broker this test started
@@ -26,7 +26,8 @@ def paths(tmp_path):
 def running(loaders, paths, test=False):
     return loaders.states.bulkhead_rpc.broker_running(
         name="bulkhead-rpc-broker", pillar_file=str(paths.pillar), pidfile=str(paths.pidfile),
-        log=str(paths.log), socket_dir=str(paths.socket_dir), test=test)
+        log=str(paths.log), socket_dir=str(paths.socket_dir), dispvm_registry=str(paths.dispvm_registry),
+        test=test)
 
 
 def pillar(tmp_path, ask="deny", **limits):
@@ -49,6 +50,7 @@ def test_start_idempotence_restart_and_stop(loaders, set_pillar, paths, tmp_path
     pid, argv = running_broker(paths)
     assert argv[argv.index("--ask") + 1] == "deny"
     assert argv[argv.index("--call-timeout") + 1] == "3600" and argv[argv.index("--max-output-mib") + 1] == "1024"
+    assert argv[argv.index("--dispvm-registry") + 1] == str(paths.dispvm_registry)
     assert json.loads(paths.pillar.read_text())["domains"]["work"]["tags"] == ["office"]
     deadline = time.monotonic() + 10
     while "broker started" not in (paths.log.read_text() if paths.log.exists() else ""):
@@ -97,3 +99,25 @@ def test_formula_starts_the_broker_after_the_policy_files(loaders, set_pillar, t
     assert {"bulkhead_policy": "bulkhead-policy-files"} in requires
     assert {"bulkhead_pillar": "bulkhead-host-pillar-valid"} in requires
     assert "bulkhead-rpc-broker" in loaders.modules.state.show_sls("bulkhead")
+
+
+def test_without_arguments_every_path_comes_from_the_pillar(loaders, set_pillar, tmp_path):
+    """The formula passes no paths: bulkhead:formula:paths puts a second broker beside the first."""
+    own = {"broker_pillar": str(tmp_path / "facts.json"), "broker_pidfile": str(tmp_path / "b.pid"),
+           "broker_log": str(tmp_path / "b.log"), "dispvm_registry": str(tmp_path / "dispvms")}
+    set_pillar({**pillar(tmp_path), "formula": {"paths": own}})
+    paths = BrokerPaths(tmp_path / "facts.json", tmp_path / "b.pid", tmp_path / "b.log")
+    try:
+        started = loaders.states.bulkhead_rpc.broker_running(name="bulkhead-rpc-broker")
+        assert started.result is True, started.comment
+        pid, argv = running_broker(paths)
+        assert paths.pillar.exists()
+        assert argv[argv.index("--dispvm-registry") + 1] == own["dispvm_registry"]
+        assert argv[argv.index("--log") + 1] == own["broker_log"]
+        stopped = loaders.states.bulkhead_rpc.broker_stopped(name="bulkhead-rpc-broker")
+        assert stopped.changes == {"broker": {"old": "running", "new": "stopped"}}, stopped.comment
+        assert not os.path.exists(f"/proc/{pid}") or running_broker(paths) is None
+    finally:
+        running = running_broker(paths)
+        if running is not None:
+            os.kill(running[0], signal.SIGKILL)

@@ -73,7 +73,7 @@ class Rig:
         self.data = data
         self.model = load_pillar(data)
         self.broker = BrokerPaths(pillar=tmp / "broker-pillar.json", pidfile=tmp / "broker.pid",
-                                  log=tmp / "broker.log")
+                                  log=tmp / "broker.log", dispvm_registry=tmp / "dispvms")
         self.memd = ServicePaths(config=tmp / "memd.json", pidfile=tmp / "memd.pid", log=tmp / "memd.log")
 
     def verify(self, data: dict | None = None):

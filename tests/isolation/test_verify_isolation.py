@@ -165,9 +165,9 @@ def test_a_netvm_restarted_outside_salt_boots_into_its_rules(topology):
 
 def test_a_disposable_made_on_demand_gets_its_templates_rules_and_loses_them_after(topology):
     # What the broker does for a @dispvm call with no pillar disposable free (rpc/dispvm_factory.py),
-    # registered where the firewall state looks (the host's registry), as the formula's broker does.
+    # registered where the firewall state looks (this pillar's registry), as the formula's broker does.
     model = topology["model"]
-    factory = DispvmFactory(URI, lambda: model)
+    factory = DispvmFactory(URI, lambda: model, Path(model.formula.paths.dispvm_registry))
     name = factory.create(PREFIX + "dvm-template")
     try:
         agent = AgentClient(names.agent_socket(name))

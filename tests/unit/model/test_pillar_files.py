@@ -20,6 +20,7 @@ from saltext.bulkhead.model.pillar import (
     Domain,
     FirewallRule,
     Formula,
+    FormulaPaths,
     Host,
     Memory,
     Pillar,
@@ -144,7 +145,8 @@ def test_pillar_example_validates_and_documents_every_key():
     load_pillar_file(EXAMPLE)
     text = EXAMPLE.read_text()
     written = set(re.findall(r"^\s*(?:- )?([a-z_]+):", text, re.M))
-    for model in (Pillar, Host, Formula, Domain, Memory, TemplateImage, FirewallRule, PolicyConfig, MemoryBalancer):
+    for model in (Pillar, Host, Formula, FormulaPaths, Domain, Memory, TemplateImage, FirewallRule,
+                  PolicyConfig, MemoryBalancer):
         missing = {k.rsplit(".", 1)[-1] for k in _keys(model)} - written
         assert not missing, f"pillar.example lacks {model.__name__} keys {missing}"
     # Each key line is commented (inline, on a comment line above, or in the comment block of its list).

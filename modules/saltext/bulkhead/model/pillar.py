@@ -38,7 +38,7 @@ from .rpc_policy import PolicyConfig
 
 __all__ = [
     "MAX_MEMORY_MIB", "MAX_VCPUS", "MIN_MEMORY_MIB", "NAME_PATTERN", "Domain", "DomainClass",
-    "DomainName", "DomainType", "FirewallRule", "Formula", "Host", "Label", "Memory", "Pillar",
+    "DomainName", "DomainType", "FirewallRule", "Formula", "FormulaPaths", "Host", "Label", "Memory", "Pillar",
     "TemplateImage", "Uplink",
 ]
 
@@ -283,6 +283,31 @@ class Host(Frozen):
     )
 
 
+class FormulaPaths(Frozen):
+    """Where the formula keeps the host daemons' files: one workstation per set of paths.
+
+    The defaults are the installed workstation's; a second, separate instance on the same host
+    (the test suite) points every one elsewhere and can then neither stop nor rewrite the first.
+    """
+
+    memd_config: AbsPath = key("/etc/bulkhead/memd.json", doc="bulkhead-memd's configuration file.",
+                               rule=PATH_RULE)
+    memd_pidfile: AbsPath = key("/run/bulkhead/memd.pid", doc="bulkhead-memd's pidfile.", rule=PATH_RULE)
+    memd_log: AbsPath = key("/var/log/bulkhead/memd.log", doc="bulkhead-memd's log.", rule=PATH_RULE)
+    broker_pillar: AbsPath = key(
+        "/etc/bulkhead/broker-pillar.json", doc="The pillar facts (tags, classes) the RPC broker reads.",
+        rule=PATH_RULE)
+    broker_pidfile: AbsPath = key("/run/bulkhead/broker.pid", doc="The RPC broker's pidfile.", rule=PATH_RULE)
+    broker_log: AbsPath = key("/var/log/bulkhead/broker.log", doc="The RPC broker's log.", rule=PATH_RULE)
+    dispvm_registry: AbsPath = key(
+        "/var/lib/bulkhead/dispvms",
+        doc="Where the RPC broker registers the disposables it creates (the firewall state reads it).",
+        rule=PATH_RULE)
+    firewall_records: AbsPath = key(
+        "/var/lib/bulkhead/firewall", doc="Where the firewall state records each netvm's delivered rules.",
+        rule=PATH_RULE)
+
+
 class Formula(Frozen):
     """Settings of the Salt formula itself (read by states/bulkhead/map.jinja)."""
 
@@ -298,6 +323,8 @@ class Formula(Frozen):
         doc="Seconds to wait for a graceful shutdown before forcing a domain off.",
         rule="must be a whole number of seconds from 1 to 3600",
     )
+    paths: FormulaPaths = key(
+        FormulaPaths(), doc="Files of the daemons the formula runs; change them only for a second instance.")
 
 
 class Pillar(Frozen):

@@ -18,6 +18,7 @@ from pathlib import Path
 from ..daemon_process import DaemonProcess, write_atomically
 from ..model import Pillar
 from ..plan import names
+from ..virt.dispvm_registry import REGISTRY_DIR
 from ..virt.outcome import Outcome, Work
 from .socket_dir import make_socket_dir
 
@@ -32,6 +33,7 @@ class BrokerPaths:
     pidfile: Path = Path("/run/bulkhead/broker.pid")
     log: Path = Path("/var/log/bulkhead/broker.log")
     socket_dir: Path = Path(names.RPC_SOCKET_DIR)
+    dispvm_registry: Path = REGISTRY_DIR  # its disposables; a broker deletes those left in it at start
 
     def process(self) -> DaemonProcess:
         return DaemonProcess("the RPC broker", self.pidfile, self.log, broker_marks(self.pidfile),
@@ -42,7 +44,8 @@ def command(pillar: Pillar, paths: BrokerPaths) -> list[str]:
     return [sys.executable, "-m", MODULE, "broker", "--uri", pillar.host.uri, "--pillar", str(paths.pillar),
             "--policy-dir", str(pillar.policy.dir), "--socket-dir", str(paths.socket_dir),
             "--ask", pillar.policy.ask, "--log", str(paths.log), "--pidfile", str(paths.pidfile),
-            "--call-timeout", str(pillar.policy.call_timeout), "--max-output-mib", str(pillar.policy.call_output_mib)]
+            "--call-timeout", str(pillar.policy.call_timeout), "--max-output-mib", str(pillar.policy.call_output_mib),
+            "--dispvm-registry", str(paths.dispvm_registry)]
 
 
 def facts_file(pillar: Pillar) -> bytes:

@@ -13,6 +13,8 @@ mode reports them and delivers nothing. A netvm that is not running is skipped: 
 forwarding nothing and gets its rules on the next apply.
 """
 
+from pathlib import Path
+
 from saltext.bulkhead.saltret import reconcile
 
 __virtualname__ = "bulkhead_firewall"
@@ -23,6 +25,12 @@ def __virtual__():
 
 
 def applied(name="bulkhead-firewall"):
+    from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry
     from saltext.bulkhead.virt.firewall import firewalls_applied
 
-    return reconcile(name, __pillar__, firewalls_applied, test=__opts__["test"], context=__context__)
+    def deliver(conn, model, *, test):
+        own = model.formula.paths  # records and the broker's disposables: this workstation's
+        return firewalls_applied(conn, model, test=test, record_dir=Path(own.firewall_records),
+                                 dispvms=DispvmRegistry(Path(own.dispvm_registry)))
+
+    return reconcile(name, __pillar__, deliver, test=__opts__["test"], context=__context__)

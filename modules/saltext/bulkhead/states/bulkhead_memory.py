@@ -9,7 +9,8 @@ With ``bulkhead:memory`` in the pillar: writes the daemon's configuration (atomi
 /etc/bulkhead/memd.json), starts the daemon detached when it is not running (pidfile
 /run/bulkhead/memd.pid, log /var/log/bulkhead/memd.log) and restarts it when it runs an older
 configuration. Without it: stops the daemon bulkhead started and removes its configuration.
-Test mode reports the same changes and changes nothing.
+Test mode reports the same changes and changes nothing. The three paths come from
+``bulkhead:formula:paths`` unless given as arguments.
 """
 
 from pathlib import Path
@@ -19,14 +20,16 @@ from saltext.bulkhead.saltret import run_state
 
 __virtualname__ = "bulkhead_memory"
 
-_DEFAULTS = ServicePaths()
-
 
 def __virtual__():
     return __virtualname__
 
 
-def managed(name="bulkhead-memd", config=str(_DEFAULTS.config), pidfile=str(_DEFAULTS.pidfile),
-            log=str(_DEFAULTS.log)):
-    paths = ServicePaths(Path(config), Path(pidfile), Path(log))
-    return run_state(name, __pillar__, lambda model: memd_managed(model, paths, test=__opts__["test"]))
+def managed(name="bulkhead-memd", config=None, pidfile=None, log=None):
+    def action(model):
+        own = model.formula.paths
+        paths = ServicePaths(Path(config or own.memd_config), Path(pidfile or own.memd_pidfile),
+                             Path(log or own.memd_log))
+        return memd_managed(model, paths, test=__opts__["test"])
+
+    return run_state(name, __pillar__, action)

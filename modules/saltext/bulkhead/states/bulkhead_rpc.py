@@ -10,7 +10,8 @@ default /etc/bulkhead/broker-pillar.json, atomically), starts ``bulkhead rpc bro
 it is not running (pidfile /run/bulkhead/broker.pid, log /var/log/bulkhead/broker.log) and
 restarts it when its settings (policy directory, URI, ``bulkhead:policy:ask``) changed. The
 broker itself picks up policy and pillar changes without a restart. ``broker_stopped`` stops it.
-Test mode reports the same changes and changes nothing.
+Test mode reports the same changes and changes nothing. Paths not given as arguments come from
+``bulkhead:formula:paths``.
 """
 
 from pathlib import Path
@@ -22,24 +23,28 @@ from saltext.bulkhead.saltret import run_state
 
 __virtualname__ = "bulkhead_rpc"
 
-_DEFAULTS = BrokerPaths()
-
 
 def __virtual__():
     return __virtualname__
 
 
-def _paths(pillar_file, pidfile, log, socket_dir):
-    return BrokerPaths(Path(pillar_file), Path(pidfile), Path(log), Path(socket_dir))
+def _paths(model, pillar_file=None, pidfile=None, log=None, socket_dir=None, dispvm_registry=None):
+    """The arguments given, else ``bulkhead:formula:paths`` (the socket directory: the default)."""
+    own = model.formula.paths
+    return BrokerPaths(Path(pillar_file or own.broker_pillar), Path(pidfile or own.broker_pidfile),
+                       Path(log or own.broker_log), Path(socket_dir or BrokerPaths().socket_dir),
+                       Path(dispvm_registry or own.dispvm_registry))
 
 
-def broker_running(name="bulkhead-rpc-broker", pillar_file=str(_DEFAULTS.pillar), pidfile=str(_DEFAULTS.pidfile),
-                   log=str(_DEFAULTS.log), socket_dir=str(_DEFAULTS.socket_dir)):
-    paths = _paths(pillar_file, pidfile, log, socket_dir)
-    return run_state(name, __pillar__, lambda model: converge_running(model, paths, test=__opts__["test"]))
+def broker_running(name="bulkhead-rpc-broker", pillar_file=None, pidfile=None, log=None, socket_dir=None,
+                   dispvm_registry=None):
+    def action(model):
+        paths = _paths(model, pillar_file, pidfile, log, socket_dir, dispvm_registry)
+        return converge_running(model, paths, test=__opts__["test"])
+
+    return run_state(name, __pillar__, action)
 
 
-def broker_stopped(name="bulkhead-rpc-broker", pidfile=str(_DEFAULTS.pidfile)):
-    paths = BrokerPaths(pidfile=Path(pidfile))
-    return run_state(name, __pillar__, lambda _model: converge_stopped(paths, test=__opts__["test"]))
-
+def broker_stopped(name="bulkhead-rpc-broker", pidfile=None):
+    return run_state(name, __pillar__, lambda model: converge_stopped(_paths(model, pidfile=pidfile),
+                                                                      test=__opts__["test"]))

@@ -20,12 +20,12 @@ from saltext.bulkhead.model import Pillar
 from saltext.bulkhead.net import Ruleset, pillar_rulesets, system_resolver
 from saltext.bulkhead.plan import Plan
 from saltext.bulkhead.plan.metadata import find_ours
-from saltext.bulkhead.rpc.broker_service import BrokerPaths, is_broker_command, option
+from saltext.bulkhead.rpc.broker_service import is_broker_command, option
 from saltext.bulkhead.verify import pillar_source
 from saltext.bulkhead.verify.observe import BridgePort, bridge_names, bridge_ports
 from saltext.bulkhead.virt import connect
 from saltext.bulkhead.virt.context import current_plan
-from saltext.bulkhead.virt.dispvm_registry import with_live_disposables
+from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry, with_live_disposables
 
 BRIDGE_PREFIX = "bh-"
 
@@ -43,13 +43,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bulkhead-probe", action="append", default=[], metavar="IP:PORT",
                     help="a TCP service outside to test every client's firewall against (repeatable); "
                          "the tcp rules' own single-port destinations are always probed")
-    # Where the formula's services record themselves (the states' defaults; tests run private ones).
-    group.addoption("--bulkhead-broker-pidfile", default=str(BrokerPaths().pidfile), metavar="FILE",
-                    help="the RPC broker's pidfile")
-    group.addoption("--bulkhead-memd-pidfile", default=str(ServicePaths().pidfile), metavar="FILE",
-                    help="bulkhead-memd's pidfile")
-    group.addoption("--bulkhead-memd-config", default=str(ServicePaths().config), metavar="FILE",
-                    help="bulkhead-memd's configuration file")
+    # Where the formula's services record themselves (default: the pillar's formula:paths).
+    group.addoption("--bulkhead-broker-pidfile", metavar="FILE", help="the RPC broker's pidfile")
+    group.addoption("--bulkhead-memd-pidfile", metavar="FILE", help="bulkhead-memd's pidfile")
+    group.addoption("--bulkhead-memd-config", metavar="FILE", help="bulkhead-memd's configuration file")
 
 
 @dataclass(frozen=True)
@@ -91,7 +88,8 @@ def bulkhead_plan(libvirt_conn: Any, bulkhead_pillar: Pillar) -> Plan:
 def compiled_rulesets(libvirt_conn: Any, bulkhead_pillar: Pillar) -> dict[str, Ruleset]:
     """Every netvm's ruleset as the firewall state compiles it now: the pillar plus the RPC
     broker's disposables alive on this host (their chains are meant to be there)."""
-    pillar = with_live_disposables(libvirt_conn, bulkhead_pillar)
+    registry = DispvmRegistry(Path(bulkhead_pillar.formula.paths.dispvm_registry))
+    pillar = with_live_disposables(libvirt_conn, bulkhead_pillar, registry)
     allocations = {n: d.allocation for n, d in current_plan(libvirt_conn, pillar).domains.items()}
     return pillar_rulesets(pillar, allocations, int(time.time()), system_resolver)
 
@@ -157,9 +155,10 @@ class RunningBroker:
 
 
 @pytest.fixture(scope="module")
-def rpc_broker(host: Any, request: pytest.FixtureRequest) -> RunningBroker | None:
+def rpc_broker(host: Any, request: pytest.FixtureRequest, bulkhead_pillar: Pillar) -> RunningBroker | None:
     """The formula's broker on the checked host, or None when none runs."""
-    pidfile = Path(request.config.getoption("--bulkhead-broker-pidfile"))
+    own = bulkhead_pillar.formula.paths.broker_pidfile
+    pidfile = Path(request.config.getoption("--bulkhead-broker-pidfile") or own)
     found = host.file(str(pidfile))
     pid = found.content_string.strip() if found.exists else ""
     if not pid.isdigit():
@@ -172,6 +171,7 @@ def rpc_broker(host: Any, request: pytest.FixtureRequest) -> RunningBroker | Non
 
 
 @pytest.fixture(scope="session")
-def memd_paths(request: pytest.FixtureRequest) -> ServicePaths:
-    opt = request.config.getoption
-    return ServicePaths(config=Path(opt("--bulkhead-memd-config")), pidfile=Path(opt("--bulkhead-memd-pidfile")))
+def memd_paths(request: pytest.FixtureRequest, bulkhead_pillar: Pillar) -> ServicePaths:
+    opt, own = request.config.getoption, bulkhead_pillar.formula.paths
+    return ServicePaths(config=Path(opt("--bulkhead-memd-config") or own.memd_config),
+                        pidfile=Path(opt("--bulkhead-memd-pidfile") or own.memd_pidfile))
