@@ -108,7 +108,6 @@ def daemon_command(
         if code is not None:
             raise typer.Exit(code)
     from .daemon_main import serve  # imports libvirt, which only the daemon needs
-
     from .socket_dir import UnsafeSocketDir
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
