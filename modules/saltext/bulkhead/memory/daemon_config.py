@@ -22,6 +22,8 @@ class DaemonConfig:
     refused (a domain that has just started holds its whole maximum until its balloon loads).
     ``handover_wait``: how long a granted request waits for the donors' balloons to shrink to
     their new targets before the grant is withdrawn.
+    ``stall_seconds``: a donor whose balloon has not moved towards the target memd set for this
+    long is marked non-cooperating (``cooperation.py``): pinned, no donor, until it moves again.
     ``domains``: the names this daemon balances (the pillar's domains); None: every running domain
     with bulkhead metadata. Another workstation's domains on the same host count as host memory.
     """
@@ -36,14 +38,15 @@ class DaemonConfig:
     hold_seconds: float = 30.0
     request_wait: float = 20.0
     handover_wait: float = 10.0
+    stall_seconds: float = 3.0
     balancer: BalancerConfig = field(default_factory=BalancerConfig)
     domains: frozenset[str] | None = None
 
     def __post_init__(self) -> None:
         if self.interval <= 0:
             raise ValueError("interval must be positive")
-        if self.request_wait < 0 or self.handover_wait < 0:
-            raise ValueError("request_wait and handover_wait must not be negative")
+        if min(self.request_wait, self.handover_wait, self.stall_seconds) < 0:
+            raise ValueError("request_wait, handover_wait and stall_seconds must not be negative")
         if self.stats_period <= 0:
             raise ValueError("stats_period must be positive")
         if self.reserve_kib < 0:

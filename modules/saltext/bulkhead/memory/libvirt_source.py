@@ -15,6 +15,7 @@ from lxml import etree
 from ..model.pillar import Memory
 from ..plan.metadata import find_ours, read_memory
 from .domain import KIB_PER_MIB, DomainMemory
+from .guest_figures import clamp_balloon
 from .stats import BalloonStats
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,8 @@ def read_domain(dom: libvirt.virDomain) -> DomainMemory | None:
     """The balancer's view of one domain, or None when it vanished or is not ours.
 
     A domain whose balloon reports no ``actual`` (no balloon device) cannot be resized; it is left
-    out and its memory counts as the host's.
+    out and its memory counts as the host's. Every figure the guest reports is clamped
+    (``guest_figures.py``), so no lie makes the stats invalid or the domain larger than its max.
     """
     bounds = bounds_from_xml(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE))
     if bounds is None:
@@ -93,5 +95,6 @@ def read_domain(dom: libvirt.virDomain) -> DomainMemory | None:
     if "actual" not in raw:
         log.warning("%s has no balloon device; not balancing it", dom.name())
         return None
-    stats = BalloonStats.from_libvirt(raw)
+    # the guest reports these: clamped to the domain's bounds before anything else sees them
+    stats = BalloonStats.from_libvirt(clamp_balloon(raw, bounds.min_kib, bounds.max_kib))
     return DomainMemory.from_stats(dom.name(), bounds.min_kib, bounds.max_kib, stats)
