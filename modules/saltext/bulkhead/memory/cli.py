@@ -108,13 +108,13 @@ def daemon_command(
         if code is not None:
             raise typer.Exit(code)
     from .daemon_main import serve  # imports libvirt, which only the daemon needs
-    from .socket_dir import UnsafeSocketDir
+    from ..socket_dirs import SocketDirError
 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s bulkhead-memd %(levelname)s %(message)s")
     try:
         serve(config, pidfile, config_digest)
-    except UnsafeSocketDir as error:
+    except SocketDirError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
 

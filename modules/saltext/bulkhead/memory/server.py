@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .daemon import DaemonState
 from .protocol import MAX_LINE, Requester, handle_line
-from .socket_dir import require_private_dir
+from ..socket_dirs import check_socket_dir
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ class MemdServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.requester = requester
         self.state = state
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        require_private_dir(path.parent)  # before touching anything in it
+        check_socket_dir(path.parent, private=False)  # before touching anything in it
         if path.is_socket():
             if _answers(path):
                 raise RuntimeError(f"another bulkhead-memd is listening on {path}")

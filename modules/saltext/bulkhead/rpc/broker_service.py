@@ -20,7 +20,7 @@ from ..model import Pillar
 from ..plan import names
 from ..virt.dispvm_registry import REGISTRY_DIR
 from ..virt.outcome import Outcome, Work
-from .socket_dir import make_socket_dir
+from ..socket_dirs import make_private_socket_dir
 
 MODULE = "saltext.bulkhead.rpc"
 START_TIMEOUT_S = 20.0
@@ -100,7 +100,7 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False) -> Ou
 
 def start(cmd: list[str], paths: BrokerPaths) -> None:
     """Start detached (own session, no terminal); return once its pidfile names it."""
-    make_socket_dir(paths.socket_dir)  # the broker refuses a directory that is not root's 0700
+    make_private_socket_dir(paths.socket_dir)  # the broker refuses a directory that is not root's 0700
     paths.process().start(cmd)
 
 

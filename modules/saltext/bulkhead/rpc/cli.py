@@ -47,10 +47,10 @@ def broker_command(
     from .host import Host, LibvirtHost, StaticHost
     from .prompt import prompt_for
     from .service import broker_logger, serve
-    from .socket_dir import SocketDirError, check_socket_dir
+    from ..socket_dirs import SocketDirError, check_socket_dir
 
     try:
-        check_socket_dir(socket_dir)
+        check_socket_dir(socket_dir, private=True)
         chosen = prompt_for(ask)
         host: Host = StaticHost(System.from_file(system)) if system else LibvirtHost(uri, pillar, dispvm_registry)
         if system is None:

@@ -3,7 +3,7 @@ later and domains whose channel dropped.
 
 The socket path is derived from the domain name (plan/names.py), and the name comes from libvirt,
 never from the guest: what arrives on ``<socket_dir>/<name>.sock`` is ``name`` speaking. The
-directory is root's and nobody else's (0700, checked at the broker's start: socket_dir.py);
+directory is root's and nobody else's (0700, checked at the broker's start: socket_dirs.py);
 libvirtd binds the sockets there and hands them to QEMU.
 
 A domain whose channel was dropped for breaking the protocol is attached again only after its

@@ -41,7 +41,7 @@ def _host_dirs(conn: Any) -> None:
     if local_hypervisor(conn):
         for path in (names.CONSOLE_LOG_DIR, names.AGENT_SOCKET_DIR):
             os.makedirs(path, mode=0o750, exist_ok=True)
-        # root's alone: the broker refuses any other (rpc/socket_dir.py); libvirtd binds there.
+        # root's alone: the broker refuses any other (socket_dirs.py); libvirtd binds there.
         os.makedirs(names.RPC_SOCKET_DIR, mode=0o700, exist_ok=True)
 
 
