@@ -8,19 +8,21 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from saltext.bulkhead.cli import app
 from saltext.bulkhead.image.agent_client import (
     MAX_LINE,
     AgentClient,
     AgentError,
     AgentProtocolError,
+    AgentRequestFailed,
 )
 from saltext.bulkhead.memory.daemon import DaemonState
 from saltext.bulkhead.memory.protocol import handle_line
@@ -28,8 +30,11 @@ from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
 from saltext.bulkhead.rpc import messages
 from saltext.bulkhead.rpc.frames import MAX_CONTROL, Decoder, FrameError, FrameReader, Kind, encode
 from saltext.bulkhead.rpc.prompt import RefusePrompt
+from saltext.bulkhead.saltret import run_state
 from saltext.bulkhead.untrusted.json_value import JSONValueError, loads
 from tests.unit.rpc.rpc_harness import Harness
+
+from .fake_agent import FakeAgent
 
 DEEP = 10**5
 VALID = [b'{"service":"test.Echo","argument":"+","target":"beta"}', b'{"decision":"deny"}',
@@ -103,32 +108,17 @@ def test_the_frame_decoder_returns_frames_or_frame_error(chunks, kind):
 
 @pytest.fixture
 def fake_agent(tmp_path: Path) -> Iterator:
-    """A guest agent on a real unix socket that answers each request line with ``answer(id)``."""
-    servers = []
+    """``fake_agent(answer)``: the path of a guest agent that answers ``answer(request_id)``."""
+    agents: list[FakeAgent] = []
 
     def start(answer) -> str:
-        path = str(tmp_path / f"agent{len(servers)}.sock")
-        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(path)
-        server.listen(4)
-        servers.append(server)
-
-        def serve() -> None:
-            while True:
-                try:
-                    conn, _ = server.accept()
-                except OSError:
-                    return
-                with conn, contextlib.suppress(OSError):  # the client may hang up mid-reply
-                    request = json.loads(conn.makefile("rb").readline())
-                    conn.sendall(answer(request["id"]) + b"\n")
-
-        threading.Thread(target=serve, daemon=True).start()
-        return path
+        path = tmp_path / f"agent{len(agents)}.sock"
+        agents.append(FakeAgent(path, lambda request: answer(request["id"]) + b"\n"))
+        return str(path)
 
     yield start
-    for server in servers:
-        server.close()
+    for agent in agents:
+        agent.close()
 
 
 @pytest.fixture
@@ -198,3 +188,39 @@ def test_memd_answers_nested_requests_on_its_socket(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- a guest's error text on the admin's terminal ---------------------------------------------
+
+EVIL = "\x1b]0;owned\x07\x1b[2Jrm \u202etxt.exe\u200b\x9b31m"
+RAW = ("\x1b", "\x07", "\x9b", "\u202e", "\u200b")
+
+
+def _raw_controls(text: str) -> list[str]:
+    return [c for c in RAW if c in text]
+
+
+def _refusing(request_id: int) -> bytes:
+    return json.dumps({"id": request_id, "ok": False, "error": EVIL}).encode()
+
+
+def test_an_agent_refusal_is_escaped_for_every_consumer(fake_agent):
+    path = fake_agent(_refusing)
+    with pytest.raises(AgentRequestFailed) as info:
+        AgentClient(path).request("ping", timeout=10)
+    message = str(info.value)
+    assert _raw_controls(message) == []
+    assert "\\x1b]0;owned\\x07\\x1b[2J" in message and "\\u202e" in message  # visible, not lost
+    # a Salt state whose action met the refusal: its comment is what Salt prints
+    state = run_state("bulkhead-firewall", {"bulkhead": {}}, lambda model: AgentClient(
+        path).request("firewall_status", timeout=10))
+    assert state["result"] is False and "agent refused" in state["comment"]
+    assert _raw_controls(state["comment"]) == []
+
+
+def test_the_cli_prints_an_agent_refusal_escaped(fake_agent):
+    path = fake_agent(_refusing)
+    for args in (["image", "ping", path], ["run", "work", "true", "--socket", path]):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code != 0 and "agent refused" in result.stderr
+        assert _raw_controls(result.stdout + result.stderr) == [], args

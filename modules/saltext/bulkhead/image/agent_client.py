@@ -3,8 +3,10 @@
 The guest is untrusted, so its side of the socket is treated as hostile input: answers are
 length-limited, must parse as a JSON object carrying our request id, and anything else on the
 line (stale answers, noise) is skipped until the deadline; a line over the size or nesting bound
-is a protocol error. A connection is opened per request: QEMU serves one client at a time on the
-channel socket and a fresh connection leaves no state from an earlier, abandoned request.
+is a protocol error. Text of the guest's that an error carries is escaped (``untrusted.text``),
+so every consumer (CLI, Salt comments, logs) gets it safe for a terminal. A connection is opened
+per request: QEMU serves one client at a time on the channel socket and a fresh connection leaves
+no state from an earlier, abandoned request.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from ..untrusted.json_value import JSONLimitError, JSONValueError
 from ..untrusted.json_value import loads as load_json
+from ..untrusted.text import printable
 
 MAX_LINE = 64 * 1024
 MAX_VALUE = 120_000  # the guest refuses request lines over 131072 characters
@@ -166,8 +169,8 @@ class AgentClient:
                     skipped += 1  # noise or the late answer to someone else's request
                     continue
                 if answer.get("ok") is not True:
-                    raise AgentRequestFailed(
-                        f"agent refused {op!r}: {answer.get('error', 'no reason given')}", answer)
+                    reason = printable(str(answer.get("error", "no reason given"))[:1000])
+                    raise AgentRequestFailed(f"agent refused {op!r}: {reason}", answer)
                 return answer
             if len(buffer) > MAX_LINE:
                 raise AgentProtocolError(f"{self.socket_path}: answer line over {MAX_LINE} bytes")
