@@ -34,8 +34,9 @@ class JSONLimitError(JSONValueError):
     """Over the size or nesting bound: no honest peer sends this."""
 
 
-def nesting_depth(data: bytes) -> int:
-    """The deepest bracket nesting of ``data`` outside strings (linear time, no recursion)."""
+def nesting_depth(data: bytes, stop_above: int | None = None) -> int:
+    """The deepest bracket nesting of ``data`` outside strings (linear time, no recursion);
+    the scan ends as soon as the depth passes ``stop_above``."""
     depth = deepest = 0
     for match in _TOKEN.finditer(data):
         token = match.group()
@@ -44,6 +45,8 @@ def nesting_depth(data: bytes) -> int:
         if token[0] in _OPEN:
             depth += 1
             deepest = max(deepest, depth)
+            if stop_above is not None and depth > stop_above:
+                break
         elif depth == 0:
             raise JSONValueError("unbalanced closing bracket")
         else:
@@ -78,9 +81,8 @@ def loads(data: bytes | str, *, max_bytes: int, max_depth: int = MAX_DEPTH) -> A
             raise JSONValueError("text is not valid Unicode") from None
     if len(data) > max_bytes:
         raise JSONLimitError(f"JSON of {len(data)} bytes (limit {max_bytes})")
-    depth = nesting_depth(data)
-    if depth > max_depth:
-        raise JSONLimitError(f"JSON nested {depth} levels deep (limit {max_depth})")
+    if nesting_depth(data, stop_above=max_depth) > max_depth:
+        raise JSONLimitError(f"JSON nested more than {max_depth} levels deep")
     try:
         text = data.decode("utf-8")
         return json.loads(text, parse_constant=_no_constant, parse_float=_finite,
