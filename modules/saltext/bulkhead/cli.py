@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .image.cli import image_app
+from .image.logs_cli import logs_command
 from .image.run_cli import run_command
 from .memory.cli import memory_app
 from .model.cli import pillar_app
@@ -20,6 +21,7 @@ app.add_typer(memory_app, name="memory")
 app.add_typer(pillar_app, name="pillar")
 app.add_typer(policy_app, name="policy")
 app.add_typer(rpc_app, name="rpc")
+app.command("logs")(logs_command)
 app.command("run")(run_command)
 app.command("verify")(verify_command)
 

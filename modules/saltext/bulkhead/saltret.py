@@ -7,9 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from .model import PillarError, load_pillar
+from .untrusted.text import printable
 
 
 def ret(name: str, result: bool | None, comment: str, changes: dict | None = None) -> dict[str, Any]:
+    # A comment can carry a guest's text (an agent's refusal): escaped before Salt prints it.
+    comment = printable(comment, keep="\n\t", backslash=False)
     return {"name": name, "result": result, "comment": comment, "changes": changes or {}}
 
 

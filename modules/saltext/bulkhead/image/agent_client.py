@@ -2,9 +2,11 @@
 
 The guest is untrusted, so its side of the socket is treated as hostile input: answers are
 length-limited, must parse as a JSON object carrying our request id, and anything else on the
-line (stale answers, noise) is skipped until the deadline. A connection is opened per request:
-QEMU serves one client at a time on the channel socket and a fresh connection leaves no state
-from an earlier, abandoned request.
+line (stale answers, noise) is skipped until the deadline; a line over the size or nesting bound
+is a protocol error. Text of the guest's that an error carries is escaped (``untrusted.text``),
+so every consumer (CLI, Salt comments, logs) gets it safe for a terminal. A connection is opened
+per request: QEMU serves one client at a time on the channel socket and a fresh connection leaves
+no state from an earlier, abandoned request.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..untrusted.json_value import JSONLimitError, JSONValueError
+from ..untrusted.json_value import loads as load_json
+from ..untrusted.text import printable
 
 MAX_LINE = 64 * 1024
 MAX_VALUE = 120_000  # the guest refuses request lines over 131072 characters
@@ -154,14 +160,17 @@ class AgentClient:
         while True:
             while b"\n" in buffer:
                 raw, buffer = buffer.split(b"\n", 1)
-                answer = _parse(raw)
+                try:
+                    answer = _parse(raw)
+                except JSONLimitError as exc:  # deep or huge: never noise, always hostile
+                    raise AgentProtocolError(f"{self.socket_path}: {exc}") from None
                 answer_id = None if answer is None else answer.get("id")
                 if type(answer_id) is not int or answer_id != request_id:
                     skipped += 1  # noise or the late answer to someone else's request
                     continue
                 if answer.get("ok") is not True:
-                    raise AgentRequestFailed(
-                        f"agent refused {op!r}: {answer.get('error', 'no reason given')}", answer)
+                    reason = printable(str(answer.get("error", "no reason given"))[:1000])
+                    raise AgentRequestFailed(f"agent refused {op!r}: {reason}", answer)
                 return answer
             if len(buffer) > MAX_LINE:
                 raise AgentProtocolError(f"{self.socket_path}: answer line over {MAX_LINE} bytes")
@@ -182,8 +191,11 @@ class AgentClient:
 
 
 def _parse(raw: bytes) -> dict[str, Any] | None:
+    """The answer on one line; None for noise. JSONLimitError for a line over the bounds."""
     try:
-        value = json.loads(raw.decode("utf-8").strip())
-    except (UnicodeDecodeError, ValueError):
+        value = load_json(raw.strip(), max_bytes=MAX_LINE)
+    except JSONLimitError:
+        raise
+    except JSONValueError:
         return None
     return value if isinstance(value, dict) else None

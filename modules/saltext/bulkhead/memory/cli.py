@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from ..untrusted.log_format import EscapingFormatter
 from .config import BalancerConfig
 from .config_file import load_config_file
 from .daemon_config import DEFAULT_SOCKET, DaemonConfig
@@ -110,8 +111,10 @@ def daemon_command(
     from .daemon_main import serve  # imports libvirt, which only the daemon needs
     from ..socket_dirs import SocketDirError
 
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s bulkhead-memd %(levelname)s %(message)s")
+    # What clients and guests influence (domain names, errors) is escaped at the sink.
+    handler = logging.StreamHandler()
+    handler.setFormatter(EscapingFormatter("%(asctime)s bulkhead-memd %(levelname)s %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
     try:
         serve(config, pidfile, config_digest)
     except SocketDirError as error:

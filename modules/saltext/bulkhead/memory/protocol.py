@@ -8,10 +8,10 @@ reply; a client can never make the daemon fail.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+from ..untrusted.json_value import loads as load_json
 from .admission import Admission
 from .daemon import DaemonState
 from .domain import KIB_PER_MIB
@@ -25,8 +25,8 @@ Requester = Callable[[str, int], Admission]
 
 def handle_line(line: bytes, requester: Requester, state: DaemonState) -> dict[str, Any]:
     try:
-        message = json.loads(line)
-    except (ValueError, UnicodeDecodeError) as error:
+        message = load_json(line, max_bytes=MAX_LINE)  # bounded depth: never RecursionError
+    except ValueError as error:
         return _error(f"not JSON: {error}")
     if not isinstance(message, dict):
         return _error("expected a JSON object")

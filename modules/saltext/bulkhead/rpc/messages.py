@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .frames import Kind, encode
+from ..untrusted.json_value import loads as load_json
+from .frames import MAX_CONTROL, Kind, encode
 
 SERVICE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 ARGUMENT = re.compile(r"\+[A-Za-z0-9_.+-]{0,64}")
@@ -32,9 +33,9 @@ class MessageError(ValueError):
 
 def _object(payload: bytes, keys: tuple[str, ...]) -> dict[str, Any]:
     try:
-        value = json.loads(payload.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise MessageError("payload is not UTF-8 JSON") from None
+        value = load_json(payload, max_bytes=MAX_CONTROL)  # bounded depth: never RecursionError
+    except ValueError as exc:
+        raise MessageError(f"payload is not UTF-8 JSON: {exc}") from None
     if not isinstance(value, dict) or set(value) != set(keys):
         raise MessageError(f"expected an object with exactly the keys {', '.join(keys)}")
     return value

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from ..untrusted.log_format import EscapingFormatter
 from .broker import Broker
 from .call_limits import CallLimits
 from .host import Host
@@ -34,7 +35,8 @@ def broker_logger(path: Path | None, max_bytes: int = LOG_MAX_BYTES,
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    # Guest text (names, refusal reasons) reaches this log: escaped at the sink, whatever logs it.
+    handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(message)s"))
     log.handlers[:] = [handler]
     return log
 

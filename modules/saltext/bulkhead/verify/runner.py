@@ -15,6 +15,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from ..untrusted.text import printable
+
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
 
@@ -48,6 +50,10 @@ def _clean(message: str) -> str:
     return "\n".join(kept).strip()
 
 
+def _safe(text: str) -> str:
+    return printable(text, keep="\n\t", backslash=False)
+
+
 def read_junit(xml: bytes) -> tuple[CheckResult, ...]:
     root = etree.fromstring(xml)
     out = []
@@ -63,7 +69,8 @@ def read_junit(xml: bytes) -> tuple[CheckResult, ...]:
                 outcome = "failed" if tag == "failure" else tag
                 message = _clean(el.get("message") or el.text or "")
                 break
-        out.append(CheckResult(check, outcome, message))
+        # Findings quote what guests answered (agent output, names): safe for the terminal.
+        out.append(CheckResult(_safe(check), outcome, _safe(message)))
     return tuple(out)
 
 
@@ -91,4 +98,4 @@ def run_suite(*, hosts: str = "local://", pillar_file: Path | None = None, pilla
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         report = workdir / "report.xml"
         results = read_junit(report.read_bytes()) if report.exists() else ()
-    return SuiteRun(proc.returncode, results, proc.stdout + proc.stderr)
+    return SuiteRun(proc.returncode, results, _safe(proc.stdout + proc.stderr))
