@@ -164,7 +164,7 @@ def _live_part(part: _Part, agent: AgentClient, bounds: AgentBounds) -> None:
 
 def _unreachable(part: _Part, exc: Exception) -> str:
     before = "it did not say which" if part.reported is None else (part.reported[0] or "none")[:12]
-    volume = ("would now hold" if part.test else "now holds") if part.done else "already holds"
+    volume = ("would get" if part.test else "got") if part.done else "already held"
     return (f"{part.netvm}: {reason(exc)}. Its clients stay under the ruleset it enforced before "
             f"({before}): a tighter new one is not in force there until it answers a new apply "
             f"or restarts; its firewall volume {volume} the new one, loaded at boot")
