@@ -130,7 +130,8 @@ def firewalls_applied(
 def _boot_part(conn: Any, volumes: FirewallVolumes, part: _Part) -> bool:
     """Bring the netvm's firewall volume to the ruleset; True when it runs (its agent is next)."""
     netvm, ruleset = part.netvm, part.ruleset
-    if lookup(conn.lookupByName, netvm) is None:
+    dom = lookup(conn.lookupByName, netvm)
+    if dom is None:
         part.notes.append(f"{netvm} is not defined yet (it gets its ruleset once it is).")
         return False
     if not volumes.exists(netvm) and not part.test:
@@ -138,8 +139,7 @@ def _boot_part(conn: Any, volumes: FirewallVolumes, part: _Part) -> bool:
                                 "apply its domain first")
     boot_ruleset.encode(ruleset.text)  # refuses, before anything is done, what cannot fit
     boot_sha = volumes.boot_sha(netvm)
-    dom = lookup(conn.lookupByName, netvm)
-    running = dom is not None and dom.isActive() == 1
+    running = dom.isActive() == 1
     if boot_sha != ruleset.sha256:
         part.act(f"write the boot ruleset of {netvm}",
                  functools.partial(volumes.write, netvm, ruleset.text),
