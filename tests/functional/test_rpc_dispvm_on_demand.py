@@ -42,7 +42,8 @@ class Deliveries:
     def __init__(self, netvm: str) -> None:
         self.netvm, self.covered = netvm, []
 
-    def __call__(self, conn, pillar) -> Outcome:
+    def __call__(self, conn, pillar, netvms) -> Outcome:
+        assert netvms == [self.netvm]  # only the disposable's own netvm is asked
         self.covered.append(sorted(n for n, d in pillar.domains.items() if d.netvm == self.netvm
                                    and n.startswith("disp")))
         return Outcome(True, {}, "delivered")

@@ -19,6 +19,7 @@ from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import domain_present, pool_present
 from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry
 from saltext.bulkhead.virt.firewall import firewalls_applied
+from saltext.bulkhead.virt.firewall_agent import AgentBounds
 
 IMG = "/var/cache/bulkhead/images/debian-min"
 IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
@@ -82,7 +83,7 @@ def world(tmp_path):
     def apply(model, test=False):
         return firewalls_applied(conn, model, test=test, agents=lambda _n: agent, volumes=volumes,
                                  record_dir=tmp_path / "records", resolve=lambda host: [],
-                                 check=lambda text: None, agent_wait=0,
+                                 check=lambda text: None, bounds=AgentBounds(wait=0),
                                  dispvms=DispvmRegistry(tmp_path / "dispvms"))
 
     yield conn, model, pillar, net, agent, volumes, apply

@@ -6,7 +6,9 @@ A new disposable is a pillar domain that only the broker knows: the pillar with 
 its tags: policy rights are not inherited). It goes through the same code as any domain (present,
 then running: fresh volumes, memd's admission) and, with a netvm, that netvm gets a ruleset with a
 chain for it; removing it purges its volumes and withdraws the chain. Rulesets always cover the
-pillar plus every live disposable, so one disposable's end never cuts another's network.
+pillar plus every live disposable, so one disposable's end never cuts another's network. Only
+that netvm is asked (and within ``DISPVM_BOUNDS``): a disposable whose netvm answers is served
+whatever any other netvm does.
 
 A registry file per disposable (``/var/lib/bulkhead/dispvms/NAME``, holding X) is written before
 anything is created and removed last, so what a crashed broker left behind is deleted when the
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +29,22 @@ from ..model.disposables import with_disposables
 from ..virt import BulkheadVirtError, connect, domain_absent, domain_present, domain_running
 from ..virt.dispvm_registry import REGISTRY_DIR, DispvmRegistry
 from ..virt.firewall import firewalls_applied
+from ..virt.firewall_agent import AgentBounds
 from ..virt.outcome import Outcome
 from .facts import libvirt_domains
 
-Firewalls = Callable[[Any, Pillar], Outcome]
+# (conn, pillar, netvms): bring these netvms' firewalls (None: all) to the pillar's rulesets.
+Firewalls = Callable[[Any, Pillar, "Collection[str] | None"], Outcome]
+# The broker starts no netvm, so a disposable's netvm has been up for a while: a short wait.
+DISPVM_BOUNDS = AgentBounds(wait=10.0)
 
 
 class DispvmError(Exception):
     """No disposable could be created (limit, template, start) or one could not be deleted."""
 
 
-def _deliver(conn: Any, pillar: Pillar) -> Outcome:
-    return firewalls_applied(conn, pillar, test=False)
+def _deliver(conn: Any, pillar: Pillar, netvms: Collection[str] | None) -> Outcome:
+    return firewalls_applied(conn, pillar, test=False, bounds=DISPVM_BOUNDS, netvms=netvms)
 
 
 class DispvmFactory:
@@ -81,8 +87,9 @@ class DispvmFactory:
                 try:
                     for step in (domain_present, domain_running):
                         _check(step(conn, extended, name), f"creating {name}")
-                    if extended.domains[name].netvm is not None:
-                        _check(self._firewalls(conn, extended), f"the firewall of {name}")
+                    netvm = extended.domains[name].netvm
+                    if netvm is not None:
+                        _check(self._firewalls(conn, extended, [netvm]), f"the firewall of {name}")
                 except (DispvmError, BulkheadVirtError) as exc:
                     self._log.warning("disposable %s of %s not created: %s", name, template, exc)
                     try:
@@ -116,7 +123,9 @@ class DispvmFactory:
         _check(domain_absent(conn, pillar, name, purge=True), f"deleting {name}")
         base = pillar.domains.get(template or "")
         if base is None or base.netvm is not None:  # withdraw its chain; the others' stay
-            _check(self._firewalls(conn, with_disposables(pillar, self._live)), f"the firewall after {name}")
+            netvms = None if base is None else [base.netvm]  # not knowing its netvm: every one
+            _check(self._firewalls(conn, with_disposables(pillar, self._live), netvms),
+                   f"the firewall after {name}")
         self._registry.remove(name)
         self._log.info("disposable %s deleted", name)
 

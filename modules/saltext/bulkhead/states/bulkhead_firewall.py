@@ -8,9 +8,11 @@
 Compiles one nftables ruleset per netvm from the ``firewall`` rules of its clients (checked with
 ``nft -c``; a client whose rules nft refuses is closed, not dropped from the check), asks each
 running netvm's agent which ruleset it enforces, and delivers the new one live where they differ.
-``changes`` holds, per netvm, the old and new ruleset hashes and the rule diff per client; test
-mode reports them and delivers nothing. A netvm that is not running is skipped: it boots
-forwarding nothing and gets its rules on the next apply.
+Every netvm's firewall volume (what it loads at boot) gets its ruleset too, running or not.
+``changes`` holds, per netvm, what happened: the old and new ruleset hashes and the rule diff per
+client, and the boot volume's hashes; test mode reports them and changes nothing. Each netvm
+converges on its own: one that does not answer (within ``AgentBounds``) or refuses fails the
+state naming it and why, and every other netvm still gets its ruleset (docs/firewall.md).
 """
 
 from pathlib import Path

@@ -1,26 +1,34 @@
-"""Deliver each running netvm its compiled ruleset through the guest agent, live.
+"""Deliver each netvm its compiled ruleset: into its firewall volume, and live through its agent.
 
-The netvm reports the sha256 of the ruleset it enforces; when that equals the compiled one there is
-nothing to do. Otherwise ``changes`` shows the rule diff per client against what bulkhead last
-delivered (a record per netvm on the host, trusted over anything the guest says), and the ruleset
-is loaded in one ``nft -f`` transaction. Every netvm, running or not, also gets the ruleset in its
-firewall volume, which its init loads at boot (net/boot_ruleset.py): a netvm restarted outside
-Salt forwards under the last ruleset applied, not unfiltered and not waiting for the next apply.
-Rulesets cover the pillar plus the disposables the RPC broker created and still runs
-(``dispvm_registry.py``), so a Salt run never cuts a call's disposable off.
+Every netvm, running or not, gets the ruleset in its firewall volume, which its init loads at boot
+(net/boot_ruleset.py): a netvm restarted outside Salt forwards under the last ruleset applied, not
+unfiltered and not waiting for the next apply. A running netvm reports the sha256 of the ruleset
+it enforces; where that differs, the ruleset is loaded live in one ``nft -f`` transaction and
+``changes`` shows the rule diff per client against what bulkhead last delivered
+(firewall_record.py). Rulesets cover the pillar plus the disposables the RPC broker created and
+still runs (``dispvm_registry.py``), so a Salt run never cuts a call's disposable off.
+
+Each netvm converges on its own. The volumes are written first (libvirt, on the host, one after
+the other); then every running netvm is asked at once, each within ``AgentBounds``
+(firewall_agent.py). A netvm that cannot be reached, or refuses, fails its own part and no other:
+the state is False naming it and why, and ``changes`` holds only what happened. Its clients stay
+under the ruleset it had until it answers or restarts into the one its volume now holds; the host
+does not cut them off (docs/firewall.md, "A netvm that does not answer", says why).
 """
 
 from __future__ import annotations
 
-import json
-import os
+import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..image.agent_client import AgentClient, AgentError
-from ..model import FirewallRule, Pillar
+import libvirt
+
+from ..image.agent_client import AgentClient
+from ..model import Pillar
 from ..net import (
     BootRulesetError,
     Resolver,
@@ -36,123 +44,144 @@ from ..plan import names
 from .context import current_plan
 from .dispvm_registry import DispvmRegistry, with_live_disposables
 from .errors import BulkheadVirtError
+from .firewall_agent import AgentBounds, deliver, each_netvm, enforced, reason
+from .firewall_record import RECORD_DIR, read_record, write_record
 from .firewall_volume import FirewallVolumes
 from .inventory import lookup
-from .outcome import Outcome, Work
+from .outcome import Outcome
 
-RECORD_DIR = Path("/var/lib/bulkhead/firewall")
-AGENT_WAIT_S = 180.0  # a netvm started earlier in the same run may still be booting (TCG: slow)
 Agents = Callable[[str], AgentClient]
+SALT_BOUNDS = AgentBounds()  # a netvm the same run started may still be booting
+HOST_ERRORS = (libvirt.libvirtError, BulkheadVirtError, BootRulesetError, OSError)
 
 
 def _agent(name: str) -> AgentClient:
     return AgentClient(names.agent_socket(name))
 
 
-def _running(conn: Any, name: str) -> bool:
-    dom = lookup(conn.lookupByName, name)
-    return dom is not None and dom.isActive() == 1
+@dataclass
+class _Part:
+    """One netvm's part of a run: what happened to it (in test mode: would), or why it failed."""
 
+    netvm: str
+    ruleset: Ruleset
+    clients: dict[str, Any]
+    record: Path
+    test: bool
+    changes: dict[str, Any] = field(default_factory=dict)
+    done: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    failure: str | None = None
+    reported: tuple[str | None] | None = None  # (hash,) once the running netvm said what it enforces
 
-def _enforced(agent: AgentClient, wait: float) -> str | None:
-    """The hash the netvm's agent reports, waiting up to ``wait`` seconds for it to come up."""
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            return agent.firewall_status(timeout=5)
-        except AgentError:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(1)
+    def act(self, what: str, run: Callable[[], object], changes: dict[str, Any]) -> None:
+        """Run one step (not in test mode); its ``changes`` count only once it succeeded."""
+        if not self.test:
+            run()
+        self.done.append(what)
+        self.changes.update(changes)
 
-
-def _read_record(path: Path) -> tuple[str | None, dict[str, list[FirewallRule]]]:
-    try:
-        data = json.loads(path.read_text())
-        rules = {c: [FirewallRule.model_validate(r) for r in rs] for c, rs in data["rules"].items()}
-        return data["sha256"], rules
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None, {}  # no usable record: the diff shows every rule as new
-
-
-def _write_record(path: Path, ruleset: Ruleset, rules: Mapping[str, list[FirewallRule]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    body = {"sha256": ruleset.sha256,
-            "rules": {c: [r.model_dump(mode="json", exclude_none=True) for r in rs] for c, rs in rules.items()}}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(body, sort_keys=True, indent=1) + "\n")
-    os.replace(tmp, path)
+    def rule_changes(self, enforced_sha: str | None) -> dict[str, Any]:
+        new_rules = {c: list(rules) for c, (_address, rules) in self.clients.items()}
+        recorded_sha, old_rules = read_record(self.record)
+        closed = {c.name: c.closed_reason for c in self.ruleset.clients if c.closed_reason}
+        return dict(ruleset_changes(enforced_sha, old_rules if recorded_sha == enforced_sha else {},
+                                    self.ruleset.sha256, new_rules, closed))
 
 
 def firewalls_applied(
     conn: Any, pillar: Pillar, *, test: bool, now: int | None = None,
     resolve: Resolver = system_resolver, agents: Agents = _agent,
     record_dir: Path = RECORD_DIR, check: Callable[[str], None] = check_ruleset,
-    agent_wait: float = AGENT_WAIT_S, volumes: FirewallVolumes | None = None,
-    dispvms: DispvmRegistry | None = None,
+    bounds: AgentBounds = SALT_BOUNDS, volumes: FirewallVolumes | None = None,
+    dispvms: DispvmRegistry | None = None, netvms: Collection[str] | None = None,
 ) -> Outcome:
+    """``netvms``: only these (the broker's disposable factory: the disposable's own netvm)."""
     # The broker's own disposables alive now keep their chains: rulesets match the broker's.
     pillar = with_live_disposables(conn, pillar, dispvms)
-    plan = current_plan(conn, pillar)
-    allocations = {n: d.allocation for n, d in plan.domains.items()}
+    allocations = {n: d.allocation for n, d in current_plan(conn, pillar).domains.items()}
     rulesets = pillar_rulesets(pillar, allocations, int(time.time()) if now is None else now,
                                resolve, check=check)
     volumes = volumes or FirewallVolumes(conn, pillar.host.pool)
-    work = Work()
-    failures: list[str] = []
-    for netvm, ruleset in sorted(rulesets.items()):
+    parts = {n: _Part(n, rs, netvm_clients(pillar, allocations, n), record_dir / f"{n}.json", test)
+             for n, rs in sorted(rulesets.items()) if netvms is None or n in netvms}
+    running = []
+    for part in parts.values():  # libvirt: here, one netvm after the other (host only, fast)
         try:
-            _netvm_work(conn, pillar, allocations, netvm, ruleset, work, agents=agents,
-                        volumes=volumes, record=record_dir / f"{netvm}.json", agent_wait=agent_wait,
-                        test=test)
-        except (AgentError, BulkheadVirtError, BootRulesetError) as exc:
-            failures.append(f"{netvm}: {exc}")
-    if failures:
-        return Outcome(False, {}, "Nothing delivered. " + "; ".join(failures))
-    return work.finish(test, "The netvm firewalls")
+            if _boot_part(conn, volumes, part):
+                running.append(part.netvm)
+        except HOST_ERRORS as exc:
+            part.failure = f"{part.netvm}: {reason(exc)}; nothing delivered to it"
+    asked = each_netvm(lambda n: _live_part(parts[n], agents(n), bounds), running)
+    for netvm, exc in asked.items():
+        if isinstance(exc, Exception):
+            parts[netvm].failure = _unreachable(parts[netvm], exc)
+    for part in parts.values():
+        if part.failure is None and part.done:
+            try:
+                part.act(f"record the ruleset of {part.netvm}", functools.partial(
+                    write_record, part.record, part.ruleset,
+                    {c: list(rules) for c, (_a, rules) in part.clients.items()}), {})
+            except OSError as exc:
+                part.failure = f"{part.netvm}: cannot record its ruleset: {exc}"
+    return _outcome(list(parts.values()), test)
 
 
-def _netvm_work(conn: Any, pillar: Pillar, allocations: Mapping[str, Any], netvm: str,
-                ruleset: Ruleset, work: Work, *, agents: Agents, volumes: FirewallVolumes,
-                record: Path, agent_wait: float, test: bool) -> None:
-    """Steps bringing one netvm's firewall volume (what it loads at boot) and, when it runs, its
-    live ruleset to ``ruleset``; the rule diff is against what it enforces now (live, or from
-    its volume at the next boot)."""
-    if lookup(conn.lookupByName, netvm) is None:
-        work.notes.append(f"{netvm} is not defined yet (it gets its ruleset once it is).")
-        return
-    if not volumes.exists(netvm) and not test:
-        raise BulkheadVirtError(f"no firewall volume {names.firewall_volume(netvm)}: apply its domain first")
+def _boot_part(conn: Any, volumes: FirewallVolumes, part: _Part) -> bool:
+    """Bring the netvm's firewall volume to the ruleset; True when it runs (its agent is next)."""
+    netvm, ruleset = part.netvm, part.ruleset
+    dom = lookup(conn.lookupByName, netvm)
+    if dom is None:
+        part.notes.append(f"{netvm} is not defined yet (it gets its ruleset once it is).")
+        return False
+    if not volumes.exists(netvm) and not part.test:
+        raise BulkheadVirtError(f"no firewall volume {names.firewall_volume(netvm)}: "
+                                "apply its domain first")
     boot_ruleset.encode(ruleset.text)  # refuses, before anything is done, what cannot fit
     boot_sha = volumes.boot_sha(netvm)
-    running = _running(conn, netvm)
-    agent = agents(netvm) if running else None
-    enforced = _enforced(agent, agent_wait) if agent is not None else boot_sha
-    if boot_sha == ruleset.sha256 and enforced == ruleset.sha256:
-        return
-    clients = netvm_clients(pillar, allocations, netvm)
-    new_rules = {c: list(rules) for c, (_address, rules) in clients.items()}
-    recorded_sha, old_rules = _read_record(record)
-    closed = {c.name: c.closed_reason for c in ruleset.clients if c.closed_reason}
-    changes = dict(ruleset_changes(enforced, old_rules if recorded_sha == enforced else {},
-                                   ruleset.sha256, new_rules, closed))
+    running = dom.isActive() == 1
     if boot_sha != ruleset.sha256:
-        changes["boot_ruleset"] = {"old": boot_sha, "new": ruleset.sha256}
-        work.step(f"write the boot ruleset of {netvm}", lambda: volumes.write(netvm, ruleset.text))
-    if not running:
-        work.notes.append(f"{netvm} is not running: it loads this ruleset when it boots.")
-    work.section("netvms")[netvm] = changes
-    addresses = sorted((str(a) for a, _ in clients.values()), key=lambda a: tuple(map(int, a.split("."))))
-    if agent is not None and enforced != ruleset.sha256:
-        work.step(f"deliver the ruleset of {netvm}",
-                  lambda: _deliver(agent, ruleset, addresses, netvm))
-    work.step(f"record the ruleset of {netvm}", lambda: _write_record(record, ruleset, new_rules))
+        part.act(f"write the boot ruleset of {netvm}",
+                 functools.partial(volumes.write, netvm, ruleset.text),
+                 {"boot_ruleset": {"old": boot_sha, "new": ruleset.sha256}})
+        if not running:  # what it enforces next is what its volume held
+            part.changes.update(part.rule_changes(boot_sha))
+            part.notes.append(f"{netvm} is not running: it loads this ruleset when it boots.")
+    return running
 
 
-def _deliver(agent: AgentClient, ruleset: Ruleset, clients: list[str], netvm: str) -> None:
-    try:
-        reported = agent.load_firewall(ruleset.text, clients)
-    except AgentError as exc:  # the netvm keeps the ruleset it had (nft -f is one transaction)
-        raise BulkheadVirtError(f"{netvm}: {exc}") from exc
-    if reported != ruleset.sha256:
-        raise BulkheadVirtError(f"{netvm} reports ruleset {reported[:12]} after delivery of {ruleset.sha256[:12]}")
+def _live_part(part: _Part, agent: AgentClient, bounds: AgentBounds) -> None:
+    """In the netvm's own thread: ask what it enforces and deliver where that differs."""
+    part.reported = (enforced(agent, bounds),)
+    if part.reported[0] == part.ruleset.sha256:
+        return
+    addresses = sorted((str(a) for a, _ in part.clients.values()),
+                       key=lambda a: tuple(map(int, a.split("."))))
+    part.act(f"deliver the ruleset of {part.netvm}",
+             functools.partial(deliver, agent, part.ruleset, addresses, bounds),
+             part.rule_changes(part.reported[0]))
+
+
+def _unreachable(part: _Part, exc: Exception) -> str:
+    before = "it did not say which" if part.reported is None else (part.reported[0] or "none")[:12]
+    volume = ("would get" if part.test else "got") if part.done else "already held"
+    return (f"{part.netvm}: {reason(exc)}. Its clients stay under the ruleset it enforced before "
+            f"({before}): a tighter new one is not in force there until it answers a new apply "
+            f"or restarts; its firewall volume {volume} the new one, loaded at boot")
+
+
+def _outcome(parts: list[_Part], test: bool) -> Outcome:
+    changes = {"netvms": {p.netvm: p.changes for p in parts if p.changes}}
+    done = [what for p in parts for what in p.done]
+    notes = [note for p in parts for note in p.notes]
+    failed = [p.failure for p in parts if p.failure]
+    changes = changes if changes["netvms"] else {}
+    if failed:
+        return Outcome(False, changes, f"{len(failed)} of {len(parts)} netvm firewalls failed: "
+                       + " | ".join(failed) + (". Would be done: " if test else ". Done: ")
+                       + ("; ".join(done) or "nothing") + ".")
+    if not done:
+        return Outcome(True, changes, " ".join(["The netvm firewalls is in the desired state.", *notes]))
+    if test:
+        return Outcome(None, changes, f"The netvm firewalls would change: {'; '.join(done)}.")
+    return Outcome(True, changes, " ".join([f"The netvm firewalls updated: {'; '.join(done)}.", *notes]))

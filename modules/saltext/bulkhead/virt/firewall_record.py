@@ -1,0 +1,33 @@
+"""What bulkhead last delivered to a netvm: a record per netvm on the host, trusted over anything
+the guest says, so ``changes`` can show the rule diff against it."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from ..model import FirewallRule
+from ..net import Ruleset
+
+RECORD_DIR = Path("/var/lib/bulkhead/firewall")
+
+
+def read_record(path: Path) -> tuple[str | None, dict[str, list[FirewallRule]]]:
+    try:
+        data = json.loads(path.read_text())
+        rules = {c: [FirewallRule.model_validate(r) for r in rs] for c, rs in data["rules"].items()}
+        return data["sha256"], rules
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None, {}  # no usable record: the diff shows every rule as new
+
+
+def write_record(path: Path, ruleset: Ruleset, rules: Mapping[str, list[FirewallRule]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    body = {"sha256": ruleset.sha256,
+            "rules": {c: [r.model_dump(mode="json", exclude_none=True) for r in rs]
+                      for c, rs in rules.items()}}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(body, sort_keys=True, indent=1) + "\n")
+    os.replace(tmp, path)
