@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from pathlib import Path
 
 from saltext.bulkhead.filecopy.wire import DIR, FILE, MAGIC, encode_end, encode_header
@@ -40,3 +41,16 @@ def tree(root: Path) -> dict[str, bytes | str]:
             else:
                 out[rel] = path.read_bytes()
     return out
+
+
+BIDI_NOT_LEFT_TO_RIGHT = {"R", "AL", "AN", "RLE", "RLO", "RLI", "LRE", "LRO", "LRI", "FSI", "PDF",
+                          "PDI"}
+
+
+def looks_like_itself(name: str) -> bool:
+    """A name shown as what it is: printable (str.isprintable: no control, format, surrogate,
+    private-use, unassigned, separator or non-ASCII space), nothing that reorders the text
+    around it, nothing that draws over its neighbour."""
+    return (name.isprintable()
+            and not any(unicodedata.bidirectional(c) in BIDI_NOT_LEFT_TO_RIGHT for c in name)
+            and not any(unicodedata.category(c).startswith("M") for c in name))  # combining

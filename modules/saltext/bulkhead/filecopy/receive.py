@@ -1,10 +1,11 @@
 """The receiving end: unpack a stream under ``incoming_root/<source>/``, all of it or nothing.
 
 Every file and directory is created relative to an open directory descriptor, with O_NOFOLLOW and
-O_EXCL, inside a fresh hidden directory (``.incoming-<random>``, mode 0700) in the source's
-directory; no path is ever resolved through something the transfer did not create itself. Only
-after the end marker has been read and checked are the top-level entries moved into place, each
-under a free name (see ``place.py``). Any error removes the hidden directory.
+O_EXCL, inside a fresh hidden staging directory (``staging.py``) in the source's directory; no
+path is ever resolved through something the transfer did not create itself. Only after the end
+marker has been read and checked are the top-level entries moved into place, each under a free
+name, all of them or none (``place.py``). Any error removes the staging directory; one that a
+killed receiver left is removed by the next receiver when it starts.
 """
 
 from __future__ import annotations
@@ -12,16 +13,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from .errors import FileCopyError
 from .limits import Limits
-from .place import place
+from .place import place_all
 from .reader import ChunkReader
+from .staging import Staging, remove_stale
 from .wire import DIR, Header, read_exact, read_header, read_magic
 
 SOURCE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,30}")
@@ -127,20 +127,16 @@ def _apply_dir_modes(tmp_fd: int, dir_modes: list[tuple[tuple[str, ...], int]]) 
 
 
 def _receive_into(read: ChunkReader, source_fd: int, limits: Limits) -> Received:
-    tmp_name = f".incoming-{secrets.token_hex(8)}"
-    os.mkdir(tmp_name, 0o700, dir_fd=source_fd)
+    remove_stale(source_fd)
+    staging = Staging(source_fd)
     try:
-        tmp_fd = _open_dir(tmp_name, source_fd)
-        try:
-            unpacked = _unpack(read, tmp_fd, limits)
-            _apply_dir_modes(tmp_fd, unpacked.dir_modes)
-            placed = tuple(place(tmp_fd, name, source_fd) for name in unpacked.top)
-        finally:
-            os.close(tmp_fd)
-        os.rmdir(tmp_name, dir_fd=source_fd)
+        unpacked = _unpack(read, staging.fd, limits)
+        _apply_dir_modes(staging.fd, unpacked.dir_modes)
+        placed = place_all(staging.fd, unpacked.top, source_fd)
     except BaseException:
-        shutil.rmtree(tmp_name, dir_fd=source_fd, ignore_errors=True)
+        staging.discard()
         raise
+    staging.finish()
     return Received(unpacked.entries, unpacked.bytes, placed)
 
 

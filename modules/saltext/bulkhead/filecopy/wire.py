@@ -7,7 +7,8 @@
               included, so a symlink or device encoded as F or D is refused by its mode)
     end     = b"E" count:u32      count = number of entries; nothing may follow
 
-Integers are big-endian. Paths are relative, '/'-separated UTF-8; a directory precedes its contents.
+Integers are big-endian. Paths are relative, '/'-separated UTF-8, each name one that
+``names.py`` allows; a directory precedes its contents.
 Everything here is pure: no I/O besides the read callable handed in.
 """
 
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from .errors import FileCopyError
 from .limits import Limits
+from .names import name_problem
 
 MAGIC = b"BHFC1\n"
 FILE, DIR, END = b"F", b"D", b"E"
@@ -51,7 +53,8 @@ def encode_end(count: int) -> bytes:
 
 
 def check_parts(raw: bytes, limits: Limits) -> tuple[str, ...]:
-    """The components of a relative path, or FileCopyError saying why it is refused."""
+    """The components of a relative path, or FileCopyError saying why it is refused. Every name
+    of a transfer passes through here, and each component through ``name_problem``."""
     if len(raw) > limits.max_path_bytes:
         raise FileCopyError(f"path longer than {limits.max_path_bytes} bytes")
     try:
@@ -59,19 +62,14 @@ def check_parts(raw: bytes, limits: Limits) -> tuple[str, ...]:
     except UnicodeDecodeError:
         raise FileCopyError("path is not valid UTF-8") from None
     if text.startswith("/"):
-        raise FileCopyError(f"absolute path {text!r}")
+        raise FileCopyError(f"absolute path {ascii(text)}")
     parts = tuple(text.split("/"))
     if len(parts) > limits.max_depth:
         raise FileCopyError(f"path deeper than {limits.max_depth} levels")
     for part in parts:
-        if part in ("", ".", ".."):
-            raise FileCopyError(f"path {text!r} has an empty, '.' or '..' component")
-        if len(part.encode()) > 255:
-            raise FileCopyError(f"path {text!r} has a component longer than 255 bytes")
-        # NUL cannot be in a Linux name; other control characters are refused as well so that a
-        # name cannot rewrite the terminal of whoever lists the incoming directory.
-        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in part):
-            raise FileCopyError(f"path {text!r} contains a control character")
+        problem = name_problem(part)
+        if problem is not None:  # ascii(): the refusal is shown, so the name is escaped
+            raise FileCopyError(f"path {ascii(text)} has {problem}")
     return parts
 
 

@@ -18,8 +18,8 @@ GUEST_PYTHONPATH = "usr/lib/bulkhead/python"
 # The library modules the guest runs (saltext/bulkhead/...): the RPC guest side and file copy.
 GUEST_MODULES = ("__init__.py", "rpc/__init__.py", "rpc/frames.py", "rpc/messages.py", "rpc/guest_daemon.py",
                  "rpc/guest_client.py", "rpc/guest_filecopy.py", "filecopy/__init__.py", "filecopy/errors.py",
-                 "filecopy/limits.py", "filecopy/place.py", "filecopy/reader.py", "filecopy/receive.py",
-                 "filecopy/send.py", "filecopy/wire.py")
+                 "filecopy/limits.py", "filecopy/names.py", "filecopy/place.py", "filecopy/reader.py",
+                 "filecopy/receive.py", "filecopy/send.py", "filecopy/staging.py", "filecopy/wire.py")
 
 # Imported only optionally by the standard library (hashlib falls back to its built-in hashes,
 # shutil does without bz2/lzma archives); blocked in the probe, so it proves the guest code runs
