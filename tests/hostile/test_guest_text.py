@@ -100,6 +100,20 @@ def test_the_log_formatter_escapes_each_record_into_one_line():
     assert lines[1] == "ERROR service failed" and lines[-1].startswith("ValueError: \\x1b]0;")
 
 
+def test_a_log_line_is_bounded_after_escaping():
+    """Escaping makes a bidi override six characters: the bound holds for what is written."""
+    out = io.StringIO()
+    log = logging.getLogger("bulkhead.test.escaping-bound")
+    log.propagate = False
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(EscapingFormatter("%(message)s", max_chars=100))
+    log.handlers[:] = [handler]
+    log.warning("%s", "\u202e" * 1000)
+    (line,) = out.getvalue().splitlines()
+    assert line.startswith("\\u202e" * 16) and line.endswith("... [5900 more]")
+    assert len(line) <= 100 + len("... [5900 more]")
+
+
 def test_the_broker_log_file_is_escaped(tmp_path):
     log = broker_logger(tmp_path / "broker.log")
     log.info("call %s from %s", "test.Echo+", EVIL)

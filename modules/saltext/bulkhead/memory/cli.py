@@ -108,8 +108,8 @@ def daemon_command(
         code = detach_daemon(pidfile)  # before libvirt is imported or any thread starts
         if code is not None:
             raise typer.Exit(code)
-    from .daemon_main import serve  # imports libvirt, which only the daemon needs
     from ..socket_dirs import SocketDirError
+    from .daemon_main import serve  # imports libvirt, which only the daemon needs
 
     # What clients and guests influence (domain names, errors) is escaped at the sink.
     handler = logging.StreamHandler()

@@ -11,9 +11,9 @@ import socketserver
 import threading
 from pathlib import Path
 
+from ..socket_dirs import check_socket_dir
 from .daemon import DaemonState
 from .protocol import MAX_LINE, Requester, handle_line
-from ..socket_dirs import check_socket_dir
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from ..daemon_process import DaemonProcess, write_atomically
 from ..model import Pillar
 from ..plan import names
+from ..socket_dirs import make_private_socket_dir
 from ..virt.dispvm_registry import REGISTRY_DIR
 from ..virt.outcome import Outcome, Work
-from ..socket_dirs import make_private_socket_dir
 
 MODULE = "saltext.bulkhead.rpc"
 START_TIMEOUT_S = 20.0

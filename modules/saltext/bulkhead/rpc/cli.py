@@ -44,10 +44,10 @@ def broker_command(
 ) -> None:
     """Serve RPC calls between the running domains until SIGTERM."""
     from ..policy import System, SystemInfoError
+    from ..socket_dirs import SocketDirError, check_socket_dir
     from .host import Host, LibvirtHost, StaticHost
     from .prompt import prompt_for
     from .service import broker_logger, serve
-    from ..socket_dirs import SocketDirError, check_socket_dir
 
     try:
         check_socket_dir(socket_dir, private=True)
