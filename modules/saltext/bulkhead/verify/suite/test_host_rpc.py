@@ -27,9 +27,9 @@ def test_running_domains_have_their_rpc_channel(host, running_domains, libvirt_d
         folder = host.file(names.RPC_SOCKET_DIR)
         if not folder.is_directory:
             problems.append(f"{names.RPC_SOCKET_DIR} is missing")
-        elif folder.user != "root" or folder.mode & 0o027:
-            problems.append(f"{names.RPC_SOCKET_DIR} is owned by {folder.user} with mode {folder.mode:o} "
-                            "(root, no group write, nothing for others: only QEMU binds there)")
+        elif folder.user != "root" or folder.mode & 0o077:
+            problems.append(f"{names.RPC_SOCKET_DIR} is owned by {folder.user} with mode "
+                            f"{folder.mode:o} (root's alone, 0700: libvirtd binds the channels there)")
     for name in running_domains:
         path = names.rpc_socket(name)
         paths = _channel_paths(libvirt_domains[name].live_xml)
