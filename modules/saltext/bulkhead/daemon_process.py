@@ -87,7 +87,9 @@ class DaemonProcess:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
             deadline = time.monotonic() + wait
-            while self.command_line(pid) is not None and time.monotonic() < deadline:
+            # An exiting process drops its command line before it has ended: wait for both.
+            while ((self.command_line(pid) is not None or alive(pid))
+                   and time.monotonic() < deadline):
                 time.sleep(0.05)
         if self.command_line(pid) is not None:
             raise DaemonError(f"{self.name} (pid {pid}) did not stop")
