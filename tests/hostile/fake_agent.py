@@ -19,9 +19,10 @@ BUSYBOX = shutil.which("busybox")
 
 
 class FakeAgent:
-    """Serves one connection at a time on ``path``; ``answer(request)`` is the bytes sent back."""
+    """Serves one connection at a time on ``path``; ``answer(request)`` is the bytes sent back
+    (a subclass may take the whole connection instead: ``handle``)."""
 
-    def __init__(self, path: Path, answer: Answer):
+    def __init__(self, path: Path | str, answer: Answer | None = None):
         self.path = str(path)
         self.answer = answer
         self._server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -36,7 +37,10 @@ class FakeAgent:
             except OSError:
                 return
             with conn, contextlib.suppress(OSError):  # the client may hang up mid-answer
-                conn.sendall(self.answer(json.loads(conn.makefile("rb").readline())))
+                self.handle(conn)
+
+    def handle(self, conn: socket.socket) -> None:
+        conn.sendall(self.answer(json.loads(conn.makefile("rb").readline())))
 
     def close(self) -> None:
         self._server.close()

@@ -11,7 +11,6 @@ run its own bounds (``AgentBounds``), counted here in requests, not seconds.
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
 import shutil
@@ -33,12 +32,14 @@ from saltext.bulkhead.virt.firewall import firewalls_applied
 from saltext.bulkhead.virt.firewall_agent import AgentBounds
 from tests.functional.virt.test_firewall_boot_volume import IMAGE, MemoryVolumes
 
+from .fake_agent import FakeAgent
+
 URI = "test:///default"
 BOUNDS = AgentBounds(wait=0, status=0.5, load=0.5)  # one status attempt per netvm
 NESTED = b"[" * 30_000 + b"]" * 30_000  # under the client's 64 KiB line limit
 
 
-class NetvmAgent:
+class NetvmAgent(FakeAgent):
     """A netvm's guest agent speaking the wire protocol (one JSON line each way, one client at a
     time, as QEMU's channel socket serves). ``mode``: healthy; stuck (reads the request and never
     answers); garbage (noise, then an answer with our id nested 30,000 deep)."""
@@ -46,22 +47,9 @@ class NetvmAgent:
     def __init__(self, path: str, mode: str = "healthy") -> None:
         self.mode, self.ops, self.enforced, self.loaded = mode, [], None, []
         self.garbage = b"\x1b]0;pwned\x07 not json\n{\"id\": ID, \"ok\": true, \"sha256\": " + NESTED + b"}\n"
-        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.server.bind(path)
-        self.server.listen(4)
-        self.path = path
-        threading.Thread(target=self._serve, daemon=True).start()
+        super().__init__(path)
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            with conn, contextlib.suppress(OSError):  # the host hung up on it
-                self._answer(conn)
-
-    def _answer(self, conn: socket.socket) -> None:
+    def handle(self, conn: socket.socket) -> None:
         request = json.loads(conn.makefile("rb").readline())
         self.ops.append(request["op"])
         if self.mode == "garbage":  # ID: the request's own id, so the answer is not skipped
@@ -76,9 +64,6 @@ class NetvmAgent:
             self.loaded.append(text.decode())
         conn.sendall(json.dumps({"id": request["id"], "ok": True, "sha256": self.enforced})
                      .encode() + b"\n")
-
-    def close(self) -> None:
-        self.server.close()
 
 
 def rules(*ports: int) -> list[dict]:
