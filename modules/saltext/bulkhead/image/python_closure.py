@@ -19,7 +19,8 @@ GUEST_PYTHONPATH = "usr/lib/bulkhead/python"
 GUEST_MODULES = ("__init__.py", "rpc/__init__.py", "rpc/frames.py", "rpc/messages.py", "rpc/guest_daemon.py",
                  "rpc/guest_client.py", "rpc/guest_filecopy.py", "filecopy/__init__.py", "filecopy/errors.py",
                  "filecopy/limits.py", "filecopy/names.py", "filecopy/place.py", "filecopy/reader.py",
-                 "filecopy/receive.py", "filecopy/send.py", "filecopy/staging.py", "filecopy/wire.py")
+                 "filecopy/receive.py", "filecopy/send.py", "filecopy/staging.py", "filecopy/wire.py",
+                 "untrusted/__init__.py", "untrusted/json_value.py")
 
 # Imported only optionally by the standard library (hashlib falls back to its built-in hashes,
 # shutil does without bz2/lzma archives); blocked in the probe, so it proves the guest code runs
