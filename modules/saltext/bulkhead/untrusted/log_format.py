@@ -13,7 +13,6 @@ import logging
 
 from .text import printable
 
-
 MAX_CHARS = 2000
 
 
