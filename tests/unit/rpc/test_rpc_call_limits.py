@@ -20,6 +20,7 @@ from saltext.bulkhead.rpc.guest_limits import GuestLimits
 from saltext.bulkhead.rpc.messages import CallRequest, encode_hello, parse_exit, parse_result
 from saltext.bulkhead.rpc.prompt import RefusePrompt
 
+from .own_processes import Marked
 from .rpc_harness import HANG_MARKER, Harness
 
 
@@ -46,17 +47,6 @@ def both_ways_usable(rig: Harness) -> None:
     assert run(rig, "beta", "alpha", "test.Echo+", b"y") == (0, b"yfrom beta +\n")
 
 
-def hang_processes() -> list[str]:
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if HANG_MARKER.encode() in cmdline.read_bytes():
-                found.append(cmdline.parent.name)
-        except OSError:
-            pass
-    return found
-
-
 def wait_for(condition, timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -66,19 +56,37 @@ def wait_for(condition, timeout: float = 5.0) -> bool:
     return condition()
 
 
-def test_a_service_that_never_exits_is_ended_at_the_time_limit(tmp_path, closing):
+@pytest.fixture
+def hangs():
+    """This test's own test.Hang processes (not another run's); killed whatever the test did."""
+    marked = Marked(HANG_MARKER)
+    yield marked
+    marked.kill_all()
+
+
+def test_a_service_that_never_exits_is_ended_at_the_time_limit(tmp_path, closing, hangs):
     rig = rig_with(tmp_path, timeout_s=1.0)
     closing(rig)
     rig.guest("alpha")
     rig.guest("beta")
-    started = time.monotonic()
-    rc, out = run(rig, "alpha", "beta", "test.Hang+", b"ignored input")
-    took = time.monotonic() - started
-    assert rc == TIMEOUT_RC and out == b""
-    assert 0.9 < took < 5
-    # The target confirmed: its whole service group was stopped, not only the shell.
+    outcome: dict[str, object] = {}
+
+    def caller() -> None:
+        started = time.monotonic()
+        outcome["rc, out"] = run(rig, "alpha", "beta", "test.Hang+", b"ignored input")
+        outcome["took"] = time.monotonic() - started
+
+    thread = threading.Thread(target=caller, daemon=True)
+    thread.start()
+    # The service runs: its shell's sleep and the background one it left holding stdout.
+    assert wait_for(lambda: len(hangs.scan()) == 2)
+    thread.join(10)
+    assert outcome["rc, out"] == (TIMEOUT_RC, b"")
+    assert 0.9 < outcome["took"] < 5
+    # The target confirmed: its whole service group was stopped, not only the shell (the
+    # background sleep, reparented away from us once the shell died, is followed by its pid).
     assert wait_for(lambda: "the cancelled service ended" in rig.log())
-    assert wait_for(lambda: hang_processes() == [])
+    assert wait_for(lambda: hangs.living() == set())
     log = rig.log()
     assert "call test.Hang+ from alpha to beta: ended by the broker: no exit within 1s (exit 124" in log
     assert "channel dropped" not in log

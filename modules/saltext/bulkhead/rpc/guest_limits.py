@@ -67,8 +67,9 @@ class TokenBucket:
 class CallRate:
     """Per domain name: may this domain have one more call decided now?"""
 
-    def __init__(self, limits: GuestLimits):
+    def __init__(self, limits: GuestLimits, clock: Callable[[], float] = time.monotonic):
         self._limits = limits
+        self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}  # keyed by names libvirt reports, not guests
         self._lock = threading.Lock()
 
@@ -76,7 +77,7 @@ class CallRate:
         with self._lock:
             bucket = self._buckets.get(domain)
             if bucket is None:
-                bucket = TokenBucket(self._limits.calls_per_s, self._limits.call_burst)
+                bucket = TokenBucket(self._limits.calls_per_s, self._limits.call_burst, self._clock)
                 self._buckets[domain] = bucket
             return bucket.take()
 
@@ -85,9 +86,11 @@ class DomainLog:
     """The broker's log, limited per domain: lines over the domain's rate are counted, not
     written, and the count is written before its next line that gets through."""
 
-    def __init__(self, log: logging.Logger, limits: GuestLimits):
+    def __init__(self, log: logging.Logger, limits: GuestLimits,
+                 clock: Callable[[], float] = time.monotonic):
         self.log = log
         self._limits = limits
+        self._clock = clock
         self._buckets: dict[str, TokenBucket] = {}
         self._suppressed: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -96,7 +99,8 @@ class DomainLog:
         with self._lock:
             bucket = self._buckets.get(domain)
             if bucket is None:
-                bucket = TokenBucket(self._limits.log_lines_per_minute / 60, self._limits.log_burst)
+                bucket = TokenBucket(self._limits.log_lines_per_minute / 60, self._limits.log_burst,
+                                     self._clock)
                 self._buckets[domain] = bucket
             if not bucket.take():
                 self._suppressed[domain] = self._suppressed.get(domain, 0) + 1
