@@ -3,7 +3,9 @@
 One iteration (:func:`balance_once`) lists our running domains, reads their balloon stats and
 bounds, computes targets with the pure balancer and sets only those that changed. Nothing here
 may stop the loop: a domain that disappears mid-iteration or a libvirt error is logged and the
-rest carries on; the next iteration sees the world afresh. Domain starts ask :func:`request`
+rest carries on; the next iteration sees the world afresh. While libvirt cannot be reached
+(libvirtd restarting) the loop tries again after a back-off (0.5 s doubling up to 30 s, never
+sooner than ``interval``) and logs when that starts and when it ends, not every iteration. Domain starts ask :func:`request`
 (``start_request.py``) through the socket.
 """
 
@@ -14,6 +16,8 @@ import threading
 
 import libvirt
 
+from ..backoff import Outage
+from ..libvirt_quiet import silence_libvirt
 from .balance import InsufficientMemory, balance
 from .daemon_config import DaemonConfig
 from .daemon_state import Change, DaemonState, apply_targets, capacity, snapshot
@@ -42,19 +46,25 @@ def balance_once(
         return apply_targets(decision.changes(domains), domains, handles, state, total)
 
 
-def run(config: DaemonConfig, state: DaemonState, stop: threading.Event) -> None:
+def run(config: DaemonConfig, state: DaemonState, stop: threading.Event,
+        libvirt_up: Outage | None = None) -> None:
     """The loop: reconnects after a lost connection and never lets an error end it."""
+    libvirt_up = libvirt_up or Outage("reach libvirt", log)
+    silence_libvirt()  # libvirt's own handler would print each failure to stderr (our log) too
     conn: libvirt.virConnect | None = None
     while not stop.is_set():
+        pause = config.interval
         try:
             if conn is None or not conn.isAlive():
                 conn = libvirt.open(config.uri)
-            for change in balance_once(conn, config, state):
+            changes = balance_once(conn, config, state)
+            libvirt_up.succeeded()
+            for change in changes:
                 log.info("%s: %d -> %d KiB%s", change.domain, change.from_kib, change.to_kib,
                          "" if change.applied else " (failed)")
         except libvirt.libvirtError as error:
-            log.error("libvirt: %s", error)
             conn = None
+            pause = max(pause, libvirt_up.failed(error))
         except Exception:  # the daemon must keep balancing whatever one pass hit
             log.exception("balancing pass failed")
-        stop.wait(config.interval)
+        stop.wait(pause)

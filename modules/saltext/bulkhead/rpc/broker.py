@@ -31,11 +31,12 @@ import traceback
 from collections.abc import Callable
 from functools import partial
 
+from ..backoff import Backoff
 from .authorize import Authorization, authorize
 from .call_limits import OUTPUT_LIMIT_RC, TIMEOUT_RC, Call, CallLimits
 from .disposables import free_disposable
 from .frames import Frame, FrameError, FrameReader, Kind, encode
-from .guest_limits import Backoff, CallRate, DomainLog, GuestLimits
+from .guest_limits import CallRate, DomainLog, GuestLimits
 from .host import Host, StartError, StopError
 from .messages import (
     CallRequest,

@@ -113,33 +113,3 @@ class DomainLog:
         if len(text) > MAX_LINE:
             text = text[:MAX_LINE - 3] + "..."
         self.log.log(level, "%s", text)
-
-
-class Backoff:
-    """Per domain name: when may a domain whose channel was dropped for breaking the protocol be
-    attached again? 1 s after the first drop, doubling per drop up to ``longest``; a channel that
-    lived ``longest`` before its drop starts the count afresh."""
-
-    def __init__(self, first: float = 1.0, longest: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic):
-        self.first = first
-        self.longest = longest
-        self._clock = clock
-        self._strikes: dict[str, tuple[int, float]] = {}  # name -> (drops in a row, not before)
-        self._lock = threading.Lock()
-
-    def strike(self, domain: str, attached_at: float) -> float:
-        """Record a drop of ``domain``'s channel (attached at ``attached_at``); the hold in seconds."""
-        now = self._clock()
-        with self._lock:
-            strikes, _ = self._strikes.get(domain, (0, now))
-            if now - attached_at >= self.longest:
-                strikes = 0
-            hold = min(self.longest, self.first * 2 ** min(strikes, 32))
-            self._strikes[domain] = (strikes + 1, now + hold)
-            return hold
-
-    def due(self, domain: str) -> bool:
-        with self._lock:
-            _, until = self._strikes.get(domain, (0, 0.0))
-        return self._clock() >= until

@@ -7,7 +7,10 @@ directory is root's and nobody else's (0700, checked at the broker's start: sock
 libvirtd binds the sockets there and hands them to QEMU.
 
 A domain whose channel was dropped for breaking the protocol is attached again only after its
-back-off (guest_limits.Backoff: 1 s, doubling up to 60 s), not at every scan.
+back-off (backoff.Backoff: 1 s, doubling up to 60 s), not at every scan. While the running
+domains cannot be listed (libvirtd restarting) the list is asked for again after a back-off
+(backoff.Outage: 0.5 s, doubling up to 30 s), and that is logged when it starts and when it ends,
+not at every scan.
 """
 
 from __future__ import annotations
@@ -15,8 +18,11 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+from ..backoff import Outage
 from .broker import Broker
 
 CONNECT_TIMEOUT = 5.0
@@ -24,21 +30,25 @@ CONNECT_TIMEOUT = 5.0
 
 class Watcher:
     def __init__(self, broker: Broker, socket_dir: Path, interval: float = 0.5,
-                 log: logging.Logger | None = None):
+                 log: logging.Logger | None = None, clock: Callable[[], float] = time.monotonic):
         self.broker = broker
         self.socket_dir = socket_dir
         self.interval = interval
         self.log = log or broker.log
+        self.listing = Outage("list running domains", self.log, first=interval, clock=clock)
         self._stop = threading.Event()
         self._failing: set[str] = set()
 
     def scan(self) -> list[str]:
         """Connect to each running domain without a channel; the names newly attached."""
+        if not self.listing.due():
+            return []
         try:
             running = self.broker.host.running()
         except Exception as exc:  # libvirt restarting, pillar file being replaced: try again later
-            self.log.warning("cannot list running domains: %s", exc)
+            self.listing.failed(exc)
             return []
+        self.listing.succeeded()
         attached = set(self.broker.attached())
         new = []
         for name in running:
