@@ -13,9 +13,9 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from saltext.bulkhead.backoff import Backoff
 from saltext.bulkhead.rpc.guest_limits import (
     MAX_LINE,
-    Backoff,
     CallRate,
     DomainLog,
     GuestLimits,
