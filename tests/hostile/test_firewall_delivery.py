@@ -27,7 +27,6 @@ from saltext.bulkhead.image.agent_client import AgentClient
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.rpc.dispvm_factory import DispvmFactory
 from saltext.bulkhead.virt import domain_absent, domain_present, pool_present
-from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry
 from saltext.bulkhead.virt.firewall import firewalls_applied
 from saltext.bulkhead.virt.firewall_agent import AgentBounds
 from tests.functional.virt.test_firewall_boot_volume import IMAGE, MemoryVolumes
@@ -89,7 +88,10 @@ def world(tmp_path):
                                           "firewall": rules(*ports)}
         return load_pillar({"host": {"uri": URI, "domain_type": "auto", "pool": pool,
                                      "pool_path": str(tmp_path / "pool")},
-                            "domains": domains, "policy": {"dispvm_limit": 1}})
+                            "domains": domains, "policy": {"dispvm_limit": 1},
+                            # records and registry: where this workstation keeps them
+                            "formula": {"paths": {"firewall_records": str(tmp_path / "records"),
+                                                  "dispvm_registry": str(tmp_path / "dispvms")}}})
 
     model = pillar([80, 443])
     assert pool_present(conn, model).result is True
@@ -100,9 +102,7 @@ def world(tmp_path):
     agents = {net: NetvmAgent(f"{socks}/{net}.sock") for net in nets.values()}
     volumes = MemoryVolumes(conn)
     options = {"agents": lambda n: AgentClient(agents[n].path), "volumes": volumes,
-               "record_dir": tmp_path / "records", "resolve": lambda host: [],
-               "check": lambda text: None, "bounds": BOUNDS,
-               "dispvms": DispvmRegistry(tmp_path / "dispvms")}
+               "resolve": lambda host: [], "check": lambda text: None, "bounds": BOUNDS}
 
     def apply(model, test=False, netvms=None, bounds=BOUNDS):
         return firewalls_applied(conn, model, test=test, netvms=netvms, **options | {"bounds": bounds})

@@ -15,7 +15,6 @@ converges on its own: one that does not answer (within ``AgentBounds``) or refus
 state naming it and why, and every other netvm still gets its ruleset (docs/firewall.md).
 """
 
-from pathlib import Path
 
 from saltext.bulkhead.saltret import reconcile
 
@@ -27,12 +26,10 @@ def __virtual__():
 
 
 def applied(name="bulkhead-firewall"):
-    from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry
     from saltext.bulkhead.virt.firewall import firewalls_applied
 
     def deliver(conn, model, *, test):
-        own = model.formula.paths  # records and the broker's disposables: this workstation's
-        return firewalls_applied(conn, model, test=test, record_dir=Path(own.firewall_records),
-                                 dispvms=DispvmRegistry(Path(own.dispvm_registry)))
+        # records and the broker's disposables: this workstation's (formula.paths)
+        return firewalls_applied(conn, model, test=test)
 
     return reconcile(name, __pillar__, deliver, test=__opts__["test"], context=__context__)

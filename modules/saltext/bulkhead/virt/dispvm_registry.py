@@ -60,7 +60,9 @@ class DispvmRegistry:
 
 def with_live_disposables(conn: Any, pillar: Pillar, registry: DispvmRegistry | None = None) -> Pillar:
     """``pillar`` plus the registered disposables libvirt still defines as bulkhead's."""
-    registered = (registry or DispvmRegistry()).entries()
+    # Without a registry given: this workstation's, where its broker registers them.
+    registry = registry or DispvmRegistry(Path(pillar.formula.paths.dispvm_registry))
+    registered = registry.entries()
     if not registered:
         return pillar
     defined = {name for name, xml in defined_domains(conn) if find_ours(xml) is not None}

@@ -45,7 +45,7 @@ from .context import current_plan
 from .dispvm_registry import DispvmRegistry, with_live_disposables
 from .errors import BulkheadVirtError
 from .firewall_agent import AgentBounds, deliver, each_netvm, enforced, reason
-from .firewall_record import RECORD_DIR, read_record, write_record
+from .firewall_record import read_record, write_record
 from .firewall_volume import FirewallVolumes
 from .inventory import lookup
 from .outcome import Outcome
@@ -92,11 +92,13 @@ class _Part:
 def firewalls_applied(
     conn: Any, pillar: Pillar, *, test: bool, now: int | None = None,
     resolve: Resolver = system_resolver, agents: Agents = _agent,
-    record_dir: Path = RECORD_DIR, check: Callable[[str], None] = check_ruleset,
+    record_dir: Path | None = None, check: Callable[[str], None] = check_ruleset,
     bounds: AgentBounds = SALT_BOUNDS, volumes: FirewallVolumes | None = None,
     dispvms: DispvmRegistry | None = None, netvms: Collection[str] | None = None,
 ) -> Outcome:
-    """``netvms``: only these (the broker's disposable factory: the disposable's own netvm)."""
+    """``netvms``: only these (the broker's disposable factory: the disposable's own netvm).
+    ``record_dir`` and ``dispvms`` default to this workstation's (``formula.paths``)."""
+    record_dir = Path(pillar.formula.paths.firewall_records) if record_dir is None else record_dir
     # The broker's own disposables alive now keep their chains: rulesets match the broker's.
     pillar = with_live_disposables(conn, pillar, dispvms)
     allocations = {n: d.allocation for n, d in current_plan(conn, pillar).domains.items()}
