@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libvirt-daemon-system libvirt-clients libvirt-dev pkg-config
   qemu-system-x86 qemu-utils nftables iproute2 dnsmasq-base
   busybox-static cpio zstd xz-utils libxml2-utils ebtables e2fsprogs
+  systemd  # systemd-analyze: the unit files are verified in tests/unit
 )
 
 missing=()

@@ -1,4 +1,4 @@
-# The whole workstation: validated pillar, storage, networks, memory balancer, domains, firewalls, RPC policy and broker.
+# The whole workstation: validated pillar, storage, networks, memory balancer, domains, firewalls, RPC policy and broker, boot sequence.
 include:
   - bulkhead.host
   - bulkhead.networks
@@ -7,3 +7,4 @@ include:
   - bulkhead.firewall
   - bulkhead.policy
   - bulkhead.rpc
+  - bulkhead.boot

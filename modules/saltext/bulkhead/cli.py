@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from .boot.cli import boot_command
 from .image.cli import image_app
 from .image.logs_cli import logs_command
 from .image.run_cli import run_command
@@ -21,6 +22,7 @@ app.add_typer(memory_app, name="memory")
 app.add_typer(pillar_app, name="pillar")
 app.add_typer(policy_app, name="policy")
 app.add_typer(rpc_app, name="rpc")
+app.command("boot")(boot_command)
 app.command("logs")(logs_command)
 app.command("run")(run_command)
 app.command("verify")(verify_command)

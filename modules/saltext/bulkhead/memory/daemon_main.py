@@ -9,6 +9,7 @@ from pathlib import Path
 
 import libvirt
 
+from ..sd_notify import notify_ready
 from .admission import Admission
 from .daemon import DaemonState, request, run
 from .daemon_config import DaemonConfig
@@ -41,6 +42,7 @@ def serve(config: DaemonConfig, pidfile: Path | None = None, config_digest: str 
     serve_in_thread(server)
     if pidfile is not None:
         write_pidfile(pidfile, os.getpid(), config_digest)
+    notify_ready()  # under systemd: bulkhead-boot.service may ask for memory from now on
     try:
         run(config, state, stop)
     finally:

@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ..daemon_process import DaemonProcess, write_atomically
 from ..model import Pillar
+from ..systemd import Systemd, removal_steps, service_steps
+from ..systemd_units import daemon_unit
 from ..virt.outcome import Outcome, Work
 from .config_file import DEFAULT_CONFIG_FILE, digest, render_config_file
 from .pidfile import MODULE, PidRecord, is_memd, memd_marks, read_pidfile
@@ -42,6 +44,12 @@ class ServicePaths:
                              START_TIMEOUT_S, STOP_TIMEOUT_S)
 
 
+def memd_unit(paths: ServicePaths) -> str:
+    """bulkhead-memd's systemd unit: the same command line, in the foreground (it makes its own
+    folders: the pidfile's and the socket's)."""
+    return daemon_unit("bulkhead-memd: memory balancer of the bulkhead domains", paths.command())
+
+
 def running_daemon(paths: ServicePaths) -> PidRecord | None:
     """The daemon our pidfile names, if that process is still a bulkhead-memd with our config."""
     record = read_pidfile(paths.pidfile)
@@ -50,12 +58,17 @@ def running_daemon(paths: ServicePaths) -> PidRecord | None:
     return record
 
 
-def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False) -> Outcome:
-    """Converge the daemon on ``pillar.memory``: configured and running, or stopped and removed."""
+def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False,
+                 systemd: tuple[Systemd, str] | None = None) -> Outcome:
+    """Converge the daemon on ``pillar.memory``: configured and running, or stopped and removed.
+
+    ``systemd``: (systemctl, unit name) on a host run by systemd: the daemon runs as that unit."""
     work = Work()
     running = running_daemon(paths)
     current = _read(paths.config)
     if pillar.memory is None:
+        if systemd is not None:
+            removal_steps(work, *systemd)
         if running is not None:
             work.changes["daemon"] = {"old": "running", "new": "stopped"}
             work.step("stop bulkhead-memd", lambda: stop(running, paths))
@@ -68,6 +81,11 @@ def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False) -> Out
     if current != wanted:
         work.changes["config"] = _diff(paths.config, current, wanted)
         work.step(f"write {paths.config}", lambda: write_atomically(paths.config, wanted))
+    if systemd is not None:
+        outdated = running is not None and running.config_digest != digest(wanted)
+        service_steps(work, *systemd, memd_unit(paths), None if running is None else running.pid,
+                      outdated, lambda: stop(running, paths))
+        return work.finish(test, "bulkhead-memd")
     if running is None:
         work.changes["daemon"] = {"old": "stopped", "new": "running"}
         work.step("start bulkhead-memd", lambda: start(paths))

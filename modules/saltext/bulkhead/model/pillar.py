@@ -84,6 +84,11 @@ class Label(str, Enum):
         return self.has_network or self.uplink is not None
 
     @property
+    def starts_at_boot(self) -> bool:
+        """``autostart`` as given, else true for netvms (as Qubes starts sys-net and sys-firewall)."""
+        return self.autostart if self.autostart is not None else self.provides_network
+
+    @property
     def trust_level(self) -> int:
         """0 (red, untrusted) .. 7 (black, ultimately trusted)."""
         return list(Label).index(self)
@@ -230,7 +235,15 @@ class Domain(Frozen):
         doc="Where the root comes from; required on template and standalone, not allowed on app and disposable.",
     )
     running: StrictBool = key(False, doc="Start the domain (true) or shut it down (false).", rule="must be true or false")
-    autostart: StrictBool = key(False, doc="Start the domain when the host boots.", rule="must be true or false")
+    autostart: StrictBool | None = key(
+        None,
+        doc=(
+            "Start the domain when the host boots (`bulkhead boot`, in netvm order, each with "
+            "bulkhead-memd's admission; its netvm chain starts too); absent means true for a domain "
+            "with provides_network: true, false otherwise."
+        ),
+        rule="must be true or false",
+    )
     ip: IPv4Text | None = key(
         None,
         doc=(
@@ -257,6 +270,11 @@ class Domain(Frozen):
     def has_way_out(self) -> bool:
         """True when the domain's traffic can leave it: through a netvm or its own uplink."""
         return self.has_network or self.uplink is not None
+
+    @property
+    def starts_at_boot(self) -> bool:
+        """``autostart`` as given, else true for netvms (as Qubes starts sys-net and sys-firewall)."""
+        return self.autostart if self.autostart is not None else self.provides_network
 
     @property
     def trust_level(self) -> int:

@@ -29,6 +29,10 @@ DISK_TARGETS = ("vda", "vdb", "vdc", "vdd")
 
 def fingerprint(pillar: Pillar, name: str) -> str:
     entry = pillar.domains[name].model_dump(mode="json", by_alias=True)
+    if entry.get("autostart") is None:
+        # recorded as false before absent meant "netvms: true": defined domains keep their
+        # fingerprint, so the upgrade redefines nothing (autostart never reaches the XML)
+        entry["autostart"] = False
     return hashlib.sha256(json.dumps(entry, sort_keys=True).encode()).hexdigest()
 
 

@@ -19,6 +19,8 @@ from ..daemon_process import DaemonProcess, write_atomically
 from ..model import Pillar
 from ..plan import names
 from ..socket_dirs import make_private_socket_dir
+from ..systemd import Systemd, removal_steps, service_steps
+from ..systemd_units import daemon_unit
 from ..virt.dispvm_registry import REGISTRY_DIR
 from ..virt.outcome import Outcome, Work
 
@@ -46,6 +48,14 @@ def command(pillar: Pillar, paths: BrokerPaths) -> list[str]:
             "--ask", pillar.policy.ask, "--log", str(paths.log), "--pidfile", str(paths.pidfile),
             "--call-timeout", str(pillar.policy.call_timeout), "--max-output-mib", str(pillar.policy.call_output_mib),
             "--dispvm-registry", str(paths.dispvm_registry)]
+
+
+def broker_unit(pillar: Pillar, paths: BrokerPaths) -> str:
+    """The broker's systemd unit: the same command line, in the foreground; /run is empty after
+    a reboot, so its pidfile's folder and its socket folder (root's 0700) are made first."""
+    folders = (("0755", str(paths.pidfile.parent)), ("0700", str(paths.socket_dir)))
+    return daemon_unit("bulkhead RPC broker: mediates calls between the bulkhead domains",
+                       command(pillar, paths), make_dirs=folders)
 
 
 def facts_file(pillar: Pillar) -> bytes:
@@ -76,7 +86,10 @@ def option(args: list[str], name: str) -> str | None:
     return None
 
 
-def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False) -> Outcome:
+def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
+                   systemd: tuple[Systemd, str] | None = None) -> Outcome:
+    """The facts file written and the broker running its settings; ``systemd``: (systemctl,
+    unit name) on a host run by systemd: the broker runs as that unit."""
     work = Work()
     wanted = facts_file(pillar)
     try:
@@ -88,6 +101,12 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False) -> Ou
         work.step(f"write {paths.pillar}", lambda: write_atomically(paths.pillar, wanted))
     cmd = command(pillar, paths)
     running = running_broker(paths)
+    if systemd is not None:
+        # the unit holds the command line: a changed setting changes the unit, which restarts it
+        service_steps(work, *systemd, broker_unit(pillar, paths),
+                      None if running is None else running[0], False,
+                      lambda: stop(running[0], paths))
+        return work.finish(test, "RPC broker")
     if running is None:
         work.changes["broker"] = {"old": "stopped", "new": "running"}
         work.step("start the RPC broker", lambda: start(cmd, paths))
@@ -108,8 +127,11 @@ def stop(pid: int, paths: BrokerPaths) -> None:
     paths.process().stop(pid)
 
 
-def broker_stopped(paths: BrokerPaths, test: bool = False) -> Outcome:
+def broker_stopped(paths: BrokerPaths, test: bool = False,
+                   systemd: tuple[Systemd, str] | None = None) -> Outcome:
     work = Work()
+    if systemd is not None:  # else it would come back at the next boot
+        removal_steps(work, *systemd)
     running = running_broker(paths)
     if running is not None:
         work.changes["broker"] = {"old": "running", "new": "stopped"}

@@ -44,6 +44,7 @@ def broker_command(
 ) -> None:
     """Serve RPC calls between the running domains until SIGTERM."""
     from ..policy import System, SystemInfoError
+    from ..sd_notify import notify_ready
     from ..socket_dirs import SocketDirError, check_socket_dir
     from .host import Host, LibvirtHost, StaticHost
     from .prompt import prompt_for
@@ -62,6 +63,7 @@ def broker_command(
         tmp = pidfile.with_name(f".{pidfile.name}.tmp")
         tmp.write_text(f"{os.getpid()}\n")
         tmp.replace(pidfile)
+    notify_ready()  # under systemd (Type=notify): the broker serves from now on
     try:
         serve(host, policy_dir, chosen, socket_dir, broker_logger(None if str(log) == "-" else log),
               limits=CallLimits(timeout_s=call_timeout, max_output=max_output_mib * MIB))

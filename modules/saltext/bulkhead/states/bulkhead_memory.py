@@ -10,13 +10,17 @@ With ``bulkhead:memory`` in the pillar: writes the daemon's configuration (atomi
 /run/bulkhead/memd.pid, log /var/log/bulkhead/memd.log) and restarts it when it runs an older
 configuration. Without it: stops the daemon bulkhead started and removes its configuration.
 Test mode reports the same changes and changes nothing. The three paths come from
-``bulkhead:formula:paths`` unless given as arguments.
+``bulkhead:formula:paths`` unless given as arguments. On a host run by systemd the daemon runs
+as the unit bulkhead-memd.service instead (written, enabled, started and restarted through
+systemctl), so that it comes back after a reboot (docs/boot.md).
 """
 
 from pathlib import Path
 
 from saltext.bulkhead.memory.service import ServicePaths, memd_managed
 from saltext.bulkhead.saltret import run_state
+from saltext.bulkhead.systemd import systemd_host
+from saltext.bulkhead.systemd_units import unit_names
 
 __virtualname__ = "bulkhead_memory"
 
@@ -30,6 +34,8 @@ def managed(name="bulkhead-memd", config=None, pidfile=None, log=None):
         own = model.formula.paths
         paths = ServicePaths(Path(config or own.memd_config), Path(pidfile or own.memd_pidfile),
                              Path(log or own.memd_log))
-        return memd_managed(model, paths, test=__opts__["test"])
+        systemd = systemd_host()
+        unit = None if systemd is None else (systemd, unit_names(own).memd)
+        return memd_managed(model, paths, test=__opts__["test"], systemd=unit)
 
     return run_state(name, __pillar__, action)

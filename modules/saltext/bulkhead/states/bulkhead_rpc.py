@@ -11,7 +11,9 @@ it is not running (pidfile /run/bulkhead/broker.pid, log /var/log/bulkhead/broke
 restarts it when its settings (policy directory, URI, ``bulkhead:policy:ask``) changed. The
 broker itself picks up policy and pillar changes without a restart. ``broker_stopped`` stops it.
 Test mode reports the same changes and changes nothing. Paths not given as arguments come from
-``bulkhead:formula:paths``.
+``bulkhead:formula:paths``. On a host run by systemd the broker runs as the unit
+bulkhead-rpc-broker.service instead (written, enabled, started and restarted through systemctl),
+so that it comes back after a reboot (docs/boot.md).
 """
 
 from pathlib import Path
@@ -20,6 +22,8 @@ from saltext.bulkhead.rpc.broker_service import BrokerPaths
 from saltext.bulkhead.rpc.broker_service import broker_running as converge_running
 from saltext.bulkhead.rpc.broker_service import broker_stopped as converge_stopped
 from saltext.bulkhead.saltret import run_state
+from saltext.bulkhead.systemd import systemd_host
+from saltext.bulkhead.systemd_units import unit_names
 
 __virtualname__ = "bulkhead_rpc"
 
@@ -36,15 +40,21 @@ def _paths(model, pillar_file=None, pidfile=None, log=None, socket_dir=None, dis
                        Path(dispvm_registry or own.dispvm_registry))
 
 
+def _unit(model):
+    """(systemctl, the broker's unit) on a host run by systemd, else None."""
+    systemd = systemd_host()
+    return None if systemd is None else (systemd, unit_names(model.formula.paths).broker)
+
+
 def broker_running(name="bulkhead-rpc-broker", pillar_file=None, pidfile=None, log=None, socket_dir=None,
                    dispvm_registry=None):
     def action(model):
         paths = _paths(model, pillar_file, pidfile, log, socket_dir, dispvm_registry)
-        return converge_running(model, paths, test=__opts__["test"])
+        return converge_running(model, paths, test=__opts__["test"], systemd=_unit(model))
 
     return run_state(name, __pillar__, action)
 
 
 def broker_stopped(name="bulkhead-rpc-broker", pidfile=None):
-    return run_state(name, __pillar__, lambda model: converge_stopped(_paths(model, pidfile=pidfile),
-                                                                      test=__opts__["test"]))
+    return run_state(name, __pillar__, lambda model: converge_stopped(
+        _paths(model, pidfile=pidfile), test=__opts__["test"], systemd=_unit(model)))

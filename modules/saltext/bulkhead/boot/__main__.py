@@ -1,0 +1,8 @@
+"""``python -m saltext.bulkhead.boot``: what bulkhead-boot.service runs (same as ``bulkhead boot``)."""
+
+import typer
+
+from .cli import boot_command
+
+if __name__ == "__main__":
+    typer.run(boot_command)

@@ -1,0 +1,52 @@
+"""``bulkhead boot``: start the autostart domains in netvm order (what bulkhead-boot.service runs)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..model.pillar import FormulaPaths
+
+DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
+
+
+def boot_command(
+    pillar: Annotated[Path, typer.Option(
+        help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons")
+    ] = DEFAULT_PILLAR,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the order, start nothing")] = False,
+) -> None:
+    """Start every autostart domain (and the netvms it needs), netvms first; exit 1 if one failed."""
+    from ..model import PillarError
+    from ..untrusted.text import printable
+    from ..virt import BulkheadVirtError
+    from .order import boot_order
+    from .sequence import boot, read_pillar
+
+    try:
+        model = read_pillar(pillar)
+    except PillarError as exc:  # before ValueError: it is one
+        typer.echo(f"error: {pillar} is not a valid pillar:\n" + "\n".join(exc.lines), err=True)
+        raise typer.Exit(2) from exc
+    except (OSError, ValueError) as exc:  # absent, not JSON
+        typer.echo(f"error: cannot read {pillar}: {exc}", err=True)
+        raise typer.Exit(2) from exc
+    if dry_run:
+        typer.echo(json.dumps(boot_order(model)))
+        return
+    try:
+        results = boot(model)
+    except BulkheadVirtError as exc:  # libvirt unreachable
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    for started in results:
+        status = "ok" if started.ok else "FAILED"
+        # a comment can carry a guest agent's words: escaped before it reaches a terminal or journal
+        typer.echo(f"{status} {started.name}: {printable(started.comment, keep='', backslash=False)}")
+    if not results:
+        typer.echo("no domain starts at boot")
+    if not all(started.ok for started in results):
+        raise typer.Exit(1)

@@ -1,0 +1,48 @@
+"""Start the boot plan's domains one by one through the formula's own start path.
+
+Each start is ``virt.domain_running``, exactly what ``bulkhead_domain.running`` does: the
+definition converged to the pillar, bulkhead-memd asked for the domain's initial memory, a fresh
+root from its template. A domain already running is left as it is. A domain whose netvm did not
+start is not started (it would come up without network); its failure is reported instead.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import Pillar, load_pillar
+from ..virt import InventoryCache, connect, domain_running, tracked
+from .order import boot_order, netvm_chain
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    name: str
+    ok: bool
+    comment: str
+
+
+def read_pillar(path: Path) -> Pillar:
+    """The pillar the formula wrote for the host daemons (JSON of the ``bulkhead`` key)."""
+    return load_pillar(json.loads(path.read_text(encoding="utf-8")))
+
+
+def boot(pillar: Pillar) -> list[Started]:
+    """Start ``boot_order(pillar)`` in order on the pillar's libvirt; one result per domain."""
+    results: list[Started] = []
+    failed: set[str] = set()
+    with connect(pillar.host.uri) as raw:
+        conn = tracked(raw, InventoryCache())  # one read of libvirt for the whole sequence
+        for name in boot_order(pillar):
+            down = [netvm for netvm in netvm_chain(pillar, name) if netvm in failed]
+            if down:
+                failed.add(name)
+                results.append(Started(name, False, f"not started: its netvm {down[0]} did not start"))
+                continue
+            outcome = domain_running(conn, pillar, name)
+            if outcome.result is not True:
+                failed.add(name)
+            results.append(Started(name, outcome.result is True, outcome.comment))
+    return results
