@@ -15,6 +15,16 @@ JUNIT = b"""<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="p
 <error message="failed on setup with &quot;cannot connect&quot;">trace</error></testcase>
 </testsuite></testsuites>"""
 
+SKIPS = b"""<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" skipped="2">
+<testcase classname="test_host_rpc" name="test_running_domains_have_their_rpc_channel[local]"/>
+<testcase classname="test_guest_rpc" name="test_calls_the_policy_denies_are_refused[local]">
+<skipped type="pytest.skip" message="no RPC broker runs (formula bulkhead.rpc)">x.py:41</skipped>
+</testcase>
+<testcase classname="test_guest_network" name="test_netvms_enforce_their_compiled_ruleset[local]">
+<skipped type="pytest.skip" message="not applicable: no netvm is running">x.py:9</skipped>
+</testcase>
+</testsuite></testsuites>"""
+
 
 def test_read_junit_names_each_check_and_keeps_only_the_message():
     passed, failed, error = read_junit(JUNIT)
@@ -30,6 +40,17 @@ def test_a_run_is_ok_only_when_every_check_passed():
     assert not SuiteRun(1, results, "").ok
     assert SuiteRun(0, results[:1], "").ok
     assert not SuiteRun(0, (), "").ok  # nothing ran: not a pass
+    assert (SuiteRun(1, results, "").exit_code, SuiteRun(0, (), "").exit_code) == (1, 1)
+
+
+def test_a_skip_is_not_a_pass_and_not_applicable_is_no_skip():
+    passed, skip, not_applicable = read_junit(SKIPS)
+    assert (skip.outcome, skip.message) == ("skipped", "no RPC broker runs (formula bulkhead.rpc)")
+    assert (not_applicable.outcome, not_applicable.message) == ("n/a", "no netvm is running")
+    assert SuiteRun(0, (passed, not_applicable), "").exit_code == 0
+    run = SuiteRun(0, (passed, skip, not_applicable), "")  # pytest itself exits 0 on skips
+    assert not run.ok and run.exit_code == 3
+    assert SuiteRun(1, (*read_junit(JUNIT), skip), "").exit_code == 1  # a failure wins
 
 
 def test_salt_pillar_data_is_handed_over_as_json(tmp_path):

@@ -90,8 +90,9 @@ def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False,
         work.changes["daemon"] = {"old": "stopped", "new": "running"}
         work.step("start bulkhead-memd", lambda: start(paths))
     elif running.config_digest != digest(wanted):
-        work.changes["daemon"] = {"old": "running an older configuration", "new": "restarted"}
         work.step("stop bulkhead-memd", lambda: stop(running, paths))
+        # recorded after the stop: the restart is made by the start (outcome.py)
+        work.changes["daemon"] = {"old": "running an older configuration", "new": "restarted"}
         work.step("start bulkhead-memd", lambda: start(paths))
     return work.finish(test, "bulkhead-memd")
 

@@ -111,8 +111,9 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
         work.changes["broker"] = {"old": "stopped", "new": "running"}
         work.step("start the RPC broker", lambda: start(cmd, paths))
     elif running[1][1:] != cmd[1:]:  # the interpreter path may differ after an upgrade; the rest not
-        work.changes["broker"] = {"old": "running with other settings", "new": "restarted"}
         work.step("stop the RPC broker", lambda: stop(running[0], paths))
+        # recorded after the stop: the restart is made by the start (outcome.py)
+        work.changes["broker"] = {"old": "running with other settings", "new": "restarted"}
         work.step("start the RPC broker", lambda: start(cmd, paths))
     return work.finish(test, "RPC broker")
 

@@ -16,7 +16,33 @@ from .pillar_source import PillarUnavailable, salt_pillar_data
 from .runner import SuiteRun, run_suite
 
 _MARK = {"passed": "[green]PASS[/] ", "failed": "[red]FAIL[/] ", "error": "[red]ERROR[/]",
-         "skipped": "[yellow]SKIP[/] "}
+         "skipped": "[yellow]SKIP[/] ", "n/a": "[dim]N/A[/]  "}
+
+
+def _counts(run: SuiteRun) -> str:
+    names = (("passed", "passed"), ("failed", "failed"), ("error", "errors"),
+             ("n/a", "not applicable"), ("skipped", "skipped"))
+    return ", ".join(f"{run.count(key)} {label}" for key, label in names if run.count(key))
+
+
+def _summary(run: SuiteRun, console: Console) -> None:
+    total, bad = len(run.results), run.count("failed") + run.count("error")
+    if run.ok and run.count("passed") == total:
+        console.print(f"[green]all {total} checks passed[/]")
+    elif run.ok:
+        console.print(f"[green]{_counts(run)}[/]")
+    elif not run.results:
+        console.print("[red]the suite did not run:[/]")
+        console.print(run.output[-4000:], markup=False, highlight=False)
+    elif bad:
+        console.print(f"[red]{bad} of {total} checks failed[/] ({_counts(run)})", highlight=False)
+    else:  # a skipped check is an isolation property nobody checked: not a pass
+        console.print(f"[yellow]{_counts(run)}:[/]", highlight=False)
+    for res in run.results:
+        if res.outcome == "skipped":
+            reason = " ".join(res.message.split()) or "no reason given"
+            console.print(f"  skipped {res.check}: {reason}", markup=False, highlight=False,
+                          soft_wrap=True)
 
 
 def _report(run: SuiteRun, console: Console) -> None:
@@ -24,14 +50,7 @@ def _report(run: SuiteRun, console: Console) -> None:
         console.print(f"{_MARK.get(res.outcome, res.outcome)} {escape(res.check)}", highlight=False)
         if res.outcome != "passed" and res.message:
             console.print(Padding(res.message, (0, 0, 0, 6)), markup=False, highlight=False)
-    bad = sum(r.outcome in ("failed", "error") for r in run.results)
-    if run.ok:
-        console.print(f"[green]all {len(run.results)} checks passed[/]")
-    elif not run.results:
-        console.print("[red]the suite did not run:[/]")
-        console.print(run.output[-4000:], markup=False, highlight=False)
-    else:
-        console.print(f"[red]{bad} of {len(run.results)} checks failed[/]")
+    _summary(run, console)
 
 
 def verify_command(
@@ -44,7 +63,8 @@ def verify_command(
     probe: Annotated[list[str] | None, typer.Option(
         help="IP:PORT of a TCP service to test every client's firewall against (repeatable)")] = None,
 ) -> None:
-    """Check on the host that the isolation the pillar describes holds (exit 1 on any failure)."""
+    """Check on the host that the isolation the pillar describes holds (exit 1 on any failure,
+    3 when nothing failed but a check was skipped; docs/verify.md)."""
     console = Console()
     data = None
     try:
@@ -69,4 +89,4 @@ def verify_command(
     extra = tuple(f"--bulkhead-probe={spec}" for spec in probe or [])
     run = run_suite(hosts=hosts, pillar_file=pillar, pillar_data=data, uri=uri, extra=extra)
     _report(run, console)
-    raise typer.Exit(0 if run.ok else 1)
+    raise typer.Exit(run.exit_code)

@@ -16,6 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from ..untrusted.text import printable
+from .skips import NOT_APPLICABLE
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 
@@ -23,7 +24,7 @@ SUITE_DIR = Path(__file__).resolve().parent / "suite"
 @dataclass(frozen=True)
 class CheckResult:
     check: str  # e.g. "host_bridges: no_host_address_on_bulkhead_bridges [local]"
-    outcome: str  # passed | failed | error | skipped
+    outcome: str  # passed | failed | error | skipped | n/a (nothing to check, by the pillar)
     message: str
 
 
@@ -35,8 +36,22 @@ class SuiteRun:
 
     @property
     def ok(self) -> bool:
+        """Every check passed or had nothing to check by the pillar: a skip is not a pass."""
         return self.returncode == 0 and bool(self.results) and all(
-            r.outcome in ("passed", "skipped") for r in self.results)
+            r.outcome in ("passed", "n/a") for r in self.results)
+
+    def count(self, outcome: str) -> int:
+        return sum(r.outcome == outcome for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0: all passed (or n/a); 1: a check failed or the suite did not run; 3: none failed,
+        but a check was skipped (2 is ``bulkhead verify``'s for a pillar it cannot use)."""
+        if self.ok:
+            return 0
+        if self.returncode != 0 or not self.results or self.count("failed") or self.count("error"):
+            return 1
+        return 3
 
 
 def _clean(message: str) -> str:
@@ -69,6 +84,8 @@ def read_junit(xml: bytes) -> tuple[CheckResult, ...]:
                 outcome = "failed" if tag == "failure" else tag
                 message = _clean(el.get("message") or el.text or "")
                 break
+        if outcome == "skipped" and message.startswith(NOT_APPLICABLE):
+            outcome, message = "n/a", message.removeprefix(NOT_APPLICABLE)
         # Findings quote what guests answered (agent output, names): safe for the terminal.
         out.append(CheckResult(_safe(check), outcome, _safe(message)))
     return tuple(out)

@@ -110,9 +110,10 @@ def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, tes
         return refused(f"domain {name} is the template of {', '.join(users)}; remove them first")
     work = Work()
     if dom is not None:
-        work.changes["domain"] = {"old": _state(dom), "new": None}
+        old = _state(dom)
         if dom.isActive():
             work.step(f"stop domain {name}", lambda: dom.destroy())
+        work.changes["domain"] = {"old": old, "new": None}  # made by the undefine (outcome.py)
         flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
         work.step(f"undefine domain {name}", lambda: dom.undefineFlags(flags))
     pool = pillar.host.pool

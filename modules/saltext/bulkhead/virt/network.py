@@ -39,6 +39,7 @@ def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
         return (f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead metadata); "
                 "remove or rename it, bulkhead never takes over foreign networks")
     changes: dict[str, Any] = {}
+    section[net.name] = changes  # each entry recorded before the step that makes it (outcome.py)
     active = existing.isActive()
     if recorded_hash(meta) != net.config_hash:
         changes["xml"] = unified(current, net.xml, net.name)
@@ -52,8 +53,8 @@ def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
     if not existing.autostart():
         changes["autostart"] = {"old": False, "new": True}
         work.step(f"autostart network {net.name}", lambda: conn.networkLookupByName(net.name).setAutostart(1))
-    if changes:
-        section[net.name] = changes
+    if not changes:
+        del section[net.name]
     return None
 
 

@@ -4,6 +4,10 @@ Every reconcile function first inspects libvirt (read-only calls) and records, f
 change, an entry in ``changes`` and a step (a closure doing the mutating calls). Only then, and only
 when not in test mode, are the steps run in order. Test mode therefore reports exactly the changes
 a real run makes, and cannot mutate anything.
+
+Each change is recorded before the step that makes it: a change belongs to the first step added
+after it. When a step fails, the outcome's changes are those of the steps that completed, never
+the planned ones that did not happen (the failure and what was done are in the comment).
 """
 
 from __future__ import annotations
@@ -29,8 +33,12 @@ class Work:
     changes: dict[str, Any] = field(default_factory=dict)
     steps: list[tuple[str, Callable[[], object]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # leaf path of each change -> index of the step that makes it (see the module docstring)
+    made_by: dict[tuple[str, ...], int] = field(default_factory=dict)
 
     def step(self, what: str, run: Callable[[], object]) -> None:
+        for path in _leaves(self.changes):
+            self.made_by.setdefault(path, len(self.steps))
         self.steps.append((what, run))
 
     def section(self, key: str) -> dict[str, Any]:
@@ -50,7 +58,9 @@ class Work:
             except (libvirt.libvirtError, BulkheadVirtError, OSError) as exc:
                 msg = exc.get_error_message() if isinstance(exc, libvirt.libvirtError) else str(exc)
                 finished = "; ".join(done) or "nothing"
-                return Outcome(False, changes, f"{subject}: failed to {what}: {msg} (done before: {finished}).")
+                made = _prune(_made(self.changes, (), self.made_by, len(done)))
+                return Outcome(False, made,
+                               f"{subject}: failed to {what}: {msg} (done before: {finished}).")
             done.append(what)
             if isinstance(note, str):
                 self.notes.append(note)
@@ -59,6 +69,31 @@ class Work:
 
 def _prune(changes: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in changes.items() if v not in ({}, None, [])}
+
+
+def _leaves(changes: dict[str, Any], at: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Paths of the values that are not themselves mappings: each one recorded change."""
+    out = []
+    for key, value in changes.items():
+        path = (*at, key)
+        out.extend(_leaves(value, path) if isinstance(value, dict) else [path])
+    return out
+
+
+def _made(changes: dict[str, Any], at: tuple[str, ...], made_by: dict[tuple[str, ...], int],
+          done: int) -> dict[str, Any]:
+    """The changes the first ``done`` steps made; a change recorded after the last step added
+    belongs to no step, so it was made by none."""
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        path = (*at, key)
+        if isinstance(value, dict):
+            kept = _made(value, path, made_by, done)
+            if kept:
+                out[key] = kept
+        elif made_by.get(path, done) < done:
+            out[key] = value
+    return out
 
 
 def refused(comment: str) -> Outcome:

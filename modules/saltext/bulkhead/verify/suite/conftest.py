@@ -23,6 +23,7 @@ from saltext.bulkhead.plan.metadata import find_ours
 from saltext.bulkhead.rpc.broker_service import is_broker_command, option
 from saltext.bulkhead.verify import pillar_source
 from saltext.bulkhead.verify.observe import BridgePort, bridge_names, bridge_ports
+from saltext.bulkhead.verify.skips import skipped
 from saltext.bulkhead.virt import connect
 from saltext.bulkhead.virt.context import current_plan
 from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry, with_live_disposables
@@ -127,7 +128,8 @@ def host_bridge_ports(host: Any) -> dict[str, BridgePort]:
 def guest(host: Any) -> Any:
     """``guest("work")``: a testinfra host running commands inside that domain (its agent channel)."""
     if host.backend.NAME != "local":
-        pytest.skip("inside-guest checks run on the hypervisor host itself (the agent sockets are local)")
+        skipped("inside-guest checks run on the hypervisor host itself "
+                "(the agent sockets are local)")
     import testinfra
 
     from saltext.bulkhead.verify.agent_backend import register
@@ -141,6 +143,16 @@ def running_domains(bulkhead_pillar: Pillar, libvirt_domains: dict[str, LibvirtD
     """Pillar domains that run now, bulkhead's own."""
     return sorted(n for n in bulkhead_pillar.domains
                   if n in libvirt_domains and libvirt_domains[n].active and libvirt_domains[n].ours)
+
+
+@pytest.fixture(scope="session")
+def not_running(bulkhead_pillar: Pillar, running_domains: list[str]) -> list[str]:
+    """Pillar domains that should run (``running: true`` with ``formula.manage_power``) but do not:
+    a check left without anything to check because of them is skipped, not "not applicable"."""
+    if not bulkhead_pillar.formula.manage_power:
+        return []
+    should = {n for n, d in bulkhead_pillar.domains.items() if d.running}
+    return sorted(should - set(running_domains))
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,8 @@ import ipaddress
 import json
 import time
 
-import pytest
-
 from saltext.bulkhead.verify.firewall_oracle import verdict
+from saltext.bulkhead.verify.skips import no_subject, not_applicable, skipped
 
 IP = ipaddress.IPv4Address
 
@@ -69,14 +68,15 @@ def test_domains_without_netvm_or_uplink_have_no_interface_inside(bulkhead_pilla
     assert not problems, "\n".join(problems)
 
 
-def test_clients_of_one_netvm_cannot_reach_each_other(bulkhead_pillar, bulkhead_plan, running_domains, guest):
+def test_clients_of_one_netvm_cannot_reach_each_other(bulkhead_pillar, bulkhead_plan,
+                                                     running_domains, guest, not_running):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
     by_netvm: dict[str, list[str]] = {}
     for name in clients:
         by_netvm.setdefault(str(bulkhead_pillar.domains[name].netvm), []).append(name)
     pairs = [(a, b) for names_ in by_netvm.values() for a, b in zip(names_, names_[1:] + names_[:1], strict=True) if a != b]
     if not pairs:
-        pytest.skip("no netvm has two running clients")
+        no_subject("no netvm has two running clients", not_running)
     problems = []
     for source, target in pairs:
         address = clients[target][0]
@@ -85,23 +85,26 @@ def test_clients_of_one_netvm_cannot_reach_each_other(bulkhead_pillar, bulkhead_
     assert not problems, "\n".join(problems)
 
 
-def test_domains_cannot_reach_the_host(host, bulkhead_pillar, running_domains, guest):
+def test_domains_cannot_reach_the_host(host, bulkhead_pillar, running_domains, guest, not_running):
     addresses = [IP(a["local"]) for link in json.loads(host.check_output("ip -j -4 addr show"))
                  for a in link.get("addr_info", []) if not IP(a["local"]).is_loopback]
     networked = [n for n in running_domains if bulkhead_pillar.domains[n].has_way_out]
-    if not addresses or not networked:
-        pytest.skip("no host address or no running domain with a network")
+    if not networked:
+        no_subject("no running domain has a network", not_running)
+    if not addresses:
+        skipped("the host has no IPv4 address but loopback to probe")
     problems = [f"{name} reaches the host at {address}" for name in networked for address in addresses
                 if _ping(guest(name), address) or _tcp(guest(name), address, 22)]
     assert not problems, "\n".join(problems)
 
 
 def test_firewall_allows_exactly_what_the_rules_allow(bulkhead_pillar, bulkhead_plan, running_domains, guest,
-                                                     request):
+                                                     request, not_running):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
     probes = _probes(bulkhead_pillar, clients, request.config.getoption("--bulkhead-probe"))
     if not clients or not probes:
-        pytest.skip("no running client or nothing to probe")
+        no_subject("no running client or nothing to probe (no single-port tcp rule, no --probe)",
+                   not_running)
     now = int(time.time())
     observed = {(name, probe): _tcp(guest(name), *probe) for name in clients for probe in probes}
     problems = []
@@ -117,11 +120,14 @@ def test_firewall_allows_exactly_what_the_rules_allow(bulkhead_pillar, bulkhead_
     assert not problems, "\n".join(problems)
 
 
-def test_dns_goes_only_through_the_netvm(bulkhead_pillar, bulkhead_plan, running_domains, guest):
+def test_dns_goes_only_through_the_netvm(bulkhead_pillar, bulkhead_plan, running_domains, guest,
+                                        not_running):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
     upstream = {d.uplink.dns[0] for d in bulkhead_pillar.domains.values() if d.uplink and d.uplink.dns}
-    if not clients or not upstream:
-        pytest.skip("no running client or no DNS server behind an uplink")
+    if not upstream:
+        not_applicable("no uplink in the pillar names a DNS server")
+    if not clients:
+        no_subject("no running client", not_running)
     problems = []
     for name, (_own, netvm_address) in sorted(clients.items()):
         rules = bulkhead_pillar.domains[name].firewall
@@ -136,8 +142,11 @@ def test_dns_goes_only_through_the_netvm(bulkhead_pillar, bulkhead_plan, running
     assert not problems, "\n".join(problems)
 
 
-def test_spoofed_source_addresses_are_dropped(bulkhead_pillar, bulkhead_plan, running_domains, guest):
+def test_spoofed_source_addresses_are_dropped(bulkhead_pillar, bulkhead_plan, running_domains,
+                                              guest, not_running):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
+    if not clients:
+        no_subject("no running client", not_running)
     targets = sorted({d.uplink.address.ip for d in bulkhead_pillar.domains.values() if d.uplink}
                      | {netvm for _, netvm in clients.values()})
     # The spoofer needs a target it can ping with its own address: that is the control.
@@ -154,14 +163,15 @@ def test_spoofed_source_addresses_are_dropped(bulkhead_pillar, bulkhead_plan, ru
             g.run("ip addr del %s/32 dev lo", str(victim))
         assert not spoofed, f"{name} pretending to be {victim} got an answer from {target}"
         return
-    pytest.skip("no running client can ping anything to show a spoof would otherwise pass")
+    skipped("no running client can ping anything to show a spoof would otherwise pass")
 
 
-def test_netvms_enforce_their_compiled_ruleset(compiled_rulesets, running_domains, guest):
+def test_netvms_enforce_their_compiled_ruleset(compiled_rulesets, running_domains, guest,
+                                               not_running):
     rulesets = compiled_rulesets
     running = [n for n in running_domains if n in rulesets]
     if not running:
-        pytest.skip("no netvm is running")
+        no_subject("no netvm is running", not_running)
     problems = []
     for name in running:
         out = guest(name).run("sha256sum < /run/bulkhead/agent/firewall.nft && nft list table inet bulkhead >/dev/null")

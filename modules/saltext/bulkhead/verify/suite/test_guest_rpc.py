@@ -10,9 +10,8 @@ would answer 127, which fails the check).
 
 from __future__ import annotations
 
-import pytest
-
 from saltext.bulkhead.policy import Policy, PolicySyntaxError
+from saltext.bulkhead.policy.loader import POLICY_SUFFIX
 from saltext.bulkhead.rpc.authorize import authorize
 from saltext.bulkhead.rpc.facts import libvirt_domains, system_from
 from saltext.bulkhead.rpc.guest_client import REFUSED_RC
@@ -20,6 +19,7 @@ from saltext.bulkhead.rpc.host import StaticHost
 from saltext.bulkhead.rpc.messages import SERVICE, CallRequest
 from saltext.bulkhead.rpc.prompt import HookPrompt
 from saltext.bulkhead.rpc.service import DEFAULT_LOG
+from saltext.bulkhead.verify.skips import no_subject, not_applicable, skipped
 
 PROBE_SERVICE = "bulkhead.VerifyProbe"
 # Counts as allowing whatever an ask rule offers: only calls denied regardless of the answer count.
@@ -35,10 +35,23 @@ def _services(policy_dir: str) -> list[str]:
     return sorted(named - {PROBE_SERVICE})
 
 
+def _installed_policy(host, pillar) -> list[str]:
+    """The policy files the broker would read: the pillar's, and any *.policy in its directory."""
+    folder = host.file(str(pillar.policy.dir))
+    names = folder.listdir() if folder.is_directory else []
+    found = [n for n in names if n.endswith(POLICY_SUFFIX)]
+    return sorted(set(pillar.policy.files) | set(found))
+
+
 def test_calls_the_policy_denies_are_refused(host, guest, bulkhead_pillar, libvirt_conn, running_domains,
-                                             rpc_broker):
+                                             rpc_broker, not_running):
     if rpc_broker is None:
-        pytest.skip("no RPC broker runs (formula bulkhead.rpc): no call can be made at all")
+        policy = _installed_policy(host, bulkhead_pillar)
+        if not policy:
+            not_applicable("no RPC policy is configured (bulkhead:policy:files, "
+                           f"{bulkhead_pillar.policy.dir}) and no RPC broker runs")
+        skipped(f"no RPC broker runs (formula bulkhead.rpc), though its policy is installed: "
+                f"{', '.join(policy[:5])}")
     policy_dir = rpc_broker.option("--policy-dir") or str(bulkhead_pillar.policy.dir)
     facts = StaticHost(system_from(bulkhead_pillar, libvirt_domains(libvirt_conn)))
     services = [PROBE_SERVICE, *_services(policy_dir)]
@@ -67,8 +80,11 @@ def test_calls_the_policy_denies_are_refused(host, guest, bulkhead_pillar, libvi
         if f"call {denied.call} from {source} to {denied.target}: denied" not in logged:
             problems.append(f"{what} was refused, but the broker's log {log.path} has no denial for it")
     if not tried and not problems:
-        reason = ("no running domain has bulkhead-rpc (templates built before the RPC tools): "
-                  + ", ".join(without_tools)) if without_tools and len(without_tools) == len(running_domains) \
-            else "the installed policy allows every call between the running domains (or fewer than two run)"
-        pytest.skip(reason)
+        if without_tools and len(without_tools) == len(running_domains):
+            skipped("no running domain has bulkhead-rpc (templates built before the RPC tools): "
+                    + ", ".join(without_tools))
+        if len(running_domains) < 2:
+            no_subject("fewer than two domains run", not_running)
+        no_subject("the installed policy allows every call between the running domains",
+                   not_running)
     assert not problems, "\n".join(problems)
