@@ -110,8 +110,8 @@ class LibvirtHost:
     def start(self, name: str) -> None:
         """The same convergence the ``running`` state does (fresh root from the template...),
         except that a paused domain stays paused: a guest's call does not undo an admin's pause
-        (as in Qubes, where starting a paused qube leaves it paused); the call is refused at
-        once."""
+        (as in Qubes, where starting a paused qube leaves it paused); the start fails naming
+        the pause."""
         with connect(self._uri) as conn:
             outcome = domain_running(conn, self.pillar(), name, resume=False)
         if outcome.result is not True:
