@@ -196,3 +196,19 @@ def test_a_live_disposable_of_the_broker_keeps_its_chain_through_a_salt_run(worl
     DispvmRegistry(tmp_path / "dispvms").remove("disp41")
     gone = apply(model)
     assert any(line.startswith("-") for line in gone.changes["netvms"][net]["rules"]["disp41"])
+
+
+def test_a_paused_netvm_fails_at_once_naming_it_and_its_agent_is_not_asked(world):
+    conn, model, pillar, net, agent, volumes, apply = world
+    conn.lookupByName(net).create()
+    assert apply(model).result is True and agent.loads == 1
+    conn.lookupByName(net).suspend()  # its agent could not answer: none may be waited for
+    changed = pillar([{"action": "accept", "dsthost": "198.51.100.1", "proto": "tcp",
+                       "dstports": 8080}])
+    out = apply(changed)
+    assert out.result is False
+    assert f"{net}: paused by a user (virsh suspend): its agent cannot answer" in out.comment
+    assert agent.loads == 1  # the fake would have answered and loaded it: it was not asked
+    change = out.changes["netvms"][net]
+    assert "rules" not in change  # nothing changed live
+    assert volumes.boot_sha(net) == change["boot_ruleset"]["new"]  # its volume got the new one

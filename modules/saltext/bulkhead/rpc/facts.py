@@ -17,7 +17,8 @@ from ..policy import DomainInfo, System
 from ..virt.inventory import domain_xml, owned
 
 CLASS_TYPES = {"template": "TemplateVM", "app": "AppVM", "disposable": "DispVM", "standalone": "StandaloneVM"}
-POWER = {libvirt.VIR_DOMAIN_RUNNING: "Running", libvirt.VIR_DOMAIN_PAUSED: "Paused",
+POWER = {libvirt.VIR_DOMAIN_RUNNING: "Running", libvirt.VIR_DOMAIN_BLOCKED: "Running",
+         libvirt.VIR_DOMAIN_PAUSED: "Paused",
          libvirt.VIR_DOMAIN_SHUTOFF: "Halted", libvirt.VIR_DOMAIN_SHUTDOWN: "Dying",
          libvirt.VIR_DOMAIN_CRASHED: "Crashed", libvirt.VIR_DOMAIN_PMSUSPENDED: "Suspended"}
 

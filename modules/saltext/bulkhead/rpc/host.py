@@ -108,9 +108,12 @@ class LibvirtHost:
                           if power == "Running" and n in known)
 
     def start(self, name: str) -> None:
-        """The same convergence the ``running`` state does (fresh root from the template...)."""
+        """The same convergence the ``running`` state does (fresh root from the template...),
+        except that a paused domain stays paused: a guest's call does not undo an admin's pause
+        (as in Qubes, where starting a paused qube leaves it paused); the start fails naming
+        the pause."""
         with connect(self._uri) as conn:
-            outcome = domain_running(conn, self.pillar(), name)
+            outcome = domain_running(conn, self.pillar(), name, resume=False)
         if outcome.result is not True:
             raise StartError(f"starting {name} failed: {outcome.comment}")
 

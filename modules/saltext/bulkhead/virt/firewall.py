@@ -49,6 +49,7 @@ from .firewall_record import read_record, write_record
 from .firewall_volume import FirewallVolumes
 from .inventory import lookup
 from .outcome import Outcome
+from .power import power_of
 
 Agents = Callable[[str], AgentClient]
 SALT_BOUNDS = AgentBounds()  # a netvm the same run started may still be booting
@@ -141,15 +142,18 @@ def _boot_part(conn: Any, volumes: FirewallVolumes, part: _Part) -> bool:
                                 "apply its domain first")
     boot_ruleset.encode(ruleset.text)  # refuses, before anything is done, what cannot fit
     boot_sha = volumes.boot_sha(netvm)
-    running = dom.isActive() == 1
+    power = power_of(dom)
     if boot_sha != ruleset.sha256:
         part.act(f"write the boot ruleset of {netvm}",
                  functools.partial(volumes.write, netvm, ruleset.text),
                  {"boot_ruleset": {"old": boot_sha, "new": ruleset.sha256}})
-        if not running:  # what it enforces next is what its volume held
+        if not power.answers and not power.held:  # off: what it enforces next is its volume's
             part.changes.update(part.rule_changes(boot_sha))
             part.notes.append(f"{netvm} is not running: it loads this ruleset when it boots.")
-    return running
+    if power.held:  # active but frozen: resumed, it goes on enforcing what it had; not asked
+        part.failure = _unreachable(part, BulkheadVirtError(
+            f"{power.why}: its agent cannot answer until it runs again"))
+    return power.answers
 
 
 def _live_part(part: _Part, agent: AgentClient, bounds: AgentBounds) -> None:

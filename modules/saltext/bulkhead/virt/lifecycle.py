@@ -20,19 +20,17 @@ from ..plan.metadata import find_ours
 from .domain import prepared
 from .inventory import defined_xml, domains_using, lookup, volume_xml
 from .outcome import Outcome, Work, refused
+from .power import Power, power_of
 from .shutdown import local_hypervisor, shut_down
 from .start_memory import reserve_start_memory
 from .tracked import tracked
 from .volumes import delete, recreate
 
 SHUTDOWN_TIMEOUT_S = 60.0
-_STATES = {libvirt.VIR_DOMAIN_RUNNING: "running", libvirt.VIR_DOMAIN_PAUSED: "paused",
-           libvirt.VIR_DOMAIN_SHUTOFF: "shutoff", libvirt.VIR_DOMAIN_SHUTDOWN: "shutting down",
-           libvirt.VIR_DOMAIN_CRASHED: "crashed"}
 
 
 def _state(dom: Any | None) -> str:
-    return "undefined" if dom is None else _STATES.get(dom.state(0)[0], "other")
+    return power_of(dom).state
 
 
 def _host_dirs(conn: Any) -> None:
@@ -45,13 +43,32 @@ def _host_dirs(conn: Any) -> None:
         os.makedirs(names.RPC_SOCKET_DIR, mode=0o700, exist_ok=True)
 
 
-def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+def _resumed(dom: Any, name: str, power: Power, work: Work, test: bool, resume: bool) -> Outcome:
+    """A paused domain is not running: resume a pause a user asked for, refuse any other."""
+    if not power.resumable:
+        return refused(f"domain {name} is {power.why}: bulkhead resumes only a pause a user "
+                       f"asked for; remove the cause, then resume it (virsh resume {name}) "
+                       "or halt it")
+    if not resume:
+        return refused(f"domain {name} is {power.why}: left paused (only an apply resumes it)")
+    work.changes["state"] = {"old": power.state, "new": "running"}
+    work.step(f"resume domain {name}", dom.resume)
+    return work.finish(test, f"Domain {name}")
+
+
+def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
+                   resume: bool = True) -> Outcome:
+    """Defined as the pillar says and running. ``resume``: a domain a user paused is resumed
+    (the RPC broker passes False: a guest's call never undoes an admin's pause)."""
     conn = tracked(conn)
     ready = prepared(conn, pillar, name)
     if isinstance(ready, Outcome):
         return ready
     plan, work = ready
     dom = lookup(conn.lookupByName, name)
+    power = power_of(dom)
+    if power.held:  # active, so never started (nor its root recreated) below
+        return _resumed(dom, name, power, work, test, resume)
     if dom is not None and dom.isActive():
         return work.finish(test, f"Domain {name}")
     if pillar.memory is not None:  # before any overlay is recreated: a refusal loses nothing

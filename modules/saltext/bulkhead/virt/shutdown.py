@@ -6,6 +6,11 @@ private volume and powers off within seconds. The agent is only asked when its s
 machine (a local connection; never on libvirt's test driver, whose domains share names with real
 ones), and any agent failure falls back to ACPI: a guest that does not cooperate still ends up
 off, at the latest when ``timeout`` runs out.
+
+A paused guest can neither answer its agent nor ACPI. One a user paused is resumed first (it can
+then flush its private volume as any other); one paused for any other reason (an I/O error, a
+watchdog) or suspended by itself cannot run to shut down, so it is destroyed at once instead of
+after the whole timeout (power.py).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import libvirt
 
 from ..image.agent_client import AgentClient, AgentError
 from ..plan import names
+from .power import power_of
 
 AGENT_ANSWER_S = 5.0
 
@@ -53,6 +59,22 @@ def _off_by(dom: Any, deadline: float) -> bool:
 
 def shut_down(conn: Any, dom: Any, timeout: float) -> str:
     """Shut ``dom`` off within ``timeout`` seconds; returns how, for the state's comment."""
+    power = power_of(dom)
+    if power.held and power.resumable:
+        with contextlib.suppress(libvirt.libvirtError):  # resumed or gone meanwhile: looked at next
+            dom.resume()
+        if not power_of(dom).held:
+            how = _shut_down_running(conn, dom, timeout)
+            return f"{how} It was {power.why}: resumed to shut down."
+        power = power_of(dom)
+    if power.held:
+        dom.destroy()
+        return (f"{dom.name()} was {power.why}; a guest that does not run cannot shut down: "
+                "destroyed.")
+    return _shut_down_running(conn, dom, timeout)
+
+
+def _shut_down_running(conn: Any, dom: Any, timeout: float) -> str:
     name = dom.name()
     start = time.monotonic()
     deadline = start + timeout

@@ -27,6 +27,7 @@ from saltext.bulkhead.verify.skips import skipped
 from saltext.bulkhead.virt import connect
 from saltext.bulkhead.virt.context import current_plan
 from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry, with_live_disposables
+from saltext.bulkhead.virt.power import Power, power_of
 
 BRIDGE_PREFIX = "bh-"
 
@@ -56,6 +57,7 @@ class LibvirtDomain:
     active: bool
     inactive_xml: str
     live_xml: str
+    power: Power
 
     @property
     def ours(self) -> bool:
@@ -102,7 +104,8 @@ def libvirt_domains(libvirt_conn: Any) -> dict[str, LibvirtDomain]:
     for dom in libvirt_conn.listAllDomains(0):
         try:
             out[dom.name()] = LibvirtDomain(dom.name(), bool(dom.isActive()),
-                                            dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE), dom.XMLDesc(0))
+                                            dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE),
+                                            dom.XMLDesc(0), power_of(dom))
         except libvirt.libvirtError:
             continue  # undefined while we listed: it cannot be attached to anything any more
     return out
@@ -139,10 +142,29 @@ def guest(host: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def running_domains(bulkhead_pillar: Pillar, libvirt_domains: dict[str, LibvirtDomain]) -> list[str]:
-    """Pillar domains that run now, bulkhead's own."""
+def active_domains(bulkhead_pillar: Pillar, libvirt_domains: dict[str, LibvirtDomain]) -> list[str]:
+    """Pillar domains libvirt runs now, bulkhead's own, paused or not: what the host holds for
+    them (channels, memory) is there either way."""
     return sorted(n for n in bulkhead_pillar.domains
                   if n in libvirt_domains and libvirt_domains[n].active and libvirt_domains[n].ours)
+
+
+@pytest.fixture(scope="session")
+def running_domains(active_domains: list[str],
+                    libvirt_domains: dict[str, LibvirtDomain]) -> list[str]:
+    """The active ones whose guest runs (not paused): the ones whose agent can answer."""
+    return [n for n in active_domains if libvirt_domains[n].power.answers]
+
+
+@pytest.fixture(scope="session")
+def paused_domains(active_domains: list[str],
+                   libvirt_domains: dict[str, LibvirtDomain]) -> dict[str, str]:
+    """Active but frozen (paused, or suspended by the guest) -> the one line that says so. Their
+    agents cannot answer, so no check asks them (and waits out a timeout); every check that needs
+    one of them fails with this line instead: what holds inside a paused guest is unknown."""
+    held = {n: libvirt_domains[n].power for n in active_domains if libvirt_domains[n].power.held}
+    return {n: f"{n}: {p.why}; nothing inside it can be checked until it runs"
+            for n, p in held.items()}
 
 
 @pytest.fixture(scope="session")

@@ -56,12 +56,21 @@ def _probes(pillar, clients, options):
     return sorted(found)
 
 
-def test_domains_without_netvm_or_uplink_have_no_interface_inside(bulkhead_pillar, running_domains, guest):
-    problems = []
-    for name in running_domains:
-        domain = bulkhead_pillar.domains[name]
-        if domain.has_way_out or domain.provides_network:
-            continue
+def _unchecked(paused_domains, names_) -> list[str]:
+    """The one line for each paused domain among ``names_`` (the ones a check needs)."""
+    return [paused_domains[name] for name in sorted(names_)]
+
+
+def _cut_off(pillar, names_):
+    """Domains with no way out at all: no netvm, no uplink, not serving a network."""
+    return [n for n in names_
+            if not (pillar.domains[n].has_way_out or pillar.domains[n].provides_network)]
+
+
+def test_domains_without_netvm_or_uplink_have_no_interface_inside(bulkhead_pillar, running_domains,
+                                                                  guest, paused_domains):
+    problems = _unchecked(paused_domains, _cut_off(bulkhead_pillar, paused_domains))
+    for name in _cut_off(bulkhead_pillar, running_domains):
         interfaces = guest(name).check_output("ls /sys/class/net").split()
         if interfaces != ["lo"]:
             problems.append(f"{name} has netvm: none, but inside it sees {', '.join(interfaces)}")
@@ -69,15 +78,16 @@ def test_domains_without_netvm_or_uplink_have_no_interface_inside(bulkhead_pilla
 
 
 def test_clients_of_one_netvm_cannot_reach_each_other(bulkhead_pillar, bulkhead_plan,
-                                                     running_domains, guest, not_running):
+                                                     running_domains, guest, not_running,
+                                                     paused_domains):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
+    problems = _unchecked(paused_domains, _clients(bulkhead_pillar, bulkhead_plan, paused_domains))
     by_netvm: dict[str, list[str]] = {}
     for name in clients:
         by_netvm.setdefault(str(bulkhead_pillar.domains[name].netvm), []).append(name)
     pairs = [(a, b) for names_ in by_netvm.values() for a, b in zip(names_, names_[1:] + names_[:1], strict=True) if a != b]
-    if not pairs:
+    if not pairs and not problems:
         no_subject("no netvm has two running clients", not_running)
-    problems = []
     for source, target in pairs:
         address = clients[target][0]
         if _ping(guest(source), address) or _tcp(guest(source), address, 22):
@@ -85,29 +95,35 @@ def test_clients_of_one_netvm_cannot_reach_each_other(bulkhead_pillar, bulkhead_
     assert not problems, "\n".join(problems)
 
 
-def test_domains_cannot_reach_the_host(host, bulkhead_pillar, running_domains, guest, not_running):
+def test_domains_cannot_reach_the_host(host, bulkhead_pillar, running_domains, guest, not_running,
+                                       paused_domains):
     addresses = [IP(a["local"]) for link in json.loads(host.check_output("ip -j -4 addr show"))
                  for a in link.get("addr_info", []) if not IP(a["local"]).is_loopback]
     networked = [n for n in running_domains if bulkhead_pillar.domains[n].has_way_out]
-    if not networked:
+    paused = _unchecked(paused_domains,
+                        [n for n in paused_domains if bulkhead_pillar.domains[n].has_way_out])
+    if not networked and not paused:
         no_subject("no running domain has a network", not_running)
     if not addresses:
         skipped("the host has no IPv4 address but loopback to probe")
-    problems = [f"{name} reaches the host at {address}" for name in networked for address in addresses
-                if _ping(guest(name), address) or _tcp(guest(name), address, 22)]
+    problems = paused + [f"{name} reaches the host at {address}"
+                         for name in networked for address in addresses
+                         if _ping(guest(name), address) or _tcp(guest(name), address, 22)]
     assert not problems, "\n".join(problems)
 
 
 def test_firewall_allows_exactly_what_the_rules_allow(bulkhead_pillar, bulkhead_plan, running_domains, guest,
-                                                     request, not_running):
+                                                     request, not_running, paused_domains):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
-    probes = _probes(bulkhead_pillar, clients, request.config.getoption("--bulkhead-probe"))
-    if not clients or not probes:
+    paused = _clients(bulkhead_pillar, bulkhead_plan, paused_domains)
+    options = request.config.getoption("--bulkhead-probe")
+    probes = _probes(bulkhead_pillar, {**clients, **paused}, options)
+    problems = _unchecked(paused_domains, paused) if probes else []
+    if (not clients or not probes) and not problems:
         no_subject("no running client or nothing to probe (no single-port tcp rule, no --probe)",
                    not_running)
     now = int(time.time())
     observed = {(name, probe): _tcp(guest(name), *probe) for name in clients for probe in probes}
-    problems = []
     for (name, (address, port)), reached in sorted(observed.items()):
         rules = bulkhead_pillar.domains[name].firewall
         allowed = verdict(rules, address, "tcp", port, dns=[clients[name][1]], now=now)
@@ -121,14 +137,14 @@ def test_firewall_allows_exactly_what_the_rules_allow(bulkhead_pillar, bulkhead_
 
 
 def test_dns_goes_only_through_the_netvm(bulkhead_pillar, bulkhead_plan, running_domains, guest,
-                                        not_running):
+                                        not_running, paused_domains):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
+    problems = _unchecked(paused_domains, _clients(bulkhead_pillar, bulkhead_plan, paused_domains))
     upstream = {d.uplink.dns[0] for d in bulkhead_pillar.domains.values() if d.uplink and d.uplink.dns}
     if not upstream:
         not_applicable("no uplink in the pillar names a DNS server")
-    if not clients:
+    if not clients and not problems:
         no_subject("no running client", not_running)
-    problems = []
     for name, (_own, netvm_address) in sorted(clients.items()):
         rules = bulkhead_pillar.domains[name].firewall
         g = guest(name)
@@ -143,9 +159,10 @@ def test_dns_goes_only_through_the_netvm(bulkhead_pillar, bulkhead_plan, running
 
 
 def test_spoofed_source_addresses_are_dropped(bulkhead_pillar, bulkhead_plan, running_domains,
-                                              guest, not_running):
+                                              guest, not_running, paused_domains):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
-    if not clients:
+    paused = _unchecked(paused_domains, _clients(bulkhead_pillar, bulkhead_plan, paused_domains))
+    if not clients and not paused:
         no_subject("no running client", not_running)
     targets = sorted({d.uplink.address.ip for d in bulkhead_pillar.domains.values() if d.uplink}
                      | {netvm for _, netvm in clients.values()})
@@ -162,17 +179,19 @@ def test_spoofed_source_addresses_are_dropped(bulkhead_pillar, bulkhead_plan, ru
         finally:
             g.run("ip addr del %s/32 dev lo", str(victim))
         assert not spoofed, f"{name} pretending to be {victim} got an answer from {target}"
+        assert not paused, "\n".join(paused)
         return
+    assert not paused, "\n".join(paused)
     skipped("no running client can ping anything to show a spoof would otherwise pass")
 
 
 def test_netvms_enforce_their_compiled_ruleset(compiled_rulesets, running_domains, guest,
-                                               not_running):
+                                               not_running, paused_domains):
     rulesets = compiled_rulesets
     running = [n for n in running_domains if n in rulesets]
-    if not running:
+    problems = _unchecked(paused_domains, [n for n in paused_domains if n in rulesets])
+    if not running and not problems:
         no_subject("no netvm is running", not_running)
-    problems = []
     for name in running:
         out = guest(name).run("sha256sum < /run/bulkhead/agent/firewall.nft && nft list table inet bulkhead >/dev/null")
         enforced = out.stdout.split()[0] if out.rc == 0 and out.stdout.strip() else None

@@ -35,12 +35,15 @@ def _ping(host, name: str, timeout: float) -> dict:
     return json.loads(out.stdout)
 
 
-def test_running_domains_answer_agent_ping(host, bulkhead_pillar, libvirt_domains, request):
+def test_running_domains_answer_agent_ping(host, bulkhead_pillar, libvirt_domains, paused_domains,
+                                           request):
     timeout = request.config.getoption("--bulkhead-agent-timeout")
     must_run = {n for n, d in bulkhead_pillar.domains.items() if d.running and bulkhead_pillar.formula.manage_power}
-    running = {n for n in bulkhead_pillar.domains if n in libvirt_domains and libvirt_domains[n].active}
-    problems = [f"{name}: should be running but is not" for name in sorted(must_run - running)]
-    for name in sorted(running):
+    active = {n for n in bulkhead_pillar.domains
+              if n in libvirt_domains and libvirt_domains[n].active}
+    problems = [f"{name}: should be running but is not" for name in sorted(must_run - active)]
+    problems += list(paused_domains.values())  # a frozen guest cannot answer: not asked
+    for name in sorted(active - set(paused_domains)):
         try:
             answer = _ping(host, name, timeout)
         except AgentError as exc:

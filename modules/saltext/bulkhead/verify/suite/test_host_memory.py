@@ -95,11 +95,11 @@ def test_memory_daemon_runs_as_the_pillar_says(host, bulkhead_pillar, memd_paths
     assert not problems, "\n".join(problems)
 
 
-def test_balloons_lie_within_their_recorded_bounds(bulkhead_pillar, libvirt_conn, libvirt_domains, running_domains,
-                                                   memd_status):
+def test_balloons_lie_within_their_recorded_bounds(bulkhead_pillar, libvirt_conn, libvirt_domains,
+                                                   active_domains, memd_status):
     problems = []
     targets = memd_status["targets_kib"] if memd_status else {}
-    for name in running_domains:
+    for name in active_domains:
         meta = find_ours(libvirt_domains[name].inactive_xml)
         try:
             bounds = read_memory(meta) if meta is not None else None

@@ -21,16 +21,16 @@ def _channel_paths(live_xml: str) -> list[str]:
     return [str(p) for p in doc.xpath("devices/channel[target/@name=$n]/source/@path", n=names.RPC_CHANNEL)]
 
 
-def test_running_domains_have_their_rpc_channel(host, running_domains, libvirt_domains):
+def test_running_domains_have_their_rpc_channel(host, active_domains, libvirt_domains):
     problems = []
-    if running_domains:
+    if active_domains:
         folder = host.file(names.RPC_SOCKET_DIR)
         if not folder.is_directory:
             problems.append(f"{names.RPC_SOCKET_DIR} is missing")
         elif folder.user != "root" or folder.mode & 0o077:
             problems.append(f"{names.RPC_SOCKET_DIR} is owned by {folder.user} with mode "
                             f"{folder.mode:o} (root's alone, 0700: libvirtd binds the channels there)")
-    for name in running_domains:
+    for name in active_domains:
         path = names.rpc_socket(name)
         paths = _channel_paths(libvirt_domains[name].live_xml)
         if paths != [path]:
@@ -45,11 +45,11 @@ def _who(holders) -> str:
     return ", ".join(f"{command} (pid {pid})" for command, pid in holders) or "an unknown process"
 
 
-def _channel_problems(host, running_domains, broker) -> tuple[list[str], bool]:
+def _channel_problems(host, active_domains, broker) -> tuple[list[str], bool]:
     """(findings, whether one is only the broker not attached yet)."""
     sockets = parse_ss(host.check_output("ss -xapH"))
     problems, unattached = [], False
-    for name in running_domains:
+    for name in active_domains:
         path = names.rpc_socket(name)
         seen = connections_to(sockets, path)
         if not seen.listening and not seen.clients:
@@ -67,10 +67,10 @@ def _channel_problems(host, running_domains, broker) -> tuple[list[str], bool]:
     return problems, unattached
 
 
-def test_only_the_broker_is_connected_to_the_channels(host, running_domains, rpc_broker):
+def test_only_the_broker_is_connected_to_the_channels(host, active_domains, rpc_broker):
     deadline = time.monotonic() + ATTACH_WAIT_S
-    problems, unattached = _channel_problems(host, running_domains, rpc_broker)
+    problems, unattached = _channel_problems(host, active_domains, rpc_broker)
     while unattached and time.monotonic() < deadline:  # a domain that just started
         time.sleep(0.5)
-        problems, unattached = _channel_problems(host, running_domains, rpc_broker)
+        problems, unattached = _channel_problems(host, active_domains, rpc_broker)
     assert not problems, "\n".join(problems)
