@@ -22,17 +22,21 @@ def __virtual__():
     return __virtualname__
 
 
-def present(name):
-    return reconcile(name, __pillar__, virt.domain_present, name, test=__opts__["test"], context=__context__)
+def present(name, lock_timeout=None):
+    return reconcile(name, __pillar__, virt.domain_present, name, test=__opts__["test"],
+                     context=__context__, lock_timeout=lock_timeout)
 
 
-def running(name):
-    return reconcile(name, __pillar__, virt.domain_running, name, test=__opts__["test"], context=__context__)
+def running(name, lock_timeout=None):
+    return reconcile(name, __pillar__, virt.domain_running, name, test=__opts__["test"],
+                     context=__context__, lock_timeout=lock_timeout)
 
 
-def halted(name, timeout=60):
-    return reconcile(name, __pillar__, virt.domain_halted, name, test=__opts__["test"], timeout=timeout, context=__context__)
+def halted(name, timeout=60, lock_timeout=None):
+    return reconcile(name, __pillar__, virt.domain_halted, name, test=__opts__["test"],
+                     timeout=timeout, context=__context__, lock_timeout=lock_timeout)
 
 
-def absent(name, purge=False):
-    return reconcile(name, __pillar__, virt.domain_absent, name, test=__opts__["test"], purge=purge, context=__context__)
+def absent(name, purge=False, lock_timeout=None):
+    return reconcile(name, __pillar__, virt.domain_absent, name, test=__opts__["test"],
+                     purge=purge, context=__context__, lock_timeout=lock_timeout)

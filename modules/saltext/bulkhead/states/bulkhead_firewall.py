@@ -26,7 +26,7 @@ def __virtual__():
     return __virtualname__
 
 
-def applied(name="bulkhead-firewall"):
+def applied(name="bulkhead-firewall", lock_timeout=None):
     from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry
     from saltext.bulkhead.virt.firewall import firewalls_applied
 
@@ -35,4 +35,5 @@ def applied(name="bulkhead-firewall"):
         return firewalls_applied(conn, model, test=test, record_dir=Path(own.firewall_records),
                                  dispvms=DispvmRegistry(Path(own.dispvm_registry)))
 
-    return reconcile(name, __pillar__, deliver, test=__opts__["test"], context=__context__)
+    return reconcile(name, __pillar__, deliver, test=__opts__["test"], context=__context__,
+                     lock_timeout=lock_timeout)

@@ -14,6 +14,7 @@ from typing import Any
 import libvirt
 
 from .. import NAMESPACE
+from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import names
 from ..plan.metadata import find_ours
@@ -23,7 +24,7 @@ from .outcome import Outcome, Work, refused
 from .shutdown import local_hypervisor, shut_down
 from .start_memory import reserve_start_memory
 from .tracked import tracked
-from .volumes import delete, recreate
+from .volumes import delete, recreate_unless_active
 
 SHUTDOWN_TIMEOUT_S = 60.0
 _STATES = {libvirt.VIR_DOMAIN_RUNNING: "running", libvirt.VIR_DOMAIN_PAUSED: "paused",
@@ -45,6 +46,7 @@ def _host_dirs(conn: Any) -> None:
         os.makedirs(names.RPC_SOCKET_DIR, mode=0o700, exist_ok=True)
 
 
+@mutating
 def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     conn = tracked(conn)
     ready = prepared(conn, pillar, name)
@@ -63,7 +65,9 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> 
     for vol in plan.domains[name].volumes:
         if vol.fresh_on_start and vol.name not in fresh:
             fresh[vol.name] = f"recreated over {vol.backing}"
-            work.step(f"recreate volume {vol.name}", lambda vol=vol: recreate(conn, plan, vol))
+            # Asked again right before: a domain started since is never given a new root.
+            work.step(f"recreate volume {vol.name}",
+                      lambda vol=vol: recreate_unless_active(conn, plan, vol, name))
     work.changes["state"] = {"old": _state(dom), "new": "running"}
 
     def start() -> None:
@@ -74,6 +78,7 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False) -> 
     return work.finish(test, f"Domain {name}")
 
 
+@mutating
 def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
                   timeout: float = SHUTDOWN_TIMEOUT_S) -> Outcome:
     """Defined as the pillar says (like ``domain_present``) and shut off.
@@ -98,6 +103,7 @@ def _dependents(conn: Any, name: str) -> list[str]:
     return domains_using(conn, lambda doc: doc.find(f"metadata/{{{NAMESPACE}}}domain[@template='{name}']") is not None)
 
 
+@mutating
 def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, test: bool = False) -> Outcome:
     """Stop and undefine; delete root and config volumes; keep private data unless ``purge``."""
     conn = tracked(conn)
