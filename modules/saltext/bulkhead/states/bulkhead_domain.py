@@ -9,7 +9,9 @@
 ``present`` defines the domain and its volumes and converges changed properties (``changes`` holds
 old/new values and a unified diff of the domain XML); ``running`` and ``halted`` also set its power
 state; ``absent`` undefines it and keeps the private volume unless ``purge: true``. Only domains
-stamped with bulkhead's metadata are ever modified.
+stamped with bulkhead's metadata are ever modified. A real run holds the host's apply lock for
+the state, waiting at most ``lock_timeout`` s (default ``bulkhead:formula:lock_timeout``), and
+fails naming its holder after that; test mode never waits (docs/architecture.md).
 """
 
 from saltext.bulkhead import virt
