@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from .apply_lock import Lease, LockTimeout, holder_now, lock_path, pillar_lock
 from .model import PillarError, load_pillar
 from .untrusted.text import printable
 
@@ -23,6 +25,7 @@ def pillar_from(salt_pillar: dict) -> Any:
 
 MODELS_KEY = "bulkhead.models"
 INVENTORIES_KEY = "bulkhead.inventories"
+LEASES_KEY = "bulkhead.apply_leases"
 
 
 def _model(salt_pillar: dict, context: dict | None) -> Any:
@@ -39,28 +42,44 @@ def _model(salt_pillar: dict, context: dict | None) -> Any:
 
 
 def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], context: dict | None = None,
-              **kwargs: Any) -> dict:
-    """Validate the pillar, run one reconcile action, and shape its Outcome for Salt.
+              *, test: bool = False, lock_timeout: float | None = None, **kwargs: Any) -> dict:
+    """Validate the pillar, run one reconcile action under the apply lock, shape its Outcome.
 
     An invalid pillar fails the state with one `path: message` line per problem and changes nothing.
+    A real run holds the host's apply lock (``apply_lock``) for this one state, waiting at most
+    ``lock_timeout`` s (default ``bulkhead:formula:lock_timeout``); test mode takes no lock and
+    says who holds it, if anyone: its report may be out of date once that run is done.
     """
     try:
         model = _model(salt_pillar, context)
     except PillarError as exc:
         return ret(name, False, "Invalid pillar, nothing changed:\n" + "\n".join(exc.lines))
     try:
-        outcome = action(model, **kwargs)
+        if test:
+            outcome = action(model, **kwargs)
+        else:
+            with pillar_lock(model, lock_timeout):
+                outcome = action(model, **kwargs)
+    except LockTimeout as exc:
+        return ret(name, False, str(exc))
     except Exception as exc:  # noqa: BLE001 - every failure must reach the admin as a failed state
         return ret(name, False, f"{type(exc).__name__}: {exc}")
-    return ret(name, outcome.result, outcome.comment, outcome.changes)
+    comment = outcome.comment
+    if test:
+        holder = holder_now(lock_path(Path(model.formula.paths.locks)))
+        if holder is not None:
+            comment += f" (A run is changing the host meanwhile: {holder}.)"
+    return ret(name, outcome.result, comment, outcome.changes)
 
 
 def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *args: Any,
-              test: bool, context: dict | None = None, **kwargs: Any) -> dict:
+              test: bool, context: dict | None = None, lock_timeout: float | None = None,
+              **kwargs: Any) -> dict:
     """Run a ``virt`` reconcile function on a connection to the pillar's libvirt URI.
 
     With Salt's ``__context__`` (one dict per state run), the states of a run share one read of
-    libvirt's definitions per URI (``virt.InventoryCache``), kept current by their own changes.
+    libvirt's definitions per URI (``virt.InventoryCache``), kept current by their own changes;
+    when another process held the apply lock since this run's previous state, it is read again.
     """
     from .virt import (  # libvirt is only needed by states that touch it
         InventoryCache,
@@ -72,7 +91,19 @@ def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *arg
         cache = None
         if context is not None:
             cache = context.setdefault(INVENTORIES_KEY, {}).setdefault(model.host.uri, InventoryCache())
+            if not test:
+                with pillar_lock(model) as lease:  # held by run_state already: never waits here
+                    _forget_others_changes(context, model.host.uri, cache, lease)
         with connect(model.host.uri) as conn:
             return reconciler(tracked(conn, cache), model, *args, test=test, **kwargs)
 
-    return run_state(name, salt_pillar, action, context)
+    return run_state(name, salt_pillar, action, context, test=test, lock_timeout=lock_timeout)
+
+
+def _forget_others_changes(context: dict, uri: str, cache: Any, lease: Lease) -> None:
+    """The cache holds what this run read under its own leases; a lease of another process in
+    between (an apply, the broker's disposables) may have changed anything: read it all again."""
+    seen = context.setdefault(LEASES_KEY, {})
+    if seen.get(uri) not in (lease.previous, lease.token):
+        cache.forget_all()
+    seen[uri] = lease.token

@@ -324,6 +324,10 @@ class FormulaPaths(Frozen):
     firewall_records: AbsPath = key(
         "/var/lib/bulkhead/firewall", doc="Where the firewall state records each netvm's delivered rules.",
         rule=PATH_RULE)
+    locks: AbsPath = key(
+        "/run/bulkhead/locks",
+        doc="Where the apply lock lives (apply.lock): one bulkhead run changes the host at a time.",
+        rule=PATH_RULE)
 
 
 class Formula(Frozen):
@@ -340,6 +344,13 @@ class Formula(Frozen):
         le=3600,
         doc="Seconds to wait for a graceful shutdown before forcing a domain off.",
         rule="must be a whole number of seconds from 1 to 3600",
+    )
+    lock_timeout: StrictInt = key(
+        300,
+        ge=0,
+        le=86400,
+        doc="Seconds a run waits for the apply lock another run holds before it fails naming it.",
+        rule="must be a whole number of seconds from 0 to 86400",
     )
     paths: FormulaPaths = key(
         FormulaPaths(), doc="Files of the daemons the formula runs; change them only for a second instance.")

@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from ..apply_lock import LockTimeout, pillar_lock
 from ..model import Pillar
 from ..model.disposables import with_disposables
 from ..virt import BulkheadVirtError, connect, domain_absent, domain_present, domain_running
@@ -37,6 +39,9 @@ from .facts import libvirt_domains
 Firewalls = Callable[[Any, Pillar, "Collection[str] | None"], Outcome]
 # The broker starts no netvm, so a disposable's netvm has been up for a while: a short wait.
 DISPVM_BOUNDS = AgentBounds(wait=10.0)
+# A guest's call waits while an apply holds the host's lock: for one of its states (seconds; an
+# image import, minutes), so a bounded wait, after which the call fails naming the holder.
+BROKER_LOCK_WAIT_S = 60.0
 
 
 class DispvmError(Exception):
@@ -78,7 +83,7 @@ class DispvmFactory:
             if len(self._live) >= pillar.policy.dispvm_limit:
                 raise DispvmError(f"{len(self._live)} disposables already run "
                                   f"(bulkhead:policy:dispvm_limit is {pillar.policy.dispvm_limit})")
-            with connect(self._uri) as conn:
+            with _locked(pillar, BROKER_LOCK_WAIT_S), connect(self._uri) as conn:
                 taken = set(pillar.domains) | set(libvirt_domains(conn)) | set(self._registry.entries())
                 name = next(f"disp{n}" for n in range(1, 10_000) if f"disp{n}" not in taken)
                 self._registry.add(name, template)
@@ -101,21 +106,27 @@ class DispvmFactory:
         return name
 
     def remove(self, name: str) -> None:
-        with self._lock, connect(self._uri) as conn:
-            self._remove_locked(conn, self._pillar(), name)
+        with self._lock:
+            pillar = self._pillar()
+            with _locked(pillar), connect(self._uri) as conn:
+                self._remove_locked(conn, pillar, name)
 
     def remove_leftovers(self) -> list[str]:
         """Delete what a previous broker registered and never removed (at broker start)."""
-        with self._lock, connect(self._uri) as conn:
+        with self._lock:
             pillar = self._pillar()
-            deleted = []
-            for name in sorted(set(self._registry.entries()) - set(self._live)):
-                if name in pillar.domains:  # the admin has since declared it: theirs now
-                    self._log.warning("registered disposable %s is now a pillar domain: not deleted", name)
-                    self._registry.remove(name)
-                    continue
-                self._remove_locked(conn, pillar, name)
-                deleted.append(name)
+            with _locked(pillar), connect(self._uri) as conn:
+                return self._remove_all_left(conn, pillar)
+
+    def _remove_all_left(self, conn: Any, pillar: Pillar) -> list[str]:
+        deleted = []
+        for name in sorted(set(self._registry.entries()) - set(self._live)):
+            if name in pillar.domains:  # the admin has since declared it: theirs now
+                self._log.warning("registered disposable %s is now a pillar domain: not deleted", name)
+                self._registry.remove(name)
+                continue
+            self._remove_locked(conn, pillar, name)
+            deleted.append(name)
         return deleted
 
     def _remove_locked(self, conn: Any, pillar: Pillar, name: str) -> None:
@@ -128,6 +139,16 @@ class DispvmFactory:
                    f"the firewall after {name}")
         self._registry.remove(name)
         self._log.info("disposable %s deleted", name)
+
+
+@contextmanager
+def _locked(pillar: Pillar, timeout: float | None = None) -> Iterator[None]:
+    """One operation under the host's apply lock (per operation: the broker runs for ever)."""
+    try:
+        with pillar_lock(pillar, timeout):
+            yield
+    except LockTimeout as exc:
+        raise DispvmError(str(exc)) from None
 
 
 def _check(outcome: Outcome, what: str) -> None:

@@ -16,10 +16,11 @@ from typing import Protocol
 
 import libvirt
 
+from ..apply_lock import LockTimeout, pillar_lock
 from ..model import Pillar, load_pillar
 from ..policy import System
 from ..virt import BulkheadVirtError, connect, domain_running
-from .dispvm_factory import REGISTRY_DIR, DispvmError, DispvmFactory
+from .dispvm_factory import BROKER_LOCK_WAIT_S, REGISTRY_DIR, DispvmError, DispvmFactory
 from .facts import libvirt_domains, system_from
 
 
@@ -112,8 +113,12 @@ class LibvirtHost:
         except that a paused domain stays paused: a guest's call does not undo an admin's pause
         (as in Qubes, where starting a paused qube leaves it paused); the start fails naming
         the pause."""
-        with connect(self._uri) as conn:
-            outcome = domain_running(conn, self.pillar(), name, resume=False)
+        pillar = self.pillar()
+        try:  # a guest's call waits for a running apply's state, within a bound
+            with pillar_lock(pillar, BROKER_LOCK_WAIT_S), connect(self._uri) as conn:
+                outcome = domain_running(conn, pillar, name, resume=False)
+        except LockTimeout as exc:
+            raise StartError(f"starting {name} failed: {exc}") from None
         if outcome.result is not True:
             raise StartError(f"starting {name} failed: {outcome.comment}")
 

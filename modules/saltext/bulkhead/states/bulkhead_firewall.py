@@ -25,11 +25,12 @@ def __virtual__():
     return __virtualname__
 
 
-def applied(name="bulkhead-firewall"):
+def applied(name="bulkhead-firewall", lock_timeout=None):
     from saltext.bulkhead.virt.firewall import firewalls_applied
 
     def deliver(conn, model, *, test):
         # records and the broker's disposables: this workstation's (formula.paths)
         return firewalls_applied(conn, model, test=test)
 
-    return reconcile(name, __pillar__, deliver, test=__opts__["test"], context=__context__)
+    return reconcile(name, __pillar__, deliver, test=__opts__["test"], context=__context__,
+                     lock_timeout=lock_timeout)

@@ -29,7 +29,7 @@ def __virtual__():
     return __virtualname__
 
 
-def managed(name="bulkhead-memd", config=None, pidfile=None, log=None):
+def managed(name="bulkhead-memd", config=None, pidfile=None, log=None, lock_timeout=None):
     def action(model):
         own = model.formula.paths
         paths = ServicePaths(Path(config or own.memd_config), Path(pidfile or own.memd_pidfile),
@@ -38,4 +38,4 @@ def managed(name="bulkhead-memd", config=None, pidfile=None, log=None):
         unit = None if systemd is None else (systemd, unit_names(own).memd)
         return memd_managed(model, paths, test=__opts__["test"], systemd=unit)
 
-    return run_state(name, __pillar__, action)
+    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout)

@@ -19,9 +19,11 @@ def __virtual__():
     return __virtualname__
 
 
-def present(name):
-    return reconcile(name, __pillar__, virt.network_present, name, test=__opts__["test"], context=__context__)
+def present(name, lock_timeout=None):
+    return reconcile(name, __pillar__, virt.network_present, name, test=__opts__["test"],
+                     context=__context__, lock_timeout=lock_timeout)
 
 
-def absent(name):
-    return reconcile(name, __pillar__, virt.network_absent, name, test=__opts__["test"], context=__context__)
+def absent(name, lock_timeout=None):
+    return reconcile(name, __pillar__, virt.network_absent, name, test=__opts__["test"],
+                     context=__context__, lock_timeout=lock_timeout)

@@ -22,10 +22,10 @@ def __virtual__():
     return __virtualname__
 
 
-def managed(name="bulkhead-policy"):
+def managed(name="bulkhead-policy", lock_timeout=None):
     def action(model):
         config = model.policy
         bodies = {file: config.text_of(file) for file in config.files}
         return install_policy(config.dir, bodies, test=__opts__["test"])
 
-    return run_state(name, __pillar__, action)
+    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout)

@@ -16,5 +16,6 @@ def __virtual__():
     return __virtualname__
 
 
-def present(name="bulkhead"):
-    return reconcile(name, __pillar__, virt.pool_present, test=__opts__["test"], context=__context__)
+def present(name="bulkhead", lock_timeout=None):
+    return reconcile(name, __pillar__, virt.pool_present, test=__opts__["test"],
+                     context=__context__, lock_timeout=lock_timeout)

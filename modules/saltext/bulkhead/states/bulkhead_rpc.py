@@ -47,14 +47,17 @@ def _unit(model):
 
 
 def broker_running(name="bulkhead-rpc-broker", pillar_file=None, pidfile=None, log=None, socket_dir=None,
-                   dispvm_registry=None):
+                   dispvm_registry=None, lock_timeout=None):
     def action(model):
         paths = _paths(model, pillar_file, pidfile, log, socket_dir, dispvm_registry)
         return converge_running(model, paths, test=__opts__["test"], systemd=_unit(model))
 
-    return run_state(name, __pillar__, action)
+    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout)
 
 
-def broker_stopped(name="bulkhead-rpc-broker", pidfile=None):
-    return run_state(name, __pillar__, lambda model: converge_stopped(
-        _paths(model, pidfile=pidfile), test=__opts__["test"], systemd=_unit(model)))
+def broker_stopped(name="bulkhead-rpc-broker", pidfile=None, lock_timeout=None):
+    def action(model):
+        return converge_stopped(_paths(model, pidfile=pidfile), test=__opts__["test"],
+                                systemd=_unit(model))
+
+    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout)

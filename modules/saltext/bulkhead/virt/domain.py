@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..apply_lock import mutating
 from ..model import DomainClass, Pillar
 from ..plan import DomainPlan, Plan, VolumePlan, lineage
 from ..plan.metadata import find_ours, recorded_hash, with_imports
@@ -15,7 +16,7 @@ from .outcome import Outcome, Work, refused
 from .pool import pool_work
 from .root_import import ImportRecords, import_work
 from .tracked import tracked
-from .volumes import content_sha, create, expected_shape, recreate, shape
+from .volumes import content_sha, create, expected_shape, recreate, recreate_unless_active, shape
 from .xmldiff import unified
 
 
@@ -27,7 +28,7 @@ def recorded_contents(xml: str | None) -> dict[str, str]:
 
 
 def _volume_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, *, pool_new: bool,
-                 active: bool, contents: dict[str, str]) -> str | None:
+                 active: bool, contents: dict[str, str], owner: str) -> str | None:
     """Steps for a volume bulkhead fills itself (not imported: see root_import)."""
     existing = None if pool_new else volume_xml(conn, plan.pool.name, vol.name)
     section = work.section("volumes")
@@ -44,7 +45,9 @@ def _volume_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, *, pool_new
         if active:
             return None  # a fresh_on_start volume: it is recreated from the plan at the next start
         section[vol.name] = {"old": f"{have[0]} over {have[1]}", "new": f"{want[0]} over {want[1]}"}
-        work.step(f"recreate volume {vol.name}", lambda: recreate(conn, plan, vol))
+        # Planned for a shut-off domain: replaced only if it still is (volumes.py).
+        work.step(f"recreate volume {vol.name}",
+                  lambda: recreate_unless_active(conn, plan, vol, owner))
     elif vol.content is not None and contents.get(vol.name) != content_sha(vol):
         section[vol.name] = "rewritten"
         work.step(f"rewrite volume {vol.name}", lambda: recreate(conn, plan, vol))
@@ -101,7 +104,8 @@ def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work, *,
             problem = import_work(conn, plan, vol, work, records, owner=name, standalone=standalone,
                                   pool_new=new_pool, defined=current is not None, active=active)
         else:
-            problem = _volume_work(conn, plan, vol, work, pool_new=new_pool, active=active, contents=contents)
+            problem = _volume_work(conn, plan, vol, work, pool_new=new_pool, active=active,
+                                   contents=contents, owner=name)
         if problem:
             return problem
     _define_work(conn, dplan, current, active, work, records)
@@ -153,6 +157,7 @@ def prepared(conn: Any, pillar: Pillar, name: str, work: Work | None = None, *,
     return refused(problem) if problem else (plan, work)
 
 
+@mutating
 def domain_present(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     conn = tracked(conn)
     ready = prepared(conn, pillar, name)

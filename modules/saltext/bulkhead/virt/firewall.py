@@ -27,6 +27,7 @@ from typing import Any
 
 import libvirt
 
+from ..apply_lock import mutating
 from ..image.agent_client import AgentClient
 from ..model import Pillar
 from ..net import (
@@ -90,6 +91,7 @@ class _Part:
                                     self.ruleset.sha256, new_rules, closed))
 
 
+@mutating
 def firewalls_applied(
     conn: Any, pillar: Pillar, *, test: bool, now: int | None = None,
     resolve: Resolver = system_resolver, agents: Agents = _agent,

@@ -14,6 +14,7 @@ from typing import Any
 import libvirt
 
 from .. import NAMESPACE
+from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import names
 from ..plan.metadata import find_ours
@@ -24,7 +25,7 @@ from .power import Power, power_of
 from .shutdown import local_hypervisor, shut_down
 from .start_memory import reserve_start_memory
 from .tracked import tracked
-from .volumes import delete, recreate
+from .volumes import delete, recreate_unless_active
 
 SHUTDOWN_TIMEOUT_S = 60.0
 
@@ -56,6 +57,7 @@ def _resumed(dom: Any, name: str, power: Power, work: Work, test: bool, resume: 
     return work.finish(test, f"Domain {name}")
 
 
+@mutating
 def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
                    resume: bool = True) -> Outcome:
     """Defined as the pillar says and running. ``resume``: a domain a user paused is resumed
@@ -80,7 +82,9 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
     for vol in plan.domains[name].volumes:
         if vol.fresh_on_start and vol.name not in fresh:
             fresh[vol.name] = f"recreated over {vol.backing}"
-            work.step(f"recreate volume {vol.name}", lambda vol=vol: recreate(conn, plan, vol))
+            # Asked again right before: a domain started since is never given a new root.
+            work.step(f"recreate volume {vol.name}",
+                      lambda vol=vol: recreate_unless_active(conn, plan, vol, name))
     work.changes["state"] = {"old": _state(dom), "new": "running"}
 
     def start() -> None:
@@ -91,6 +95,7 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
     return work.finish(test, f"Domain {name}")
 
 
+@mutating
 def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
                   timeout: float = SHUTDOWN_TIMEOUT_S) -> Outcome:
     """Defined as the pillar says (like ``domain_present``) and shut off.
@@ -115,6 +120,7 @@ def _dependents(conn: Any, name: str) -> list[str]:
     return domains_using(conn, lambda doc: doc.find(f"metadata/{{{NAMESPACE}}}domain[@template='{name}']") is not None)
 
 
+@mutating
 def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, test: bool = False) -> Outcome:
     """Stop and undefine; delete root and config volumes; keep private data unless ``purge``."""
     conn = tracked(conn)

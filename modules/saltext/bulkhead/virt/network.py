@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import NetworkPlan, names
 from ..plan.metadata import find_ours, recorded_hash
@@ -58,6 +59,7 @@ def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
     return None
 
 
+@mutating
 def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     """``name`` is the domain that provides the network (its network is ``bulkhead-<name>``)."""
     conn = tracked(conn)
@@ -71,6 +73,7 @@ def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) ->
     return refused(problem) if problem else work.finish(test, f"Network {names.network_name(name)}")
 
 
+@mutating
 def network_absent(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     del pillar  # the network's name derives from the owner alone
     conn = tracked(conn)

@@ -10,6 +10,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import Plan
 from .context import plan_or_reason
@@ -61,6 +62,7 @@ def pool_work(conn: Any, plan: Plan, work: Work) -> str | None:
     return None
 
 
+@mutating
 def pool_present(conn: Any, pillar: Pillar, test: bool = False) -> Outcome:
     conn = tracked(conn)
     plan = plan_or_reason(conn, pillar)

@@ -112,5 +112,15 @@ def recreate(conn: Any, plan: Plan, vol: VolumePlan) -> str | None:
     return create(conn, plan, vol)
 
 
+def recreate_unless_active(conn: Any, plan: Plan, vol: VolumePlan, owner: str) -> str | None:
+    """``recreate``, asking libvirt right before whether ``owner`` runs: a domain found running
+    (or paused) is never given a new volume under it, whoever started it since it was planned."""
+    dom = lookup(conn.lookupByName, owner)
+    if dom is not None and dom.isActive():
+        raise BulkheadVirtError(f"{owner} was started meanwhile (not by a run holding bulkhead's "
+                                f"apply lock); its volume {vol.name} is not replaced while it runs")
+    return recreate(conn, plan, vol)
+
+
 def content_sha(vol: VolumePlan) -> str | None:
     return hashlib.sha256(vol.content).hexdigest() if vol.content is not None else None
