@@ -62,8 +62,17 @@ def _incoming(agent: AgentClient) -> list[bytes]:
     return sorted(listed.stdout.split())
 
 
+# A daemon thread running Python code at interpreter exit ends by pthread_exit (glibc dlopens
+# libgcc_s to unwind it): what the copy tool's feeder thread did when its call was cut.
+DAEMON_THREAD_AT_EXIT = ("python3.11 -IS -c \"import threading, time; threading.Thread("
+                         "target=lambda: exec('while 1: pass'), daemon=True).start(); "
+                         "time.sleep(0.2)\"")
+
+
 def test_a_copy_cut_by_the_broker_dying_exits_255_and_leaves_no_staging(guests, tmp_path):
     a, b = AgentClient(names.agent_socket(A)), AgentClient(names.agent_socket(B))
+    spun = a.run(DAEMON_THREAD_AT_EXIT, timeout=60)
+    assert (spun.rc, spun.stderr) == (0, b"")  # 134: libgcc_s.so.1 must be installed for...
     made = a.run(f"head -c {BIG_BYTES} /dev/urandom > /rw/big && echo x > /rw/f && echo y > /rw/g",
                  timeout=120)
     assert made.rc == 0, made.stderr

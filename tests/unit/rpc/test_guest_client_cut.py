@@ -152,3 +152,29 @@ def test_a_reply_cut_at_any_byte_is_255_unless_the_exit_arrived(tmp_path_factory
     else:
         assert rc == 255, err.getvalue()
         assert err.getvalue().count("\n") == 1 and "cut, exit 255 (" in err.getvalue()
+
+
+def test_a_call_that_ends_while_its_stdin_stays_open_exits_at_once(tmp_path):
+    """bulkhead-rpc's feeder waits on stdin, which may never end: the call's end wakes it."""
+    path = tmp_path / "rpc.sock"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(str(path))
+    server.listen(1)
+    program = ("import sys; sys.path.insert(0, sys.argv[1]);"
+               "from saltext.bulkhead.rpc.guest_client import rpc_main;"
+               "sys.exit(rpc_main(sys.argv[3:], local_socket=sys.argv[2]))")
+    tool = subprocess.Popen([sys.executable, "-I", "-S", "-c", program, str(MODULES), str(path),
+                             "beta", "test.Echo+"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        conn, _ = server.accept()
+        with conn:
+            assert FrameReader(conn).next().kind is Kind.CALL
+            conn.sendall(encode_result("beta") + encode(Kind.DATA, b"hi\n") + encode_exit(3))
+            rc = tool.wait(timeout=60)  # its stdin is still open: nothing ends it but the call
+    finally:
+        tool.kill()
+        tool.wait()
+        server.close()
+    assert (rc, tool.stdout.read(), tool.stderr.read()) == (3, b"hi\n", b"")
+    tool.stdin.close()

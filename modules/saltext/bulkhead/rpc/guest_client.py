@@ -138,14 +138,14 @@ class StdinChunks:
         os.close(self._wake_w)  # the end of the pipe wakes the select
 
 
-def rpc_main(argv: list[str] | None = None) -> int:
+def rpc_main(argv: list[str] | None = None, local_socket: str = LOCAL_SOCKET) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2:
         print("usage: bulkhead-rpc TARGET SERVICE[+ARGUMENT]  (stdin and stdout are the service's)",
               file=sys.stderr)
         return 2
     try:
-        return call(args[0], args[1], StdinChunks(), sys.stdout.buffer)
+        return call(args[0], args[1], StdinChunks(), sys.stdout.buffer, local_socket)
     except (MessageError, OSError) as exc:
         print(f"bulkhead-rpc: {exc}", file=sys.stderr)
         return 1
