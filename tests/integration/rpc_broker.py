@@ -35,6 +35,14 @@ def wait_for(path: Path, text: str, timeout: float) -> None:
 def broker_running(root: Path, policy: str, pillar: dict, first_ready: str) -> Iterator[Path]:
     """Run ``bulkhead rpc broker`` with ``policy`` until the block ends; yields its log once
     ``first_ready``'s channel is ready."""
+    with broker_process(root, policy, pillar, first_ready) as (log, _process):
+        yield log
+
+
+@contextmanager
+def broker_process(root: Path, policy: str, pillar: dict,
+                   first_ready: str) -> Iterator[tuple[Path, subprocess.Popen]]:
+    """``broker_running``, also yielding the broker's process (a test may kill it)."""
     (root / "policy.d").mkdir()
     (root / "policy.d" / "50-test.policy").write_text(policy)
     (root / "pillar.json").write_text(json.dumps(pillar))
@@ -45,7 +53,7 @@ def broker_running(root: Path, policy: str, pillar: dict, first_ready: str) -> I
                                 "--dispvm-registry", str(root / "dispvms")])
     try:
         wait_for(log, f"{first_ready}: channel ready", 60)
-        yield log
+        yield log, process
     finally:
         process.send_signal(signal.SIGTERM)
         try:

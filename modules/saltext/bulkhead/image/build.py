@@ -94,6 +94,17 @@ def _python_pieces(small: Path, pyroot: Path) -> tuple[list[str], list[Path]]:
     return stdlib, [libraries[name] for name in sorted(libraries)]
 
 
+def image_programs(small: Path, pyroot: Path) -> tuple[list[str], list[Path], Path | None]:
+    """What the root image needs for nft and the guest Python programs (``small`` holds the
+    extracted packages, ``pyroot`` the guest modules): the stdlib files, every shared library
+    (needed or known to be dlopened, see elf_needed.DLOPENED) and the program interpreter."""
+    search = [small / "usr/lib/x86_64-linux-gnu", *HOST_LIBDIRS]
+    libraries, interpreter = library_closure(small / "usr/sbin/nft", search)
+    stdlib, py_libraries = _python_pieces(small, pyroot)
+    merged = {lib.name: lib for lib in [*libraries, *py_libraries]}
+    return stdlib, [merged[name] for name in sorted(merged)], interpreter
+
+
 def _busybox(binary: Path, *args: str) -> str:
     return subprocess.run([str(binary), *args], capture_output=True, text=True,
                           check=True).stdout
@@ -123,14 +134,12 @@ def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool
     for pkg in ("busybox-static", "nftables", *PYTHON_PACKAGES):
         debs.extract(packages[pkg].deb, small)  # type: ignore[arg-type]
     nft = small / "usr/sbin/nft"
-    libraries, interpreter = library_closure(nft, [small / "usr/lib/x86_64-linux-gnu", *HOST_LIBDIRS])
     guest_py = _guest_package_sources()
     pyroot = work / "pyroot"
     for rel, data in guest_py.items():
         (pyroot / "saltext/bulkhead" / rel).parent.mkdir(parents=True, exist_ok=True)
         (pyroot / "saltext/bulkhead" / rel).write_bytes(data)
-    stdlib, py_libraries = _python_pieces(small, pyroot)
-    libraries = sorted({lib.name: lib for lib in [*libraries, *py_libraries]}.values(), key=lambda p: p.name)
+    stdlib, libraries, interpreter = image_programs(small, pyroot)
     lib_records = []
     for lib in [*libraries, *([interpreter] if interpreter else [])]:
         owner = debs.owning_package(lib)

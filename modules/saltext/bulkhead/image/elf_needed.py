@@ -2,6 +2,8 @@
 
 Reads the dynamic section directly instead of running ldd, so nothing from the image is executed
 on the host. Only 64-bit little-endian ELF is handled: the guest is amd64, like the host.
+A library loaded with dlopen is not in any ``DT_NEEDED``; the ones we know a library to load are
+listed in ``DLOPENED`` and join the closure with it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ PT_INTERP = 3
 PT_LOAD = 1
 DT_NEEDED = 1
 DT_STRTAB = 5
+# soname -> what it dlopens at run time. glibc loads libgcc_s (Debian: libgcc-s1) to unwind a
+# thread that ends by pthread_exit or cancellation, e.g. a Python daemon thread at interpreter
+# exit; without it the process aborts ("libgcc_s.so.1 must be installed for pthread_exit").
+DLOPENED = {"libc.so.6": ("libgcc_s.so.1",)}
 
 
 class ElfError(ValueError):
@@ -66,8 +72,8 @@ def needed_and_interp(blob: bytes) -> tuple[list[str], str | None]:
 
 
 def library_closure(executable: Path, search_dirs: Sequence[Path]) -> tuple[list[Path], Path | None]:
-    """All libraries ``executable`` loads, found in ``search_dirs`` (first hit wins), plus its
-    interpreter resolved the same way. Raises FileNotFoundError naming the missing soname."""
+    """All libraries ``executable`` loads (needed or known to be dlopened), found in
+    ``search_dirs`` (first hit wins), plus its interpreter resolved the same way. Raises FileNotFoundError naming the missing soname."""
     found: dict[str, Path] = {}
     pending = [executable]
     interp_path: Path | None = None
@@ -76,7 +82,7 @@ def library_closure(executable: Path, search_dirs: Sequence[Path]) -> tuple[list
         needed, interp = needed_and_interp(current.read_bytes())
         if interp and interp_path is None:
             interp_path = _locate(Path(interp).name, search_dirs)
-        for soname in needed:
+        for soname in [*needed, *DLOPENED.get(current.name, ())]:
             if soname in found:
                 continue
             found[soname] = _locate(soname, search_dirs)

@@ -12,14 +12,22 @@ from ..filecopy import FileCopyError, receive
 INCOMING = "/rw/incoming"
 
 
+def _answer(line: str) -> None:
+    """Tell the caller; a caller already gone (its channel lost) changes nothing here."""
+    try:
+        print(line, flush=True)
+    except OSError:  # and the exit's flush of what is still buffered must not complain either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(incoming: str = INCOMING) -> int:
     source = os.environ.get("BULKHEAD_RPC_SOURCE", "")
     try:
         os.makedirs(incoming, mode=0o755, exist_ok=True)
         received = receive(sys.stdin.buffer, incoming, source)
     except (FileCopyError, OSError) as exc:
-        print(f"refused: {exc}", flush=True)
+        _answer(f"refused: {exc}")
         return 1
     names = ", ".join(received.placed)
-    print(f"received {received.entries} entries, {received.bytes} bytes: {names}", flush=True)
+    _answer(f"received {received.entries} entries, {received.bytes} bytes: {names}")
     return 0
