@@ -123,6 +123,11 @@ CASES = [
     ("host:pool", "Pool", "bulkhead:host:pool: pool names are lowercase letters, digits and '-', start with a letter, at most 31 characters (got the text 'Pool')"),
     ("host:pool_path", "/var/../etc", "bulkhead:host:pool_path: '/var/../etc' contains a '..' component; must be an absolute path of letters, digits and . _ / + -, without '..' components"),
     ("formula:shutdown_timeout", "60", "bulkhead:formula:shutdown_timeout: must be a whole number of seconds from 1 to 3600 (got the text '60')"),
+    ("formula:lock_timeout", 86401, "bulkhead:formula:lock_timeout: must be a whole number of seconds from 0 to 86400 (got the number 86401)"),
+    ("formula:lock_timeout", "300", "bulkhead:formula:lock_timeout: must be a whole number of seconds from 0 to 86400 (got the text '300')"),
+    ("formula:paths:memd_pidfile", "run/memd.pid", "bulkhead:formula:paths:memd_pidfile: must be an absolute path of letters, digits and . _ / + -, without '..' components (got the text 'run/memd.pid')"),
+    ("formula:paths:locks", "/run/../etc", "bulkhead:formula:paths:locks: '/run/../etc' contains a '..' component; must be an absolute path of letters, digits and . _ / + -, without '..' components"),
+    ("formula:paths:nosuch", "/x", "bulkhead:formula:paths:nosuch: unknown key 'nosuch'; allowed: memd_config, memd_pidfile, memd_log, broker_pillar, broker_pidfile, broker_log, dispvm_registry, firewall_records, locks"),
     # unknown keys
     ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
     ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
