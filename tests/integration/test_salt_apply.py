@@ -6,6 +6,7 @@ prefixed (``it-``) and its own storage pool, so a demo workstation on the same h
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -14,17 +15,19 @@ import subprocess
 import time
 from pathlib import Path
 
+import libvirt
 import pytest
 from lxml import etree
 
 from saltext.bulkhead import NAMESPACE
 from saltext.bulkhead.model import load_pillar_file
-from saltext.bulkhead.virt import connect, domain_absent
+from saltext.bulkhead.virt import connect, domain_absent, domain_running
 from tests.topology import purge, salt_workspace, wait_ready
 
 pytestmark = pytest.mark.integration
 URI = "qemu:///system"
 PREFIX = "it-"
+STARTING_UP = [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_STARTING_UP]
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +111,19 @@ def test_test_mode_leaves_every_xml_byte_identical(workstation):
     assert snapshot() == before
 
 
-def test_sigkill_mid_apply_then_apply_converges_losing_nothing(workstation):
+def _until_starting(name: str, proc: subprocess.Popen) -> None:
+    """Return while libvirt holds ``name`` paused "starting up" for ``proc``'s apply."""
+    with connect(URI) as conn:
+        while proc.poll() is None:
+            with contextlib.suppress(libvirt.libvirtError):  # not defined again yet
+                if conn.lookupByName(name).state(0) == STARTING_UP:
+                    return
+            time.sleep(0.01)
+    pytest.fail(f"the apply ended before libvirt was seen starting {name}")
+
+
+@pytest.mark.parametrize("when", ["after 1.5 s", "while libvirt starts a domain"])
+def test_sigkill_mid_apply_then_apply_converges_losing_nothing(workstation, when):
     model = workstation["model"]
     # A halted domain nothing else is built on (a disposable's private volume is only replaced
     # when it starts, so a halted one must keep it too).
@@ -121,9 +136,16 @@ def test_sigkill_mid_apply_then_apply_converges_losing_nothing(workstation):
     data_before = private_volumes(model)
     proc = subprocess.Popen(["salt-call", "--local", "-c", str(workstation["conf"]), "state.apply", "bulkhead"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    time.sleep(1.5)
+    if when == "after 1.5 s":
+        time.sleep(1.5)
+    else:  # libvirtd finishes a start its client no longer waits for: the next apply waits too
+        _until_starting(running, proc)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
+    if when != "after 1.5 s":  # at once, while libvirtd still starts it for the dead apply
+        with connect(URI) as conn:
+            outcome = domain_running(conn, model, running)
+        assert outcome.result is True, outcome.comment
     failed, _ = summary(salt_apply(workstation["conf"]))
     assert failed == []
     wait_ready([running])

@@ -6,7 +6,7 @@ import libvirt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saltext.bulkhead.virt.power import PAUSE_REASONS, power_of
+from saltext.bulkhead.virt.power import PAUSE_REASONS, power_of, settled_power
 
 
 class Reported:
@@ -51,3 +51,37 @@ def test_an_io_error_pause_names_the_full_disk():
 
 def test_no_domain_is_undefined():
     assert power_of(None).state == "undefined" and not power_of(None).held
+
+
+class Starting(Reported):
+    """A domain libvirt is still starting (for another client) for ``polls`` reads, then running."""
+
+    def __init__(self, polls: int) -> None:
+        super().__init__(libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_STARTING_UP)
+        self.polls = polls
+
+    def state(self, flags: int = 0) -> list[int]:
+        if self.polls <= 0:
+            return [libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_BOOTED]
+        self.polls -= 1
+        return super().state(flags)
+
+
+def test_a_start_in_progress_is_waited_for_not_refused(monkeypatch):
+    monkeypatch.setattr("saltext.bulkhead.virt.power.STARTING_POLL_S", 0.0)
+    dom = Starting(polls=5)
+    assert power_of(dom).held  # as read mid-start: "paused while libvirt starts it"
+    dom.polls = 5
+    assert settled_power(dom).state == "running"
+
+
+def test_a_start_that_never_ends_is_reported_as_it_is_after_the_wait():
+    dom = Starting(polls=10**9)
+    power = settled_power(dom, wait=0.0)
+    assert (power.state, power.resumable) == ("paused", False)
+    assert power.why == "paused while libvirt starts it"
+
+
+def test_settling_never_waits_on_a_settled_or_missing_domain():
+    for dom in (None, Reported(libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_USER)):
+        assert settled_power(dom, wait=3600).state in ("undefined", "paused")

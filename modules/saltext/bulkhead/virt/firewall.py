@@ -50,7 +50,7 @@ from .firewall_record import read_record, write_record
 from .firewall_volume import FirewallVolumes
 from .inventory import lookup
 from .outcome import Outcome
-from .power import power_of
+from .power import settled_power
 
 Agents = Callable[[str], AgentClient]
 SALT_BOUNDS = AgentBounds()  # a netvm the same run started may still be booting
@@ -144,7 +144,7 @@ def _boot_part(conn: Any, volumes: FirewallVolumes, part: _Part) -> bool:
                                 "apply its domain first")
     boot_ruleset.encode(ruleset.text)  # refuses, before anything is done, what cannot fit
     boot_sha = volumes.boot_sha(netvm)
-    power = power_of(dom)
+    power = settled_power(dom)
     if boot_sha != ruleset.sha256:
         part.act(f"write the boot ruleset of {netvm}",
                  functools.partial(volumes.write, netvm, ruleset.text),

@@ -21,7 +21,7 @@ from ..plan.metadata import find_ours
 from .domain import prepared
 from .inventory import defined_xml, domains_using, lookup, volume_xml
 from .outcome import Outcome, Work, refused
-from .power import Power, power_of
+from .power import Power, power_of, settled_power
 from .shutdown import local_hypervisor, shut_down
 from .start_memory import reserve_start_memory
 from .tracked import tracked
@@ -68,7 +68,7 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
         return ready
     plan, work = ready
     dom = lookup(conn.lookupByName, name)
-    power = power_of(dom)
+    power = settled_power(dom)
     if power.held:  # active, so never started (nor its root recreated) below
         return _resumed(dom, name, power, work, test, resume)
     if dom is not None and dom.isActive():

@@ -12,6 +12,7 @@ the fault or race the job that paused it.
 from __future__ import annotations
 
 import contextlib
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,6 +72,28 @@ def _disk_errors(dom: Any) -> str:
                  for disk, code in sorted(errors.items()) if code]
         return f" ({'; '.join(named)})" if named else ""
     return ""
+
+
+# A start another client asked for (one that may have died since: libvirtd finishes it anyway)
+# keeps the domain paused "starting up" for seconds under TCG; it ends by itself.
+STARTING_WAIT_S = 60.0
+STARTING_POLL_S = 0.2
+
+
+def starting_up(dom: Any | None) -> bool:
+    if dom is None:
+        return False
+    with contextlib.suppress(libvirt.libvirtError):  # gone meanwhile: not starting
+        return list(dom.state(0)) == [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_STARTING_UP]
+    return False
+
+
+def settled_power(dom: Any | None, wait: float = STARTING_WAIT_S) -> Power:
+    """``power_of`` once a start in progress has ended (at most ``wait`` s; then as it is)."""
+    deadline = time.monotonic() + wait
+    while starting_up(dom) and time.monotonic() < deadline:
+        time.sleep(STARTING_POLL_S)
+    return power_of(dom)
 
 
 def power_of(dom: Any | None) -> Power:

@@ -25,7 +25,7 @@ import libvirt
 
 from ..image.agent_client import AgentClient, AgentError
 from ..plan import names
-from .power import power_of
+from .power import power_of, settled_power
 
 AGENT_ANSWER_S = 5.0
 
@@ -59,7 +59,7 @@ def _off_by(dom: Any, deadline: float) -> bool:
 
 def shut_down(conn: Any, dom: Any, timeout: float) -> str:
     """Shut ``dom`` off within ``timeout`` seconds; returns how, for the state's comment."""
-    power = power_of(dom)
+    power = settled_power(dom)
     if power.held and power.resumable:
         with contextlib.suppress(libvirt.libvirtError):  # resumed or gone meanwhile: looked at next
             dom.resume()
