@@ -1,5 +1,6 @@
 """Packages import only downwards (issue 14): no import of a higher layer, no cycle between
-packages, no libvirt in the foundation and the pure layers. The layer table is tests/layering.py's ``LAYERS``."""
+packages, no libvirt in the foundation and the pure layers. The layer table is ``LAYERS`` in
+tests/layering.py."""
 
 from __future__ import annotations
 

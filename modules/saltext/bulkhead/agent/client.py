@@ -122,5 +122,6 @@ class AgentClient:
             except OSError as exc:
                 raise AgentError(f"{self.socket_path}: {exc.strerror or exc}") from exc
             if not chunk:
-                raise AgentError(f"{self.socket_path}: connection closed before an answer to {op!r}")
+                raise AgentError(
+                    f"{self.socket_path}: connection closed before an answer to {op!r}")
             buffer += chunk

@@ -49,7 +49,8 @@ class Work:
     def finish(self, test: bool, subject: str) -> Outcome:
         changes = _prune(self.changes)
         if not self.steps:
-            return Outcome(True, changes, " ".join([f"{subject} is in the desired state.", *self.notes]))
+            return Outcome(True, changes,
+                           " ".join([f"{subject} is in the desired state.", *self.notes]))
         if test:
             pending = "; ".join(what for what, _ in self.steps)
             return Outcome(None, changes, f"{subject} would change: {pending}.")
@@ -66,7 +67,8 @@ class Work:
             done.append(what)
             if isinstance(note, str):
                 self.notes.append(note)
-        return Outcome(True, changes, " ".join([f"{subject} updated: {'; '.join(done)}.", *self.notes]))
+        return Outcome(True, changes,
+                       " ".join([f"{subject} updated: {'; '.join(done)}.", *self.notes]))
 
 
 def _prune(changes: dict[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""virt's reconcile Work: a step's libvirt error is a failed outcome naming the step, not a crash."""
+"""virt's reconcile Work: a step's libvirt error is a failed outcome naming the step, no crash."""
 
 from __future__ import annotations
 
