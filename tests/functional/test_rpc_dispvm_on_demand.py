@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.reconcile import Outcome
 from saltext.bulkhead.rpc.broker_service import facts_file
 from saltext.bulkhead.rpc.call_limits import TIMEOUT_RC, CallLimits
 from saltext.bulkhead.rpc.dispvm_factory import DispvmFactory
@@ -26,7 +27,6 @@ from saltext.bulkhead.virt import (
     domain_running,
     pool_present,
 )
-from saltext.bulkhead.virt.outcome import Outcome
 from tests.unit.rpc.rpc_harness import Harness
 
 from .test_rpc_dispvm import Boots, run, wait_log

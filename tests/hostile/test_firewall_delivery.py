@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from saltext.bulkhead.image.agent_client import AgentClient
+from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.rpc.dispvm_factory import DispvmFactory
 from saltext.bulkhead.virt import domain_absent, domain_present, pool_present

@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from saltext.bulkhead.cli import app
-from saltext.bulkhead.image.agent_client import (
+from saltext.bulkhead.agent import (
     MAX_LINE,
     AgentClient,
     AgentError,
     AgentProtocolError,
     AgentRequestFailed,
 )
+from saltext.bulkhead.cli import app
 from saltext.bulkhead.memory.daemon import DaemonState
 from saltext.bulkhead.memory.protocol import handle_line
 from saltext.bulkhead.memory.server import MemdServer, serve_in_thread

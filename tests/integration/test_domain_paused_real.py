@@ -13,7 +13,7 @@ from pathlib import Path
 import libvirt
 import pytest
 
-from saltext.bulkhead.image.agent_client import AgentClient
+from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import (

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 
-from saltext.bulkhead.image.agent_client import AgentClient
+from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.image.build import BuildResult
 
 libvirt = pytest.importorskip("libvirt")

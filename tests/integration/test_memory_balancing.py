@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.image.agent_client import AgentClient
+from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.memory.pidfile import is_memd, read_pidfile
 from saltext.bulkhead.memory.server import ask
 from saltext.bulkhead.memory.service import ServicePaths, memd_managed

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.image.agent_client import AgentClient
+from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import connect
 

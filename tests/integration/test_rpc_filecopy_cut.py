@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.image.agent_client import AgentClient
+from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.plan import names
 
 from .rpc_broker import broker_process, caller_booted, wait_for

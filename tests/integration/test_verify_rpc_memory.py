@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.image.agent_client import AgentClient
+from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.memory.service import ServicePaths, memd_managed, running_daemon
 from saltext.bulkhead.memory.service import stop as memd_stop
 from saltext.bulkhead.model import load_pillar

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.image.agent_client import AgentClient, AgentError
+from saltext.bulkhead.agent import AgentClient, AgentError
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.rpc.dispvm_factory import DispvmFactory

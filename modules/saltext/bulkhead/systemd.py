@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .daemon_process import write_atomically
-from .virt.outcome import Work
+from .reconcile import Work
 
 RUN_DIR = Path("/run/systemd/system")
 UNIT_DIR = Path("/etc/systemd/system")

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from ..model import Pillar
+from ..reconcile import Outcome, Work
 from ..systemd import Systemd, install_steps, removal_steps
 from ..systemd_units import boot_unit, unit_names
-from ..virt.outcome import Outcome, Work
 
 MODULE = "saltext.bulkhead.boot"
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from .agent_client import AgentClient, AgentError
+from ..agent import AgentClient, AgentError
 from .build import DEFAULT_CACHE, DEFAULT_NAME, build_image
 from .debs import AptError
 

@@ -15,9 +15,9 @@ from typing import BinaryIO, TextIO
 
 import typer
 
+from ..agent import AgentClient, AgentError
 from ..plan import names
 from ..untrusted.text import printable
-from .agent_client import AgentClient, AgentError
 
 
 def _write(stream: TextIO, data: bytes, filtering: bool | None) -> None:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from ..daemon_process import DaemonProcess, write_atomically
 from ..model import Pillar
+from ..reconcile import Outcome, Work
 from ..systemd import Systemd, removal_steps, service_steps
 from ..systemd_units import daemon_unit
-from ..virt.outcome import Outcome, Work
 from .config_file import DEFAULT_CONFIG_FILE, digest, render_config_file
 from .pidfile import MODULE, PidRecord, is_memd, memd_marks, read_pidfile
 

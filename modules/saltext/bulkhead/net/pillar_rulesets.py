@@ -4,20 +4,32 @@ The clients of a netvm are the domains naming it as ``netvm``; each is given the
 as gateway and DNS server (plan/guest_config.py), so that address is the DNS special target here.
 A client without an allocated address cannot be matched by source and is left out, which means
 it gets no forwarding at all (fail closed); the summary's absence says so.
+
+net sits below plan: it reads an allocation only through ``Addressed`` (plan's ``Allocation``
+is one), so plan may use net (the boot ruleset) and net never imports plan.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping
+from typing import Protocol
 
 from ..model import Pillar
-from ..plan.allocations import Allocation
 from .checked import compile_checked
 from .compile import ClientRules, NetvmInterfaces, Ruleset, compile_netvm_ruleset
 from .destinations import Resolver
 
 
-def netvm_clients(pillar: Pillar, allocations: Mapping[str, Allocation], netvm: str) -> dict[str, ClientRules]:
+class Addressed(Protocol):
+    """What net needs of a domain's allocation (plan/allocations.py): its IPv4 address, if any."""
+
+    @property
+    def address(self) -> ipaddress.IPv4Address | None: ...
+
+
+def netvm_clients(pillar: Pillar, allocations: Mapping[str, Addressed],
+                  netvm: str) -> dict[str, ClientRules]:
     clients: dict[str, ClientRules] = {}
     for name in sorted(pillar.domains):
         domain = pillar.domains[name]
@@ -27,7 +39,7 @@ def netvm_clients(pillar: Pillar, allocations: Mapping[str, Allocation], netvm: 
     return clients
 
 
-def upstream_dns(pillar: Pillar, allocations: Mapping[str, Allocation], name: str) -> object | None:
+def upstream_dns(pillar: Pillar, allocations: Mapping[str, Addressed], name: str) -> object | None:
     """Where ``name`` forwards its clients' DNS: its netvm (which forwards further), or the first
     DNS server of its uplink; None when it has neither."""
     domain = pillar.domains[name]
@@ -40,7 +52,7 @@ def upstream_dns(pillar: Pillar, allocations: Mapping[str, Allocation], name: st
 
 
 def pillar_rulesets(
-    pillar: Pillar, allocations: Mapping[str, Allocation], now: int, resolve: Resolver,
+    pillar: Pillar, allocations: Mapping[str, Addressed], now: int, resolve: Resolver,
     check: Callable[[str], None] | None = None,
 ) -> dict[str, Ruleset]:
     """The ruleset of every domain that provides network, keyed by that domain's name. With

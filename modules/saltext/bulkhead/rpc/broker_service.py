@@ -18,11 +18,11 @@ from pathlib import Path
 from ..daemon_process import DaemonProcess, write_atomically
 from ..model import Pillar
 from ..plan import names
+from ..reconcile import Outcome, Work
 from ..socket_dirs import make_private_socket_dir
 from ..systemd import Systemd, removal_steps, service_steps
 from ..systemd_units import daemon_unit
 from ..virt.dispvm_registry import REGISTRY_DIR
-from ..virt.outcome import Outcome, Work
 
 MODULE = "saltext.bulkhead.rpc"
 START_TIMEOUT_S = 20.0

@@ -28,11 +28,11 @@ from typing import Any
 from ..apply_lock import LockTimeout, pillar_lock
 from ..model import Pillar
 from ..model.disposables import with_disposables
+from ..reconcile import Outcome
 from ..virt import BulkheadVirtError, connect, domain_absent, domain_present, domain_running
 from ..virt.dispvm_registry import REGISTRY_DIR, DispvmRegistry
 from ..virt.firewall import firewalls_applied
 from ..virt.firewall_agent import AgentBounds
-from ..virt.outcome import Outcome
 from .facts import libvirt_domains
 
 # (conn, pillar, netvms): bring these netvms' firewalls (None: all) to the pillar's rulesets.

@@ -17,7 +17,7 @@ from typing import Any
 
 from testinfra.backend import base
 
-from ..image.agent_client import AgentClient
+from ..agent import AgentClient
 from ..plan import names
 
 

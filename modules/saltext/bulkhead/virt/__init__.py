@@ -4,6 +4,7 @@ Each reconcile function returns an ``Outcome``; with ``test=True`` it reports th
 makes no mutating libvirt call.
 """
 
+from ..reconcile import Outcome
 from .connection import connect
 from .counting import CallLog, counting
 from .domain import domain_present
@@ -12,7 +13,6 @@ from .hypervisor import kvm_usable, resolve
 from .inventory_cache import InventoryCache
 from .lifecycle import domain_absent, domain_halted, domain_running
 from .network import network_absent, network_present
-from .outcome import Outcome
 from .pool import pool_present
 from .tracked import cache_of, tracked
 

@@ -8,15 +8,16 @@ from ..apply_lock import mutating
 from ..model import DomainClass, Pillar
 from ..plan import DomainPlan, Plan, VolumePlan, lineage
 from ..plan.metadata import find_ours, recorded_hash, with_imports
+from ..reconcile import Outcome, Work, refused
 from .context import plan_or_reason
 from .domain_props import differences, properties
 from .inventory import defined_xml, lookup, network_xml, pool_xmls, volume_xml
 from .network import network_work
-from .outcome import Outcome, Work, refused
 from .pool import pool_work
 from .root_import import ImportRecords, import_work
 from .tracked import tracked
 from .volumes import content_sha, create, expected_shape, recreate, recreate_unless_active, shape
+from .work import LibvirtWork
 from .xmldiff import unified
 
 
@@ -152,7 +153,7 @@ def prepared(conn: Any, pillar: Pillar, name: str, work: Work | None = None, *,
     plan = planned(conn, pillar, name)
     if isinstance(plan, str):
         return refused(plan)
-    work = work or Work()
+    work = work or LibvirtWork()
     problem = domain_work(conn, pillar, plan, name, work, shut_off_first=shut_off_first)
     return refused(problem) if problem else (plan, work)
 

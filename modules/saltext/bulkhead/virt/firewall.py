@@ -27,8 +27,8 @@ from typing import Any
 
 import libvirt
 
+from ..agent import AgentClient
 from ..apply_lock import mutating
-from ..image.agent_client import AgentClient
 from ..model import Pillar
 from ..net import (
     BootRulesetError,
@@ -42,6 +42,7 @@ from ..net import (
     system_resolver,
 )
 from ..plan import names
+from ..reconcile import Outcome
 from .context import current_plan
 from .dispvm_registry import DispvmRegistry, with_live_disposables
 from .errors import BulkheadVirtError
@@ -49,7 +50,6 @@ from .firewall_agent import AgentBounds, deliver, each_netvm, enforced, reason
 from .firewall_record import read_record, write_record
 from .firewall_volume import FirewallVolumes
 from .inventory import lookup
-from .outcome import Outcome
 from .power import settled_power
 
 Agents = Callable[[str], AgentClient]

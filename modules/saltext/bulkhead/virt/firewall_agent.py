@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
-from ..image.agent_client import AgentClient, AgentError
+from ..agent import AgentClient, AgentError
 from ..net import Ruleset
 from .errors import BulkheadVirtError
 

@@ -18,14 +18,15 @@ from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import names
 from ..plan.metadata import find_ours
+from ..reconcile import Outcome, Work, refused
 from .domain import prepared
 from .inventory import defined_xml, domains_using, lookup, volume_xml
-from .outcome import Outcome, Work, refused
 from .power import Power, power_of, settled_power
 from .shutdown import local_hypervisor, shut_down
 from .start_memory import reserve_start_memory
 from .tracked import tracked
 from .volumes import delete, recreate_unless_active
+from .work import LibvirtWork
 
 SHUTDOWN_TIMEOUT_S = 60.0
 
@@ -105,7 +106,7 @@ def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
     """
     conn = tracked(conn)
     dom = lookup(conn.lookupByName, name)
-    work = Work()
+    work = LibvirtWork()
     running = dom is not None and bool(dom.isActive())
     if running:
         work.changes["state"] = {"old": _state(dom), "new": "shutoff"}
@@ -131,7 +132,7 @@ def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, tes
     users = _dependents(conn, name)
     if users:
         return refused(f"domain {name} is the template of {', '.join(users)}; remove them first")
-    work = Work()
+    work = LibvirtWork()
     if dom is not None:
         old = _state(dom)
         if dom.isActive():

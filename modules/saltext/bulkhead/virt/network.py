@@ -8,10 +8,11 @@ from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import NetworkPlan, names
 from ..plan.metadata import find_ours, recorded_hash
+from ..reconcile import Outcome, Work, refused
 from .context import plan_or_reason
 from .inventory import domains_using, lookup, network_xml
-from .outcome import Outcome, Work, refused
 from .tracked import tracked
+from .work import LibvirtWork
 from .xmldiff import unified
 
 
@@ -68,7 +69,7 @@ def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) ->
     plan = plan_or_reason(conn, pillar)
     if isinstance(plan, str):
         return refused(plan)
-    work = Work()
+    work = LibvirtWork()
     problem = network_work(conn, plan.network_of(name), work)
     return refused(problem) if problem else work.finish(test, f"Network {names.network_name(name)}")
 
@@ -79,7 +80,7 @@ def network_absent(conn: Any, pillar: Pillar, name: str, test: bool = False) -> 
     conn = tracked(conn)
     net_name = names.network_name(name)
     existing = lookup(conn.networkLookupByName, net_name)
-    work = Work()
+    work = LibvirtWork()
     if existing is None:
         return work.finish(test, f"Network {net_name}")
     if find_ours(network_xml(conn, net_name) or existing.XMLDesc(0)) is None:

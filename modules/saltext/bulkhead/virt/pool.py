@@ -13,10 +13,11 @@ from lxml import etree
 from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import Plan
+from ..reconcile import Outcome, Work, refused
 from .context import plan_or_reason
 from .inventory import lookup, pool_xmls
-from .outcome import Outcome, Work, refused
 from .tracked import tracked
+from .work import LibvirtWork
 
 
 def pool_clash(conn: Any, plan: Plan) -> str | None:
@@ -68,7 +69,7 @@ def pool_present(conn: Any, pillar: Pillar, test: bool = False) -> Outcome:
     plan = plan_or_reason(conn, pillar)
     if isinstance(plan, str):
         return refused(plan)
-    work = Work()
+    work = LibvirtWork()
     problem = pool_work(conn, plan, work)
     if problem:
         return refused(problem)

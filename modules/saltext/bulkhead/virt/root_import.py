@@ -23,8 +23,8 @@ from typing import Any
 
 from ..plan import Plan, VolumePlan
 from ..plan.metadata import read_imports, with_imports
+from ..reconcile import Work
 from .inventory import domain_xml, lookup, volume_xml
-from .outcome import Work
 from .source_digest import source_sha256
 from .volumes import delete, expected_shape, import_image, shape
 

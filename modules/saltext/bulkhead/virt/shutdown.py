@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import libvirt
 
-from ..image.agent_client import AgentClient, AgentError
+from ..agent import AgentClient, AgentError
 from ..plan import names
 from .power import power_of, settled_power
 

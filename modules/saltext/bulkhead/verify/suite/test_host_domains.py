@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from saltext.bulkhead.image.agent_client import AgentClient, AgentError
+from saltext.bulkhead.agent import AgentClient, AgentError
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.verify.drift import drift
 from saltext.bulkhead.verify.observe import domain_nics

@@ -5,14 +5,13 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from saltext.bulkhead.virt.errors import BulkheadVirtError
-from saltext.bulkhead.virt.outcome import Work
+from saltext.bulkhead.reconcile import Work
 
 KEYS = st.sampled_from(["state", "domain", "xml", "volumes", "networks"])
 
 
 def _fail() -> None:
-    raise BulkheadVirtError("refused")
+    raise OSError("refused")
 
 
 # Each step: the (section, entry) changes recorded before it, in the order a reconcile records them.

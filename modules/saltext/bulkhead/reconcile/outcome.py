@@ -8,17 +8,17 @@ a real run makes, and cannot mutate anything.
 Each change is recorded before the step that makes it: a change belongs to the first step added
 after it. When a step fails, the outcome's changes are those of the steps that completed, never
 the planned ones that did not happen (the failure and what was done are in the comment).
+
+A step reports failure by raising one of ``Work.failures`` (OSError here; virt's ``LibvirtWork``
+adds libvirt's errors): the outcome is then failed, naming the step. Anything else is a bug and
+propagates. This package imports no libvirt, so daemons' and systemd's states use it too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-import libvirt
-
-from .errors import BulkheadVirtError
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class Work:
     notes: list[str] = field(default_factory=list)
     # leaf path of each change -> index of the step that makes it (see the module docstring)
     made_by: dict[tuple[str, ...], int] = field(default_factory=dict)
+    # what a failing step may raise to be reported in the outcome (see the module docstring)
+    failures: ClassVar[tuple[type[Exception], ...]] = (OSError,)
 
     def step(self, what: str, run: Callable[[], object]) -> None:
         for path in _leaves(self.changes):
@@ -47,7 +49,8 @@ class Work:
     def finish(self, test: bool, subject: str) -> Outcome:
         changes = _prune(self.changes)
         if not self.steps:
-            return Outcome(True, changes, " ".join([f"{subject} is in the desired state.", *self.notes]))
+            return Outcome(True, changes,
+                           " ".join([f"{subject} is in the desired state.", *self.notes]))
         if test:
             pending = "; ".join(what for what, _ in self.steps)
             return Outcome(None, changes, f"{subject} would change: {pending}.")
@@ -55,8 +58,8 @@ class Work:
         for what, run in self.steps:
             try:
                 note = run()
-            except (libvirt.libvirtError, BulkheadVirtError, OSError) as exc:
-                msg = exc.get_error_message() if isinstance(exc, libvirt.libvirtError) else str(exc)
+            except self.failures as exc:
+                msg = str(exc)
                 finished = "; ".join(done) or "nothing"
                 made = _prune(_made(self.changes, (), self.made_by, len(done)))
                 return Outcome(False, made,
@@ -64,7 +67,8 @@ class Work:
             done.append(what)
             if isinstance(note, str):
                 self.notes.append(note)
-        return Outcome(True, changes, " ".join([f"{subject} updated: {'; '.join(done)}.", *self.notes]))
+        return Outcome(True, changes,
+                       " ".join([f"{subject} updated: {'; '.join(done)}.", *self.notes]))
 
 
 def _prune(changes: dict[str, Any]) -> dict[str, Any]:

@@ -12,92 +12,28 @@ no state from an earlier, abandoned request.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
-import re
 import secrets
 import socket
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..untrusted.json_value import JSONLimitError, JSONValueError
-from ..untrusted.json_value import loads as load_json
+from ..untrusted.json_value import JSONLimitError
 from ..untrusted.text import printable
-
-MAX_LINE = 64 * 1024
-MAX_VALUE = 120_000  # the guest refuses request lines over 131072 characters
-_KEY = re.compile(r"[a-z_]{1,32}")
-_MAX_ID = 10**15 - 1  # the guest parser accepts at most 15 digits
-
-
-class AgentError(Exception):
-    """The agent could not be asked, or did not answer usefully."""
-
-
-class AgentTimeout(AgentError):
-    """No valid answer to our request arrived before the deadline."""
-
-
-class AgentProtocolError(AgentError):
-    """The guest sent something that breaks the protocol (e.g. an over-long line)."""
-
-
-class AgentRequestFailed(AgentError):
-    """The agent answered ``ok: false``; ``response`` holds its answer."""
-
-    def __init__(self, message: str, response: dict[str, Any]):
-        super().__init__(message)
-        self.response = response
-
-
-def _check_args(op: str, args: dict[str, Any]) -> None:
-    """Refuse requests the guest parser would reject, with a clear error on the host instead."""
-    if not _KEY.fullmatch(op):
-        raise ValueError(f"agent op {op!r}: use 1-32 lowercase letters or '_'")
-    for key, value in args.items():
-        if not _KEY.fullmatch(key) or key in ("id", "op"):
-            raise ValueError(f"agent argument name {key!r} is not allowed")
-        if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise ValueError(f"agent argument {key}: only integers and strings are supported")
-        if isinstance(value, str) and (len(value) > MAX_VALUE or any(
-                c in '"\\' or ord(c) < 0x20 or ord(c) > 0x7E for c in value)):
-            raise ValueError(f"agent argument {key}: printable ASCII without quotes or "
-                             f"backslashes, at most {MAX_VALUE} characters")
-        if isinstance(value, int) and abs(value) > _MAX_ID:
-            raise ValueError(f"agent argument {key}: integer out of range")
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a command run in the guest left: exit status and (capped) output."""
-
-    rc: int
-    stdout: bytes
-    stderr: bytes
-    truncated: bool
-
-    @property
-    def ok(self) -> bool:
-        return self.rc == 0
-
-
-def _b64(answer: dict[str, Any], key: str) -> bytes:
-    value = answer.get(key)
-    if not isinstance(value, str):
-        raise AgentProtocolError(f"answer field {key!r} is not a string")
-    try:
-        return base64.b64decode(value, validate=True)
-    except binascii.Error as exc:
-        raise AgentProtocolError(f"answer field {key!r} is not base64") from exc
-
-
-def _sha256(answer: dict[str, Any]) -> str:
-    value = answer.get("sha256")
-    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
-        raise AgentProtocolError("answer without a valid sha256")
-    return value
+from .protocol import (
+    MAX_ID,
+    MAX_LINE,
+    AgentError,
+    AgentProtocolError,
+    AgentRequestFailed,
+    AgentTimeout,
+    RunResult,
+    b64_field,
+    check_request,
+    parse_answer,
+    sha256_field,
+)
 
 
 class AgentClient:
@@ -105,15 +41,15 @@ class AgentClient:
 
     def __init__(self, socket_path: str | Path):
         self.socket_path = str(socket_path)
-        self._next_id = secrets.randbelow(_MAX_ID // 2) + 1
+        self._next_id = secrets.randbelow(MAX_ID // 2) + 1
 
     def _new_id(self) -> int:
         request_id = self._next_id
-        self._next_id = self._next_id + 1 if self._next_id < _MAX_ID else 1
+        self._next_id = self._next_id + 1 if self._next_id < MAX_ID else 1
         return request_id
 
     def request(self, op: str, *, timeout: float = 10.0, **args: Any) -> dict[str, Any]:
-        _check_args(op, args)
+        check_request(op, args)
         request_id = self._new_id()
         line = json.dumps({"id": request_id, "op": op, **args}, separators=(", ", ": ")) + "\n"
         deadline = time.monotonic() + timeout
@@ -138,7 +74,7 @@ class AgentClient:
         rc = answer.get("rc")
         if type(rc) is not int:
             raise AgentProtocolError("run answer without an integer rc")
-        return RunResult(rc, _b64(answer, "stdout"), _b64(answer, "stderr"),
+        return RunResult(rc, b64_field(answer, "stdout"), b64_field(answer, "stderr"),
                          answer.get("truncated") is True)
 
     def load_firewall(self, ruleset: str, clients: list[str], *, timeout: float = 30) -> str:
@@ -146,12 +82,12 @@ class AgentClient:
         addresses); the sha256 of the ruleset now in force, as the guest computed it."""
         answer = self.request("firewall", timeout=timeout, clients=" ".join(clients),
                               ruleset=base64.b64encode(ruleset.encode()).decode())
-        return _sha256(answer)
+        return sha256_field(answer)
 
     def firewall_status(self, *, timeout: float = 10) -> str | None:
         """The sha256 of the ruleset the guest enforces; None if it was never given one."""
         answer = self.request("firewall_status", timeout=timeout)
-        return None if answer.get("sha256") is None else _sha256(answer)
+        return None if answer.get("sha256") is None else sha256_field(answer)
 
     def _await_answer(self, sock: socket.socket, request_id: int, op: str, deadline: float,
                       timeout: float) -> dict[str, Any]:
@@ -161,7 +97,7 @@ class AgentClient:
             while b"\n" in buffer:
                 raw, buffer = buffer.split(b"\n", 1)
                 try:
-                    answer = _parse(raw)
+                    answer = parse_answer(raw)
                 except JSONLimitError as exc:  # deep or huge: never noise, always hostile
                     raise AgentProtocolError(f"{self.socket_path}: {exc}") from None
                 answer_id = None if answer is None else answer.get("id")
@@ -186,16 +122,6 @@ class AgentClient:
             except OSError as exc:
                 raise AgentError(f"{self.socket_path}: {exc.strerror or exc}") from exc
             if not chunk:
-                raise AgentError(f"{self.socket_path}: connection closed before an answer to {op!r}")
+                raise AgentError(
+                    f"{self.socket_path}: connection closed before an answer to {op!r}")
             buffer += chunk
-
-
-def _parse(raw: bytes) -> dict[str, Any] | None:
-    """The answer on one line; None for noise. JSONLimitError for a line over the bounds."""
-    try:
-        value = load_json(raw.strip(), max_bytes=MAX_LINE)
-    except JSONLimitError:
-        raise
-    except JSONValueError:
-        return None
-    return value if isinstance(value, dict) else None

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.image.agent_client import (
+from saltext.bulkhead.agent import (
     AgentClient,
     AgentError,
     AgentProtocolError,
