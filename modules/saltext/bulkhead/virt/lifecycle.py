@@ -18,6 +18,7 @@ from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import names
 from ..plan.metadata import find_ours
+from ..plan.ownership import foreign, owner_of
 from .domain import prepared
 from .inventory import defined_xml, domains_using, lookup, volume_xml
 from .outcome import Outcome, Work, refused
@@ -128,6 +129,10 @@ def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, tes
     xml = defined_xml(conn, name) if dom is not None else None
     if xml is not None and find_ours(xml) is None:
         return refused(f"domain {name!r} is not managed by bulkhead; leaving it alone")
+    if xml is not None:
+        problem = foreign("domain", name, owner_of(find_ours(xml)), pillar.workstation)
+        if problem:
+            return refused(problem)
     users = _dependents(conn, name)
     if users:
         return refused(f"domain {name} is the template of {', '.join(users)}; remove them first")
