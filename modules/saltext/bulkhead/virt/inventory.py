@@ -53,6 +53,14 @@ def network_xml(conn: Any, name: str) -> str | None:
     return cache.networks.get(conn, name)
 
 
+def network_xmls(conn: Any) -> dict[str, str]:
+    """name -> XML of every network."""
+    cache = cache_of(conn)
+    if cache is None:
+        return {n.name(): n.XMLDesc(0) for n in conn.listAllNetworks(0)}
+    return cache.networks.all(conn)
+
+
 def pool_xmls(conn: Any) -> dict[str, str]:
     """name -> XML of every storage pool."""
     cache = cache_of(conn)

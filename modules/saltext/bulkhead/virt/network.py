@@ -28,7 +28,11 @@ def network_owner(existing: Any, live_meta: Any, active: bool) -> str | None:
     the mark only in its persistent definition (the live one is what libvirt reports)."""
     owner = owner_of(live_meta)
     if owner is None and active:
-        owner = owner_of(find_ours(existing.XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE)))
+        try:
+            owner = owner_of(find_ours(existing.XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE)))
+        except libvirt.libvirtError as exc:  # libvirt's test driver has no inactive view
+            if exc.get_error_code() != libvirt.VIR_ERR_INVALID_ARG:
+                raise
     return owner
 
 
@@ -92,26 +96,37 @@ def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) ->
     return refused(problem) if problem else work.finish(test, f"Network {names.network_name(name)}")
 
 
-@mutating
-def network_absent(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
-    conn = tracked(conn)
-    net_name = names.network_name(name)
+def network_absent_work(conn: Any, pillar: Pillar, net_name: str, work: Work,
+                        leaving: frozenset[str] = frozenset()) -> str | None:
+    """Steps stopping and undefining ``net_name``; or why not. ``leaving``: domains removed by
+    earlier steps of ``work`` (they may still be attached to it)."""
     existing = lookup(conn.networkLookupByName, net_name)
-    work = Work()
     if existing is None:
-        return work.finish(test, f"Network {net_name}")
+        return None
     meta = find_ours(network_xml(conn, net_name) or existing.XMLDesc(0))
     if meta is None:
-        return refused(f"network {net_name!r} is not managed by bulkhead; leaving it alone")
+        return f"network {net_name!r} is not managed by bulkhead; leaving it alone"
     problem = foreign("network", net_name, network_owner(existing, meta, existing.isActive()),
                       pillar.workstation)
     if problem:
-        return refused(problem)
-    users = domains_using(conn, lambda doc: doc.find(f"devices/interface/source[@network='{net_name}']") is not None)
+        return problem
+    attached = f"devices/interface/source[@network='{net_name}']"
+    users = [user for user in domains_using(conn, lambda doc: doc.find(attached) is not None)
+             if user not in leaving]
     if users:
-        return refused(f"network {net_name} is still used by {', '.join(users)}; remove them first")
+        return f"network {net_name} is still used by {', '.join(users)}; remove them first"
     work.section("networks")[net_name] = {"old": "present", "new": None}
     if existing.isActive():
         work.step(f"stop network {net_name}", lambda: existing.destroy())
     work.step(f"undefine network {net_name}", lambda: existing.undefine())
-    return work.finish(test, f"Network {net_name}")
+    return None
+
+
+@mutating
+def network_absent(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+    """``name`` is the domain that provided the network (its network is ``bulkhead-<name>``)."""
+    conn = tracked(conn)
+    net_name = names.network_name(name)
+    work = Work()
+    problem = network_absent_work(conn, pillar, net_name, work)
+    return refused(problem) if problem else work.finish(test, f"Network {net_name}")
