@@ -18,9 +18,10 @@ def ret(name: str, result: bool | None, comment: str, changes: dict | None = Non
     return {"name": name, "result": result, "comment": comment, "changes": changes or {}}
 
 
-def pillar_from(salt_pillar: dict) -> Any:
-    """The validated model of ``salt_pillar['bulkhead']``; PillarError lists every problem."""
-    return load_pillar(salt_pillar.get("bulkhead"))
+def pillar_from(salt_pillar: dict, minion_id: str | None = None) -> Any:
+    """The validated model of ``salt_pillar['bulkhead']``; PillarError lists every problem.
+    ``minion_id`` (Salt's ``__opts__['id']``) is the workstation unless the pillar names one."""
+    return load_pillar(salt_pillar.get("bulkhead"), minion_id)
 
 
 MODELS_KEY = "bulkhead.models"
@@ -28,21 +29,22 @@ INVENTORIES_KEY = "bulkhead.inventories"
 LEASES_KEY = "bulkhead.apply_leases"
 
 
-def _model(salt_pillar: dict, context: dict | None) -> Any:
+def _model(salt_pillar: dict, context: dict | None, minion_id: str | None) -> Any:
     """The validated pillar; validated once per run when Salt's ``__context__`` is given."""
     if context is None:
-        return pillar_from(salt_pillar)
+        return pillar_from(salt_pillar, minion_id)
     # Keyed by the pillar's content: a pillar refreshed during the run is validated again.
-    key = json.dumps(salt_pillar.get("bulkhead"), sort_keys=True, default=str)
+    key = json.dumps([salt_pillar.get("bulkhead"), minion_id], sort_keys=True, default=str)
     models = context.setdefault(MODELS_KEY, {})
     if key not in models:
         models.clear()
-        models[key] = pillar_from(salt_pillar)
+        models[key] = pillar_from(salt_pillar, minion_id)
     return models[key]
 
 
 def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], context: dict | None = None,
-              *, test: bool = False, lock_timeout: float | None = None, **kwargs: Any) -> dict:
+              *, test: bool = False, lock_timeout: float | None = None,
+              minion_id: str | None = None, **kwargs: Any) -> dict:
     """Validate the pillar, run one reconcile action under the apply lock, shape its Outcome.
 
     An invalid pillar fails the state with one `path: message` line per problem and changes nothing.
@@ -51,7 +53,7 @@ def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], context:
     says who holds it, if anyone: its report may be out of date once that run is done.
     """
     try:
-        model = _model(salt_pillar, context)
+        model = _model(salt_pillar, context, minion_id)
     except PillarError as exc:
         return ret(name, False, "Invalid pillar, nothing changed:\n" + "\n".join(exc.lines))
     try:
@@ -74,7 +76,7 @@ def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], context:
 
 def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *args: Any,
               test: bool, context: dict | None = None, lock_timeout: float | None = None,
-              **kwargs: Any) -> dict:
+              minion_id: str | None = None, **kwargs: Any) -> dict:
     """Run a ``virt`` reconcile function on a connection to the pillar's libvirt URI.
 
     With Salt's ``__context__`` (one dict per state run), the states of a run share one read of
@@ -97,7 +99,8 @@ def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *arg
         with connect(model.host.uri) as conn:
             return reconciler(tracked(conn, cache), model, *args, test=test, **kwargs)
 
-    return run_state(name, salt_pillar, action, context, test=test, lock_timeout=lock_timeout)
+    return run_state(name, salt_pillar, action, context, test=test, lock_timeout=lock_timeout,
+                     minion_id=minion_id)
 
 
 def _forget_others_changes(context: dict, uri: str, cache: Any, lease: Lease) -> None:

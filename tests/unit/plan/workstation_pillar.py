@@ -5,7 +5,8 @@ KERNEL_IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/v
                 "initrd": f"{IMG}/initrd.img", "cmdline": "loglevel=3"}
 
 WORKSTATION = {
-    "host": {"pool": "bulkhead", "pool_path": "/var/lib/bulkhead/pool", "address_pool": "10.137.0.0/24"},
+    "host": {"pool": "bulkhead", "pool_path": "/var/lib/bulkhead/pool", "address_pool": "10.137.0.0/24",
+             "workstation": "ws-golden"},
     "domains": {
         "debian": {"class": "template", "image": KERNEL_IMAGE, "netvm": "none", "label": "black"},
         "legacy": {"class": "standalone", "image": {"kind": "disk", "root": "/srv/images/legacy.qcow2"},

@@ -13,14 +13,16 @@ import pydantic
 
 from .checks import ROOT, check_pillar
 from .errors import PillarError, PillarIssue
-from .fields import NAME_RULE, describe
+from .fields import NAME_RULE, describe, key
 from .memory_balancer import MemoryBalancer
 from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown_key
 from .pillar import Domain, DomainName, Formula, Host, Pillar
 from .rpc_policy import PolicyConfig
 from .source import PillarSource, parse_pillar_text, read_pillar_source
+from .workstation import WORKSTATION_RULE, WorkstationName, local_minion_id
 
 _NAME = pydantic.TypeAdapter(DomainName)
+_WORKSTATION = pydantic.TypeAdapter(WorkstationName)
 
 
 def _validate(model: type[pydantic.BaseModel], data: Any, prefix: tuple, issues: list[PillarIssue]) -> Any:
@@ -32,8 +34,11 @@ def _validate(model: type[pydantic.BaseModel], data: Any, prefix: tuple, issues:
         return None
 
 
-def load_pillar(data: Any) -> Pillar:
-    """Validate the value of the ``bulkhead`` pillar key; raise PillarError listing every problem."""
+def load_pillar(data: Any, minion_id: str | None = None) -> Pillar:
+    """Validate the value of the ``bulkhead`` pillar key; raise PillarError listing every problem.
+
+    ``bulkhead:host:workstation`` defaults to ``minion_id`` (the state layer passes Salt's), else
+    to this machine's (``model.workstation.local_minion_id``)."""
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise PillarError([PillarIssue(ROOT, f"{rule_of(Pillar)} (got {describe(data)})")])
@@ -45,10 +50,34 @@ def load_pillar(data: Any) -> Pillar:
     policy = _validate(PolicyConfig, data.get("policy", {}), (ROOT, "policy"), issues)
     memory = None if data.get("memory") is None else _validate(MemoryBalancer, data["memory"], (ROOT, "memory"), issues)
     domains, broken = _domains(data.get("domains", {}), issues)
+    prune = _validate(Pruning, {k: data[k] for k in ("prune", "purge") if k in data}, (ROOT,), issues)
     issues += check_pillar(domains, broken, host)
+    if host is not None and host.workstation is None:
+        host = _with_workstation(host, minion_id, issues)
     if issues:
         raise PillarError(issues)
-    return Pillar(host=host, formula=formula, domains=domains, policy=policy, memory=memory)
+    return Pillar(host=host, formula=formula, domains=domains, policy=policy, memory=memory,
+                  prune=prune.prune, purge=prune.purge)
+
+
+class Pruning(pydantic.BaseModel):
+    """The two top-level keys about removal, validated like the others."""
+
+    model_config = pydantic.ConfigDict(frozen=True, extra="forbid")
+    prune: pydantic.StrictBool = key(False, doc="", rule="must be true or false")
+    purge: tuple[DomainName, ...] = key((), doc="", rule="must be a list of domain names")
+
+
+def _with_workstation(host: Host, minion_id: str | None, issues: list[PillarIssue]) -> Host:
+    name = minion_id or local_minion_id()
+    try:
+        _WORKSTATION.validate_python(name)
+    except pydantic.ValidationError:
+        issues.append(PillarIssue(colon_path((ROOT, "host", "workstation")),
+                                  f"not set, and the minion id {name!r} cannot stand for it "
+                                  f"({WORKSTATION_RULE}): set it"))
+        return host
+    return host.model_copy(update={"workstation": name})
 
 
 def _domains(raw: Any, issues: list[PillarIssue]) -> tuple[dict[str, Domain], set[str]]:
@@ -97,11 +126,11 @@ def load_pillar_text(text: str, name: str = "<pillar>") -> Pillar:
     return load_pillar_source(parse_pillar_text(text, name))
 
 
-def load_pillar_source(source: PillarSource) -> Pillar:
+def load_pillar_source(source: PillarSource, minion_id: str | None = None) -> Pillar:
     if source.data is not None and not isinstance(source.data, dict):
         raise PillarError([PillarIssue("", f"a pillar file is a mapping of pillar keys (got {describe(source.data)})", source.name)])
     try:
-        return load_pillar((source.data or {}).get(ROOT))
+        return load_pillar((source.data or {}).get(ROOT), minion_id)
     except PillarError as exc:
         raise source.locate(exc) from None
 

@@ -35,6 +35,7 @@ from .fields import (
 from .firewall import FirewallRule
 from .memory_balancer import MemoryBalancer
 from .rpc_policy import PolicyConfig
+from .workstation import WORKSTATION_RULE, WorkstationName
 
 __all__ = [
     "MAX_MEMORY_MIB", "MAX_VCPUS", "MIN_MEMORY_MIB", "NAME_PATTERN", "Domain", "DomainClass",
@@ -299,6 +300,12 @@ class Host(Frozen):
     address_pool: AddressPool = key(
         ipaddress.IPv4Network("10.137.0.0/16"), doc="Addresses given to domains come from this network.", rule=POOL_RULE
     )
+    workstation: WorkstationName | None = key(
+        None,
+        doc="The workstation every object of this pillar belongs to; default: the Salt minion id. "
+            "Several workstations may share one libvirt host: a run changes only its own objects.",
+        rule=WORKSTATION_RULE,
+    )
 
 
 class FormulaPaths(Frozen):
@@ -368,3 +375,20 @@ class Pillar(Frozen):
     memory: MemoryBalancer | None = key(
         None, doc="The memory balancer bulkhead-memd; absent: none runs and domains keep their initial memory."
     )
+    prune: StrictBool = key(
+        False,
+        doc="Remove this workstation's domains and networks the pillar no longer declares "
+            "(bulkhead.clean does it always); private volumes are kept unless named in purge.",
+        rule="must be true or false",
+    )
+    purge: tuple[DomainName, ...] = key(
+        (), doc="Removed domains whose private volume pruning deletes too (their data is lost).",
+        rule="must be a list of domain names",
+    )
+
+    @property
+    def workstation(self) -> str:
+        """The workstation this pillar's objects belong to (``load_pillar`` always sets it)."""
+        if self.host.workstation is None:
+            raise ValueError("bulkhead:host:workstation was not resolved (use load_pillar)")
+        return self.host.workstation

@@ -18,7 +18,7 @@ def __virtual__():
 def check():
     """Return ``{"valid": True}`` or ``{"valid": False, "errors": ["path: message", ...]}``."""
     try:
-        model = pillar_from(__pillar__)
+        model = pillar_from(__pillar__, __opts__.get("id"))
     except PillarError as exc:
         return {"valid": False, "errors": exc.lines}
     return {"valid": True, "domains": sorted(model.domains)}

@@ -22,7 +22,7 @@ def _directory(directory):
     if directory:
         return directory
     try:
-        return pillar_from(__pillar__).policy.dir
+        return pillar_from(__pillar__, __opts__.get("id")).policy.dir
     except PillarError as exc:
         raise ValueError("invalid pillar:\n" + "\n".join(exc.lines)) from None
 

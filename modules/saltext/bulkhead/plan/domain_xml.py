@@ -155,5 +155,5 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
     _console_and_agent(devices, name, xen)
     if not xen:
         sub(devices, "controller", type_="usb", model="none")
-    digest = stamp_hash(root, meta)
+    digest = stamp_hash(root, meta, pillar.workstation)
     return render(root), digest

@@ -3,6 +3,7 @@
 Domains record class, template, netvm, label, their NICs (network, MAC, address), their memory
 bounds (for bulkhead-memd, which balances running domains without reading the pillar), the hash of
 their rendered configuration and a fingerprint of their pillar entry. Networks record their owner.
+Both record the workstation they belong to (``ownership``).
 Reading it back (``read_*``) is how apply rebuilds the recorded allocations.
 
 One record is written by apply, not by the plan: ``<bulkhead:import volume=... sha256=...>``, the
@@ -21,6 +22,7 @@ from lxml import etree
 
 from .. import NAMESPACE
 from .allocations import Allocation
+from .ownership import mark
 from .recorded import RecordedDomain, RecordedInterface, RecordedMemory
 from .xmlutil import NSMAP, ns, sub
 
@@ -48,10 +50,12 @@ def network_metadata(owner: str) -> etree._Element:
     return etree.Element(ns("network"), {"owner": owner}, nsmap=NSMAP)
 
 
-def stamp_hash(doc: etree._Element, meta: etree._Element) -> str:
-    """Hash the whole document (without a hash) and record it inside our metadata element."""
+def stamp_hash(doc: etree._Element, meta: etree._Element, workstation: str) -> str:
+    """Hash the whole document (without a hash) and record it inside our metadata element, then
+    mark it as ``workstation``'s (the mark is not hashed: ``ownership``)."""
     digest = hashlib.sha256(etree.tostring(doc, method="c14n")).hexdigest()
     sub(meta, ns(HASH_TAG), digest)
+    mark(meta, workstation)
     return digest
 
 

@@ -23,9 +23,10 @@ class NetworkPlan:
     bridge: str
     xml: str
     config_hash: str
+    workstation: str
 
 
-def network_plan(owner: str) -> NetworkPlan:
+def network_plan(owner: str, workstation: str) -> NetworkPlan:
     name = names.network_name(owner)
     bridge = names.bridge_name(owner)
     root = etree.Element("network")
@@ -33,5 +34,5 @@ def network_plan(owner: str) -> NetworkPlan:
     meta = network_metadata(owner)
     sub(root, "metadata").append(meta)
     sub(root, "bridge", name=bridge, stp="off", delay="0")
-    digest = stamp_hash(root, meta)
-    return NetworkPlan(name, owner, bridge, render(root), digest)
+    digest = stamp_hash(root, meta, workstation)
+    return NetworkPlan(name, owner, bridge, render(root), digest, workstation)

@@ -77,7 +77,7 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
         domains[name] = DomainPlan(name, uuid, xml, digest, vols, nets, allocations[name])
         volumes.update((v.name, v) for v in vols)
         if pillar.domains[name].provides_network:
-            net = network_plan(name)
+            net = network_plan(name, pillar.workstation)
             networks[net.name] = net
     return Plan(dtype, pool, MappingProxyType(domains), MappingProxyType(dict(sorted(networks.items()))),
                 MappingProxyType(dict(sorted(volumes.items()))))

@@ -24,4 +24,5 @@ def __virtual__():
 
 def installed(name="bulkhead-boot"):
     return run_state(name, __pillar__,
-                     lambda model: boot_installed(model, systemd_host(), test=__opts__["test"]))
+                     lambda model: boot_installed(model, systemd_host(), test=__opts__["test"]),
+                     minion_id=__opts__.get("id"))

@@ -26,19 +26,23 @@ def __virtual__():
 
 def present(name, lock_timeout=None):
     return reconcile(name, __pillar__, virt.domain_present, name, test=__opts__["test"],
-                     context=__context__, lock_timeout=lock_timeout)
+                     context=__context__, lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))
 
 
 def running(name, lock_timeout=None):
     return reconcile(name, __pillar__, virt.domain_running, name, test=__opts__["test"],
-                     context=__context__, lock_timeout=lock_timeout)
+                     context=__context__, lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))
 
 
 def halted(name, timeout=60, lock_timeout=None):
     return reconcile(name, __pillar__, virt.domain_halted, name, test=__opts__["test"],
-                     timeout=timeout, context=__context__, lock_timeout=lock_timeout)
+                     timeout=timeout, context=__context__, lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))
 
 
 def absent(name, purge=False, lock_timeout=None):
     return reconcile(name, __pillar__, virt.domain_absent, name, test=__opts__["test"],
-                     purge=purge, context=__context__, lock_timeout=lock_timeout)
+                     purge=purge, context=__context__, lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))

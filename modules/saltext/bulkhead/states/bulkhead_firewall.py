@@ -33,4 +33,4 @@ def applied(name="bulkhead-firewall", lock_timeout=None):
         return firewalls_applied(conn, model, test=test)
 
     return reconcile(name, __pillar__, deliver, test=__opts__["test"], context=__context__,
-                     lock_timeout=lock_timeout)
+                     lock_timeout=lock_timeout, minion_id=__opts__.get("id"))

@@ -38,4 +38,5 @@ def managed(name="bulkhead-memd", config=None, pidfile=None, log=None, lock_time
         unit = None if systemd is None else (systemd, unit_names(own).memd)
         return memd_managed(model, paths, test=__opts__["test"], systemd=unit)
 
-    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout)
+    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))

@@ -21,9 +21,11 @@ def __virtual__():
 
 def present(name, lock_timeout=None):
     return reconcile(name, __pillar__, virt.network_present, name, test=__opts__["test"],
-                     context=__context__, lock_timeout=lock_timeout)
+                     context=__context__, lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))
 
 
 def absent(name, lock_timeout=None):
     return reconcile(name, __pillar__, virt.network_absent, name, test=__opts__["test"],
-                     context=__context__, lock_timeout=lock_timeout)
+                     context=__context__, lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))

@@ -20,7 +20,7 @@ def __virtual__():
 
 def valid(name="bulkhead"):
     try:
-        model = pillar_from(__pillar__)
+        model = pillar_from(__pillar__, __opts__.get("id"))
     except PillarError as exc:
         return ret(name, False, "Invalid pillar, nothing changed:\n" + "\n".join(exc.lines))
     return ret(name, True, f"Pillar is valid: {len(model.domains)} domains")

@@ -28,4 +28,5 @@ def managed(name="bulkhead-policy", lock_timeout=None):
         bodies = {file: config.text_of(file) for file in config.files}
         return install_policy(config.dir, bodies, test=__opts__["test"])
 
-    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout)
+    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))

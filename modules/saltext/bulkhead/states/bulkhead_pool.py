@@ -18,4 +18,5 @@ def __virtual__():
 
 def present(name="bulkhead", lock_timeout=None):
     return reconcile(name, __pillar__, virt.pool_present, test=__opts__["test"],
-                     context=__context__, lock_timeout=lock_timeout)
+                     context=__context__, lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))

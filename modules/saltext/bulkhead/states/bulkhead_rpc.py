@@ -52,7 +52,8 @@ def broker_running(name="bulkhead-rpc-broker", pillar_file=None, pidfile=None, l
         paths = _paths(model, pillar_file, pidfile, log, socket_dir, dispvm_registry)
         return converge_running(model, paths, test=__opts__["test"], systemd=_unit(model))
 
-    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout)
+    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))
 
 
 def broker_stopped(name="bulkhead-rpc-broker", pidfile=None, lock_timeout=None):
@@ -60,4 +61,5 @@ def broker_stopped(name="bulkhead-rpc-broker", pidfile=None, lock_timeout=None):
         return converge_stopped(_paths(model, pidfile=pidfile), test=__opts__["test"],
                                 systemd=_unit(model))
 
-    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout)
+    return run_state(name, __pillar__, action, test=__opts__["test"], lock_timeout=lock_timeout,
+                     minion_id=__opts__.get("id"))

@@ -14,10 +14,11 @@ from .inventory_cache import InventoryCache
 from .lifecycle import domain_absent, domain_halted, domain_running
 from .network import network_absent, network_present
 from .pool import pool_present
+from .prune import workstation_pruned
 from .tracked import cache_of, tracked
 
 __all__ = [
     "BulkheadVirtError", "CallLog", "InventoryCache", "Outcome", "cache_of", "connect", "counting",
     "domain_absent", "domain_halted", "domain_present", "domain_running", "kvm_usable",
-    "network_absent", "network_present", "pool_present", "resolve", "tracked",
+    "network_absent", "network_present", "pool_present", "resolve", "tracked", "workstation_pruned",
 ]

@@ -20,10 +20,10 @@ def current_plan(conn: Any, pillar: Pillar) -> Plan:
     cache = cache_of(conn)
     if cache is None:
         domain_type = resolve(conn, requested, kernel=kernel)
-        return plan_workstation(pillar, recorded_domains(conn), domain_type=domain_type)
+        return plan_workstation(pillar, recorded_domains(conn, pillar.workstation), domain_type=domain_type)
     domain_type = cache.derived(f"domain-type {requested} {kernel}", None,
                                 lambda: resolve(conn, requested, kernel=kernel))
-    recorded = recorded_domains(conn)
+    recorded = recorded_domains(conn, pillar.workstation)
 
     def still_valid(old: tuple[int, str, Mapping[str, RecordedDomain]], held: tuple[Pillar, Plan]) -> bool:
         # Defining a domain of the plan records what the plan allocated it: planning again would

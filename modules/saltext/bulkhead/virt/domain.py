@@ -8,6 +8,7 @@ from ..apply_lock import mutating
 from ..model import DomainClass, Pillar
 from ..plan import DomainPlan, Plan, VolumePlan, lineage
 from ..plan.metadata import find_ours, recorded_hash, with_imports
+from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
 from .context import plan_or_reason
 from .domain_props import differences, properties
@@ -81,6 +82,10 @@ def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work, *,
     if current is not None and find_ours(current) is None:
         return (f"domain {name!r} exists and is not managed by bulkhead (no bulkhead metadata); "
                 "rename or remove it, bulkhead never takes over foreign domains")
+    if current is not None:
+        problem = foreign("domain", name, owner_of(find_ours(current)), pillar.workstation)
+        if problem:
+            return problem
     for base, role in _bases(pillar, name):
         base_xml = defined_xml(conn, base)
         if base_xml is None or find_ours(base_xml) is None:
@@ -109,12 +114,12 @@ def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work, *,
                                    contents=contents, owner=name)
         if problem:
             return problem
-    _define_work(conn, dplan, current, active, work, records)
+    _define_work(conn, dplan, current, active, work, records, pillar.workstation)
     return None
 
 
 def _define_work(conn: Any, dplan: DomainPlan, current: str | None, active: bool, work: Work,
-                 records: ImportRecords) -> None:
+                 records: ImportRecords, workstation: str) -> None:
     wanted = with_imports(dplan.xml, records.planned)
     if current is None:
         work.changes["domain"] = {"old": None, "new": "defined"}
@@ -123,13 +128,16 @@ def _define_work(conn: Any, dplan: DomainPlan, current: str | None, active: bool
         diffs = differences(properties(current), properties(dplan.xml))
         old_hash = recorded_hash(meta) if meta is not None else None
         imports_same = records.recorded == records.planned
-        if not diffs and old_hash == dplan.config_hash and imports_same:
+        adopted = owner_of(meta) is None  # made before ownership: the mark is all it gains
+        if not diffs and old_hash == dplan.config_hash and imports_same and not adopted:
             return
         if diffs or old_hash != dplan.config_hash:
             work.changes["domain"] = diffs or {"config_hash": {"old": old_hash, "new": dplan.config_hash}}
             if active:
                 work.changes["restart_required"] = True
                 work.notes.append(f"{dplan.name} runs the old configuration until it restarts.")
+        if adopted:
+            work.section("domain")["workstation"] = {"old": None, "new": workstation}
         if not imports_same:
             work.section("domain")["imported_sha256"] = {"old": records.recorded, "new": records.planned}
     work.changes["xml"] = unified(current or "", wanted, dplan.name)

@@ -12,6 +12,7 @@ import libvirt
 from lxml import etree
 
 from ..plan.metadata import find_ours, read_recorded
+from ..plan.ownership import owner_of
 from ..plan.recorded import RecordedDomain
 from .inventory_cache import INACTIVE, list_domains, read_domain
 from .tracked import cache_of
@@ -52,6 +53,14 @@ def network_xml(conn: Any, name: str) -> str | None:
     return cache.networks.get(conn, name)
 
 
+def network_xmls(conn: Any) -> dict[str, str]:
+    """name -> XML of every network."""
+    cache = cache_of(conn)
+    if cache is None:
+        return {n.name(): n.XMLDesc(0) for n in conn.listAllNetworks(0)}
+    return cache.networks.all(conn)
+
+
 def pool_xmls(conn: Any) -> dict[str, str]:
     """name -> XML of every storage pool."""
     cache = cache_of(conn)
@@ -78,14 +87,16 @@ def defined_domains(conn: Any) -> list[tuple[str, str]]:
     return list((list_domains(conn) if cache is None else cache.domains.all(conn)).items())
 
 
-def recorded_domains(conn: Any) -> dict[str, RecordedDomain]:
-    """Allocations recorded in every bulkhead domain libvirt knows, in or out of the pillar."""
+def recorded_domains(conn: Any, workstation: str) -> dict[str, RecordedDomain]:
+    """Allocations recorded in every bulkhead domain of ``workstation`` (or made before ownership)
+    libvirt knows, in or out of the pillar. Another workstation's are not seen: its domains sit
+    on its own bridges, so addresses need not be unique across workstations."""
 
     def read() -> dict[str, RecordedDomain]:
         recorded = {}
         for name, xml in defined_domains(conn):
             rec = read_recorded(xml)
-            if rec is not None:
+            if rec is not None and owner_of(find_ours(xml)) in (None, workstation):
                 recorded[name] = rec
         return recorded
 
@@ -94,7 +105,7 @@ def recorded_domains(conn: Any) -> dict[str, RecordedDomain]:
         return read()
     domains = cache.domains
     domains.all(conn)  # brings ``version`` up to date
-    return cache.derived("recorded", domains.version, read)
+    return cache.derived(f"recorded {workstation}", domains.version, read)
 
 
 def domains_using(conn: Any, predicate: Any) -> list[str]:

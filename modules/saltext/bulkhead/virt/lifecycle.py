@@ -18,6 +18,7 @@ from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import names
 from ..plan.metadata import find_ours
+from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
 from .domain import prepared
 from .inventory import defined_xml, domains_using, lookup, volume_xml
@@ -121,23 +122,27 @@ def _dependents(conn: Any, name: str) -> list[str]:
     return domains_using(conn, lambda doc: doc.find(f"metadata/{{{NAMESPACE}}}domain[@template='{name}']") is not None)
 
 
-@mutating
-def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, test: bool = False) -> Outcome:
-    """Stop and undefine; delete root and config volumes; keep private data unless ``purge``."""
-    conn = tracked(conn)
+def absent_work(conn: Any, pillar: Pillar, name: str, work: Work, *, purge: bool,
+                record: tuple[dict[str, Any], str], leaving: frozenset[str] = frozenset()) -> str | None:
+    """Steps stopping and undefining ``name`` and deleting its volumes (the private one only
+    when ``purge``); or why not. ``record``: where the domain's change goes (mapping, key);
+    ``leaving``: domains removed by earlier steps of ``work`` (they may be based on it)."""
     dom = lookup(conn.lookupByName, name)
     xml = defined_xml(conn, name) if dom is not None else None
     if xml is not None and find_ours(xml) is None:
-        return refused(f"domain {name!r} is not managed by bulkhead; leaving it alone")
-    users = _dependents(conn, name)
+        return f"domain {name!r} is not managed by bulkhead; leaving it alone"
+    if xml is not None:
+        problem = foreign("domain", name, owner_of(find_ours(xml)), pillar.workstation)
+        if problem:
+            return problem
+    users = [user for user in _dependents(conn, name) if user not in leaving]
     if users:
-        return refused(f"domain {name} is the template of {', '.join(users)}; remove them first")
-    work = LibvirtWork()
+        return f"domain {name} is the template of {', '.join(users)}; remove them first"
     if dom is not None:
         old = _state(dom)
         if dom.isActive():
             work.step(f"stop domain {name}", lambda: dom.destroy())
-        work.changes["domain"] = {"old": old, "new": None}  # made by the undefine (outcome.py)
+        record[0][record[1]] = {"old": old, "new": None}  # made by the undefine (outcome.py)
         flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
         work.step(f"undefine domain {name}", lambda: dom.undefineFlags(flags))
     pool = pillar.host.pool
@@ -148,5 +153,14 @@ def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, tes
             deleted[vol_name] = "deleted"
             work.step(f"delete volume {vol_name}", lambda vol_name=vol_name: delete(conn, pool, vol_name))
     if not purge and volume_xml(conn, pool, names.private_volume(name)) is not None:
-        work.notes.append(f"Kept {names.private_volume(name)} (private data; purge=True deletes it).")
-    return work.finish(test, f"Domain {name}")
+        work.notes.append(f"Kept {names.private_volume(name)} (private data; purge deletes it).")
+    return None
+
+
+@mutating
+def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, test: bool = False) -> Outcome:
+    """Stop and undefine; delete root and config volumes; keep private data unless ``purge``."""
+    conn = tracked(conn)
+    work = LibvirtWork()
+    problem = absent_work(conn, pillar, name, work, purge=purge, record=(work.changes, "domain"))
+    return refused(problem) if problem else work.finish(test, f"Domain {name}")

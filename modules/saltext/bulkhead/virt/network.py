@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import libvirt
+
 from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import NetworkPlan, names
 from ..plan.metadata import find_ours, recorded_hash
+from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
 from .context import plan_or_reason
 from .inventory import domains_using, lookup, network_xml
@@ -19,6 +22,19 @@ from .xmldiff import unified
 def _with_uuid(xml: str, uuid: str) -> str:
     # Redefining by name needs the existing UUID, or libvirt refuses a second network of that name.
     return xml.replace("<network>", f"<network>\n  <uuid>{uuid}</uuid>", 1)
+
+
+def network_owner(existing: Any, live_meta: Any, active: bool) -> str | None:
+    """The workstation a network belongs to. A running network adopted since it started shows
+    the mark only in its persistent definition (the live one is what libvirt reports)."""
+    owner = owner_of(live_meta)
+    if owner is None and active:
+        try:
+            owner = owner_of(find_ours(existing.XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE)))
+        except libvirt.libvirtError as exc:  # libvirt's test driver has no inactive view
+            if exc.get_error_code() != libvirt.VIR_ERR_INVALID_ARG:
+                raise
+    return owner
 
 
 def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
@@ -40,13 +56,20 @@ def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
     if meta is None:
         return (f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead metadata); "
                 "remove or rename it, bulkhead never takes over foreign networks")
+    active = existing.isActive()
+    owner = network_owner(existing, meta, active)
+    problem = foreign("network", net.name, owner, net.workstation)
+    if problem:
+        return problem
     changes: dict[str, Any] = {}
     section[net.name] = changes  # each entry recorded before the step that makes it (outcome.py)
-    active = existing.isActive()
-    if recorded_hash(meta) != net.config_hash:
-        changes["xml"] = unified(current, net.xml, net.name)
-        if active:
-            changes["restart_required"] = True
+    if recorded_hash(meta) != net.config_hash or owner is None:
+        if owner is None:  # made before ownership: adopted, the mark is all that changes
+            changes["workstation"] = {"old": None, "new": net.workstation}
+        else:
+            changes["xml"] = unified(current, net.xml, net.name)
+            if active:
+                changes["restart_required"] = True
         work.step(f"redefine network {net.name}",
                   lambda: conn.networkDefineXML(_with_uuid(net.xml, existing.UUIDString())))
     if not active:
@@ -74,22 +97,37 @@ def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) ->
     return refused(problem) if problem else work.finish(test, f"Network {names.network_name(name)}")
 
 
-@mutating
-def network_absent(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
-    del pillar  # the network's name derives from the owner alone
-    conn = tracked(conn)
-    net_name = names.network_name(name)
+def network_absent_work(conn: Any, pillar: Pillar, net_name: str, work: Work,
+                        leaving: frozenset[str] = frozenset()) -> str | None:
+    """Steps stopping and undefining ``net_name``; or why not. ``leaving``: domains removed by
+    earlier steps of ``work`` (they may still be attached to it)."""
     existing = lookup(conn.networkLookupByName, net_name)
-    work = LibvirtWork()
     if existing is None:
-        return work.finish(test, f"Network {net_name}")
-    if find_ours(network_xml(conn, net_name) or existing.XMLDesc(0)) is None:
-        return refused(f"network {net_name!r} is not managed by bulkhead; leaving it alone")
-    users = domains_using(conn, lambda doc: doc.find(f"devices/interface/source[@network='{net_name}']") is not None)
+        return None
+    meta = find_ours(network_xml(conn, net_name) or existing.XMLDesc(0))
+    if meta is None:
+        return f"network {net_name!r} is not managed by bulkhead; leaving it alone"
+    problem = foreign("network", net_name, network_owner(existing, meta, existing.isActive()),
+                      pillar.workstation)
+    if problem:
+        return problem
+    attached = f"devices/interface/source[@network='{net_name}']"
+    users = [user for user in domains_using(conn, lambda doc: doc.find(attached) is not None)
+             if user not in leaving]
     if users:
-        return refused(f"network {net_name} is still used by {', '.join(users)}; remove them first")
+        return f"network {net_name} is still used by {', '.join(users)}; remove them first"
     work.section("networks")[net_name] = {"old": "present", "new": None}
     if existing.isActive():
         work.step(f"stop network {net_name}", lambda: existing.destroy())
     work.step(f"undefine network {net_name}", lambda: existing.undefine())
-    return work.finish(test, f"Network {net_name}")
+    return None
+
+
+@mutating
+def network_absent(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+    """``name`` is the domain that provided the network (its network is ``bulkhead-<name>``)."""
+    conn = tracked(conn)
+    net_name = names.network_name(name)
+    work = Work()
+    problem = network_absent_work(conn, pillar, net_name, work)
+    return refused(problem) if problem else work.finish(test, f"Network {net_name}")

@@ -1,0 +1,34 @@
+"""Which workstation a run acts for: every object bulkhead writes records it (ownership).
+
+The pillar may name it (``bulkhead:host:workstation``); otherwise it is the Salt minion id, which
+the state layer passes in. Without Salt (the CLI, the daemons) the minion id Salt stored on this
+machine is used, else the host's name, as Salt itself would choose it.
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+from .fields import Rule
+
+# It ends up in XML attributes, file names and log lines: no characters that need escaping.
+WORKSTATION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+WORKSTATION_RULE = ("must be a workstation name: letters, digits, '.', '_' and '-', starting with a "
+                    "letter or digit, at most 64 characters")
+WorkstationName = Annotated[str, StringConstraints(strict=True, pattern=WORKSTATION_PATTERN),
+                            Rule(WORKSTATION_RULE)]
+
+MINION_ID_FILE = Path("/etc/salt/minion_id")
+
+
+def local_minion_id(id_file: Path = MINION_ID_FILE) -> str:
+    """The minion id Salt keeps for this machine, else the host's fully qualified name."""
+    try:
+        stored = id_file.read_text(encoding="utf-8").strip()
+    except OSError:
+        stored = ""
+    return stored or socket.getfqdn()
