@@ -18,7 +18,7 @@ from ..model import Pillar
 from ..plan import names
 from ..plan.metadata import find_ours
 from ..plan.ownership import is_mine, owner_of
-from ..reconcile import Outcome, refused
+from ..reconcile import Outcome, Work, refused
 from .inventory import defined_domains, lookup, network_xmls
 from .lifecycle import absent_work
 from .network import network_absent_work, network_owner
