@@ -32,13 +32,8 @@ from collections.abc import Callable
 from functools import partial
 
 from ..backoff import Backoff
-from .authorize import Authorization, authorize
-from .call_limits import OUTPUT_LIMIT_RC, TIMEOUT_RC, Call, CallLimits
-from .disposables import free_disposable
-from .frames import Frame, FrameError, FrameReader, Kind, encode
-from .guest_limits import CallRate, DomainLog, GuestLimits
-from .host import Host, StartError, StopError
-from .messages import (
+from ..rpcwire.frames import Frame, FrameError, FrameReader, Kind, encode
+from ..rpcwire.messages import (
     CallRequest,
     ExecRequest,
     MessageError,
@@ -48,6 +43,11 @@ from .messages import (
     parse_exit,
     parse_hello,
 )
+from .authorize import Authorization, authorize
+from .call_limits import OUTPUT_LIMIT_RC, TIMEOUT_RC, Call, CallLimits
+from .disposables import free_disposable
+from .guest_limits import CallRate, DomainLog, GuestLimits
+from .host import Host, StartError, StopError
 from .outbox import Outbox
 from .prompt import Prompt
 
