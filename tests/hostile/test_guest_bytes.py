@@ -27,8 +27,8 @@ from saltext.bulkhead.image.agent_client import (
 from saltext.bulkhead.memory.daemon import DaemonState
 from saltext.bulkhead.memory.protocol import handle_line
 from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
-from saltext.bulkhead.rpc import messages
 from saltext.bulkhead.rpc.prompt import RefusePrompt
+from saltext.bulkhead.rpcwire import messages
 from saltext.bulkhead.rpcwire.frames import (
     MAX_CONTROL,
     Decoder,
