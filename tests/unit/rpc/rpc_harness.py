@@ -32,7 +32,7 @@ test.Flood * @anyvm @anyvm allow
 """
 ECHO = "#!/bin/sh\ncat\necho \"from $BULKHEAD_RPC_SOURCE $1\"\n"
 # Never exits, and leaves a child holding its stdout: only stopping the whole group ends the call.
-# The services run with a clean environment: they import the package under test, not an installed one.
+# The services run with a clean environment: they import the package under test, not one installed.
 MODULES = str(Path(saltext.bulkhead.__file__).parents[2])
 HANG_MARKER = "987654.321"
 HANG = f"#!/bin/sh\nsleep {HANG_MARKER} &\nsleep {HANG_MARKER}\n"
