@@ -65,7 +65,7 @@ class Broker:
                              self.calls, self.guest_limits, self.say, ready_timeout)
 
     def attach(self, name: str, sock: socket.socket) -> Endpoint | None:
-        """Serve ``name``'s channel on ``sock``; None (``sock`` closed) if ``name`` has one already."""
+        """Serve ``name``'s channel on ``sock``; None (``sock`` closed) if it has one already."""
         with self._lock:
             if self.channels.has(name) or self.channels.closing:
                 sock.close()
