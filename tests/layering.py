@@ -26,8 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the validated pillar", ("model",)),
     ("pure renderers on the model", ("net", "systemd_units")),
     ("the pure plan", ("plan",)),
-    # the guest-side code split out of rpc/ belongs here too
-    ("mechanisms without libvirt", ("memory", "image", "policy", "filecopy")),
+    ("mechanisms without libvirt", ("memory", "image", "policy", "filecopy", "rpcwire", "guest")),
     ("apply through libvirt", ("virt",)),
     ("host daemons and their systemd face", ("memd", "rpc", "systemd", "boot")),
     ("verification", ("verify",)),

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from saltext.bulkhead.filecopy import receive, send
-from saltext.bulkhead.rpc.guest_client import call
+from saltext.bulkhead.guest.client import call
 from saltext.bulkhead.rpc.guest_limits import GuestLimits
 from saltext.bulkhead.rpc.prompt import RefusePrompt
 from tests.unit.rpc.rpc_harness import Harness

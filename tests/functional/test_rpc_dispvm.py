@@ -15,10 +15,10 @@ import uuid
 
 import pytest
 
+from saltext.bulkhead.guest.client import REFUSED_RC, call
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.rpc.broker_service import facts_file
 from saltext.bulkhead.rpc.call_limits import TIMEOUT_RC, CallLimits
-from saltext.bulkhead.rpc.guest_client import REFUSED_RC, call
 from saltext.bulkhead.rpc.host import LibvirtHost
 from saltext.bulkhead.rpc.prompt import RefusePrompt
 from saltext.bulkhead.virt import (

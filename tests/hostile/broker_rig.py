@@ -14,10 +14,10 @@ from pathlib import Path
 from saltext.bulkhead.policy import System
 from saltext.bulkhead.rpc.broker import Broker
 from saltext.bulkhead.rpc.call_limits import CallLimits
-from saltext.bulkhead.rpc.frames import Frame, FrameReader, Kind, encode
 from saltext.bulkhead.rpc.host import Host, StaticHost
-from saltext.bulkhead.rpc.messages import CallRequest, encode_hello
 from saltext.bulkhead.rpc.prompt import RefusePrompt
+from saltext.bulkhead.rpcwire.frames import Frame, FrameReader, Kind, encode
+from saltext.bulkhead.rpcwire.messages import CallRequest, encode_hello
 
 POLICY = """\
 test.Echo * @anyvm @anyvm allow

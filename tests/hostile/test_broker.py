@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-from saltext.bulkhead.rpc.frames import Kind, encode
 from saltext.bulkhead.rpc.host import StartError, StaticHost
-from saltext.bulkhead.rpc.messages import parse_exit, parse_result
 from saltext.bulkhead.rpc.watcher import Watcher
+from saltext.bulkhead.rpcwire.frames import Kind, encode
+from saltext.bulkhead.rpcwire.messages import parse_exit, parse_result
 
 from .broker_rig import Rig, call_frame, system, wait_for
 

@@ -26,7 +26,7 @@ from saltext.bulkhead.filecopy.wire import MAGIC, encode_end, encode_header
 from tests.unit.filecopy.helpers import d, f, stream, tree
 
 MODULES = str(Path(saltext.bulkhead.__file__).resolve().parents[2])  # the tree under test
-SERVICE = ("import sys\nfrom saltext.bulkhead.rpc.guest_filecopy import main\n"
+SERVICE = ("import sys\nfrom saltext.bulkhead.guest.filecopy_service import main\n"
            "sys.exit(main(sys.argv[1]))")
 SOURCE = "work"
 STAGING_PREFIX = ".incoming-"
@@ -56,7 +56,7 @@ class Receiver:
         return self.process.returncode, out.decode("utf-8", "replace")
 
     def kill(self) -> None:
-        """What the guest daemon does to a cancelled call (rpc/guest_daemon.py: _kill)."""
+        """What the guest daemon does to a cancelled call (guest/daemon.py: _kill)."""
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.communicate()
 

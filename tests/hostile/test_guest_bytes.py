@@ -27,9 +27,16 @@ from saltext.bulkhead.cli import app
 from saltext.bulkhead.memory.daemon import DaemonState
 from saltext.bulkhead.memory.protocol import handle_line
 from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
-from saltext.bulkhead.rpc import messages
-from saltext.bulkhead.rpc.frames import MAX_CONTROL, Decoder, FrameError, FrameReader, Kind, encode
 from saltext.bulkhead.rpc.prompt import RefusePrompt
+from saltext.bulkhead.rpcwire import messages
+from saltext.bulkhead.rpcwire.frames import (
+    MAX_CONTROL,
+    Decoder,
+    FrameError,
+    FrameReader,
+    Kind,
+    encode,
+)
 from saltext.bulkhead.saltret import run_state
 from saltext.bulkhead.untrusted.json_value import JSONValueError, loads
 from tests.unit.rpc.rpc_harness import Harness

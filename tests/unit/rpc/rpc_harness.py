@@ -11,10 +11,11 @@ import threading
 import time
 from pathlib import Path
 
+import saltext.bulkhead
+from saltext.bulkhead.guest.daemon import GuestDaemon
 from saltext.bulkhead.policy import System
 from saltext.bulkhead.rpc.broker import Broker
 from saltext.bulkhead.rpc.call_limits import CallLimits
-from saltext.bulkhead.rpc.guest_daemon import GuestDaemon
 from saltext.bulkhead.rpc.guest_limits import GuestLimits
 from saltext.bulkhead.rpc.host import Host, StaticHost
 from saltext.bulkhead.rpc.prompt import Prompt
@@ -31,6 +32,8 @@ test.Flood * @anyvm @anyvm allow
 """
 ECHO = "#!/bin/sh\ncat\necho \"from $BULKHEAD_RPC_SOURCE $1\"\n"
 # Never exits, and leaves a child holding its stdout: only stopping the whole group ends the call.
+# The services run with a clean environment: they import the package under test, not one installed.
+MODULES = str(Path(saltext.bulkhead.__file__).parents[2])
 HANG_MARKER = "987654.321"
 HANG = f"#!/bin/sh\nsleep {HANG_MARKER} &\nsleep {HANG_MARKER}\n"
 FLOOD = "#!/bin/sh\nexec yes bulkhead\n"
@@ -86,7 +89,8 @@ class Harness:
         (services / "test.Hang").write_text(HANG)
         (services / "test.Flood").write_text(FLOOD)
         (services / "qubes.Filecopy").write_text(
-            f"#!{sys.executable}\nimport sys\nfrom saltext.bulkhead.rpc.guest_filecopy import main\n"
+            f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {MODULES!r})\n"
+            "from saltext.bulkhead.guest.filecopy_service import main\n"
             f"sys.exit(main({str(self.incoming(name))!r}))\n")
         for path in services.iterdir():
             path.chmod(0o755)

@@ -11,10 +11,10 @@ import time
 import pytest
 
 from saltext.bulkhead.filecopy import send
-from saltext.bulkhead.rpc.frames import FrameReader, Kind, encode
-from saltext.bulkhead.rpc.guest_client import REFUSED_RC, call
-from saltext.bulkhead.rpc.messages import encode_hello, parse_result
+from saltext.bulkhead.guest.client import REFUSED_RC, call
 from saltext.bulkhead.rpc.prompt import HookPrompt, RefusePrompt
+from saltext.bulkhead.rpcwire.frames import FrameReader, Kind, encode
+from saltext.bulkhead.rpcwire.messages import encode_hello, parse_result
 
 from .rpc_harness import Harness
 

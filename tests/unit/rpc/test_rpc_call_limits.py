@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from saltext.bulkhead.guest.client import call
 from saltext.bulkhead.rpc.call_limits import OUTPUT_LIMIT_RC, TIMEOUT_RC, CallLimits
-from saltext.bulkhead.rpc.frames import FrameReader, Kind, encode
-from saltext.bulkhead.rpc.guest_client import call
 from saltext.bulkhead.rpc.guest_limits import GuestLimits
-from saltext.bulkhead.rpc.messages import CallRequest, encode_hello, parse_exit, parse_result
 from saltext.bulkhead.rpc.prompt import RefusePrompt
+from saltext.bulkhead.rpcwire.frames import FrameReader, Kind, encode
+from saltext.bulkhead.rpcwire.messages import CallRequest, encode_hello, parse_exit, parse_result
 
 from .own_processes import Marked
 from .rpc_harness import HANG_MARKER, Harness

@@ -8,8 +8,8 @@ import io
 
 import pytest
 
+from saltext.bulkhead.guest.client import REFUSED_RC, call
 from saltext.bulkhead.rpc.disposables import free_disposable
-from saltext.bulkhead.rpc.guest_client import REFUSED_RC, call
 from saltext.bulkhead.rpc.host import StaticHost, StopError
 from saltext.bulkhead.rpc.prompt import RefusePrompt
 

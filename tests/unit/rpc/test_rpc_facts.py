@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import libvirt
+
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.policy import Policy, Request
-from saltext.bulkhead.rpc.facts import system_from
+from saltext.bulkhead.policy.system import POWER_STATES
+from saltext.bulkhead.rpc.facts import POLICY_POWER, policy_power, system_from
+from saltext.bulkhead.virt.power import STATES
 
 IMAGE = {"kind": "kernel", "root": "/i/root.img", "kernel": "/i/vmlinuz", "initrd": "/i/initrd.img"}
 PILLAR = load_pillar({"domains": {
@@ -61,3 +65,16 @@ def test_an_apps_default_dispvm_resolves_at_dispvm_in_its_calls():
     del defined["dvm"]
     assert policy.evaluate(Request("qubes.Filecopy", "+", "work", "@dispvm"), system_from(pillar, defined)).to_json() == {
         "decision": "deny"}
+
+
+def test_libvirt_states_reach_the_policy_through_virts_one_map():
+    """Each state virt/power.py names has the policy's name for it (a state added there is never
+    silently Transient for the policy); what libvirt does not name is Transient."""
+    assert set(STATES.values()) == set(POLICY_POWER)
+    assert set(POLICY_POWER.values()) <= POWER_STATES
+    expected = {libvirt.VIR_DOMAIN_RUNNING: "Running", libvirt.VIR_DOMAIN_BLOCKED: "Running",
+                libvirt.VIR_DOMAIN_PAUSED: "Paused", libvirt.VIR_DOMAIN_SHUTOFF: "Halted",
+                libvirt.VIR_DOMAIN_SHUTDOWN: "Dying", libvirt.VIR_DOMAIN_CRASHED: "Crashed",
+                libvirt.VIR_DOMAIN_PMSUSPENDED: "Suspended", libvirt.VIR_DOMAIN_NOSTATE: "Transient"}
+    assert {state: policy_power(state) for state in expected} == expected
+    assert policy_power(99) == "Transient"

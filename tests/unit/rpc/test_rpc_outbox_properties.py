@@ -12,9 +12,9 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saltext.bulkhead.rpc.frames import MAX_DATA, Decoder, Frame, Kind, encode
 from saltext.bulkhead.rpc.guest_limits import FRAME, GuestLimits
 from saltext.bulkhead.rpc.outbox import Outbox
+from saltext.bulkhead.rpcwire.frames import MAX_DATA, Decoder, Frame, Kind, encode
 
 LIMITS = GuestLimits(send_timeout_s=0.2, data_queued=FRAME, control_queued=4096)
 SLACK = 3.0  # a guard against waiting for ever, far above any scheduling delay; not a timing

@@ -9,10 +9,10 @@ import socket
 import time
 
 from saltext.bulkhead.rpc.broker import Broker
-from saltext.bulkhead.rpc.frames import FrameReader, Kind
 from saltext.bulkhead.rpc.host import StaticHost
 from saltext.bulkhead.rpc.prompt import RefusePrompt
 from saltext.bulkhead.rpc.watcher import Watcher
+from saltext.bulkhead.rpcwire.frames import FrameReader, Kind
 
 from .rpc_harness import system
 

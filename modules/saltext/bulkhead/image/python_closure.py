@@ -15,9 +15,11 @@ from pathlib import Path
 PYTHON = "usr/bin/python3.11"
 STDLIB = "usr/lib/python3.11"
 GUEST_PYTHONPATH = "usr/lib/bulkhead/python"
-# The library modules the guest runs (saltext/bulkhead/...): the RPC guest side and file copy.
-GUEST_MODULES = ("__init__.py", "rpc/__init__.py", "rpc/frames.py", "rpc/messages.py", "rpc/guest_daemon.py",
-                 "rpc/guest_client.py", "rpc/guest_filecopy.py", "filecopy/__init__.py", "filecopy/errors.py",
+# The library modules the guest runs (saltext/bulkhead/...): the guest programs, the RPC wire
+# protocol and file copy.
+GUEST_MODULES = ("__init__.py", "guest/__init__.py", "guest/daemon.py", "guest/client.py",
+                 "guest/filecopy_service.py", "rpcwire/__init__.py", "rpcwire/frames.py",
+                 "rpcwire/messages.py", "filecopy/__init__.py", "filecopy/errors.py",
                  "filecopy/limits.py", "filecopy/names.py", "filecopy/place.py", "filecopy/reader.py",
                  "filecopy/receive.py", "filecopy/send.py", "filecopy/staging.py", "filecopy/wire.py",
                  "untrusted/__init__.py", "untrusted/json_value.py")
@@ -33,8 +35,8 @@ for blocked in sys.argv[2:]:
     sys.modules[blocked] = None  # makes "import blocked" raise ImportError
 import json, os, subprocess, tempfile
 sys.path.insert(0, sys.argv[1])
-import saltext.bulkhead.rpc.guest_daemon, saltext.bulkhead.rpc.guest_client
-import saltext.bulkhead.rpc.guest_filecopy
+import saltext.bulkhead.guest.daemon, saltext.bulkhead.guest.client
+import saltext.bulkhead.guest.filecopy_service
 from saltext.bulkhead.filecopy import receive, send
 with tempfile.TemporaryDirectory() as tmp:
     os.mkdir(tmp + "/src"); os.mkdir(tmp + "/in")

@@ -1,6 +1,5 @@
-"""Inter-domain RPC: the host broker and the guest daemon, and the framing both speak.
+"""Inter-domain RPC, host side: the broker, its policy decisions, the disposables it starts or
+creates for a call, and the broker's service and command line.
 
-The package's ``__init__`` imports nothing: the guest image ships ``frames``, ``messages`` and the
-``guest_*`` modules without libvirt or the policy engine, and the host side imports what it needs.
-See docs/rpc.md.
+The wire protocol is ``rpcwire``; the guest end is ``guest``. See docs/rpc.md.
 """

@@ -21,8 +21,8 @@ from ..policy import (
     evaluate,
 )
 from ..policy.request import DISPVM_PREFIX
+from ..rpcwire.messages import CallRequest
 from .host import Host
-from .messages import CallRequest
 from .prompt import Prompt
 
 

@@ -1,4 +1,5 @@
-"""How long a call may run and how much it may send back, and the state of one call under way.
+"""How long a call may run and how much it may send back (the state of one call under way is
+``channel.Call``).
 
 A service that never exits would otherwise hold both domains until a channel drops (one call at
 a time per domain), and a target could stream output to its caller without end. The broker ends
@@ -10,12 +11,7 @@ that does not read what it is sent is dropped by its outbox (outbox.py), so neit
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .broker import Endpoint
 
 TIMEOUT_RC = 124  # the call ran longer than its time limit (timeout(1) uses the same status)
 OUTPUT_LIMIT_RC = 125  # the target sent more output than the caller may receive
@@ -34,34 +30,3 @@ class CallLimits:
         if self.timeout_s <= 0 or self.max_output < 0 or self.cancel_grace_s <= 0:
             raise ValueError(f"call limits must be positive: {self}")
 
-
-class Call:
-    """One allowed call, from pairing to its end. Fields other than ``output`` change only under
-    the broker's lock; ``output`` only in the target's reader thread."""
-
-    def __init__(self, caller: Endpoint, target: Endpoint, what: str, limits: CallLimits, started: float):
-        self.caller = caller
-        self.target = target
-        self.what = what
-        self.limits = limits
-        self.output = 0
-        self.deadline = started + limits.timeout_s  # time.monotonic()
-        # Set once the broker ended the call itself:
-        self.cancel_sent = False  # the target's CANCEL has been sent
-        self.acked = False  # the target's daemon answered with the service's EXIT
-        self.watchdogs: list[threading.Timer] = []
-
-    def take_output(self, size: int) -> int:
-        """How many of ``size`` more output bytes may still go to the caller."""
-        allowed = max(0, min(size, self.limits.max_output - self.output))
-        self.output += allowed
-        return allowed
-
-    @property
-    def settled(self) -> bool:
-        """A call the broker ended: the target has confirmed, after being told, that it is free."""
-        return self.cancel_sent and self.acked
-
-    def stop_watchdogs(self) -> None:
-        for watchdog in self.watchdogs:
-            watchdog.cancel()

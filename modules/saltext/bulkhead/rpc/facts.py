@@ -1,6 +1,7 @@
 """What the policy sees of the host: the bulkhead domains libvirt knows, with their pillar facts.
 
-Types, tags and disposable templates come from the pillar; power state and UUID from libvirt.
+Types, tags and disposable templates come from the pillar; power state and UUID from libvirt
+(its states read through virt/power.py's one map, named as the policy names them).
 Only domains that are both in the pillar and defined in libvirt with bulkhead's metadata exist
 for the policy; the host itself is the admin domain ``dom0``.
 """
@@ -15,12 +16,17 @@ import libvirt
 from ..model import Pillar
 from ..policy import DomainInfo, System
 from ..virt.inventory import domain_xml, owned
+from ..virt.power import state_name
 
 CLASS_TYPES = {"template": "TemplateVM", "app": "AppVM", "disposable": "DispVM", "standalone": "StandaloneVM"}
-POWER = {libvirt.VIR_DOMAIN_RUNNING: "Running", libvirt.VIR_DOMAIN_BLOCKED: "Running",
-         libvirt.VIR_DOMAIN_PAUSED: "Paused",
-         libvirt.VIR_DOMAIN_SHUTOFF: "Halted", libvirt.VIR_DOMAIN_SHUTDOWN: "Dying",
-         libvirt.VIR_DOMAIN_CRASHED: "Crashed", libvirt.VIR_DOMAIN_PMSUSPENDED: "Suspended"}
+# virt/power.py's state names as the policy (Qubes' power_state) calls them; others: Transient.
+POLICY_POWER = {"running": "Running", "paused": "Paused", "shutoff": "Halted",
+                "shutting down": "Dying", "crashed": "Crashed", "suspended": "Suspended"}
+
+
+def policy_power(state: int) -> str:
+    """libvirt's domain state (``dom.state()[0]``) as the policy's power_state."""
+    return POLICY_POWER.get(state_name(state), "Transient")
 
 
 def libvirt_domains(conn: Any) -> dict[str, tuple[str, str]]:
@@ -30,7 +36,7 @@ def libvirt_domains(conn: Any) -> dict[str, tuple[str, str]]:
         try:
             if not owned(domain_xml(dom)):
                 continue
-            found[dom.name()] = (POWER.get(dom.state(0)[0], "Transient"), dom.UUIDString())
+            found[dom.name()] = (policy_power(dom.state(0)[0]), dom.UUIDString())
         except libvirt.libvirtError:
             continue  # undefined while we looked: it does not exist for this call
     return found

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .frames import HEADER, MAX_DATA
+from ..rpcwire.frames import HEADER, MAX_DATA
 
 MAX_LINE = 1000  # characters of one log line (guest-influenced parts are shorter still)
 FRAME = MAX_DATA + HEADER.size

@@ -18,6 +18,7 @@ from typing import Any
 
 import libvirt
 
+# The one map of libvirt's domain states in bulkhead (the RPC policy's facts read it too).
 STATES = {libvirt.VIR_DOMAIN_RUNNING: "running", libvirt.VIR_DOMAIN_BLOCKED: "running",
           libvirt.VIR_DOMAIN_PAUSED: "paused", libvirt.VIR_DOMAIN_SHUTOFF: "shutoff",
           libvirt.VIR_DOMAIN_SHUTDOWN: "shutting down", libvirt.VIR_DOMAIN_CRASHED: "crashed",
@@ -60,6 +61,11 @@ class Power:
         return self.state in ("paused", "suspended")
 
 
+def state_name(state: int) -> str:
+    """libvirt's domain state (``dom.state()[0]``) in bulkhead's words; ``other`` if unknown."""
+    return STATES.get(state, "other")
+
+
 def pause_words(reason: int) -> str:
     return PAUSE_REASONS.get(reason, f"paused (libvirt's reason {reason})")
 
@@ -100,7 +106,7 @@ def power_of(dom: Any | None) -> Power:
     if dom is None:
         return Power("undefined")
     state, reason = dom.state(0)
-    name = STATES.get(state, "other")
+    name = state_name(state)
     if name == "paused":
         extra = _disk_errors(dom) if reason == libvirt.VIR_DOMAIN_PAUSED_IOERROR else ""
         return Power(name, pause_words(reason) + extra, reason in RESUMABLE)

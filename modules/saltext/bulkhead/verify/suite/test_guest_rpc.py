@@ -10,15 +10,15 @@ would answer 127, which fails the check).
 
 from __future__ import annotations
 
+from saltext.bulkhead.guest.client import REFUSED_RC
 from saltext.bulkhead.policy import Policy, PolicySyntaxError
 from saltext.bulkhead.policy.loader import POLICY_SUFFIX
 from saltext.bulkhead.rpc.authorize import authorize
 from saltext.bulkhead.rpc.facts import libvirt_domains, system_from
-from saltext.bulkhead.rpc.guest_client import REFUSED_RC
 from saltext.bulkhead.rpc.host import StaticHost
-from saltext.bulkhead.rpc.messages import SERVICE, CallRequest
 from saltext.bulkhead.rpc.prompt import HookPrompt
 from saltext.bulkhead.rpc.service import DEFAULT_LOG
+from saltext.bulkhead.rpcwire.messages import SERVICE, CallRequest
 from saltext.bulkhead.verify.skips import no_subject, not_applicable, skipped
 
 PROBE_SERVICE = "bulkhead.VerifyProbe"

@@ -20,9 +20,9 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, TextIO
 
-from .frames import FrameError, FrameReader, Kind, data_frames, encode
-from .guest_daemon import LOCAL_SOCKET
-from .messages import CallRequest, MessageError, parse_exit, parse_result
+from ..rpcwire.frames import FrameError, FrameReader, Kind, data_frames, encode
+from ..rpcwire.messages import CallRequest, MessageError, parse_exit, parse_result
+from .daemon import LOCAL_SOCKET
 
 REFUSED_RC = 126
 CUT_RC = 255

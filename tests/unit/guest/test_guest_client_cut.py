@@ -17,9 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saltext.bulkhead.rpc.frames import FrameReader, Kind, encode
-from saltext.bulkhead.rpc.guest_client import call
-from saltext.bulkhead.rpc.messages import encode_exit, encode_result
+from saltext.bulkhead.guest.client import call
+from saltext.bulkhead.rpcwire.frames import FrameReader, Kind, encode
+from saltext.bulkhead.rpcwire.messages import encode_exit, encode_result
 
 MODULES = Path(__file__).resolve().parents[3] / "modules"
 FILE_BYTES = 8 << 20  # far more than the socket buffers hold: the tool is still sending when cut
@@ -87,7 +87,7 @@ def test_the_copy_tool_cut_mid_copy_exits_255_with_one_line(tmp_path, big_file, 
     rpcd = Rpcd(tmp_path / "rpc.sock", cut)
     # As the guest runs /usr/bin/bulkhead-copy: isolated, the package put first on the path.
     program = ("import sys; sys.path.insert(0, sys.argv[1]);"
-               "from saltext.bulkhead.rpc.guest_client import copy_main;"
+               "from saltext.bulkhead.guest.client import copy_main;"
                "sys.exit(copy_main(sys.argv[3:], local_socket=sys.argv[2]))")
     try:
         done = subprocess.run([sys.executable, "-I", "-S", "-c", program, str(MODULES), rpcd.path,
@@ -161,7 +161,7 @@ def test_a_call_that_ends_while_its_stdin_stays_open_exits_at_once(tmp_path):
     server.bind(str(path))
     server.listen(1)
     program = ("import sys; sys.path.insert(0, sys.argv[1]);"
-               "from saltext.bulkhead.rpc.guest_client import rpc_main;"
+               "from saltext.bulkhead.guest.client import rpc_main;"
                "sys.exit(rpc_main(sys.argv[3:], local_socket=sys.argv[2]))")
     tool = subprocess.Popen([sys.executable, "-I", "-S", "-c", program, str(MODULES), str(path),
                              "beta", "test.Echo+"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,

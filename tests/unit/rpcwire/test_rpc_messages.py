@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saltext.bulkhead.rpc.frames import Decoder, Kind
-from saltext.bulkhead.rpc.messages import (
+from saltext.bulkhead.rpcwire.frames import Decoder, Kind
+from saltext.bulkhead.rpcwire.messages import (
     CallRequest,
     ExecRequest,
     MessageError,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saltext.bulkhead.rpc.frames import (
+from saltext.bulkhead.rpcwire.frames import (
     HEADER,
     LIMITS,
     MAX_DATA,

@@ -20,8 +20,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .frames import Decoder, Frame, FrameError, FrameReader, Kind, data_frames, encode
-from .messages import (
+from ..rpcwire.frames import Decoder, Frame, FrameError, FrameReader, Kind, data_frames, encode
+from ..rpcwire.messages import (
     CallRequest,
     ExecRequest,
     MessageError,

@@ -13,7 +13,7 @@ from saltext.bulkhead.filecopy.wire import FILE, MAGIC, encode_header
 
 MODULES = Path(__file__).resolve().parents[3] / "modules"
 PROGRAM = ("import sys; sys.path.insert(0, sys.argv[1]);"
-           "from saltext.bulkhead.rpc.guest_filecopy import main; sys.exit(main(sys.argv[2]))")
+           "from saltext.bulkhead.guest.filecopy_service import main; sys.exit(main(sys.argv[2]))")
 
 
 def test_a_cut_stream_with_its_reader_gone_is_refused_quietly(tmp_path):
