@@ -34,7 +34,7 @@ def running(name, lock_timeout=None):
                      context=__context__, lock_timeout=lock_timeout)
 
 
-def halted(name, timeout=60, lock_timeout=None):
+def halted(name, timeout=None, lock_timeout=None):
     return reconcile(name, __pillar__, virt.domain_halted, name, test=__opts__["test"],
                      timeout=timeout, context=__context__, lock_timeout=lock_timeout)
 

@@ -27,8 +27,6 @@ from .start_memory import reserve_start_memory
 from .tracked import tracked
 from .volumes import delete, recreate_unless_active
 
-SHUTDOWN_TIMEOUT_S = 60.0
-
 
 def _state(dom: Any | None) -> str:
     return power_of(dom).state
@@ -97,8 +95,11 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
 
 @mutating
 def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
-                  timeout: float = SHUTDOWN_TIMEOUT_S) -> Outcome:
+                  timeout: float | None = None) -> Outcome:
     """Defined as the pillar says (like ``domain_present``) and shut off.
+
+    A graceful shutdown may take ``timeout`` s (default ``bulkhead:formula:shutdown_timeout``)
+    before the domain is forced off.
 
     A running domain is shut down first, so that the definition and volumes then converge as for
     a shut-off domain (e.g. a template's root re-imported from a rebuilt image in the same run).
@@ -106,10 +107,11 @@ def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
     conn = tracked(conn)
     dom = lookup(conn.lookupByName, name)
     work = Work()
+    wait = pillar.formula.shutdown_timeout if timeout is None else timeout
     running = dom is not None and bool(dom.isActive())
     if running:
         work.changes["state"] = {"old": _state(dom), "new": "shutoff"}
-        work.step(f"shut down domain {name}", lambda: shut_down(conn, dom, timeout))
+        work.step(f"shut down domain {name}", lambda: shut_down(conn, dom, wait))
     # A domain bulkhead does not own is refused here, before any step (the shutdown too) runs.
     ready = prepared(conn, pillar, name, work, shut_off_first=running)
     return ready if isinstance(ready, Outcome) else work.finish(test, f"Domain {name}")
