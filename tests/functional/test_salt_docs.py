@@ -15,7 +15,7 @@ def test_state_doc_shows_every_state_function_with_its_example(loaders):
     functions = {key for key in docs if "." in key}
     assert {"bulkhead_domain.present", "bulkhead_domain.halted", "bulkhead_rpc.broker_stopped",
             "bulkhead_pool.present", "bulkhead_boot.installed"} <= functions
-    assert len(functions) == 14
+    assert len(functions) >= 14  # more as states are added (the unit test checks each)
     for key in functions:  # Salt strips the reST markup, the example itself stays
         assert f"\n          {key}:" in docs[key], key
     first_line = bulkhead_domain.halted.__doc__.splitlines()[0]
