@@ -10,6 +10,7 @@ from ..plan import Plan, PlanError, RecordedDomain, plan_still_holds, plan_works
 from .errors import BulkheadVirtError
 from .hypervisor import probe_kernel, resolve
 from .inventory import recorded_domains
+from .texts import Refusal
 from .tracked import cache_of
 
 
@@ -36,9 +37,9 @@ def current_plan(conn: Any, pillar: Pillar) -> Plan:
         lambda: (pillar, plan_workstation(pillar, recorded, domain_type=domain_type)), still_valid)[1]
 
 
-def plan_or_reason(conn: Any, pillar: Pillar) -> Plan | str:
+def plan_or_reason(conn: Any, pillar: Pillar) -> Plan | Refusal:
     """The plan, or the admin-readable reason there is none (a plan or hypervisor error)."""
     try:
         return current_plan(conn, pillar)
     except (PlanError, BulkheadVirtError) as exc:
-        return str(exc)
+        return Refusal(str(exc))

@@ -14,6 +14,7 @@ from lxml import etree
 from ..plan.metadata import find_ours, read_recorded
 from ..plan.recorded import RecordedDomain
 from .inventory_cache import INACTIVE, list_domains, read_domain
+from .texts import Xml
 from .tracked import cache_of
 
 NOT_FOUND = {libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_NETWORK, libvirt.VIR_ERR_NO_STORAGE_POOL,
@@ -38,18 +39,23 @@ def owned(xml: str) -> bool:
     return find_ours(xml) is not None
 
 
-def defined_xml(conn: Any, name: str) -> str | None:
+def _xml(text: str | None) -> Xml | None:
+    return None if text is None else Xml(text)
+
+
+def defined_xml(conn: Any, name: str) -> Xml | None:
     """The inactive XML of domain ``name``; None when it is not defined."""
     cache = cache_of(conn)
-    return read_domain(conn, name) if cache is None else cache.domains.get(conn, name)
+    return _xml(read_domain(conn, name) if cache is None else cache.domains.get(conn, name))
 
 
-def network_xml(conn: Any, name: str) -> str | None:
+def network_xml(conn: Any, name: str) -> Xml | None:
+    """The XML of network ``name``; None when it is not defined."""
     cache = cache_of(conn)
     if cache is None:
         net = lookup(conn.networkLookupByName, name)
-        return None if net is None else net.XMLDesc(0)
-    return cache.networks.get(conn, name)
+        return None if net is None else Xml(net.XMLDesc(0))
+    return _xml(cache.networks.get(conn, name))
 
 
 def pool_xmls(conn: Any) -> dict[str, str]:
@@ -60,7 +66,7 @@ def pool_xmls(conn: Any) -> dict[str, str]:
     return cache.pools.all(conn)
 
 
-def volume_xml(conn: Any, pool: str, name: str) -> str | None:
+def volume_xml(conn: Any, pool: str, name: str) -> Xml | None:
     """The XML of volume ``name`` in ``pool``; None when it or an active pool is missing."""
     cache = cache_of(conn)
     if cache is None:
@@ -68,8 +74,8 @@ def volume_xml(conn: Any, pool: str, name: str) -> str | None:
         if pool_obj is None or not pool_obj.isActive():
             return None
         vol = lookup(pool_obj.storageVolLookupByName, name)
-        return None if vol is None else vol.XMLDesc(0)
-    return cache.volumes(pool).get(conn, name)
+        return None if vol is None else Xml(vol.XMLDesc(0))
+    return _xml(cache.volumes(pool).get(conn, name))
 
 
 def defined_domains(conn: Any) -> list[tuple[str, str]]:

@@ -62,9 +62,9 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
     (the RPC broker passes False: a guest's call never undoes an admin's pause)."""
     conn = tracked(conn)
     ready = prepared(conn, pillar, name)
-    if isinstance(ready, Outcome):
-        return ready
-    plan, work = ready
+    plan, work = ready.plan, ready.work
+    if ready.refusal is not None or plan is None:
+        return ready.finish(test, f"Domain {name}")  # the refusal
     dom = lookup(conn.lookupByName, name)
     power = power_of(dom)
     if power.held:  # active, so never started (nor its root recreated) below
@@ -113,8 +113,7 @@ def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
         work.changes["state"] = {"old": _state(dom), "new": "shutoff"}
         work.step(f"shut down domain {name}", lambda: shut_down(conn, dom, wait))
     # A domain bulkhead does not own is refused here, before any step (the shutdown too) runs.
-    ready = prepared(conn, pillar, name, work, shut_off_first=running)
-    return ready if isinstance(ready, Outcome) else work.finish(test, f"Domain {name}")
+    return prepared(conn, pillar, name, work, shut_off_first=running).finish(test, f"Domain {name}")
 
 
 def _dependents(conn: Any, name: str) -> list[str]:

@@ -11,6 +11,7 @@ from ..plan.metadata import find_ours, recorded_hash
 from .context import plan_or_reason
 from .inventory import domains_using, lookup, network_xml
 from .outcome import Outcome, Work, refused
+from .texts import Refusal
 from .tracked import tracked
 from .xmldiff import unified
 
@@ -20,7 +21,7 @@ def _with_uuid(xml: str, uuid: str) -> str:
     return xml.replace("<network>", f"<network>\n  <uuid>{uuid}</uuid>", 1)
 
 
-def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
+def network_work(conn: Any, net: NetworkPlan, work: Work) -> Refusal | None:
     """Steps converging one network; returns why not when a foreign network is in the way."""
     existing = lookup(conn.networkLookupByName, net.name)
     section = work.section("networks")
@@ -37,7 +38,7 @@ def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
     current = network_xml(conn, net.name) or existing.XMLDesc(0)
     meta = find_ours(current)
     if meta is None:
-        return (f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead metadata); "
+        return Refusal(f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead metadata); "
                 "remove or rename it, bulkhead never takes over foreign networks")
     changes: dict[str, Any] = {}
     section[net.name] = changes  # each entry recorded before the step that makes it (outcome.py)
