@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from ..apply_lock import mutating
 from ..model import DomainClass, Pillar
 from ..plan import DomainPlan, Plan, VolumePlan, lineage
 from ..plan.metadata import find_ours, recorded_hash, with_imports
+from .connection import Connection
 from .context import plan_or_reason
 from .domain_props import differences, properties
 from .inventory import defined_xml, lookup, network_xml, pool_xmls, volume_xml
@@ -37,7 +37,7 @@ def recorded_contents(xml: str | None) -> dict[str, str]:
     return {el.get("volume", ""): el.get("sha256", "") for el in meta.iterfind(f"{{{meta.nsmap['bulkhead']}}}content")}
 
 
-def _volume_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, *, pool_new: bool,
+def _volume_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, *, pool_new: bool,
                  active: bool, contents: dict[str, str], owner: str) -> Refusal | None:
     """Steps for a volume bulkhead fills itself (not imported: see root_import)."""
     existing = None if pool_new else volume_xml(conn, plan.pool.name, vol.name)
@@ -74,7 +74,7 @@ def _bases(pillar: Pillar, name: str) -> list[tuple[str, str]]:
     return bases
 
 
-def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work, *,
+def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: Work, *,
                 shut_off_first: bool = False) -> Refusal | None:
     """Steps converging domain ``name``; returns why not when something forbids it.
 
@@ -121,7 +121,7 @@ def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work, *,
     return None
 
 
-def _define_work(conn: Any, dplan: DomainPlan, current: str | None, active: bool, work: Work,
+def _define_work(conn: Connection, dplan: DomainPlan, current: str | None, active: bool, work: Work,
                  records: ImportRecords) -> None:
     wanted = with_imports(dplan.xml, records.planned)
     if current is None:
@@ -147,7 +147,7 @@ def _define_work(conn: Any, dplan: DomainPlan, current: str | None, active: bool
     work.step(f"define domain {dplan.name}", lambda: conn.defineXML(with_imports(dplan.xml, records.final())))
 
 
-def planned(conn: Any, pillar: Pillar, name: str) -> Plan | Refusal:
+def planned(conn: Connection, pillar: Pillar, name: str) -> Plan | Refusal:
     """The plan, or why there is none for ``name``."""
     if name not in pillar.domains:
         return Refusal(f"bulkhead:domains has no domain {name!r}")
@@ -170,7 +170,7 @@ class Prepared:
         return self.work.finish(test, subject)
 
 
-def prepared(conn: Any, pillar: Pillar, name: str, work: Work | None = None, *,
+def prepared(conn: Connection, pillar: Pillar, name: str, work: Work | None = None, *,
              shut_off_first: bool = False) -> Prepared:
     """The plan and the work converging ``name``'s definition (after the steps already in
     ``work``), or the refusal."""
@@ -183,6 +183,6 @@ def prepared(conn: Any, pillar: Pillar, name: str, work: Work | None = None, *,
 
 
 @mutating
-def domain_present(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+def domain_present(conn: Connection, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     conn = tracked(conn)
     return prepared(conn, pillar, name).finish(test, f"Domain {name}")

@@ -13,6 +13,7 @@ from lxml import etree
 
 from ..plan.metadata import find_ours, read_recorded
 from ..plan.recorded import RecordedDomain
+from .connection import Connection
 from .inventory_cache import INACTIVE, list_domains, read_domain
 from .texts import Xml
 from .tracked import cache_of
@@ -43,13 +44,13 @@ def _xml(text: str | None) -> Xml | None:
     return None if text is None else Xml(text)
 
 
-def defined_xml(conn: Any, name: str) -> Xml | None:
+def defined_xml(conn: Connection, name: str) -> Xml | None:
     """The inactive XML of domain ``name``; None when it is not defined."""
     cache = cache_of(conn)
     return _xml(read_domain(conn, name) if cache is None else cache.domains.get(conn, name))
 
 
-def network_xml(conn: Any, name: str) -> Xml | None:
+def network_xml(conn: Connection, name: str) -> Xml | None:
     """The XML of network ``name``; None when it is not defined."""
     cache = cache_of(conn)
     if cache is None:
@@ -58,7 +59,7 @@ def network_xml(conn: Any, name: str) -> Xml | None:
     return _xml(cache.networks.get(conn, name))
 
 
-def pool_xmls(conn: Any) -> dict[str, str]:
+def pool_xmls(conn: Connection) -> dict[str, str]:
     """name -> XML of every storage pool."""
     cache = cache_of(conn)
     if cache is None:
@@ -66,7 +67,7 @@ def pool_xmls(conn: Any) -> dict[str, str]:
     return cache.pools.all(conn)
 
 
-def volume_xml(conn: Any, pool: str, name: str) -> Xml | None:
+def volume_xml(conn: Connection, pool: str, name: str) -> Xml | None:
     """The XML of volume ``name`` in ``pool``; None when it or an active pool is missing."""
     cache = cache_of(conn)
     if cache is None:
@@ -78,13 +79,13 @@ def volume_xml(conn: Any, pool: str, name: str) -> Xml | None:
     return _xml(cache.volumes(pool).get(conn, name))
 
 
-def defined_domains(conn: Any) -> list[tuple[str, str]]:
+def defined_domains(conn: Connection) -> list[tuple[str, str]]:
     """(name, inactive XML) of every defined domain; one undefined meanwhile is simply absent."""
     cache = cache_of(conn)
     return list((list_domains(conn) if cache is None else cache.domains.all(conn)).items())
 
 
-def recorded_domains(conn: Any) -> dict[str, RecordedDomain]:
+def recorded_domains(conn: Connection) -> dict[str, RecordedDomain]:
     """Allocations recorded in every bulkhead domain libvirt knows, in or out of the pillar."""
 
     def read() -> dict[str, RecordedDomain]:
@@ -103,6 +104,6 @@ def recorded_domains(conn: Any) -> dict[str, RecordedDomain]:
     return cache.derived("recorded", domains.version, read)
 
 
-def domains_using(conn: Any, predicate: Any) -> list[str]:
+def domains_using(conn: Connection, predicate: Any) -> list[str]:
     """Names of defined domains whose inactive XML satisfies ``predicate(etree root)``."""
     return sorted(name for name, xml in defined_domains(conn) if predicate(etree.fromstring(xml.encode())))

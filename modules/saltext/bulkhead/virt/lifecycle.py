@@ -18,6 +18,7 @@ from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import names
 from ..plan.metadata import find_ours
+from .connection import Connection
 from .domain import prepared
 from .inventory import defined_xml, domains_using, lookup, volume_xml
 from .outcome import Outcome, Work, refused
@@ -32,7 +33,7 @@ def _state(dom: Any | None) -> str:
     return power_of(dom).state
 
 
-def _host_dirs(conn: Any) -> None:
+def _host_dirs(conn: Connection) -> None:
     # libvirt creates neither the console log's nor the agent socket's directory; only possible
     # (and only needed) when the hypervisor runs on this machine.
     if local_hypervisor(conn):
@@ -56,7 +57,7 @@ def _resumed(dom: Any, name: str, power: Power, work: Work, test: bool, resume: 
 
 
 @mutating
-def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
+def domain_running(conn: Connection, pillar: Pillar, name: str, test: bool = False,
                    resume: bool = True) -> Outcome:
     """Defined as the pillar says and running. ``resume``: a domain a user paused is resumed
     (the RPC broker passes False: a guest's call never undoes an admin's pause)."""
@@ -94,7 +95,7 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
 
 
 @mutating
-def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
+def domain_halted(conn: Connection, pillar: Pillar, name: str, test: bool = False,
                   timeout: float | None = None) -> Outcome:
     """Defined as the pillar says (like ``domain_present``) and shut off.
 
@@ -116,13 +117,13 @@ def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
     return prepared(conn, pillar, name, work, shut_off_first=running).finish(test, f"Domain {name}")
 
 
-def _dependents(conn: Any, name: str) -> list[str]:
+def _dependents(conn: Connection, name: str) -> list[str]:
     """bulkhead domains whose template is ``name``: their volumes are backed by its volumes."""
     return domains_using(conn, lambda doc: doc.find(f"metadata/{{{NAMESPACE}}}domain[@template='{name}']") is not None)
 
 
 @mutating
-def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, test: bool = False) -> Outcome:
+def domain_absent(conn: Connection, pillar: Pillar, name: str, purge: bool = False, test: bool = False) -> Outcome:
     """Stop and undefine; delete root and config volumes; keep private data unless ``purge``."""
     conn = tracked(conn)
     dom = lookup(conn.lookupByName, name)

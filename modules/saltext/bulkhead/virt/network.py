@@ -8,6 +8,7 @@ from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import NetworkPlan, names
 from ..plan.metadata import find_ours, recorded_hash
+from .connection import Connection
 from .context import plan_or_reason
 from .inventory import domains_using, lookup, network_xml
 from .outcome import Outcome, Work, refused
@@ -21,7 +22,7 @@ def _with_uuid(xml: str, uuid: str) -> str:
     return xml.replace("<network>", f"<network>\n  <uuid>{uuid}</uuid>", 1)
 
 
-def network_work(conn: Any, net: NetworkPlan, work: Work) -> Refusal | None:
+def network_work(conn: Connection, net: NetworkPlan, work: Work) -> Refusal | None:
     """Steps converging one network; returns why not when a foreign network is in the way."""
     existing = lookup(conn.networkLookupByName, net.name)
     section = work.section("networks")
@@ -61,7 +62,7 @@ def network_work(conn: Any, net: NetworkPlan, work: Work) -> Refusal | None:
 
 
 @mutating
-def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+def network_present(conn: Connection, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     """``name`` is the domain that provides the network (its network is ``bulkhead-<name>``)."""
     conn = tracked(conn)
     if name not in pillar.domains or not pillar.domains[name].provides_network:
@@ -75,7 +76,7 @@ def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) ->
 
 
 @mutating
-def network_absent(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+def network_absent(conn: Connection, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     del pillar  # the network's name derives from the owner alone
     conn = tracked(conn)
     net_name = names.network_name(name)

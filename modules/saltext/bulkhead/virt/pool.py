@@ -6,13 +6,12 @@ name elsewhere (or another pool on that path) is someone else's and is reported,
 
 from __future__ import annotations
 
-from typing import Any
-
 from lxml import etree
 
 from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import Plan
+from .connection import Connection
 from .context import plan_or_reason
 from .inventory import lookup, pool_xmls
 from .outcome import Outcome, Work, refused
@@ -20,7 +19,7 @@ from .texts import Refusal
 from .tracked import tracked
 
 
-def pool_clash(conn: Any, plan: Plan) -> Refusal | None:
+def pool_clash(conn: Connection, plan: Plan) -> Refusal | None:
     for other, xml in pool_xmls(conn).items():
         doc = etree.fromstring(xml.encode())
         same_path = doc.findtext("target/path") == plan.pool.path
@@ -35,7 +34,7 @@ def pool_clash(conn: Any, plan: Plan) -> Refusal | None:
     return None
 
 
-def pool_work(conn: Any, plan: Plan, work: Work) -> Refusal | None:
+def pool_work(conn: Connection, plan: Plan, work: Work) -> Refusal | None:
     """Add the steps that make the pool exist, run and autostart; or return why not."""
     clash = pool_clash(conn, plan)
     if clash:
@@ -64,7 +63,7 @@ def pool_work(conn: Any, plan: Plan, work: Work) -> Refusal | None:
 
 
 @mutating
-def pool_present(conn: Any, pillar: Pillar, test: bool = False) -> Outcome:
+def pool_present(conn: Connection, pillar: Pillar, test: bool = False) -> Outcome:
     conn = tracked(conn)
     plan = plan_or_reason(conn, pillar)
     if isinstance(plan, str):

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..plan import Plan, VolumePlan
 from ..plan.metadata import read_imports, with_imports
+from .connection import Connection
 from .inventory import domain_xml, lookup, volume_xml
 from .outcome import Work
 from .source_digest import source_sha256
@@ -54,7 +54,7 @@ def _short(sha: str | None) -> str:
     return sha[:12] if sha else "unknown"
 
 
-def _import_step(conn: Any, plan: Plan, vol: VolumePlan, owner: str,
+def _import_step(conn: Connection, plan: Plan, vol: VolumePlan, owner: str,
                  records: ImportRecords) -> Note | None:
     dom = lookup(conn.lookupByName, owner)
     if dom is not None:
@@ -69,7 +69,7 @@ def _import_step(conn: Any, plan: Plan, vol: VolumePlan, owner: str,
     return note
 
 
-def import_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, records: ImportRecords, *,
+def import_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, records: ImportRecords, *,
                 owner: str, standalone: bool, pool_new: bool, defined: bool,
                 active: bool) -> Refusal | None:
     """Steps keeping imported volume ``vol`` of domain ``owner`` in step with its image; returns
