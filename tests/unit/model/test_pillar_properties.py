@@ -119,8 +119,10 @@ def _properties(cls: type) -> list[str]:
 def _instances(pillar: Pillar) -> list[Any]:
     """Every model object in ``pillar`` and every member of the model's enumerations."""
     objects: list[Any] = [pillar, pillar.host, pillar.formula, *pillar.domains.values()]
-    objects += [part for d in pillar.domains.values() for part in (d.memory, d.image, d.uplink) if part]
-    enums = {type(value) for obj in objects for value in vars(obj).values() if isinstance(value, Enum)}
+    objects += [part for d in pillar.domains.values()
+                for part in (d.memory, d.image, d.uplink) if part]
+    enums = {type(value) for obj in objects for value in vars(obj).values()
+             if isinstance(value, Enum)}
     return objects + [member for enum in sorted(enums, key=str) for member in enum]
 
 

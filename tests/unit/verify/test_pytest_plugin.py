@@ -51,7 +51,8 @@ def test_pytest_starts_without_testinfra_and_says_what_is_missing(tmp_path):
     run = _pytest(tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "1 passed" in run.stdout
-    assert "testinfra is not installed, so the bulkhead:// host backend is unavailable" in run.stdout
+    assert "testinfra is not installed, so the bulkhead:// host backend is unavailable" in (
+        run.stdout)
 
 
 def test_the_backend_registers_when_testinfra_is_there():
@@ -60,7 +61,8 @@ def test_the_backend_registers_when_testinfra_is_there():
 
     from saltext.bulkhead.verify import pytest_plugin
 
-    config = pytest.Config.__new__(pytest.Config)  # the hook reads nothing of it when testinfra is there
+    # the hook reads nothing of the config when testinfra is there
+    config = pytest.Config.__new__(pytest.Config)
     backend.BACKENDS.pop("bulkhead", None)
     pytest_plugin.pytest_configure(config)
     assert backend.BACKENDS["bulkhead"] == "saltext.bulkhead.verify.agent_backend.AgentBackend"

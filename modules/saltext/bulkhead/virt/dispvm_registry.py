@@ -58,7 +58,8 @@ class DispvmRegistry:
         return template if isinstance(template, str) else ""
 
 
-def with_live_disposables(conn: Connection, pillar: Pillar, registry: DispvmRegistry | None = None) -> Pillar:
+def with_live_disposables(conn: Connection, pillar: Pillar,
+                          registry: DispvmRegistry | None = None) -> Pillar:
     """``pillar`` plus the registered disposables libvirt still defines as bulkhead's."""
     # Without a registry given: this workstation's, where its broker registers them.
     registry = registry or DispvmRegistry(Path(pillar.formula.paths.dispvm_registry))

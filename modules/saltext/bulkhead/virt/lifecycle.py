@@ -123,7 +123,8 @@ def _dependents(conn: Connection, name: str) -> list[str]:
 
 
 @mutating
-def domain_absent(conn: Connection, pillar: Pillar, name: str, purge: bool = False, test: bool = False) -> Outcome:
+def domain_absent(conn: Connection, pillar: Pillar, name: str, purge: bool = False,
+                  test: bool = False) -> Outcome:
     """Stop and undefine; delete root and config volumes; keep private data unless ``purge``."""
     conn = tracked(conn)
     dom = lookup(conn.lookupByName, name)

@@ -39,8 +39,8 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work) -> Refusal | No
     current = network_xml(conn, net.name) or existing.XMLDesc(0)
     meta = find_ours(current)
     if meta is None:
-        return Refusal(f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead metadata); "
-                "remove or rename it, bulkhead never takes over foreign networks")
+        return Refusal(f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead "
+                       "metadata); remove or rename it, bulkhead never takes over foreign networks")
     changes: dict[str, Any] = {}
     section[net.name] = changes  # each entry recorded before the step that makes it (outcome.py)
     active = existing.isActive()

@@ -69,7 +69,8 @@ def _import_step(conn: Connection, plan: Plan, vol: VolumePlan, owner: str,
     return note
 
 
-def import_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, records: ImportRecords, *,
+def import_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work,
+                records: ImportRecords, *,
                 owner: str, standalone: bool, pool_new: bool, defined: bool,
                 active: bool) -> Refusal | None:
     """Steps keeping imported volume ``vol`` of domain ``owner`` in step with its image; returns

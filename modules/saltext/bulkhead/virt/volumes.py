@@ -122,7 +122,8 @@ def recreate(conn: Connection, plan: Plan, vol: VolumePlan) -> Note | None:
     return create(conn, plan, vol)
 
 
-def recreate_unless_active(conn: Connection, plan: Plan, vol: VolumePlan, owner: str) -> Note | None:
+def recreate_unless_active(conn: Connection, plan: Plan, vol: VolumePlan,
+                           owner: str) -> Note | None:
     """``recreate``, asking libvirt right before whether ``owner`` runs: a domain found running
     (or paused) is never given a new volume under it, whoever started it since it was planned."""
     dom = lookup(conn.lookupByName, owner)
