@@ -151,12 +151,12 @@ def _record(fd: int) -> dict[str, Any]:
 def describe(record: dict[str, Any]) -> str:
     """Who holds it, for a human: pid, command line, since when (and whether it still lives)."""
     pid = record.get("pid")
-    if not isinstance(pid, int) or isinstance(pid, bool):
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:  # 0, -1: groups, not a pid
         return "a process that left no record (it is taking the lock right now)"
     text = f"pid {pid} ({record.get('command') or '?'}) since {record.get('since') or '?'}"
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # no such pid; a recorded pid past pid_t is none
         text += "; that process has ended, so a process it started holds the file open (fuser)"
     except PermissionError:
         pass

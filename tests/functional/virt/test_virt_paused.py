@@ -98,3 +98,37 @@ def test_a_pause_libvirt_made_is_refused_and_halted_destroys_it_at_once(paused) 
     assert log.mutating == ["domain.destroy"]  # neither resumed nor asked to shut down: destroyed
     assert "cannot shut down: destroyed" in out.comment
     assert state_of(conn)[0] == libvirt.VIR_DOMAIN_SHUTOFF
+
+
+class _IgnoresShutdown:
+    """``work`` as a guest that answers no ACPI shutdown request."""
+
+    def __init__(self, dom: Any) -> None:
+        self._dom = dom
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dom, name)
+
+    def shutdown(self) -> int:
+        return 0
+
+
+class DeafGuest(IoErrorPaused):
+    def lookupByName(self, name: str) -> Any:  # noqa: N802 - libvirt's name
+        dom = self._conn.lookupByName(name)
+        return _IgnoresShutdown(dom) if name == "work" else dom
+
+
+def test_halted_waits_the_pillars_shutdown_timeout_by_default(tmp_path) -> None:
+    """The formula's shutdown_timeout is read from the pillar model, not from a second default."""
+    with connect(node_file(tmp_path)) as raw:
+        data = pillar_data(str(tmp_path / "pool"))
+        data["formula"] = {"shutdown_timeout": 1}
+        pillar = load_pillar(data)
+        for name in ("tpl", "net", "work"):
+            assert domain_present(raw, pillar, name).result is True
+        assert domain_running(raw, pillar, "work").result is True
+        out = domain_halted(DeafGuest(raw), pillar, "work")
+        assert out.result is True, out.comment
+        assert "work did not shut down within 1s" in out.comment and "was destroyed" in out.comment
+        assert not raw.lookupByName("work").isActive()

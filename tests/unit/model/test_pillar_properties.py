@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from enum import Enum
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -108,3 +109,30 @@ def test_valid_pillars_round_trip(data):
     again = load_pillar(dumped)
     assert again == pillar and isinstance(again, Pillar)
     assert again.model_dump(mode="json", by_alias=True) == dumped
+
+
+def _properties(cls: type) -> list[str]:
+    return [name for klass in cls.__mro__ for name, value in vars(klass).items()
+            if isinstance(value, property) and not name.startswith("_")]
+
+
+def _instances(pillar: Pillar) -> list[Any]:
+    """Every model object in ``pillar`` and every member of the model's enumerations."""
+    objects: list[Any] = [pillar, pillar.host, pillar.formula, *pillar.domains.values()]
+    objects += [part for d in pillar.domains.values()
+                for part in (d.memory, d.image, d.uplink) if part]
+    enums = {type(value) for obj in objects for value in vars(obj).values()
+             if isinstance(value, Enum)}
+    return objects + [member for enum in sorted(enums, key=str) for member in enum]
+
+
+def test_every_model_property_evaluates(valid):
+    """A property reading an attribute its class does not have (Label once carried Domain's
+    has_way_out and starts_at_boot) raises AttributeError only when called."""
+    valid["domains"]["net"]["uplink"] = {"network": "default", "address": "192.168.122.2/24",
+                                         "gateway": "192.168.122.1"}
+    objects = _instances(load_pillar(valid))
+    assert Label.red in objects and any(type(obj).__name__ == "Uplink" for obj in objects)
+    for obj in objects:
+        for name in _properties(type(obj)):
+            getattr(obj, name)  # raises on a property reading what its class does not have

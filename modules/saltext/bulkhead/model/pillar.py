@@ -80,16 +80,6 @@ class Label(str, Enum):
     black = "black"
 
     @property
-    def has_way_out(self) -> bool:
-        """True when the domain's traffic can leave it: through a netvm or its own uplink."""
-        return self.has_network or self.uplink is not None
-
-    @property
-    def starts_at_boot(self) -> bool:
-        """``autostart`` as given, else true for netvms (as Qubes starts sys-net and sys-firewall)."""
-        return self.autostart if self.autostart is not None else self.provides_network
-
-    @property
     def trust_level(self) -> int:
         """0 (red, untrusted) .. 7 (black, ultimately trusted)."""
         return list(Label).index(self)

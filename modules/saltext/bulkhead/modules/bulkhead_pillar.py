@@ -16,7 +16,14 @@ def __virtual__():
 
 
 def check():
-    """Return ``{"valid": True}`` or ``{"valid": False, "errors": ["path: message", ...]}``."""
+    """``{"valid": True, "domains": [...]}`` or ``{"valid": False, "errors": ["path: message"]}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call --local bulkhead_pillar.check
+    """
     try:
         model = pillar_from(__pillar__, __opts__.get("id"))
     except PillarError as exc:

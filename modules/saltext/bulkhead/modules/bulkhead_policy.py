@@ -28,7 +28,16 @@ def _directory(directory):
 
 
 def check(directory=None):
-    """``{"valid": True, "rules": N, "files": [...]}`` or ``{"valid": False, "errors": ["file:line: ..."]}``."""
+    """``{"valid": True, "rules": N, "files": [...]}`` or ``{"valid": False, "errors": [...]}``
+    (each error ``file:line: ...``), for ``directory`` (default ``bulkhead:policy:dir``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call --local bulkhead_policy.check
+        salt-call --local bulkhead_policy.check directory=/etc/bulkhead/policy.d
+    """
     path = _directory(directory)
     try:
         policy = Policy.load(path)
@@ -38,7 +47,16 @@ def check(directory=None):
 
 
 def evaluate(call, source, target="", system="/etc/bulkhead/system.json", directory=None):
-    """The decision for one call (``SERVICE+ARG SOURCE TARGET``); an invalid policy denies."""
+    """The decision for one call (``SERVICE+ARG SOURCE TARGET``); an invalid policy denies.
+
+    ``system`` is the domains' facts (names, tags, classes) the policy is evaluated with.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call --local bulkhead_policy.evaluate qubes.Filecopy+ work vault
+    """
     try:
         info = System.from_file(system)
     except SystemInfoError as exc:

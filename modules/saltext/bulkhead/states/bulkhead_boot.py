@@ -23,6 +23,17 @@ def __virtual__():
 
 
 def installed(name="bulkhead-boot"):
+    """bulkhead-boot.service is written and enabled (on a host run by systemd), so the domains
+    marked ``autostart`` start when the host boots; it is never started here.
+
+    name
+        The state's name.
+
+    .. code-block:: yaml
+
+        bulkhead-boot:
+          bulkhead_boot.installed: []
+    """
     return run_state(name, __pillar__,
                      lambda model: boot_installed(model, systemd_host(), test=__opts__["test"]),
                      minion_id=__opts__.get("id"))

@@ -26,6 +26,22 @@ def __virtual__():
 
 
 def applied(name="bulkhead-firewall", lock_timeout=None):
+    """Every running netvm enforces its clients' current rules, and every netvm's firewall
+    volume holds them for its next boot.
+
+    name
+        The state's name.
+    lock_timeout
+        Seconds a real run waits for the host's apply lock (default
+        ``bulkhead:formula:lock_timeout``).
+
+    .. code-block:: yaml
+
+        bulkhead-firewall-rulesets:
+          bulkhead_firewall.applied:
+            - require:
+              - sls: bulkhead.domains
+    """
     from saltext.bulkhead.virt.firewall import firewalls_applied
 
     def deliver(conn, model, *, test):

@@ -30,6 +30,25 @@ def __virtual__():
 
 
 def managed(name="bulkhead-memd", config=None, pidfile=None, log=None, lock_timeout=None):
+    """bulkhead-memd runs with the configuration ``bulkhead:memory`` gives, or is stopped and
+    its configuration removed when the pillar has no ``bulkhead:memory``.
+
+    name
+        The state's name.
+    config, pidfile, log
+        The daemon's files (default ``bulkhead:formula:paths``: memd_config, memd_pidfile,
+        memd_log).
+    lock_timeout
+        Seconds a real run waits for the host's apply lock (default
+        ``bulkhead:formula:lock_timeout``).
+
+    .. code-block:: yaml
+
+        bulkhead-memory-daemon:
+          bulkhead_memory.managed:
+            - require:
+              - sls: bulkhead.host
+    """
     def action(model):
         own = model.formula.paths
         paths = ServicePaths(Path(config or own.memd_config), Path(pidfile or own.memd_pidfile),

@@ -20,12 +20,40 @@ def __virtual__():
 
 
 def present(name, lock_timeout=None):
+    """The network of netvm ``name`` (``bulkhead-<name>``) is defined, active and autostarted.
+
+    name
+        A domain of ``bulkhead:domains`` with ``provides_network: true``.
+    lock_timeout
+        Seconds a real run waits for the host's apply lock (default
+        ``bulkhead:formula:lock_timeout``).
+
+    .. code-block:: yaml
+
+        bulkhead-networks-sys-net:
+          bulkhead_network.present:
+            - name: sys-net
+    """
     return reconcile(name, __pillar__, virt.network_present, name, test=__opts__["test"],
                      context=__context__, lock_timeout=lock_timeout,
                      minion_id=__opts__.get("id"))
 
 
 def absent(name, lock_timeout=None):
+    """The network of netvm ``name`` is stopped and undefined; refused while a domain uses it.
+
+    name
+        The netvm whose network goes (``bulkhead-<name>``).
+    lock_timeout
+        Seconds a real run waits for the host's apply lock (default
+        ``bulkhead:formula:lock_timeout``).
+
+    .. code-block:: yaml
+
+        bulkhead-networks-old-net:
+          bulkhead_network.absent:
+            - name: old-net
+    """
     return reconcile(name, __pillar__, virt.network_absent, name, test=__opts__["test"],
                      context=__context__, lock_timeout=lock_timeout,
                      minion_id=__opts__.get("id"))

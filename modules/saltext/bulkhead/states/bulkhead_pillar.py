@@ -19,6 +19,16 @@ def __virtual__():
 
 
 def valid(name="bulkhead"):
+    """The ``bulkhead`` pillar validates; the state fails listing every problem otherwise.
+
+    name
+        The state's name.
+
+    .. code-block:: yaml
+
+        bulkhead-host-pillar-valid:
+          bulkhead_pillar.valid: []
+    """
     try:
         model = pillar_from(__pillar__, __opts__.get("id"))
     except PillarError as exc:

@@ -23,6 +23,21 @@ def __virtual__():
 
 
 def managed(name="bulkhead-policy", lock_timeout=None):
+    """The files of ``bulkhead:policy:files`` are installed in ``bulkhead:policy:dir``; files
+    bulkhead wrote earlier that the pillar no longer lists are removed. An invalid resulting
+    policy fails the state and installs nothing.
+
+    name
+        The state's name.
+    lock_timeout
+        Seconds a real run waits for the host's apply lock (default
+        ``bulkhead:formula:lock_timeout``).
+
+    .. code-block:: yaml
+
+        bulkhead-policy-files:
+          bulkhead_policy.managed: []
+    """
     def action(model):
         config = model.policy
         bodies = {file: config.text_of(file) for file in config.files}

@@ -48,6 +48,26 @@ def _unit(model):
 
 def broker_running(name="bulkhead-rpc-broker", pillar_file=None, pidfile=None, log=None, socket_dir=None,
                    dispvm_registry=None, lock_timeout=None):
+    """The RPC broker runs with the pillar facts it evaluates the policy with, restarted when
+    its settings changed.
+
+    name
+        The state's name.
+    pillar_file, pidfile, log, dispvm_registry
+        The broker's files (default ``bulkhead:formula:paths``).
+    socket_dir
+        Where the guests' RPC sockets are (default /run/bulkhead/rpc).
+    lock_timeout
+        Seconds a real run waits for the host's apply lock (default
+        ``bulkhead:formula:lock_timeout``).
+
+    .. code-block:: yaml
+
+        bulkhead-rpc-broker:
+          bulkhead_rpc.broker_running:
+            - require:
+              - bulkhead_policy: bulkhead-policy-files
+    """
     def action(model):
         paths = _paths(model, pillar_file, pidfile, log, socket_dir, dispvm_registry)
         return converge_running(model, paths, test=__opts__["test"], systemd=_unit(model))
@@ -57,6 +77,22 @@ def broker_running(name="bulkhead-rpc-broker", pillar_file=None, pidfile=None, l
 
 
 def broker_stopped(name="bulkhead-rpc-broker", pidfile=None, lock_timeout=None):
+    """The RPC broker bulkhead started is stopped; on a host run by systemd its unit is stopped,
+    disabled and removed, so it does not come back at the next boot.
+
+    name
+        The state's name.
+    pidfile
+        The broker's pidfile (default ``bulkhead:formula:paths:broker_pidfile``).
+    lock_timeout
+        Seconds a real run waits for the host's apply lock (default
+        ``bulkhead:formula:lock_timeout``).
+
+    .. code-block:: yaml
+
+        bulkhead-rpc-broker:
+          bulkhead_rpc.broker_stopped: []
+    """
     def action(model):
         return converge_stopped(_paths(model, pidfile=pidfile), test=__opts__["test"],
                                 systemd=_unit(model))

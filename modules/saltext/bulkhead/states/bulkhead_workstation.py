@@ -27,6 +27,27 @@ def __virtual__():
 
 
 def pruned(name, purge=None, lock_timeout=None):
+    """Nothing of this workstation is left that its pillar no longer declares.
+
+    Removed domains go before the domains they are based on, then the networks no pillar
+    domain provides; private volumes stay unless purged. Only objects marked as this
+    workstation's are ever touched.
+
+    name
+        The state's ID (any text; nothing is looked up by it).
+    purge
+        Domains whose private volumes go too (default ``bulkhead:purge``).
+    lock_timeout
+        Seconds a real run waits for the host's apply lock (default
+        ``bulkhead:formula:lock_timeout``).
+
+    .. code-block:: yaml
+
+        bulkhead-clean-pruned:
+          bulkhead_workstation.pruned:
+            - purge:
+              - old-work
+    """
     return reconcile(name, __pillar__, virt.workstation_pruned, test=__opts__["test"],
                      purge=purge, context=__context__, lock_timeout=lock_timeout,
                      minion_id=__opts__.get("id"))

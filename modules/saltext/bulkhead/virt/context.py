@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from ..model import Pillar
 from ..plan import Plan, PlanError, RecordedDomain, plan_still_holds, plan_workstation
+from .connection import Connection
 from .errors import BulkheadVirtError
 from .hypervisor import probe_kernel, resolve
 from .inventory import recorded_domains
+from .texts import Refusal
 from .tracked import cache_of
 
 
-def current_plan(conn: Any, pillar: Pillar) -> Plan:
+def current_plan(conn: Connection, pillar: Pillar) -> Plan:
     """The plan; on a tracked connection computed once per run while the pillar, the resolved
     domain type and the recorded allocations stay the same (plans are pure: same inputs, same plan)."""
     requested, kernel = pillar.host.domain_type.value, probe_kernel(pillar)
@@ -36,9 +37,9 @@ def current_plan(conn: Any, pillar: Pillar) -> Plan:
         lambda: (pillar, plan_workstation(pillar, recorded, domain_type=domain_type)), still_valid)[1]
 
 
-def plan_or_reason(conn: Any, pillar: Pillar) -> Plan | str:
+def plan_or_reason(conn: Connection, pillar: Pillar) -> Plan | Refusal:
     """The plan, or the admin-readable reason there is none (a plan or hypervisor error)."""
     try:
         return current_plan(conn, pillar)
     except (PlanError, BulkheadVirtError) as exc:
-        return str(exc)
+        return Refusal(str(exc))

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 from ..model import Pillar
 from ..model.disposables import with_disposables
 from ..plan.metadata import find_ours
+from .connection import Connection
 from .inventory import defined_domains
 
 REGISTRY_DIR = Path("/var/lib/bulkhead/dispvms")
@@ -58,7 +58,8 @@ class DispvmRegistry:
         return template if isinstance(template, str) else ""
 
 
-def with_live_disposables(conn: Any, pillar: Pillar, registry: DispvmRegistry | None = None) -> Pillar:
+def with_live_disposables(conn: Connection, pillar: Pillar,
+                          registry: DispvmRegistry | None = None) -> Pillar:
     """``pillar`` plus the registered disposables libvirt still defines as bulkhead's."""
     # Without a registry given: this workstation's, where its broker registers them.
     registry = registry or DispvmRegistry(Path(pillar.formula.paths.dispvm_registry))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from ..apply_lock import mutating
 from ..model import DomainClass, Pillar
@@ -10,14 +10,24 @@ from ..plan import DomainPlan, Plan, VolumePlan, lineage
 from ..plan.metadata import find_ours, recorded_hash, with_imports
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
+from .connection import Connection
 from .context import plan_or_reason
 from .domain_props import differences, properties
 from .inventory import defined_xml, lookup, network_xml, pool_xmls, volume_xml
 from .network import network_work
 from .pool import pool_work
 from .root_import import ImportRecords, import_work
+from .texts import Refusal
 from .tracked import tracked
-from .volumes import content_sha, create, expected_shape, recreate, recreate_unless_active, shape
+from .volumes import (
+    content_sha,
+    create,
+    expected_shape,
+    kept_volume_in_the_way,
+    recreate,
+    recreate_unless_active,
+    shape,
+)
 from .work import LibvirtWork
 from .xmldiff import unified
 
@@ -29,8 +39,8 @@ def recorded_contents(xml: str | None) -> dict[str, str]:
     return {el.get("volume", ""): el.get("sha256", "") for el in meta.iterfind(f"{{{meta.nsmap['bulkhead']}}}content")}
 
 
-def _volume_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, *, pool_new: bool,
-                 active: bool, contents: dict[str, str], owner: str) -> str | None:
+def _volume_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, *, pool_new: bool,
+                 active: bool, contents: dict[str, str], owner: str) -> Refusal | None:
     """Steps for a volume bulkhead fills itself (not imported: see root_import)."""
     existing = None if pool_new else volume_xml(conn, plan.pool.name, vol.name)
     section = work.section("volumes")
@@ -41,9 +51,7 @@ def _volume_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, *, pool_new
     have, want = shape(existing), expected_shape(plan, vol)
     if have != want:
         if vol.keep:
-            return (f"volume {vol.name} exists as {have[0]} (backing {have[1]}) but bulkhead expects "
-                    f"{want[0]} (backing {want[1]}); it holds data bulkhead will not overwrite: "
-                    "move it away or remove it")
+            return kept_volume_in_the_way(vol, have, want)
         if active:
             return None  # a fresh_on_start volume: it is recreated from the plan at the next start
         section[vol.name] = {"old": f"{have[0]} over {have[1]}", "new": f"{want[0]} over {want[1]}"}
@@ -68,8 +76,8 @@ def _bases(pillar: Pillar, name: str) -> list[tuple[str, str]]:
     return bases
 
 
-def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work, *,
-                shut_off_first: bool = False) -> str | None:
+def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: Work, *,
+                shut_off_first: bool = False) -> Refusal | None:
     """Steps converging domain ``name``; returns why not when something forbids it.
 
     ``shut_off_first``: ``work`` already shuts the domain off before these steps run, so they may
@@ -80,23 +88,24 @@ def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work, *,
     if existing is None:  # undefined since it was read
         current = None
     if current is not None and find_ours(current) is None:
-        return (f"domain {name!r} exists and is not managed by bulkhead (no bulkhead metadata); "
-                "rename or remove it, bulkhead never takes over foreign domains")
+        return Refusal(f"domain {name!r} exists and is not managed by bulkhead (no bulkhead "
+                       "metadata); rename or remove it, bulkhead never takes over foreign domains")
     if current is not None:
         problem = foreign("domain", name, owner_of(find_ours(current)), pillar.workstation)
         if problem:
-            return problem
+            return Refusal(problem)
     for base, role in _bases(pillar, name):
         base_xml = defined_xml(conn, base)
         if base_xml is None or find_ours(base_xml) is None:
-            return f"domain {name} is based on {base}'s {role} volume: make {base} present first"
+            return Refusal(f"domain {name} is based on {base}'s {role} volume: make {base} "
+                           "present first")
     new_pool = plan.pool.name not in pool_xmls(conn)
     problem = pool_work(conn, plan, work)
     for net in dplan.networks:
         if net in plan.networks:
             problem = problem or network_work(conn, plan.networks[net], work)
         elif network_xml(conn, net) is None:
-            problem = problem or (
+            problem = problem or Refusal(
                 f"bulkhead:domains:{name}:uplink:network: libvirt has no network {net!r}; bulkhead "
                 "does not create uplink networks (define it, e.g. with virsh net-define)")
     if problem:
@@ -118,8 +127,8 @@ def domain_work(conn: Any, pillar: Pillar, plan: Plan, name: str, work: Work, *,
     return None
 
 
-def _define_work(conn: Any, dplan: DomainPlan, current: str | None, active: bool, work: Work,
-                 records: ImportRecords, workstation: str) -> None:
+def _define_work(conn: Connection, dplan: DomainPlan, current: str | None, active: bool,
+                 work: Work, records: ImportRecords, workstation: str) -> None:
     wanted = with_imports(dplan.xml, records.planned)
     if current is None:
         work.changes["domain"] = {"old": None, "new": "defined"}
@@ -147,27 +156,42 @@ def _define_work(conn: Any, dplan: DomainPlan, current: str | None, active: bool
     work.step(f"define domain {dplan.name}", lambda: conn.defineXML(with_imports(dplan.xml, records.final())))
 
 
-def planned(conn: Any, pillar: Pillar, name: str) -> Plan | str:
+def planned(conn: Connection, pillar: Pillar, name: str) -> Plan | Refusal:
     """The plan, or why there is none for ``name``."""
     if name not in pillar.domains:
-        return f"bulkhead:domains has no domain {name!r}"
+        return Refusal(f"bulkhead:domains has no domain {name!r}")
     return plan_or_reason(conn, pillar)
 
 
-def prepared(conn: Any, pillar: Pillar, name: str, work: Work | None = None, *,
-             shut_off_first: bool = False) -> tuple[Plan, Work] | Outcome:
+@dataclass(frozen=True)
+class Prepared:
+    """What converges a domain's definition: the work and the plan it follows; or, when bulkhead
+    will not converge it, why not (then nothing of ``work`` may run)."""
+
+    work: Work
+    plan: Plan | None  # None only when refused before a plan was made
+    refusal: Refusal | None = None
+
+    def finish(self, test: bool, subject: str) -> Outcome:
+        """The refusal, or the outcome of the work."""
+        if self.refusal is not None:
+            return refused(self.refusal)
+        return self.work.finish(test, subject)
+
+
+def prepared(conn: Connection, pillar: Pillar, name: str, work: Work | None = None, *,
+             shut_off_first: bool = False) -> Prepared:
     """The plan and the work converging ``name``'s definition (after the steps already in
     ``work``), or the refusal."""
+    work = work or LibvirtWork()
     plan = planned(conn, pillar, name)
     if isinstance(plan, str):
-        return refused(plan)
-    work = work or LibvirtWork()
+        return Prepared(work, None, plan)
     problem = domain_work(conn, pillar, plan, name, work, shut_off_first=shut_off_first)
-    return refused(problem) if problem else (plan, work)
+    return Prepared(work, plan, problem)
 
 
 @mutating
-def domain_present(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+def domain_present(conn: Connection, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     conn = tracked(conn)
-    ready = prepared(conn, pillar, name)
-    return ready if isinstance(ready, Outcome) else ready[1].finish(test, f"Domain {name}")
+    return prepared(conn, pillar, name).finish(test, f"Domain {name}")

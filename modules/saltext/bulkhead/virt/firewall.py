@@ -43,6 +43,7 @@ from ..net import (
 )
 from ..plan import names
 from ..reconcile import Outcome
+from .connection import Connection
 from .context import current_plan
 from .dispvm_registry import DispvmRegistry, with_live_disposables
 from .errors import BulkheadVirtError
@@ -93,7 +94,7 @@ class _Part:
 
 @mutating
 def firewalls_applied(
-    conn: Any, pillar: Pillar, *, test: bool, now: int | None = None,
+    conn: Connection, pillar: Pillar, *, test: bool, now: int | None = None,
     resolve: Resolver = system_resolver, agents: Agents = _agent,
     record_dir: Path | None = None, check: Callable[[str], None] = check_ruleset,
     bounds: AgentBounds = SALT_BOUNDS, volumes: FirewallVolumes | None = None,
@@ -132,7 +133,7 @@ def firewalls_applied(
     return _outcome(list(parts.values()), test)
 
 
-def _boot_part(conn: Any, volumes: FirewallVolumes, part: _Part) -> bool:
+def _boot_part(conn: Connection, volumes: FirewallVolumes, part: _Part) -> bool:
     """Bring the netvm's firewall volume to the ruleset; True when it runs (its agent is next)."""
     netvm, ruleset = part.netvm, part.ruleset
     dom = lookup(conn.lookupByName, netvm)

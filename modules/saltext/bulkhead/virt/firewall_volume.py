@@ -8,6 +8,7 @@ import libvirt
 
 from ..net import boot_ruleset
 from ..plan import names
+from .connection import Connection
 from .errors import BulkheadVirtError
 from .inventory import lookup
 
@@ -22,7 +23,7 @@ class FirewallVolumes:
             volumes.write("sys-firewall", ruleset.text)
     """
 
-    def __init__(self, conn: Any, pool: str) -> None:
+    def __init__(self, conn: Connection, pool: str) -> None:
         self.conn = conn
         self.pool = pool
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from lxml import etree
 
+from .connection import Connection
 from .errors import BulkheadVirtError
 from .kvm_boot import boot_probe
 from .kvm_console import BootVerdict
@@ -94,7 +95,7 @@ def offered_types(capabilities_xml: str) -> set[str]:
     return {d.get("type", "") for d in doc.iterfind("guest/arch/domain")}
 
 
-def resolve(conn: object, requested: str, *, kernel: str | None = None,
+def resolve(conn: Connection, requested: str, *, kernel: str | None = None,
             kvm_check: Callable[[], bool] | None = None) -> str:
     """The domain type to render for ``conn``.
 
@@ -103,7 +104,7 @@ def resolve(conn: object, requested: str, *, kernel: str | None = None,
     libvirt's test driver only offers its own type ('test'), which auto then selects so that
     functional tests exercise the very same code. An explicit type must be offered.
     """
-    capabilities = conn.getCapabilities()  # type: ignore[attr-defined]
+    capabilities = conn.getCapabilities()
     offered = offered_types(capabilities)
     if requested == "auto":
         if kvm_check is None:

@@ -14,7 +14,9 @@ from lxml import etree
 from ..plan.metadata import find_ours, read_recorded
 from ..plan.ownership import owner_of
 from ..plan.recorded import RecordedDomain
+from .connection import Connection
 from .inventory_cache import INACTIVE, list_domains, read_domain
+from .texts import Xml
 from .tracked import cache_of
 
 NOT_FOUND = {libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_NETWORK, libvirt.VIR_ERR_NO_STORAGE_POOL,
@@ -39,21 +41,26 @@ def owned(xml: str) -> bool:
     return find_ours(xml) is not None
 
 
-def defined_xml(conn: Any, name: str) -> str | None:
+def _xml(text: str | None) -> Xml | None:
+    return None if text is None else Xml(text)
+
+
+def defined_xml(conn: Connection, name: str) -> Xml | None:
     """The inactive XML of domain ``name``; None when it is not defined."""
     cache = cache_of(conn)
-    return read_domain(conn, name) if cache is None else cache.domains.get(conn, name)
+    return _xml(read_domain(conn, name) if cache is None else cache.domains.get(conn, name))
 
 
-def network_xml(conn: Any, name: str) -> str | None:
+def network_xml(conn: Connection, name: str) -> Xml | None:
+    """The XML of network ``name``; None when it is not defined."""
     cache = cache_of(conn)
     if cache is None:
         net = lookup(conn.networkLookupByName, name)
-        return None if net is None else net.XMLDesc(0)
-    return cache.networks.get(conn, name)
+        return None if net is None else Xml(net.XMLDesc(0))
+    return _xml(cache.networks.get(conn, name))
 
 
-def network_xmls(conn: Any) -> dict[str, str]:
+def network_xmls(conn: Connection) -> dict[str, str]:
     """name -> XML of every network."""
     cache = cache_of(conn)
     if cache is None:
@@ -61,7 +68,7 @@ def network_xmls(conn: Any) -> dict[str, str]:
     return cache.networks.all(conn)
 
 
-def pool_xmls(conn: Any) -> dict[str, str]:
+def pool_xmls(conn: Connection) -> dict[str, str]:
     """name -> XML of every storage pool."""
     cache = cache_of(conn)
     if cache is None:
@@ -69,7 +76,7 @@ def pool_xmls(conn: Any) -> dict[str, str]:
     return cache.pools.all(conn)
 
 
-def volume_xml(conn: Any, pool: str, name: str) -> str | None:
+def volume_xml(conn: Connection, pool: str, name: str) -> Xml | None:
     """The XML of volume ``name`` in ``pool``; None when it or an active pool is missing."""
     cache = cache_of(conn)
     if cache is None:
@@ -77,17 +84,17 @@ def volume_xml(conn: Any, pool: str, name: str) -> str | None:
         if pool_obj is None or not pool_obj.isActive():
             return None
         vol = lookup(pool_obj.storageVolLookupByName, name)
-        return None if vol is None else vol.XMLDesc(0)
-    return cache.volumes(pool).get(conn, name)
+        return None if vol is None else Xml(vol.XMLDesc(0))
+    return _xml(cache.volumes(pool).get(conn, name))
 
 
-def defined_domains(conn: Any) -> list[tuple[str, str]]:
+def defined_domains(conn: Connection) -> list[tuple[str, str]]:
     """(name, inactive XML) of every defined domain; one undefined meanwhile is simply absent."""
     cache = cache_of(conn)
     return list((list_domains(conn) if cache is None else cache.domains.all(conn)).items())
 
 
-def recorded_domains(conn: Any, workstation: str) -> dict[str, RecordedDomain]:
+def recorded_domains(conn: Connection, workstation: str) -> dict[str, RecordedDomain]:
     """Allocations recorded in every bulkhead domain of ``workstation`` (or made before ownership)
     libvirt knows, in or out of the pillar. Another workstation's are not seen: its domains sit
     on its own bridges, so addresses need not be unique across workstations."""
@@ -108,6 +115,6 @@ def recorded_domains(conn: Any, workstation: str) -> dict[str, RecordedDomain]:
     return cache.derived(f"recorded {workstation}", domains.version, read)
 
 
-def domains_using(conn: Any, predicate: Any) -> list[str]:
+def domains_using(conn: Connection, predicate: Any) -> list[str]:
     """Names of defined domains whose inactive XML satisfies ``predicate(etree root)``."""
     return sorted(name for name, xml in defined_domains(conn) if predicate(etree.fromstring(xml.encode())))

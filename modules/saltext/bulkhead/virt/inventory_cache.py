@@ -17,6 +17,8 @@ from typing import Any
 
 import libvirt
 
+from .connection import Connection
+
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
 _GONE = {libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_NETWORK, libvirt.VIR_ERR_NO_STORAGE_POOL,
          libvirt.VIR_ERR_NO_STORAGE_VOL}
@@ -46,7 +48,7 @@ class _Section:
         self._stale: set[str] = set()
         self.version = 0  # changes whenever what ``all`` returns may have changed
 
-    def all(self, conn: Any) -> dict[str, str]:
+    def all(self, conn: Connection) -> dict[str, str]:
         if self._xml is None:
             self._xml, self._stale, self._single = self._list_all(conn), set(), {}
             self.version += 1
@@ -54,7 +56,7 @@ class _Section:
             self._refresh(conn, name)
         return self._xml
 
-    def get(self, conn: Any, name: str) -> str | None:
+    def get(self, conn: Connection, name: str) -> str | None:
         if self._xml is None and not self._list_first:
             if name not in self._single:
                 self._single[name] = self._read_one(conn, name)
@@ -63,7 +65,7 @@ class _Section:
             return self.all(conn).get(name)
         return self._xml.get(name)
 
-    def _refresh(self, conn: Any, name: str) -> None:
+    def _refresh(self, conn: Connection, name: str) -> None:
         assert self._xml is not None
         xml = self._read_one(conn, name)
         if xml is None:
@@ -92,25 +94,25 @@ def _xmls(objects: list[Any], flags: int) -> dict[str, str]:
     return out
 
 
-def list_domains(conn: Any) -> dict[str, str]:
+def list_domains(conn: Connection) -> dict[str, str]:
     return _xmls(conn.listAllDomains(0), INACTIVE)
 
 
-def read_domain(conn: Any, name: str) -> str | None:
+def read_domain(conn: Connection, name: str) -> str | None:
     return _or_none(lambda: conn.lookupByName(name).XMLDesc(INACTIVE))
 
 
-def _active_pool(conn: Any, name: str) -> Any | None:
+def _active_pool(conn: Connection, name: str) -> Any | None:
     pool = _or_none(lambda: conn.storagePoolLookupByName(name))
     return pool if pool is not None and pool.isActive() else None  # an inactive pool lists no volumes
 
 
 def _volumes_of(pool_name: str, list_first: bool) -> _Section:
-    def list_all(conn: Any) -> dict[str, str]:
+    def list_all(conn: Connection) -> dict[str, str]:
         pool = _active_pool(conn, pool_name)
         return {} if pool is None else _xmls(pool.listAllVolumes(0), 0)
 
-    def read_one(conn: Any, name: str) -> str | None:
+    def read_one(conn: Connection, name: str) -> str | None:
         pool = _active_pool(conn, pool_name)
         return None if pool is None else _or_none(lambda: pool.storageVolLookupByName(name).XMLDesc(0))
 

@@ -20,6 +20,7 @@ from ..plan import names
 from ..plan.metadata import find_ours
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
+from .connection import Connection
 from .domain import prepared
 from .inventory import defined_xml, domains_using, lookup, volume_xml
 from .power import Power, power_of, settled_power
@@ -29,14 +30,12 @@ from .tracked import tracked
 from .volumes import delete, recreate_unless_active
 from .work import LibvirtWork
 
-SHUTDOWN_TIMEOUT_S = 60.0
-
 
 def _state(dom: Any | None) -> str:
     return power_of(dom).state
 
 
-def _host_dirs(conn: Any) -> None:
+def _host_dirs(conn: Connection) -> None:
     # libvirt creates neither the console log's nor the agent socket's directory; only possible
     # (and only needed) when the hypervisor runs on this machine.
     if local_hypervisor(conn):
@@ -60,15 +59,15 @@ def _resumed(dom: Any, name: str, power: Power, work: Work, test: bool, resume: 
 
 
 @mutating
-def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
+def domain_running(conn: Connection, pillar: Pillar, name: str, test: bool = False,
                    resume: bool = True) -> Outcome:
     """Defined as the pillar says and running. ``resume``: a domain a user paused is resumed
     (the RPC broker passes False: a guest's call never undoes an admin's pause)."""
     conn = tracked(conn)
     ready = prepared(conn, pillar, name)
-    if isinstance(ready, Outcome):
-        return ready
-    plan, work = ready
+    plan, work = ready.plan, ready.work
+    if ready.refusal is not None or plan is None:
+        return ready.finish(test, f"Domain {name}")  # the refusal
     dom = lookup(conn.lookupByName, name)
     power = settled_power(dom)
     if power.held:  # active, so never started (nor its root recreated) below
@@ -98,9 +97,12 @@ def domain_running(conn: Any, pillar: Pillar, name: str, test: bool = False,
 
 
 @mutating
-def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
-                  timeout: float = SHUTDOWN_TIMEOUT_S) -> Outcome:
+def domain_halted(conn: Connection, pillar: Pillar, name: str, test: bool = False,
+                  timeout: float | None = None) -> Outcome:
     """Defined as the pillar says (like ``domain_present``) and shut off.
+
+    A graceful shutdown may take ``timeout`` s (default ``bulkhead:formula:shutdown_timeout``)
+    before the domain is forced off.
 
     A running domain is shut down first, so that the definition and volumes then converge as for
     a shut-off domain (e.g. a template's root re-imported from a rebuilt image in the same run).
@@ -108,21 +110,21 @@ def domain_halted(conn: Any, pillar: Pillar, name: str, test: bool = False,
     conn = tracked(conn)
     dom = lookup(conn.lookupByName, name)
     work = LibvirtWork()
+    wait = pillar.formula.shutdown_timeout if timeout is None else timeout
     running = dom is not None and bool(dom.isActive())
     if running:
         work.changes["state"] = {"old": _state(dom), "new": "shutoff"}
-        work.step(f"shut down domain {name}", lambda: shut_down(conn, dom, timeout))
+        work.step(f"shut down domain {name}", lambda: shut_down(conn, dom, wait))
     # A domain bulkhead does not own is refused here, before any step (the shutdown too) runs.
-    ready = prepared(conn, pillar, name, work, shut_off_first=running)
-    return ready if isinstance(ready, Outcome) else work.finish(test, f"Domain {name}")
+    return prepared(conn, pillar, name, work, shut_off_first=running).finish(test, f"Domain {name}")
 
 
-def _dependents(conn: Any, name: str) -> list[str]:
+def _dependents(conn: Connection, name: str) -> list[str]:
     """bulkhead domains whose template is ``name``: their volumes are backed by its volumes."""
     return domains_using(conn, lambda doc: doc.find(f"metadata/{{{NAMESPACE}}}domain[@template='{name}']") is not None)
 
 
-def absent_work(conn: Any, pillar: Pillar, name: str, work: Work, *, purge: bool,
+def absent_work(conn: Connection, pillar: Pillar, name: str, work: Work, *, purge: bool,
                 record: tuple[dict[str, Any], str], leaving: frozenset[str] = frozenset()) -> str | None:
     """Steps stopping and undefining ``name`` and deleting its volumes (the private one only
     when ``purge``); or why not. ``record``: where the domain's change goes (mapping, key);
@@ -158,7 +160,8 @@ def absent_work(conn: Any, pillar: Pillar, name: str, work: Work, *, purge: bool
 
 
 @mutating
-def domain_absent(conn: Any, pillar: Pillar, name: str, purge: bool = False, test: bool = False) -> Outcome:
+def domain_absent(conn: Connection, pillar: Pillar, name: str, purge: bool = False,
+                  test: bool = False) -> Outcome:
     """Stop and undefine; delete root and config volumes; keep private data unless ``purge``."""
     conn = tracked(conn)
     work = LibvirtWork()

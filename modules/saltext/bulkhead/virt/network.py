@@ -12,8 +12,10 @@ from ..plan import NetworkPlan, names
 from ..plan.metadata import find_ours, recorded_hash
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
+from .connection import Connection
 from .context import plan_or_reason
 from .inventory import domains_using, lookup, network_xml
+from .texts import Refusal
 from .tracked import tracked
 from .work import LibvirtWork
 from .xmldiff import unified
@@ -37,7 +39,7 @@ def network_owner(existing: Any, live_meta: Any, active: bool) -> str | None:
     return owner
 
 
-def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
+def network_work(conn: Connection, net: NetworkPlan, work: Work) -> Refusal | None:
     """Steps converging one network; returns why not when a foreign network is in the way."""
     existing = lookup(conn.networkLookupByName, net.name)
     section = work.section("networks")
@@ -54,13 +56,13 @@ def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
     current = network_xml(conn, net.name) or existing.XMLDesc(0)
     meta = find_ours(current)
     if meta is None:
-        return (f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead metadata); "
-                "remove or rename it, bulkhead never takes over foreign networks")
+        return Refusal(f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead "
+                       "metadata); remove or rename it, bulkhead never takes over foreign networks")
     active = existing.isActive()
     owner = network_owner(existing, meta, active)
     problem = foreign("network", net.name, owner, net.workstation)
     if problem:
-        return problem
+        return Refusal(problem)
     changes: dict[str, Any] = {}
     section[net.name] = changes  # each entry recorded before the step that makes it (outcome.py)
     if recorded_hash(meta) != net.config_hash or owner is None:
@@ -84,7 +86,7 @@ def network_work(conn: Any, net: NetworkPlan, work: Work) -> str | None:
 
 
 @mutating
-def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+def network_present(conn: Connection, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     """``name`` is the domain that provides the network (its network is ``bulkhead-<name>``)."""
     conn = tracked(conn)
     if name not in pillar.domains or not pillar.domains[name].provides_network:
@@ -97,7 +99,7 @@ def network_present(conn: Any, pillar: Pillar, name: str, test: bool = False) ->
     return refused(problem) if problem else work.finish(test, f"Network {names.network_name(name)}")
 
 
-def network_absent_work(conn: Any, pillar: Pillar, net_name: str, work: Work,
+def network_absent_work(conn: Connection, pillar: Pillar, net_name: str, work: Work,
                         leaving: frozenset[str] = frozenset()) -> str | None:
     """Steps stopping and undefining ``net_name``; or why not. ``leaving``: domains removed by
     earlier steps of ``work`` (they may still be attached to it)."""
@@ -124,10 +126,10 @@ def network_absent_work(conn: Any, pillar: Pillar, net_name: str, work: Work,
 
 
 @mutating
-def network_absent(conn: Any, pillar: Pillar, name: str, test: bool = False) -> Outcome:
+def network_absent(conn: Connection, pillar: Pillar, name: str, test: bool = False) -> Outcome:
     """``name`` is the domain that provided the network (its network is ``bulkhead-<name>``)."""
     conn = tracked(conn)
     net_name = names.network_name(name)
-    work = Work()
+    work = LibvirtWork()
     problem = network_absent_work(conn, pillar, net_name, work)
     return refused(problem) if problem else work.finish(test, f"Network {net_name}")

@@ -6,36 +6,36 @@ name elsewhere (or another pool on that path) is someone else's and is reported,
 
 from __future__ import annotations
 
-from typing import Any
-
 from lxml import etree
 
 from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import Plan
 from ..reconcile import Outcome, Work, refused
+from .connection import Connection
 from .context import plan_or_reason
 from .inventory import lookup, pool_xmls
+from .texts import Refusal
 from .tracked import tracked
 from .work import LibvirtWork
 
 
-def pool_clash(conn: Any, plan: Plan) -> str | None:
+def pool_clash(conn: Connection, plan: Plan) -> Refusal | None:
     for other, xml in pool_xmls(conn).items():
         doc = etree.fromstring(xml.encode())
         same_path = doc.findtext("target/path") == plan.pool.path
         same_name = other == plan.pool.name
         if same_name and (doc.get("type") != "dir" or not same_path):
-            return (f"storage pool {plan.pool.name!r} exists but is not bulkhead's (type "
+            return Refusal(f"storage pool {plan.pool.name!r} exists but is not bulkhead's (type "
                     f"{doc.get('type')}, path {doc.findtext('target/path')}; expected a dir pool at "
                     f"{plan.pool.path}); rename it or set bulkhead:host:pool")
         if same_path and not same_name:
-            return (f"storage pool {other!r} already manages {plan.pool.path}; "
+            return Refusal(f"storage pool {other!r} already manages {plan.pool.path}; "
                     "set bulkhead:host:pool_path to a directory of its own")
     return None
 
 
-def pool_work(conn: Any, plan: Plan, work: Work) -> str | None:
+def pool_work(conn: Connection, plan: Plan, work: Work) -> Refusal | None:
     """Add the steps that make the pool exist, run and autostart; or return why not."""
     clash = pool_clash(conn, plan)
     if clash:
@@ -64,7 +64,7 @@ def pool_work(conn: Any, plan: Plan, work: Work) -> str | None:
 
 
 @mutating
-def pool_present(conn: Any, pillar: Pillar, test: bool = False) -> Outcome:
+def pool_present(conn: Connection, pillar: Pillar, test: bool = False) -> Outcome:
     conn = tracked(conn)
     plan = plan_or_reason(conn, pillar)
     if isinstance(plan, str):

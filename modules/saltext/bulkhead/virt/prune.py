@@ -11,7 +11,6 @@ mode shows exactly what would go and changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from ..apply_lock import mutating
 from ..model import Pillar
@@ -19,6 +18,7 @@ from ..plan import names
 from ..plan.metadata import find_ours
 from ..plan.ownership import is_mine, owner_of
 from ..reconcile import Outcome, Work, refused
+from .connection import Connection
 from .inventory import defined_domains, lookup, network_xmls
 from .lifecycle import absent_work
 from .network import network_absent_work, network_owner
@@ -38,7 +38,7 @@ def _removal_order(templates: dict[str, str | None]) -> list[str]:
     return sorted(templates, key=lambda name: (-depth(name), name))
 
 
-def _own_networks(conn: Any, workstation: str) -> list[str]:
+def _own_networks(conn: Connection, workstation: str) -> list[str]:
     """Networks marked as this workstation's."""
     mine = []
     for name, xml in sorted(network_xmls(conn).items()):
@@ -53,7 +53,7 @@ def _own_networks(conn: Any, workstation: str) -> list[str]:
     return mine
 
 
-def prune_work(conn: Any, pillar: Pillar, work: Work, purge: Iterable[str]) -> str | None:
+def prune_work(conn: Connection, pillar: Pillar, work: Work, purge: Iterable[str]) -> str | None:
     """Steps removing what this workstation owns and the pillar no longer declares."""
     doomed: dict[str, str | None] = {}
     for name, xml in defined_domains(conn):
@@ -77,7 +77,7 @@ def prune_work(conn: Any, pillar: Pillar, work: Work, purge: Iterable[str]) -> s
 
 
 @mutating
-def workstation_pruned(conn: Any, pillar: Pillar, test: bool = False,
+def workstation_pruned(conn: Connection, pillar: Pillar, test: bool = False,
                        purge: Iterable[str] | None = None) -> Outcome:
     """Remove what this workstation owns beyond its pillar; ``purge`` (default
     ``bulkhead:purge``): removed domains whose private volume goes too."""

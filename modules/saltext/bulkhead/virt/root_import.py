@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..plan import Plan, VolumePlan
 from ..plan.metadata import read_imports, with_imports
 from ..reconcile import Work
+from .connection import Connection
 from .inventory import domain_xml, lookup, volume_xml
 from .source_digest import source_sha256
-from .volumes import delete, expected_shape, import_image, shape
+from .texts import Note, Refusal
+from .volumes import delete, expected_shape, import_image, kept_volume_in_the_way, shape
 
 
 @dataclass
@@ -53,7 +54,8 @@ def _short(sha: str | None) -> str:
     return sha[:12] if sha else "unknown"
 
 
-def _import_step(conn: Any, plan: Plan, vol: VolumePlan, owner: str, records: ImportRecords) -> str | None:
+def _import_step(conn: Connection, plan: Plan, vol: VolumePlan, owner: str,
+                 records: ImportRecords) -> Note | None:
     dom = lookup(conn.lookupByName, owner)
     if dom is not None:
         xml = domain_xml(dom)
@@ -67,8 +69,10 @@ def _import_step(conn: Any, plan: Plan, vol: VolumePlan, owner: str, records: Im
     return note
 
 
-def import_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, records: ImportRecords, *,
-                owner: str, standalone: bool, pool_new: bool, defined: bool, active: bool) -> str | None:
+def import_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work,
+                records: ImportRecords, *,
+                owner: str, standalone: bool, pool_new: bool, defined: bool,
+                active: bool) -> Refusal | None:
     """Steps keeping imported volume ``vol`` of domain ``owner`` in step with its image; returns
     why not when the volume is in the way."""
     assert vol.import_path is not None
@@ -82,9 +86,7 @@ def import_work(conn: Any, plan: Plan, vol: VolumePlan, work: Work, records: Imp
     if existing is not None:
         have, want = shape(existing), expected_shape(plan, vol)
         if have != want:
-            return (f"volume {vol.name} exists as {have[0]} (backing {have[1]}) but bulkhead expects "
-                    f"{want[0]} (backing {want[1]}); it holds data bulkhead will not overwrite: "
-                    "move it away or remove it")
+            return kept_volume_in_the_way(vol, have, want)
     if existing is None or not defined:
         # Missing, or present without a defined owner: an import may have been cut short.
         with contextlib.suppress(OSError):  # unreadable: the import step fails with the reason

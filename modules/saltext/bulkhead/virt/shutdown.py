@@ -25,17 +25,18 @@ import libvirt
 
 from ..agent import AgentClient, AgentError
 from ..plan import names
+from .connection import Connection
 from .power import power_of, settled_power
 
 AGENT_ANSWER_S = 5.0
 
 
-def local_hypervisor(conn: Any) -> bool:
+def local_hypervisor(conn: Connection) -> bool:
     """Does the connection's hypervisor run on this machine (its sockets and logs are ours)?"""
     return conn.getType() != "TEST" and urlsplit(conn.getURI()).hostname in (None, "", "localhost")
 
 
-def _ask_agent(conn: Any, name: str) -> str | None:
+def _ask_agent(conn: Connection, name: str) -> str | None:
     """Ask the agent to power off; None when asked, else why not."""
     socket = names.agent_socket(name)
     if not local_hypervisor(conn):
@@ -57,7 +58,7 @@ def _off_by(dom: Any, deadline: float) -> bool:
     return not dom.isActive()
 
 
-def shut_down(conn: Any, dom: Any, timeout: float) -> str:
+def shut_down(conn: Connection, dom: Any, timeout: float) -> str:
     """Shut ``dom`` off within ``timeout`` seconds; returns how, for the state's comment."""
     power = settled_power(dom)
     if power.held and power.resumable:
@@ -74,7 +75,7 @@ def shut_down(conn: Any, dom: Any, timeout: float) -> str:
     return _shut_down_running(conn, dom, timeout)
 
 
-def _shut_down_running(conn: Any, dom: Any, timeout: float) -> str:
+def _shut_down_running(conn: Connection, dom: Any, timeout: float) -> str:
     name = dom.name()
     start = time.monotonic()
     deadline = start + timeout

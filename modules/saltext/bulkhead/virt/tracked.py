@@ -9,8 +9,9 @@ What a mutating call changed is forgotten by the cache and read again on its nex
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from .connection import Connection
 from .counting import MUTATING, Counted
 from .inventory_cache import InventoryCache
 
@@ -98,14 +99,15 @@ def _unwrap(value: Any) -> Any:
     return value._target if isinstance(value, _Tracked) else value
 
 
-def tracked(conn: Any, cache: InventoryCache | None = None) -> Any:
+def tracked(conn: Connection, cache: InventoryCache | None = None) -> Connection:
     """``conn`` reporting its mutations to ``cache``; a connection that is tracked already is
     returned as it is. Without a cache, a fresh one for one reconcile call (reads one by one)."""
     if isinstance(conn, TrackedConnection):
         return conn
-    return TrackedConnection(conn, cache if cache is not None else InventoryCache(shared=False))
+    fresh = cache if cache is not None else InventoryCache(shared=False)
+    return cast(Connection, TrackedConnection(conn, fresh))  # has every call: __getattr__
 
 
-def cache_of(conn: Any) -> InventoryCache | None:
+def cache_of(conn: Connection) -> InventoryCache | None:
     """The inventory cache behind a tracked connection; None for a plain one (read live)."""
     return conn.inventory if isinstance(conn, TrackedConnection) else None

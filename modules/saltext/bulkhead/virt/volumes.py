@@ -15,14 +15,16 @@ from typing import Any
 from lxml import etree
 
 from ..plan import Plan, VolumePlan
+from .connection import Connection
 from .errors import BulkheadVirtError
 from .inventory import lookup
 from .source_digest import source_sha256
+from .texts import Note, Refusal
 
 CHUNK = 1024 * 1024
 
 
-def find_volume(conn: Any, pool_name: str, name: str) -> Any | None:
+def find_volume(conn: Connection, pool_name: str, name: str) -> Any | None:
     pool = lookup(conn.storagePoolLookupByName, pool_name)
     if pool is None or not pool.isActive():
         return None
@@ -42,10 +44,18 @@ def expected_shape(plan: Plan, vol: VolumePlan) -> tuple[str, str | None]:
     return vol.format, backing
 
 
-def _upload(conn: Any, vol: Any, size: int, chunks: Any) -> str | None:
+def kept_volume_in_the_way(vol: VolumePlan, have: tuple[str, str | None],
+                           want: tuple[str, str | None]) -> Refusal:
+    """The refusal for a volume of the wrong shape that may hold data: it is never replaced."""
+    return Refusal(f"volume {vol.name} exists as {have[0]} (backing {have[1]}) but bulkhead "
+                   f"expects {want[0]} (backing {want[1]}); it holds data bulkhead will not "
+                   "overwrite: move it away or remove it")
+
+
+def _upload(conn: Connection, vol: Any, size: int, chunks: Any) -> Note | None:
     if conn.getType() == "TEST":
         # libvirt's test driver keeps no volume contents and has no upload; say so, do not pretend.
-        return "(volume contents are not written on libvirt's test driver)"
+        return Note("(volume contents are not written on libvirt's test driver)")
     stream = conn.newStream(0)
     vol.upload(stream, 0, size, 0)
     for chunk in chunks:
@@ -54,7 +64,7 @@ def _upload(conn: Any, vol: Any, size: int, chunks: Any) -> str | None:
     return None
 
 
-def import_image(conn: Any, plan: Plan, vol: VolumePlan) -> tuple[str, str | None]:
+def import_image(conn: Connection, plan: Plan, vol: VolumePlan) -> tuple[str, Note | None]:
     """Create ``vol`` filled from its image file; returns (sha256 of what was written, note).
 
     The digest is taken from the very bytes uploaded, so a file replaced meanwhile is recorded as
@@ -84,7 +94,7 @@ def import_image(conn: Any, plan: Plan, vol: VolumePlan) -> tuple[str, str | Non
     return digest.hexdigest(), None
 
 
-def create(conn: Any, plan: Plan, vol: VolumePlan) -> str | None:
+def create(conn: Connection, plan: Plan, vol: VolumePlan) -> Note | None:
     """Create ``vol`` and fill it. Returns a note for the comment, if any."""
     if vol.import_path is not None:
         return import_image(conn, plan, vol)[1]
@@ -99,20 +109,21 @@ def create(conn: Any, plan: Plan, vol: VolumePlan) -> str | None:
     return None
 
 
-def delete(conn: Any, pool_name: str, name: str) -> None:
+def delete(conn: Connection, pool_name: str, name: str) -> None:
     vol = find_volume(conn, pool_name, name)
     if vol is not None:
         vol.delete(0)
 
 
-def recreate(conn: Any, plan: Plan, vol: VolumePlan) -> str | None:
+def recreate(conn: Connection, plan: Plan, vol: VolumePlan) -> Note | None:
     if vol.keep:
         raise BulkheadVirtError(f"refusing to recreate {vol.name}: it holds persistent data")
     delete(conn, plan.pool.name, vol.name)
     return create(conn, plan, vol)
 
 
-def recreate_unless_active(conn: Any, plan: Plan, vol: VolumePlan, owner: str) -> str | None:
+def recreate_unless_active(conn: Connection, plan: Plan, vol: VolumePlan,
+                           owner: str) -> Note | None:
     """``recreate``, asking libvirt right before whether ``owner`` runs: a domain found running
     (or paused) is never given a new volume under it, whoever started it since it was planned."""
     dom = lookup(conn.lookupByName, owner)
