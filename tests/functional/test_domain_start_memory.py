@@ -16,9 +16,8 @@ from saltext.bulkhead.memory.daemon import DaemonState
 from saltext.bulkhead.memory.daemon_config import DaemonConfig
 from saltext.bulkhead.memory.daemon_main import socket_server
 from saltext.bulkhead.memory.server import ask, serve_in_thread
+from tests.guests import IMAGE
 
-IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
 MiB = 1024
 _serial = itertools.count()
 

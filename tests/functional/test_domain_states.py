@@ -12,8 +12,8 @@ import itertools
 import libvirt
 import pytest
 
-IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
+from tests.guests import IMAGE
+
 _serial = itertools.count()
 
 

@@ -28,9 +28,8 @@ from saltext.bulkhead.virt import (
     domain_running,
     pool_present,
 )
+from tests.guests import IMAGE
 from tests.unit.rpc.rpc_harness import Harness
-
-from .virt.virt_fixtures import IMAGE
 
 URI = "test:///default"
 

@@ -20,9 +20,7 @@ from saltext.bulkhead.virt import domain_present, pool_present
 from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry
 from saltext.bulkhead.virt.firewall import firewalls_applied
 from saltext.bulkhead.virt.firewall_agent import AgentBounds
-
-IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
+from tests.guests import IMAGE
 
 
 class MemoryVolumes:

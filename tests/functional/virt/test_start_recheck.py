@@ -19,8 +19,7 @@ from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import counting, domain_present, domain_running, pool_present
-
-from .virt_fixtures import IMAGE
+from tests.guests import IMAGE
 
 _serial = itertools.count()
 
