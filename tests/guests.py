@@ -81,3 +81,12 @@ def template_and_app(prefix: str, *, root: Path | None = None, mib: int = 112,
             "domains": {f"{prefix}-tpl": template(root=root, memory=memory),
                         f"{prefix}-app": app(f"{prefix}-tpl", private_mib=private_mib,
                                              memory=memory)}}
+
+
+DRIVER_URI = "test:///default"
+"""libvirt's test driver (functional tier): definitions are kept, nothing boots."""
+
+
+def driver_host(pool: str, pool_path: Path) -> dict[str, str]:
+    """The pillar's ``host`` on the test driver, with the test's own pool."""
+    return {"uri": DRIVER_URI, "domain_type": "auto", "pool": pool, "pool_path": str(pool_path)}
