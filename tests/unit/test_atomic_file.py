@@ -86,8 +86,8 @@ def test_a_symlink_planted_at_a_temporary_name_is_never_followed(tmp_path, monke
     target = tmp_path / "d" / "record.json"
     target.parent.mkdir()
     # Names a fixed-name routine would use, and the very name the writer is about to pick.
-    planted_names = (".record.json.new", ".record.json.tmp", "record.tmp", ".record.json.guessed.tmp")
-    for planted in planted_names:
+    guessed = ".record.json.guessed.tmp"
+    for planted in (".record.json.new", ".record.json.tmp", "record.tmp", guessed):
         (target.parent / planted).symlink_to(victim)
     names = iter([".record.json.guessed.tmp", ".record.json.fresh.tmp"])
     monkeypatch.setattr(atomic_file, "temp_name", lambda name: next(names))
