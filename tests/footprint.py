@@ -18,7 +18,8 @@ from pathlib import Path
 
 import libvirt
 
-URI = "qemu:///system"
+from .guests import URI
+
 PIDFILES = (Path("/run/bulkhead/memd.pid"), Path("/run/bulkhead/broker.pid"))
 CONTENT_DIRS = (Path("/etc/bulkhead"), Path("/var/lib/bulkhead/firewall"), Path("/var/lib/bulkhead/dispvms"))
 SOCKET_DIRS = (Path("/run/bulkhead"), Path("/run/bulkhead/agent"), Path("/run/bulkhead/rpc"))

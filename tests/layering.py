@@ -22,7 +22,7 @@ ABSOLUTE = ("saltext", "bulkhead")
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation, no libvirt but libvirt_quiet",
      ("__init__", "untrusted", "backoff", "apply_lock", "socket_dirs", "sd_notify", "libvirt_quiet",
-      "daemon_process", "reconcile", "agent")),
+      "daemon_process", "atomic_file", "reconcile", "agent")),
     ("the validated pillar", ("model",)),
     ("pure renderers on the model", ("net", "systemd_units")),
     ("the pure plan", ("plan",)),

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import libvirt
@@ -15,10 +15,19 @@ import libvirt
 from saltext.bulkhead.memory.service import ServicePaths, running_daemon, stop
 from saltext.bulkhead.model import Pillar, load_pillar_file
 from saltext.bulkhead.model.pillar import FormulaPaths
+from saltext.bulkhead.plan import names
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_stopped
-from saltext.bulkhead.virt import connect, domain_absent, network_absent
+from saltext.bulkhead.virt import (
+    connect,
+    domain_absent,
+    domain_present,
+    domain_running,
+    network_absent,
+    pool_present,
+)
 
-URI = "qemu:///system"
+from .guests import URI, wait_ready
+
 LAB_NETWORK = "lab-internet"  # the example's stand-in for the internet (scripts/lab-network.sh)
 REPO = Path(__file__).resolve().parent.parent
 
@@ -50,45 +59,37 @@ def prefixed_pillar_text(example: Path, prefix: str, pool: str, root: Path) -> s
     return text.replace("  host:\n", f"  host:\n    pool: {pool}\n    pool_path: /var/lib/bulkhead/{pool}-pool\n", 1)
 
 
-def salt_apply(conf: Path) -> list[str]:
-    """state.apply bulkhead through salt-call; the states that failed, with their comments."""
-    out = subprocess.run(["salt-call", "--local", "-c", str(conf), "--out=json", "state.apply", "bulkhead"],
-                         capture_output=True, text=True, timeout=900, check=False)
+def salt_apply(conf: Path, *extra: str, timeout: float = 900) -> dict:
+    """state.apply bulkhead through salt-call (``extra``: test=True...); its state returns."""
+    out = subprocess.run(["salt-call", "--local", "-c", str(conf), "--out=json", "state.apply",
+                          "bulkhead", *extra], capture_output=True, text=True, timeout=timeout,
+                         check=False)
     assert out.stdout, out.stderr
-    ret = next(iter(json.loads(out.stdout).values()))
+    return next(iter(json.loads(out.stdout).values()))
+
+
+def failed_states(ret: dict) -> list[str]:
+    """The states of a state.apply that failed, with their comments."""
     return [f"{k}: {v['comment']}" for k, v in ret.items() if v["result"] is False]
-
-
-def wait_ready(names: list[str], timeout: float = 300) -> None:
-    """Until each guest's console log shows the agent's ready line."""
-    deadline = time.monotonic() + timeout
-    pending = set(names)
-    while pending and time.monotonic() < deadline:
-        pending = {n for n in pending
-                   if f"bulkhead-guest: ready {n}" not in _read(Path(f"/var/log/bulkhead/{n}.log"))}
-        time.sleep(1)
-    assert not pending, f"guests never became ready: {sorted(pending)}"
-
-
-def _read(path: Path) -> str:
-    return path.read_text(errors="replace") if path.exists() else ""
 
 
 def stop_own_daemons(model: Pillar) -> None:
     """Stop the RPC broker and bulkhead-memd the formula started for this test pillar, found by
     its own pidfiles; never the daemons of the default paths (an installed workstation's)."""
-    own = model.formula.paths
-    assert own != FormulaPaths(), "refusing to stop the daemons of the default paths"
-    broker_stopped(BrokerPaths(pidfile=Path(own.broker_pidfile)))
+    own, default = model.formula.paths, FormulaPaths()
+    assert own != default, "refusing to stop the daemons of the default paths"
+    if own.broker_pidfile != default.broker_pidfile:  # a pillar may set only some of its paths
+        broker_stopped(BrokerPaths(pidfile=Path(own.broker_pidfile)))
     paths = ServicePaths(Path(own.memd_config), Path(own.memd_pidfile), Path(own.memd_log))
-    memd = running_daemon(paths)
+    memd = running_daemon(paths) if own.memd_pidfile != default.memd_pidfile else None
     if memd is not None:
         stop(memd, paths)
 
 
 def purge(model: Pillar) -> None:
-    """Remove every domain, network, volume and the pool, dependents first; when the pillar has
-    its own daemon files, stop the RPC broker and memory balancer the formula started for it."""
+    """Remove every domain, network, volume, the pool and its directory, dependents first; when
+    the pillar has its own daemon files, stop the RPC broker and memory balancer the formula
+    started for it. Only for a test's pillar (its own names and pool)."""
     if model.formula.paths != FormulaPaths():
         stop_own_daemons(model)
     order = sorted(model.domains, key=lambda n: (
@@ -108,15 +109,20 @@ def purge(model: Pillar) -> None:
             if net.isActive():
                 net.destroy()
             net.undefine()
-        try:
-            pool = conn.storagePoolLookupByName(model.host.pool)
-        except libvirt.libvirtError:
-            return
-        for vol in pool.listAllVolumes():
-            vol.delete()
-        if pool.isActive():
-            pool.destroy()
-        pool.undefine()
+        remove_pool(conn, model.host.pool, model.host.pool_path)
+
+
+def remove_pool(conn, name: str, path: str) -> None:
+    """A test's own storage pool and directory, after the domains' purge (any volume left over,
+    e.g. from an interrupted run, goes with it)."""
+    for pool in conn.listAllStoragePools(0):
+        if pool.name() == name:
+            if pool.isActive():
+                for vol in pool.listAllVolumes():
+                    vol.delete()
+                pool.destroy()
+            pool.undefine()
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def salt_workspace(root: Path, repo: Path, prefix: str, pool: str) -> tuple[Path, Path]:
@@ -137,3 +143,18 @@ def start_outside(prefix: str) -> None:
     """HTTP on 80 and 8080 and the DNS stand-in on 53 inside the prefixed 'outside' domain."""
     subprocess.run([REPO / "scripts/lab-outside.sh", prefix + "outside"], check=True, capture_output=True,
                    timeout=300)
+
+
+def define_and_start(conn, model: Pillar, defined: tuple[str, ...], started: str,
+                     timeout: float) -> None:
+    """The pool, ``defined`` (in that order: templates first) and ``started`` booted until its
+    agent is ready; every console log of the pillar's domains starts empty."""
+    assert pool_present(conn, model).result is True
+    for name in defined:
+        out = domain_present(conn, model, name)
+        assert out.result is True, out.comment
+    for name in model.domains:
+        Path(names.console_log(name)).unlink(missing_ok=True)
+    out = domain_running(conn, model, started)
+    assert out.result is True, out.comment
+    wait_ready([started], timeout)

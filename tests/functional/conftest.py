@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import itertools
 
+import libvirt
 import pytest
 import yaml
 from saltfactories.utils.functional import Loaders
 
 from tests.conftest import REPO
+from tests.guests import DRIVER_URI
 
 _serial = itertools.count()
 
@@ -54,3 +56,12 @@ def set_pillar(loaders, minion_config):
         loaders.reload_all()  # loaded modules keep the pillar they were created with
 
     return _set
+
+
+@pytest.fixture(scope="module")
+def default_driver():
+    """A connection to the test driver held for the module: its default host keeps the states'
+    definitions only while a connection is open (each state opens and closes its own)."""
+    conn = libvirt.open(DRIVER_URI)
+    yield conn
+    conn.close()

@@ -12,9 +12,8 @@ import itertools
 import libvirt
 import pytest
 
-IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz",
-         "initrd": f"{IMG}/initrd.img"}
+from tests.guests import IMAGE, driver_host
+
 _serial = itertools.count()
 
 
@@ -30,8 +29,7 @@ def names(loaders, set_pillar, tmp_path, conn):
     n = next(_serial)
     names = {"pool": f"ppool{n}", "tpl": f"ptpl{n}", "app": f"papp{n}"}
     set_pillar({
-        "host": {"uri": "test:///default", "domain_type": "auto", "pool": names["pool"],
-                 "pool_path": str(tmp_path / "pool")},
+        "host": driver_host(names["pool"], tmp_path / "pool"),
         "domains": {names["tpl"]: {"class": "template", "image": IMAGE, "netvm": "none"},
                     names["app"]: {"class": "app", "template": names["tpl"], "netvm": "none"}},
     })

@@ -16,18 +16,11 @@ from saltext.bulkhead.memory.daemon import DaemonState
 from saltext.bulkhead.memory.daemon_config import DaemonConfig
 from saltext.bulkhead.memory.daemon_main import socket_server
 from saltext.bulkhead.memory.server import ask, serve_in_thread
+from tests.guests import IMAGE, driver_host
 
-IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
 MiB = 1024
+pytestmark = pytest.mark.usefixtures("default_driver")
 _serial = itertools.count()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def default_driver():
-    conn = libvirt.open("test:///default")  # keeps the default host's state between states
-    yield conn
-    conn.close()
 
 
 @pytest.fixture
@@ -38,8 +31,7 @@ def names():
 
 def pillar_for(names, tmp_path, host_mib: int | None) -> dict:
     pillar = {
-        "host": {"uri": "test:///default", "domain_type": "auto", "pool": names["pool"],
-                 "pool_path": str(tmp_path / "pool")},
+        "host": driver_host(names["pool"], tmp_path / "pool"),
         "domains": {
             names["tpl"]: {"class": "template", "image": IMAGE, "netvm": "none"},
             names["a"]: {"class": "app", "template": names["tpl"], "memory": {"initial": 200, "max": 400}},

@@ -12,16 +12,10 @@ import itertools
 import libvirt
 import pytest
 
-IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
+from tests.guests import IMAGE, driver_host
+
+pytestmark = pytest.mark.usefixtures("default_driver")
 _serial = itertools.count()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def default_driver():
-    conn = libvirt.open("test:///default")
-    yield conn
-    conn.close()
 
 
 @pytest.fixture
@@ -33,8 +27,7 @@ def names():
 @pytest.fixture
 def pillar(names, tmp_path):
     return {
-        "host": {"uri": "test:///default", "domain_type": "auto", "pool": names["pool"],
-                 "pool_path": str(tmp_path / "pool")},
+        "host": driver_host(names["pool"], tmp_path / "pool"),
         "domains": {
             names["tpl"]: {"class": "template", "image": IMAGE, "netvm": "none"},
             names["net"]: {"class": "app", "template": names["tpl"], "provides_network": True},

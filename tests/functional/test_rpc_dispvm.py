@@ -28,11 +28,9 @@ from saltext.bulkhead.virt import (
     domain_running,
     pool_present,
 )
+from tests.guests import DRIVER_URI as URI
+from tests.guests import IMAGE
 from tests.unit.rpc.rpc_harness import Harness
-
-from .virt.virt_fixtures import IMAGE
-
-URI = "test:///default"
 
 
 @pytest.fixture

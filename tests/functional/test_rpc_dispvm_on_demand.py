@@ -27,12 +27,12 @@ from saltext.bulkhead.virt import (
     domain_running,
     pool_present,
 )
+from tests.guests import DRIVER_URI as URI
+from tests.guests import IMAGE
 from tests.unit.rpc.rpc_harness import Harness
 
 from .test_rpc_dispvm import Boots, run, wait_log
-from .virt.virt_fixtures import IMAGE
 
-URI = "test:///default"
 RULE = {"action": "accept", "dsthost": "198.51.100.1", "proto": "tcp", "dstports": 80}
 
 

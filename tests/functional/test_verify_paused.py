@@ -20,12 +20,10 @@ from lxml import etree
 import saltext.bulkhead
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.virt import connect, domain_present, domain_running
+from tests.guests import IMAGE
 
 MODULES = Path(saltext.bulkhead.__file__).resolve().parents[2]  # the code under test, for the CLI
 
-IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz",
-         "initrd": f"{IMG}/initrd.img"}
 TEST_NS = "http://libvirt.org/schemas/domain/test/1.0"
 WORK = "vpzwork"  # no agent socket of this name exists on any host
 

@@ -29,11 +29,12 @@ from saltext.bulkhead.rpc.dispvm_factory import DispvmFactory
 from saltext.bulkhead.virt import domain_absent, domain_present, pool_present
 from saltext.bulkhead.virt.firewall import firewalls_applied
 from saltext.bulkhead.virt.firewall_agent import AgentBounds
-from tests.functional.virt.test_firewall_boot_volume import IMAGE, MemoryVolumes
+from tests.functional.virt.test_firewall_boot_volume import MemoryVolumes
+from tests.guests import DRIVER_URI as URI
+from tests.guests import IMAGE
 
 from .fake_agent import FakeAgent
 
-URI = "test:///default"
 BOUNDS = AgentBounds(wait=0, status=0.5, load=0.5)  # one status attempt per netvm
 NESTED = b"[" * 30_000 + b"]" * 30_000  # under the client's 64 KiB line limit
 

@@ -9,6 +9,8 @@ import pytest
 
 from saltext.bulkhead.image.build import DEFAULT_CACHE, BuildResult, build_image
 
+from ..guests import IMG
+
 
 @pytest.fixture(scope="session")
 def guest_image() -> BuildResult:
@@ -19,3 +21,11 @@ def guest_image() -> BuildResult:
         pytest.skip("building the guest image needs root (apt-get download, mkfs)")
     cache = Path(os.environ.get("BULKHEAD_IMAGE_CACHE", DEFAULT_CACHE))
     return build_image(cache=cache)
+
+
+@pytest.fixture
+def prebuilt_image() -> Path:
+    """The guest image as ``bulkhead image build`` left it (skips when it was never built)."""
+    if not (IMG / "root.img").exists():
+        pytest.skip(f"no guest image at {IMG}: build it with `bulkhead image build`")
+    return IMG

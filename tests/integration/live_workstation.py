@@ -19,10 +19,9 @@ from saltext.bulkhead.plan import names
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_stopped, running_broker
 from saltext.bulkhead.virt import connect, domain_absent
 
-from ..topology import wait_ready
-from .pools import remove_pool
+from ..guests import URI, kernel_image, wait_ready
+from ..topology import failed_states, remove_pool, salt_apply
 
-URI = "qemu:///system"
 TPL, APPS = "livetpl", ("livea", "liveb")
 POLICY = "qubes.Filecopy * @anyvm @anyvm deny\n"  # the verify probe's call is denied
 # Everything provisioning may create; what did not exist before is removed afterwards.
@@ -51,13 +50,11 @@ def traces() -> list[str]:
 
 
 def small_pillar(image: Path) -> dict:
-    kernel = {"kind": "kernel", "root": str(image / "root.img"), "kernel": str(image / "vmlinuz"),
-              "initrd": str(image / "initrd.img")}
     app = {"class": "app", "template": TPL, "netvm": "none", "running": True, "private_mib": 32,
            "memory": {"min": 96, "initial": 128, "max": 160}}
     return {"host": {"domain_type": "qemu"}, "memory": {"reserve_mib": 256},
             "policy": {"files": {"30-live.policy": POLICY}},
-            "domains": {TPL: {"class": "template", "image": kernel, "netvm": "none"},
+            "domains": {TPL: {"class": "template", "image": kernel_image(image), "netvm": "none"},
                         **{name: dict(app) for name in APPS}}}
 
 
@@ -69,10 +66,7 @@ def provision(root: Path, repo: Path, data: dict) -> Path:
     pillar_file.write_text(yaml.safe_dump({"bulkhead": data}))
     (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - workstation\n")
     subprocess.run([repo / "scripts/salt-config.sh", root / "conf", pillar_dir], check=True)
-    out = subprocess.run(["salt-call", "--local", "-c", str(root / "conf"), "--out=json", "state.apply",
-                          "bulkhead"], capture_output=True, text=True, timeout=600, check=False)
-    ret = next(iter(json.loads(out.stdout).values()))
-    failed = [f"{k}: {v['comment']}" for k, v in ret.items() if v["result"] is False]
+    failed = failed_states(salt_apply(root / "conf", timeout=600))
     assert failed == [], failed
     wait_ready(list(APPS), timeout=150)
     return pillar_file

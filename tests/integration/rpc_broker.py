@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import subprocess
 import sys
@@ -12,19 +11,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from saltext.bulkhead.model import Pillar, load_pillar
-from saltext.bulkhead.plan import names
-from saltext.bulkhead.virt import connect, domain_present, domain_running, pool_present
+from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.virt import connect
 
-from ..topology import purge
-
-URI = "qemu:///system"
+from ..guests import URI
+from ..topology import define_and_start, purge
 
 
-def wait_for(path: Path, text: str, timeout: float) -> None:
+def wait_for(path: Path, text: str, timeout: float, times: int = 1) -> None:
+    """Until ``text`` is in the file ``times`` times (logs are appended to across restarts)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if path.exists() and text in path.read_text(errors="replace"):
+        if path.exists() and path.read_text(errors="replace").count(text) >= times:
             return
         time.sleep(0.5)
     tail = path.read_text(errors="replace")[-2000:] if path.exists() else "(missing)"
@@ -69,22 +67,9 @@ def caller_booted(data: dict, defined: tuple[str, ...], caller: str, boot_timeou
     ``caller`` booted; everything of the pillar purged before and after."""
     model = load_pillar(data)
     with connect(URI) as conn:
-        _cleanup(model)
+        purge(model)
         try:
-            assert pool_present(conn, model).result is True
-            for name in defined:
-                out = domain_present(conn, model, name)
-                assert out.result is True, out.comment
-            for name in model.domains:
-                Path(names.console_log(name)).unlink(missing_ok=True)
-            outcome = domain_running(conn, model, caller)
-            assert outcome.result is True, outcome.comment
-            wait_for(Path(names.console_log(caller)), f"bulkhead-guest: ready {caller}", boot_timeout)
+            define_and_start(conn, model, defined, caller, boot_timeout)
             yield data
         finally:
-            _cleanup(model)
-
-
-def _cleanup(model: Pillar) -> None:
-    purge(model)
-    shutil.rmtree(model.host.pool_path, ignore_errors=True)
+            purge(model)

@@ -8,60 +8,36 @@ out the shutdown timeout for a guest whose vCPUs are stopped.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import libvirt
 import pytest
 
 from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
-from saltext.bulkhead.virt import (
-    connect,
-    domain_absent,
-    domain_halted,
-    domain_present,
-    domain_running,
-    pool_present,
-)
+from saltext.bulkhead.virt import connect, domain_halted, domain_running
 
-from .pools import remove_pool
-from .test_virt_real import IMG, wait_ready
+from ..guests import URI, template_and_app
+from ..topology import define_and_start, purge
 
 pytestmark = pytest.mark.integration
 
-POOL, POOL_PATH = "bhpause-pool", "/var/lib/bulkhead/bhpause-pool"
 TPL, APP = "bhpause-tpl", "bhpause-app"
 PAUSED = {"state": {"old": "paused", "new": "running"}}
+BOOT_TIMEOUT_S = 180
 
 
 def pillar():
-    image = {"kind": "kernel", "root": str(IMG / "root.img"), "kernel": str(IMG / "vmlinuz"),
-             "initrd": str(IMG / "initrd.img")}
-    sized = {"memory": {"initial": 112}, "netvm": "none"}
-    return load_pillar({
-        "host": {"uri": "qemu:///system", "domain_type": "qemu", "pool": POOL, "pool_path": POOL_PATH},
-        "domains": {TPL: {"class": "template", "image": image, **sized},
-                    APP: {"class": "app", "template": TPL, "private_mib": 32, **sized}},
-    })
-
-
-def cleanup(conn) -> None:
-    for name in (APP, TPL):
-        domain_absent(conn, pillar(), name, purge=True)
-    remove_pool(conn, POOL, POOL_PATH)
+    return load_pillar(template_and_app("bhpause"))
 
 
 @pytest.fixture
-def conn():
-    if not (IMG / "root.img").exists():
-        pytest.skip(f"no guest image at {IMG}: build it with `bulkhead image build`")
-    with connect("qemu:///system") as raw:
-        cleanup(raw)
+def conn(prebuilt_image):
+    with connect(URI) as raw:
+        purge(pillar())
         try:
             yield raw
         finally:
-            cleanup(raw)
+            purge(pillar())
 
 
 def state_of(conn, name: str) -> int:
@@ -70,15 +46,7 @@ def state_of(conn, name: str) -> int:
 
 def test_paused_guest_is_resumed_by_running_and_halted_without_waiting(conn) -> None:
     p = pillar()
-    assert pool_present(conn, p).result is True
-    for name in (TPL, APP):
-        out = domain_present(conn, p, name)
-        assert out.result is True, out.comment
-    console = Path(names.console_log(APP))
-    console.unlink(missing_ok=True)
-    out = domain_running(conn, p, APP)
-    assert out.result is True, out.comment
-    wait_ready(console, APP)
+    define_and_start(conn, p, (TPL, APP), APP, BOOT_TIMEOUT_S)
     agent = AgentClient(names.agent_socket(APP))
     assert agent.request("ping", timeout=20)["name"] == APP
 

@@ -19,6 +19,8 @@ import pytest
 from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.image.build import BuildResult
 
+from ..guests import URI
+
 libvirt = pytest.importorskip("libvirt")
 
 pytestmark = pytest.mark.integration
@@ -103,9 +105,9 @@ def private_file(private_qcow2: Path, scratch: Path, guest_path: str) -> str:
 @pytest.fixture
 def conn() -> Iterator[object]:
     try:
-        connection = libvirt.open("qemu:///system")
+        connection = libvirt.open(URI)
     except libvirt.libvirtError as exc:
-        pytest.skip(f"qemu:///system not reachable: {exc}")
+        pytest.skip(f"{URI} not reachable: {exc}")
     yield connection
     connection.close()
 

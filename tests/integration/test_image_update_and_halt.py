@@ -19,39 +19,29 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import (
     connect,
-    domain_absent,
     domain_halted,
     domain_present,
     domain_running,
     pool_present,
 )
 
-from .pools import remove_pool
-from .test_virt_real import IMG, wait_ready
+from ..guests import URI, template_and_app, wait_ready
+from ..topology import purge
 
 pytestmark = pytest.mark.integration
 
-POOL, POOL_PATH = "bhimg-pool", "/var/lib/bulkhead/bhimg-pool"
 COPY_DIR = Path("/var/lib/bulkhead/bhimg-image")
 TPL, APP = "bhimg-tpl", "bhimg-app"
 MARKER = "/etc/bulkhead-test-build"
+BOOT_TIMEOUT_S = 180
 
 
 def pillar():
-    image = {"kind": "kernel", "root": str(COPY_DIR / "root.img"), "kernel": str(IMG / "vmlinuz"),
-             "initrd": str(IMG / "initrd.img")}
-    sized = {"memory": {"initial": 112}, "netvm": "none"}
-    return load_pillar({
-        "host": {"uri": "qemu:///system", "domain_type": "qemu", "pool": POOL, "pool_path": POOL_PATH},
-        "domains": {TPL: {"class": "template", "image": image, **sized},
-                    APP: {"class": "app", "template": TPL, "private_mib": 32, **sized}},
-    })
+    return load_pillar(template_and_app("bhimg", root=COPY_DIR / "root.img"))
 
 
-def cleanup(conn) -> None:
-    for name in (APP, TPL):
-        domain_absent(conn, pillar(), name, purge=True)
-    remove_pool(conn, POOL, POOL_PATH)
+def cleanup() -> None:
+    purge(pillar())
     shutil.rmtree(COPY_DIR, ignore_errors=True)
 
 
@@ -65,17 +55,15 @@ def write_marker(image: Path, text: str) -> None:
 
 
 @pytest.fixture
-def conn():
-    if not (IMG / "root.img").exists():
-        pytest.skip(f"no guest image at {IMG}: build it with `bulkhead image build`")
+def conn(prebuilt_image):
     if shutil.which("debugfs") is None:
         pytest.skip("debugfs (e2fsprogs) is needed to change the image copy")
-    with connect("qemu:///system") as raw:
-        cleanup(raw)
+    with connect(URI) as raw:
+        cleanup()
         COPY_DIR.mkdir(parents=True)
-        shutil.copyfile(IMG / "root.img", COPY_DIR / "root.img")
+        shutil.copyfile(prebuilt_image / "root.img", COPY_DIR / "root.img")
         yield raw
-        cleanup(raw)
+        cleanup()
 
 
 def test_rebuilt_image_reaches_the_app_and_halted_uses_the_agent(conn) -> None:
@@ -96,7 +84,7 @@ def test_rebuilt_image_reaches_the_app_and_halted_uses_the_agent(conn) -> None:
     console.unlink(missing_ok=True)
     out = domain_running(conn, p, APP)
     assert out.result is True, out.comment
-    wait_ready(console, APP)
+    wait_ready([APP], BOOT_TIMEOUT_S)
     seen = AgentClient(names.agent_socket(APP)).run(f"cat {MARKER}", timeout=20)
     assert (seen.rc, seen.stdout) == (0, b"build 2\n")
 

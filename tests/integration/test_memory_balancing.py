@@ -23,20 +23,13 @@ from saltext.bulkhead.memory.server import ask
 from saltext.bulkhead.memory.service import ServicePaths, memd_managed
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
-from saltext.bulkhead.virt import (
-    connect,
-    domain_absent,
-    domain_present,
-    domain_running,
-    pool_present,
-)
+from saltext.bulkhead.virt import connect, domain_present, domain_running, pool_present
 
-from .pools import remove_pool
+from ..guests import URI, app, own_host, template, wait_ready
+from ..topology import purge
 
 pytestmark = pytest.mark.integration
 
-URI = "qemu:///system"
-POOL, POOL_PATH = "bhmem-pool", "/var/lib/bulkhead/bhmem-pool"
 TPL, HOG, IDLE = "bhmem-tpl", "bhmem-hog", "bhmem-idle"
 MIN_MIB, INITIAL_MIB, MAX_MIB = 96, 128, 384
 HOST_MIB, RESERVE_MIB = 640, 128  # capacity 512 MiB for the two guests (each ~53 MiB of it is kernel)
@@ -49,28 +42,24 @@ MiB = 1024
 
 
 def pillar(image: Path, socket: Path):
-    kernel = {"kind": "kernel", "root": str(image / "root.img"), "kernel": str(image / "vmlinuz"),
-              "initrd": str(image / "initrd.img")}
     bounds = {"min": MIN_MIB, "initial": INITIAL_MIB, "max": MAX_MIB}
     return load_pillar({
-        "host": {"uri": URI, "domain_type": "qemu", "pool": POOL, "pool_path": POOL_PATH},
+        "host": own_host("bhmem"),
         "domains": {
-            TPL: {"class": "template", "image": kernel, "netvm": "none", "memory": {"initial": 128}},
-            HOG: {"class": "app", "template": TPL, "netvm": "none", "memory": bounds, "private_mib": 32},
-            IDLE: {"class": "app", "template": TPL, "netvm": "none", "memory": bounds, "private_mib": 32},
+            TPL: template(image, memory={"initial": 128}),
+            HOG: app(TPL, memory=bounds),
+            IDLE: app(TPL, memory=bounds),
         },
         "memory": {"interval": 1.0, "stats_period": 1, "host_mib": HOST_MIB, "reserve_mib": RESERVE_MIB,
                    "threshold_mib": 8, "socket": str(socket)},
     })
 
 
-def cleanup(conn, model, paths: ServicePaths) -> None:
+def cleanup(model, paths: ServicePaths) -> None:
     record = read_pidfile(paths.pidfile)
     if record is not None and is_memd(record.pid, paths.config):
         os.kill(record.pid, signal.SIGKILL)  # the daemon this test started
-    for name in (HOG, IDLE, TPL):
-        domain_absent(conn, model, name, purge=True)
-    remove_pool(conn, POOL, POOL_PATH)
+    purge(model)
 
 
 @pytest.fixture
@@ -78,20 +67,9 @@ def setup(guest_image, tmp_path):
     paths = ServicePaths(tmp_path / "memd.json", tmp_path / "memd.pid", tmp_path / "memd.log")
     model = pillar(guest_image.directory, tmp_path / "memd.sock")
     with connect(URI) as conn:
-        cleanup(conn, model, paths)
+        cleanup(model, paths)
         yield conn, model, paths
-        cleanup(conn, model, paths)
-
-
-def wait_ready(name: str) -> None:
-    log = Path(names.console_log(name))
-    deadline = time.monotonic() + BOOT_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if log.exists() and f"bulkhead-guest: ready {name}" in log.read_text(errors="replace"):
-            return
-        time.sleep(1)
-    tail = log.read_text(errors="replace")[-1500:] if log.exists() else "(no console log)"
-    raise AssertionError(f"{name} not ready in {BOOT_TIMEOUT_S}s; console:\n{tail}")
+        cleanup(model, paths)
 
 
 def diagnostics(samples: Samples, paths: ServicePaths) -> str:
@@ -152,8 +130,7 @@ def test_a_busy_guest_grows_an_idle_one_shrinks_and_bounds_and_reserve_hold(setu
         out = domain_running(conn, model, name)
         assert out.result is True, out.comment
         assert f"ask bulkhead-memd for {INITIAL_MIB} MiB" in out.comment
-    for name in (HOG, IDLE):
-        wait_ready(name)
+    wait_ready((HOG, IDLE), BOOT_TIMEOUT_S)
 
     samples = Samples(conn)
     status = ask(Path(model.memory.socket), {"op": "status"})

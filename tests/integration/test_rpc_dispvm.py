@@ -16,29 +16,24 @@ from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import connect
 
+from ..guests import SMALL, URI, app, own_host, template
 from .rpc_broker import broker_running, caller_booted, wait_for
 from .test_rpc_filecopy import BOOT_TIMEOUT_S
 
 pytestmark = pytest.mark.integration
 
-URI = "qemu:///system"
-POOL, POOL_PATH = "bhdvm-pool", "/var/lib/bulkhead/bhdvm-pool"
 TPL, DVM, A, D = "bhdvm-tpl", "bhdvm-dvm", "bhdvm-a", "bhdvm-d1"
 POLICY = f"qubes.Filecopy * {A} @dispvm:{DVM} allow\n"
 
 
 def pillar_data(image: Path) -> dict:
-    kernel = {"kind": "kernel", "root": str(image / "root.img"), "kernel": str(image / "vmlinuz"),
-              "initrd": str(image / "initrd.img")}
-    small = {"initial": 112, "max": 112}
-    app = {"class": "app", "template": TPL, "netvm": "none", "memory": small, "private_mib": 32}
     return {
-        "host": {"uri": URI, "domain_type": "qemu", "pool": POOL, "pool_path": POOL_PATH},
+        "host": own_host("bhdvm"),
         "domains": {
-            TPL: {"class": "template", "image": kernel, "netvm": "none", "memory": small},
-            DVM: {**app, "template_for_dispvms": True},
-            A: app,
-            D: {"class": "disposable", "template": DVM, "netvm": "none", "memory": small},
+            TPL: template(image),
+            DVM: app(TPL, template_for_dispvms=True),
+            A: app(TPL),
+            D: {"class": "disposable", "template": DVM, "netvm": "none", "memory": SMALL},
         },
     }
 
@@ -111,7 +106,7 @@ def test_with_no_pillar_disposable_one_is_created_for_the_call_and_deleted(guest
         wait_for(log, f"disposable {created} shut down: its call ended", 60)
     with connect(URI) as conn:
         assert {d.name() for d in conn.listAllDomains()} == before  # defined for the call only
-        pool = conn.storagePoolLookupByName(POOL)
+        pool = conn.storagePoolLookupByName(own_host("bhdvm")["pool"])
         pool.refresh(0)
         assert not [v for v in pool.listVolumes() if v.startswith(f"{created}-")]
     assert not list((tmp_path / "dispvms").iterdir())

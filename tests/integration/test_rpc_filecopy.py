@@ -17,12 +17,11 @@ from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import connect
 
+from ..guests import URI, app, own_host, template
 from .rpc_broker import broker_running, caller_booted
 
 pytestmark = pytest.mark.integration
 
-URI = "qemu:///system"
-POOL, POOL_PATH = "bhrpc-pool", "/var/lib/bulkhead/bhrpc-pool"
 TPL, A, B = "bhrpc-tpl", "bhrpc-a", "bhrpc-b"
 BOOT_TIMEOUT_S = 150
 POLICY = f"""\
@@ -33,17 +32,7 @@ qubes.Filecopy * {B} {A} deny
 
 
 def pillar_data(image: Path) -> dict:
-    kernel = {"kind": "kernel", "root": str(image / "root.img"), "kernel": str(image / "vmlinuz"),
-              "initrd": str(image / "initrd.img")}
-    small = {"initial": 112, "max": 112}
-    return {
-        "host": {"uri": URI, "domain_type": "qemu", "pool": POOL, "pool_path": POOL_PATH},
-        "domains": {
-            TPL: {"class": "template", "image": kernel, "netvm": "none", "memory": small},
-            A: {"class": "app", "template": TPL, "netvm": "none", "memory": small, "private_mib": 32},
-            B: {"class": "app", "template": TPL, "netvm": "none", "memory": small, "private_mib": 32},
-        },
-    }
+    return {"host": own_host("bhrpc"), "domains": {TPL: template(image), A: app(TPL), B: app(TPL)}}
 
 
 @pytest.fixture

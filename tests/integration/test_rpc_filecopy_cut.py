@@ -19,12 +19,11 @@ import pytest
 from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.plan import names
 
+from ..guests import app, own_host, template
 from .rpc_broker import broker_process, caller_booted, wait_for
 
 pytestmark = pytest.mark.integration
 
-URI = "qemu:///system"
-POOL, POOL_PATH = "bhcut-pool", "/var/lib/bulkhead/bhcut-pool"
 TPL, A, B = "bhcut-tpl", "bhcut-a", "bhcut-b"
 BOOT_TIMEOUT_S = 150
 BIG_BYTES = 50 << 20  # about 4 s of relaying under TCG: the broker dies well before the end
@@ -32,15 +31,9 @@ POLICY = f"qubes.Filecopy * {A} {B} allow\n"
 
 
 def pillar_data(image: Path) -> dict:
-    kernel = {"kind": "kernel", "root": str(image / "root.img"), "kernel": str(image / "vmlinuz"),
-              "initrd": str(image / "initrd.img")}
-    small = {"initial": 112, "max": 112}
-    app = {"class": "app", "template": TPL, "netvm": "none", "memory": small, "private_mib": 96}
-    return {
-        "host": {"uri": URI, "domain_type": "qemu", "pool": POOL, "pool_path": POOL_PATH},
-        "domains": {TPL: {"class": "template", "image": kernel, "netvm": "none", "memory": small},
-                    A: app, B: app},
-    }
+    return {"host": own_host("bhcut"),
+            "domains": {TPL: template(image), A: app(TPL, private_mib=96),
+                        B: app(TPL, private_mib=96)}}
 
 
 @pytest.fixture

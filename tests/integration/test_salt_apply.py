@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import os
 import signal
 import subprocess
@@ -22,10 +21,10 @@ from lxml import etree
 from saltext.bulkhead import NAMESPACE
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.virt import connect, domain_absent, domain_running
-from tests.topology import purge, salt_workspace, wait_ready
+from tests.guests import URI, wait_ready
+from tests.topology import failed_states, purge, salt_apply, salt_workspace
 
 pytestmark = pytest.mark.integration
-URI = "qemu:///system"
 PREFIX = "it-"
 STARTING_UP = [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_STARTING_UP]
 
@@ -40,15 +39,8 @@ def workstation(tmp_path_factory, guest_image, repo_root):
     purge(model)
 
 
-def salt_apply(conf: Path, *extra: str) -> dict:
-    out = subprocess.run(["salt-call", "--local", "-c", str(conf), "--out=json", "state.apply", "bulkhead",
-                          *extra], capture_output=True, text=True, timeout=900)
-    assert out.stdout, out.stderr
-    return next(iter(json.loads(out.stdout).values()))
-
-
 def summary(ret: dict) -> tuple[list[str], list[str]]:
-    failed = [f"{k}: {v['comment']}" for k, v in ret.items() if v["result"] is False]
+    failed = failed_states(ret)
     changed = [k.split("_|-")[1] for k, v in ret.items() if v["changes"]]
     return failed, changed
 

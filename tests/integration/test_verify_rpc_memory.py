@@ -25,20 +25,14 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_running, broker_stopped
 from saltext.bulkhead.verify.runner import run_suite
-from saltext.bulkhead.virt import (
-    connect,
-    domain_absent,
-    domain_present,
-    domain_running,
-    pool_present,
-)
+from saltext.bulkhead.virt import connect, domain_present, domain_running, pool_present
 
-from .pools import remove_pool
+from ..guests import URI, app, own_host, template, wait_ready
+from ..topology import purge
+from .rpc_broker import wait_for
 
 pytestmark = pytest.mark.integration
 
-URI = "qemu:///system"
-POOL, POOL_PATH = "bhvrm-pool", "/var/lib/bulkhead/bhvrm-pool"
 TPL, A, B = "bhvrm-tpl", "bhvrm-a", "bhvrm-b"
 BOOT_TIMEOUT_S = 150
 CALL_TIMEOUT_S = 4
@@ -47,14 +41,11 @@ HANG = "#!/bin/sh\nsleep 4242 &\nsleep 4243\n"  # leaves a child: only killing t
 
 
 def pillar_data(image: Path, tmp: Path) -> dict:
-    kernel = {"kind": "kernel", "root": str(image / "root.img"), "kernel": str(image / "vmlinuz"),
-              "initrd": str(image / "initrd.img")}
     bounds = {"min": 96, "initial": 128, "max": 160}
-    app = {"class": "app", "template": TPL, "netvm": "none", "memory": bounds, "private_mib": 32}
     return {
-        "host": {"uri": URI, "domain_type": "qemu", "pool": POOL, "pool_path": POOL_PATH},
-        "domains": {TPL: {"class": "template", "image": kernel, "netvm": "none", "memory": {"initial": 128}},
-                    A: app, B: dict(app)},
+        "host": own_host("bhvrm"),
+        "domains": {TPL: template(image, memory={"initial": 128}),
+                    A: app(TPL, memory=bounds), B: app(TPL, memory=bounds)},
         "memory": {"interval": 1.0, "stats_period": 1, "host_mib": 576, "reserve_mib": 128,
                    "socket": str(tmp / "memd.sock")},
         "policy": {"dir": str(tmp / "policy.d"), "call_timeout": CALL_TIMEOUT_S},
@@ -87,21 +78,7 @@ class Rig:
         record = running_daemon(self.memd)
         if record is not None:
             memd_stop(record, self.memd)
-        with connect(URI) as conn:
-            for name in (A, B, TPL):
-                domain_absent(conn, self.model, name, purge=True)
-            remove_pool(conn, POOL, POOL_PATH)
-
-
-def wait_for(path: Path, text: str, timeout: float, times: int = 1) -> None:
-    """Until ``text`` is in the file ``times`` times (logs are appended to across restarts)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and path.read_text(errors="replace").count(text) >= times:
-            return
-        time.sleep(0.5)
-    tail = path.read_text(errors="replace")[-1500:] if path.exists() else "(missing)"
-    raise AssertionError(f"{text!r} not in {path} within {timeout:g}s:\n{tail}")
+        purge(self.model)
 
 
 @pytest.fixture(scope="module")
@@ -121,8 +98,8 @@ def rig(guest_image, tmp_path_factory):
                 Path(names.console_log(name)).unlink(missing_ok=True)
                 outcome = domain_running(conn, rig.model, name)  # asks bulkhead-memd first
                 assert outcome.result is True, outcome.comment
+        wait_ready((A, B), BOOT_TIMEOUT_S)
         for name in (A, B):
-            wait_for(Path(names.console_log(name)), f"bulkhead-guest: ready {name}", BOOT_TIMEOUT_S)
             wait_for(rig.broker.log, f"{name}: channel ready", 60)
         yield rig
     finally:

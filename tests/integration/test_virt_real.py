@@ -6,9 +6,6 @@ the app must print the guest contract's ready line on its console.
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import pytest
 
 from saltext.bulkhead.model import load_pillar
@@ -22,28 +19,18 @@ from saltext.bulkhead.virt import (
     pool_present,
 )
 
-from .pools import remove_pool
+from ..guests import URI, template_and_app
+from ..topology import define_and_start, purge
 
 pytestmark = pytest.mark.integration
 
-IMG = Path("/var/cache/bulkhead/images/debian-min")
-POOL_PATH = "/var/lib/bulkhead/bhtest-pool"
 TPL, APP = "bhtest-tpl", "bhtest-app"
 BOOT_TIMEOUT_S = 180
 
 
 def pillar():
-    image = {"kind": "kernel", "root": str(IMG / "root.img"), "kernel": str(IMG / "vmlinuz"),
-             "initrd": str(IMG / "initrd.img")}
-    return load_pillar({
-        # TCG explicitly: on this kind of host KVM passes simple probes yet hangs booting Linux.
-        "host": {"uri": "qemu:///system", "domain_type": "qemu", "pool": "bhtest-pool", "pool_path": POOL_PATH},
-        "domains": {
-            TPL: {"class": "template", "image": image, "netvm": "none", "memory": {"initial": 128}},
-            APP: {"class": "app", "template": TPL, "netvm": "none", "memory": {"initial": 128},
-                  "private_mib": 64},
-        },
-    })
+    # TCG (own_host): on this kind of host KVM passes simple probes yet hangs booting Linux.
+    return load_pillar(template_and_app("bhtest", mib=128, private_mib=64))
 
 
 def everything(conn) -> dict[str, str]:
@@ -53,46 +40,19 @@ def everything(conn) -> dict[str, str]:
     return state
 
 
-def cleanup(conn) -> None:
-    for name in (APP, TPL):
-        domain_absent(conn, pillar(), name, purge=True)
-    remove_pool(conn, "bhtest-pool", POOL_PATH)
-
-
 @pytest.fixture
-def conn():
-    if not (IMG / "root.img").exists():
-        pytest.skip(f"no guest image at {IMG}: build it with `bulkhead image build`")
-    with connect("qemu:///system") as raw:
-        cleanup(raw)
+def conn(prebuilt_image):
+    with connect(URI) as raw:
+        purge(pillar())
         proxy, log = counting(raw)
         yield proxy, log
-        cleanup(raw)
-
-
-def wait_ready(log_path: Path, name: str) -> str:
-    needle = f"bulkhead-guest: ready {name}"
-    deadline = time.monotonic() + BOOT_TIMEOUT_S
-    while time.monotonic() < deadline:
-        text = log_path.read_text(errors="replace") if log_path.exists() else ""
-        if needle in text:
-            return text
-        time.sleep(1)
-    raise AssertionError(f"{name} did not print {needle!r} in {BOOT_TIMEOUT_S}s; console:\n{text[-2000:]}")
+        purge(pillar())
 
 
 def test_template_and_app_boot_converge_and_go_away(conn) -> None:
     conn, log = conn
     p = pillar()
-    assert pool_present(conn, p).result is True
-    for name in (TPL, APP):
-        out = domain_present(conn, p, name)
-        assert out.result is True, out.comment
-    console = Path(names.console_log(APP))
-    console.unlink(missing_ok=True)
-    out = domain_running(conn, p, APP)
-    assert out.result is True, out.comment
-    wait_ready(console, APP)
+    define_and_start(conn, p, (TPL, APP), APP, BOOT_TIMEOUT_S)
 
     # Re-apply: nothing to do, not a single mutating call.
     log.clear()

@@ -23,7 +23,8 @@ from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.rpc.dispvm_factory import DispvmFactory
 from saltext.bulkhead.virt import connect
-from tests.topology import URI, purge, salt_apply, salt_workspace, start_outside, wait_ready
+from tests.guests import URI, wait_ready
+from tests.topology import failed_states, purge, salt_apply, salt_workspace, start_outside
 
 pytestmark = pytest.mark.isolation
 PREFIX = "iso-"
@@ -36,7 +37,7 @@ def topology(tmp_path_factory, guest_image, repo_root):
     conf, pillar_file = salt_workspace(tmp_path_factory.mktemp("iso"), repo_root, PREFIX, POOL)
     model = load_pillar_file(pillar_file)
     try:
-        assert salt_apply(conf) == []
+        assert failed_states(salt_apply(conf)) == []
         wait_ready(sorted(n for n, d in model.domains.items() if d.running))
         start_outside(PREFIX)
         yield {"pillar": pillar_file, "model": model, "conf": conf}

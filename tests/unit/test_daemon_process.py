@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import stat
 import subprocess
 import sys
 import time
 
 import pytest
 
-from saltext.bulkhead.daemon_process import DaemonError, DaemonProcess, alive, write_atomically
+from saltext.bulkhead.daemon_process import DaemonError, DaemonProcess, alive
 
 # A stand-in daemon: says hello, writes its pidfile (its readiness) unless told not to, then waits.
 SERVE = """
@@ -100,11 +99,3 @@ def test_stop_kills_a_daemon_that_ignores_sigterm(daemon):
     daemon.stop(pid)
     assert not alive(pid) and not daemon.pidfile.exists()  # SIGKILL leaves it; stop removes it
     assert time.monotonic() - began >= daemon.stop_timeout
-
-
-def test_write_atomically_replaces_whole_and_private(tmp_path):
-    path = tmp_path / "etc" / "daemon.json"
-    write_atomically(path, b"old\n")
-    write_atomically(path, b"new\n")
-    assert path.read_bytes() == b"new\n" and stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert [p.name for p in path.parent.iterdir()] == ["daemon.json"]  # no staging file left

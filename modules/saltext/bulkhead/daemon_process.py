@@ -131,24 +131,6 @@ def command_line(pid: int, marks: tuple[str, ...]) -> list[str] | None:
     return args if alive(pid) and all(mark in args for mark in marks) else None
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Readers (a starting daemon) see the old file or the new one, never a partial one."""
-    path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.new")
-    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    try:
-        os.write(fd, content)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(staging, path)
-    dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def log_tail(path: Path, lines: int = 5) -> str:
     try:
         text = path.read_text(errors="replace").strip().splitlines()

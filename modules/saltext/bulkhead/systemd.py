@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .daemon_process import write_atomically
+from .atomic_file import write_atomically
 from .reconcile import Work
 
 RUN_DIR = Path("/run/systemd/system")
@@ -108,8 +108,8 @@ def removal_steps(work: Work, systemd: Systemd, unit: str) -> None:
 
 
 def _write_unit(path: Path, text: str) -> None:
-    write_atomically(path, text.encode())
-    path.chmod(0o644)  # systemd reads it as any user (systemctl status); it holds no secret
+    # systemd reads it as any user (systemctl status); it holds no secret
+    write_atomically(path, text.encode(), mode=0o644)
 
 
 def _remove(path: Path) -> None:

@@ -20,10 +20,9 @@ from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.rpc.broker_service import facts_file
 from saltext.bulkhead.virt import domain_absent, domain_present
+from tests.guests import DRIVER_URI as URI
+from tests.guests import IMAGE
 
-IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
-URI = "test:///default"
 MiB = 1024
 
 

@@ -28,7 +28,8 @@ from saltext.bulkhead.virt import (
     domain_present,
     pool_present,
 )
-from tests.integration.pools import remove_pool
+from tests.guests import URI, kernel_image
+from tests.topology import remove_pool
 
 MODULES = Path(apply_lock.__file__).resolve().parents[2]
 POOL, TPL, WORK = "bhlock-pool", "bhlock-tpl", "bhlock-work"
@@ -61,18 +62,18 @@ def pillar_data(root: Path) -> dict[str, Any]:
     (image / "root.img").write_bytes(bytes(1024 * 1024))  # never booted: defined-only domains
     (image / "vmlinuz").write_bytes(b"kernel")
     (image / "initrd.img").write_bytes(b"initrd")
-    kernel = {"kind": "kernel", "root": str(image / "root.img"), "kernel": str(image / "vmlinuz"),
-              "initrd": str(image / "initrd.img")}
     return {
-        "host": {"uri": "qemu:///system", "domain_type": "qemu", "pool": POOL,
+        "host": {"uri": URI, "domain_type": "qemu", "pool": POOL,
                  "pool_path": str(root / "pool")},
         "formula": {"paths": {"locks": str(root / "locks")}, "lock_timeout": 120},
-        "domains": {TPL: {"class": "template", "image": kernel, "netvm": "none"},
+        "domains": {TPL: {"class": "template", "image": kernel_image(image), "netvm": "none"},
                     WORK: {"class": "app", "template": TPL, "netvm": "none", "private_mib": 16}},
     }
 
 
 def _cleanup(conn: Any, data: dict[str, Any]) -> None:
+    # Not topology.purge: these formula paths set only the locks, so the daemons' pidfiles are
+    # the installed workstation's, and purge would stop its daemons.
     pillar = load_pillar(data)
     for name in (WORK, TPL):
         domain_absent(conn, pillar, name, purge=True)
@@ -85,7 +86,7 @@ def system(tmp_path: Path) -> Iterator[tuple[Any, dict[str, Any]]]:
         pytest.skip("qemu:///system needs root")
     data = pillar_data(tmp_path)
     try:
-        with connect("qemu:///system") as conn:
+        with connect(URI) as conn:
             _cleanup(conn, data)
             yield conn, data
             _cleanup(conn, data)

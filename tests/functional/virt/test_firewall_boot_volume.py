@@ -20,9 +20,7 @@ from saltext.bulkhead.virt import domain_present, pool_present
 from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry
 from saltext.bulkhead.virt.firewall import firewalls_applied
 from saltext.bulkhead.virt.firewall_agent import AgentBounds
-
-IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
+from tests.guests import IMAGE, driver_host
 
 
 class MemoryVolumes:
@@ -63,8 +61,7 @@ def world(tmp_path):
 
     def pillar(rules):
         return load_pillar({
-            "host": {"uri": "test:///default", "domain_type": "auto", "pool": pool,
-                     "pool_path": str(tmp_path / "pool")},
+            "host": driver_host(pool, tmp_path / "pool"),
             "domains": {
                 tpl: {"class": "template", "image": IMAGE, "netvm": "none"},
                 net: {"class": "app", "template": tpl, "provides_network": True, "netvm": "none"},

@@ -143,3 +143,21 @@ def test_one_call_inventory_reads_one_by_one_and_still_sees_its_changes(driver, 
     assert cache.domains.get(run, "tpl") is not None
     assert "connect.listAllStoragePools" in log.calls
     assert "storagepool.listAllVolumes" not in log.calls
+
+
+def test_one_proxy_counts_and_tracks_each_call_once(driver, pillar) -> None:
+    # Counting and tracking are two watchers of the same proxy, in either order of wrapping.
+    conn, log = driver
+    run = tracked(conn, InventoryCache())
+    assert type(run) is type(conn)
+    recounted, relog = counting(run)
+    assert cache_of(recounted) is cache_of(run)
+    pool_present(recounted, pillar)
+    log.clear()
+    relog.clear()
+    pool = recounted.storagePoolLookupByName("bhpool")
+    vol = pool.createXML("<volume><name>y.raw</name><capacity>1024</capacity></volume>", 0)
+    assert "y.raw" in cache_of(run).volumes("bhpool").all(run)
+    vol.delete(0)
+    assert log.mutating == relog.mutating == ["storagepool.createXML", "storagevol.delete"]
+    assert log.calls.count("storagepool.createXML") == 1  # not once per layer of wrapping

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,11 +21,12 @@ from saltext.bulkhead.virt.kvm_verdict_cache import (
     store_verdict,
     verdict_key,
 )
+from tests.guests import IMG, URI
 
-from .virt_fixtures import IMG, node_file, pillar_data
+from .virt_fixtures import node_file, pillar_data
 
 QEMU = shutil.which("qemu-system-x86_64")
-KERNEL = Path(IMG) / "vmlinuz"
+KERNEL = IMG / "vmlinuz"
 needs_qemu = pytest.mark.skipif(QEMU is None, reason="qemu-system-x86_64 is not installed")
 needs_kernel = pytest.mark.skipif(not KERNEL.exists() or QEMU is None,
                                   reason=f"no qemu-system-x86_64 or no guest kernel at {KERNEL}")
@@ -135,7 +135,7 @@ def test_qemu_refusing_to_boot_is_judged_not_running(tmp_path) -> None:
 def system_conn() -> Iterator[Any]:
     # Pytest never throws a test's failure into the fixture, so only connecting can raise here.
     try:
-        with connect("qemu:///system") as conn:
+        with connect(URI) as conn:
             yield conn
     except BulkheadVirtError as exc:
         pytest.skip(f"qemu:///system not reachable: {exc}")

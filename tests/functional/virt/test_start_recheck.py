@@ -19,8 +19,7 @@ from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import counting, domain_present, domain_running, pool_present
-
-from .virt_fixtures import IMAGE
+from tests.guests import IMAGE, driver_host
 
 _serial = itertools.count()
 
@@ -30,8 +29,7 @@ def test_a_domain_started_meanwhile_is_never_given_a_new_root(tmp_path: Path) ->
     pool, tpl, app = f"rcpool{n}", f"rctpl{n}", f"rcapp{n}"
     socket = tmp_path / "run" / "memd.sock"
     pillar = load_pillar({
-        "host": {"uri": "test:///default", "domain_type": "auto", "pool": pool,
-                 "pool_path": str(tmp_path / "pool")},
+        "host": driver_host(pool, tmp_path / "pool"),
         "formula": {"paths": {"locks": str(tmp_path / "locks")}},
         "memory": {"socket": str(socket), "host_mib": 4096, "reserve_mib": 256},
         "domains": {tpl: {"class": "template", "image": IMAGE, "netvm": "none"},

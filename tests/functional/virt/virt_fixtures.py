@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
+from tests.guests import IMAGE
 
 
 def pillar_data(pool_path: str) -> dict:

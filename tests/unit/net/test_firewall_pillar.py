@@ -7,11 +7,10 @@ import copy
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.net.pillar_rulesets import netvm_clients, pillar_rulesets
 from saltext.bulkhead.plan.allocations import allocate
+from tests.guests import IMAGE as KERNEL
 from tests.unit.net.firewall_strategies import fake_resolver
 from tests.unit.net.nft_helpers import chains, needs_nft, vmap_entries
 
-IMG = "/var/cache/bulkhead/images/debian-min"
-KERNEL = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
 PILLAR = {
     "host": {"address_pool": "10.137.0.0/24"},
     "domains": {

@@ -1,8 +1,8 @@
 """The pillar the plan goldens are rendered from: every domain class and a netvm chain."""
 
-IMG = "/var/cache/bulkhead/images/debian-min"
-KERNEL_IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz",
-                "initrd": f"{IMG}/initrd.img", "cmdline": "loglevel=3"}
+from tests.guests import IMAGE
+
+KERNEL_IMAGE = {**IMAGE, "cmdline": "loglevel=3"}
 
 WORKSTATION = {
     "host": {"pool": "bulkhead", "pool_path": "/var/lib/bulkhead/pool", "address_pool": "10.137.0.0/24",

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..atomic_file import write_atomically
+
 FORMAT = 1
 OUTPUTS = ("vmlinuz", "initrd.img", "root.img")
 
@@ -41,9 +43,7 @@ def output_digests(directory: Path) -> dict[str, str]:
 def write_manifest(directory: Path, manifest: Mapping[str, Any]) -> Path:
     """Write manifest.json atomically: it is the marker of a complete template, so it goes last."""
     path = directory / "manifest.json"
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    tmp.replace(path)
+    write_atomically(path, (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode())
     return path
 
 

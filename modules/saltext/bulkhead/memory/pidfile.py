@@ -9,10 +9,10 @@ file, or a recycled pid could make the state signal an unrelated process.
 from __future__ import annotations
 
 import contextlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic_file import write_atomically
 from ..daemon_process import alive, command_line, pidfile_lines
 
 __all__ = ["MODULE", "PidRecord", "alive", "is_memd", "read_pidfile", "remove_if_ours", "write_pidfile"]
@@ -29,10 +29,7 @@ class PidRecord:
 
 def write_pidfile(path: Path, pid: int, config_digest: str) -> None:
     """Atomically: a reader sees no file or the whole record, never half of one."""
-    path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-    staging = path.with_name(f".{path.name}.{pid}")
-    staging.write_text(f"{pid}\n{config_digest}\n")
-    os.replace(staging, path)
+    write_atomically(path, f"{pid}\n{config_digest}\n".encode())
 
 
 def read_pidfile(path: Path) -> PidRecord | None:

@@ -16,7 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..daemon_process import DaemonProcess, write_atomically
+from ..atomic_file import write_atomically
+from ..daemon_process import DaemonProcess
 from ..model import Pillar
 from ..reconcile import Outcome, Work
 from ..systemd import Systemd, removal_steps, service_steps
@@ -80,7 +81,8 @@ def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False,
     wanted = render_config_file(pillar.memory, pillar.host.uri, pillar.domains)
     if current != wanted:
         work.changes["config"] = _diff(paths.config, current, wanted)
-        work.step(f"write {paths.config}", lambda: write_atomically(paths.config, wanted))
+        work.step(f"write {paths.config}",
+                  lambda: write_atomically(paths.config, wanted, mode=0o600))
     if systemd is not None:
         outdated = running is not None and running.config_digest != digest(wanted)
         service_steps(work, *systemd, memd_unit(paths), None if running is None else running.pid,

@@ -5,9 +5,9 @@
    resolve as they would in place), apply the changes to the copy, and load the copy with the
    engine. Any error fails the installation with file:line (named as in the real directory), and
    the directory is left exactly as it was.
-3. Install: each new file is fsynced in the staging directory, which lies next to the policy
-   directory (same filesystem), and renamed over its target, so each file changes atomically; then
-   files that are ours and no longer wanted are removed, and the directory is fsynced.
+3. Install: each new file replaces its target atomically (``atomic_file``: a fresh temporary
+   name beside it, fsynced, renamed, the directory fsynced); then files that are ours and no
+   longer wanted are removed, and the directory is fsynced again.
 
 Between two renames the broker could see some files new and some old; each such mix is a subset
 of two validated policies, and a policy that does not load is denied wholesale by the broker.
@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..atomic_file import fsync_directory, write_atomically
 from .errors import PolicyIssue, PolicySyntaxError
 from .managed_files import FileChanges, plan_changes
 from .policy import Policy
@@ -57,30 +58,18 @@ def _stage(changes: FileChanges, staged: Path) -> None:
         target = staged / name
         if target.is_symlink() or target.exists():
             target.unlink()  # a symlink here must be replaced, never written through
-        with open(target, "xb") as handle:
+        with open(target, "xb") as handle:  # only loaded to validate: no fsync, no mode
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(target, FILE_MODE)
     for name in changes.remove:
         (staged / name).unlink()
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _commit(changes: FileChanges, staged: Path) -> None:
-    changes.directory.mkdir(mode=0o755, parents=True, exist_ok=True)
+def _commit(changes: FileChanges) -> None:
     for name in sorted(changes.write):
-        os.rename(staged / name, changes.directory / name)
+        write_atomically(changes.directory / name, changes.write[name], mode=FILE_MODE)
     for name in changes.remove:
         (changes.directory / name).unlink(missing_ok=True)
-    _fsync_dir(changes.directory)
+    fsync_directory(changes.directory)
 
 
 def _validate_installed(directory: Path) -> InstallOutcome:
@@ -114,5 +103,5 @@ def install_policy(directory: str | os.PathLike[str], bodies: Mapping[str, str],
         what = f"{len(changes.write)} written, {len(changes.remove)} removed; {len(policy.rules)} rules in {len(policy.files)} files"
         if test:
             return InstallOutcome(None, f"Policy in {changes.directory} would change: {what}", changes.summary())
-        _commit(changes, staged)
+        _commit(changes)
     return InstallOutcome(True, f"Policy in {changes.directory} installed: {what}", changes.summary())

@@ -15,7 +15,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..daemon_process import DaemonProcess, write_atomically
+from ..atomic_file import write_atomically
+from ..daemon_process import DaemonProcess
 from ..model import Pillar
 from ..plan import names
 from ..reconcile import Outcome, Work
@@ -98,7 +99,8 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
         current = None
     if current != wanted:
         work.changes["facts"] = {"old": None if current is None else "outdated", "new": str(paths.pillar)}
-        work.step(f"write {paths.pillar}", lambda: write_atomically(paths.pillar, wanted))
+        work.step(f"write {paths.pillar}",
+                  lambda: write_atomically(paths.pillar, wanted, mode=0o600))
     cmd = command(pillar, paths)
     running = running_broker(paths)
     if systemd is not None:

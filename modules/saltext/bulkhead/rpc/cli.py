@@ -43,6 +43,7 @@ def broker_command(
         help="where the disposables this broker creates are registered until deleted")] = REGISTRY_DIR,
 ) -> None:
     """Serve RPC calls between the running domains until SIGTERM."""
+    from ..atomic_file import write_atomically
     from ..policy import System, SystemInfoError
     from ..sd_notify import notify_ready
     from ..socket_dirs import SocketDirError, check_socket_dir
@@ -60,9 +61,7 @@ def broker_command(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
     if pidfile is not None:
-        tmp = pidfile.with_name(f".{pidfile.name}.tmp")
-        tmp.write_text(f"{os.getpid()}\n")
-        tmp.replace(pidfile)
+        write_atomically(pidfile, f"{os.getpid()}\n".encode())
     notify_ready()  # under systemd (Type=notify): the broker serves from now on
     try:
         serve(host, policy_dir, chosen, socket_dir, broker_logger(None if str(log) == "-" else log),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..atomic_file import write_atomically
 from ..model import Pillar
 from ..model.disposables import with_disposables
 from ..plan.metadata import find_ours
@@ -43,8 +44,9 @@ class DispvmRegistry:
         return found
 
     def add(self, name: str, template: str) -> None:
-        self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        (self.path / name).write_text(json.dumps({"template": template}) + "\n")
+        # whole or absent: the next broker reads it to remove what a crashed one left
+        write_atomically(self.path / name, (json.dumps({"template": template}) + "\n").encode(),
+                         dir_mode=0o700)
 
     def remove(self, name: str) -> None:
         (self.path / name).unlink(missing_ok=True)

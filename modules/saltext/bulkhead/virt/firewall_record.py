@@ -4,10 +4,10 @@ the guest says, so ``changes`` can show the rule diff against it."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from ..atomic_file import write_atomically
 from ..model import FirewallRule
 from ..net import Ruleset
 
@@ -24,10 +24,8 @@ def read_record(path: Path) -> tuple[str | None, dict[str, list[FirewallRule]]]:
 
 
 def write_record(path: Path, ruleset: Ruleset, rules: Mapping[str, list[FirewallRule]]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     body = {"sha256": ruleset.sha256,
             "rules": {c: [r.model_dump(mode="json", exclude_none=True) for r in rs]
                       for c, rs in rules.items()}}
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(body, sort_keys=True, indent=1) + "\n")
-    os.replace(tmp, path)
+    write_atomically(path, (json.dumps(body, sort_keys=True, indent=1) + "\n").encode(),
+                     dir_mode=0o700)

@@ -14,7 +14,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from .host_files import file_sha256, write_json_atomically
+from ..atomic_file import write_atomically
+from .host_files import file_sha256
 from .kvm_console import BootVerdict
 
 CACHE_PATH = Path("/run/bulkhead/kvm-verdict.json")
@@ -58,4 +59,5 @@ def store_verdict(key: str, verdict: BootVerdict, path: Path = CACHE_PATH) -> No
     entries = _entries(path)
     entries.pop(key, None)
     entries[key] = {"runs": verdict.runs, "reason": verdict.reason}
-    write_json_atomically(path, {"verdicts": dict(list(entries.items())[-MAX_ENTRIES:])})
+    kept = {"verdicts": dict(list(entries.items())[-MAX_ENTRIES:])}
+    write_atomically(path, json.dumps(kept, indent=1).encode())

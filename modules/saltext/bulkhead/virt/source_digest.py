@@ -16,7 +16,8 @@ import os
 import re
 from pathlib import Path
 
-from .host_files import file_sha256, write_json_atomically
+from ..atomic_file import write_atomically
+from .host_files import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ def source_sha256(path: str, cache: Path | None = None) -> str:
         return digest
     entries[before] = digest
     try:
-        write_json_atomically(cache, {"digests": dict(list(entries.items())[-MAX_ENTRIES:])})
+        kept = {"digests": dict(list(entries.items())[-MAX_ENTRIES:])}
+        write_atomically(cache, json.dumps(kept, indent=1).encode())
     except OSError as exc:  # a read-only cache only costs hashing again next time
         log.warning("bulkhead: cannot cache the digest of %s: %s", path, exc)
     return digest
