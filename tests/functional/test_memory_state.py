@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.memory.pidfile import alive, is_memd, read_pidfile
-from saltext.bulkhead.memory.server import ask
+from saltext.bulkhead.memd.pidfile import alive, is_memd, read_pidfile
+from saltext.bulkhead.memd_client import ask
 
 
 @pytest.fixture

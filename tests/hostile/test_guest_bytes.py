@@ -24,9 +24,9 @@ from saltext.bulkhead.image.agent_client import (
     AgentProtocolError,
     AgentRequestFailed,
 )
-from saltext.bulkhead.memory.daemon import DaemonState
-from saltext.bulkhead.memory.protocol import handle_line
-from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
+from saltext.bulkhead.memd.daemon import DaemonState
+from saltext.bulkhead.memd.protocol import handle_line
+from saltext.bulkhead.memd.server import MemdServer, serve_in_thread
 from saltext.bulkhead.rpc import messages
 from saltext.bulkhead.rpc.frames import MAX_CONTROL, Decoder, FrameError, FrameReader, Kind, encode
 from saltext.bulkhead.rpc.prompt import RefusePrompt

@@ -17,8 +17,8 @@ from ..daemon_process import alive, command_line, pidfile_lines
 
 __all__ = ["MODULE", "PidRecord", "alive", "is_memd", "read_pidfile", "remove_if_ours", "write_pidfile"]
 
-MODULE = "saltext.bulkhead.memory"
-"""What the daemon's command line runs (``python -m saltext.bulkhead.memory daemon ...``)."""
+MODULE = "saltext.bulkhead.memd"
+"""What the daemon's command line runs (``python -m saltext.bulkhead.memd daemon ...``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from saltext.bulkhead.memory.pidfile import (
+from saltext.bulkhead.memd.pidfile import (
     PidRecord,
     alive,
     is_memd,
@@ -41,10 +41,10 @@ def test_a_live_process_that_is_not_our_daemon_is_not_trusted(tmp_path):
     assert alive(os.getpid()) and not is_memd(os.getpid(), config)
     # a process whose command line names the module but another config file
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)",
-                              "saltext.bulkhead.memory", str(tmp_path / "other.json")])
+                              "saltext.bulkhead.memd", str(tmp_path / "other.json")])
     try:
         deadline = time.monotonic() + 10  # until exec: before it, /proc shows pytest's command line
-        while b"saltext.bulkhead.memory" not in Path(f"/proc/{other.pid}/cmdline").read_bytes():
+        while b"saltext.bulkhead.memd" not in Path(f"/proc/{other.pid}/cmdline").read_bytes():
             assert time.monotonic() < deadline, "the child never ran its command"
             time.sleep(0.01)
         assert alive(other.pid) and not is_memd(other.pid, config)
