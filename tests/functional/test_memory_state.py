@@ -114,7 +114,8 @@ def test_a_killed_daemon_is_started_again(loaders, set_pillar, paths, memory_pil
     assert daemon_pid(paths) != pid
 
 
-def test_a_daemon_running_another_command_line_is_restarted(loaders, set_pillar, paths, memory_pillar):
+def test_a_daemon_running_another_command_line_is_restarted(
+        loaders, set_pillar, paths, memory_pillar):
     set_pillar(memory_pillar())
     assert managed(loaders, paths).result is True
     service = ServicePaths(Path(paths["config"]), Path(paths["pidfile"]), Path(paths["log"]))

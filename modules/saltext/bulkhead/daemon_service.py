@@ -30,7 +30,7 @@ class Wanted:
 
     argv: list[str]
     config_digest: str | None = None
-    """What the daemon records after its pid once it loaded its config (None: it records nothing)."""
+    """What the daemon records after its pid once it loaded its config (None: nothing)."""
 
 
 @dataclass(frozen=True, slots=True)
