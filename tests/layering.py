@@ -22,20 +22,21 @@ ABSOLUTE = ("saltext", "bulkhead")
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation, no libvirt but libvirt_quiet",
      ("__init__", "untrusted", "backoff", "apply_lock", "socket_dirs", "sd_notify", "libvirt_quiet",
-      "daemon_process", "atomic_file", "reconcile", "agent")),
+      "daemon_process", "atomic_file", "memd_client", "reconcile", "agent")),
     ("the validated pillar", ("model",)),
     ("pure renderers on the model", ("net", "systemd_units")),
     ("the pure plan", ("plan",)),
     ("mechanisms without libvirt", ("memory", "image", "policy", "filecopy", "rpcwire", "guest")),
     ("apply through libvirt", ("virt",)),
-    ("host daemons and their systemd face", ("memd", "rpc", "systemd", "boot")),
+    ("host daemons and their systemd face", ("memd", "rpc", "systemd", "daemon_service", "boot")),
     ("verification", ("verify",)),
     ("Salt face and command line", ("saltret", "states", "modules", "cli")),
 )
 LAYER_OF = {package: index for index, (_, packages) in enumerate(LAYERS) for package in packages}
 # Packages of layers 0 to LIBVIRT_FREE import no libvirt (but LIBVIRT_ONLY): the foundation and
-# the pure model, renderers and plan. memory/ (layer 4) joins once memd/ holds its libvirt code.
-LIBVIRT_FREE = 3
+# the pure model, renderers and plan, and the mechanisms of layer 4 (the balancer, images,
+# policy, file copy, the RPC wire and the guest side).
+LIBVIRT_FREE = 4
 LIBVIRT_ONLY = "libvirt_quiet"
 
 

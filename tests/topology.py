@@ -12,7 +12,7 @@ from pathlib import Path
 
 import libvirt
 
-from saltext.bulkhead.memory.service import ServicePaths, running_daemon, stop
+from saltext.bulkhead.memd.service import ServicePaths, running_daemon, stop
 from saltext.bulkhead.model import Pillar, load_pillar_file
 from saltext.bulkhead.model.pillar import FormulaPaths
 from saltext.bulkhead.plan import names

@@ -12,10 +12,11 @@ import itertools
 import libvirt
 import pytest
 
-from saltext.bulkhead.memory.daemon import DaemonState
-from saltext.bulkhead.memory.daemon_config import DaemonConfig
-from saltext.bulkhead.memory.daemon_main import socket_server
-from saltext.bulkhead.memory.server import ask, serve_in_thread
+from saltext.bulkhead.memd.daemon import DaemonState
+from saltext.bulkhead.memd.daemon_config import DaemonConfig
+from saltext.bulkhead.memd.daemon_main import socket_server
+from saltext.bulkhead.memd.server import serve_in_thread
+from saltext.bulkhead.memd_client import ask
 from tests.guests import IMAGE, driver_host
 
 MiB = 1024

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.memory.pidfile import alive, is_memd, read_pidfile
-from saltext.bulkhead.memory.server import ask
+from saltext.bulkhead.memd.pidfile import alive, is_memd, read_pidfile
+from saltext.bulkhead.memd.service import ServicePaths, running_daemon, stop
+from saltext.bulkhead.memd_client import ask
 
 
 @pytest.fixture
@@ -111,6 +112,24 @@ def test_a_killed_daemon_is_started_again(loaders, set_pillar, paths, memory_pil
     assert again.result is True, again.comment
     assert again.changes == {"daemon": {"old": "stopped", "new": "running"}}  # config unchanged
     assert daemon_pid(paths) != pid
+
+
+def test_a_daemon_running_another_command_line_is_restarted(
+        loaders, set_pillar, paths, memory_pillar):
+    set_pillar(memory_pillar())
+    assert managed(loaders, paths).result is True
+    service = ServicePaths(Path(paths["config"]), Path(paths["pidfile"]), Path(paths["log"]))
+    stop(running_daemon(service), service)
+    quiet = [arg for arg in service.command() if arg != "--verbose"]  # same config, other arguments
+    service.process().start(quiet)
+    pid = daemon_pid(paths)
+    assert is_memd(pid, service.config)
+    again = managed(loaders, paths)
+    assert again.result is True, again.comment
+    assert again.changes == {"daemon": {"old": "running other arguments", "new": "restarted"}}
+    assert daemon_pid(paths) != pid and not alive(pid)
+    assert running_daemon(service).argv[1:] == service.command()[1:]
+    assert managed(loaders, paths).changes == {}
 
 
 def test_a_daemon_that_cannot_start_fails_the_state_with_its_log(

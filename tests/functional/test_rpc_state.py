@@ -20,7 +20,12 @@ def paths(tmp_path):
     yield found
     running = running_broker(found)
     if running is not None:  # the broker this test started
-        os.kill(running[0], signal.SIGKILL)
+        os.kill(running.pid, signal.SIGKILL)
+
+
+def _pid_argv(paths):
+    found = running_broker(paths)
+    return found.pid, found.argv
 
 
 def running(loaders, paths, test=False):
@@ -47,7 +52,7 @@ def test_start_idempotence_restart_and_stop(loaders, set_pillar, paths, tmp_path
     first = running(loaders, paths)
     assert first.result is True, first.comment
     assert set(first.changes) == {"facts", "broker"}
-    pid, argv = running_broker(paths)
+    pid, argv = _pid_argv(paths)
     assert argv[argv.index("--ask") + 1] == "deny"
     assert argv[argv.index("--call-timeout") + 1] == "3600" and argv[argv.index("--max-output-mib") + 1] == "1024"
     assert argv[argv.index("--dispvm-registry") + 1] == str(paths.dispvm_registry)
@@ -59,20 +64,20 @@ def test_start_idempotence_restart_and_stop(loaders, set_pillar, paths, tmp_path
 
     again = running(loaders, paths)
     assert (again.result, again.changes) == (True, {}), again.comment
-    assert running_broker(paths)[0] == pid
+    assert running_broker(paths).pid == pid
 
     set_pillar(pillar(tmp_path, ask="default-target"))
     changed = running(loaders, paths)
     assert changed.result is True, changed.comment
     assert changed.changes["broker"]["new"] == "restarted"
-    new_pid, argv = running_broker(paths)
+    new_pid, argv = _pid_argv(paths)
     assert new_pid != pid and argv[argv.index("--ask") + 1] == "default-target"
-    assert not os.path.exists(f"/proc/{pid}") or running_broker(paths)[0] != pid
+    assert not os.path.exists(f"/proc/{pid}") or running_broker(paths).pid != pid
 
     set_pillar(pillar(tmp_path, ask="default-target", call_timeout=30, call_output_mib=8))
     limited = running(loaders, paths)
     assert limited.changes["broker"]["new"] == "restarted", limited.comment
-    pid, argv = running_broker(paths)
+    pid, argv = _pid_argv(paths)
     assert argv[argv.index("--call-timeout") + 1] == "30" and argv[argv.index("--max-output-mib") + 1] == "8"
     deadline = time.monotonic() + 10
     while "calls limited to 30s and 8388608 output bytes" not in paths.log.read_text():
@@ -110,7 +115,7 @@ def test_without_arguments_every_path_comes_from_the_pillar(loaders, set_pillar,
     try:
         started = loaders.states.bulkhead_rpc.broker_running(name="bulkhead-rpc-broker")
         assert started.result is True, started.comment
-        pid, argv = running_broker(paths)
+        pid, argv = _pid_argv(paths)
         assert paths.pillar.exists()
         assert argv[argv.index("--dispvm-registry") + 1] == own["dispvm_registry"]
         assert argv[argv.index("--log") + 1] == own["broker_log"]
@@ -120,4 +125,4 @@ def test_without_arguments_every_path_comes_from_the_pillar(loaders, set_pillar,
     finally:
         running = running_broker(paths)
         if running is not None:
-            os.kill(running[0], signal.SIGKILL)
+            os.kill(running.pid, signal.SIGKILL)

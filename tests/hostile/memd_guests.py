@@ -3,7 +3,7 @@
 The host is libvirt's test driver (real libvirt objects, real ``setMemoryFlags``); a guest wraps
 its domain and answers ``memoryStats`` as its balloon driver would, honest or not. memd reaches
 them through :class:`GuestHost`, a connection whose listing hands out the guests, as the daemon's
-own libvirt source is replaced in tests/functional/memory.
+own libvirt source is replaced in tests/functional/memd.
 """
 
 from __future__ import annotations

@@ -24,9 +24,9 @@ from saltext.bulkhead.agent import (
     AgentRequestFailed,
 )
 from saltext.bulkhead.cli import app
-from saltext.bulkhead.memory.daemon import DaemonState
-from saltext.bulkhead.memory.protocol import handle_line
-from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
+from saltext.bulkhead.memd.daemon import DaemonState
+from saltext.bulkhead.memd.protocol import handle_line
+from saltext.bulkhead.memd.server import MemdServer, serve_in_thread
 from saltext.bulkhead.rpc.prompt import RefusePrompt
 from saltext.bulkhead.rpcwire import messages
 from saltext.bulkhead.rpcwire.frames import (

@@ -18,10 +18,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import saltext.bulkhead
-from saltext.bulkhead.memory.daemon import DaemonState, balance_once, request, run
-from saltext.bulkhead.memory.daemon_config import DaemonConfig
-from saltext.bulkhead.memory.server import MemdServer, ask, serve_in_thread
-from tests.functional.memory.memd_fixtures import domain_xml, private_host, start
+from saltext.bulkhead.memd.daemon import DaemonState, balance_once, request, run
+from saltext.bulkhead.memd.daemon_config import DaemonConfig
+from saltext.bulkhead.memd.server import MemdServer, serve_in_thread
+from saltext.bulkhead.memd_client import ask
+from tests.functional.memd.memd_fixtures import domain_xml, private_host, start
 
 from .memd_guests import Guest, GuestHost, MiB, NeverInflates, idle_stats
 
@@ -223,7 +224,7 @@ def test_the_daemon_exits_non_zero_with_a_clear_error_on_a_bad_socket_folder(tmp
     folder.mkdir()
     folder.chmod(0o777)
     modules = Path(saltext.bulkhead.__file__).parents[2]
-    command = [sys.executable, "-m", "saltext.bulkhead.memory", "daemon", "--uri",
+    command = [sys.executable, "-m", "saltext.bulkhead.memd", "daemon", "--uri",
                f"test://{tmp_path}/none.xml", "--host-mib", "2048",
                "--socket", str(folder / "memd.sock")]
     env = {**os.environ, "PYTHONPATH": str(modules)}

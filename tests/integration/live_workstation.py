@@ -12,8 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from saltext.bulkhead.memory.service import ServicePaths, running_daemon
-from saltext.bulkhead.memory.service import stop as memd_stop
+from saltext.bulkhead.memd.service import ServicePaths, running_daemon
+from saltext.bulkhead.memd.service import stop as memd_stop
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_stopped, running_broker

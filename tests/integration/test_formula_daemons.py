@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.memory.service import ServicePaths, running_daemon
+from saltext.bulkhead.memd.service import ServicePaths, running_daemon
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, running_broker
 from tests.topology import purge, salt_workspace

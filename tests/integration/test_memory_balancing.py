@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from saltext.bulkhead.agent import AgentClient
-from saltext.bulkhead.memory.pidfile import is_memd, read_pidfile
-from saltext.bulkhead.memory.server import ask
-from saltext.bulkhead.memory.service import ServicePaths, memd_managed
+from saltext.bulkhead.memd.pidfile import is_memd, read_pidfile
+from saltext.bulkhead.memd.service import ServicePaths, memd_managed
+from saltext.bulkhead.memd_client import ask
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import connect, domain_present, domain_running, pool_present

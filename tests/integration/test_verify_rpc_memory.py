@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from saltext.bulkhead.agent import AgentClient
-from saltext.bulkhead.memory.service import ServicePaths, memd_managed, running_daemon
-from saltext.bulkhead.memory.service import stop as memd_stop
+from saltext.bulkhead.memd.service import ServicePaths, memd_managed, running_daemon
+from saltext.bulkhead.memd.service import stop as memd_stop
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_running, broker_stopped

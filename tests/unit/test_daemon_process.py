@@ -14,6 +14,7 @@ import pytest
 from saltext.bulkhead.daemon_process import DaemonError, DaemonProcess, alive
 
 # A stand-in daemon: says hello, writes its pidfile (its readiness) unless told not to, then waits.
+# With --config FILE it records the file's first line after its pid, as bulkhead-memd its digest.
 SERVE = """
 import os, signal, sys, time
 print("stand-in starting", flush=True)
@@ -21,7 +22,10 @@ if "--ignore-term" in sys.argv:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
 if "--never-ready" not in sys.argv:
     pidfile = sys.argv[sys.argv.index("--pidfile") + 1]
-    open(pidfile + ".new", "w").write(f"{os.getpid()}\\n")
+    loaded = ""
+    if "--config" in sys.argv:
+        loaded = open(sys.argv[sys.argv.index("--config") + 1]).readline()
+    open(pidfile + ".new", "w").write(f"{os.getpid()}\\n{loaded}")
     os.replace(pidfile + ".new", pidfile)
 time.sleep(60)
 """
@@ -35,7 +39,7 @@ def daemon(tmp_path):
     yield found
     running = found.running()
     if running is not None:
-        os.kill(running[0], signal.SIGKILL)
+        os.kill(running.pid, signal.SIGKILL)
 
 
 def argv(daemon: DaemonProcess, *flags: str) -> list[str]:
@@ -52,7 +56,8 @@ def sleeper():
 
 def test_start_waits_for_the_pidfile_and_stop_removes_it(daemon):
     daemon.start(argv(daemon))
-    pid, args = daemon.running()
+    found = daemon.running()
+    pid, args = found.pid, found.argv
     assert args[-2:] == ["--pidfile", str(daemon.pidfile)] and alive(pid)
     daemon.stop(pid)
     assert not alive(pid) and daemon.running() is None and not daemon.pidfile.exists()
@@ -94,7 +99,7 @@ def test_a_start_never_ready_is_killed_and_fails_with_the_log_tail(daemon):
 
 def test_stop_kills_a_daemon_that_ignores_sigterm(daemon):
     daemon.start(argv(daemon, "--ignore-term"))
-    pid, _ = daemon.running()
+    pid = daemon.running().pid
     began = time.monotonic()
     daemon.stop(pid)
     assert not alive(pid) and not daemon.pidfile.exists()  # SIGKILL leaves it; stop removes it

@@ -26,7 +26,7 @@ from tests.layering import (
 # memory/service.py is the memd daemon manager (systemd units, process drift), not the pure
 # balancer, and moves to memd/ (layer 6). Its other upward edge, memory -> virt (Work/Outcome),
 # went with the move of the reconcile vocabulary to reconcile/.
-KNOWN_EXCEPTIONS = {("memory", "systemd")}
+KNOWN_EXCEPTIONS: set[tuple[str, str]] = set()
 ARCHITECTURE = Path(__file__).resolve().parents[2] / "docs" / "architecture.md"
 
 

@@ -8,7 +8,7 @@ import os
 import socket
 from pathlib import Path
 
-from saltext.bulkhead.memory.service import ServicePaths, memd_managed
+from saltext.bulkhead.memd.service import ServicePaths, memd_managed
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.sd_notify import notify_ready
 from saltext.bulkhead.systemd import Systemd, systemd_host

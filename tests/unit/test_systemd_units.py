@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from saltext.bulkhead.boot.service import boot_argv, boot_unit_text
-from saltext.bulkhead.memory.service import ServicePaths, memd_unit
+from saltext.bulkhead.memd.service import ServicePaths, memd_unit
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_unit, command
 from saltext.bulkhead.systemd_units import exec_line, exec_quote, unit_names

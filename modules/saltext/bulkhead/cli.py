@@ -8,7 +8,7 @@ from .boot.cli import boot_command
 from .image.cli import image_app
 from .image.logs_cli import logs_command
 from .image.run_cli import run_command
-from .memory.cli import memory_app
+from .memd.cli import memory_app
 from .model.cli import pillar_app
 from .policy.cli import policy_app
 from .rpc.cli import rpc_app

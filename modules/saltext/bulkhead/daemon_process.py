@@ -1,8 +1,9 @@
 """A host daemon without a service manager: started detached, found again through its pidfile.
 
-Shared by bulkhead-memd (``memory/service.py``) and the RPC broker (``rpc/broker_service.py``).
-Everything that only looks (``running``, ``command_line``) reads files and /proc, so a state's
-test mode can call it freely; ``start`` and ``stop`` are what a real run does.
+Shared by bulkhead-memd (``memd/service.py``) and the RPC broker (``rpc/broker_service.py``),
+through the one manager ``daemon_service.py`` (which also holds the drift rule). Everything that
+only looks (``running``, ``command_line``) reads files and /proc, so a state's test mode can call
+it freely; ``start`` and ``stop`` are what a real run does.
 """
 
 from __future__ import annotations
@@ -22,6 +23,23 @@ class DaemonError(OSError):
     """The daemon did not start or stop; the message says why (a failed start: its log's last lines)."""
 
 
+Mark = str | tuple[str, ...]
+"""An argument a daemon's command line carries, or the spellings it may carry it in (a module
+renamed since an older daemon started: the older one is still found, and restarted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """The daemon a pidfile names, as /proc shows it."""
+
+    pid: int
+    argv: list[str]
+    executable: str | None
+    """The file it runs (``/proc/PID/exe``; `` (deleted)`` appended once replaced on disk)."""
+    recorded: tuple[str, ...] = ()
+    """The pidfile's lines after the pid (bulkhead-memd: the digest of the config it loaded)."""
+
+
 @dataclass(frozen=True, slots=True)
 class DaemonProcess:
     """A daemon whose pidfile's first line is its pid, recognised by its command line.
@@ -34,8 +52,8 @@ class DaemonProcess:
     ...                        marks=("saltext.bulkhead.rpc", "--pidfile", "/run/bulkhead/broker.pid"))
     >>> broker.start([sys.executable, "-m", "saltext.bulkhead.rpc", "broker", ...])
     # returns once the pidfile names the new process; else DaemonError with the log's tail
-    >>> pid, argv = broker.running()
-    >>> broker.stop(pid)  # SIGTERM, then SIGKILL after stop_timeout
+    >>> found = broker.running()  # Running(pid, argv, executable, recorded)
+    >>> broker.stop(found.pid)  # SIGTERM, then SIGKILL after stop_timeout
     >>> broker.running() is None
     True
     """
@@ -43,7 +61,7 @@ class DaemonProcess:
     name: str
     pidfile: Path
     log: Path
-    marks: tuple[str, ...]
+    marks: tuple[Mark, ...]
     start_timeout: float = 20.0
     stop_timeout: float = 10.0
 
@@ -51,13 +69,16 @@ class DaemonProcess:
         """The arguments of process ``pid`` if it is this daemon (None for anything else)."""
         return command_line(pid, self.marks)
 
-    def running(self) -> tuple[int, list[str]] | None:
-        """(pid, command line) of the daemon the pidfile names, if that process still is it."""
+    def running(self) -> Running | None:
+        """The daemon the pidfile names, if that process still is it."""
         lines = pidfile_lines(self.pidfile)
         if lines is None:
             return None
-        args = self.command_line(int(lines[0]))
-        return None if args is None else (int(lines[0]), args)
+        pid = int(lines[0])
+        args = self.command_line(pid)
+        if args is None:
+            return None
+        return Running(pid, args, executable(pid), tuple(lines[1:]))
 
     def start(self, argv: list[str]) -> None:
         """Start ``argv`` in a session of its own; return once its pidfile names it."""
@@ -69,7 +90,7 @@ class DaemonProcess:
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             found = self.running()
-            if found is not None and found[0] == process.pid:
+            if found is not None and found.pid == process.pid:
                 return
             if process.poll() is not None:
                 raise DaemonError(f"{self.name} did not start: it exited during start-up "
@@ -121,14 +142,26 @@ def alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
 
 
-def command_line(pid: int, marks: tuple[str, ...]) -> list[str] | None:
+def command_line(pid: int, marks: tuple[Mark, ...]) -> list[str] | None:
     """The arguments of live process ``pid`` if every one of ``marks`` is among them."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:  # gone, or never existed
         return None
     args = [arg.decode(errors="replace") for arg in raw.rstrip(b"\0").split(b"\0")]
-    return args if alive(pid) and all(mark in args for mark in marks) else None
+    return args if alive(pid) and all(_carries(args, mark) for mark in marks) else None
+
+
+def _carries(args: list[str], mark: Mark) -> bool:
+    return mark in args if isinstance(mark, str) else any(spelling in args for spelling in mark)
+
+
+def executable(pid: int) -> str | None:
+    """The file process ``pid`` runs (None: gone, or not ours to read)."""
+    try:
+        return os.readlink(f"/proc/{pid}/exe")
+    except OSError:
+        return None
 
 
 def log_tail(path: Path, lines: int = 5) -> str:

@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from saltext.bulkhead.cli import app
-from saltext.bulkhead.memory.daemon import DaemonState, request
-from saltext.bulkhead.memory.daemon_config import DaemonConfig
-from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
+from saltext.bulkhead.memd.daemon import DaemonState, request
+from saltext.bulkhead.memd.daemon_config import DaemonConfig
+from saltext.bulkhead.memd.server import MemdServer, serve_in_thread
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.rpc.broker_service import facts_file
 from saltext.bulkhead.virt import domain_absent, domain_present

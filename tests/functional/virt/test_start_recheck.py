@@ -13,9 +13,9 @@ from pathlib import Path
 
 import libvirt
 
+from saltext.bulkhead.memd.daemon import DaemonState
+from saltext.bulkhead.memd.server import MemdServer, serve_in_thread
 from saltext.bulkhead.memory.admission import Admission
-from saltext.bulkhead.memory.daemon import DaemonState
-from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.virt import counting, domain_present, domain_running, pool_present

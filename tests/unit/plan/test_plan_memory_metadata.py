@@ -7,7 +7,7 @@ import copy
 import pytest
 from lxml import etree
 
-from saltext.bulkhead.memory.libvirt_source import bounds_from_xml
+from saltext.bulkhead.memd.libvirt_source import bounds_from_xml
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import plan_workstation
 from saltext.bulkhead.plan.metadata import find_ours, read_memory

@@ -1,6 +1,6 @@
 """Memory balancing (the role of Qubes' qmemman) for virtio-balloon domains, Salt-free.
 
-The daemon feeds :func:`balance` each running domain's bounds and balloon statistics
+The daemon (``memd/``) feeds :func:`balance` each running domain's bounds and balloon statistics
 (:meth:`DomainMemory.from_stats`) and sets the returned targets; before starting a domain it asks
 :func:`request_memory`. Everything here is pure: same inputs, same answer.
 """

@@ -3,9 +3,10 @@
 The broker reads two things that change while it runs, and picks both up by itself: the policy
 (loaded for every call) and the pillar facts file (re-read when it changes). So this state writes
 the facts file atomically and restarts the broker only when its command line must change (policy
-directory, URI, ask mode, call limits). The running broker is found through its pidfile and recognised by its
-command line in /proc, so a recycled pid is never taken for it. Inspection is read-only: test
-mode reports exactly what a real run does.
+directory, URI, ask mode, call limits) or its executable was replaced: the drift rule of the one
+daemon manager (``daemon_service.py``), which finds the running broker through its pidfile and
+recognises it by its command line in /proc, so a recycled pid is never taken for it. Inspection
+is read-only: test mode reports exactly what a real run does.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic_file import write_atomically
-from ..daemon_process import DaemonProcess
+from ..daemon_process import DaemonProcess, Running
+from ..daemon_service import Unit, Wanted, keep_running, keep_stopped
 from ..model import Pillar
 from ..plan import names
 from ..reconcile import Outcome, Work
 from ..socket_dirs import make_private_socket_dir
-from ..systemd import Systemd, removal_steps, service_steps
+from ..systemd import Systemd
 from ..systemd_units import daemon_unit
 from ..virt.dispvm_registry import REGISTRY_DIR
 
@@ -64,8 +66,8 @@ def facts_file(pillar: Pillar) -> bytes:
     return (json.dumps(pillar.model_dump(mode="json", by_alias=True), sort_keys=True, indent=1) + "\n").encode()
 
 
-def running_broker(paths: BrokerPaths) -> tuple[int, list[str]] | None:
-    """(pid, command line) of the broker our pidfile names, if that process is one."""
+def running_broker(paths: BrokerPaths) -> Running | None:
+    """The broker our pidfile names, if that process is one."""
     return paths.process().running()
 
 
@@ -102,21 +104,9 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
         work.step(f"write {paths.pillar}",
                   lambda: write_atomically(paths.pillar, wanted, mode=0o600))
     cmd = command(pillar, paths)
-    running = running_broker(paths)
-    if systemd is not None:
-        # the unit holds the command line: a changed setting changes the unit, which restarts it
-        service_steps(work, *systemd, broker_unit(pillar, paths),
-                      None if running is None else running[0], False,
-                      lambda: stop(running[0], paths))
-        return work.finish(test, "RPC broker")
-    if running is None:
-        work.changes["broker"] = {"old": "stopped", "new": "running"}
-        work.step("start the RPC broker", lambda: start(cmd, paths))
-    elif running[1][1:] != cmd[1:]:  # the interpreter path may differ after an upgrade; the rest not
-        work.step("stop the RPC broker", lambda: stop(running[0], paths))
-        # recorded after the stop: the restart is made by the start (outcome.py)
-        work.changes["broker"] = {"old": "running with other settings", "new": "restarted"}
-        work.step("start the RPC broker", lambda: start(cmd, paths))
+    # the unit holds the command line: a changed setting changes the unit, which restarts it
+    unit = None if systemd is None else Unit(*systemd, broker_unit(pillar, paths))
+    keep_running(work, paths.process(), Wanted(cmd), "broker", lambda: start(cmd, paths), unit)
     return work.finish(test, "RPC broker")
 
 
@@ -126,17 +116,8 @@ def start(cmd: list[str], paths: BrokerPaths) -> None:
     paths.process().start(cmd)
 
 
-def stop(pid: int, paths: BrokerPaths) -> None:
-    paths.process().stop(pid)
-
-
 def broker_stopped(paths: BrokerPaths, test: bool = False,
                    systemd: tuple[Systemd, str] | None = None) -> Outcome:
     work = Work()
-    if systemd is not None:  # else it would come back at the next boot
-        removal_steps(work, *systemd)
-    running = running_broker(paths)
-    if running is not None:
-        work.changes["broker"] = {"old": "running", "new": "stopped"}
-        work.step("stop the RPC broker", lambda: stop(running[0], paths))
+    keep_stopped(work, paths.process(), "broker", systemd)
     return work.finish(test, "RPC broker")

@@ -17,7 +17,7 @@ systemctl), so that it comes back after a reboot (docs/boot.md).
 
 from pathlib import Path
 
-from saltext.bulkhead.memory.service import ServicePaths, memd_managed
+from saltext.bulkhead.memd.service import ServicePaths, memd_managed
 from saltext.bulkhead.saltret import run_state
 from saltext.bulkhead.systemd import systemd_host
 from saltext.bulkhead.systemd_units import unit_names

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..memory.server import ask
+from ..memd_client import ask
 from .errors import BulkheadVirtError
 
 ASK_TIMEOUT_S = 60.0

@@ -15,7 +15,7 @@ from typing import Any
 import libvirt
 import pytest
 
-from saltext.bulkhead.memory.service import ServicePaths
+from saltext.bulkhead.memd.service import ServicePaths
 from saltext.bulkhead.model import Pillar
 from saltext.bulkhead.net import Ruleset, pillar_rulesets, system_resolver
 from saltext.bulkhead.plan import Plan

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from saltext.bulkhead.memory.config_file import digest, render_config_file
-from saltext.bulkhead.memory.pidfile import MODULE
-from saltext.bulkhead.memory.service import ServicePaths
+from saltext.bulkhead.memd.config_file import digest, render_config_file
+from saltext.bulkhead.memd.pidfile import MODULE
+from saltext.bulkhead.memd.service import ServicePaths
 from saltext.bulkhead.plan.metadata import find_ours, read_memory
 
 MiB = 1024  # KiB

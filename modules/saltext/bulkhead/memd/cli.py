@@ -10,16 +10,16 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from ..memory.config import BalancerConfig
+from ..memory.domain import KIB_PER_MIB
+from ..memory.policy import POLICIES, make_policy
+from ..memory.simulate import simulate
+from ..memory.trace import load_trace
+from ..memory.tracegen import generate_trace
 from ..untrusted.log_format import EscapingFormatter
-from .config import BalancerConfig
 from .config_file import load_config_file
 from .daemon_config import DEFAULT_SOCKET, DaemonConfig
 from .detach import detach as detach_daemon
-from .domain import KIB_PER_MIB
-from .policy import POLICIES, make_policy
-from .simulate import simulate
-from .trace import load_trace
-from .tracegen import generate_trace
 
 memory_app = typer.Typer(no_args_is_help=True, help="Memory balancing: simulate and tune.")
 
@@ -129,7 +129,7 @@ def status_command(
     ),
 ) -> None:
     """Print what bulkhead-memd decided last (capacity, targets, preferences, held) as JSON."""
-    from .server import ask
+    from ..memd_client import ask
 
     try:
         reply = ask(socket_path, {"op": "status"}, timeout=10.0)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import libvirt
 
+from ..memory.admission import Admission
 from ..sd_notify import notify_ready
-from .admission import Admission
 from .daemon import DaemonState, request, run
 from .daemon_config import DaemonConfig
 from .pidfile import remove_if_ours, write_pidfile

@@ -9,9 +9,10 @@ from functools import partial
 
 import pytest
 
-from saltext.bulkhead.memory.daemon import DaemonState, balance_once, request
-from saltext.bulkhead.memory.daemon_config import DaemonConfig
-from saltext.bulkhead.memory.server import MemdServer, ask, serve_in_thread
+from saltext.bulkhead.memd.daemon import DaemonState, balance_once, request
+from saltext.bulkhead.memd.daemon_config import DaemonConfig
+from saltext.bulkhead.memd.server import MemdServer, serve_in_thread
+from saltext.bulkhead.memd_client import ask
 
 from .memd_fixtures import domain_xml, live_kib, private_host, start
 

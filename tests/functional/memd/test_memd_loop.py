@@ -6,9 +6,9 @@ import logging
 import threading
 
 from saltext.bulkhead.backoff import Outage
-from saltext.bulkhead.memory import daemon
-from saltext.bulkhead.memory.daemon import DaemonState, run
-from saltext.bulkhead.memory.daemon_config import DaemonConfig
+from saltext.bulkhead.memd import daemon
+from saltext.bulkhead.memd.daemon import DaemonState, run
+from saltext.bulkhead.memd.daemon_config import DaemonConfig
 
 from .memd_fixtures import NODE_XML, domain_xml
 

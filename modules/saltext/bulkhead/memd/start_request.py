@@ -13,8 +13,8 @@ import time
 
 import libvirt
 
-from .admission import Admission, request_memory
-from .cooperation import SLACK_KIB
+from ..memory.admission import Admission, request_memory
+from ..memory.cooperation import SLACK_KIB
 from .daemon_config import DaemonConfig
 from .daemon_state import DaemonState, apply_targets, capacity, run_key, snapshot
 from .libvirt_source import read_domain

@@ -1,12 +1,11 @@
 """Keep bulkhead-memd configured and running as the pillar says (what ``bulkhead_memory.managed`` does).
 
-There is no service manager to lean on, so this is one (``daemon_process``): the configuration
-file is written atomically; the daemon is started in a session of its own and the state waits
-until its pidfile names it (written once its socket listens). The pidfile also records the digest
-of the configuration the daemon loaded: a daemon running an older configuration is restarted;
-with ``bulkhead:memory`` absent, a daemon we started is stopped and its configuration removed.
-Inspection is read-only, so test mode reports exactly what a real run does (the ``Work`` steps of
-the virt layer).
+The configuration file is written atomically; the daemon is kept running by the one daemon
+manager (``daemon_service.py``): started in a session of its own, found again through its pidfile
+(written once its socket listens, with the digest of the configuration it loaded) and restarted
+on drift (another configuration, other arguments, another executable). With ``bulkhead:memory``
+absent, a daemon we started is stopped and its configuration removed. Inspection is read-only, so
+test mode reports exactly what a real run does (the ``Work`` steps of the virt layer).
 """
 
 from __future__ import annotations
@@ -17,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic_file import write_atomically
-from ..daemon_process import DaemonProcess
+from ..daemon_process import DaemonProcess, Running
+from ..daemon_service import Unit, Wanted, keep_running, keep_stopped
 from ..model import Pillar
 from ..reconcile import Outcome, Work
-from ..systemd import Systemd, removal_steps, service_steps
+from ..systemd import Systemd
 from ..systemd_units import daemon_unit
 from .config_file import DEFAULT_CONFIG_FILE, digest, render_config_file
-from .pidfile import MODULE, PidRecord, is_memd, memd_marks, read_pidfile
+from .pidfile import MODULE, memd_marks
 
 STOP_TIMEOUT_S = 15.0
 START_TIMEOUT_S = 30.0
@@ -51,12 +51,9 @@ def memd_unit(paths: ServicePaths) -> str:
     return daemon_unit("bulkhead-memd: memory balancer of the bulkhead domains", paths.command())
 
 
-def running_daemon(paths: ServicePaths) -> PidRecord | None:
+def running_daemon(paths: ServicePaths) -> Running | None:
     """The daemon our pidfile names, if that process is still a bulkhead-memd with our config."""
-    record = read_pidfile(paths.pidfile)
-    if record is None or not is_memd(record.pid, paths.config):
-        return None
-    return record
+    return paths.process().running()
 
 
 def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False,
@@ -65,14 +62,9 @@ def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False,
 
     ``systemd``: (systemctl, unit name) on a host run by systemd: the daemon runs as that unit."""
     work = Work()
-    running = running_daemon(paths)
     current = _read(paths.config)
     if pillar.memory is None:
-        if systemd is not None:
-            removal_steps(work, *systemd)
-        if running is not None:
-            work.changes["daemon"] = {"old": "running", "new": "stopped"}
-            work.step("stop bulkhead-memd", lambda: stop(running, paths))
+        keep_stopped(work, paths.process(), "daemon", systemd)
         if current is not None:
             work.changes["config"] = {"old": str(paths.config), "new": None}
             work.step(f"remove {paths.config}", lambda: paths.config.unlink())
@@ -81,30 +73,14 @@ def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False,
     wanted = render_config_file(pillar.memory, pillar.host.uri, pillar.domains)
     if current != wanted:
         work.changes["config"] = _diff(paths.config, current, wanted)
-        work.step(f"write {paths.config}",
-                  lambda: write_atomically(paths.config, wanted, mode=0o600))
-    if systemd is not None:
-        outdated = running is not None and running.config_digest != digest(wanted)
-        service_steps(work, *systemd, memd_unit(paths), None if running is None else running.pid,
-                      outdated, lambda: stop(running, paths))
-        return work.finish(test, "bulkhead-memd")
-    if running is None:
-        work.changes["daemon"] = {"old": "stopped", "new": "running"}
-        work.step("start bulkhead-memd", lambda: start(paths))
-    elif running.config_digest != digest(wanted):
-        work.step("stop bulkhead-memd", lambda: stop(running, paths))
-        # recorded after the stop: the restart is made by the start (outcome.py)
-        work.changes["daemon"] = {"old": "running an older configuration", "new": "restarted"}
-        work.step("start bulkhead-memd", lambda: start(paths))
+        work.step(f"write {paths.config}", lambda: write_atomically(paths.config, wanted, mode=0o600))
+    unit = None if systemd is None else Unit(*systemd, memd_unit(paths))
+    keep_running(work, paths.process(), Wanted(paths.command(), digest(wanted)), "daemon",
+                 unit=unit)
     return work.finish(test, "bulkhead-memd")
 
 
-def start(paths: ServicePaths) -> None:
-    """Start detached; returns once the daemon serves, else raises with the log's last lines."""
-    paths.process().start(paths.command())
-
-
-def stop(record: PidRecord, paths: ServicePaths) -> None:
+def stop(record: Running, paths: ServicePaths) -> None:
     """SIGTERM, wait, then SIGKILL; the pid is checked again right before each signal."""
     paths.process().stop(record.pid)
 

@@ -70,11 +70,3 @@ def serve_in_thread(server: MemdServer) -> threading.Thread:
     thread.start()
     return thread
 
-
-def ask(path: Path, message: dict, timeout: float = 30.0) -> dict:
-    """Client side: send one request line and read the reply (used by tests and `bulkhead`)."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect(str(path))
-        sock.sendall(json.dumps(message).encode() + b"\n")
-        return json.loads(sock.makefile("rb").readline())

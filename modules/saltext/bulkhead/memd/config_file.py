@@ -13,11 +13,11 @@ from typing import Any
 
 import pydantic
 
+from ..memory.config import BalancerConfig
+from ..memory.domain import KIB_PER_MIB
 from ..model.memory_balancer import MemoryBalancer
 from ..model.messages import issues_from
-from .config import BalancerConfig
 from .daemon_config import DaemonConfig
-from .domain import KIB_PER_MIB
 
 DEFAULT_CONFIG_FILE = Path("/etc/bulkhead/memd.json")
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..memory.admission import Admission
+from ..memory.domain import KIB_PER_MIB
 from ..untrusted.json_value import loads as load_json
-from .admission import Admission
 from .daemon import DaemonState
-from .domain import KIB_PER_MIB
 
 MAX_LINE = 4096
 """Longest request accepted: a real one is well under 100 bytes."""

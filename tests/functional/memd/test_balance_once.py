@@ -8,10 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import libvirt
 import pytest
 
+from saltext.bulkhead.memd.daemon import DaemonState, balance_once, request
+from saltext.bulkhead.memd.daemon_config import DaemonConfig
+from saltext.bulkhead.memd.libvirt_source import bounds_from_xml
 from saltext.bulkhead.memory import DomainMemory, balance
-from saltext.bulkhead.memory.daemon import DaemonState, balance_once, request
-from saltext.bulkhead.memory.daemon_config import DaemonConfig
-from saltext.bulkhead.memory.libvirt_source import bounds_from_xml
 
 from .memd_fixtures import domain_xml, live_kib, private_host, start
 

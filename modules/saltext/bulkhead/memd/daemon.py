@@ -18,7 +18,7 @@ import libvirt
 
 from ..backoff import Outage
 from ..libvirt_quiet import silence_libvirt
-from .balance import InsufficientMemory, balance
+from ..memory.balance import InsufficientMemory, balance
 from .daemon_config import DaemonConfig
 from .daemon_state import Change, DaemonState, apply_targets, capacity, snapshot
 from .start_request import request

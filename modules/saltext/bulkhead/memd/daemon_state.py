@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 
 import libvirt
 
-from .balance import Decision
-from .cooperation import Cooperation
+from ..memory.balance import Decision
+from ..memory.cooperation import Cooperation
+from ..memory.domain import DomainMemory
+from ..memory.rollout import rollout
 from .daemon_config import DaemonConfig
-from .domain import DomainMemory
 from .host import mem_available_kib
 from .libvirt_source import read_domain, running_ours
-from .rollout import rollout
 
 log = logging.getLogger(__name__)
 

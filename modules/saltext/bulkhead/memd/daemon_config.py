@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import BalancerConfig
-from .domain import KIB_PER_MIB
+from ..memory.config import BalancerConfig
+from ..memory.domain import KIB_PER_MIB
 
 DEFAULT_SOCKET = Path("/run/bulkhead/memd.sock")
 

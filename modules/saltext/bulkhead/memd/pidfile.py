@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic_file import write_atomically
-from ..daemon_process import alive, command_line, pidfile_lines
+from ..daemon_process import Mark, alive, command_line, pidfile_lines
 
 __all__ = ["MODULE", "PidRecord", "alive", "is_memd", "read_pidfile", "remove_if_ours", "write_pidfile"]
 
-MODULE = "saltext.bulkhead.memory"
-"""What the daemon's command line runs (``python -m saltext.bulkhead.memory daemon ...``)."""
+MODULE = "saltext.bulkhead.memd"
+"""What the daemon's command line runs (``python -m saltext.bulkhead.memd daemon ...``)."""
+FORMER_MODULE = "saltext.bulkhead.memory"
+"""What a daemon started before the move to memd/ runs: still found (and restarted on this one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,6 @@ def is_memd(pid: int, config_path: Path) -> bool:
     return command_line(pid, memd_marks(config_path)) is not None
 
 
-def memd_marks(config_path: Path) -> tuple[str, ...]:
+def memd_marks(config_path: Path) -> tuple[Mark, ...]:
     """What a bulkhead-memd command line carries: the module and its config file."""
-    return (MODULE, str(config_path))
+    return ((MODULE, FORMER_MODULE), str(config_path))

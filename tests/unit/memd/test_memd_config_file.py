@@ -8,8 +8,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from saltext.bulkhead.memory.cli import memory_app
-from saltext.bulkhead.memory.config_file import daemon_config, load_config_file, render_config_file
+from saltext.bulkhead.memd.cli import memory_app
+from saltext.bulkhead.memd.config_file import daemon_config, load_config_file, render_config_file
 from saltext.bulkhead.model.memory_balancer import MemoryBalancer
 
 SETTINGS = MemoryBalancer(interval=0.5, reserve_mib=256, host_mib=4096, band=0.1, socket="/run/x/memd.sock")
@@ -58,8 +58,8 @@ def test_daemon_command_refuses_a_bad_config_and_detach_without_pidfile(tmp_path
 
 
 def test_status_command_prints_the_daemon_reply_or_fails_without_one(tmp_path):
-    from saltext.bulkhead.memory.daemon import DaemonState
-    from saltext.bulkhead.memory.server import MemdServer, serve_in_thread
+    from saltext.bulkhead.memd.daemon import DaemonState
+    from saltext.bulkhead.memd.server import MemdServer, serve_in_thread
 
     path = tmp_path / "memd.sock"
     missing = CliRunner().invoke(memory_app, ["status", "--socket", str(path)])

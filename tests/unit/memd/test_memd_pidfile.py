@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from saltext.bulkhead.memory.pidfile import (
+from saltext.bulkhead.memd.pidfile import (
     PidRecord,
     alive,
     is_memd,
@@ -16,6 +16,16 @@ from saltext.bulkhead.memory.pidfile import (
     remove_if_ours,
     write_pidfile,
 )
+
+
+def sleeper(*args: str) -> subprocess.Popen:
+    """A process whose command line carries ``args``, once it shows them."""
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", *args])
+    deadline = time.monotonic() + 10  # until exec: before it, /proc shows pytest's command line
+    while args[0].encode() not in Path(f"/proc/{process.pid}/cmdline").read_bytes():
+        assert time.monotonic() < deadline, "the child never ran its command"
+        time.sleep(0.01)
+    return process
 
 
 def test_write_read_remove(tmp_path):
@@ -40,16 +50,23 @@ def test_a_live_process_that_is_not_our_daemon_is_not_trusted(tmp_path):
     config = tmp_path / "memd.json"
     assert alive(os.getpid()) and not is_memd(os.getpid(), config)
     # a process whose command line names the module but another config file
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)",
-                              "saltext.bulkhead.memory", str(tmp_path / "other.json")])
+    other = sleeper("saltext.bulkhead.memd", str(tmp_path / "other.json"))
     try:
-        deadline = time.monotonic() + 10  # until exec: before it, /proc shows pytest's command line
-        while b"saltext.bulkhead.memory" not in Path(f"/proc/{other.pid}/cmdline").read_bytes():
-            assert time.monotonic() < deadline, "the child never ran its command"
-            time.sleep(0.01)
         assert alive(other.pid) and not is_memd(other.pid, config)
         assert is_memd(other.pid, tmp_path / "other.json")  # what the check does accept
     finally:
         other.kill()
         other.wait()
     assert not alive(other.pid)
+
+
+def test_a_daemon_started_under_the_former_module_name_is_still_found(tmp_path):
+    """A bulkhead-memd started before the daemon moved to memd/ is ours: the state restarts it
+    (other arguments) instead of starting a second one beside it."""
+    config = tmp_path / "memd.json"
+    former = sleeper("saltext.bulkhead.memory", "--config", str(config))
+    try:
+        assert is_memd(former.pid, config)
+    finally:
+        former.kill()
+        former.wait()

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 import libvirt
 from lxml import etree
 
+from ..memory.domain import KIB_PER_MIB, DomainMemory
+from ..memory.guest_figures import clamp_balloon
+from ..memory.stats import BalloonStats
 from ..model.pillar import Memory
 from ..plan.metadata import find_ours, read_memory
-from .domain import KIB_PER_MIB, DomainMemory
-from .guest_figures import clamp_balloon
-from .stats import BalloonStats
 
 log = logging.getLogger(__name__)
 

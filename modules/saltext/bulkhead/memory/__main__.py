@@ -1,5 +1,0 @@
-"""``python -m saltext.bulkhead.memory``: the memory commands, as the state starts the daemon."""
-
-from .cli import memory_app
-
-memory_app(prog_name="bulkhead memory")
