@@ -72,7 +72,11 @@ def target_keys(call: Call, system: System) -> frozenset[Key]:
     if cached is not None:
         return cached  # type: ignore[return-value]
     if target == ADMINVM:
-        keys = [STAR, ADMINVM]
+        # Name tokens that stand for the admin domain (its name, its uuid) match it as @adminvm.
+        admin = system.domains.get(system.admin_name)
+        keys = [STAR, ADMINVM, system.admin_name]
+        if admin is not None and admin.uuid is not None:
+            keys.append(UUID_PREFIX + admin.uuid)
     elif target == DEFAULT:
         keys = [STAR, ANYVM, DEFAULT]
     elif target == DISPVM:
