@@ -1,10 +1,10 @@
 """The reference engine's parser tests (qubes-core-qrexec qrexec/tests/policy_parser.py), ported
 case by case as data: inputs and the decisions the reference gives. Checked by
-test_policy_reference.py; ``python tests/unit/policy/reference_cases.py`` prints the agreement."""
+test_policy_reference.py; ``python -m tests.unit.policy.reference_check`` prints the agreement."""
 
 from __future__ import annotations
 
-from reference_system import ALL, TEMPLATES, U
+from .reference_system import ALL, TEMPLATES, U
 
 UUID0 = "uuid:" + U["dom0"]
 D8A = "uuid:d8a249f1-b02b-4944-a9e5-437def2fbe2c"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import reference_cases as rc
-from reference_system import SYSTEM_INFO
+from . import reference_cases as rc
+from .reference_system import SYSTEM_INFO
 
 from saltext.bulkhead.policy import Policy, PolicySyntaxError, Request, System, Verdict
 from saltext.bulkhead.policy import format_rule, parse_line, parse_service_line
@@ -156,7 +156,7 @@ def agreement() -> tuple[int, int, list[str]]:
     return agreed, len(checks), failed
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m tests.unit.policy.reference_check
     agreed, total, failed = agreement()
     print("\n".join(failed))
     print(f"agreement with the reference: {agreed} / {total}")
