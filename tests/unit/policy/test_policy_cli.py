@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from saltext.bulkhead.cli import app
+from saltext.bulkhead.policy.lint import UNKNOWN_TARGET
 
 from .policy_helpers import SYSTEM, write_policy
 
@@ -107,6 +108,8 @@ def test_lint_reports_open_admin_bound_and_shadowed_rules(paths):
     assert result.exit_code == 1
     d = paths["dir"]
     assert result.stdout.splitlines() == [
+        f"{d}/include/gpg:1: warning: {UNKNOWN_TARGET}",
+        f"{d}/90-default.policy:1: warning: {UNKNOWN_TARGET}",
         f"{d}/90-default.policy:2: warning: allows calls into the admin domain (@adminvm/dom0)",
         f"{d}/95-open.policy:1: warning: allows every domain to call every service on every domain",
         f"{d}/95-open.policy:1: warning: never used: {d}/90-default.policy:3 matches first",

@@ -2,7 +2,10 @@
 
 - a rule that lets any domain call any service on any domain;
 - an allow whose destination is (or includes) the admin domain;
-- a rule no request can reach, because an earlier rule matches everything it matches.
+- a rule no request can reach, because an earlier rule matches everything it matches;
+- a rule that a call naming a domain that does not exist reaches: as in the reference, such a
+  target means @default, so @default, @anyvm and * rules that redirect (allow target=) or ask
+  open something to a call that named nothing real.
 
 Shadowing is judged from the tokens alone (no system): ``*`` covers every domain, ``@anyvm``
 every domain but the admin domain, other tokens only themselves. A rule shadowed through tags
@@ -35,9 +38,16 @@ def covers(earlier: Rule, later: Rule) -> bool:
     return _covers_token(earlier.source, later.source) and _covers_token(earlier.target, later.target)
 
 
+UNKNOWN_TARGET = ("a call to a domain that does not exist is treated as @default and reaches this "
+                  "rule (reference behaviour)")
+
+
 def _rule_warnings(rule: Rule) -> list[str]:
     found = []
     action = rule.action
+    redirects = action.verdict is Verdict.ALLOW and action.target is not None
+    if rule.target.kind in (Kind.DEFAULT, *BROAD) and (redirects or action.verdict is Verdict.ASK):
+        found.append(UNKNOWN_TARGET)
     if action.verdict is not Verdict.ALLOW:
         return found
     if rule.service == ANY and rule.source.kind in BROAD and rule.target.kind in BROAD:
