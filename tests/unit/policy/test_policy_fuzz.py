@@ -10,7 +10,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saltext.bulkhead.policy import Policy, PolicySyntaxError, Verdict
+from saltext.bulkhead.policy import Policy, PolicySyntaxError, Verdict, format_rule, parse_line
+from saltext.bulkhead.policy import parse_service_line
 
 from .policy_strategies import requests, rule_lines, systems
 
@@ -101,3 +102,22 @@ def test_directories_with_odd_file_names(files):
         for rule in policy.rules:
             name = Path(rule.file).name
             assert name.endswith(".policy") and not name.startswith(".")
+
+
+@SETTINGS
+@given(rule_lines())
+def test_a_formatted_rule_parses_back_to_the_same_rule(line):
+    rule = parse_line(line, "t.policy", 7)
+    again = parse_line(format_rule(rule), "t.policy", 7)
+    assert (again.service, again.argument, again.source, again.target, again.action) == (
+        rule.service, rule.argument, rule.source, rule.target, rule.action)
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join))
+def test_old_syntax_lines_parse_or_raise_a_value_error(line):
+    for text in (line, line.replace("@", "$").replace(" target=", ",target=")):
+        try:
+            parse_service_line("s", "+x", text)
+        except ValueError:
+            pass

@@ -63,7 +63,17 @@ class Call(NamedTuple):
 
 def normalize(request: Request, system: System) -> Call:
     """Raise RequestError (the caller denies) for a target the reference refuses."""
-    target, written = _target(request.target, system)
+    memo_key = ("request-target", request.target)
+    found = system.memo.get(memo_key)
+    if found is None:
+        try:
+            found = _target(request.target, system)
+        except RequestError as exc:
+            found = exc
+        system.memo[memo_key] = found
+    if isinstance(found, RequestError):
+        raise found
+    target, written = found  # type: ignore[misc]
     return Call(request.service, request.argument, system.name_of(request.source), target, written)
 
 
