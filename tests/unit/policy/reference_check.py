@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from saltext.bulkhead.policy import (
+    Policy,
+    PolicySyntaxError,
+    Request,
+    System,
+    Verdict,
+    format_rule,
+    parse_line,
+    parse_service_line,
+)
+from saltext.bulkhead.policy import tokens as tk
+
 from . import reference_cases as rc
 from .reference_system import SYSTEM_INFO
 
-from saltext.bulkhead.policy import Policy, PolicySyntaxError, Request, System, Verdict
-from saltext.bulkhead.policy import format_rule, parse_line, parse_service_line
-from saltext.bulkhead.policy import tokens as tk
-
-POSITIONS = {"source": tk.SOURCE_KINDS, "target": tk.TARGET_KINDS, "redirect": tk.REDIRECT_KINDS,
-             "intended": tk.INTENDED_KINDS}
+POSITIONS = {
+    "source": tk.SOURCE_KINDS,
+    "target": tk.TARGET_KINDS,
+    "redirect": tk.REDIRECT_KINDS,
+    "intended": tk.INTENDED_KINDS,
+}
 
 
 def system() -> System:
@@ -66,12 +78,18 @@ def rejects(line: str, service: bool) -> bool:
 
 def reads(case: tuple, service: bool) -> bool:
     line, source, target, verdict, redirect, default, user = case
-    rule = parse_service_line("test.Service", "+argument", line) if service else parse_line(rc.S + line)
+    rule = (
+        parse_service_line("test.Service", "+argument", line)
+        if service
+        else parse_line(rc.S + line)
+    )
     action = rule.action
-    return ((str(rule.source), str(rule.target), action.verdict.value, action.user)
-            == (source, target, verdict, user)
-            and (str(action.target) if action.target else None) == redirect
-            and (str(action.default_target) if action.default_target else None) == default)
+    return (
+        (str(rule.source), str(rule.target), action.verdict.value, action.user)
+        == (source, target, verdict, user)
+        and (str(action.target) if action.target else None) == redirect
+        and (str(action.default_target) if action.default_target else None) == default
+    )
 
 
 def round_trips(line: str) -> bool:
@@ -85,9 +103,14 @@ def flags(action: str, param: str, notify: bool, autostart: bool) -> bool:
 
 def decides(text: str, source: str, target: str, expected: dict) -> bool:
     found = both(Policy.from_files({"p": text}, main="p"), source, target)
-    got = {"verdict": found.verdict.value, "target": found.target, "targets": sorted(found.targets),
-           "default": found.default_target, "notify": found.notify,
-           "line": found.rule.line if found.rule else None}
+    got = {
+        "verdict": found.verdict.value,
+        "target": found.target,
+        "targets": sorted(found.targets),
+        "default": found.default_target,
+        "notify": found.notify,
+        "line": found.rule.line if found.rule else None,
+    }
     if expected.get("line") == "any":
         expected = {k: v for k, v in expected.items() if k != "line"}
     return all(got[k] == v for k, v in expected.items())
@@ -98,11 +121,15 @@ def loads(files: dict, main: str, expected: list) -> bool:
         policy = Policy.from_files(files, main=main)
     except PolicySyntaxError:
         return False
-    got = [(str(r.source), str(r.target), r.action.verdict.value, r.file, r.line) for r in policy.rules]
+    got = [
+        (str(r.source), str(r.target), r.action.verdict.value, r.file, r.line) for r in policy.rules
+    ]
     return got == expected
 
 
-def answers(params: str, choice: str | None, verdict: str, target: str | None, notify: bool) -> bool:
+def answers(
+    params: str, choice: str | None, verdict: str, target: str | None, notify: bool
+) -> bool:
     asked = both(Policy.from_text(f"* * @anyvm @anyvm ask {params}\n"), "test-vm1", "test-vm2")
     found = asked.answer(choice)
     return (found.verdict.value, found.target, found.notify) == (verdict, target, notify)

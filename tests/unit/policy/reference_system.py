@@ -44,12 +44,20 @@ _ROWS = {
     "test2-relayvm2": ("AppVM", [], None, False, True),
 }
 
-SYSTEM_INFO = {"domains": {
-    name: {"type": t, "tags": tags, "default_dispvm": dvm, "template_for_dispvms": tpl,
-           "power_state": "Running" if running else "Halted", "uuid": U[name],
-           **({"relayvm": "x", "transport_rpc": "qubesair.SSHProxy"} if t == "RemoteVM" else {})}
-    for name, (t, tags, dvm, tpl, running) in _ROWS.items()
-}}
+SYSTEM_INFO = {
+    "domains": {
+        name: {
+            "type": t,
+            "tags": tags,
+            "default_dispvm": dvm,
+            "template_for_dispvms": tpl,
+            "power_state": "Running" if running else "Halted",
+            "uuid": U[name],
+            **({"relayvm": "x", "transport_rpc": "qubesair.SSHProxy"} if t == "RemoteVM" else {}),
+        }
+        for name, (t, tags, dvm, tpl, running) in _ROWS.items()
+    }
+}
 
 ALL = sorted(n for n in _ROWS if n != "dom0")
 TEMPLATES = ["@dispvm:default-dvm", "@dispvm:test-vm3", "@dispvm:test-vm4"]

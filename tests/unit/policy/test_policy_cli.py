@@ -55,10 +55,11 @@ def test_eval_batch_prints_one_decision_per_line_in_order(paths):
     result = run("eval", "--batch", str(batch), "--system", paths["system"], "--policy-dir", paths["dir"])
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
-    lines = [{k: v for k, v in r.items() if k in ("decision", "target", "targets", "default_target")}
-             for r in records]
+    shown = ("decision", "target", "targets", "default_target")
+    lines = [{k: v for k, v in r.items() if k in shown} for r in records]
     others = ["@dispvm:dvm", "@dispvm:otherdvm", "dvm", "otherdvm", "personal", "tpl", "vault", "work"]
-    assert records[0] == {"decision": "allow", "target": "vault", "rule": f"{paths['dir']}/include/gpg:1",
+    gpg = f"{paths['dir']}/include/gpg:1"
+    assert records[0] == {"decision": "allow", "target": "vault", "rule": gpg,
                           "notify": False, "autostart": True, "user": None}
     assert records[5]["rule"] is None and records[5]["notify"] is True  # not a request
     assert lines == [
@@ -90,7 +91,8 @@ def test_eval_single_request_explains_the_deciding_rule(paths):
     assert result.exit_code == 0
     decided, explained = result.stdout.splitlines()
     assert json.loads(decided)["target"] == "vault"
-    assert explained == f"decided by: {paths['dir']}/include/gpg:1: work @default allow target=vault"
+    gpg = f"{paths['dir']}/include/gpg:1"
+    assert explained == f"decided by: {gpg}: work @default allow target=vault"
     result = run("eval", "qubes.Filecopy+", "work", "@tag:x", "--system", paths["system"],
                  "--policy-dir", paths["dir"])
     assert "invalid target" in result.stdout

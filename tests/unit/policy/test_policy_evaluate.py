@@ -151,14 +151,16 @@ def test_ask_candidates_are_the_token_expansion_without_the_source():
     decision = decide("s * work vault ask\ns * work tpl allow\ns * work tpl deny\n"
                       "s * @anyvm personal ask\n", "s", "work", "vault")
     assert decision.targets == ("personal", "tpl", "vault")
-    decision = decide("s * work vault ask\ns * work tpl deny\ns * work tpl allow\n", "s", "work", "vault")
+    policy = "s * work vault ask\ns * work tpl deny\ns * work tpl allow\n"
+    decision = decide(policy, "s", "work", "vault")
     assert decision.targets == ("vault",)
 
 
 def test_ask_with_tags_default_target_and_redirect():
     assert verdict_of("s * work @tag:office ask\n", "s", "work", "personal") == {
         "decision": "ask", "targets": ["personal"], "default_target": None}
-    assert verdict_of("s * work @tag:office ask default_target=personal\n", "s", "work", "personal") == {
+    policy = "s * work @tag:office ask default_target=personal\n"
+    assert verdict_of(policy, "s", "work", "personal") == {
         "decision": "ask", "targets": ["personal"], "default_target": "personal"}
     # target= makes it the only candidate
     assert verdict_of("s * work @anyvm ask target=vault\n", "s", "work", "personal") == {
@@ -183,7 +185,8 @@ def test_admin_domain_under_another_name():
         assert decide("s * work admin allow\n", "s", "work", target, system).target == "dom0"
         assert decide("s * work @anyvm allow\n", "s", "work", target, system).verdict is Verdict.DENY
     assert decide("s * admin work allow\n", "s", "admin", "work", system).verdict is Verdict.ALLOW
-    assert decide("s * @adminvm work allow\n", "s", "@adminvm", "work", system).verdict is Verdict.ALLOW
+    admin_rule = "s * @adminvm work allow\n"
+    assert decide(admin_rule, "s", "@adminvm", "work", system).verdict is Verdict.ALLOW
     assert decide("s * @adminvm work allow\n", "s", "admin", "work", system).verdict is Verdict.DENY
 
 

@@ -188,7 +188,8 @@ def test_a_file_that_is_not_utf8_is_an_error(tmp_path: Path):
 
 def test_old_syntax_in_include_service_files():
     policy = Policy.from_files({"a.policy": "!include-service s +x old\n",
-                                "old": "$anyvm $dispvm allow\n$tag:t $anyvm allow,target=vm-003,user=u\n"
+                                "old": "$anyvm $dispvm allow\n"
+                                "$tag:t $anyvm allow,target=vm-003,user=u\n"
                                        "$include:more\n", "more": "@anyvm @anyvm deny\n"})
     assert [str(r) for r in policy.rules] == [
         "s\t+x\t@anyvm\t@dispvm\tallow", "s\t+x\t@tag:t\t@anyvm\tallow target=vm-003 user=u",

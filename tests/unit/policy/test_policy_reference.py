@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from .reference_check import all_checks
 
 CHECKS = all_checks()

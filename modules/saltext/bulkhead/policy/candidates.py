@@ -41,7 +41,9 @@ def _expand(token: Token, system: System) -> tuple[str, ...] | None:
     if kind is Kind.TYPE:
         return tuple(_domain(n, system) for n, d in domains.items() if d.type == token.value)
     if kind is Kind.DISPVM_TAG:
-        return tuple(DISPVM_PREFIX + n for n in system.dispvm_templates if token.value in domains[n].tags)
+        return tuple(
+            DISPVM_PREFIX + n for n in system.dispvm_templates if token.value in domains[n].tags
+        )
     info = system.info(token.value)  # Kind.DISPVM_TEMPLATE
     if info is None:
         return None

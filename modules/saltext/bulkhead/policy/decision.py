@@ -29,7 +29,11 @@ class Decision(NamedTuple):
         if self.verdict is Verdict.ALLOW:
             return {"decision": "allow", "target": self.target}
         if self.verdict is Verdict.ASK:
-            return {"decision": "ask", "targets": list(self.targets), "default_target": self.default_target}
+            return {
+                "decision": "ask",
+                "targets": list(self.targets),
+                "default_target": self.default_target,
+            }
         return {"decision": "deny"}
 
     def to_record(self) -> dict[str, Any]:
@@ -53,7 +57,9 @@ class Decision(NamedTuple):
         if self.verdict is not Verdict.ASK:
             raise ValueError("only an ask decision can be answered")
         if choice is None:
-            return Decision(Verdict.DENY, rule=self.rule, notify=self.notify, reason="refused by the user")
+            return Decision(
+                Verdict.DENY, rule=self.rule, notify=self.notify, reason="refused by the user"
+            )
         if choice not in self.targets:
             return deny(f"{choice!r} is not one of the candidates", self.rule)
         return self._replace(verdict=Verdict.ALLOW, target=choice, targets=(), default_target=None)

@@ -47,8 +47,10 @@ def _unknown_source_keys(source: str) -> list[Key]:
     if source == ADMINVM:
         return [STAR, ADMINVM]
     keys = [STAR, ANYVM]
-    value = source[len(DISPVM_PREFIX):]
-    if not source.startswith("@") or (source.startswith(DISPVM_PREFIX) and value[:1] not in ("", "@")):
+    value = source[len(DISPVM_PREFIX) :]
+    if not source.startswith("@") or (
+        source.startswith(DISPVM_PREFIX) and value[:1] not in ("", "@")
+    ):
         keys.append(source)  # a name token, or an @dispvm:X token compared as text
     return keys
 
@@ -82,7 +84,7 @@ def target_keys(call: Call, system: System) -> frozenset[Key]:
     elif target == DISPVM:
         keys = [STAR, ANYVM, DISPVM, *_template_keys(system.default_dispvm_of(call.source), system)]
     elif target.startswith(DISPVM_PREFIX):
-        keys = [STAR, ANYVM, *_template_keys(target[len(DISPVM_PREFIX):], system)]
+        keys = [STAR, ANYVM, *_template_keys(target[len(DISPVM_PREFIX) :], system)]
     else:
         keys = _domain_keys(target, system.domains[target])
     result = frozenset(keys)
@@ -126,10 +128,14 @@ class RuleIndex:
         # One merged view per way a call can be matched, built once: the rules for
         # (service, argument), for (service, any argument) and for any service together.
         self._any = self._view(exact, every, [(ANY, ANY)])
-        self._by_service = {s: self._view(exact, every, [(s, ANY), (ANY, ANY)])
-                            for s, _ in exact if s != ANY}
-        self._by_call = {(s, a): self._view(exact, every, [(s, a), (s, ANY), (ANY, ANY)])
-                         for s, a in exact if a != ANY}
+        self._by_service = {
+            s: self._view(exact, every, [(s, ANY), (ANY, ANY)]) for s, _ in exact if s != ANY
+        }
+        self._by_call = {
+            (s, a): self._view(exact, every, [(s, a), (s, ANY), (ANY, ANY)])
+            for s, a in exact
+            if a != ANY
+        }
 
     @staticmethod
     def _view(exact: dict, every: dict, columns: list[tuple[str, str]]) -> tuple[Buckets, Lists]:

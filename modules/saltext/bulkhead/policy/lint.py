@@ -35,11 +35,15 @@ def covers(earlier: Rule, later: Rule) -> bool:
             return False
         if earlier.argument not in (ANY, later.argument):
             return False
-    return _covers_token(earlier.source, later.source) and _covers_token(earlier.target, later.target)
+    return _covers_token(earlier.source, later.source) and _covers_token(
+        earlier.target, later.target
+    )
 
 
-UNKNOWN_TARGET = ("a call to a domain that does not exist is treated as @default and reaches this "
-                  "rule (reference behaviour)")
+UNKNOWN_TARGET = (
+    "a call to a domain that does not exist is treated as @default and reaches this "
+    "rule (reference behaviour)"
+)
 
 
 def _rule_warnings(rule: Rule) -> list[str]:
@@ -65,10 +69,14 @@ def lint(policy: Policy) -> list[PolicyIssue]:
     for position, rule in enumerate(policy.rules):
         for message in _rule_warnings(rule):
             findings.append(PolicyIssue(rule.file, rule.line, message))
-        candidates = earlier[ANY] if rule.service == ANY else earlier[ANY] + earlier.get(rule.service, [])
+        candidates = (
+            earlier[ANY] if rule.service == ANY else earlier[ANY] + earlier.get(rule.service, [])
+        )
         shadows = [(p, e) for p, e in candidates if covers(e, rule)]
         if shadows:
             first = min(shadows, key=lambda pair: pair[0])[1]
-            findings.append(PolicyIssue(rule.file, rule.line, f"never used: {first.where} matches first"))
+            findings.append(
+                PolicyIssue(rule.file, rule.line, f"never used: {first.where} matches first")
+            )
         earlier.setdefault(rule.service, []).append((position, rule))
     return findings

@@ -53,7 +53,10 @@ class _Reader:
             if not FILE_NAME.fullmatch(entry):
                 # Fail closed, as the reference does: a file meant as policy that we would skip
                 # could be the one holding the deny rules.
-                self.issue((self.source.shown(path), 0), "invalid policy file name (allowed: a-z 0-9 _ . -)")
+                self.issue(
+                    (self.source.shown(path), 0),
+                    "invalid policy file name (allowed: a-z 0-9 _ . -)",
+                )
                 continue
             self.read_file(path, None, None)
 
@@ -112,9 +115,13 @@ class _Reader:
             self.read_file(self.include(args[2], "file"), (args[0], args[1]), at)
         # !compat-4.0 reads Qubes 4.0 policy files; bulkhead has none, so it adds no rules.
 
-    def service_directive(self, fields: list[str], at: tuple[str, int], scope: tuple[str, str]) -> None:
+    def service_directive(
+        self, fields: list[str], at: tuple[str, int], scope: tuple[str, str]
+    ) -> None:
         if fields[0] != "!include":
-            raise ValueError(f"{fields[0]!r} is not allowed in an !include-service file (only !include)")
+            raise ValueError(
+                f"{fields[0]!r} is not allowed in an !include-service file (only !include)"
+            )
         if len(fields) != 2:
             raise ValueError("wrong number of arguments to !include")
         self.read_file(self.include(fields[1], "file"), scope, at)
@@ -123,7 +130,9 @@ class _Reader:
         # Includes stay inside the policy directory: no absolute paths, no "..".
         parts = PurePosixPath(text).parts
         if text.startswith("/") or any(p in (".", "..") for p in text.split("/")) or not parts:
-            raise ValueError(f"invalid include path {text!r} (relative to the policy directory, no '..')")
+            raise ValueError(
+                f"invalid include path {text!r} (relative to the policy directory, no '..')"
+            )
         name = "/".join(parts)
         exists = self.source.is_file(name) if kind == "file" else self.source.is_dir(name)
         if not exists:

@@ -54,7 +54,7 @@ def dispvm_template(call: Call, system: System) -> str | None:
     if call.target == DISPVM:
         return system.default_dispvm_of(call.source)
     if call.target.startswith(DISPVM_PREFIX):
-        return call.target[len(DISPVM_PREFIX):]
+        return call.target[len(DISPVM_PREFIX) :]
     return None
 
 
@@ -85,7 +85,9 @@ def source_and_service_match(rule: Rule, call: Call, system: System) -> bool:
 
 
 def rule_matches(rule: Rule, call: Call, system: System) -> bool:
-    return source_and_service_match(rule, call, system) and target_matches(rule.target, call, system)
+    return source_and_service_match(rule, call, system) and target_matches(
+        rule.target, call, system
+    )
 
 
 def first_match_linear(rules: Iterable[Rule], call: Call, system: System) -> Rule | None:

@@ -56,12 +56,20 @@ class Policy:
 
     def evaluate_linear(self, request: Request, system: System) -> Decision:
         """The same decision found by scanning every rule in order (reference and benchmark)."""
-        return self._decide(request, system, self.first_match_linear,
-                            lambda call, sys_: sources_linear(self.rules, call, sys_))
+        return self._decide(
+            request,
+            system,
+            self.first_match_linear,
+            lambda call, sys_: sources_linear(self.rules, call, sys_),
+        )
 
     @staticmethod
-    def _decide(request: Request, system: System, find: Callable[[Call, System], Rule | None],
-                sources: Sources) -> Decision:
+    def _decide(
+        request: Request,
+        system: System,
+        find: Callable[[Call, System], Rule | None],
+        sources: Sources,
+    ) -> Decision:
         try:
             call = normalize(request, system)
         except RequestError as exc:

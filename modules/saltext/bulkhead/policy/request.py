@@ -24,7 +24,9 @@ class Request:
     service: str
     argument: str  # "+ARG"; "+" is the empty argument
     source: str
-    target: str  # a domain name or uuid:UUID, "@default", "@dispvm", "@dispvm:X", "@adminvm", "dom0"
+    target: (
+        str  # a domain name or uuid:UUID, "@default", "@dispvm", "@dispvm:X", "@adminvm", "dom0"
+    )
 
     def __post_init__(self) -> None:
         if not self.service or not set(self.service) <= RPCNAME_CHARS - {"+"}:

@@ -30,7 +30,10 @@ def _allow_target(action: Action, call: Call, system: System) -> str | None:
     """The allowed destination as the reference reports it, or None for "no target"."""
     token = action.target
     if token is None:
-        kind, text = {ADMINVM: Kind.ADMINVM, DISPVM: Kind.DISPVM}.get(call.target, Kind.NAME), call.written
+        kind, text = (
+            {ADMINVM: Kind.ADMINVM, DISPVM: Kind.DISPVM}.get(call.target, Kind.NAME),
+            call.written,
+        )
         if call.target == DEFAULT:
             return None
     else:
@@ -60,8 +63,14 @@ def _allow(rule: Rule, call: Call, system: System) -> Decision:
         return deny("allow, but neither the call nor the rule names a target", rule)
     if not action.autostart and not _running_ok(target, system):
         return deny(f"{target} is not running and the rule says autostart=no", rule, action.notify)
-    return Decision(Verdict.ALLOW, target=target, user=action.user, notify=action.notify,
-                    autostart=action.autostart, rule=rule)
+    return Decision(
+        Verdict.ALLOW,
+        target=target,
+        user=action.user,
+        notify=action.notify,
+        autostart=action.autostart,
+        rule=rule,
+    )
 
 
 def _default_target(token: Token | None, call: Call, system: System) -> str | None:
@@ -91,8 +100,15 @@ def _ask(rule: Rule, call: Call, system: System, sources: Sources) -> Decision:
     default = _default_target(action.default_target, call, system)
     if default is not None and default not in found:
         return deny(f"default_target {default} is not among the candidates", rule)
-    return Decision(Verdict.ASK, targets=tuple(sorted(found)), default_target=default,
-                    user=action.user, notify=action.notify, autostart=action.autostart, rule=rule)
+    return Decision(
+        Verdict.ASK,
+        targets=tuple(sorted(found)),
+        default_target=default,
+        user=action.user,
+        notify=action.notify,
+        autostart=action.autostart,
+        rule=rule,
+    )
 
 
 def resolve(rule: Rule | None, call: Call, system: System, sources: Sources) -> Decision:

@@ -99,7 +99,9 @@ def parse_action(fields: list[str]) -> Action:
     unknown = sorted(set(values) - set(PARAMS[verdict]))
     if unknown:
         allowed = ", ".join(PARAMS[verdict])
-        raise ValueError(f"unknown parameter {unknown[0]!r} for {verdict.value} (allowed: {allowed})")
+        raise ValueError(
+            f"unknown parameter {unknown[0]!r} for {verdict.value} (allowed: {allowed})"
+        )
     flags = {k: _yes_no(k, values[k]) for k in ("notify", "autostart") if k in values}
     return Action(
         verdict=verdict,
@@ -114,14 +116,21 @@ def parse_action(fields: list[str]) -> Action:
 def _redirect(values: dict[str, str], key: str) -> Token | None:
     if key not in values:
         return None
-    return parse_token(values[key], REDIRECT_KINDS, f"{key}= (it must name one destination: a domain, "
-                       "@adminvm, @dispvm or @dispvm:TEMPLATE)")
+    return parse_token(
+        values[key],
+        REDIRECT_KINDS,
+        f"{key}= (it must name one destination: a domain, @adminvm, @dispvm or @dispvm:TEMPLATE)",
+    )
 
 
-def build_rule(service: str, argument: str, fields: list[str], file: str, line: int, text: str) -> Rule:
+def build_rule(
+    service: str, argument: str, fields: list[str], file: str, line: int, text: str
+) -> Rule:
     """A rule from ``SOURCE TARGET ACTION [PARAMS]`` under a service and argument."""
     if len(fields) < 3:
-        raise ValueError("a rule needs SOURCE TARGET ACTION [PARAMS] after the service and argument")
+        raise ValueError(
+            "a rule needs SOURCE TARGET ACTION [PARAMS] after the service and argument"
+        )
     check_service(service, argument)
     source = parse_token(fields[0], SOURCE_KINDS, "a source")
     target = parse_token(fields[1], TARGET_KINDS, "a target")
@@ -144,8 +153,9 @@ def old_syntax(line: str) -> str:
     return line.replace("$include:", "!include ").replace("$", "@").replace(",", " ")
 
 
-def parse_service_line(service: str, argument: str, line: str, file: str = "<rule>",
-                       number: int = 1) -> Rule:
+def parse_service_line(
+    service: str, argument: str, line: str, file: str = "<rule>", number: int = 1
+) -> Rule:
     """One 3-column line of an !include-service file, old syntax accepted."""
     return build_rule(service, argument, old_syntax(line).split(), file, number, line.strip())
 
@@ -167,5 +177,12 @@ def format_action(action: Action) -> str:
 
 def format_rule(rule: Rule) -> str:
     """The rule as one tab-separated line that parses back to the same rule."""
-    return "\t".join([rule.service, rule.argument, str(rule.source), str(rule.target),
-                      format_action(rule.action)])
+    return "\t".join(
+        [
+            rule.service,
+            rule.argument,
+            str(rule.source),
+            str(rule.target),
+            format_action(rule.action),
+        ]
+    )

@@ -36,7 +36,9 @@ class DirectorySource:
         try:
             return os.listdir(self.root / name)
         except OSError as exc:
-            raise FileError(f"cannot read policy directory {self.shown(name)}: {exc.strerror}") from None
+            raise FileError(
+                f"cannot read policy directory {self.shown(name)}: {exc.strerror}"
+            ) from None
 
     def read(self, name: str) -> bytes:
         try:
@@ -70,7 +72,7 @@ class MemorySource:
 
     def list_dir(self, name: str) -> list[str]:
         prefix = name + "/" if name else ""
-        return sorted({k[len(prefix):].split("/")[0] for k in self.files if k.startswith(prefix)})
+        return sorted({k[len(prefix) :].split("/")[0] for k in self.files if k.startswith(prefix)})
 
     def read(self, name: str) -> bytes:
         return self.files[name]

@@ -134,4 +134,6 @@ def _domain(name: Any, raw: Any) -> DomainInfo:
     if uuid is not None and not isinstance(uuid, str):
         raise SystemInfoError(f"{name}: uuid must be a string")
     internal = bool(raw.get("internal", False))
-    return DomainInfo(name, type_, frozenset(tags), dvm, template_for_dispvms, power, uuid, internal)
+    return DomainInfo(
+        name, type_, frozenset(tags), dvm, template_for_dispvms, power, uuid, internal
+    )

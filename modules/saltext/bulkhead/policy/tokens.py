@@ -30,12 +30,22 @@ class Kind(Enum):
 
 # Which kinds each position accepts (the reference's Source, Target, Redirect, IntendedTarget).
 SOURCE_KINDS = frozenset(
-    {Kind.STAR, Kind.ANYVM, Kind.ADMINVM, Kind.DISPVM_TEMPLATE, Kind.DISPVM_TAG, Kind.TAG, Kind.TYPE,
-     Kind.NAME}
+    {
+        Kind.STAR,
+        Kind.ANYVM,
+        Kind.ADMINVM,
+        Kind.DISPVM_TEMPLATE,
+        Kind.DISPVM_TAG,
+        Kind.TAG,
+        Kind.TYPE,
+        Kind.NAME,
+    }
 )
 TARGET_KINDS = frozenset(Kind)
 REDIRECT_KINDS = frozenset({Kind.ADMINVM, Kind.DISPVM, Kind.DISPVM_TEMPLATE, Kind.NAME})
-INTENDED_KINDS = frozenset({Kind.ADMINVM, Kind.DEFAULT, Kind.DISPVM, Kind.DISPVM_TEMPLATE, Kind.NAME})
+INTENDED_KINDS = frozenset(
+    {Kind.ADMINVM, Kind.DEFAULT, Kind.DISPVM, Kind.DISPVM_TEMPLATE, Kind.NAME}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +57,9 @@ class Token:
         return self.kind.value + self.value
 
 
-_EXACT = {kind.value: kind for kind in (Kind.STAR, Kind.ANYVM, Kind.ADMINVM, Kind.DEFAULT, Kind.DISPVM)}
+_EXACT = {
+    kind.value: kind for kind in (Kind.STAR, Kind.ANYVM, Kind.ADMINVM, Kind.DEFAULT, Kind.DISPVM)
+}
 # Longest prefix first: "@dispvm:@tag:" before "@dispvm:".
 _PREFIXES = (Kind.DISPVM_TAG, Kind.DISPVM_TEMPLATE, Kind.TAG, Kind.TYPE)
 
@@ -64,7 +76,7 @@ def _parse_any(text: str) -> Token:
         return Token(Kind.NAME, text)
     for kind in _PREFIXES:
         if text.startswith(kind.value):
-            value = text[len(kind.value):]
+            value = text[len(kind.value) :]
             if not value:
                 raise ValueError(f"empty value in {text!r}")
             if not value.startswith("@"):
