@@ -142,30 +142,8 @@ REFUSED_TARGETS = [
 
 S = "test.Service +argument "
 # 5-column lines the reference refuses -- TC_10 test_030
-BAD_LINES = [
-    S + rest
-    for rest in (
-        "@dispvm @default allow",
-        "@default @default allow",
-        "@anyvm @default allow,target=@dispvm:@tag:tag1",
-        "@anyvm @default allow,target=@tag:tag1",
-        "@anyvm @default deny,target=test-vm1",
-        "@anyvm @anyvm deny,default_target=test-vm1",
-        "@anyvm @anyvm deny,user=user",
-        "@anyvm @anyvm invalid",
-        "@anyvm @anyvm allow,invalid=xx",
-        "@anyvm @anyvm",
-        "@anyvm @anyvm allow,default_target=test-vm1",
-        "@invalid @anyvm allow",
-        "@anyvm @invalid deny",
-        "@anyvm @anyvm allow extra",
-        "@anyvm @default allow",
-        "@anyvm @anyvm allow notify",
-        "@anyvm @anyvm allow notify=xx",
-    )
-] + ["", "* +argument @anyvm @default allow"]
-# 3-column (!include-service) lines the reference refuses -- TC_11 test_030
-BAD_SERVICE_LINES = [
+# Rests of lines the reference refuses in both forms -- TC_10 and TC_11 test_030
+_BAD_RESTS = [
     "@dispvm @default allow",
     "@default @default allow",
     "@anyvm @default allow,target=@dispvm:@tag:tag1",
@@ -179,10 +157,18 @@ BAD_SERVICE_LINES = [
     "@anyvm @anyvm allow,default_target=test-vm1",
     "@invalid @anyvm allow",
     "@anyvm @invalid deny",
-    "",
     "@anyvm @anyvm allow extra",
     "@anyvm @default allow",
 ]
+# 5-column lines the reference refuses
+BAD_LINES = [S + rest for rest in _BAD_RESTS] + [
+    S + "@anyvm @anyvm allow notify",
+    S + "@anyvm @anyvm allow notify=xx",
+    "",
+    "* +argument @anyvm @default allow",
+]
+# 3-column (!include-service) lines the reference refuses
+BAD_SERVICE_LINES = [*_BAD_RESTS, ""]
 # (line, source, target, verdict, action target, default_target, user) -- TC_10/TC_11 test_02x;
 # the same rest of line is read in both forms (the last one only in the 3-column form).
 GOOD_LINES = [
