@@ -61,6 +61,8 @@ def generate_rules(count: int, services: list[str], system: System, rng: random.
             params = f" default_target={rng.choice(names)}"
         source = _token(rng, names, templates, target=False)
         target = _token(rng, names, templates, target=True)
+        if action == "allow" and target == "@default" and not params:
+            params = f" target={names[len(lines) % len(names)]}"  # the grammar requires one
         lines.append(f"{service} {argument} {source} {target} {action}{params}")
     lines.append("* * @anyvm @anyvm deny")  # the usual closing rule
     return lines

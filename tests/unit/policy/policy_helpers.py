@@ -22,6 +22,8 @@ SYSTEM = {
         "tpl": {"type": "TemplateVM", "tags": [], "power_state": "Halted"},
     }
 }
+for _name, _info in SYSTEM["domains"].items():
+    _info["uuid"] = f"u-{_name}"
 GUESTS = sorted(n for n in SYSTEM["domains"] if n != "dom0")
 
 

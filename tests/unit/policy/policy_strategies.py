@@ -16,12 +16,16 @@ ARGS = ["+", "+x"]
 def systems(draw) -> System:
     names = draw(st.lists(st.sampled_from(NAMES), min_size=3, unique=True))
     templates = [n for n in names if n.startswith("dvm")]
-    domains: dict[str, dict] = {"dom0": {"type": "AdminVM", "power_state": "Running",
+    domains: dict[str, dict] = {"dom0": {"type": "AdminVM", "power_state": "Running", "uuid": "0",
+                                         "tags": draw(st.lists(st.sampled_from(TAGS), unique=True)),
                                          "default_dispvm": draw(st.sampled_from([None, *templates]))}}
     for name in names:
         domains[name] = {
             "type": "DispVM" if name.startswith("disp") else draw(
-                st.sampled_from(["AppVM", "TemplateVM", "StandaloneVM"])),
+                st.sampled_from(["AppVM", "TemplateVM", "StandaloneVM", "RemoteVM"])),
+            "uuid": str(NAMES.index(name) + 1),
+            "internal": draw(st.integers(0, 5)) == 0,
+            "label": "red",  # a field the engine ignores
             "tags": draw(st.lists(st.sampled_from(TAGS), unique=True)),
             "default_dispvm": draw(st.sampled_from([None, *templates])),
             "template_for_dispvms": name in templates and draw(st.integers(0, 3)) > 0,
@@ -30,10 +34,13 @@ def systems(draw) -> System:
     return System.from_json({"domains": domains})
 
 
+UUIDS = ["uuid:0", "uuid:1", "uuid:3", "uuid:9"]  # dom0, work, dvm, nobody
 SOURCE_TOKENS = ["*", "@anyvm", "@adminvm", "dom0", *NAMES, "ghost", *(f"@tag:{t}" for t in TAGS),
-                 "@type:AppVM", "@type:DispVM", "@dispvm:dvm", "@dispvm:@tag:red"]
-TARGET_TOKENS = [*SOURCE_TOKENS, "@default", "@dispvm", "@dispvm:dvm2"]
-REDIRECTS = ["vault", "dom0", "@adminvm", "@dispvm", "@dispvm:dvm", "ghost"]
+                 "@type:AppVM", "@type:DispVM", "@type:AdminVM", "@dispvm:dvm", "@dispvm:@tag:red",
+                 *UUIDS, "@dispvm:ghost"]
+TARGET_TOKENS = [*SOURCE_TOKENS, "@default", "@dispvm", "@dispvm:dvm2", "@dispvm:uuid:3"]
+REDIRECTS = ["vault", "dom0", "@adminvm", "@dispvm", "@dispvm:dvm", "ghost", "uuid:3", "uuid:0",
+             "@dispvm:uuid:4", "@dispvm:ghost"]
 
 
 @st.composite
@@ -45,7 +52,7 @@ def rule_lines(draw) -> str:
     action = draw(st.sampled_from(["allow", "deny", "ask"]))
     params = []
     if action != "deny":
-        if draw(st.booleans()):
+        if draw(st.booleans()) or (action == "allow" and target == "@default"):
             params.append(f"target={draw(st.sampled_from(REDIRECTS))}")
         if draw(st.booleans()):
             params.append(f"autostart={draw(st.sampled_from(['yes', 'no']))}")
@@ -60,7 +67,7 @@ requests = st.builds(
     Request,
     st.sampled_from([*SERVICES, "c"]),
     st.sampled_from(ARGS),
-    st.sampled_from([*NAMES, "dom0", "@adminvm", "ghost"]),
+    st.sampled_from([*NAMES, "dom0", "@adminvm", "ghost", "uuid:1", "uuid:9", "@dispvm:dvm"]),
     st.sampled_from([*NAMES, "dom0", "@adminvm", "ghost", "", "@default", "@dispvm", "@dispvm:dvm",
-                     "@dispvm:dvm2", "@dispvm:vault"]),
+                     "@dispvm:dvm2", "@dispvm:vault", *UUIDS, "@dispvm:uuid:3", "@tag:red"]),
 )

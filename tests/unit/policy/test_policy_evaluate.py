@@ -20,16 +20,20 @@ ALLOW_ANY_TARGET = "s * {source} @anyvm allow\n"
     "token, matching, not_matching",
     [
         ("*", ["work", "disp7", "dom0"], []),
-        ("@anyvm", ["work", "disp7", "tpl"], ["dom0"]),
-        ("@adminvm", ["dom0"], ["work"]),
-        ("dom0", ["dom0"], ["work"]),
+        # As in the reference: a call naming the admin domain as source is matched by @anyvm,
+        # @tag: and @type:AdminVM, and @adminvm only matches a source written "@adminvm".
+        ("@anyvm", ["work", "disp7", "tpl", "dom0", "ghost"], ["@adminvm"]),
+        ("@adminvm", ["@adminvm"], ["work", "dom0"]),
+        ("dom0", ["@adminvm"], ["work", "dom0"]),
+        ("@type:AdminVM", ["dom0"], ["work"]),
+        ("uuid:u-work", ["work", "uuid:u-work"], ["personal"]),
         ("work", ["work"], ["personal", "dom0"]),
         ("@tag:office", ["work", "personal"], ["vault", "dom0"]),
         ("@type:TemplateVM", ["tpl"], ["work", "dom0"]),
         ("@type:DispVM", ["disp7"], ["dvm"]),
-        ("@dispvm:dvm", ["disp7"], ["dvm", "work"]),  # disposables created from dvm
-        ("@dispvm:otherdvm", [], ["disp7"]),
-        ("@dispvm:@tag:dvmtag", ["disp7"], ["dvm"]),
+        # the reference never matches a domain with these in the source column
+        ("@dispvm:dvm", [], ["disp7", "dvm", "work"]),
+        ("@dispvm:@tag:dvmtag", [], ["disp7", "dvm"]),
     ],
 )
 def test_source_tokens(token, matching, not_matching):
@@ -52,7 +56,10 @@ def test_source_tokens(token, matching, not_matching):
         ("@dispvm:@tag:dvmtag", ["@dispvm:dvm", "@dispvm"], ["@dispvm:otherdvm", "dvm"]),
         ("@tag:secret", ["vault"], ["work", "@dispvm"]),
         ("@type:AppVM", ["vault", "dvm"], ["tpl", "@dispvm:dvm", "dom0"]),
-        ("vault", ["vault"], ["tpl"]),
+        ("vault", ["vault", "uuid:u-vault"], ["tpl"]),
+        ("uuid:u-vault", ["vault", "uuid:u-vault"], ["tpl", "@default"]),
+        ("@dispvm:uuid:u-dvm", ["@dispvm:dvm", "@dispvm"], ["@dispvm:otherdvm"]),
+        ("@default", ["ghost"], []),  # an unknown target means @default
     ],
 )
 def test_target_tokens(token, matching, not_matching):
@@ -92,26 +99,30 @@ def test_allow_resolves_and_redirects():
     assert verdict_of("s * work @default allow target=vault\n", "s", "work", "") == {
         "decision": "allow", "target": "vault"}
     assert verdict_of("s * work @default allow target=dom0\n", "s", "work", "@default") == {
-        "decision": "allow", "target": "@adminvm"}
+        "decision": "allow", "target": "dom0"}
     assert verdict_of("s * work @anyvm allow target=@dispvm:otherdvm\n", "s", "work", "vault") == {
         "decision": "allow", "target": "@dispvm:otherdvm"}
     assert verdict_of("s * work @adminvm allow\n", "s", "work", "dom0") == {
-        "decision": "allow", "target": "@adminvm"}
+        "decision": "allow", "target": "dom0"}
+    # a target written as uuid: is reported as written; an unknown source still matches @anyvm
+    assert verdict_of("s * @anyvm @anyvm allow\n", "s", "ghost", "uuid:u-vault") == {
+        "decision": "allow", "target": "uuid:u-vault"}
 
 
 @pytest.mark.parametrize(
     "policy, source, target, reason",
     [
-        ("s * work @anyvm allow\n", "work", "@default", "does not resolve"),  # no target anywhere
-        ("s * vault @dispvm allow\n", "vault", "@dispvm", "does not resolve"),  # no default_dispvm
-        ("s * work @anyvm allow target=ghost\n", "work", "vault", "does not resolve"),
-        ("s * work @anyvm allow target=@dispvm:vault\n", "work", "tpl", "does not resolve"),
+        ("s * work @anyvm allow\n", "work", "@default", "names a target"),  # no target anywhere
+        ("s * vault @dispvm allow\n", "vault", "@dispvm", "no default disposable"),
+        ("s * work @anyvm allow target=ghost\n", "work", "vault", "names a target"),
+        ("s * work @anyvm allow target=@dispvm:vault\n", "work", "tpl", "not a template"),
         ("s * work @anyvm allow autostart=no\n", "work", "vault", "not running"),  # vault is halted
         ("s * work @dispvm allow autostart=no\n", "work", "@dispvm", "not running"),
-        ("s * @anyvm @anyvm allow\n", "ghost", "vault", "unknown source"),
-        ("s * @anyvm @anyvm allow\n", "work", "ghost", "unknown target"),
+        ("s * @anyvm @anyvm allow\n", "work", "ghost", "names a target"),  # ghost is @default
         ("s * @anyvm @anyvm allow\n", "work", "@dispvm:vault", "not a template for disposables"),
-        ("s * @anyvm @anyvm allow\n", "work", "@tag:office", "unknown target"),
+        ("s * @anyvm @anyvm allow\n", "work", "@tag:office", "invalid target"),
+        ("s * work tpl deny\ns * work @anyvm ask default_target=tpl\n", "work", "vault",
+         "not among the candidates"),
         ("s * work @tag:nothing ask\n", "work", "vault", "no rule matched"),
         ("s * work @default ask\n", "work", "@default", "no domain to ask about"),
     ],
@@ -132,24 +143,31 @@ def test_ask_candidates_are_the_token_expansion_without_the_source():
     decision = decide("s * work @anyvm ask\n", "s", "work", "@default")
     assert decision.to_json() == {
         "decision": "ask", "targets": sorted(set(everything) - {"work"}), "default_target": None}
-    # '*' adds the admin domain; the request's own target is pre-selected.
+    # '*' adds the admin domain (as dom0); nothing is pre-selected unless the rule says so.
     decision = decide("s * work * ask\n", "s", "work", "vault")
-    assert decision.targets == tuple(sorted({*everything, "@adminvm"} - {"work"}))
-    assert decision.default_target == "vault"
+    assert decision.targets == tuple(sorted({*everything, "dom0"} - {"work"}))
+    assert decision.default_target is None
+    # every allow or ask rule for the call's service and source adds its targets; deny removes
+    decision = decide("s * work vault ask\ns * work tpl allow\ns * work tpl deny\n"
+                      "s * @anyvm personal ask\n", "s", "work", "vault")
+    assert decision.targets == ("personal", "tpl", "vault")
+    policy = "s * work vault ask\ns * work tpl deny\ns * work tpl allow\n"
+    decision = decide(policy, "s", "work", "vault")
+    assert decision.targets == ("vault",)
 
 
 def test_ask_with_tags_default_target_and_redirect():
     assert verdict_of("s * work @tag:office ask\n", "s", "work", "personal") == {
+        "decision": "ask", "targets": ["personal"], "default_target": None}
+    policy = "s * work @tag:office ask default_target=personal\n"
+    assert verdict_of(policy, "s", "work", "personal") == {
         "decision": "ask", "targets": ["personal"], "default_target": "personal"}
-    # default_target= joins the candidates and wins the pre-selection
-    assert verdict_of("s * work @tag:office ask default_target=vault\n", "s", "work", "personal") == {
-        "decision": "ask", "targets": ["personal", "vault"], "default_target": "vault"}
     # target= makes it the only candidate
     assert verdict_of("s * work @anyvm ask target=vault\n", "s", "work", "personal") == {
         "decision": "ask", "targets": ["vault"], "default_target": None}
     assert verdict_of("s * work @dispvm:@tag:dvmtag ask\n", "s", "work", "@dispvm:dvm") == {
-        "decision": "ask", "targets": ["@dispvm:dvm"], "default_target": "@dispvm:dvm"}
-    assert verdict_of("s * work @dispvm ask\n", "s", "work", "@dispvm") == {
+        "decision": "ask", "targets": ["@dispvm:dvm"], "default_target": None}
+    assert verdict_of("s * work @dispvm ask default_target=@dispvm\n", "s", "work", "@dispvm") == {
         "decision": "ask", "targets": ["@dispvm:dvm"], "default_target": "@dispvm:dvm"}
 
 
@@ -164,11 +182,12 @@ def test_admin_domain_under_another_name():
         "work": {"type": "AppVM", "power_state": "Running"},
     }})
     for target in ("admin", "dom0", "@adminvm"):
-        assert decide("s * work admin allow\n", "s", "work", target, system).target == "@adminvm"
+        assert decide("s * work admin allow\n", "s", "work", target, system).target == "dom0"
         assert decide("s * work @anyvm allow\n", "s", "work", target, system).verdict is Verdict.DENY
     assert decide("s * admin work allow\n", "s", "admin", "work", system).verdict is Verdict.ALLOW
-    assert decide("s * @adminvm work allow\n", "s", "dom0", "work", system).verdict is Verdict.ALLOW
-    assert decide("s * @anyvm work allow\n", "s", "admin", "work", system).verdict is Verdict.DENY
+    admin_rule = "s * @adminvm work allow\n"
+    assert decide(admin_rule, "s", "@adminvm", "work", system).verdict is Verdict.ALLOW
+    assert decide("s * @adminvm work allow\n", "s", "admin", "work", system).verdict is Verdict.DENY
 
 
 def test_without_a_valid_policy_everything_is_denied():

@@ -4,28 +4,73 @@ rules say (checked against the linear reference scan)."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saltext.bulkhead.policy import Policy, PolicySyntaxError, Verdict
+from saltext.bulkhead.policy import (
+    Policy,
+    PolicySyntaxError,
+    Verdict,
+    format_rule,
+    parse_line,
+    parse_service_line,
+)
 
 from .policy_strategies import requests, rule_lines, systems
 
 SETTINGS = settings(max_examples=300, deadline=None)
 
 WORDS = [
-    "*", "+", "+x", "a", "qubes.Filecopy", "@anyvm", "@adminvm", "@default", "@dispvm", "@dispvm:",
-    "@dispvm:dvm", "@dispvm:@tag:", "@dispvm:@tag:t", "@tag:", "@tag:t", "@type:", "@type:AppVM",
-    "@anyvmx", "dom0", "work", "allow", "deny", "ask", "target=", "target=work", "target=@anyvm",
-    "default_target=@dispvm", "user=root", "notify=yes", "autostart=no", "x=y", "=", "#", "!include",
-    "!include-dir", "!include-service", "../x", "/etc/passwd", "\t", "\x00", "é", "\r",
+    "*",
+    "+",
+    "+x",
+    "a",
+    "qubes.Filecopy",
+    "@anyvm",
+    "@adminvm",
+    "@default",
+    "@dispvm",
+    "@dispvm:",
+    "@dispvm:dvm",
+    "@dispvm:@tag:",
+    "@dispvm:@tag:t",
+    "@tag:",
+    "@tag:t",
+    "@type:",
+    "@type:AppVM",
+    "@anyvmx",
+    "dom0",
+    "work",
+    "allow",
+    "deny",
+    "ask",
+    "target=",
+    "target=work",
+    "target=@anyvm",
+    "default_target=@dispvm",
+    "user=root",
+    "notify=yes",
+    "autostart=no",
+    "x=y",
+    "=",
+    "#",
+    "!include",
+    "!include-dir",
+    "!include-service",
+    "../x",
+    "/etc/passwd",
+    "\t",
+    "\x00",
+    "é",
+    "\r",
 ]
-token_soup = st.lists(
-    st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join), max_size=12
-).map("\n".join)
+token_soup = st.lists(st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join), max_size=12).map(
+    "\n".join
+)
 
 
 def assert_parses_or_points_at_a_line(text: str) -> Policy | None:
@@ -62,13 +107,15 @@ def mutated_policies(draw) -> str:
         position = draw(st.integers(0, len(text)))
         replacement = draw(st.sampled_from(["", " ", "@", "*", "=", "\n", "#", "x", ":", "+"]))
         cut = draw(st.integers(0, 3))
-        text = text[:position] + replacement + text[position + cut:]
+        text = text[:position] + replacement + text[position + cut :]
     return text
 
 
 @SETTINGS
 @given(mutated_policies(), systems(), st.lists(requests, max_size=10))
-def test_mutated_policies_parse_cleanly_or_fail_and_never_allow_beyond_their_rules(text, system, batch):
+def test_mutated_policies_parse_cleanly_or_fail_and_never_allow_beyond_their_rules(
+    text, system, batch
+):
     policy = assert_parses_or_points_at_a_line(text)
     if policy is None:
         return
@@ -83,8 +130,11 @@ file_names = st.text(alphabet="ab_.-~ #é", min_size=1, max_size=10)
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.dictionaries(file_names, st.sampled_from(["s * work vault deny\n", "s * a b allw\n", ""]),
-                       max_size=5))
+@given(
+    st.dictionaries(
+        file_names, st.sampled_from(["s * work vault deny\n", "s * a b allw\n", ""]), max_size=5
+    )
+)
 def test_directories_with_odd_file_names(files):
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -101,3 +151,25 @@ def test_directories_with_odd_file_names(files):
         for rule in policy.rules:
             name = Path(rule.file).name
             assert name.endswith(".policy") and not name.startswith(".")
+
+
+@SETTINGS
+@given(rule_lines())
+def test_a_formatted_rule_parses_back_to_the_same_rule(line):
+    rule = parse_line(line, "t.policy", 7)
+    again = parse_line(format_rule(rule), "t.policy", 7)
+    assert (again.service, again.argument, again.source, again.target, again.action) == (
+        rule.service,
+        rule.argument,
+        rule.source,
+        rule.target,
+        rule.action,
+    )
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join))
+def test_old_syntax_lines_parse_or_raise_a_value_error(line):
+    for text in (line, line.replace("@", "$").replace(" target=", ",target=")):
+        with contextlib.suppress(ValueError):
+            parse_service_line("s", "+x", text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from saltext.bulkhead.policy import Policy
-from saltext.bulkhead.policy.lint import lint
+from saltext.bulkhead.policy.lint import UNKNOWN_TARGET, lint
 
 
 def messages(text: str) -> list[tuple[int, str]]:
@@ -37,14 +37,26 @@ def test_shadowing(earlier, later, shadowed):
 
 def test_open_and_admin_bound_allows():
     assert messages("* * @anyvm @anyvm allow\n") == [
-        (1, "allows every domain to call every service on every domain")]
+        (1, "allows every domain to call every service on every domain")
+    ]
     assert messages("* * * * allow\n")[:2] == [
         (1, "allows every domain to call every service on every domain"),
-        (1, "allows calls into the admin domain (@adminvm/dom0)")]
+        (1, "allows calls into the admin domain (@adminvm/dom0)"),
+    ]
     assert messages("s * work @default allow target=dom0\n") == [
-        (1, "allows calls into the admin domain (@adminvm/dom0)")]
+        (1, UNKNOWN_TARGET),
+        (1, "allows calls into the admin domain (@adminvm/dom0)"),
+    ]
     assert messages("s * work dom0 allow target=vault\n") == []  # redirected elsewhere
-    assert messages("s * work dom0 ask\ns * @anyvm @anyvm deny\n* * @anyvm @anyvm ask\n") == []
+    assert messages("s * work dom0 ask\ns * @anyvm @anyvm deny\n") == []
+
+
+def test_rules_reached_by_calls_to_domains_that_do_not_exist():
+    assert messages(
+        "s * work @default ask\ns * work @anyvm allow target=vault\ns * work * ask\n"
+    ) == [(1, UNKNOWN_TARGET), (2, UNKNOWN_TARGET), (3, UNKNOWN_TARGET)]
+    # without a redirect an allow to @default is refused at parse time, to @anyvm it denies
+    assert messages("s * work @anyvm allow\ns * work @adminvm ask\n") == []
 
 
 def test_shadow_names_the_first_covering_rule():

@@ -52,9 +52,10 @@ def test_deny_notifies_by_default_allow_does_not():
         ("a * work vault deny user=root", "unknown parameter 'user' for deny"),
         ("a * work vault allow default_target=vault", "unknown parameter 'default_target' for allow"),
         ("a * @anyvmx vault allow", "unknown token '@anyvmx'"),
-        ("a * work @tag: allow", "invalid tag"),
-        ("a * work @type:Appvm allow", "unknown domain type"),
-        ("a * work @type:AdminVM allow", "write @adminvm"),
+        ("a * work @tag: allow", "empty value"),
+        ("a * work @dispvm:@tag: allow", "empty value"),
+        ("a * work @tag:@x allow", "unknown token"),
+        ("a * work @default allow", "add target="),
         ("a * @default vault allow", "not allowed as a source"),
         ("a * @dispvm vault allow", "not allowed as a source"),
         ("a * work vault allow target=@anyvm", "must name one destination"),
@@ -62,20 +63,15 @@ def test_deny_notifies_by_default_allow_does_not():
         ("a * work vault allow target=@default", "must name one destination"),
         ("a * work vault ask default_target=@type:AppVM", "must name one destination"),
         ("a * work vault allow notify=maybe", "notify= must be yes or no"),
-        ("a * work vault allow user=", "invalid parameter 'user='"),
         ("a * work vault allow notify=yes notify=no", "given twice"),
-        ("a * work vault allow user=ro:ot", "invalid user name"),
-        ("a * work vault allow # why", "comments must be on a line of their own"),
+        ("a * work vault allow # why", "invalid parameter '#'"),
         ("* +x work vault allow", "'*' service must have a '*' argument"),
-        ("a+b * work vault allow", "invalid service name"),
-        ("a x work vault allow", "invalid argument 'x'"),
+        ("a+b * work vault allow", "contains invalid characters"),
+        ("a x work vault allow", "does not start with '+'"),
         ("a * work vault", "needs SERVICE ARGUMENT SOURCE TARGET ACTION"),
-        ("a * 1work vault allow", "invalid domain name"),
-        ("a * work @dispvm:dom0 allow", "invalid disposable template name"),
         ("!frobnicate x", "unknown directive"),
         ("!include a b", "wrong number of arguments"),
-        ("!include x", "includes need a policy directory"),
-        ("a * wörk vault allow", "non-ASCII"),
+        ("!include x", "no such file: x"),
     ],
 )
 def test_errors_name_file_line_and_cause(line: str, message: str):
@@ -93,8 +89,8 @@ def test_every_error_is_reported_not_only_the_first():
 def test_directory_is_read_in_c_locale_order_and_ignores_non_policy_files(tmp_path: Path):
     root = write_policy(tmp_path / "p", {
         "b.policy": "s * work vault deny\n",
-        "B.policy": "s * work vault allow\n",  # uppercase sorts before lowercase in C locale
-        "_.policy": "s * work personal deny\n",  # '_' sorts between upper and lower case
+        "_.policy": "s * work personal deny\n",  # '_' sorts before lower case
+        "sub.policy/x": "a directory named like a policy file is not read",
         "10-x.policy": "s * work tpl deny\n",  # digits first
         "README": "this is not policy",
         "old.policy~": "garbage",
@@ -102,7 +98,7 @@ def test_directory_is_read_in_c_locale_order_and_ignores_non_policy_files(tmp_pa
         "notes.policy.bak": "garbage",
     })
     policy = Policy.load(root)
-    assert [Path(r.file).name for r in policy.rules] == ["10-x.policy", "B.policy", "_.policy", "b.policy"]
+    assert [Path(r.file).name for r in policy.rules] == ["10-x.policy", "_.policy", "b.policy"]
 
 
 def test_policy_file_with_invalid_name_is_an_error_not_skipped(tmp_path: Path):
@@ -112,9 +108,9 @@ def test_policy_file_with_invalid_name_is_an_error_not_skipped(tmp_path: Path):
     assert info.value.file.endswith("my rules.policy") and info.value.line == 0
 
 
-def test_directory_named_like_a_policy_file_is_an_error(tmp_path: Path):
-    root = write_policy(tmp_path / "p", {"sub.policy/x": "s * work vault deny\n"})
-    with pytest.raises(PolicySyntaxError, match="not a regular file"):
+def test_uppercase_policy_file_name_is_an_error_as_in_the_reference(tmp_path: Path):
+    root = write_policy(tmp_path / "p", {"B.policy": "s * work vault deny\n"})
+    with pytest.raises(PolicySyntaxError, match="invalid policy file name"):
         Policy.load(root)
 
 
@@ -157,7 +153,7 @@ def test_includes_are_expanded_in_place(tmp_path: Path):
         ({"a.policy": "!include inc/x\n", "inc/x": "!include inc/x\n"}, "include loop", ("inc/x", 1)),
         ({"a.policy": "!include-service * +x inc/x\n", "inc/x": ""}, "'*' service", ("a.policy", 1)),
         ({"a.policy": "!include-service s * inc/x\n", "inc/x": "!include-service t * inc/y\n",
-          "inc/y": ""}, "inside a file that is itself", ("inc/x", 1)),
+          "inc/y": ""}, "only !include", ("inc/x", 1)),
         ({"a.policy": "!include-service s * inc/x\n", "inc/x": "work vault\n"}, "SOURCE TARGET ACTION",
          ("inc/x", 1)),
         ({"a.policy": "!include-service s * inc/x\n", "inc/x": "work vault allow bogus=1\n"},
@@ -183,19 +179,29 @@ def test_crlf_and_tabs_are_accepted():
     assert str(rule.target) == "vault"
 
 
-def test_nul_and_binary_bytes_are_errors(tmp_path: Path):
-    root = write_policy(tmp_path / "p", {"a.policy": b"s * work vault allow\ns * work\x00 vault allow\n\xff\n"})
-    with pytest.raises(PolicySyntaxError) as info:
+def test_a_file_that_is_not_utf8_is_an_error(tmp_path: Path):
+    root = write_policy(tmp_path / "p", {"a.policy": b"s * work vault allow\n\xff\n"})
+    with pytest.raises(PolicySyntaxError, match="cannot read") as info:
         Policy.load(root)
-    assert [i.line for i in info.value.issues] == [2, 3]
+    assert info.value.file.endswith("a.policy")
 
 
-def test_include_dir_under_include_service_keeps_the_three_column_form(tmp_path: Path):
+def test_old_syntax_in_include_service_files():
+    policy = Policy.from_files({"a.policy": "!include-service s +x old\n",
+                                "old": "$anyvm $dispvm allow\n"
+                                "$tag:t $anyvm allow,target=vm-003,user=u\n"
+                                       "$include:more\n", "more": "@anyvm @anyvm deny\n"})
+    assert [str(r) for r in policy.rules] == [
+        "s\t+x\t@anyvm\t@dispvm\tallow", "s\t+x\t@tag:t\t@anyvm\tallow target=vm-003 user=u",
+        "s\t+x\t@anyvm\t@anyvm\tdeny"]
+    assert [r.where for r in policy.rules] == ["old:1", "old:2", "more:1"]
+
+
+def test_include_dir_under_include_service_is_refused_as_in_the_reference(tmp_path: Path):
     root = write_policy(tmp_path / "p", {
         "a.policy": "!include-service qubes.Gpg +k inc/gpg\n",
         "inc/gpg": "!include-dir inc/more\n",
         "inc/more/1.policy": "work vault allow\n",
     })
-    (rule,) = Policy.load(root).rules
-    assert (rule.service, rule.argument, str(rule.source), str(rule.target)) == (
-        "qubes.Gpg", "+k", "work", "vault")
+    with pytest.raises(PolicySyntaxError, match="only !include"):
+        Policy.load(root)

@@ -88,7 +88,7 @@ def test_targets_that_cannot_be_served_are_denied(rig):
     assert run(rig, "alpha", "gamma", "test.Start+")[0] == REFUSED_RC
     assert "gamma is not running and this broker starts no domains" in rig.log()
     assert run(rig, "alpha", "dom0", "test.Admin+")[0] == REFUSED_RC
-    assert "@adminvm is not served by this broker" in rig.log()
+    assert "dom0 is not served by this broker" in rig.log()
     assert run(rig, "alpha", "alpha", "test.Echo+")[0] == REFUSED_RC
     assert "cannot call itself" in rig.log()
 

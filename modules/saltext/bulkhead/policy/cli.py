@@ -73,14 +73,15 @@ def eval_(
             decision = evaluate(policy, Request.from_call(call, source, target), system)
         except RequestError as exc:
             decision = deny(str(exc))
-        typer.echo(json.dumps(decision.to_json()))
+        typer.echo(json.dumps(decision.to_record()))
         typer.echo(f"decided by: {decision.explain()}")
     if policy is None:
         raise typer.Exit(1)
 
 
 def _batch(lines: IO[str], policy: Policy | None, system: System) -> None:
-    """One decision per input line, in order; a line that is not a valid request is denied."""
+    """One decision per input line, in order (with the deciding rule's file:line, notify,
+    autostart and user); a line that is not a valid request is denied."""
     out = sys.stdout
     for number, line in enumerate(lines, start=1):
         try:
@@ -88,7 +89,7 @@ def _batch(lines: IO[str], policy: Policy | None, system: System) -> None:
         except (ValueError, RequestError) as exc:
             typer.echo(f"request {number}: {exc}; denied", err=True)
             decision = deny(str(exc))
-        out.write(json.dumps(decision.to_json()) + "\n")
+        out.write(json.dumps(decision.to_record()) + "\n")
     out.flush()
 
 

@@ -1,4 +1,8 @@
-"""Requests (a call of SERVICE+ARG from SOURCE to TARGET) and their normal form for a system."""
+"""Requests (a call of SERVICE+ARG from SOURCE to TARGET) and their normal form for a system.
+
+As in the reference, a source or target that names no domain is not an error: an unknown
+target means ``@default``, an unknown source still matches ``@anyvm`` and ``*``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .errors import RequestError
-from .rules import ARGUMENT, SERVICE_NAME
+from .rules import RPCNAME_CHARS
 from .system import ADMINVM, System
+from .tokens import INTENDED_KINDS, Kind, parse_token
 
 DEFAULT = "@default"
 DISPVM = "@dispvm"
@@ -19,12 +24,14 @@ class Request:
     service: str
     argument: str  # "+ARG"; "+" is the empty argument
     source: str
-    target: str  # a domain name, "@default", "@dispvm", "@dispvm:X", "@adminvm" or "dom0"
+    target: (
+        str  # a domain name or uuid:UUID, "@default", "@dispvm", "@dispvm:X", "@adminvm", "dom0"
+    )
 
     def __post_init__(self) -> None:
-        if not SERVICE_NAME.fullmatch(self.service):
+        if not self.service or not set(self.service) <= RPCNAME_CHARS - {"+"}:
             raise RequestError(f"invalid service name {self.service!r}")
-        if not ARGUMENT.fullmatch(self.argument):
+        if not self.argument.startswith("+") or not set(self.argument) <= RPCNAME_CHARS:
             raise RequestError(f"invalid argument {self.argument!r} (must start with '+')")
 
     @classmethod
@@ -44,36 +51,54 @@ class Request:
 
 
 class Call(NamedTuple):
-    """A request in the engine's terms: the admin domain is ``@adminvm``, the target is one of a
-    guest name, ``@adminvm``, ``@default``, ``@dispvm`` or ``@dispvm:X`` (X a disposable template)."""
+    """A request in the engine's terms. ``source``: the domain's name (``uuid:`` resolved), or the
+    text as given when it names no domain. ``target``: a domain name, ``@adminvm``, ``@default``,
+    ``@dispvm`` or ``@dispvm:NAME``. ``written``: the target as the caller wrote it, which is what
+    an allow without redirect reports (as the reference does)."""
 
     service: str
     argument: str
     source: str
     target: str
+    written: str
 
 
 def normalize(request: Request, system: System) -> Call:
-    """Raise RequestError (the caller denies) for a source or target that does not exist."""
-    source = system.canonical(request.source)
-    if source is None:
-        raise RequestError(f"unknown source domain {request.source!r}")
-    return Call(request.service, request.argument, source, _target(request.target, system))
+    """Raise RequestError (the caller denies) for a target the reference refuses."""
+    memo_key = ("request-target", request.target)
+    found = system.memo.get(memo_key)
+    if found is None:
+        try:
+            found = _target(request.target, system)
+        except RequestError as exc:
+            found = exc
+        system.memo[memo_key] = found
+    if isinstance(found, RequestError):
+        raise found
+    target, written = found  # type: ignore[misc]
+    return Call(request.service, request.argument, system.name_of(request.source), target, written)
 
 
-def _target(target: str, system: System) -> str:
-    if target in ("", DEFAULT):
-        return DEFAULT
-    if target == DISPVM:
-        return DISPVM
-    if target.startswith(DISPVM_PREFIX):
-        if not system.is_dispvm_template(target[len(DISPVM_PREFIX):]):
-            raise RequestError(f"{target!r}: not a template for disposables")
-        return target
-    canonical = system.canonical(target)
-    if canonical is None:
-        raise RequestError(f"unknown target domain {target!r}")
-    return canonical
+def _target(text: str, system: System) -> tuple[str, str]:
+    if text == "":
+        return DEFAULT, DEFAULT
+    try:
+        token = parse_token(text, INTENDED_KINDS, "a request's target")
+    except ValueError as exc:
+        raise RequestError(f"invalid target: {exc}") from None
+    if token.kind is Kind.NAME:
+        info = system.info(text)
+        if info is None:
+            return DEFAULT, DEFAULT  # the reference's choice: an unknown name means @default
+        if info.name == system.admin_name:
+            return ADMINVM, ADMINVM
+        return info.name, text
+    if token.kind is Kind.DISPVM_TEMPLATE:
+        info = system.info(token.value)
+        if info is None or not info.template_for_dispvms:
+            raise RequestError(f"{text!r}: not a template for disposables")
+        return DISPVM_PREFIX + info.name, text
+    return str(token), str(token)
 
 
 __all__ = ["ADMINVM", "Call", "Request", "normalize"]

@@ -20,6 +20,7 @@ from ..policy import (
     Verdict,
     evaluate,
 )
+from ..policy.decision import ADMIN_OUTPUT
 from ..policy.request import DISPVM_PREFIX
 from ..rpcwire.messages import CallRequest
 from .host import Host
@@ -64,8 +65,8 @@ def authorize(source: str, request: CallRequest, host: Host, policy_dir: str | o
     if target is not None and target.startswith(DISPVM_PREFIX):
         # The engine resolved @dispvm (through the caller's default_dispvm) to this form already.
         return Authorization(target, why, disposable_of=target[len(DISPVM_PREFIX):], system=system)
-    if target is None or target.startswith("@"):
-        # The admin domain runs no services for guests.
+    if target is None or target.startswith("@") or target == ADMIN_OUTPUT:
+        # The admin domain (the engine reports it as "dom0") runs no services for guests.
         return Authorization(None, f"{why}; {target} is not served by this broker")
     if target == source:
         return Authorization(None, f"{why}; a domain cannot call itself")
