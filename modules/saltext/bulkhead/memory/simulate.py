@@ -2,7 +2,9 @@
 
 Each step: domains absent from the step stop and release their memory; domains that appear ask
 for their initial memory (the policy may free it from others or refuse; a refused domain asks
-again at every later step that lists it); then the policy balances everyone running. A balloon is
+again at every later step that lists it; with ``every_domain_runs`` it starts anyway, with its
+initial memory, as if started behind the policy's back); then the policy balances everyone
+running. A balloon is
 assumed to reach its target before the next step, and guests use what the trace says whatever
 their target, so pressure shows up as targets below use rather than as changed behaviour.
 """
@@ -20,17 +22,25 @@ from .preference import preferred_kib
 from .trace import Trace
 
 
-def simulate(trace: Trace, policy: Policy, config: BalancerConfig = DEFAULT_CONFIG) -> Metrics:
+def simulate(
+    trace: Trace,
+    policy: Policy,
+    config: BalancerConfig = DEFAULT_CONFIG,
+    every_domain_runs: bool = False,
+) -> Metrics:
     """Run the whole trace; ``config`` defines "preference" for the metrics, whatever the policy."""
-    replay = _Replay(trace, policy, config)
+    replay = _Replay(trace, policy, config, every_domain_runs)
     for number, step in enumerate(trace.steps):
         replay.step(number, {name: round(mib * KIB_PER_MIB) for name, mib in step.used_mib.items()})
     return replay.metrics
 
 
 class _Replay:
-    def __init__(self, trace: Trace, policy: Policy, config: BalancerConfig) -> None:
+    def __init__(
+        self, trace: Trace, policy: Policy, config: BalancerConfig, every_domain_runs: bool
+    ) -> None:
         self.trace = trace
+        self.every_domain_runs = every_domain_runs
         self.policy = policy
         self.config = config
         self.capacity = trace.capacity_mib * KIB_PER_MIB
@@ -60,7 +70,8 @@ class _Replay:
         admission = self.policy.admit(self._running(used), self.capacity, need)
         if not admission.granted:
             self.metrics.refused_starts += 1
-            return
+            if not self.every_domain_runs:
+                return
         self._apply(number, admission.targets)
         self.targets[name] = need
         self.metrics.starts += 1
