@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import DomainMemory
 from .hysteresis import Tolerance, hold_small_changes
-from .preference import preferred_kib
+from .preference import needed_kib, preferred_kib
 from .share import proportional_fill
+from .shortage import short_targets
 
 
 class InsufficientMemory(Exception):
@@ -69,15 +70,21 @@ def balance(
 
     preferred = [preferred_kib(d, config) for d in managed]
     lows = [d.min_kib for d in managed]
-    highs = [d.max_kib for d in managed]
-    ideal = proportional_fill(capacity, preferred, lows, highs)
     current = [d.current_kib for d in managed]
-    tolerance = Tolerance(config.threshold_kib, config.band)
-    targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity, tolerance)
+    short = sum(preferred) > capacity
+    if short:
+        needs = [needed_kib(d) for d in managed]
+        targets = short_targets(current, needs, preferred, lows, capacity, config.threshold_kib)
+    else:
+        highs = [d.max_kib for d in managed]
+        ideal = proportional_fill(capacity, preferred, lows, highs)
+        tolerance = Tolerance(config.threshold_kib, config.band)
+        targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity, tolerance)
     result = {d.name: d.current_kib for d in domains if not d.managed}
     result.update(zip((d.name for d in managed), targets, strict=True))
-    preferences = {d.name: preferred_kib(d, config) for d in domains}
-    return Decision(targets=result, preferences=preferences, short=sum(preferred) > capacity)
+    by_name = dict(zip((d.name for d in managed), preferred, strict=True))
+    preferences = {d.name: by_name.get(d.name, d.current_kib) for d in domains}
+    return Decision(targets=result, preferences=preferences, short=short)
 
 
 def _check_unique(domains: Sequence[DomainMemory]) -> None:

@@ -1,0 +1,103 @@
+"""Targets when the preferences do not fit: cover use first, then hand out the cache bonus.
+
+A domain below its use plus its kernel's overhead (its *need*) swaps or meets the OOM killer; one
+between its need and its preference only has less page cache. So when short:
+
+1. every domain is covered (kept at or above its need) when the needs fit; otherwise as many as
+   possible (``cover.py``), the others get between their minimum and just below their need;
+2. every domain stays where it is within its range (need to preference when covered, minimum to
+   just below need when not): memory moves only where the range demands it;
+3. if that holds more than the capacity, the cache bonus goes first (covered domains come down
+   towards their need, highest share of their preference first), then uncovered domains towards
+   their minimum (the same way);
+4. what is left is handed out, lowest share of preference first, up to each range's top; a rise
+   smaller than ``threshold`` is not made (the memory stays free).
+
+A donor above its preference is thus brought down to it before anyone below gives anything. The
+result depends only on the inputs, and once applied it is chosen again (idempotent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .cover import choose_covered
+from .share import proportional_fill
+
+
+def short_targets(
+    current: Sequence[int],
+    needs: Sequence[int],
+    preferred: Sequence[int],
+    lows: Sequence[int],
+    capacity: int,
+    threshold: int,
+) -> list[int]:
+    """``lows[i] <= needs[i] <= preferred[i]`` (preferred also within the maximum) and
+    ``sum(lows) <= capacity < sum(preferred)``; the result sums to at most ``capacity``."""
+    covered = _covered(current, needs, lows, capacity)
+    bottoms = [need if cover else low
+               for need, low, cover in zip(needs, lows, covered, strict=True)]
+    tops = [pref if cover else need - 1
+            for pref, need, cover in zip(preferred, needs, covered, strict=True)]
+    held = [min(max(now, bottom), top) for now, bottom, top in zip(current, bottoms, tops,
+                                                                   strict=True)]
+    total = sum(held)
+    if total > capacity:
+        return _shrink(held, needs, preferred, bottoms, covered, capacity)
+    if total < capacity:
+        return _grow(held, preferred, tops, capacity, threshold)
+    return held
+
+
+def _covered(
+    current: Sequence[int], needs: Sequence[int], lows: Sequence[int], capacity: int
+) -> list[bool]:
+    if sum(needs) <= capacity:
+        return [True] * len(needs)
+    costs = [need - low for need, low in zip(needs, lows, strict=True)]
+    # Covering a domain whose need is its minimum costs nothing: it always counts as covered.
+    covered_now = [now >= need or need == low
+                   for now, need, low in zip(current, needs, lows, strict=True)]
+    return choose_covered(costs, capacity - sum(lows), covered_now)
+
+
+def _shrink(
+    held: list[int],
+    needs: Sequence[int],
+    preferred: Sequence[int],
+    bottoms: Sequence[int],
+    covered: Sequence[bool],
+    capacity: int,
+) -> list[int]:
+    # First the cache bonus, uncovered domains keeping what they hold; then, covered domains at
+    # their need, the uncovered ones towards their minimum.
+    firm = [need if cover else now for need, now, cover in zip(needs, held, covered, strict=True)]
+    if sum(firm) <= capacity:
+        return _fill(capacity, preferred, firm, held)
+    return _fill(capacity, preferred, bottoms, firm)
+
+
+def _grow(
+    held: list[int], preferred: Sequence[int], tops: Sequence[int], capacity: int, threshold: int
+) -> list[int]:
+    grown = _fill(capacity, preferred, held, tops)
+    return [now if target - now < threshold else target
+            for now, target in zip(held, grown, strict=True)]
+
+
+def _fill(total: int, weights: Sequence[int], lows: Sequence[int], highs: Sequence[int]
+          ) -> list[int]:
+    """``proportional_fill`` over the items that can move (the others keep their low)."""
+    movable = [i for i, (low, high) in enumerate(zip(lows, highs, strict=True)) if low < high]
+    result = list(lows)
+    if not movable:
+        return result
+    fixed = sum(lows) - sum(lows[i] for i in movable)
+    amounts = proportional_fill(
+        total - fixed, [weights[i] for i in movable], [lows[i] for i in movable],
+        [highs[i] for i in movable],
+    )
+    for index, amount in zip(movable, amounts, strict=True):
+        result[index] = amount
+    return result
