@@ -19,6 +19,7 @@ result depends only on the inputs, and once applied it is chosen again (idempote
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from .cover import choose_covered
@@ -36,16 +37,15 @@ def short_targets(
     """``lows[i] <= needs[i] <= preferred[i]`` (preferred also within the maximum) and
     ``sum(lows) <= capacity < sum(preferred)``; the result sums to at most ``capacity``."""
     covered = _covered(current, needs, lows, capacity)
-    bottoms = [need if cover else low
-               for need, low, cover in zip(needs, lows, covered, strict=True)]
-    tops = [pref if cover else need - 1
-            for pref, need, cover in zip(preferred, needs, covered, strict=True)]
-    held = [min(max(now, bottom), top) for now, bottom, top in zip(current, bottoms, tops,
-                                                                   strict=True)]
+    # Where each domain may stay: covered ones at or above their need (a donor above its
+    # preference gives only when memory is wanted), the others below it.
+    held = [max(now, need) if cover else min(max(now, low), need - 1)
+            for now, need, low, cover in zip(current, needs, lows, covered, strict=True)]
     total = sum(held)
     if total > capacity:
-        return _shrink(held, needs, preferred, bottoms, covered, capacity)
-    if total < capacity:
+        return _shrink(held, current, needs, preferred, lows, covered, capacity, threshold)
+    if total < capacity and all(covered):
+        tops = [max(now, pref) for now, pref in zip(held, preferred, strict=True)]
         return _grow(held, preferred, tops, capacity, threshold)
     return held
 
@@ -64,18 +64,33 @@ def _covered(
 
 def _shrink(
     held: list[int],
+    current: Sequence[int],
     needs: Sequence[int],
     preferred: Sequence[int],
-    bottoms: Sequence[int],
+    lows: Sequence[int],
     covered: Sequence[bool],
     capacity: int,
+    threshold: int,
 ) -> list[int]:
-    # First the cache bonus, uncovered domains keeping what they hold; then, covered domains at
-    # their need, the uncovered ones towards their minimum.
-    firm = [need if cover else now for need, now, cover in zip(needs, held, covered, strict=True)]
-    if sum(firm) <= capacity:
-        return _fill(capacity, preferred, firm, held)
-    return _fill(capacity, preferred, bottoms, firm)
+    """Take what is over the capacity in tiers, each only once the one before is used up:
+    donors down to their preference, covered domains down to ``threshold`` above their need
+    (a cushion against the next small rise), then to their need, then uncovered domains down to
+    their minimum. Within a tier the highest share of preference gives first."""
+    tiers = [held]
+    donors = [min(now, pref) for now, pref in zip(held, preferred, strict=True)]
+    tiers.append(donors)
+    tiers.append([was if cover and 0 < now - was < threshold else now
+                  for now, was, cover in zip(donors, current, covered, strict=True)])
+    tiers.append([min(now, need + threshold) if cover else now
+                  for now, need, cover in zip(donors, needs, covered, strict=True)])
+    tiers.append([need if cover else now
+                  for now, need, cover in zip(held, needs, covered, strict=True)])
+    tiers.append([need if cover else low
+                  for need, low, cover in zip(needs, lows, covered, strict=True)])
+    for above, floors in itertools.pairwise(tiers):
+        if sum(floors) <= capacity:
+            return _fill(capacity, preferred, floors, above)
+    raise AssertionError("unreachable: the covered needs and other minimums fit")  # pragma: no cover
 
 
 def _grow(

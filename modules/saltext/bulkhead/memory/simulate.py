@@ -21,6 +21,9 @@ from .policy import Policy
 from .preference import preferred_kib
 from .trace import Trace
 
+TIMED_RUNS = 3
+"""Each decision is timed this many times and the fastest counts (other processes share the CPU)."""
+
 
 def simulate(
     trace: Trace,
@@ -58,9 +61,13 @@ class _Replay:
         if not self.targets:
             return
         running = self._running(used)
-        began = time.perf_counter_ns()
-        targets = self.policy.balance(running, self.capacity)
-        self.metrics.decision_ns.append(time.perf_counter_ns() - began)
+        fastest = None
+        for _ in range(TIMED_RUNS):  # the policy is pure: the fastest run is the least disturbed
+            began = time.perf_counter_ns()
+            targets = self.policy.balance(running, self.capacity)
+            took = time.perf_counter_ns() - began
+            fastest = took if fastest is None else min(fastest, took)
+        self.metrics.decision_ns.append(fastest)
         self.metrics.decisions += 1
         self._apply(number, targets)
         self._measure(running)
