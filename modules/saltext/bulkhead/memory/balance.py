@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import DomainMemory
 from .hysteresis import Tolerance, hold_small_changes
-from .preference import needed_kib, preferred_kib
+from .preference import preferences_and_needs
 from .share import proportional_fill
 from .shortage import short_targets
 
@@ -61,29 +61,29 @@ def balance(
     the host's memory for guests less its reserve. The targets never add up to more than it.
     """
     _check_unique(domains)
-    managed = [d for d in domains if d.managed]
-    pinned = sum(d.current_kib for d in domains if not d.managed)
+    managed = [d for d in domains if d.used_kib is not None]
+    pinned = sum(d.current_kib for d in domains if d.used_kib is None)
     capacity = capacity_kib - pinned
-    needed = sum(d.min_kib for d in managed)
+    lows = [d.min_kib for d in managed]
+    needed = sum(lows)
     if needed > capacity:
         raise InsufficientMemory(needed + pinned, capacity_kib)
 
-    preferred = [preferred_kib(d, config) for d in managed]
-    lows = [d.min_kib for d in managed]
+    preferred, needs = preferences_and_needs(managed, config)
     current = [d.current_kib for d in managed]
     short = sum(preferred) > capacity
     if short:
-        needs = [needed_kib(d) for d in managed]
         targets = short_targets(current, needs, preferred, lows, capacity, config.threshold_kib)
     else:
         highs = [d.max_kib for d in managed]
         ideal = proportional_fill(capacity, preferred, lows, highs)
         tolerance = Tolerance(config.threshold_kib, config.band)
         targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity, tolerance)
-    result = {d.name: d.current_kib for d in domains if not d.managed}
-    result.update(zip((d.name for d in managed), targets, strict=True))
-    by_name = dict(zip((d.name for d in managed), preferred, strict=True))
-    preferences = {d.name: by_name.get(d.name, d.current_kib) for d in domains}
+    names = [d.name for d in managed]
+    result = {d.name: d.current_kib for d in domains if d.used_kib is None}
+    preferences = dict(result)
+    result.update(zip(names, targets, strict=True))
+    preferences.update(zip(names, preferred, strict=True))
     return Decision(targets=result, preferences=preferences, short=short)
 
 

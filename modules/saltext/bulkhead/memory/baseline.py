@@ -50,10 +50,8 @@ def qmemman_targets(domains: Sequence[DomainMemory], capacity_kib: int) -> dict[
     free = capacity_kib - sum(current.values())
     prefs = {d.name: qmemman_preference(d) for d in managed}
     available = free - sum(prefs[d.name] - d.current_kib for d in managed)
-    if available > 0:
-        proposed = _enough(managed, prefs, available)
-    else:
-        proposed = _short(managed, prefs, free)
+    enough = available > 0
+    proposed = _enough(managed, prefs, available) if enough else _short(managed, prefs, free)
     if not _significant(managed, prefs, proposed, free):
         return current
     for domain in managed:

@@ -21,11 +21,12 @@ def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool
     """
     if budget < 0 or any(cost < 0 for cost in costs):
         raise ValueError("costs and budget must not be negative")
-    count = _most_coverable(costs, budget)
-    kept = sorted((cost, index) for index, cost in enumerate(costs) if covered_now[index])
-    others = sorted((cost, index) for index, cost in enumerate(costs) if not covered_now[index])
-    kept_sums = [0, *accumulate(cost for cost, _ in kept)]
-    other_sums = [0, *accumulate(cost for cost, _ in others)]
+    order = sorted(range(len(costs)), key=costs.__getitem__)  # stable: ties by index
+    count = _most_coverable([costs[index] for index in order], budget)
+    kept = [index for index in order if covered_now[index]]
+    others = [index for index in order if not covered_now[index]]
+    kept_sums = [0, *accumulate(costs[index] for index in kept)]
+    other_sums = [0, *accumulate(costs[index] for index in others)]
     # Keep as many of the covered ones as possible: the largest feasible ``from_kept``. One exists:
     # the ``count`` cheapest items overall are a prefix of each group.
     for from_kept in range(min(count, len(kept)), -1, -1):
@@ -33,17 +34,16 @@ def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool
         if from_others > len(others):
             break
         if kept_sums[from_kept] + other_sums[from_others] <= budget:
-            chosen = [index for _, index in kept[:from_kept] + others[:from_others]]
             covered = [False] * len(costs)
-            for index in chosen:
+            for index in kept[:from_kept] + others[:from_others]:
                 covered[index] = True
             return covered
     raise AssertionError("unreachable: the cheapest items always fit")  # pragma: no cover
 
 
-def _most_coverable(costs: Sequence[int], budget: int) -> int:
+def _most_coverable(ascending: Sequence[int], budget: int) -> int:
     count = 0
-    for cost in sorted(costs):
+    for cost in ascending:
         if cost > budget:
             break
         budget -= cost
