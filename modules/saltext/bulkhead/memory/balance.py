@@ -1,12 +1,11 @@
 """The balancer: from every running domain's memory use, the balloon target of each.
 
-Each managed domain gets ``clamp(level x preference, min, max)``, with one level for all chosen so
-that the targets fill the capacity exactly. With enough memory the level is at least 1: everyone
-has its preference, and the spare memory is spread in proportion to preference (bigger users get
-more cache) up to each maximum. When memory is short the level is below 1: everyone gets the same
-fraction of its preference, never less than its minimum, so no domain is starved to feed another,
-and every domain above its preference gives its excess first. Small moves are then suppressed by
-hysteresis (``hysteresis.py``).
+With enough memory (the preferences fit) each managed domain gets ``clamp(level x preference,
+min, max)``, one level >= 1 for all filling the capacity: everyone has its preference and the
+spare is spread in proportion to preference up to each maximum; small moves are then suppressed by
+hysteresis (``hysteresis.py``). When short, use is covered first and the cache bonus comes only
+from what is left (``shortage.py``): a domain below its use swaps, one below its preference only
+has less cache.
 """
 
 from __future__ import annotations
@@ -45,7 +44,7 @@ class Decision:
     targets: Mapping[str, int]
     preferences: Mapping[str, int]
     short: bool
-    """True when the preferences did not all fit: everyone got the same fraction of theirs."""
+    """True when the preferences did not all fit: use was covered first (``shortage.py``)."""
 
     def changes(self, domains: Sequence[DomainMemory]) -> dict[str, int]:
         """The targets that differ from the domains' current sizes: what the daemon must set."""

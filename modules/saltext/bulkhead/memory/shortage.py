@@ -5,16 +5,19 @@ between its need and its preference only has less page cache. So when short:
 
 1. every domain is covered (kept at or above its need) when the needs fit; otherwise as many as
    possible (``cover.py``), the others get between their minimum and just below their need;
-2. every domain stays where it is within its range (need to preference when covered, minimum to
-   just below need when not): memory moves only where the range demands it;
-3. if that holds more than the capacity, the cache bonus goes first (covered domains come down
-   towards their need, highest share of their preference first), then uncovered domains towards
-   their minimum (the same way);
-4. what is left is handed out, lowest share of preference first, up to each range's top; a rise
-   smaller than ``threshold`` is not made (the memory stays free).
+2. every domain stays where it is within that range (a donor above its preference included):
+   memory moves only where a range demands it or the capacity is exceeded;
+3. what is over the capacity is taken in tiers (``_shrink``): donors down to their preference,
+   then rises smaller than ``threshold`` are not made, then covered domains give their cache
+   bonus down to ``threshold`` above their need, then to their need, then uncovered domains go
+   towards their minimum; within a tier the highest share of preference gives first;
+4. what is left is handed out, lowest share of preference first, up to each range's top (the
+   preference, or just below the need); a rise smaller than ``threshold`` is not made (the memory
+   stays free). What a donor holds above its preference is not taken for a starved domain that
+   it could not cover: that would change nobody's starvation.
 
-A donor above its preference is thus brought down to it before anyone below gives anything. The
-result depends only on the inputs, and once applied it is chosen again (idempotent).
+No one below its preference gives anything while a donor is above its own. The result depends
+only on the inputs, and once applied it is chosen again (idempotent).
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ def short_targets(
     total = sum(held)
     if total > capacity:
         return _shrink(held, current, needs, preferred, lows, covered, capacity, threshold)
-    if total < capacity and all(covered):
-        tops = [max(now, pref) for now, pref in zip(held, preferred, strict=True)]
+    if total < capacity:
+        tops = [max(now, pref) if cover else need - 1
+                for now, pref, need, cover in zip(held, preferred, needs, covered, strict=True)]
         return _grow(held, preferred, tops, capacity, threshold)
     return held
 
