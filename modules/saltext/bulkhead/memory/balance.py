@@ -71,10 +71,11 @@ def balance(
     preferred, needs = preferences_and_needs(managed, config)
     current = [d.current_kib for d in managed]
     short = sum(preferred) > capacity
+    highs = [d.max_kib for d in managed]
     if short:
-        targets = short_targets(current, needs, preferred, lows, capacity, config.threshold_kib)
+        targets = short_targets(current, needs, preferred, lows, highs, capacity,
+                                config.threshold_kib)
     else:
-        highs = [d.max_kib for d in managed]
         ideal = proportional_fill(capacity, preferred, lows, highs)
         tolerance = Tolerance(config.threshold_kib, config.band)
         targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity, tolerance)

@@ -5,28 +5,28 @@ between its need and its preference only has less page cache. So when short:
 
 1. every domain is covered (kept at or above its need) when the needs fit; otherwise as many as
    possible (``cover.py``), the others get between their minimum and just below their need;
-2. every domain stays where it is within that range (a donor above its preference included):
-   memory moves only where a range demands it or the capacity is exceeded;
-3. what is over the capacity is taken in tiers (``_shrink``): donors down to their preference,
-   then rises smaller than ``threshold`` are not made, then covered domains give their cache
-   bonus down to ``threshold`` above their need, then to their need, then uncovered domains go
-   towards their minimum; within a tier the highest share of preference gives first;
-4. what is left is handed out, lowest share of preference first, up to each range's top (the
-   preference, or just below the need); a rise smaller than ``threshold`` is not made (the memory
-   stays free). What a donor holds above its preference is not taken for a starved domain that
-   it could not cover: that would change nobody's starvation.
+2. every domain stays where it is within that range (a donor above its preference included); a
+   covered domain whose use rose above its size is raised to ``threshold`` above its need (within
+   its preference), a cushion so that the next small rise moves nothing;
+3. what is over the capacity is taken in tiers, each only once the one before is used up: donors
+   down to their preference, then uncovered domains towards their minimum (they are starved
+   either way), then covered domains down to their need; within a tier each gives the same share
+   of what it can give;
+4. what is free is handed out, uncovered domains first (up to just below their need), then
+   covered ones (up to their preference), each the same share of its room; a domain with less
+   room than ``threshold`` gets nothing (the memory stays free).
 
-No one below its preference gives anything while a donor is above its own. The result depends
-only on the inputs, and once applied it is chosen again (idempotent).
+Memory thus moves only where a range demands it or the capacity is exceeded. No one below its
+preference gives anything while a donor is above its own. The result depends only on the inputs,
+and once applied it is chosen again (idempotent).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 
 from .cover import choose_covered
-from .share import proportional_fill
+
 
 
 def short_targets(
@@ -34,24 +34,59 @@ def short_targets(
     needs: Sequence[int],
     preferred: Sequence[int],
     lows: Sequence[int],
+    highs: Sequence[int],
     capacity: int,
     threshold: int,
 ) -> list[int]:
-    """``lows[i] <= needs[i] <= preferred[i]`` (preferred also within the maximum) and
+    """``lows[i] <= needs[i] <= preferred[i] <= highs[i]`` and
     ``sum(lows) <= capacity < sum(preferred)``; the result sums to at most ``capacity``."""
     covered = _covered(current, needs, lows, capacity)
-    # Where each domain may stay: covered ones at or above their need (a donor above its
-    # preference gives only when memory is wanted), the others below it.
-    held = [max(now, need) if cover else min(max(now, low), need - 1)
-            for now, need, low, cover in zip(current, needs, lows, covered, strict=True)]
+    held = []
+    spare = 0  # what donors and uncovered domains could give without touching a covered one's need
+    for index, now in enumerate(current):
+        need = needs[index]
+        if covered[index]:
+            if now < need:
+                now = min(need + threshold, preferred[index])
+            elif now > highs[index]:
+                now = highs[index]
+            if now > preferred[index]:
+                spare += now - preferred[index]
+        else:
+            now = need - 1 if now >= need else lows[index] if now < lows[index] else now
+            spare += now - lows[index]
+        held.append(now)
     total = sum(held)
+    if total - spare > capacity:
+        total = _leave_jumps(held, current, needs, lows, covered, threshold, total)
     if total > capacity:
-        return _shrink(held, current, needs, preferred, lows, covered, capacity, threshold)
+        return _shrink(held, needs, preferred, lows, covered, total - capacity)
     if total < capacity:
-        tops = [max(now, pref) if cover else need - 1
-                for now, pref, need, cover in zip(held, preferred, needs, covered, strict=True)]
-        return _grow(held, preferred, tops, capacity, threshold)
+        return _grow(held, needs, preferred, covered, capacity - total, threshold)
     return held
+
+
+def _leave_jumps(
+    held: list[int],
+    current: Sequence[int],
+    needs: Sequence[int],
+    lows: Sequence[int],
+    covered: list[bool | None],
+    threshold: int,
+    total: int,
+) -> int:
+    """Covering every domain would take other covered domains' cache: a domain whose use jumped
+    by more than half its size (and ``threshold``) is then left where it is, uncovered, neither
+    fed nor squeezed (``covered`` becomes ``None``). A burst covered from everyone's cache moves
+    it twice (in and out) and usually ends within a few steps. Updates ``held`` and ``covered``;
+    returns the new total."""
+    for index, now in enumerate(current):
+        now = max(now, lows[index])
+        if covered[index] and needs[index] - now > max(threshold, now >> 1):
+            covered[index] = None
+            total += now - held[index]
+            held[index] = now
+    return total
 
 
 def _covered(
@@ -68,55 +103,73 @@ def _covered(
 
 def _shrink(
     held: list[int],
-    current: Sequence[int],
     needs: Sequence[int],
     preferred: Sequence[int],
     lows: Sequence[int],
-    covered: Sequence[bool],
-    capacity: int,
-    threshold: int,
+    covered: Sequence[bool | None],
+    excess: int,
 ) -> list[int]:
-    """Take what is over the capacity in tiers, each only once the one before is used up:
-    donors down to their preference, covered domains down to ``threshold`` above their need
-    (a cushion against the next small rise), then to their need, then uncovered domains down to
-    their minimum. Within a tier the highest share of preference gives first."""
-    tiers = [held]
-    donors = [min(now, pref) for now, pref in zip(held, preferred, strict=True)]
-    tiers.append(donors)
-    tiers.append([was if cover and 0 < now - was < threshold else now
-                  for now, was, cover in zip(donors, current, covered, strict=True)])
-    tiers.append([min(now, need + threshold) if cover else now
-                  for now, need, cover in zip(donors, needs, covered, strict=True)])
-    tiers.append([need if cover else now
-                  for now, need, cover in zip(held, needs, covered, strict=True)])
-    tiers.append([need if cover else low
-                  for need, low, cover in zip(needs, lows, covered, strict=True)])
-    for above, floors in itertools.pairwise(tiers):
-        if sum(floors) <= capacity:
-            return _fill(capacity, preferred, floors, above)
+    """Take ``excess`` in tiers: donors to their preference, uncovered domains to their minimum,
+    covered ones to their need (which fits: ``choose_covered`` saw to it; a jump left uncovered
+    stays below the need it was counted with)."""
+    tiers = [
+        [min(now, pref) for now, pref in zip(held, preferred, strict=True)],
+        [low if cover is False else now
+         for now, low, cover in zip(held, lows, covered, strict=True)],
+        [need if cover else now for now, need, cover in zip(held, needs, covered, strict=True)],
+    ]
+    above = held
+    for floors in tiers:
+        floors = [min(floor, now) for floor, now in zip(floors, above, strict=True)]
+        room = [now - floor for now, floor in zip(above, floors, strict=True)]
+        available = sum(room)
+        if available >= excess:
+            return _spread(above, room, -excess, available)
+        above, excess = floors, excess - available
     raise AssertionError("unreachable: the covered needs and other minimums fit")  # pragma: no cover
 
 
 def _grow(
-    held: list[int], preferred: Sequence[int], tops: Sequence[int], capacity: int, threshold: int
+    held: list[int],
+    needs: Sequence[int],
+    preferred: Sequence[int],
+    covered: Sequence[bool | None],
+    free: int,
+    threshold: int,
 ) -> list[int]:
-    grown = _fill(capacity, preferred, held, tops)
-    return [now if target - now < threshold else target
-            for now, target in zip(held, grown, strict=True)]
+    """Hand out ``free``: uncovered domains first, then covered ones (not a jump left uncovered);
+    rooms under ``threshold`` are left alone (so once applied, nothing is left that the next call
+    would hand out)."""
+    for cover_tier in (False, True):
+        room = []
+        for now, need, pref, cover in zip(held, needs, preferred, covered, strict=True):
+            top = (pref if cover else need - 1) if cover is cover_tier else now
+            gap = top - now
+            room.append(gap if gap >= threshold and gap > 0 else 0)
+        available = sum(room)
+        if available:
+            given = min(free, available)
+            held = _spread(held, room, given, available)
+            free -= given
+            if not free:
+                break
+    return held
 
 
-def _fill(total: int, weights: Sequence[int], lows: Sequence[int], highs: Sequence[int]
-          ) -> list[int]:
-    """``proportional_fill`` over the items that can move (the others keep their low)."""
-    movable = [i for i, (low, high) in enumerate(zip(lows, highs, strict=True)) if low < high]
-    result = list(lows)
-    if not movable:
-        return result
-    fixed = sum(lows) - sum(lows[i] for i in movable)
-    amounts = proportional_fill(
-        total - fixed, [weights[i] for i in movable], [lows[i] for i in movable],
-        [highs[i] for i in movable],
-    )
-    for index, amount in zip(movable, amounts, strict=True):
-        result[index] = amount
+def _spread(base: list[int], room: Sequence[int], amount: int, available: int) -> list[int]:
+    """Move ``abs(amount)`` (<= ``available == sum(room)``) into (amount > 0) or out of the items,
+    each by the same share of its ``room``, in exact integers: shares are rounded down and the few
+    KiB left go one each to the first items that still have room."""
+    sign = 1 if amount > 0 else -1
+    amount *= sign
+    if amount == available:
+        return [now + sign * gap for now, gap in zip(base, room, strict=True)]
+    parts = [gap * amount // available for gap in room]
+    left = amount - sum(parts)
+    result = []
+    for now, gap, part in zip(base, room, parts, strict=True):
+        if left and part < gap:
+            part += 1
+            left -= 1
+        result.append(now + sign * part)
     return result
