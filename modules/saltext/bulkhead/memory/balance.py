@@ -10,14 +10,14 @@ has less cache.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import DomainMemory
 from .hysteresis import Tolerance, hold_small_changes
-from .preference import preferences_and_needs
-from .share import proportional_fill
+from .share import level_fill
 from .shortage import short_targets
 
 
@@ -59,37 +59,46 @@ def balance(
     """Compute the targets. ``capacity_kib`` is the memory all running domains may have together:
     the host's memory for guests less its reserve. The targets never add up to more than it.
     """
-    _check_unique(domains)
-    managed = [d for d in domains if d.used_kib is not None]
-    pinned = sum(d.current_kib for d in domains if d.used_kib is None)
-    capacity = capacity_kib - pinned
-    lows = [d.min_kib for d in managed]
+    # One pass over the domains (the balancer's hot loop: no call per domain).
+    factor, floor = config.cache_factor, config.floor_kib
+    names, current, lows, highs, preferred, needs = [], [], [], [], [], []
+    result: dict[str, int] = {}
+    for domain in domains:
+        used = domain.used_kib
+        if used is None:
+            result[domain.name] = domain.current_kib
+            continue
+        low, high, overhead = domain.min_kib, domain.max_kib, domain.overhead_kib
+        names.append(domain.name)
+        current.append(domain.current_kib)
+        lows.append(low)
+        highs.append(high)
+        wanted = overhead + math.ceil(used * factor)
+        wanted = floor if wanted < floor else wanted
+        preferred.append(low if wanted < low else high if wanted > high else wanted)
+        need = overhead + used
+        needs.append(low if need < low else high if need > high else need)
+    if len(names) + len(result) != len(domains) or len(set(names).union(result)) != len(domains):
+        _duplicates(domains)
+    capacity = capacity_kib - sum(result.values())
     needed = sum(lows)
     if needed > capacity:
-        raise InsufficientMemory(needed + pinned, capacity_kib)
+        raise InsufficientMemory(capacity_kib - capacity + needed, capacity_kib)
 
-    preferred, needs = preferences_and_needs(managed, config)
-    current = [d.current_kib for d in managed]
+    preferences = dict(result)
     short = sum(preferred) > capacity
-    highs = [d.max_kib for d in managed]
     if short:
         targets = short_targets(current, needs, preferred, lows, highs, capacity,
                                 config.threshold_kib)
     else:
-        ideal = proportional_fill(capacity, preferred, lows, highs)
+        ideal = level_fill(capacity, preferred, highs)
         tolerance = Tolerance(config.threshold_kib, config.band)
         targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity, tolerance)
-    names = [d.name for d in managed]
-    result = {d.name: d.current_kib for d in domains if d.used_kib is None}
-    preferences = dict(result)
     result.update(zip(names, targets, strict=True))
     preferences.update(zip(names, preferred, strict=True))
     return Decision(targets=result, preferences=preferences, short=short)
 
 
-def _check_unique(domains: Sequence[DomainMemory]) -> None:
+def _duplicates(domains: Sequence[DomainMemory]) -> None:
     names = [d.name for d in domains]
-    if len(set(names)) != len(names):
-        raise ValueError(
-            f"duplicate domain names: {sorted({n for n in names if names.count(n) > 1})}"
-        )
+    raise ValueError(f"duplicate domain names: {sorted({n for n in names if names.count(n) > 1})}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 from .config import BalancerConfig
 from .domain import DomainMemory
@@ -33,22 +32,3 @@ def needed_kib(domain: DomainMemory) -> int:
     assert domain.used_kib is not None
     return min(max(domain.overhead_kib + domain.used_kib, domain.min_kib), domain.max_kib)
 
-
-def preferences_and_needs(
-    managed: Sequence[DomainMemory], config: BalancerConfig
-) -> tuple[list[int], list[int]]:
-    """``preferred_kib`` and ``needed_kib`` of every managed domain, in one pass (the balancer's
-    hot loop: the same formulas, without a call per domain)."""
-    factor, floor = config.cache_factor, config.floor_kib
-    preferred: list[int] = []
-    needs: list[int] = []
-    for domain in managed:
-        low, high, overhead, used = (domain.min_kib, domain.max_kib, domain.overhead_kib,
-                                     domain.used_kib)
-        assert used is not None
-        wanted = overhead + math.ceil(used * factor)
-        wanted = floor if wanted < floor else wanted
-        preferred.append(low if wanted < low else high if wanted > high else wanted)
-        need = overhead + used
-        needs.append(low if need < low else high if need > high else need)
-    return preferred, needs

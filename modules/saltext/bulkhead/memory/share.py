@@ -92,3 +92,34 @@ def _events(
         (lows[index] if kind == _STARTS else highs[index], weights[index], kind, index)
         for _, kind, index in keyed
     ]
+
+
+def level_fill(total: int, weights: Sequence[int], highs: Sequence[int]) -> list[int]:
+    """``proportional_fill`` for the case the balancer meets when memory is plentiful: the lows
+    are at most the weights and ``sum(weights) <= total``, so the level is >= 1 and no item sits
+    at its low. No sort: items reaching their high at the current level are capped, which only
+    raises the level, until none is left (usually one or two passes). The few KiB left over by
+    rounding go one each to the first uncapped items."""
+    if total >= sum(highs):
+        return list(highs)
+    numerator, denominator = total, sum(weights)  # the level, as a fraction
+    capped = [False] * len(weights)
+    changed = True
+    while changed:
+        changed = False
+        for index, weight in enumerate(weights):
+            if not capped[index] and highs[index] * denominator <= weight * numerator:
+                capped[index] = True
+                numerator -= highs[index]
+                denominator -= weight
+                changed = True
+    result = [high if cap else weight * numerator // denominator
+              for weight, high, cap in zip(weights, highs, capped, strict=True)]
+    left = total - sum(result)
+    for index, cap in enumerate(capped):
+        if not left:
+            break
+        if not cap:
+            result[index] += 1
+            left -= 1
+    return result

@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from .cover import choose_covered
 
 
-
 def short_targets(
     current: Sequence[int],
     needs: Sequence[int],
@@ -47,7 +46,8 @@ def short_targets(
         need = needs[index]
         if covered[index]:
             if now < need:
-                now = min(need + threshold, preferred[index])
+                now = need + threshold
+                now = preferred[index] if now > preferred[index] else now
             elif now > highs[index]:
                 now = highs[index]
             if now > preferred[index]:
@@ -81,8 +81,12 @@ def _leave_jumps(
     it twice (in and out) and usually ends within a few steps. Updates ``held`` and ``covered``;
     returns the new total."""
     for index, now in enumerate(current):
-        now = max(now, lows[index])
-        if covered[index] and needs[index] - now > max(threshold, now >> 1):
+        if not covered[index]:
+            continue
+        low = lows[index]
+        now = low if now < low else now
+        jump = now >> 1
+        if needs[index] - now > (threshold if threshold > jump else jump):
             covered[index] = None
             total += now - held[index]
             held[index] = now
@@ -112,15 +116,16 @@ def _shrink(
     """Take ``excess`` in tiers: donors to their preference, uncovered domains to their minimum,
     covered ones to their need (which fits: ``choose_covered`` saw to it; a jump left uncovered
     stays below the need it was counted with)."""
-    tiers = [
-        [min(now, pref) for now, pref in zip(held, preferred, strict=True)],
-        [low if cover is False else now
-         for now, low, cover in zip(held, lows, covered, strict=True)],
-        [need if cover else now for now, need, cover in zip(held, needs, covered, strict=True)],
-    ]
+    tiers = (
+        lambda: [min(now, pref) for now, pref in zip(held, preferred, strict=True)],
+        lambda: [low if cover is False else now
+                 for now, low, cover in zip(held, lows, covered, strict=True)],
+        lambda: [need if cover else now
+                 for now, need, cover in zip(held, needs, covered, strict=True)],
+    )
     above = held
-    for floors in tiers:
-        floors = [min(floor, now) for floor, now in zip(floors, above, strict=True)]
+    for tier in tiers:  # built only when the one before is used up
+        floors = [floor if floor < now else now for floor, now in zip(tier(), above, strict=True)]
         room = [now - floor for now, floor in zip(above, floors, strict=True)]
         available = sum(room)
         if available >= excess:
