@@ -62,6 +62,9 @@ def balance(
     # One pass over the domains (the balancer's hot loop: no call per domain).
     factor, floor = config.cache_factor, config.floor_kib
     names, current, lows, highs, preferred, needs = [], [], [], [], [], []
+    add_name, add_current, add_low, add_high = (
+        names.append, current.append, lows.append, highs.append)
+    add_preferred, add_need, ceil = preferred.append, needs.append, math.ceil
     result: dict[str, int] = {}
     for domain in domains:
         used = domain.used_kib
@@ -69,16 +72,16 @@ def balance(
             result[domain.name] = domain.current_kib
             continue
         low, high, overhead = domain.min_kib, domain.max_kib, domain.overhead_kib
-        names.append(domain.name)
-        current.append(domain.current_kib)
-        lows.append(low)
-        highs.append(high)
-        wanted = overhead + math.ceil(used * factor)
+        add_name(domain.name)
+        add_current(domain.current_kib)
+        add_low(low)
+        add_high(high)
+        wanted = overhead + ceil(used * factor)
         wanted = floor if wanted < floor else wanted
-        preferred.append(low if wanted < low else high if wanted > high else wanted)
+        add_preferred(low if wanted < low else high if wanted > high else wanted)
         need = overhead + used
-        needs.append(low if need < low else high if need > high else need)
-    if len(names) + len(result) != len(domains) or len(set(names).union(result)) != len(domains):
+        add_need(low if need < low else high if need > high else need)
+    if len(set(names).union(result) if result else set(names)) != len(domains):
         _duplicates(domains)
     capacity = capacity_kib - sum(result.values())
     needed = sum(lows)
