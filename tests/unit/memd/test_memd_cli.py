@@ -14,7 +14,7 @@ def test_generate_then_simulate_with_both_policies(tmp_path):
     assert generated.exit_code == 0, generated.output
     path = tmp_path / "trace.json"
     path.write_text(generated.stdout)
-    for policy in ("bulkhead", "proportional"):
+    for policy in ("bulkhead", "qmemman"):
         result = runner.invoke(app, ["memory", "simulate", str(path), "--policy", policy])
         assert result.exit_code == 0, result.output
         report = json.loads(result.stdout)

@@ -1,24 +1,24 @@
 """The balancer: from every running domain's memory use, the balloon target of each.
 
-Each managed domain gets ``clamp(level x preference, min, max)``, with one level for all chosen so
-that the targets fill the capacity exactly. With enough memory the level is at least 1: everyone
-has its preference, and the spare memory is spread in proportion to preference (bigger users get
-more cache) up to each maximum. When memory is short the level is below 1: everyone gets the same
-fraction of its preference, never less than its minimum, so no domain is starved to feed another,
-and every domain above its preference gives its excess first. Small moves are then suppressed by
-hysteresis (``hysteresis.py``).
+With enough memory (the preferences fit) each managed domain gets ``clamp(level x preference,
+min, max)``, one level >= 1 for all filling the capacity: everyone has its preference and the
+spare is spread in proportion to preference up to each maximum; small moves are then suppressed by
+hysteresis (``hysteresis.py``). When short, use is covered first and the cache bonus comes only
+from what is left (``shortage.py``): a domain below its use swaps, one below its preference only
+has less cache.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import DomainMemory
 from .hysteresis import Tolerance, hold_small_changes
-from .preference import preferred_kib
-from .share import proportional_fill
+from .share import level_fill
+from .shortage import short_targets
 
 
 class InsufficientMemory(Exception):
@@ -44,7 +44,7 @@ class Decision:
     targets: Mapping[str, int]
     preferences: Mapping[str, int]
     short: bool
-    """True when the preferences did not all fit: everyone got the same fraction of theirs."""
+    """True when the preferences did not all fit: use was covered first (``shortage.py``)."""
 
     def changes(self, domains: Sequence[DomainMemory]) -> dict[str, int]:
         """The targets that differ from the domains' current sizes: what the daemon must set."""
@@ -59,30 +59,49 @@ def balance(
     """Compute the targets. ``capacity_kib`` is the memory all running domains may have together:
     the host's memory for guests less its reserve. The targets never add up to more than it.
     """
-    _check_unique(domains)
-    managed = [d for d in domains if d.managed]
-    pinned = sum(d.current_kib for d in domains if not d.managed)
-    capacity = capacity_kib - pinned
-    needed = sum(d.min_kib for d in managed)
+    # One pass over the domains (the balancer's hot loop: no call per domain).
+    factor, floor = config.cache_factor, config.floor_kib
+    names, current, lows, highs, preferred, needs = [], [], [], [], [], []
+    add_name, add_current, add_low, add_high = (
+        names.append, current.append, lows.append, highs.append)
+    add_preferred, add_need, ceil = preferred.append, needs.append, math.ceil
+    result: dict[str, int] = {}
+    for domain in domains:
+        used = domain.used_kib
+        if used is None:
+            result[domain.name] = domain.current_kib
+            continue
+        low, high, overhead = domain.min_kib, domain.max_kib, domain.overhead_kib
+        add_name(domain.name)
+        add_current(domain.current_kib)
+        add_low(low)
+        add_high(high)
+        wanted = overhead + ceil(used * factor)
+        wanted = floor if wanted < floor else wanted
+        add_preferred(low if wanted < low else high if wanted > high else wanted)
+        need = overhead + used
+        add_need(low if need < low else high if need > high else need)
+    if len(set(names).union(result) if result else set(names)) != len(domains):
+        _duplicates(domains)
+    capacity = capacity_kib - sum(result.values())
+    needed = sum(lows)
     if needed > capacity:
-        raise InsufficientMemory(needed + pinned, capacity_kib)
+        raise InsufficientMemory(capacity_kib - capacity + needed, capacity_kib)
 
-    preferred = [preferred_kib(d, config) for d in managed]
-    lows = [d.min_kib for d in managed]
-    highs = [d.max_kib for d in managed]
-    ideal = proportional_fill(capacity, preferred, lows, highs)
-    current = [d.current_kib for d in managed]
-    tolerance = Tolerance(config.threshold_kib, config.band)
-    targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity, tolerance)
-    result = {d.name: d.current_kib for d in domains if not d.managed}
-    result.update(zip((d.name for d in managed), targets, strict=True))
-    preferences = {d.name: preferred_kib(d, config) for d in domains}
-    return Decision(targets=result, preferences=preferences, short=sum(preferred) > capacity)
+    preferences = dict(result)
+    short = sum(preferred) > capacity
+    if short:
+        targets = short_targets(current, needs, preferred, lows, highs, capacity,
+                                config.threshold_kib)
+    else:
+        ideal = level_fill(capacity, preferred, highs)
+        tolerance = Tolerance(config.threshold_kib, config.band)
+        targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity, tolerance)
+    result.update(zip(names, targets, strict=True))
+    preferences.update(zip(names, preferred, strict=True))
+    return Decision(targets=result, preferences=preferences, short=short)
 
 
-def _check_unique(domains: Sequence[DomainMemory]) -> None:
+def _duplicates(domains: Sequence[DomainMemory]) -> None:
     names = [d.name for d in domains]
-    if len(set(names)) != len(names):
-        raise ValueError(
-            f"duplicate domain names: {sorted({n for n in names if names.count(n) > 1})}"
-        )
+    raise ValueError(f"duplicate domain names: {sorted({n for n in names if names.count(n) > 1})}")

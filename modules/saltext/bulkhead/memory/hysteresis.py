@@ -7,8 +7,7 @@ domain down and back up again.
 
 Holding an increase frees memory, so it is always safe. Holding a decrease costs memory, so it is
 allowed only while the held amounts still fit in the capacity (the last one that does not fit is
-held in part), and, when memory is short, only for a domain at or below its preference: a donor
-above its preference must give way before anyone below theirs loses memory.
+held in part). Only used while the preferences fit: a shortage is handled by ``shortage.py``.
 
 The result depends only on the ideal targets, the current sizes and the capacity, and holding never
 moves a domain away from its current size, so feeding the result back in as the current sizes
@@ -38,39 +37,37 @@ def hold_small_changes(
     capacity: int,
     tolerance: Tolerance,
 ) -> list[int]:
-    """Return ``ideal`` with small changes undone where that stays safe.
-
-    A domain whose current size is outside its bounds is always moved to its ideal target.
+    """Return ``ideal`` (preferences fit in ``capacity``) with small changes undone where that
+    stays safe. A domain whose current size is outside its bounds is always moved to its ideal.
     """
-    short = sum(preferred) > capacity
+    threshold, band = tolerance.threshold, tolerance.band
     result = list(ideal)
     costly: list[tuple[int, int]] = []  # (memory it costs to hold, index)
-    for index, (target, now) in enumerate(zip(ideal, current, strict=True)):
+    for index, target in enumerate(ideal):
+        now = current[index]
         change = target - now
-        if change == 0 or not lows[index] <= now <= highs[index]:
+        if change == 0 or now < lows[index] or now > highs[index]:
             continue
-        plentiful_band = max(tolerance.threshold, int(tolerance.band * target))
-        satisfied = not short and now >= preferred[index]
-        allowed = plentiful_band if satisfied else tolerance.threshold
-        if abs(change) >= allowed:
-            if change > 0 and not short and not satisfied:
+        plentiful_band = max(threshold, int(band * target))
+        satisfied = now >= preferred[index]
+        if abs(change) >= (plentiful_band if satisfied else threshold):
+            if change > 0 and not satisfied:
                 # Raise it to its preference plus headroom, just inside the band it will then be
                 # held in, rather than all the way to its share of spare memory (which the next
                 # shortage would take back at once).
-                headroom = max(preferred[index] + tolerance.threshold, target - plentiful_band + 1)
+                headroom = max(preferred[index] + threshold, target - plentiful_band + 1)
                 result[index] = min(target, headroom)
-            continue
-        if change > 0:
+        elif change > 0:
             result[index] = now
-        elif not short or now <= preferred[index]:
+        else:
             costly.append((-change, index))
 
     # Cheapest first, so as many domains as possible stay still; ties by index for determinism.
     budget = capacity - sum(result)
     for cost, index in sorted(costly):
+        if budget <= 0:
+            break
         held = min(cost, budget)
         result[index] += held
         budget -= held
-        if budget == 0:
-            break
     return result

@@ -1,4 +1,4 @@
-"""The two balancing policies the simulator can replay a trace with, behind one small interface."""
+"""The policies the simulator replays a trace with (bulkhead's, a qmemman-style baseline)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from .admission import Admission, request_memory
-from .balance import balance
-from .baseline import admit_always, proportional_targets
+from .balance import InsufficientMemory, balance
+from .baseline import qmemman_admission, qmemman_targets
 from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import DomainMemory
 
@@ -29,29 +29,34 @@ class BulkheadPolicy:
     name: str = "bulkhead"
 
     def balance(self, domains: Sequence[DomainMemory], capacity_kib: int) -> dict[str, int]:
-        return dict(balance(domains, capacity_kib, self.config).targets)
+        try:
+            return dict(balance(domains, capacity_kib, self.config).targets)
+        except InsufficientMemory:  # as the daemon: log it (here: count it) and change nothing
+            return {d.name: d.current_kib for d in domains}
 
     def admit(self, domains: Sequence[DomainMemory], capacity_kib: int, need_kib: int) -> Admission:
         return request_memory(domains, capacity_kib, need_kib, self.config)
 
 
 @dataclass(frozen=True)
-class ProportionalPolicy:
-    name: str = "proportional"
+class QmemmanPolicy:
+    """Qubes' qmemman design (baseline.py), the balancer users would otherwise run."""
+
+    name: str = "qmemman"
 
     def balance(self, domains: Sequence[DomainMemory], capacity_kib: int) -> dict[str, int]:
-        return proportional_targets(domains, capacity_kib)
+        return qmemman_targets(domains, capacity_kib)
 
     def admit(self, domains: Sequence[DomainMemory], capacity_kib: int, need_kib: int) -> Admission:
-        return admit_always(need_kib)
+        return qmemman_admission(domains, capacity_kib, need_kib)
 
 
-POLICIES = ("bulkhead", "proportional")
+POLICIES = ("bulkhead", "qmemman")
 
 
 def make_policy(name: str, config: BalancerConfig = DEFAULT_CONFIG) -> Policy:
     if name == "bulkhead":
         return BulkheadPolicy(config)
-    if name == "proportional":
-        return ProportionalPolicy()
+    if name == "qmemman":
+        return QmemmanPolicy()
     raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICIES)}")

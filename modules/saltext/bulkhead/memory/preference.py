@@ -1,4 +1,4 @@
-"""A domain's preferred memory: what it uses plus room for caches, within its bounds."""
+"""A domain's preferred memory (what it uses plus room for caches) and its need (what it uses)."""
 
 from __future__ import annotations
 
@@ -25,3 +25,10 @@ def preferred_kib(domain: DomainMemory, config: BalancerConfig) -> int:
     wanted = max(domain.overhead_kib + math.ceil(domain.used_kib * config.cache_factor),
                  config.floor_kib)
     return min(max(wanted, domain.min_kib), domain.max_kib)
+
+
+def needed_kib(domain: DomainMemory) -> int:
+    """What a managed domain uses, kernel included, within its bounds: below it, it is starved."""
+    assert domain.used_kib is not None
+    return min(max(domain.overhead_kib + domain.used_kib, domain.min_kib), domain.max_kib)
+

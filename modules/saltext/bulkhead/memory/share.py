@@ -9,7 +9,6 @@ what guarantees the balancer never hands out more memory than exists.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fractions import Fraction
 
 _AT_LOW, _FREE, _AT_HIGH = 0, 1, 2
 _STARTS, _STOPS = 0, 1
@@ -80,31 +79,47 @@ def _events(
 ) -> list[tuple[int, int, int, int]]:
     """Breakpoints ``(numerator, denominator, kind, index)`` in exact ascending order of level.
 
-    Sorting by float is fast and, since int/int division is correctly rounded and so monotone,
-    never puts a larger level before a smaller one; only levels that round to the same float are
-    put in exact order afterwards. At equal levels an item starts before it stops.
+    The level ``bound / weight`` is sorted by ``(bound << shift) // weight``: two different levels
+    differ by at least ``1 / (w1 * w2)``, which the shift scales to at least 1, so the integer keys
+    order them exactly and equal levels get equal keys. At equal levels an item starts before it
+    stops.
     """
-    keyed = [(lows[i] / weights[i], _STARTS, i) for i in range(len(weights))]
-    keyed += [(highs[i] / weights[i], _STOPS, i) for i in range(len(weights))]
+    shift = 2 * max(weights).bit_length()
+    keyed = [((lows[i] << shift) // weights[i], _STARTS, i) for i in range(len(weights))]
+    keyed += [((highs[i] << shift) // weights[i], _STOPS, i) for i in range(len(weights))]
     keyed.sort()
-    ordered: list[tuple[int, int, int, int]] = []
-    start = 0
-    while start < len(keyed):
-        end = start + 1
-        while end < len(keyed) and keyed[end][0] == keyed[start][0]:
-            end += 1
-        run = keyed[start:end]
-        if len(run) > 1:
-            run.sort(key=lambda event: (_level(event, weights, lows, highs), event[1], event[2]))
-        for _, kind, index in run:
-            bound = lows[index] if kind == _STARTS else highs[index]
-            ordered.append((bound, weights[index], kind, index))
-        start = end
-    return ordered
+    return [
+        (lows[index] if kind == _STARTS else highs[index], weights[index], kind, index)
+        for _, kind, index in keyed
+    ]
 
 
-def _level(
-    event: tuple[float, int, int], weights: Sequence[int], lows: Sequence[int], highs: Sequence[int]
-) -> Fraction:
-    _, kind, index = event
-    return Fraction(lows[index] if kind == _STARTS else highs[index], weights[index])
+def level_fill(total: int, weights: Sequence[int], highs: Sequence[int]) -> list[int]:
+    """``proportional_fill`` for the case the balancer meets when memory is plentiful: the lows
+    are at most the weights and ``sum(weights) <= total``, so the level is >= 1 and no item sits
+    at its low. No sort: items reaching their high at the current level are capped, which only
+    raises the level, until none is left (usually one or two passes). The few KiB left over by
+    rounding go one each to the first uncapped items."""
+    if total >= sum(highs):
+        return list(highs)
+    numerator, denominator = total, sum(weights)  # the level, as a fraction
+    capped = [False] * len(weights)
+    changed = True
+    while changed:
+        changed = False
+        for index, weight in enumerate(weights):
+            if not capped[index] and highs[index] * denominator <= weight * numerator:
+                capped[index] = True
+                numerator -= highs[index]
+                denominator -= weight
+                changed = True
+    result = [high if cap else weight * numerator // denominator
+              for weight, high, cap in zip(weights, highs, capped, strict=True)]
+    left = total - sum(result)
+    for index, cap in enumerate(capped):
+        if not left:
+            break
+        if not cap:
+            result[index] += 1
+            left -= 1
+    return result

@@ -2,7 +2,9 @@
 
 Each step: domains absent from the step stop and release their memory; domains that appear ask
 for their initial memory (the policy may free it from others or refuse; a refused domain asks
-again at every later step that lists it); then the policy balances everyone running. A balloon is
+again at every later step that lists it; with ``every_domain_runs`` it starts anyway, with its
+initial memory, as if started behind the policy's back); then the policy balances everyone
+running. A balloon is
 assumed to reach its target before the next step, and guests use what the trace says whatever
 their target, so pressure shows up as targets below use rather than as changed behaviour.
 """
@@ -19,18 +21,29 @@ from .policy import Policy
 from .preference import preferred_kib
 from .trace import Trace
 
+TIMED_RUNS = 3
+"""Each decision is timed this many times and the fastest counts (other processes share the CPU)."""
 
-def simulate(trace: Trace, policy: Policy, config: BalancerConfig = DEFAULT_CONFIG) -> Metrics:
+
+def simulate(
+    trace: Trace,
+    policy: Policy,
+    config: BalancerConfig = DEFAULT_CONFIG,
+    every_domain_runs: bool = False,
+) -> Metrics:
     """Run the whole trace; ``config`` defines "preference" for the metrics, whatever the policy."""
-    replay = _Replay(trace, policy, config)
+    replay = _Replay(trace, policy, config, every_domain_runs)
     for number, step in enumerate(trace.steps):
         replay.step(number, {name: round(mib * KIB_PER_MIB) for name, mib in step.used_mib.items()})
     return replay.metrics
 
 
 class _Replay:
-    def __init__(self, trace: Trace, policy: Policy, config: BalancerConfig) -> None:
+    def __init__(
+        self, trace: Trace, policy: Policy, config: BalancerConfig, every_domain_runs: bool
+    ) -> None:
         self.trace = trace
+        self.every_domain_runs = every_domain_runs
         self.policy = policy
         self.config = config
         self.capacity = trace.capacity_mib * KIB_PER_MIB
@@ -48,9 +61,13 @@ class _Replay:
         if not self.targets:
             return
         running = self._running(used)
-        began = time.perf_counter_ns()
-        targets = self.policy.balance(running, self.capacity)
-        self.metrics.decision_ns.append(time.perf_counter_ns() - began)
+        fastest = None
+        for _ in range(TIMED_RUNS):  # the policy is pure: the fastest run is the least disturbed
+            began = time.perf_counter_ns()
+            targets = self.policy.balance(running, self.capacity)
+            took = time.perf_counter_ns() - began
+            fastest = took if fastest is None else min(fastest, took)
+        self.metrics.decision_ns.append(fastest)
         self.metrics.decisions += 1
         self._apply(number, targets)
         self._measure(running)
@@ -60,7 +77,8 @@ class _Replay:
         admission = self.policy.admit(self._running(used), self.capacity, need)
         if not admission.granted:
             self.metrics.refused_starts += 1
-            return
+            if not self.every_domain_runs:
+                return
         self._apply(number, admission.targets)
         self.targets[name] = need
         self.metrics.starts += 1

@@ -4,7 +4,9 @@ Each domain follows one usage pattern seen on desktops: idle (a service VM doing
 (a browser opening pages: sudden large allocations that are freed again), growing (a long-running
 program leaking or caching until restarted) and steady (a working app with jitter). Some domains
 come and go. The host is sized from the trace itself so that memory is short in a chosen share of
-steps, which is where balancers differ.
+steps, which is where balancers differ; an oversubscribed trace sizes it so that even the memory in
+use (plus each kernel's overhead) does not fit in a chosen share of steps, though the minimums
+always do.
 """
 
 from __future__ import annotations
@@ -20,32 +22,35 @@ RESERVE_MIB = 1024
 CACHE_FACTOR = 1.3  # only for sizing the host; the balancer's own factor is configurable
 
 
-def generate_trace(domains: int, steps: int, seed: int, short_share: float = 0.25) -> Trace:
+def generate_trace(
+    domains: int,
+    steps: int,
+    seed: int,
+    short_share: float = 0.25,
+    overhead_mib: int = 0,
+    starved_share: float = 0.0,
+) -> Trace:
     """A trace of ``domains`` domains over ``steps`` steps where memory is short about
     ``short_share`` of the time: the host gets the ``1 - short_share`` quantile of the total
-    preferred memory."""
+    preferred memory. Every domain's kernel takes ``overhead_mib`` (counted in the preference).
+    With ``starved_share`` > 0 the trace is oversubscribed instead: the host gets the
+    ``1 - starved_share`` quantile of the memory in use, or the most the minimums of one step add
+    up to if that is more."""
     if domains < 1 or steps < 1 or not 0.0 <= short_share < 1.0:
         raise ValueError("need domains >= 1, steps >= 1 and 0 <= short_share < 1")
+    if overhead_mib < 0 or not 0.0 <= starved_share < 1.0:
+        raise ValueError("need overhead_mib >= 0 and 0 <= starved_share < 1")
     rng = random.Random(seed)
     names = [f"dom{index:03d}" for index in range(domains)]
-    bounds = {name: _bounds(rng) for name in names}
+    bounds = {name: _bounds(rng, overhead_mib) for name in names}
     series = {name: _usage(rng, bounds[name], steps) for name in names}
     alive = {name: _lifetime(rng, steps) for name in names}
 
     used_steps = [{name: series[name][n] for name in names if alive[name][n]} for n in range(steps)]
-    demand = sorted(
-        sum(
-            min(max(used * CACHE_FACTOR, bounds[name].min_mib), bounds[name].max_mib)
-            for name, used in step.items()
-        )
-        for step in used_steps
-    )
-    quantile = demand[min(len(demand) - 1, int(len(demand) * (1.0 - short_share)))]
-    # Never so small that the biggest domain could not boot alone, nor (unless demand never gets
-    # there) that the domains could not all boot at once.
-    boot_all = sum(b.initial_mib for b in bounds.values())
-    boot_one = max(b.initial_mib for b in bounds.values())
-    capacity = max(math.ceil(quantile), min(boot_all, math.ceil(demand[-1])), boot_one)
+    if starved_share:
+        capacity = _oversubscribed_capacity(bounds, used_steps, overhead_mib, starved_share)
+    else:
+        capacity = _capacity(bounds, used_steps, overhead_mib, short_share)
     return Trace(
         host_mib=capacity + RESERVE_MIB,
         reserve_mib=RESERVE_MIB,
@@ -54,10 +59,50 @@ def generate_trace(domains: int, steps: int, seed: int, short_share: float = 0.2
     )
 
 
-def _bounds(rng: random.Random) -> TraceDomain:
+def _demand(
+    bounds: dict[str, TraceDomain], step: dict[str, float], overhead: int, factor: float
+) -> float:
+    return sum(
+        min(max(overhead + used * factor, bounds[name].min_mib), bounds[name].max_mib)
+        for name, used in step.items()
+    )
+
+
+def _quantile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * (1.0 - share)))]
+
+
+def _capacity(
+    bounds: dict[str, TraceDomain], used_steps: list[dict[str, float]], overhead: int, share: float
+) -> int:
+    demand = [_demand(bounds, step, overhead, CACHE_FACTOR) for step in used_steps]
+    quantile = _quantile(demand, share)
+    # Never so small that the biggest domain could not boot alone, nor (unless demand never gets
+    # there) that the domains could not all boot at once.
+    boot_all = sum(b.initial_mib for b in bounds.values())
+    boot_one = max(b.initial_mib for b in bounds.values())
+    return max(math.ceil(quantile), min(boot_all, math.ceil(max(demand))), boot_one)
+
+
+def _oversubscribed_capacity(
+    bounds: dict[str, TraceDomain], used_steps: list[dict[str, float]], overhead: int, share: float
+) -> int:
+    in_use = [_demand(bounds, step, overhead, 1.0) for step in used_steps]
+    minimums = max(sum(bounds[name].min_mib for name in step) for step in used_steps)
+    boot_one = max(b.initial_mib for b in bounds.values())
+    return max(math.ceil(_quantile(in_use, share)), minimums, boot_one)
+
+
+def _bounds(rng: random.Random, overhead_mib: int) -> TraceDomain:
     minimum = rng.choice((128, 192, 256))
     maximum = rng.choice((1024, 2048, 4096))
-    return TraceDomain(min_mib=minimum, max_mib=maximum, initial_mib=max(minimum, 400))
+    return TraceDomain(
+        min_mib=minimum,
+        max_mib=maximum,
+        initial_mib=max(minimum, 400),
+        overhead_mib=overhead_mib,
+    )
 
 
 def _usage(rng: random.Random, bounds: TraceDomain, steps: int) -> list[float]:
