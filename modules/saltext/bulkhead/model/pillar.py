@@ -359,6 +359,12 @@ class Formula(Frozen):
         doc="Seconds a run waits for the apply lock another run holds before it fails naming it.",
         rule="must be a whole number of seconds from 0 to 86400",
     )
+    xml_diff: StrictBool = key(
+        False,
+        doc="Show the full libvirt XML diff of a redefined domain or network in the state's "
+            "changes; false: one line per changed property (a state's xml_diff argument wins).",
+        rule="must be true or false",
+    )
     paths: FormulaPaths = key(
         FormulaPaths(), doc="Files of the daemons the formula runs; change them only for a second instance.")
 
