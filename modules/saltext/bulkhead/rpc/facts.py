@@ -1,8 +1,8 @@
 """What the policy sees of the host: the bulkhead domains libvirt knows, with their pillar facts.
 
 Types, tags and disposable templates come from the pillar; power state and UUID from libvirt.
-Only domains that are both in the pillar and defined in libvirt with bulkhead's metadata exist
-for the policy; the host itself is the admin domain ``dom0``.
+Only domains that are both in the pillar and defined in libvirt with bulkhead's metadata marked as
+the pillar's workstation's (or made before ownership) exist for the policy; the host itself is the admin domain ``dom0``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from typing import Any
 import libvirt
 
 from ..model import Pillar
+from ..plan.metadata import find_ours
+from ..plan.ownership import owner_of
 from ..policy import DomainInfo, System
-from ..virt.inventory import domain_xml, owned
+from ..virt.inventory import domain_xml
 
 CLASS_TYPES = {"template": "TemplateVM", "app": "AppVM", "disposable": "DispVM", "standalone": "StandaloneVM"}
 POWER = {libvirt.VIR_DOMAIN_RUNNING: "Running", libvirt.VIR_DOMAIN_BLOCKED: "Running",
@@ -23,12 +25,17 @@ POWER = {libvirt.VIR_DOMAIN_RUNNING: "Running", libvirt.VIR_DOMAIN_BLOCKED: "Run
          libvirt.VIR_DOMAIN_CRASHED: "Crashed", libvirt.VIR_DOMAIN_PMSUSPENDED: "Suspended"}
 
 
-def libvirt_domains(conn: Any) -> dict[str, tuple[str, str]]:
-    """Every bulkhead-owned domain: name -> (power state, UUID)."""
+def libvirt_domains(conn: Any, workstation: str | None = None) -> dict[str, tuple[str, str]]:
+    """Every bulkhead-owned domain: name -> (power state, UUID); with ``workstation``, only
+    its own and those made before ownership: another workstation's domain does not exist for
+    this broker, so no call reaches it, whatever its pillar names."""
     found = {}
     for dom in conn.listAllDomains(0):
         try:
-            if not owned(domain_xml(dom)):
+            meta = find_ours(domain_xml(dom))
+            if meta is None:
+                continue
+            if workstation is not None and owner_of(meta) not in (None, workstation):
                 continue
             found[dom.name()] = (POWER.get(dom.state(0)[0], "Transient"), dom.UUIDString())
         except libvirt.libvirtError:
