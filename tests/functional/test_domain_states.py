@@ -91,8 +91,26 @@ def test_changed_memory_converges_with_old_and_new(loaders, set_pillar, pillar, 
     assert ret.result is True
     flat = repr(ret.changes)
     assert "160" in flat and "128" in flat
-    assert "xml" in ret.changes and "currentMemory" in ret.changes["xml"]
+    assert ret.changes["domain"] == ["max memory: 256 -> 320 MiB", "memory: 128 -> 160 MiB"]
+    assert "xml" not in ret.changes  # on request only
     assert loaders.states.bulkhead_domain.present(name=names["app"]).changes == {}
+
+
+def test_xml_diff_on_request_by_argument_or_pillar(loaders, set_pillar, pillar, names, cleanup):
+    set_pillar(pillar)
+    apply_all(loaders, names)
+    pillar["domains"][names["app"]]["vcpus"] = 2
+    set_pillar(pillar)
+    preview = loaders.states.bulkhead_domain.present(name=names["app"], xml_diff=True, test=True)
+    ret = loaders.states.bulkhead_domain.present(name=names["app"], xml_diff=True)
+    assert preview.changes == ret.changes  # test mode reports exactly what the run does
+    assert ret.changes["domain"] == ["vcpus: 1 -> 2"]
+    assert "<vcpu" in ret.changes["xml"] and ret.changes["xml"].startswith("---")
+    pillar["domains"][names["app"]]["vcpus"] = 1
+    pillar.setdefault("formula", {})["xml_diff"] = True
+    set_pillar(pillar)
+    ret = loaders.states.bulkhead_domain.present(name=names["app"])
+    assert ret.changes["domain"] == ["vcpus: 2 -> 1"] and "<vcpu" in ret.changes["xml"]
 
 
 def test_absent_keeps_private_volume_unless_purged(loaders, set_pillar, pillar, names, cleanup):

@@ -70,7 +70,7 @@ def test_template_and_app_boot_converge_and_go_away(conn) -> None:
                            "domains": {**p.model_dump(mode="json", by_alias=True)["domains"],
                                        APP: {**p.model_dump(mode="json", by_alias=True)["domains"][APP], "vcpus": 2}}})
     dry = domain_present(conn, changed, APP, test=True)
-    assert dry.result is None and dry.changes["domain"]["vcpus"] == {"old": 1, "new": 2}
+    assert dry.result is None and dry.changes["domain"] == ["vcpus: 1 -> 2"]
     assert log.mutating == []
     assert everything(conn) == before
 

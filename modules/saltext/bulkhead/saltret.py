@@ -76,8 +76,11 @@ def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], context:
 
 def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *args: Any,
               test: bool, context: dict | None = None, lock_timeout: float | None = None,
-              minion_id: str | None = None, **kwargs: Any) -> dict:
+              minion_id: str | None = None, xml_diff: bool | None = None, **kwargs: Any) -> dict:
     """Run a ``virt`` reconcile function on a connection to the pillar's libvirt URI.
+
+    ``xml_diff`` (a state's argument) overrides ``bulkhead:formula:xml_diff``: the full XML
+    diff of a redefinition in ``changes`` instead of one line per property.
 
     With Salt's ``__context__`` (one dict per state run), the states of a run share one read of
     libvirt's definitions per URI (``virt.InventoryCache``), kept current by their own changes;
@@ -90,6 +93,9 @@ def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *arg
     )
 
     def action(model: Any) -> Any:
+        if xml_diff is not None:
+            model = model.model_copy(update={
+                "formula": model.formula.model_copy(update={"xml_diff": bool(xml_diff)})})
         cache = None
         if context is not None:
             cache = context.setdefault(INVENTORIES_KEY, {}).setdefault(model.host.uri, InventoryCache())

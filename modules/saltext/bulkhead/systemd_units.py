@@ -23,21 +23,29 @@ _PLAIN = re.compile(r"^[A-Za-z0-9_@+=:,./?&-]+$")
 
 @dataclass(frozen=True, slots=True)
 class UnitNames:
-    """The units of one set of ``formula:paths``: the workstation's plain names, a second
-    instance's (the test suite's) suffixed with a digest of its paths, so neither replaces the other."""
+    """The units of one set of ``formula:paths``: the plain names for the default paths, else
+    suffixed with a digest of the paths, so that neither set replaces the other. bulkhead-memd's
+    name follows its own paths only: every workstation of a host shares its one balancer."""
 
     memd: str
     broker: str
     boot: str
 
 
+MEMD_PATHS = ("memd_config", "memd_pidfile", "memd_log")
+
+
+def _suffix(paths: FormulaPaths, fields: set[str] | None = None) -> str:
+    mine, plain = paths.model_dump(include=fields), FormulaPaths().model_dump(include=fields)
+    if mine == plain:
+        return ""
+    return "-" + hashlib.sha256(json.dumps(mine, sort_keys=True).encode()).hexdigest()[:8]
+
+
 def unit_names(paths: FormulaPaths) -> UnitNames:
-    suffix = ""
-    if paths != FormulaPaths():
-        digest = hashlib.sha256(json.dumps(paths.model_dump(), sort_keys=True).encode())
-        suffix = "-" + digest.hexdigest()[:8]
-    return UnitNames(f"bulkhead-memd{suffix}.service", f"bulkhead-rpc-broker{suffix}.service",
-                     f"bulkhead-boot{suffix}.service")
+    rest = _suffix(paths)
+    return UnitNames(f"bulkhead-memd{_suffix(paths, set(MEMD_PATHS))}.service",
+                     f"bulkhead-rpc-broker{rest}.service", f"bulkhead-boot{rest}.service")
 
 
 def exec_quote(arg: str) -> str:

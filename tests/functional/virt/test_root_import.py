@@ -65,7 +65,7 @@ def test_template_root_is_reimported_when_its_image_changes(env) -> None:
     out = apply_both(domain_present, conn, log, pillar, "tpl")
     assert out.changes["volumes"][VOL] == {"old": f"image sha256 {old[:12]}",
                                            "new": f"re-imported from {image} (sha256 {sha(image)[:12]})"}
-    assert out.changes["domain"]["imported_sha256"] == {"old": {VOL: old}, "new": {VOL: sha(image)}}
+    assert out.changes["domain"] == [f"imported image: {VOL} {old[:12]} -> {sha(image)[:12]}"]
     assert "restart_required" not in out.changes
     assert recorded(conn, "tpl") == {VOL: sha(image)}
     assert_settled(domain_present, conn, log, pillar, "tpl")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from saltext.bulkhead.model import load_pillar
@@ -102,7 +104,7 @@ def present_all(conn, log, pillar) -> None:
     for name in ("tpl", "net", "work", "dvm", "disp"):
         out = apply_both(domain_present, conn, log, pillar, name)
         assert out.changes["domain"] == {"old": None, "new": "defined"}
-        assert out.changes["xml"].startswith("---")
+        assert "xml" not in out.changes  # the full XML on request only
 
 
 def test_domain_present_defines_volumes_networks_and_converges(env) -> None:
@@ -125,11 +127,34 @@ def test_changed_pillar_converges_with_old_and_new_values(env, tmp_path) -> None
     data["domains"]["work"]["vcpus"] = 2
     changed = load_pillar(data)
     out = apply_both(domain_present, conn, log, changed, "work")
-    assert out.changes["domain"]["memory_mib"] == {"old": 256, "new": 400}
-    assert out.changes["domain"]["current_memory_mib"] == {"old": 256, "new": 200}
-    assert out.changes["domain"]["vcpus"] == {"old": 1, "new": 2}
-    assert "+" in out.changes["xml"] and "vcpu" in out.changes["xml"]
+    assert out.changes["domain"] == ["max memory: 256 -> 400 MiB", "memory: 256 -> 200 MiB",
+                                     "vcpus: 1 -> 2"]
+    assert "xml" not in out.changes
     assert_settled(domain_present, conn, log, changed, "work")
+
+
+def _six_changes(tmp_path, xml_diff: bool):
+    data = pillar_data(str(tmp_path / "pool"))
+    data["domains"]["work"].update(label="red", vcpus=2, memory={"initial": 200, "max": 400},
+                                   netvm="none")
+    data["formula"] = {"xml_diff": xml_diff}
+    return load_pillar(data)
+
+
+def test_six_changes_are_six_lines_the_xml_diff_only_on_request(env, tmp_path) -> None:
+    conn, log, pillar = env
+    present_all(conn, log, pillar)
+    dry = domain_present(conn, _six_changes(tmp_path, xml_diff=True), "work", test=True)
+    assert dry.changes["xml"].startswith("--- work (libvirt)") and "+  <vcpu" in dry.changes["xml"]
+    with_xml = len(json.dumps(dry.changes))
+    out = apply_both(domain_present, conn, log, _six_changes(tmp_path, xml_diff=False), "work")
+    assert out.changes["domain"] == [
+        "max memory: 256 -> 400 MiB", "memory: 256 -> 200 MiB", "vcpus: 1 -> 2",
+        "interfaces: bulkhead-net 52:54:00:82:42:82 isolated clean-traffic(IP=10.137.0.5) -> none",
+        "netvm: net -> none", "label: blue -> red"]
+    assert "xml" not in out.changes
+    # the test driver's XML is short (no controllers, no default devices): qemu's is 25 kB
+    assert len(json.dumps(out.changes)) * 8 < with_xml, (len(json.dumps(out.changes)), with_xml)
 
 
 def test_drift_made_outside_bulkhead_is_reverted(env) -> None:
@@ -138,7 +163,9 @@ def test_drift_made_outside_bulkhead_is_reverted(env) -> None:
     xml = conn.lookupByName("work").XMLDesc(0).replace("isolated='yes'", "isolated='no'")
     conn.defineXML(xml)
     out = apply_both(domain_present, conn, log, pillar, "work")
-    assert set(out.changes["domain"]) == {"interfaces"}
+    [line] = out.changes["domain"]
+    assert line.startswith("interfaces: bulkhead-net ") and " shared " in line.split(" -> ")[0]
+    assert " isolated " in line.split(" -> ")[1]
     assert_settled(domain_present, conn, log, pillar, "work")
 
 
@@ -153,7 +180,7 @@ def test_running_halted_and_restart_required(env, tmp_path) -> None:
     data = pillar_data(str(tmp_path / "pool"))
     data["domains"]["work"]["label"] = "green"
     out = domain_present(conn, load_pillar(data), "work")
-    assert out.changes["restart_required"] is True and out.changes["domain"]["label"]["new"] == "green"
+    assert out.changes["restart_required"] is True and out.changes["domain"] == ["label: blue -> green"]
     out = apply_both(domain_halted, conn, log, pillar, "work", timeout=2)
     assert out.changes["state"]["new"] == "shutoff" and not conn.lookupByName("work").isActive()
     assert_settled(domain_halted, conn, log, pillar, "work")
@@ -218,7 +245,9 @@ def test_changing_a_domains_netvm_converges_on_the_next_apply(env, tmp_path) -> 
     moved = load_pillar(data)
     apply_both(domain_present, conn, log, moved, "net2")
     out = apply_both(domain_present, conn, log, moved, "work")
-    assert "interfaces" in out.changes["domain"]
+    assert out.changes["domain"][1] == "netvm: net -> net2"
+    assert out.changes["domain"][0].startswith("interfaces: bulkhead-net ")
+    assert " -> bulkhead-net2 " in out.changes["domain"][0]
     xml = conn.lookupByName("work").XMLDesc(0)
     assert "bulkhead-net2" in xml and "'bulkhead-net'" not in xml and "isolated='yes'" in xml
     assert_settled(domain_present, conn, log, moved, "work")

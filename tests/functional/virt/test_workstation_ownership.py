@@ -109,8 +109,9 @@ def test_objects_made_before_ownership_are_adopted_with_only_the_mark(env) -> No
         "workstation": {"old": None, "new": "ws-alice"}, "state": {"old": "inactive", "new": "active"}}}}
     for name in ALICE_DOMAINS:
         out = apply_both(domain_present, conn, log, ws_a, name)
-        assert out.changes["domain"] == {"workstation": {"old": None, "new": "ws-alice"}}
-        assert set(out.changes) == {"domain", "xml"}  # no volume, no restart, no property
+        assert out.changes["domain"] == [
+            "workstation: none -> ws-alice (made before ownership: adopted)"]
+        assert set(out.changes) == {"domain"}  # no volume, no restart, no property
         now = conn.lookupByName(name).XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
         assert owner_mark(now) == "ws-alice"
         assert canonical(without_mark(now)) == canonical(legacy[name])

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from ..model.messages import issues_from
 from .daemon_config import DaemonConfig
 
 DEFAULT_CONFIG_FILE = Path("/etc/bulkhead/memd.json")
+WORKSTATIONS_KEY = "workstations"
 
 
 def daemon_config(settings: MemoryBalancer, uri: str, domains: Iterable[str]) -> DaemonConfig:
@@ -42,14 +43,32 @@ def daemon_config(settings: MemoryBalancer, uri: str, domains: Iterable[str]) ->
     )
 
 
-def render_config_file(settings: MemoryBalancer, uri: str, domains: Iterable[str]) -> bytes:
+def render_config_file(settings: MemoryBalancer, uri: str,
+                       domains: Iterable[str] | Mapping[str, Iterable[str]]) -> bytes:
     """Deterministic bytes (sorted keys and names, every default written out): the same pillar gives
-    the same file, which is how the state sees that nothing changed."""
-    body = {"uri": uri, "domains": sorted(domains), **settings.model_dump(mode="json")}
+    the same file, which is how the state sees that nothing changed. ``domains`` by workstation
+    (``shared_config.py``): the file lists them so, and the daemon balances their union."""
+    body: dict[str, Any] = {"uri": uri, **settings.model_dump(mode="json")}
+    if isinstance(domains, Mapping):
+        body[WORKSTATIONS_KEY] = {ws: sorted(names) for ws, names in domains.items()}
+        domains = {name for names in domains.values() for name in names}
+    body["domains"] = sorted(domains)
+    return _dump(body)
+
+
+def _dump(body: dict[str, Any]) -> bytes:
     return (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
 
 
 def digest(content: bytes) -> str:
+    """What the daemon runs: the file but its ``workstations`` entry (who declared which domain)."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and WORKSTATIONS_KEY in body:
+        del body[WORKSTATIONS_KEY]
+        content = _dump(body)
     return hashlib.sha256(content).hexdigest()
 
 
@@ -60,6 +79,8 @@ def load_config_file(path: Path) -> tuple[DaemonConfig, str]:
         raw: Any = json.loads(content)
     except ValueError as error:
         raise ValueError(f"{path}: not JSON: {error}") from error
+    if isinstance(raw, dict):
+        raw.pop(WORKSTATIONS_KEY, None)  # whose each domain is: the daemon balances them all
     domains = raw.pop("domains", None) if isinstance(raw, dict) else None
     if (not isinstance(raw, dict) or not isinstance(raw.get("uri"), str)
             or not isinstance(domains, list) or not all(isinstance(d, str) for d in domains)):

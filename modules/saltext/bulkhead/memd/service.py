@@ -22,8 +22,9 @@ from ..model import Pillar
 from ..reconcile import Outcome, Work
 from ..systemd import Systemd
 from ..systemd_units import daemon_unit
-from .config_file import DEFAULT_CONFIG_FILE, digest, render_config_file
+from .config_file import DEFAULT_CONFIG_FILE, digest
 from .pidfile import MODULE, memd_marks
+from .shared_config import wanted_config
 
 STOP_TIMEOUT_S = 15.0
 START_TIMEOUT_S = 30.0
@@ -63,14 +64,15 @@ def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False,
     ``systemd``: (systemctl, unit name) on a host run by systemd: the daemon runs as that unit."""
     work = Work()
     current = _read(paths.config)
-    if pillar.memory is None:
+    wanted = wanted_config(current, pillar)  # one daemon per host: every workstation's domains
+    if isinstance(wanted, str):
+        return Outcome(False, {}, wanted)
+    if wanted is None:
         keep_stopped(work, paths.process(), "daemon", systemd)
         if current is not None:
             work.changes["config"] = {"old": str(paths.config), "new": None}
             work.step(f"remove {paths.config}", lambda: paths.config.unlink())
         return work.finish(test, "bulkhead-memd (bulkhead:memory absent)")
-
-    wanted = render_config_file(pillar.memory, pillar.host.uri, pillar.domains)
     if current != wanted:
         work.changes["config"] = _diff(paths.config, current, wanted)
         work.step(f"write {paths.config}", lambda: write_atomically(paths.config, wanted, mode=0o600))

@@ -20,6 +20,7 @@ from .pillar import Domain, DomainName, Formula, Host, Pillar
 from .rpc_policy import PolicyConfig
 from .source import PillarSource, parse_pillar_text, read_pillar_source
 from .workstation import WORKSTATION_RULE, WorkstationName, local_minion_id
+from .workstation_paths import own_paths, own_policy
 
 _NAME = pydantic.TypeAdapter(DomainName)
 _WORKSTATION = pydantic.TypeAdapter(WorkstationName)
@@ -34,11 +35,14 @@ def _validate(model: type[pydantic.BaseModel], data: Any, prefix: tuple, issues:
         return None
 
 
-def load_pillar(data: Any, minion_id: str | None = None) -> Pillar:
+def load_pillar(data: Any, minion_id: str | None = None,
+                host_workstation: str | None = None) -> Pillar:
     """Validate the value of the ``bulkhead`` pillar key; raise PillarError listing every problem.
 
     ``bulkhead:host:workstation`` defaults to ``minion_id`` (the state layer passes Salt's), else
-    to this machine's (``model.workstation.local_minion_id``)."""
+    to this machine's (``model.workstation.local_minion_id``). Unset per-workstation paths get
+    that workstation's defaults unless it is ``host_workstation`` (default: this machine's
+    minion id), which keeps the plain ones (``workstation_paths.py``)."""
     data = {} if data is None else data
     if not isinstance(data, dict):
         raise PillarError([PillarIssue(ROOT, f"{rule_of(Pillar)} (got {describe(data)})")])
@@ -56,6 +60,10 @@ def load_pillar(data: Any, minion_id: str | None = None) -> Pillar:
         host = _with_workstation(host, minion_id, issues)
     if issues:
         raise PillarError(issues)
+    host_own = host_workstation or local_minion_id()
+    formula = formula.model_copy(update={
+        "paths": own_paths(formula.paths, host.workstation, host_own)})
+    policy = own_policy(policy, host.workstation, host_own)
     return Pillar(host=host, formula=formula, domains=domains, policy=policy, memory=memory,
                   prune=prune.prune, purge=prune.purge)
 

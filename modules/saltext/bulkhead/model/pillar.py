@@ -299,10 +299,13 @@ class Host(Frozen):
 
 
 class FormulaPaths(Frozen):
-    """Where the formula keeps the host daemons' files: one workstation per set of paths.
+    """Where the formula keeps the host daemons' files.
 
-    The defaults are the installed workstation's; a second, separate instance on the same host
-    (the test suite) points every one elsewhere and can then neither stop nor rewrite the first.
+    The defaults shown are the host's own workstation's (named like the machine's minion id);
+    another workstation's broker, disposables, firewall records (and policy directory) default
+    to ``.../workstations/<name>/...`` (``workstation_paths.py``), so it needs none set here.
+    bulkhead-memd's files and the lock are the host's. A separate instance (the test suite)
+    points every one elsewhere and can then neither stop nor rewrite the installed one.
     """
 
     memd_config: AbsPath = key("/etc/bulkhead/memd.json", doc="bulkhead-memd's configuration file.",
@@ -349,8 +352,15 @@ class Formula(Frozen):
         doc="Seconds a run waits for the apply lock another run holds before it fails naming it.",
         rule="must be a whole number of seconds from 0 to 86400",
     )
+    xml_diff: StrictBool = key(
+        False,
+        doc="Show the full libvirt XML diff of a redefined domain or network in the state's "
+            "changes; false: one line per changed property (a state's xml_diff argument wins).",
+        rule="must be true or false",
+    )
     paths: FormulaPaths = key(
-        FormulaPaths(), doc="Files of the daemons the formula runs; change them only for a second instance.")
+        FormulaPaths(), doc="Files of the daemons the formula runs; a second workstation on a host gets its own "
+            "by default (workstations/<name>/ in each path); change them for a separate instance.")
 
 
 class Pillar(Frozen):

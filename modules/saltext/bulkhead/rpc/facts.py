@@ -1,9 +1,10 @@
 """What the policy sees of the host: the bulkhead domains libvirt knows, with their pillar facts.
 
 Types, tags and disposable templates come from the pillar; power state and UUID from libvirt
-(its states read through virt/power.py's one map, named as the policy names them).
-Only domains that are both in the pillar and defined in libvirt with bulkhead's metadata exist
-for the policy; the host itself is the admin domain ``dom0``.
+(its states read through virt/power.py's one map, named as the policy names them). Only domains
+that are both in the pillar and defined in libvirt with bulkhead's metadata marked as the
+pillar's workstation's (or made before ownership) exist for the policy; the host itself is the
+admin domain ``dom0``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from typing import Any
 import libvirt
 
 from ..model import Pillar
+from ..plan.metadata import find_ours
+from ..plan.ownership import owner_of
 from ..policy import DomainInfo, System
-from ..virt.inventory import domain_xml, owned
+from ..virt.inventory import domain_xml
 from ..virt.power import state_name
 
 CLASS_TYPES = {"template": "TemplateVM", "app": "AppVM", "disposable": "DispVM", "standalone": "StandaloneVM"}
@@ -29,12 +32,17 @@ def policy_power(state: int) -> str:
     return POLICY_POWER.get(state_name(state), "Transient")
 
 
-def libvirt_domains(conn: Any) -> dict[str, tuple[str, str]]:
-    """Every bulkhead-owned domain: name -> (power state, UUID)."""
+def libvirt_domains(conn: Any, workstation: str | None = None) -> dict[str, tuple[str, str]]:
+    """Every bulkhead-owned domain: name -> (power state, UUID); with ``workstation``, only
+    its own and those made before ownership: another workstation's domain does not exist for
+    this broker, so no call reaches it, whatever its pillar names."""
     found = {}
     for dom in conn.listAllDomains(0):
         try:
-            if not owned(domain_xml(dom)):
+            meta = find_ours(domain_xml(dom))
+            if meta is None:
+                continue
+            if workstation is not None and owner_of(meta) not in (None, workstation):
                 continue
             found[dom.name()] = (policy_power(dom.state(0)[0]), dom.UUIDString())
         except libvirt.libvirtError:

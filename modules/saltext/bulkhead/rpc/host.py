@@ -100,12 +100,14 @@ class LibvirtHost:
 
     def system(self) -> System:
         with connect(self._uri) as conn:
-            return system_from(self.pillar(), libvirt_domains(conn))
+            pillar = self.pillar()
+            return system_from(pillar, libvirt_domains(conn, pillar.workstation))
 
     def running(self) -> list[str]:
-        known = set(self.pillar().domains) | set(self.dispvms.live())
-        with connect(self._uri) as conn:
-            return sorted(n for n, (power, _uuid) in libvirt_domains(conn).items()
+        pillar = self.pillar()
+        known = set(pillar.domains) | set(self.dispvms.live())
+        with connect(self._uri) as conn:  # only this workstation's channels are attached
+            return sorted(n for n, (power, _uuid) in libvirt_domains(conn, pillar.workstation).items()
                           if power == "Running" and n in known)
 
     def start(self, name: str) -> None:

@@ -7,9 +7,10 @@
         - name: work
 
 ``present`` defines the domain and its volumes and converges changed properties (``changes`` holds
-old/new values and a unified diff of the domain XML); ``running`` and ``halted`` also set its power
-state; ``absent`` undefines it and keeps the private volume unless ``purge: true``. Only domains
-stamped with bulkhead's metadata are ever modified. A real run holds the host's apply lock for
+one line per changed property, such as ``vcpus: 1 -> 2``; with ``xml_diff: true``, or
+``bulkhead:formula:xml_diff``, also the unified diff of the domain XML); ``running`` and
+``halted`` also set its power state; ``absent`` undefines it and keeps the private volume
+unless ``purge: true``. Only domains stamped with bulkhead's metadata are ever modified. A real run holds the host's apply lock for
 the state, waiting at most ``lock_timeout`` s (default ``bulkhead:formula:lock_timeout``), and
 fails naming its holder after that; test mode never waits (docs/architecture.md).
 """
@@ -24,18 +25,21 @@ def __virtual__():
     return __virtualname__
 
 
-def present(name, lock_timeout=None):
+def present(name, lock_timeout=None, xml_diff=None):
     """Domain ``name`` is defined as the pillar says, with its volumes and networks.
 
-    Changed properties converge (``changes`` holds old/new values and a unified diff of the
-    domain XML); a running domain keeps its old configuration until it restarts
-    (``restart_required``). Its power state is left as it is.
+    Changed properties converge (``changes`` has a line per changed property); a running domain
+    keeps its old configuration until it restarts (``restart_required``). Its power state is left
+    as it is.
 
     name
         The domain: a key of ``bulkhead:domains``.
     lock_timeout
         Seconds a real run waits for the host's apply lock (default
         ``bulkhead:formula:lock_timeout``).
+    xml_diff
+        Also show the full libvirt XML diff of a change (default
+        ``bulkhead:formula:xml_diff``, false: one line per changed property).
 
     .. code-block:: yaml
 
@@ -45,10 +49,10 @@ def present(name, lock_timeout=None):
     """
     return reconcile(name, __pillar__, virt.domain_present, name, test=__opts__["test"],
                      context=__context__, lock_timeout=lock_timeout,
-                     minion_id=__opts__.get("id"))
+                     minion_id=__opts__.get("id"), xml_diff=xml_diff)
 
 
-def running(name, lock_timeout=None):
+def running(name, lock_timeout=None, xml_diff=None):
     """Domain ``name`` is present (as ``present``) and running.
 
     A shut-off domain is started (asking bulkhead-memd for its memory first when it runs); a
@@ -59,6 +63,9 @@ def running(name, lock_timeout=None):
     lock_timeout
         Seconds a real run waits for the host's apply lock (default
         ``bulkhead:formula:lock_timeout``).
+    xml_diff
+        Also show the full libvirt XML diff of a change (default
+        ``bulkhead:formula:xml_diff``, false: one line per changed property).
 
     .. code-block:: yaml
 
@@ -68,10 +75,10 @@ def running(name, lock_timeout=None):
     """
     return reconcile(name, __pillar__, virt.domain_running, name, test=__opts__["test"],
                      context=__context__, lock_timeout=lock_timeout,
-                     minion_id=__opts__.get("id"))
+                     minion_id=__opts__.get("id"), xml_diff=xml_diff)
 
 
-def halted(name, timeout=None, lock_timeout=None):
+def halted(name, timeout=None, lock_timeout=None, xml_diff=None):
     """Domain ``name`` is present (as ``present``) and shut off.
 
     A running domain is asked to power off through its agent, then by ACPI, and forced off when
@@ -84,6 +91,9 @@ def halted(name, timeout=None, lock_timeout=None):
     lock_timeout
         Seconds a real run waits for the host's apply lock (default
         ``bulkhead:formula:lock_timeout``).
+    xml_diff
+        Also show the full libvirt XML diff of a change (default
+        ``bulkhead:formula:xml_diff``, false: one line per changed property).
 
     .. code-block:: yaml
 
@@ -94,7 +104,7 @@ def halted(name, timeout=None, lock_timeout=None):
     """
     return reconcile(name, __pillar__, virt.domain_halted, name, test=__opts__["test"],
                      timeout=timeout, context=__context__, lock_timeout=lock_timeout,
-                     minion_id=__opts__.get("id"))
+                     minion_id=__opts__.get("id"), xml_diff=xml_diff)
 
 
 def absent(name, purge=False, lock_timeout=None):

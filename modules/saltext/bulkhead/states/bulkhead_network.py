@@ -6,7 +6,9 @@
       bulkhead_network.present:
         - name: sys-firewall
 
-The network has no host address and no forwarding; clients attach on isolated ports.
+The network has no host address and no forwarding; clients attach on isolated ports. A redefinition shows
+in ``changes`` as one line; ``xml_diff: true`` (or ``bulkhead:formula:xml_diff``) adds the full
+XML diff.
 """
 
 from saltext.bulkhead import virt
@@ -19,7 +21,7 @@ def __virtual__():
     return __virtualname__
 
 
-def present(name, lock_timeout=None):
+def present(name, lock_timeout=None, xml_diff=None):
     """The network of netvm ``name`` (``bulkhead-<name>``) is defined, active and autostarted.
 
     name
@@ -27,6 +29,9 @@ def present(name, lock_timeout=None):
     lock_timeout
         Seconds a real run waits for the host's apply lock (default
         ``bulkhead:formula:lock_timeout``).
+    xml_diff
+        Also show the full libvirt XML diff of a change (default
+        ``bulkhead:formula:xml_diff``, false: one line per changed property).
 
     .. code-block:: yaml
 
@@ -36,7 +41,7 @@ def present(name, lock_timeout=None):
     """
     return reconcile(name, __pillar__, virt.network_present, name, test=__opts__["test"],
                      context=__context__, lock_timeout=lock_timeout,
-                     minion_id=__opts__.get("id"))
+                     minion_id=__opts__.get("id"), xml_diff=xml_diff)
 
 
 def absent(name, lock_timeout=None):

@@ -10,6 +10,7 @@ from ..plan import DomainPlan, Plan, VolumePlan, lineage
 from ..plan.metadata import find_ours, recorded_hash, with_imports
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
+from .change_lines import adoption_line, hash_line, imports_line, property_lines
 from .connection import Connection
 from .context import plan_or_reason
 from .domain_props import differences, properties
@@ -103,7 +104,8 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
     problem = pool_work(conn, plan, work)
     for net in dplan.networks:
         if net in plan.networks:
-            problem = problem or network_work(conn, plan.networks[net], work)
+            problem = problem or network_work(conn, plan.networks[net], work,
+                                                  pillar.formula.xml_diff)
         elif network_xml(conn, net) is None:
             problem = problem or Refusal(
                 f"bulkhead:domains:{name}:uplink:network: libvirt has no network {net!r}; bulkhead "
@@ -123,12 +125,12 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
                                    contents=contents, owner=name)
         if problem:
             return problem
-    _define_work(conn, dplan, current, active, work, records, pillar.workstation)
+    _define_work(conn, dplan, current, active, work, records, pillar)
     return None
 
 
 def _define_work(conn: Connection, dplan: DomainPlan, current: str | None, active: bool,
-                 work: Work, records: ImportRecords, workstation: str) -> None:
+                 work: Work, records: ImportRecords, pillar: Pillar) -> None:
     wanted = with_imports(dplan.xml, records.planned)
     if current is None:
         work.changes["domain"] = {"old": None, "new": "defined"}
@@ -140,16 +142,19 @@ def _define_work(conn: Connection, dplan: DomainPlan, current: str | None, activ
         adopted = owner_of(meta) is None  # made before ownership: the mark is all it gains
         if not diffs and old_hash == dplan.config_hash and imports_same and not adopted:
             return
+        lines = property_lines(diffs)
         if diffs or old_hash != dplan.config_hash:
-            work.changes["domain"] = diffs or {"config_hash": {"old": old_hash, "new": dplan.config_hash}}
+            lines = lines or [hash_line(old_hash, dplan.config_hash)]
             if active:
                 work.changes["restart_required"] = True
                 work.notes.append(f"{dplan.name} runs the old configuration until it restarts.")
         if adopted:
-            work.section("domain")["workstation"] = {"old": None, "new": workstation}
+            lines.append(adoption_line(pillar.workstation))
         if not imports_same:
-            work.section("domain")["imported_sha256"] = {"old": records.recorded, "new": records.planned}
-    work.changes["xml"] = unified(current or "", wanted, dplan.name)
+            lines.append(imports_line(records.recorded, records.planned))
+        work.changes["domain"] = lines
+    if pillar.formula.xml_diff:
+        work.changes["xml"] = unified(current or "", wanted, dplan.name)
     # Define before anything is deleted: a failure here leaves the previous definition in place.
     # The import records are those really written (the same as planned unless an image file
     # changed while it was uploaded).

@@ -42,6 +42,8 @@ from ..net import (
     system_resolver,
 )
 from ..plan import names
+from ..plan.metadata import find_ours
+from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome
 from .connection import Connection
 from .context import current_plan
@@ -50,7 +52,7 @@ from .errors import BulkheadVirtError
 from .firewall_agent import AgentBounds, deliver, each_netvm, enforced, reason
 from .firewall_record import read_record, write_record
 from .firewall_volume import FirewallVolumes
-from .inventory import lookup
+from .inventory import defined_xml, lookup
 from .power import settled_power
 
 Agents = Callable[[str], AgentClient]
@@ -111,8 +113,12 @@ def firewalls_applied(
     volumes = volumes or FirewallVolumes(conn, pillar.host.pool)
     parts = {n: _Part(n, rs, netvm_clients(pillar, allocations, n), record_dir / f"{n}.json", test)
              for n, rs in sorted(rulesets.items()) if netvms is None or n in netvms}
+    for part in parts.values():  # another workstation's netvm: not a ruleset of ours goes in
+        part.failure = _foreign_netvm(conn, part.netvm, pillar.workstation)
     running = []
     for part in parts.values():  # libvirt: here, one netvm after the other (host only, fast)
+        if part.failure is not None:
+            continue
         try:
             if _boot_part(conn, volumes, part):
                 running.append(part.netvm)
@@ -131,6 +137,11 @@ def firewalls_applied(
             except OSError as exc:
                 part.failure = f"{part.netvm}: cannot record its ruleset: {exc}"
     return _outcome(list(parts.values()), test)
+
+
+def _foreign_netvm(conn: Connection, netvm: str, workstation: str) -> str | None:
+    xml = defined_xml(conn, netvm)
+    return None if xml is None else foreign("netvm", netvm, owner_of(find_ours(xml)), workstation)
 
 
 def _boot_part(conn: Connection, volumes: FirewallVolumes, part: _Part) -> bool:

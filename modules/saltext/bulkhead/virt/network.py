@@ -12,6 +12,7 @@ from ..plan import NetworkPlan, names
 from ..plan.metadata import find_ours, recorded_hash
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
+from .change_lines import hash_line
 from .connection import Connection
 from .context import plan_or_reason
 from .inventory import domains_using, lookup, network_xml
@@ -39,8 +40,10 @@ def network_owner(existing: Any, live_meta: Any, active: bool) -> str | None:
     return owner
 
 
-def network_work(conn: Connection, net: NetworkPlan, work: Work) -> Refusal | None:
-    """Steps converging one network; returns why not when a foreign network is in the way."""
+def network_work(conn: Connection, net: NetworkPlan, work: Work,
+                 xml_diff: bool = False) -> Refusal | None:
+    """Steps converging one network; returns why not when a foreign network is in the way.
+    ``xml_diff``: the full XML diff of a redefinition in ``changes`` (else one line)."""
     existing = lookup(conn.networkLookupByName, net.name)
     section = work.section("networks")
     if existing is None:
@@ -69,7 +72,9 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work) -> Refusal | No
         if owner is None:  # made before ownership: adopted, the mark is all that changes
             changes["workstation"] = {"old": None, "new": net.workstation}
         else:
-            changes["xml"] = unified(current, net.xml, net.name)
+            changes["network"] = [hash_line(recorded_hash(meta), net.config_hash)]
+            if xml_diff:
+                changes["xml"] = unified(current, net.xml, net.name)
             if active:
                 changes["restart_required"] = True
         work.step(f"redefine network {net.name}",
@@ -95,7 +100,7 @@ def network_present(conn: Connection, pillar: Pillar, name: str, test: bool = Fa
     if isinstance(plan, str):
         return refused(plan)
     work = LibvirtWork()
-    problem = network_work(conn, plan.network_of(name), work)
+    problem = network_work(conn, plan.network_of(name), work, pillar.formula.xml_diff)
     return refused(problem) if problem else work.finish(test, f"Network {names.network_name(name)}")
 
 

@@ -24,6 +24,7 @@ from saltext.bulkhead.rpc.broker_service import is_broker_command, option
 from saltext.bulkhead.verify import pillar_source
 from saltext.bulkhead.verify.observe import BridgePort, bridge_names, bridge_ports
 from saltext.bulkhead.verify.skips import skipped
+from saltext.bulkhead.verify.workstations import other_workstations_bridges
 from saltext.bulkhead.virt import connect
 from saltext.bulkhead.virt.context import current_plan
 from saltext.bulkhead.virt.dispvm_registry import DispvmRegistry, with_live_disposables
@@ -113,11 +114,14 @@ def libvirt_domains(libvirt_conn: Any) -> dict[str, LibvirtDomain]:
 
 # testinfra's host fixture is module-scoped (one per --hosts entry), so are the fixtures using it.
 @pytest.fixture(scope="module")
-def bulkhead_bridges(host: Any, bulkhead_plan: Plan) -> dict[str, str]:
-    """bridge -> what it is: every bridge the plan owns, plus any other bh-* bridge on the host."""
+def bulkhead_bridges(host: Any, bulkhead_plan: Plan, libvirt_conn: Any,
+                     bulkhead_pillar: Pillar) -> dict[str, str]:
+    """bridge -> what it is: every bridge the plan owns, plus any other bh-* bridge on the host
+    but another workstation's (its own verify checks those)."""
     bridges = {net.bridge: f"network {net.name}" for net in bulkhead_plan.networks.values()}
+    others = other_workstations_bridges(libvirt_conn, bulkhead_pillar.workstation)
     for name in bridge_names(host.check_output("ip -j link show type bridge")):
-        if name.startswith(BRIDGE_PREFIX):
+        if name.startswith(BRIDGE_PREFIX) and name not in others:
             bridges.setdefault(name, "a bh- bridge no pillar network owns")
     return bridges
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
-from saltext.bulkhead.memd.config_file import digest, render_config_file
+from saltext.bulkhead.memd.config_file import digest
 from saltext.bulkhead.memd.pidfile import MODULE
 from saltext.bulkhead.memd.service import ServicePaths
+from saltext.bulkhead.memd.shared_config import wanted_config
 from saltext.bulkhead.plan.metadata import find_ours, read_memory
 
 MiB = 1024  # KiB
@@ -77,8 +78,12 @@ def test_memory_daemon_runs_as_the_pillar_says(host, bulkhead_pillar, memd_paths
         assert memd is None, f"bulkhead:memory is absent, yet bulkhead-memd runs (pid {memd.pid})"
         return
     problems = []
-    wanted = render_config_file(memory, bulkhead_pillar.host.uri, bulkhead_pillar.domains)
     config = host.file(str(paths.config))
+    # the host's one balancer: this workstation's entry and settings, the others' kept
+    wanted = wanted_config(config.content if config.exists else None, bulkhead_pillar)
+    if isinstance(wanted, str):
+        problems.append(wanted)
+        wanted = b""
     if not config.exists:
         problems.append(f"{paths.config} is missing")
     elif config.content != wanted:

@@ -1,0 +1,44 @@
+"""Default paths per workstation: a second workstation on a host needs no hand-set paths.
+
+The broker's facts, pidfile and log, its disposables' registry, the firewall records and the
+policy directory are a workstation's own: for any workstation but the host's own one, the
+default path gets ``workstations/<name>/`` before its file name
+(``/etc/bulkhead/workstations/bob/broker-pillar.json``). The host's own workstation, named like
+this machine's minion id (``local_minion_id``), keeps the plain paths, so a host from before
+ownership upgrades in place: nothing moves, no daemon restarts. A path the pillar sets is kept.
+bulkhead-memd's files and the apply lock stay host-wide: one balancer, one lock per host.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from .pillar import FormulaPaths
+from .rpc_policy import PolicyConfig
+
+PER_WORKSTATION = ("broker_pillar", "broker_pidfile", "broker_log", "dispvm_registry",
+                   "firewall_records")
+SUBDIR = "workstations"
+
+
+def derived(default: str, workstation: str) -> str:
+    """``/dir/file`` -> ``/dir/workstations/<workstation>/file``."""
+    path = PurePosixPath(default)
+    return str(path.parent / SUBDIR / workstation / path.name)
+
+
+def own_paths(paths: FormulaPaths, workstation: str, host_workstation: str) -> FormulaPaths:
+    """``paths`` with this workstation's defaults where the pillar set none."""
+    if workstation == host_workstation:
+        return paths
+    defaults = FormulaPaths()
+    update = {field: derived(getattr(defaults, field), workstation) for field in PER_WORKSTATION
+              if field not in paths.model_fields_set}
+    return paths.model_copy(update=update)
+
+
+def own_policy(policy: PolicyConfig, workstation: str, host_workstation: str) -> PolicyConfig:
+    """The policy directory: this workstation's unless the pillar names one."""
+    if workstation == host_workstation or "dir" in policy.model_fields_set:
+        return policy
+    return policy.model_copy(update={"dir": derived(PolicyConfig().dir, workstation)})
