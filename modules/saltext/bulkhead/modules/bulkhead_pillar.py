@@ -16,9 +16,11 @@ def __virtual__():
 
 
 def check():
-    """Return ``{"valid": True}`` or ``{"valid": False, "errors": ["path: message", ...]}``."""
+    """Return ``{"valid": True}`` or ``{"valid": False, "errors": ["path: message", ...]}``
+    (retcode 1, so ``salt`` and ``salt-call`` exit non-zero on an invalid pillar)."""
     try:
         model = pillar_from(__pillar__, __opts__.get("id"))
     except PillarError as exc:
+        __context__["retcode"] = 1
         return {"valid": False, "errors": exc.lines}
     return {"valid": True, "domains": sorted(model.domains)}

@@ -28,11 +28,13 @@ def _directory(directory):
 
 
 def check(directory=None):
-    """``{"valid": True, "rules": N, "files": [...]}`` or ``{"valid": False, "errors": ["file:line: ..."]}``."""
+    """``{"valid": True, "rules": N, "files": [...]}`` or ``{"valid": False, "errors": ["file:line: ..."]}``
+    (retcode 1)."""
     path = _directory(directory)
     try:
         policy = Policy.load(path)
     except PolicySyntaxError as exc:
+        __context__["retcode"] = 1
         return {"valid": False, "directory": path, "errors": [str(issue) for issue in exc.issues]}
     return {"valid": True, "directory": path, "rules": len(policy.rules), "files": list(policy.files)}
 
@@ -42,10 +44,12 @@ def evaluate(call, source, target="", system="/etc/bulkhead/system.json", direct
     try:
         info = System.from_file(system)
     except SystemInfoError as exc:
+        __context__["retcode"] = 1
         return {"decision": "deny", "error": f"SYSTEM.json: {exc}"}
     try:
         policy = Policy.load(_directory(directory))
     except PolicySyntaxError as exc:
+        __context__["retcode"] = 1
         return {"decision": "deny", "error": str(exc)}
     decision = decide(policy, Request.from_call(call, source, target), info)
     return {**decision.to_json(), "explain": decision.explain()}
