@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # the guest-side code split out of rpc/ belongs here too
     ("mechanisms without libvirt", ("memory", "image", "policy", "filecopy")),
     ("apply through libvirt", ("virt",)),
-    ("host daemons and their systemd face", ("memd", "rpc", "systemd", "boot")),
+    ("host daemons and their systemd face", ("memd", "rpc", "systemd", "boot", "host")),
     ("verification", ("verify",)),
     ("Salt face and command line", ("saltret", "states", "modules", "cli")),
 )
