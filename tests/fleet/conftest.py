@@ -75,8 +75,10 @@ def fleet(salt_factories, tmp_path_factory) -> Iterator[Fleet]:
                            pillar_dir / "users" / f"{minion_id}.sls")
     models = {name: user.write_pillar() for name, user in users.items()}
     (pillar_dir / "top.sls").write_text(_top(list(users.values())))
+    state_top = tmp_path_factory.mktemp("fleet-states")  # the formula for every workstation
+    (state_top / "top.sls").write_text("base:\n  '*':\n    - bulkhead\n")
     master = salt_factories.salt_master_daemon(
-        f"{run}-master", overrides={"file_roots": {"base": [str(REPO / "states")]},
+        f"{run}-master", overrides={"file_roots": {"base": [str(state_top), str(REPO / "states")]},
                                     "pillar_roots": {"base": [str(pillar_dir)]},
                                     "interface": "127.0.0.1", "timeout": 900})
     try:
