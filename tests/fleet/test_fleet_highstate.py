@@ -14,13 +14,20 @@ from tests.fleet.conftest import Fleet
 from tests.topology import wait_ready
 
 pytestmark = pytest.mark.fleet
-TIMINGS: dict[str, float] = {}
+TIMINGS: dict[str, object] = {}
 
 
 def timed(key: str, fleet: Fleet, *args: str, target: str = "*") -> dict:
+    """Run from the master; record its wall time and, for a highstate, each minion's slowest
+    states (seconds), to show where the time goes."""
     start = time.monotonic()
     out = fleet.run(*args, target=target)
     TIMINGS[key] = round(time.monotonic() - start, 1)
+    for minion, ret in out.items():
+        if args[0] == "state.highstate" and isinstance(ret, dict):
+            slow = sorted(((v.get("duration", 0) / 1000, k.split("_|-")[1]) for k, v in ret.items()),
+                          reverse=True)[:5]
+            TIMINGS[f"{key}: {minion}'s slowest states"] = [f"{s:.1f} {n}" for s, n in slow]
     return out
 
 

@@ -27,8 +27,10 @@ def domains(short: str, *, running: bool, uplink: str) -> dict:
         f"{short}-net": {"class": "app", "template": f"{short}-tpl", "label": "red",
                          "provides_network": True, "netvm": "none", "running": running,
                          "uplink": {"network": uplink, "address": "198.51.100.2/24"}, **SIZE},
+        # Everything allowed: it can ping its netvm, the control of the anti-spoofing check.
         f"{short}-work": {"class": "app", "template": f"{short}-tpl", "label": "blue",
-                          "netvm": f"{short}-net", "running": running, **SIZE},
+                          "netvm": f"{short}-net", "running": running,
+                          "firewall": [{"action": "accept"}], **SIZE},
     }
 
 
