@@ -19,6 +19,7 @@ import pytest
 
 from saltext.bulkhead.image.build import build_image
 from saltext.bulkhead.model import Pillar
+from saltext.bulkhead.virt import connect
 from tests.conftest import REPO
 from tests.fleet.users import IMAGES, model_of, user_pillar_text
 from tests.topology import purge
@@ -91,3 +92,13 @@ def fleet(salt_factories, tmp_path_factory) -> Iterator[Fleet]:
         for name, user in users.items():  # the pillar as last written: what was applied last
             purge(model_of(user.pillar_file.read_text(), user.minion_id)
                   if user.pillar_file.exists() else models[name])
+        assert leftovers(run) == [], "the fleet tier left objects of its own behind"
+
+
+def leftovers(prefix: str) -> list[str]:
+    """This run's libvirt objects still defined (the footprint guard only sees the host's)."""
+    with connect("qemu:///system") as conn:
+        found = [f"domain {d.name()}" for d in conn.listAllDomains()]
+        found += [f"network {n.name()}" for n in conn.listAllNetworks()]
+        found += [f"pool {p.name()}" for p in conn.listAllStoragePools()]
+    return sorted(f for f in found if f.split(" ", 1)[1].startswith(prefix))

@@ -15,6 +15,7 @@ from ..image import manifest
 from ..image.build import build_image
 from ..model import Pillar
 from ..reconcile import Outcome, Work
+from . import build_inputs
 
 BUILT_FILES = {"root": "root.img", "kernel": "vmlinuz", "initrd": "initrd.img"}
 
@@ -54,7 +55,12 @@ def template_built(pillar: Pillar, name: str, test: bool = False) -> Outcome:
             work.section("image")[template] = {"old": None, "new": f"built in {cache}"}
             work.step(f"build {template}", lambda: None)
         return work.finish(test, f"Template image {cache / template}")
+    key = build_inputs.fingerprint()
+    if build_inputs.still_current(cache / template, key):
+        return Outcome(True, {}, f"Template image {cache / template} is current (nothing it is "
+                                 "built from changed since its last check).")
     result = build_image(name=template, cache=cache)
+    build_inputs.record(cache / template, key)
     if result.rebuilt:
         digest = str(result.manifest.get("input_hash", ""))[:12]
         return Outcome(True, {"image": {template: {"old": None, "new": f"built, inputs {digest}"}}},
