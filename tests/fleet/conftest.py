@@ -9,6 +9,7 @@ workstation installed on this host is never touched; everything is purged at the
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -90,8 +91,11 @@ def fleet(salt_factories, tmp_path_factory) -> Iterator[Fleet]:
                 yield Fleet(master, master.salt_cli(timeout=900), users)
     finally:
         for name, user in users.items():  # the pillar as last written: what was applied last
-            purge(model_of(user.pillar_file.read_text(), user.minion_id)
-                  if user.pillar_file.exists() else models[name])
+            model = (model_of(user.pillar_file.read_text(), user.minion_id)
+                     if user.pillar_file.exists() else models[name])
+            purge(model)
+            with contextlib.suppress(OSError):  # the pool's folder, empty once purged
+                Path(model.host.pool_path).rmdir()
         assert leftovers(run) == [], "the fleet tier left objects of its own behind"
 
 

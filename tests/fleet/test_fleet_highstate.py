@@ -100,4 +100,4 @@ def test_one_users_pillar_change_changes_nothing_of_the_others(provisioned: Flee
     out = provisioned.run("state.highstate")
     assert failed(out[alice.minion_id]) == [] and changed(out[alice.minion_id]) == []
     assert failed(out[bob.minion_id]) == []
-    assert changed(out[bob.minion_id]) == [f"bulkhead-domains-{bob.short}-work"]
+    assert f"bulkhead-domains-{bob.short}-work" in changed(out[bob.minion_id])
