@@ -28,6 +28,8 @@ def timed(key: str, fleet: Fleet, *args: str, target: str = "*") -> dict:
             slow = sorted(((v.get("duration", 0) / 1000, k.split("_|-")[1]) for k, v in ret.items()),
                           reverse=True)[:5]
             TIMINGS[f"{key}: {minion}'s slowest states"] = [f"{s:.1f} {n}" for s, n in slow]
+            total = sum(v.get("duration", 0) for v in ret.values()) / 1000
+            TIMINGS[f"{key}: {minion}'s states in all"] = round(total, 1)
     return out
 
 
