@@ -5,7 +5,7 @@ SALT_DIR  := $(CURDIR)/build/salt
 SALT_CALL := salt-call --local -c $(SALT_DIR)
 PYTEST    ?= $(PYTHON) -m pytest
 
-.PHONY: setup image salt-config demo apply test test-unit test-functional test-integration bench lint clean
+.PHONY: setup image salt-config demo apply test test-unit test-functional test-integration test-fleet bench lint clean
 
 setup:                     ## install apt + Python dependencies, start virtlogd and libvirtd
 	scripts/setup-host.sh
@@ -25,7 +25,7 @@ demo: image salt-config    ## provision the example workstation on qemu:///syste
 apply: salt-config         ## apply the pillar in pillar/ (pass ARGS='test=True' for a dry run)
 	$(SALT_CALL) state.apply bulkhead $(ARGS)
 
-test:                      ## the full suite: unit, functional, integration (real TCG guests)
+test:                      ## the full suite: unit, functional, integration, fleet (real TCG guests)
 	$(PYTEST) tests
 
 test-unit:
@@ -36,6 +36,9 @@ test-functional:
 
 test-integration:
 	$(PYTEST) tests/integration
+
+test-fleet:                ## a salt-master and two minions provisioning two workstations here
+	$(PYTEST) tests/fleet
 
 bench:                     ## benchmarks; results go to BENCHMARKS.md by hand after review
 	$(PYTHON) -m bench

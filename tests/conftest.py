@@ -13,13 +13,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(config, items):
-    # Integration and isolation tests drive qemu:///system; without root and a running libvirtd they
+    # Integration, isolation and fleet tests drive qemu:///system; without root and a running libvirtd they
     # cannot mean anything, so they are skipped with the reason instead of failing confusingly.
     if os.geteuid() == 0:
         return
     skip = pytest.mark.skip(reason="needs root and libvirtd on qemu:///system")
     for item in items:
-        if "integration" in item.keywords or "isolation" in item.keywords:
+        if {"integration", "isolation", "fleet"} & set(item.keywords):
             item.add_marker(skip)
 
 

@@ -51,7 +51,7 @@ EXECUTION = [(module, name, fn) for module in loader_modules(execution_modules)
 def test_every_loader_module_is_seen():
     assert {m.__virtualname__ for m, _, _ in STATES} >= {"bulkhead_domain", "bulkhead_rpc"}
     assert len(STATES) >= 14 and {m.__virtualname__ for m, _, _ in EXECUTION} == {
-        "bulkhead_pillar", "bulkhead_policy"}
+        "bulkhead", "bulkhead_pillar", "bulkhead_policy"}
 
 
 @pytest.mark.parametrize(("module", "name", "fn"), STATES,
@@ -78,5 +78,7 @@ def test_execution_function_has_a_cli_example_calling_it(module, name, fn):
     examples = code_blocks(fn.__doc__ or "", "bash")
     assert examples and "CLI Example:" in fn.__doc__
     calls = [line.split() for block in examples for line in block.splitlines() if line]
-    assert calls and all(call[:2] == ["salt-call", "--local"] for call in calls)
-    assert all(call[2] == f"{module.__virtualname__}.{name}" for call in calls)
+    # salt-call [--local] FUNCTION ... or, from a master, salt TARGET FUNCTION ...
+    called = [call[2] if call[:2] == ["salt-call", "--local"] else call[1] if call[0] == "salt-call"
+              else call[2] if call[0] == "salt" else None for call in calls]
+    assert calls and all(f == f"{module.__virtualname__}.{name}" for f in called), calls

@@ -160,3 +160,13 @@ def test_unreadable_image_keeps_the_imported_root(env) -> None:
     out = domain_present(conn, pillar, "tpl")
     assert (out.result, out.changes, log.mutating) == (True, {}, [])
     assert f"Cannot read {image}" in out.comment
+
+
+@pytest.mark.parametrize("test", [True, False])
+def test_a_missing_image_file_is_named_in_test_mode_too(env, test) -> None:
+    conn, _log, pillar, image = env
+    image.unlink()
+    out = domain_present(conn, pillar, "tpl", test=test)
+    assert out.result is False and f"image file {image} is missing" in out.comment, out.comment
+    assert "would" not in out.comment
+    assert "tpl" not in [d.name() for d in conn.listAllDomains()]

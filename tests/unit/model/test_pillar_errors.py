@@ -132,7 +132,7 @@ CASES = [
     ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
     ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
     ("domains:work:memory:maximum", 64, f"{D}:work:memory:maximum: unknown key 'maximum'; allowed: initial, max, min"),
-    ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool, workstation"),
+    ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool, workstation, uplinks"),
     ("polcy", {}, "bulkhead:polcy: unknown key 'polcy'; allowed: host, domains, formula, policy, memory, prune, purge"),
     ("memory", {"interval": 0}, "bulkhead:memory:interval: must be a number of seconds from 0.1 to 3600 (got the number 0)"),
     ("memory", {"reserve_mib": "512"}, "bulkhead:memory:reserve_mib: must be a whole number of MiB from 0 to 1073741824 (got the text '512')"),

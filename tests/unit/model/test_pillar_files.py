@@ -25,6 +25,7 @@ from saltext.bulkhead.model.pillar import (
     Memory,
     Pillar,
     TemplateImage,
+    UplinkNetwork,
 )
 from saltext.bulkhead.model.rpc_policy import PolicyConfig
 from saltext.bulkhead.model.schema import pillar_schema
@@ -145,7 +146,7 @@ def test_pillar_example_validates_and_documents_every_key():
     load_pillar_file(EXAMPLE)
     text = EXAMPLE.read_text()
     written = set(re.findall(r"^\s*(?:- )?([a-z_]+):", text, re.M))
-    for model in (Pillar, Host, Formula, FormulaPaths, Domain, Memory, TemplateImage, FirewallRule,
+    for model in (Pillar, Host, UplinkNetwork, Formula, FormulaPaths, Domain, Memory, TemplateImage, FirewallRule,
                   PolicyConfig, MemoryBalancer):
         missing = {k.rsplit(".", 1)[-1] for k in _keys(model)} - written
         assert not missing, f"pillar.example lacks {model.__name__} keys {missing}"

@@ -32,6 +32,7 @@ def check_pillar(domains: Mapping[str, Domain], broken: set[str], host: Host | N
     issues += _netvm_cycles(domains)
     if host is not None:
         issues += _addresses(domains, host)
+        issues += _uplink_networks(host)
     return issues
 
 
@@ -119,6 +120,19 @@ def _uplink(at: tuple, domain: Domain, host: Host | None) -> Iterator[PillarIssu
         yield _issue(at + ("uplink", "address"), f"{uplink.address.network} overlaps host:address_pool ({host.address_pool}); routing would be ambiguous")
     if uplink.gateway is not None and (uplink.gateway not in uplink.address.network or uplink.gateway == uplink.address.ip):
         yield _issue(at + ("uplink", "gateway"), f"{uplink.gateway} must be another address inside {uplink.address.network}")
+
+
+def _uplink_networks(host: Host) -> Iterator[PillarIssue]:
+    for name, net in host.uplinks.items():
+        at = (ROOT, "host", "uplinks", name)
+        if name.startswith("bulkhead-"):
+            yield _issue(at, "networks named bulkhead-* belong to bulkhead's netvms")
+        if (net.forward == "nat") != (net.address is not None):
+            yield _issue(at + ("address",), "required with forward: nat (the host's address on "
+                         "it), and only then: an isolated uplink gives the host no address")
+        elif net.address is not None and net.address.network.overlaps(host.address_pool):
+            yield _issue(at + ("address",), f"{net.address.network} overlaps host:address_pool "
+                         f"({host.address_pool}); routing would be ambiguous")
 
 
 def _netvm_cycles(domains: Mapping[str, Domain]) -> Iterator[PillarIssue]:

@@ -14,7 +14,7 @@ from pydantic_core import PydanticUndefined
 
 from .firewall import FirewallRule
 from .messages import _is_model, _strip, rule_of
-from .pillar import Domain, Pillar
+from .pillar import Domain, Host, Pillar, UplinkNetwork
 
 INTRO = """# Pillar reference
 
@@ -41,6 +41,7 @@ CROSS_RULES = """## Rules between keys
 - `netvm` names an existing domain with `provides_network: true`, never the domain itself;
   netvm chains may not loop (reported as `netvm cycle: a -> b -> a`).
 - `memory:max` >= `memory:initial` >= `memory:min`.
+- `host:uplinks:<name>:address` with `forward: nat` and only then, outside `host:address_pool`.
 - `ip` lies inside `host:address_pool`, is not its network, first or broadcast address, is not
   used by another domain, and only on a domain with a network interface.
 - In a firewall rule, `dstports` only with `proto: tcp|udp`, `icmptype` only with `proto: icmp`,
@@ -79,6 +80,8 @@ def _sections(model: type[pydantic.BaseModel], path: str) -> Iterator[str]:
             yield from _sections(inner, key)
         elif model is Pillar and name == "domains":
             yield from _sections(Domain, f"{key}:<name>")
+        elif model is Host and name == "uplinks":
+            yield from _sections(UplinkNetwork, f"{key}:<name>")
         elif model is Domain and name == "firewall":
             yield from _sections(FirewallRule, f"{key}:<n>")
 

@@ -165,6 +165,19 @@ class Uplink(Frozen):
     )
 
 
+class UplinkNetwork(Frozen):
+    """A libvirt network for netvms' uplinks, defined by ``bulkhead.host`` when libvirt has none
+    of that name; an existing network of that name is used as it is, never changed."""
+
+    forward: Literal["none", "nat"] = key(
+        "none", doc="none: an isolated bridge with no host address (a lab); nat: libvirt routes it "
+                    "out through the host, which has `address` on it (the uplinks' gateway).",
+        rule="must be none or nat")
+    address: IPv4InterfaceText | None = key(
+        None, doc="The host's address on a nat network, with its prefix (192.168.150.1/24).",
+        rule=IPV4_INTERFACE_RULE)
+
+
 class Domain(Frozen):
     """One isolated domain (a Qubes qube)."""
 
@@ -296,6 +309,10 @@ class Host(Frozen):
             "Several workstations may share one libvirt host: a run changes only its own objects.",
         rule=WORKSTATION_RULE,
     )
+    uplinks: dict[Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
+                  UplinkNetwork] = key(
+        {}, doc="Uplink networks bulkhead.host defines when libvirt has none of that name, by name.",
+        rule="must be a mapping of libvirt network name to uplink network")
 
 
 class FormulaPaths(Frozen):

@@ -16,7 +16,8 @@ def __virtual__():
 
 
 def check():
-    """``{"valid": True, "domains": [...]}`` or ``{"valid": False, "errors": ["path: message"]}``.
+    """``{"valid": True, "domains": [...]}`` or ``{"valid": False, "errors": ["path: message"]}``
+    (retcode 1, so ``salt`` and ``salt-call`` exit non-zero on an invalid pillar).
 
     CLI Example:
 
@@ -27,5 +28,6 @@ def check():
     try:
         model = pillar_from(__pillar__, __opts__.get("id"))
     except PillarError as exc:
+        __context__["retcode"] = 1
         return {"valid": False, "errors": exc.lines}
     return {"valid": True, "domains": sorted(model.domains)}

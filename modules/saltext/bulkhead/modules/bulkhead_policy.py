@@ -29,7 +29,7 @@ def _directory(directory):
 
 def check(directory=None):
     """``{"valid": True, "rules": N, "files": [...]}`` or ``{"valid": False, "errors": [...]}``
-    (each error ``file:line: ...``), for ``directory`` (default ``bulkhead:policy:dir``).
+    (each error ``file:line: ...``), for ``directory`` (default ``bulkhead:policy:dir``); retcode 1 when invalid.
 
     CLI Example:
 
@@ -42,6 +42,7 @@ def check(directory=None):
     try:
         policy = Policy.load(path)
     except PolicySyntaxError as exc:
+        __context__["retcode"] = 1
         return {"valid": False, "directory": path, "errors": [str(issue) for issue in exc.issues]}
     return {"valid": True, "directory": path, "rules": len(policy.rules), "files": list(policy.files)}
 
@@ -60,10 +61,12 @@ def evaluate(call, source, target="", system="/etc/bulkhead/system.json", direct
     try:
         info = System.from_file(system)
     except SystemInfoError as exc:
+        __context__["retcode"] = 1
         return {"decision": "deny", "error": f"SYSTEM.json: {exc}"}
     try:
         policy = Policy.load(_directory(directory))
     except PolicySyntaxError as exc:
+        __context__["retcode"] = 1
         return {"decision": "deny", "error": str(exc)}
     decision = decide(policy, Request.from_call(call, source, target), info)
     return {**decision.to_json(), "explain": decision.explain()}

@@ -19,25 +19,19 @@ _MARK = {"passed": "[green]PASS[/] ", "failed": "[red]FAIL[/] ", "error": "[red]
          "skipped": "[yellow]SKIP[/] ", "n/a": "[dim]N/A[/]  "}
 
 
-def _counts(run: SuiteRun) -> str:
-    names = (("passed", "passed"), ("failed", "failed"), ("error", "errors"),
-             ("n/a", "not applicable"), ("skipped", "skipped"))
-    return ", ".join(f"{run.count(key)} {label}" for key, label in names if run.count(key))
-
-
 def _summary(run: SuiteRun, console: Console) -> None:
     total, bad = len(run.results), run.count("failed") + run.count("error")
     if run.ok and run.count("passed") == total:
         console.print(f"[green]all {total} checks passed[/]")
     elif run.ok:
-        console.print(f"[green]{_counts(run)}[/]")
+        console.print(f"[green]{run.counts()}[/]")
     elif not run.results:
         console.print("[red]the suite did not run:[/]")
         console.print(run.output[-4000:], markup=False, highlight=False)
     elif bad:
-        console.print(f"[red]{bad} of {total} checks failed[/] ({_counts(run)})", highlight=False)
+        console.print(f"[red]{bad} of {total} checks failed[/] ({run.counts()})", highlight=False)
     else:  # a skipped check is an isolation property nobody checked: not a pass
-        console.print(f"[yellow]{_counts(run)}:[/]", highlight=False)
+        console.print(f"[yellow]{run.counts()}:[/]", highlight=False)
     for res in run.results:
         if res.outcome == "skipped":
             reason = " ".join(res.message.split()) or "no reason given"
@@ -56,10 +50,13 @@ def _report(run: SuiteRun, console: Console) -> None:
 def verify_command(
     pillar: Annotated[Path | None, typer.Option(
         "--pillar", exists=True, dir_okay=False,
-        help="pillar file with the bulkhead key; default: salt-call --local pillar.get bulkhead")] = None,
+        help="pillar file with the bulkhead key; default: this minion's pillar through salt-call "
+             "(from its master, or masterless with file_client: local)")] = None,
     uri: Annotated[str | None, typer.Option(help="libvirt URI (default: the pillar's host.uri)")] = None,
     hosts: Annotated[str, typer.Option(help="testinfra host spec the commands run on")] = "local://",
     salt_config: Annotated[str | None, typer.Option(help="salt-call -c DIR when reading Salt's pillar")] = None,
+    local: Annotated[bool, typer.Option(
+        "--local", help="read Salt's pillar masterless (salt-call --local)")] = False,
     probe: Annotated[list[str] | None, typer.Option(
         help="IP:PORT of a TCP service to test every client's firewall against (repeatable)")] = None,
 ) -> None:
@@ -71,7 +68,7 @@ def verify_command(
         if pillar is not None:
             load_pillar_file(pillar)  # refuse an invalid pillar here, with its file:line messages
         else:
-            data = salt_pillar_data(config_dir=salt_config)
+            data = salt_pillar_data(config_dir=salt_config, local=local)
             load_pillar(data)
     except (PillarError, PillarUnavailable) as exc:
         console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)

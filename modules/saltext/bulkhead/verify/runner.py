@@ -53,6 +53,26 @@ class SuiteRun:
             return 1
         return 3
 
+    def counts(self) -> str:
+        """e.g. "40 passed, 1 failed, 3 not applicable"."""
+        names = (("passed", "passed"), ("failed", "failed"), ("error", "errors"),
+                 ("n/a", "not applicable"), ("skipped", "skipped"))
+        return ", ".join(f"{self.count(key)} {label}" for key, label in names if self.count(key))
+
+
+# A check's outcome as a Salt-style result: True holds, False does not, None nobody checked.
+RESULTS = {"passed": True, "n/a": True, "failed": False, "error": False, "skipped": None}
+
+
+def report_data(run: SuiteRun) -> dict:
+    """The run as data (``bulkhead.verify``): every check's name, result and message."""
+    data = {"result": run.ok, "exit_code": run.exit_code, "summary": run.counts() or "no checks ran",
+            "checks": [{"name": r.check, "result": RESULTS.get(r.outcome, False),
+                        "outcome": r.outcome, "message": r.message} for r in run.results]}
+    if not run.results:  # the suite did not run: its own output says why
+        data["output"] = run.output[-4000:]
+    return data
+
 
 def _clean(message: str) -> str:
     """The assertion's own text, without pytest's 'AssertionError:' prefix and repr of the operands."""

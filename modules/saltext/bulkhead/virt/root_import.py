@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ..plan import Plan, VolumePlan
 from ..plan.metadata import read_imports, with_imports
@@ -89,6 +90,9 @@ def import_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work,
             return kept_volume_in_the_way(vol, have, want)
     if existing is None or not defined:
         # Missing, or present without a defined owner: an import may have been cut short.
+        if not Path(path).is_file():  # said in test mode too, not "would define"
+            return (f"image file {path} is missing: build it (bulkhead image build, or the "
+                    "formula's bulkhead.host) or point image:root at an existing file")
         with contextlib.suppress(OSError):  # unreadable: the import step fails with the reason
             records.planned[vol.name] = source_sha256(path)
         section[vol.name] = f"imported from {path}" if existing is None else f"re-imported from {path}"

@@ -36,7 +36,8 @@ BRIDGE_PREFIX = "bh-"
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("bulkhead", "bulkhead isolation suite")
     group.addoption("--bulkhead-pillar", metavar="FILE",
-                    help="pillar file with the bulkhead key (Jinja + YAML); default: salt-call --local pillar.get bulkhead")
+                    help="pillar file with the bulkhead key (Jinja + YAML); default: this minion's pillar "
+                         "(salt-call pillar.items unmask=True)")
     group.addoption("--bulkhead-pillar-json", metavar="FILE",
                     help="already rendered bulkhead pillar data as JSON (what bulkhead verify passes on)")
     group.addoption("--bulkhead-salt-config", metavar="DIR", help="salt-call -c DIR when the pillar comes from Salt")
