@@ -18,6 +18,7 @@ from .memory_balancer import MemoryBalancer
 from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown_key
 from .pillar import Domain, DomainName, Formula, Host, Pillar
 from .rpc_policy import PolicyConfig
+from .tcb import TcbConfig
 from .source import PillarSource, parse_pillar_text, read_pillar_source
 from .workstation import WORKSTATION_RULE, WorkstationName, local_minion_id
 
@@ -50,6 +51,8 @@ def load_pillar(data: Any, minion_id: str | None = None) -> Pillar:
     policy = _validate(PolicyConfig, data.get("policy", {}), (ROOT, "policy"), issues)
     memory = None if data.get("memory") is None else _validate(MemoryBalancer, data["memory"], (ROOT, "memory"), issues)
     domains, broken = _domains(data.get("domains", {}), issues)
+    tcb = _validate(TcbConfig, data.get("tcb", {}), (ROOT, "tcb"), issues)
+    issues += _unknown_accepted(tcb, domains, broken)
     prune = _validate(Pruning, {k: data[k] for k in ("prune", "purge") if k in data}, (ROOT,), issues)
     issues += check_pillar(domains, broken, host)
     if host is not None and host.workstation is None:
@@ -57,7 +60,17 @@ def load_pillar(data: Any, minion_id: str | None = None) -> Pillar:
     if issues:
         raise PillarError(issues)
     return Pillar(host=host, formula=formula, domains=domains, policy=policy, memory=memory,
-                  prune=prune.prune, purge=prune.purge)
+                  tcb=tcb, prune=prune.prune, purge=prune.purge)
+
+
+def _unknown_accepted(tcb: TcbConfig | None, domains: dict[str, Any], broken: Any) -> list[PillarIssue]:
+    """An accepted deviation naming a domain the pillar does not declare accepts nothing."""
+    if tcb is None:
+        return []
+    return [PillarIssue(colon_path((ROOT, "tcb", "accept", index, "domain")),
+                        f"{entry.domain!r} is not a domain of this pillar")
+            for index, entry in enumerate(tcb.accept)
+            if entry.domain is not None and entry.domain not in domains and entry.domain not in broken]
 
 
 class Pruning(pydantic.BaseModel):
