@@ -27,6 +27,7 @@ from saltext.bulkhead.model.pillar import (
     TemplateImage,
 )
 from saltext.bulkhead.model.rpc_policy import PolicyConfig
+from saltext.bulkhead.model.tcb import AcceptedDeviation, TcbConfig
 from saltext.bulkhead.model.schema import pillar_schema
 
 REPO = Path(__file__).resolve().parents[3]
@@ -146,7 +147,7 @@ def test_pillar_example_validates_and_documents_every_key():
     text = EXAMPLE.read_text()
     written = set(re.findall(r"^\s*(?:- )?([a-z_]+):", text, re.M))
     for model in (Pillar, Host, Formula, FormulaPaths, Domain, Memory, TemplateImage, FirewallRule,
-                  PolicyConfig, MemoryBalancer):
+                  PolicyConfig, MemoryBalancer, TcbConfig, AcceptedDeviation):
         missing = {k.rsplit(".", 1)[-1] for k in _keys(model)} - written
         assert not missing, f"pillar.example lacks {model.__name__} keys {missing}"
     # Each key line is commented (inline, on a comment line above, or in the comment block of its list).
