@@ -18,8 +18,8 @@ from .memory_balancer import MemoryBalancer
 from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown_key
 from .pillar import Domain, DomainName, Formula, Host, Pillar
 from .rpc_policy import PolicyConfig
-from .tcb import TcbConfig
 from .source import PillarSource, parse_pillar_text, read_pillar_source
+from .tcb import TcbConfig
 from .workstation import WORKSTATION_RULE, WorkstationName, local_minion_id
 
 _NAME = pydantic.TypeAdapter(DomainName)
