@@ -27,8 +27,8 @@ from saltext.bulkhead.model.pillar import (
     TemplateImage,
 )
 from saltext.bulkhead.model.rpc_policy import PolicyConfig
-from saltext.bulkhead.model.tcb import AcceptedDeviation, TcbConfig
 from saltext.bulkhead.model.schema import pillar_schema
+from saltext.bulkhead.model.tcb import AcceptedDeviation, TcbConfig
 
 REPO = Path(__file__).resolve().parents[3]
 WORKSTATION = REPO / "pillar/examples/workstation.sls"
