@@ -41,7 +41,8 @@ def run(*args):
 
 
 def test_text_report_names_components_domains_edges_and_deviations(tmp_path):
-    path = pillar(tmp_path, "qubes.GetDate * work @adminvm allow\nqubes.Filecopy * work sys-net ask\n")
+    path = pillar(tmp_path, "qubes.GetDate * work @adminvm allow\n"
+                            "qubes.Filecopy * work sys-net ask\n")
     result = run("--pillar", path)
     assert result.exit_code == 1, result.output
     out = result.output
@@ -66,8 +67,10 @@ def test_json_is_the_documented_form_and_the_same_twice(tmp_path):
     path = pillar(tmp_path, "qubes.Filecopy * work sys-net ask\n")
     first, second = run("--pillar", path, "--json"), run("--pillar", path, "--json")
     assert first.exit_code == 0, first.output
-    assert first.output == second.output
-    data = json.loads(first.output)
+    data, again = json.loads(first.output), json.loads(second.output)
+    # The host's processes may come and go between the runs (other daemons); the rest may not.
+    assert {**data, "components": None} == {**again, "components": None}
+    assert first.output.startswith("{\n  \"cpu_partitions\": null,")  # keys sorted
     assert data["schema"] == "bulkhead-tcb/1" and data["deviations"] == []
     assert [d["name"] for d in data["domains"]] == ["sys-net", "tpl", "work"]
     assert data["edges"] == [{"source": "work", "target": "sys-net", "service": "qubes.Filecopy",

@@ -51,7 +51,8 @@ def test_qemu_conf_reads_settings_and_keeps_libvirts_defaults():
 
 
 def test_proc_status_gives_effective_ids_and_seccomp():
-    status = "Name:\tqemu\nUid:\t64055\t64055\t64055\t64055\nGid:\t107\t108\t108\t108\nSeccomp:\t2\n"
+    status = ("Name:\tqemu\nUid:\t64055\t64055\t64055\t64055\n"
+              "Gid:\t107\t108\t108\t108\nSeccomp:\t2\n")
     proc = parse_status(7, status)
     assert (proc.uid, proc.gid, proc.seccomp) == (64055, 108, "filter")
     assert parse_status(7, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nSeccomp:\t0\n").seccomp == "off"
@@ -73,7 +74,8 @@ def test_rpc_edges_come_from_the_engine_with_wildcards_and_dispvms():
                      "work": DomainInfo("work", "AppVM", default_dispvm="dvm"),
                      "vault": DomainInfo("vault", "AppVM"),
                      "dvm": DomainInfo("dvm", "AppVM", template_for_dispvms=True)})
-    edges = {(e.source, e.target, e.service, e.verdict) for e in rpc_edges(policy, system, ["work"])}
+    found = rpc_edges(policy, system, ["work"])
+    edges = {(e.source, e.target, e.service, e.verdict) for e in found}
     assert ("work", "@dispvm:dvm", "qubes.OpenInVM", "allow") in edges
     assert ("work", "vault", "*", "ask") in edges  # services no rule names, through "* *"
     assert ("work", "vault", "qubes.OpenInVM", "ask") in edges

@@ -36,9 +36,10 @@ def _version(number: int) -> str:
 def secmodels(caps: str) -> tuple[tuple[str, ...], str]:
     """libvirt's security models (the first is the MAC driver, or none) and the DAC label."""
     host = etree.fromstring(caps.encode()).find("host")
-    models = tuple(m.findtext("model") or "" for m in host.findall("secmodel")) if host is not None \
-        else ()
-    labels = host.xpath("secmodel[model='dac']/baselabel/text()") if host is not None else []
+    if host is None:
+        return (), ""
+    models = tuple(m.findtext("model") or "" for m in host.findall("secmodel"))
+    labels = host.xpath("secmodel[model='dac']/baselabel/text()")
     return models, (labels[0] if labels else "")
 
 

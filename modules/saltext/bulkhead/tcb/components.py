@@ -52,7 +52,8 @@ def _version(argv: list[str]) -> str:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
-    return (done.stdout or done.stderr).strip().splitlines()[0] if done.stdout or done.stderr else ""
+    text = (done.stdout or done.stderr).strip()
+    return text.splitlines()[0] if text else ""
 
 
 def _package_version(name: str) -> str:

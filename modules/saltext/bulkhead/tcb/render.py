@@ -24,10 +24,12 @@ def _lines(report: Report) -> list[str]:
         out.append(f"      role: {comp.role}")
     conf = report.qemu_conf
     out += ["", f"libvirt security driver: {report.security_driver} "
-                f"(models: {', '.join(report.security_models) or 'none'}; DAC label {report.dac_label or '?'})",
+                f"(models: {', '.join(report.security_models) or 'none'}; "
+                f"DAC label {report.dac_label or '?'})",
             f"kernel security modules: {report.lsm}",
             f"qemu.conf ({conf['path']}{'' if conf['read'] else ', unreadable: defaults'}): "
-            f"user={conf['user']} group={conf['group']} dynamic_ownership={conf['dynamic_ownership']} "
+            f"user={conf['user']} group={conf['group']} "
+            f"dynamic_ownership={conf['dynamic_ownership']} "
             f"seccomp_sandbox={conf['seccomp_sandbox']} security_driver={conf['security_driver']}",
             "CPU partitions: " + (", ".join(f"{k}={v}" for k, v in report.cpu_partitions.items())
                                   if report.cpu_partitions else "not configured "
@@ -36,7 +38,8 @@ def _lines(report: Report) -> list[str]:
     for dom in report.domains:
         qemu = (f"QEMU pid {dom.qemu.pid} as {dom.qemu.user} (uid {dom.qemu.uid}), "
                 f"seccomp {dom.qemu.seccomp}" if dom.qemu else "no QEMU process read")
-        out.append(f"  {dom.name} [{dom.label}, {dom.klass}, {dom.state}, {dom.accelerator}]: {qemu}")
+        what = f"{dom.label}, {dom.klass}, {dom.state}, {dom.accelerator}"
+        out.append(f"  {dom.name} [{what}]: {qemu}")
         out.append(f"      network: {' -> '.join(dom.netvm_chain)}; firewall: {dom.firewall}")
         out.append(f"      devices ({dom.xml_source} XML): "
                    + ", ".join(str(d) for d in dom.surface.devices))
@@ -72,8 +75,8 @@ def dot_graph(report: Report) -> str:
     uplinks = set()
     for dom in report.domains:
         font = "white" if dom.label in DARK else "black"
-        flags = " !" if any(d.domain == dom.name and d.accepted is None for d in report.deviations) \
-            else ""
+        flagged = any(d.domain == dom.name for d in report.unaccepted)
+        flags = " !" if flagged else ""
         text = f"{dom.name}{flags}\\n{dom.label} {dom.klass}\\n{dom.state}"
         lines.append(f"  {_quote(dom.name)} [label=\"{text}\", fillcolor="
                      f"{_quote(COLOURS.get(dom.label, '#ffffff'))}, fontcolor={font}];")
@@ -93,8 +96,9 @@ def dot_graph(report: Report) -> str:
         colour = "#cc0000" if target == "dom0" and verdict == "allow" else (
             "#4e9a06" if verdict == "allow" else "#f57900")
         label = ", ".join(sorted(services)[:4]) + (" ..." if len(services) > 4 else "")
-        lines.append(f"  {_quote(source)} -> {_quote(target)} [style=dashed, color={_quote(colour)}, "
-                     f"fontcolor={_quote(colour)}, label={_quote(f'{verdict}: {label}')}];")
+        lines.append(f"  {_quote(source)} -> {_quote(target)} [style=dashed, "
+                     f"color={_quote(colour)}, fontcolor={_quote(colour)}, "
+                     f"label={_quote(f'{verdict}: {label}')}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 
