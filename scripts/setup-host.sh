@@ -11,6 +11,7 @@ APT_PACKAGES=(
   qemu-system-x86 qemu-utils nftables iproute2 dnsmasq-base
   busybox-static cpio zstd xz-utils libxml2-utils ebtables e2fsprogs
   systemd  # systemd-analyze: the unit files are verified in tests/unit
+  graphviz  # dot: bulkhead tcb --svg draws the workstation
 )
 
 missing=()

@@ -30,7 +30,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("apply through libvirt", ("virt",)),
     ("host daemons and their systemd face",
      ("memd", "rpc", "systemd", "daemon_service", "boot", "host")),
-    ("verification", ("verify",)),
+    ("verification and the TCB report", ("verify", "tcb")),
     ("Salt face and command line", ("saltret", "states", "modules", "cli")),
 )
 LAYER_OF = {package: index for index, (_, packages) in enumerate(LAYERS) for package in packages}

@@ -133,3 +133,10 @@ bulkhead:
       netvm: sys-firewall
       vcpus: 1
       memory: {initial: 128, max: 192}
+
+  # Deviations from the recommended state this workstation accepts (bulkhead tcb, docs/tcb.md).
+  # The lab host's kernel is built without AppArmor, so libvirt runs QEMU without a MAC driver.
+  tcb:
+    accept:
+      - deviation: security_driver_none
+        reason: this host's kernel has no AppArmor (CONFIG_SECURITY_APPARMOR unset); DAC only

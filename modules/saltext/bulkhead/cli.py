@@ -13,6 +13,7 @@ from .model.cli import pillar_app
 from .policy.cli import policy_app
 from .rpc.cli import rpc_app
 from .verify.cli import verify_command
+from .verify.tcb_cli import tcb_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="bulkhead: isolated workstations on libvirt.")
 
@@ -25,6 +26,7 @@ app.add_typer(rpc_app, name="rpc")
 app.command("boot")(boot_command)
 app.command("logs")(logs_command)
 app.command("run")(run_command)
+app.command("tcb")(tcb_command)
 app.command("verify")(verify_command)
 
 

@@ -29,6 +29,7 @@ from saltext.bulkhead.model.pillar import (
 )
 from saltext.bulkhead.model.rpc_policy import PolicyConfig
 from saltext.bulkhead.model.schema import pillar_schema
+from saltext.bulkhead.model.tcb import AcceptedDeviation, TcbConfig
 
 REPO = Path(__file__).resolve().parents[3]
 WORKSTATION = REPO / "pillar/examples/workstation.sls"
@@ -146,8 +147,8 @@ def test_pillar_example_validates_and_documents_every_key():
     load_pillar_file(EXAMPLE)
     text = EXAMPLE.read_text()
     written = set(re.findall(r"^\s*(?:- )?([a-z_]+):", text, re.M))
-    for model in (Pillar, Host, UplinkNetwork, Formula, FormulaPaths, Domain, Memory, TemplateImage, FirewallRule,
-                  PolicyConfig, MemoryBalancer):
+    for model in (Pillar, Host, UplinkNetwork, Formula, FormulaPaths, Domain, Memory, TemplateImage,
+                  FirewallRule, PolicyConfig, MemoryBalancer, TcbConfig, AcceptedDeviation):
         missing = {k.rsplit(".", 1)[-1] for k in _keys(model)} - written
         assert not missing, f"pillar.example lacks {model.__name__} keys {missing}"
     # Each key line is commented (inline, on a comment line above, or in the comment block of its list).

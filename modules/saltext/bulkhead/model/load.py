@@ -19,6 +19,7 @@ from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown
 from .pillar import Domain, DomainName, Formula, Host, Pillar
 from .rpc_policy import PolicyConfig
 from .source import PillarSource, parse_pillar_text, read_pillar_source
+from .tcb import TcbConfig
 from .workstation import WORKSTATION_RULE, WorkstationName, local_minion_id
 from .workstation_paths import own_paths, own_policy
 
@@ -54,6 +55,8 @@ def load_pillar(data: Any, minion_id: str | None = None,
     policy = _validate(PolicyConfig, data.get("policy", {}), (ROOT, "policy"), issues)
     memory = None if data.get("memory") is None else _validate(MemoryBalancer, data["memory"], (ROOT, "memory"), issues)
     domains, broken = _domains(data.get("domains", {}), issues)
+    tcb = _validate(TcbConfig, data.get("tcb", {}), (ROOT, "tcb"), issues)
+    issues += _unknown_accepted(tcb, domains, broken)
     prune = _validate(Pruning, {k: data[k] for k in ("prune", "purge") if k in data}, (ROOT,), issues)
     issues += check_pillar(domains, broken, host)
     if host is not None and host.workstation is None:
@@ -65,7 +68,17 @@ def load_pillar(data: Any, minion_id: str | None = None,
         "paths": own_paths(formula.paths, host.workstation, host_own)})
     policy = own_policy(policy, host.workstation, host_own)
     return Pillar(host=host, formula=formula, domains=domains, policy=policy, memory=memory,
-                  prune=prune.prune, purge=prune.purge)
+                  tcb=tcb, prune=prune.prune, purge=prune.purge)
+
+
+def _unknown_accepted(tcb: TcbConfig | None, domains: dict[str, Any], broken: Any) -> list[PillarIssue]:
+    """An accepted deviation naming a domain the pillar does not declare accepts nothing."""
+    if tcb is None:
+        return []
+    return [PillarIssue(colon_path((ROOT, "tcb", "accept", index, "domain")),
+                        f"{entry.domain!r} is not a domain of this pillar")
+            for index, entry in enumerate(tcb.accept)
+            if entry.domain is not None and entry.domain not in domains and entry.domain not in broken]
 
 
 class Pruning(pydantic.BaseModel):

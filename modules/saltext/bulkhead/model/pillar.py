@@ -35,6 +35,7 @@ from .fields import (
 from .firewall import FirewallRule
 from .memory_balancer import MemoryBalancer
 from .rpc_policy import PolicyConfig
+from .tcb import TcbConfig
 from .workstation import WORKSTATION_RULE, WorkstationName
 
 __all__ = [
@@ -392,6 +393,7 @@ class Pillar(Frozen):
     memory: MemoryBalancer | None = key(
         None, doc="The memory balancer bulkhead-memd; absent: none runs and domains keep their initial memory."
     )
+    tcb: TcbConfig = key(TcbConfig(), doc="The trusted computing base report's accepted deviations.")
     prune: StrictBool = key(
         False,
         doc="Remove this workstation's domains and networks the pillar no longer declares "

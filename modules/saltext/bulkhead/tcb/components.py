@@ -1,0 +1,87 @@
+"""The trusted host components outside any domain: their versions, processes and, for bulkhead's
+own daemons, the lines of Python they run (the seed's "Qubes-specific" TCB)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..model import Pillar
+from .processes import pid_from_file, pids_named, process
+from .report import Component
+
+PACKAGE = Path(__file__).resolve().parents[1]
+# bulkhead's host-side code a guest's bytes reach, by daemon, with its Qubes equivalent.
+OWN = (
+    ("bulkhead-rpc broker", "qrexec-daemon + policy (dom0 side of qrexec)",
+     ("rpc", "rpcwire", "policy", "untrusted", "filecopy"), "broker_pidfile"),
+    ("bulkhead-memd", "qmemman", ("memd", "memory", "memd_client"), "memd_pidfile"),
+    ("bulkhead agent client", "the dom0 side of qubesdb/config delivery", ("agent",), None),
+    ("bulkhead firewall compiler", "qubes-firewall's rule compiler (runs on the host)", ("net",),
+     None),
+)
+
+
+def python_lines(packages: tuple[str, ...], root: Path = PACKAGE) -> int:
+    total = 0
+    for name in packages:
+        path = root / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [root / f"{name}.py"]
+        for file in files:
+            if file.is_file() and "/cli" not in str(file).removeprefix(str(root)):
+                total += len(file.read_bytes().splitlines())
+    return total
+
+
+def _described(pids: list[int]) -> tuple[str, ...]:
+    out = []
+    for pid in pids:
+        proc = process(pid)
+        if proc is not None:
+            out.append(f"{pid} {proc.user} seccomp={proc.seccomp}")
+    return tuple(out)
+
+
+def _version(argv: list[str]) -> str:
+    if shutil.which(argv[0]) is None:
+        return "not installed"
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    text = (done.stdout or done.stderr).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _package_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def host_components(pillar: Pillar, libvirt_version: str, hypervisor: str) -> tuple[Component, ...]:
+    found = [
+        Component("kernel", "the hypervisor's host kernel (KVM) and the block/net backends",
+                  os.uname().release),
+        Component("hypervisor", "Xen's role: the virtual machine monitor", hypervisor),
+        Component("qemu", "device emulation, one process per domain", hypervisor,
+                  note="see each domain's qemu entry"),
+        Component("libvirtd", "xenstore / libxl: domain management", libvirt_version,
+                  _described(pids_named("libvirtd"))),
+        Component("virtlogd", "console log collection (guest-written text)", libvirt_version,
+                  _described(pids_named("virtlogd"))),
+        Component("nftables", "the host's anti-spoofing and netvm rulesets' compiler target",
+                  _version(["nft", "--version"])),
+        Component("salt", "applies the pillar (dom0's qubesctl)", _package_version("salt")),
+    ]
+    paths = pillar.formula.paths
+    for name, role, packages, pidfile in OWN:
+        pid = pid_from_file(Path(getattr(paths, pidfile))) if pidfile else None
+        running = _described([pid]) if pid is not None and process(pid) is not None else ()
+        found.append(Component(name, role, "", running, python_lines(packages),
+                               "" if pidfile is None or running else "not running"))
+    return tuple(found)
