@@ -28,7 +28,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the pure plan", ("plan",)),
     ("mechanisms without libvirt", ("memory", "image", "policy", "filecopy", "rpcwire", "guest")),
     ("apply through libvirt", ("virt",)),
-    ("host daemons and their systemd face", ("memd", "rpc", "systemd", "daemon_service", "boot")),
+    ("host daemons and their systemd face", ("memd", "rpc", "systemd", "daemon_service", "boot", "exclusive")),
     ("verification", ("verify",)),
     ("Salt face and command line", ("saltret", "states", "modules", "cli")),
 )
