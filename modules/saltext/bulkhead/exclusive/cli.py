@@ -7,6 +7,7 @@ does, and its output is written the same way (escapes filtered on a terminal).
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from pathlib import Path
@@ -59,14 +60,13 @@ def exclusive_command(
 ) -> None:
     """Pause every other running domain of the workstation, run COMMAND in DOMAIN, resume exactly
     the domains it paused; exits with COMMAND's status (2 when it could not run)."""
-    from ..boot.sequence import read_pillar
     from ..image.run_cli import write_output
-    from ..model import PillarError
+    from ..model import PillarError, load_pillar
     from ..virt import BulkheadVirtError
     from . import ExclusiveError, run_exclusive, where_of
 
     try:
-        model = read_pillar(pillar)
+        model = load_pillar(json.loads(pillar.read_text(encoding="utf-8")))
     except PillarError as exc:
         typer.echo(f"error: {pillar} is not a valid pillar:\n" + "\n".join(exc.lines), err=True)
         raise typer.Exit(2) from exc

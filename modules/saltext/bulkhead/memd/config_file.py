@@ -22,10 +22,12 @@ from .daemon_config import DaemonConfig
 DEFAULT_CONFIG_FILE = Path("/etc/bulkhead/memd.json")
 
 
-def daemon_config(settings: MemoryBalancer, uri: str, domains: Iterable[str]) -> DaemonConfig:
+def daemon_config(settings: MemoryBalancer, uri: str, domains: Iterable[str],
+                  exclusive: str | None = None) -> DaemonConfig:
     """The daemon's settings from the pillar model (MiB there, KiB in the daemon)."""
     return DaemonConfig(
         uri=uri,
+        exclusive_record=None if exclusive is None else Path(exclusive),
         domains=frozenset(domains),
         interval=settings.interval,
         stats_period=settings.stats_period,
@@ -42,10 +44,14 @@ def daemon_config(settings: MemoryBalancer, uri: str, domains: Iterable[str]) ->
     )
 
 
-def render_config_file(settings: MemoryBalancer, uri: str, domains: Iterable[str]) -> bytes:
+def render_config_file(settings: MemoryBalancer, uri: str, domains: Iterable[str],
+                       exclusive: str | None = None) -> bytes:
     """Deterministic bytes (sorted keys and names, every default written out): the same pillar gives
-    the same file, which is how the state sees that nothing changed."""
+    the same file, which is how the state sees that nothing changed. ``exclusive``: the
+    exclusive-mode record's path (written only when given)."""
     body = {"uri": uri, "domains": sorted(domains), **settings.model_dump(mode="json")}
+    if exclusive is not None:
+        body["exclusive"] = exclusive
     return (json.dumps(body, indent=2, sort_keys=True) + "\n").encode()
 
 
@@ -66,9 +72,12 @@ def load_config_file(path: Path) -> tuple[DaemonConfig, str]:
         raise ValueError(f"{path}: expected an object with 'uri', 'domains' (a list of names) and "
                          "the keys of bulkhead:memory")
     uri = raw.pop("uri")
+    exclusive = raw.pop("exclusive", None)
+    if exclusive is not None and (not isinstance(exclusive, str) or not exclusive.startswith("/")):
+        raise ValueError(f"{path}: 'exclusive' must be an absolute path")
     try:
         settings = MemoryBalancer.model_validate(raw, by_name=False)
     except pydantic.ValidationError as error:
         issues = issues_from(error, MemoryBalancer, (str(path),))
         raise ValueError("\n".join(str(issue) for issue in issues)) from error
-    return daemon_config(settings, uri, domains), digest(content)
+    return daemon_config(settings, uri, domains, exclusive), digest(content)

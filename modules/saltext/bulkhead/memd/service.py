@@ -70,7 +70,8 @@ def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False,
             work.step(f"remove {paths.config}", lambda: paths.config.unlink())
         return work.finish(test, "bulkhead-memd (bulkhead:memory absent)")
 
-    wanted = render_config_file(pillar.memory, pillar.host.uri, pillar.domains)
+    wanted = render_config_file(pillar.memory, pillar.host.uri, pillar.domains,
+                                pillar.formula.paths.exclusive)
     if current != wanted:
         work.changes["config"] = _diff(paths.config, current, wanted)
         work.step(f"write {paths.config}", lambda: write_atomically(paths.config, wanted, mode=0o600))

@@ -77,7 +77,8 @@ def test_memory_daemon_runs_as_the_pillar_says(host, bulkhead_pillar, memd_paths
         assert memd is None, f"bulkhead:memory is absent, yet bulkhead-memd runs (pid {memd.pid})"
         return
     problems = []
-    wanted = render_config_file(memory, bulkhead_pillar.host.uri, bulkhead_pillar.domains)
+    wanted = render_config_file(memory, bulkhead_pillar.host.uri, bulkhead_pillar.domains,
+                                bulkhead_pillar.formula.paths.exclusive)
     config = host.file(str(paths.config))
     if not config.exists:
         problems.append(f"{paths.config} is missing")
