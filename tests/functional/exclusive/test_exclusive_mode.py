@@ -16,7 +16,7 @@ from saltext.bulkhead.exclusive import record as records
 from saltext.bulkhead.exclusive.cli import RECORD_ENV
 from saltext.bulkhead.exclusive.pausing import pause_others
 
-from .world import agent, dead_holder, world
+from .world import URI, WORKSTATION, agent, dead_holder, world
 
 RUNNING = (libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_BOOTED)
 RESUMED = (libvirt.VIR_DOMAIN_RUNNING, libvirt.VIR_DOMAIN_RUNNING_UNPAUSED)
@@ -115,3 +115,20 @@ def test_a_live_holders_record_is_not_recovered_and_refuses_a_second_run(w, tmp_
     assert w.states()[a.name()] == USER_PAUSED and records.read(w.where.record) == taken
     a.resume()
     records.remove(w.where.record)
+
+
+def test_the_salt_function_runs_the_same_mode(w, tmp_path, loaders, set_pillar, monkeypatch):
+    target, a = w.domain("vault"), w.domain("a")
+    sockets = tmp_path / "agents"
+    sockets.mkdir()
+    monkeypatch.setattr("saltext.bulkhead.plan.names.AGENT_SOCKET_DIR", str(sockets))
+    seen = agent(sockets / f"{target.name()}.sock", lambda: w.states()[a.name()])
+    set_pillar({"host": {"uri": URI, "workstation": WORKSTATION},
+                "formula": {"paths": {"exclusive": str(w.where.record),
+                                      "locks": str(tmp_path / "locks")}}})
+    out = loaders.modules.bulkhead_exclusive.run(target.name(), "true")
+    assert out == {"rc": 0, "stdout": "", "stderr": "", "error": "", "paused": {a.name(): "resumed"},
+                   "already_paused": {}, "kept_running": out["kept_running"]}
+    assert seen == [USER_PAUSED] and w.states()[a.name()] == RESUMED
+    refused = loaders.modules.bulkhead_exclusive.run(f"{w.prefix}-nosuch", "true")
+    assert refused["rc"] is None and "no domain" in refused["error"]
