@@ -29,7 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("mechanisms without libvirt", ("memory", "image", "policy", "filecopy", "rpcwire", "guest")),
     ("apply through libvirt", ("virt",)),
     ("host daemons and their systemd face",
-     ("memd", "rpc", "systemd", "daemon_service", "boot", "host")),
+     ("memd", "rpc", "systemd", "daemon_service", "boot", "host", "exclusive")),
     ("verification and the TCB report", ("verify", "tcb")),
     ("Salt face and command line", ("saltret", "states", "modules", "cli")),
 )

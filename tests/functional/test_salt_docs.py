@@ -25,8 +25,8 @@ def test_state_doc_shows_every_state_function_with_its_example(loaders):
 
 
 def test_sys_doc_shows_the_cli_examples(loaders):
-    docs = loaders.modules.sys.doc("bulkhead_pillar", "bulkhead_policy")
-    assert set(docs) == {"bulkhead_pillar.check", "bulkhead_policy.check",
-                         "bulkhead_policy.evaluate"}
+    docs = loaders.modules.sys.doc("bulkhead_exclusive", "bulkhead_pillar", "bulkhead_policy")
+    assert set(docs) == {"bulkhead_exclusive.run", "bulkhead_pillar.check",
+                         "bulkhead_policy.check", "bulkhead_policy.evaluate"}
     for key, doc in docs.items():
         assert "CLI Example:" in doc and f"salt-call --local {key}" in doc, key

@@ -51,7 +51,7 @@ EXECUTION = [(module, name, fn) for module in loader_modules(execution_modules)
 def test_every_loader_module_is_seen():
     assert {m.__virtualname__ for m, _, _ in STATES} >= {"bulkhead_domain", "bulkhead_rpc"}
     assert len(STATES) >= 14 and {m.__virtualname__ for m, _, _ in EXECUTION} == {
-        "bulkhead", "bulkhead_pillar", "bulkhead_policy"}
+        "bulkhead", "bulkhead_exclusive", "bulkhead_pillar", "bulkhead_policy"}
 
 
 @pytest.mark.parametrize(("module", "name", "fn"), STATES,

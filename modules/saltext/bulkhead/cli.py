@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
 from .boot.cli import boot_command
+from .exclusive.cli import DEFAULT_RECORD, RECORD_ENV, exclusive_command, recover_first
 from .image.cli import image_app
 from .image.logs_cli import logs_command
 from .image.run_cli import run_command
@@ -24,10 +28,21 @@ app.add_typer(pillar_app, name="pillar")
 app.add_typer(policy_app, name="policy")
 app.add_typer(rpc_app, name="rpc")
 app.command("boot")(boot_command)
+app.command("exclusive")(exclusive_command)
 app.command("logs")(logs_command)
 app.command("run")(run_command)
 app.command("tcb")(tcb_command)
 app.command("verify")(verify_command)
+
+
+@app.callback()
+def recover_exclusive_mode(
+    exclusive_record: Annotated[Path, typer.Option(
+        envvar=RECORD_ENV, help="The exclusive-mode record to recover first, if a killed "
+                                "`bulkhead exclusive` left it")] = DEFAULT_RECORD,
+) -> None:
+    """Before any command: resume the domains a killed `bulkhead exclusive` left paused."""
+    recover_first(exclusive_record)
 
 
 def main() -> None:

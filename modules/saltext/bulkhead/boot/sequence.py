@@ -12,8 +12,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..exclusive import RecordError, recover
 from ..model import Pillar, load_pillar
-from ..virt import InventoryCache, connect, domain_running, tracked
+from ..virt import BulkheadVirtError, InventoryCache, connect, domain_running, tracked
 from .order import boot_order, netvm_chain
 
 
@@ -29,9 +30,20 @@ def read_pillar(path: Path) -> Pillar:
     return load_pillar(json.loads(path.read_text(encoding="utf-8")))
 
 
+def resume_interrupted(pillar: Pillar) -> list[Started]:
+    """Undo the pauses of an exclusive run the host's shutdown (or a SIGKILL) interrupted."""
+    record = Path(pillar.formula.paths.exclusive)
+    try:
+        done = recover(record)
+    except (RecordError, OSError, TimeoutError, BulkheadVirtError) as exc:
+        return [Started(pillar.workstation, False, f"exclusive-mode record {record}: {exc}")]
+    return [Started(r.name, r.ok, f"paused by an interrupted exclusive run: {r.done}")
+            for r in done or ()]
+
+
 def boot(pillar: Pillar) -> list[Started]:
     """Start ``boot_order(pillar)`` in order on the pillar's libvirt; one result per domain."""
-    results: list[Started] = []
+    results: list[Started] = resume_interrupted(pillar)
     failed: set[str] = set()
     with connect(pillar.host.uri) as raw:
         conn = tracked(raw, InventoryCache())  # one read of libvirt for the whole sequence

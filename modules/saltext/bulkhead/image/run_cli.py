@@ -20,7 +20,7 @@ from ..plan import names
 from ..untrusted.text import printable
 
 
-def _write(stream: TextIO, data: bytes, filtering: bool | None) -> None:
+def write_output(stream: TextIO, data: bytes, filtering: bool | None) -> None:
     """``data`` to ``stream``, filtered when asked to, or by default when it is a terminal."""
     if filtering is None:
         filtering = stream.isatty()
@@ -50,8 +50,8 @@ def run_command(
     except (AgentError, ValueError) as exc:
         typer.echo(f"bulkhead run {printable(domain)}: {exc}", err=True)
         raise typer.Exit(2) from exc
-    _write(sys.stdout, result.stdout, filter_escape_chars)
-    _write(sys.stderr, result.stderr, filter_escape_chars)
+    write_output(sys.stdout, result.stdout, filter_escape_chars)
+    write_output(sys.stderr, result.stderr, filter_escape_chars)
     if result.truncated:
         typer.echo("bulkhead run: output truncated at 16 KiB", err=True)
     raise typer.Exit(result.rc)

@@ -23,10 +23,12 @@ DEFAULT_CONFIG_FILE = Path("/etc/bulkhead/memd.json")
 WORKSTATIONS_KEY = "workstations"
 
 
-def daemon_config(settings: MemoryBalancer, uri: str, domains: Iterable[str]) -> DaemonConfig:
+def daemon_config(settings: MemoryBalancer, uri: str, domains: Iterable[str],
+                  exclusive: str | None = None) -> DaemonConfig:
     """The daemon's settings from the pillar model (MiB there, KiB in the daemon)."""
     return DaemonConfig(
         uri=uri,
+        exclusive_record=None if exclusive is None else Path(exclusive),
         domains=frozenset(domains),
         interval=settings.interval,
         stats_period=settings.stats_period,
@@ -44,15 +46,19 @@ def daemon_config(settings: MemoryBalancer, uri: str, domains: Iterable[str]) ->
 
 
 def render_config_file(settings: MemoryBalancer, uri: str,
-                       domains: Iterable[str] | Mapping[str, Iterable[str]]) -> bytes:
+                       domains: Iterable[str] | Mapping[str, Iterable[str]],
+                       exclusive: str | None = None) -> bytes:
     """Deterministic bytes (sorted keys and names, every default written out): the same pillar gives
     the same file, which is how the state sees that nothing changed. ``domains`` by workstation
-    (``shared_config.py``): the file lists them so, and the daemon balances their union."""
+    (``shared_config.py``): the file lists them so, and the daemon balances their union.
+    ``exclusive``: the exclusive-mode record's path (written only when given)."""
     body: dict[str, Any] = {"uri": uri, **settings.model_dump(mode="json")}
     if isinstance(domains, Mapping):
         body[WORKSTATIONS_KEY] = {ws: sorted(names) for ws, names in domains.items()}
         domains = {name for names in domains.values() for name in names}
     body["domains"] = sorted(domains)
+    if exclusive is not None:
+        body["exclusive"] = exclusive
     return _dump(body)
 
 
@@ -87,9 +93,12 @@ def load_config_file(path: Path) -> tuple[DaemonConfig, str]:
         raise ValueError(f"{path}: expected an object with 'uri', 'domains' (a list of names) and "
                          "the keys of bulkhead:memory")
     uri = raw.pop("uri")
+    exclusive = raw.pop("exclusive", None)
+    if exclusive is not None and (not isinstance(exclusive, str) or not exclusive.startswith("/")):
+        raise ValueError(f"{path}: 'exclusive' must be an absolute path")
     try:
         settings = MemoryBalancer.model_validate(raw, by_name=False)
     except pydantic.ValidationError as error:
         issues = issues_from(error, MemoryBalancer, (str(path),))
         raise ValueError("\n".join(str(issue) for issue in issues)) from error
-    return daemon_config(settings, uri, domains), digest(content)
+    return daemon_config(settings, uri, domains, exclusive), digest(content)

@@ -2,7 +2,8 @@
 
 One iteration (:func:`balance_once`) lists our running domains, reads their balloon stats and
 bounds, computes targets with the pure balancer and sets only those that changed. Nothing here
-may stop the loop: a domain that disappears mid-iteration or a libvirt error is logged and the
+may stop the loop (while exclusive mode holds, it only waits):
+a domain that disappears mid-iteration or a libvirt error is logged and the
 rest carries on; the next iteration sees the world afresh. While libvirt cannot be reached
 (libvirtd restarting) the loop tries again after a back-off (0.5 s doubling up to 30 s, never
 sooner than ``interval``) and logs when that starts and when it ends, not every iteration. Domain starts ask :func:`request`
@@ -17,6 +18,7 @@ import threading
 import libvirt
 
 from ..backoff import Outage
+from ..exclusive.holding import holder
 from ..libvirt_quiet import silence_libvirt
 from ..memory.balance import InsufficientMemory, balance
 from .daemon_config import DaemonConfig
@@ -46,6 +48,12 @@ def balance_once(
         return apply_targets(decision.changes(domains), domains, handles, state, total)
 
 
+def exclusive_holds(config: DaemonConfig) -> bool:
+    """Exclusive mode holds: the paused guests' balloons report nothing new, and moving memory
+    between them would only be undone; balancing waits (a start request waits too)."""
+    return config.exclusive_record is not None and holder(config.exclusive_record) is not None
+
+
 def run(config: DaemonConfig, state: DaemonState, stop: threading.Event,
         libvirt_up: Outage | None = None) -> None:
     """The loop: reconnects after a lost connection and never lets an error end it."""
@@ -57,6 +65,9 @@ def run(config: DaemonConfig, state: DaemonState, stop: threading.Event,
         try:
             if conn is None or not conn.isAlive():
                 conn = libvirt.open(config.uri)
+            if exclusive_holds(config):
+                stop.wait(pause)
+                continue
             changes = balance_once(conn, config, state)
             libvirt_up.succeeded()
             for change in changes:

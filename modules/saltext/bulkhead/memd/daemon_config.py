@@ -24,6 +24,8 @@ class DaemonConfig:
     their new targets before the grant is withdrawn.
     ``stall_seconds``: a donor whose balloon has not moved towards the target memd set for this
     long is marked non-cooperating (``cooperation.py``): pinned, no donor, until it moves again.
+    ``exclusive_record``: the exclusive-mode record (``exclusive/``): while a live run holds it,
+    memd balances nothing (the paused guests report nothing new) and a start request waits.
     ``domains``: the names this daemon balances (the pillar's domains); None: every running domain
     with bulkhead metadata. Another workstation's domains on the same host count as host memory.
     """
@@ -41,6 +43,7 @@ class DaemonConfig:
     stall_seconds: float = 3.0
     balancer: BalancerConfig = field(default_factory=BalancerConfig)
     domains: frozenset[str] | None = None
+    exclusive_record: Path | None = None
 
     def __post_init__(self) -> None:
         if self.interval <= 0:

@@ -38,6 +38,7 @@ def _entries(current: bytes | None, workstation: str) -> tuple[dict[str, list[st
 
 def _settings(raw: dict[str, Any]) -> tuple[str | None, MemoryBalancer | None]:
     uri = raw.pop("uri", None)
+    raw.pop("exclusive", None)  # the record's path: each run writes its own pillar's
     try:
         return uri, MemoryBalancer.model_validate(raw, by_name=False)
     except ValueError:
@@ -48,15 +49,17 @@ def wanted_config(current: bytes | None, pillar: Pillar) -> bytes | str | None:
     """The file this run leaves (None: none, the daemon stops), or why it must not change it."""
     me = pillar.workstation
     entries, raw = _entries(current, me)
+    exclusive = raw.get("exclusive") if pillar.memory is None else pillar.formula.paths.exclusive
     others = {ws: names for ws, names in entries.items() if ws != me}
     uri, settings = _settings(raw)
     if pillar.memory is None:
         if not others or settings is None or uri is None:
             return None
-        return render_config_file(settings, uri, others)
+        return render_config_file(settings, uri, others, exclusive)
     if others and (settings != pillar.memory or uri != pillar.host.uri):
         return (f"bulkhead:memory (or host:uri) of workstation {me!r} differs from the host's "
                 f"balancer in its configuration, which workstation(s) {', '.join(sorted(others))} "
                 "share: bulkhead-memd is one per host; give every workstation on it the same "
                 "bulkhead:memory and host:uri")
-    return render_config_file(pillar.memory, pillar.host.uri, {**others, me: sorted(pillar.domains)})
+    return render_config_file(pillar.memory, pillar.host.uri, {**others, me: sorted(pillar.domains)},
+                              exclusive)

@@ -13,6 +13,7 @@ import time
 
 import libvirt
 
+from ..exclusive.holding import wait_while_held
 from ..memory.admission import Admission, request_memory
 from ..memory.cooperation import SLACK_KIB
 from .daemon_config import DaemonConfig
@@ -36,9 +37,14 @@ def request(
     A refusal is retried for up to ``config.request_wait`` seconds: a domain that has just started
     holds its whole ``<memory>`` until its balloon driver loads, and a balloon being inflated frees
     its memory only gradually, so the answer can turn to yes within seconds. The lock is released
-    between attempts so that balancing goes on meanwhile.
+    between attempts so that balancing goes on meanwhile. While exclusive mode holds, the request
+    waits for it first (within the same ``request_wait``).
     """
     deadline = time.monotonic() + config.request_wait
+    who = wait_while_held(config.exclusive_record, config.request_wait)
+    if who is not None:  # the other domains are paused for a run that needs them to be
+        log.warning("%s: start refused, %s", name, who)
+        return Admission(granted=False, need_kib=need_kib, short_kib=need_kib)
     last_call = deadline + config.handover_wait
     gave_nothing: set[str] = set()  # runs that let this request down: no donors to it again
     while True:

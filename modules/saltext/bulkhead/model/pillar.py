@@ -346,6 +346,11 @@ class FormulaPaths(Frozen):
         "/run/bulkhead/locks",
         doc="Where the apply lock lives (apply.lock): one bulkhead run changes the host at a time.",
         rule=PATH_RULE)
+    exclusive: AbsPath = key(
+        "/var/lib/bulkhead/exclusive.json",
+        doc="The exclusive-mode record: which domains `bulkhead exclusive` paused, for whom; the "
+            "next bulkhead command or boot resumes them if that run died.",
+        rule=PATH_RULE)
 
 
 class Formula(Frozen):

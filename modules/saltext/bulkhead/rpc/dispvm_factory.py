@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..apply_lock import LockTimeout, pillar_lock
+from ..exclusive.holding import wait_while_held
 from ..model import Pillar
 from ..model.disposables import with_disposables
 from ..reconcile import Outcome
@@ -83,6 +84,7 @@ class DispvmFactory:
             if len(self._live) >= pillar.policy.dispvm_limit:
                 raise DispvmError(f"{len(self._live)} disposables already run "
                                   f"(bulkhead:policy:dispvm_limit is {pillar.policy.dispvm_limit})")
+            _not_exclusive(pillar, f"creating a disposable of {template}")
             with _locked(pillar, BROKER_LOCK_WAIT_S), connect(self._uri) as conn:
                 taken = set(pillar.domains) | set(libvirt_domains(conn)) | set(self._registry.entries())
                 name = next(f"disp{n}" for n in range(1, 10_000) if f"disp{n}" not in taken)
@@ -139,6 +141,14 @@ class DispvmFactory:
                    f"the firewall after {name}")
         self._registry.remove(name)
         self._log.info("disposable %s deleted", name)
+
+
+def _not_exclusive(pillar: Pillar, what: str) -> None:
+    """Wait (as for the lock) while exclusive mode holds: a domain started now would run beside
+    the one exclusive mode isolates."""
+    who = wait_while_held(Path(pillar.formula.paths.exclusive), BROKER_LOCK_WAIT_S)
+    if who is not None:
+        raise DispvmError(f"{what}: {who}, waited {BROKER_LOCK_WAIT_S:.0f}s")
 
 
 @contextmanager

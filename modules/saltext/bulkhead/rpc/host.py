@@ -17,6 +17,7 @@ from typing import Protocol
 import libvirt
 
 from ..apply_lock import LockTimeout, pillar_lock
+from ..exclusive.holding import wait_while_held
 from ..model import Pillar, load_pillar
 from ..policy import System
 from ..virt import BulkheadVirtError, connect, domain_running
@@ -116,6 +117,9 @@ class LibvirtHost:
         (as in Qubes, where starting a paused qube leaves it paused); the start fails naming
         the pause."""
         pillar = self.pillar()
+        who = wait_while_held(Path(pillar.formula.paths.exclusive), BROKER_LOCK_WAIT_S)
+        if who is not None:  # it would run beside the domain exclusive mode isolates
+            raise StartError(f"starting {name} failed: {who}, waited {BROKER_LOCK_WAIT_S:.0f}s")
         try:  # a guest's call waits for a running apply's state, within a bound
             with pillar_lock(pillar, BROKER_LOCK_WAIT_S), connect(self._uri) as conn:
                 outcome = domain_running(conn, pillar, name, resume=False)
