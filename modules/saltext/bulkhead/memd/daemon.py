@@ -37,6 +37,9 @@ def balance_once(
     state = state if state is not None else DaemonState()
     with state.lock:
         domains, handles = snapshot(conn, config, state)
+        # by name: the balancer hands rounding's last KiB out in input order, and libvirt lists
+        # domains in no fixed order; the same host then gets the same targets
+        domains = sorted(domains, key=lambda domain: domain.name)
         total = capacity(config, domains, state)
         state.capacity_kib = total
         try:
