@@ -363,7 +363,7 @@ class Pillar(Frozen):
     )
     formula: Formula = key(Formula(), doc="Salt formula settings.")
     images: dict[ImageName, DebianImage] = key(
-        {}, doc="Templates bulkhead builds (bulkhead image build --pillar, state bulkhead_image.built).",
+        {}, doc="Templates bulkhead builds under /var/cache/bulkhead/images (state bulkhead_image.built).",
         rule="must be a mapping of image name to image",
     )
     policy: PolicyConfig = key(PolicyConfig(), doc="RPC policy files (the qrexec policy v5 grammar).")

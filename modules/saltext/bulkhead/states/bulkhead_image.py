@@ -28,6 +28,12 @@ def built(name, image=None, lock_timeout=None):
     lock_timeout
         Seconds a real run waits for the host's apply lock (default
         ``bulkhead:formula:lock_timeout``).
+
+    .. code-block:: yaml
+
+        bulkhead-image-debian-12:
+          bulkhead_image.built:
+            - image: debian-12
     """
     wanted = image or name
     return run_state(name, __pillar__, lambda model: image_built(model, wanted, test=__opts__["test"]),
