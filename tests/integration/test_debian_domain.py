@@ -11,7 +11,13 @@ import pytest
 from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
-from saltext.bulkhead.virt import connect, domain_halted, domain_present, domain_running, pool_present
+from saltext.bulkhead.virt import (
+    connect,
+    domain_halted,
+    domain_present,
+    domain_running,
+    pool_present,
+)
 
 from ..guests import URI, app, own_host, template, wait_ready
 from ..topology import purge
