@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from saltext.bulkhead.image.build import DEFAULT_CACHE, BuildResult, build_image
+from saltext.bulkhead.image.debian import DebianSpec, build_debian
 
 from ..guests import IMG
 
@@ -29,3 +31,16 @@ def prebuilt_image() -> Path:
     if not (IMG / "root.img").exists():
         pytest.skip(f"no guest image at {IMG}: build it with `bulkhead image build`")
     return IMG
+
+
+DEBIAN_TEST_IMAGE = "debian-test"
+
+
+@pytest.fixture(scope="session")
+def debian_image() -> BuildResult:
+    """The Debian template the tests boot, built once in the shared image cache (a no-op, a few
+    seconds, when it is current): the base packages only, the smallest root that fits."""
+    if os.geteuid() != 0 or shutil.which("mmdebstrap") is None:
+        pytest.skip("building the Debian image needs root and mmdebstrap (make setup)")
+    cache = Path(os.environ.get("BULKHEAD_IMAGE_CACHE", DEFAULT_CACHE))
+    return build_debian(DEBIAN_TEST_IMAGE, DebianSpec(size_mib=1024), cache)

@@ -13,8 +13,8 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.rpc.authorize import authorize
 from saltext.bulkhead.rpc.broker_service import facts_file
 from saltext.bulkhead.rpc.host import LibvirtHost
-from saltext.bulkhead.rpcwire.messages import CallRequest
 from saltext.bulkhead.rpc.prompt import prompt_for
+from saltext.bulkhead.rpcwire.messages import CallRequest
 from saltext.bulkhead.verify.workstations import other_workstations_bridges
 from saltext.bulkhead.virt import connect, counting, domain_present, domain_running
 from saltext.bulkhead.virt.firewall import firewalls_applied

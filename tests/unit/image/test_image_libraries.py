@@ -21,7 +21,7 @@ def programs(tmp_path_factory):
             "dpkg-query"):
         pytest.skip("needs a Debian host with python3.11 and nft installed")
     pyroot = tmp_path_factory.mktemp("pyroot")
-    for rel, data in build._guest_package_sources().items():
+    for rel, data in build.guest_package_sources().items():
         (pyroot / "saltext/bulkhead" / rel).parent.mkdir(parents=True, exist_ok=True)
         (pyroot / "saltext/bulkhead" / rel).write_bytes(data)
     return build.image_programs(HOST, pyroot)

@@ -133,7 +133,7 @@ CASES = [
     ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
     ("domains:work:memory:maximum", 64, f"{D}:work:memory:maximum: unknown key 'maximum'; allowed: initial, max, min"),
     ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool, workstation, uplinks"),
-    ("polcy", {}, "bulkhead:polcy: unknown key 'polcy'; allowed: host, domains, formula, policy, memory, tcb, prune, purge"),
+    ("polcy", {}, "bulkhead:polcy: unknown key 'polcy'; allowed: host, domains, formula, images, policy, memory, tcb, prune, purge"),
     ("memory", {"interval": 0}, "bulkhead:memory:interval: must be a number of seconds from 0.1 to 3600 (got the number 0)"),
     ("memory", {"reserve_mib": "512"}, "bulkhead:memory:reserve_mib: must be a whole number of MiB from 0 to 1073741824 (got the text '512')"),
     ("memory", {"reserve_mib": 512, "host_mib": 400}, "bulkhead:memory:host_mib: 400 MiB leaves nothing for domains above reserve_mib (512); must be more than reserve_mib"),
@@ -174,7 +174,7 @@ def test_duplicate_pinned_address_is_reported_on_the_second_owner(valid, errors_
 
 
 def test_non_mapping_roots(errors_of):
-    assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula, policy, memory, tcb, prune, purge (got a list)"]
+    assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula, images, policy, memory, tcb, prune, purge (got a list)"]
     assert errors_of({"domains": ["work"]}) == ["bulkhead:domains: must be a mapping of domain name to domain (got a list)"]
     assert errors_of({"domains": {"work": "app"}}) == [
         f"{D}:work: must be a mapping with keys class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall (got the text 'app')"
@@ -200,7 +200,7 @@ def test_all_errors_are_reported_at_once(valid, errors_of):
 
 
 def test_every_issue_stays_on_one_line_whatever_the_key(errors_of):
-    assert errors_of({"\n": None}) == ["bulkhead:'\\n': unknown key '\\n'; allowed: host, domains, formula, policy, memory, tcb, prune, purge"]
+    assert errors_of({"\n": None}) == ["bulkhead:'\\n': unknown key '\\n'; allowed: host, domains, formula, images, policy, memory, tcb, prune, purge"]
 
 
 @pytest.mark.parametrize("where,value,message", [

@@ -37,6 +37,7 @@ TEMPLATE_CMDLINE = ""
 HOST_LIBDIRS = (Path("/usr/lib/x86_64-linux-gnu"), Path("/lib/x86_64-linux-gnu"))
 GUEST_FILES = {  # package data file -> (path in the root image, mode)
     "init": ("sbin/init", 0o755),
+    "setup": ("lib/bulkhead/setup", 0o644),
     "agent": ("sbin/bulkhead-agent", 0o755),
     "agent-protocol.sh": ("lib/bulkhead/agent-protocol.sh", 0o644),
     "boot-firewall.nft": ("lib/bulkhead/boot-firewall.nft", 0o644),
@@ -65,7 +66,7 @@ class BuildResult:
     rebuilt: bool
 
 
-def _package_file(name: str) -> bytes:
+def package_file(name: str) -> bytes:
     return (resources.files(__package__) / "guest" / name).read_bytes()
 
 
@@ -73,11 +74,11 @@ def _own_source(name: str) -> bytes:
     return (resources.files(__package__) / name).read_bytes()
 
 
-def _sha(data: bytes) -> str:
+def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _guest_package_sources() -> dict[str, bytes]:
+def guest_package_sources() -> dict[str, bytes]:
     """The saltext.bulkhead modules the guest runs, by path inside the package."""
     root = resources.files("saltext.bulkhead")
     return {rel: root.joinpath(rel).read_bytes() for rel in GUEST_MODULES}
@@ -110,18 +111,34 @@ def _busybox(binary: Path, *args: str) -> str:
                           check=True).stdout
 
 
-def build_image(
-    name: str = DEFAULT_NAME, cache: Path = DEFAULT_CACHE, force: bool = False,
-    log: Callable[[str], None] = lambda _msg: None,
-) -> BuildResult:
+def check_name(name: str) -> None:
     if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
         raise ValueError(f"image name {name!r}: use letters, digits, '-', '_' and '.'")
+
+
+def locked_build(name: str, cache: Path,
+                 body: Callable[[Path, Path], BuildResult]) -> BuildResult:
+    """Run ``body(target, work)`` holding the template's lock, with a work directory in the
+    cache; a template it rebuilt (in a directory under work) replaces the one under the name."""
+    check_name(name)
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / name
     with (cache / f".{name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # one builder per template at a time
         with tempfile.TemporaryDirectory(prefix=f".{name}-work-", dir=cache) as tmp:
-            return _build_locked(name, target, cache / "debs", Path(tmp), force, log)
+            result = body(target, Path(tmp))
+            if not result.rebuilt:
+                return result
+            _replace_dir(result.directory, target)
+    return BuildResult(target, result.manifest, True)
+
+
+def build_image(
+    name: str = DEFAULT_NAME, cache: Path = DEFAULT_CACHE, force: bool = False,
+    log: Callable[[str], None] = lambda _msg: None,
+) -> BuildResult:
+    return locked_build(name, cache, lambda target, work: _build_locked(
+        name, target, cache / "debs", work, force, log))
 
 
 def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool,
@@ -134,7 +151,7 @@ def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool
     for pkg in ("busybox-static", "nftables", *PYTHON_PACKAGES):
         debs.extract(packages[pkg].deb, small)  # type: ignore[arg-type]
     nft = small / "usr/sbin/nft"
-    guest_py = _guest_package_sources()
+    guest_py = guest_package_sources()
     pyroot = work / "pyroot"
     for rel, data in guest_py.items():
         (pyroot / "saltext/bulkhead" / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -145,17 +162,17 @@ def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool
         owner = debs.owning_package(lib)
         lib_records.append({"soname": lib.name, "package": owner.name, "version": owner.version,
                             "sha256": manifest.sha256_file(lib)})
-    guest = {fname: _package_file(fname) for fname in ("initramfs-init", *GUEST_FILES)}
+    guest = {fname: package_file(fname) for fname in ("initramfs-init", *GUEST_FILES)}
     inputs = {
         "name": name,
         "packages": [{"name": p.name, "version": p.version,
                       "sha256": manifest.sha256_file(p.deb)}  # type: ignore[arg-type]
                      for p in packages.values()],
         "libraries": sorted(lib_records, key=lambda r: r["soname"]),
-        "guest_files": {fname: _sha(data) for fname, data in guest.items()},
-        "guest_python": {rel: _sha(data) for rel, data in sorted(guest_py.items())},
+        "guest_files": {fname: sha256_hex(data) for fname, data in guest.items()},
+        "guest_python": {rel: sha256_hex(data) for rel, data in sorted(guest_py.items())},
         "python_stdlib": stdlib,
-        "builder": {src: _sha(_own_source(src)) for src in BUILDER_SOURCES},
+        "builder": {src: sha256_hex(_own_source(src)) for src in BUILDER_SOURCES},
         "root_size_mib": ROOT_SIZE_MIB,
         "initramfs_modules": list(INITRAMFS_MODULES),
         "cmdline": TEMPLATE_CMDLINE,
@@ -220,9 +237,8 @@ def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool
         "outputs": manifest.output_digests(out),
     }
     manifest.write_manifest(out, record)
-    _replace_dir(out, target)
     log(f"built {target} (inputs {wanted_hash[:12]})")
-    return BuildResult(target, record, True)
+    return BuildResult(out, record, True)
 
 
 def _replace_dir(new: Path, target: Path) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from ..agent import AgentClient, AgentError
 from .build import DEFAULT_CACHE, DEFAULT_NAME, build_image
+from .debian import DebianSpec, build_debian
 from .debs import AptError
 
 image_app = typer.Typer(no_args_is_help=True, help="Guest templates and the guest agent.")
@@ -21,12 +22,24 @@ def build_command(
     cache: Annotated[Path, typer.Option(help="where templates and downloaded packages live")] = DEFAULT_CACHE,
     force: Annotated[bool, typer.Option("--force", help="rebuild even if the inputs are unchanged")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the result")] = False,
+    kind: Annotated[str, typer.Option(help="tiny (busybox) or debian (systemd, apt)")] = "tiny",
+    suite: Annotated[str, typer.Option(help="debian: the Debian suite")] = "bookworm",
+    package: Annotated[list[str] | None, typer.Option(
+        help="debian: an extra package (repeat the option for more)")] = None,
+    size_mib: Annotated[int, typer.Option(help="debian: size of the root filesystem")] = 2048,
 ) -> None:
-    """Assemble <cache>/<name>/ (vmlinuz, initrd.img, root.img, manifest.json) from Debian
-    packages. A no-op when a template built from the same inputs is already there."""
+    """Assemble <cache>/<name>/ from Debian packages: vmlinuz, initrd.img, manifest.json and
+    root.img (tiny) or root.qcow2 (debian). A no-op when a template built from the same inputs
+    is already there."""
+    log = (lambda _m: None) if quiet else (lambda m: typer.echo(m, err=True))
     try:
-        result = build_image(name=name, cache=cache, force=force,
-                             log=(lambda _m: None) if quiet else (lambda m: typer.echo(m, err=True)))
+        if kind == "debian":
+            spec = DebianSpec(suite=suite, packages=tuple(package or ()), size_mib=size_mib)
+            result = build_debian(name, spec, cache, force=force, log=log)
+        elif kind == "tiny":
+            result = build_image(name=name, cache=cache, force=force, log=log)
+        else:
+            raise ValueError(f"kind {kind!r}: use tiny or debian")
     except (AptError, OSError, RuntimeError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc

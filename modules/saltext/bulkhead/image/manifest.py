@@ -36,8 +36,8 @@ def inputs_hash(inputs: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json({"format": FORMAT, **inputs})).hexdigest()
 
 
-def output_digests(directory: Path) -> dict[str, str]:
-    return {name: sha256_file(directory / name) for name in OUTPUTS}
+def output_digests(directory: Path, outputs: tuple[str, ...] = OUTPUTS) -> dict[str, str]:
+    return {name: sha256_file(directory / name) for name in outputs}
 
 
 def write_manifest(directory: Path, manifest: Mapping[str, Any]) -> Path:
@@ -56,7 +56,7 @@ def read_manifest(directory: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def is_current(directory: Path, wanted_hash: str) -> bool:
+def is_current(directory: Path, wanted_hash: str, outputs: tuple[str, ...] = OUTPUTS) -> bool:
     """True if ``directory`` holds a complete template built from exactly these inputs and its
     files still match the digests recorded for them (a damaged cache is rebuilt, not trusted)."""
     manifest = read_manifest(directory)
@@ -64,6 +64,6 @@ def is_current(directory: Path, wanted_hash: str) -> bool:
         return False
     recorded = manifest.get("outputs", {})
     try:
-        return all(recorded.get(name) == sha256_file(directory / name) for name in OUTPUTS)
+        return all(recorded.get(name) == sha256_file(directory / name) for name in outputs)
     except FileNotFoundError:
         return False

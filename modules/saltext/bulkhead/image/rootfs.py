@@ -57,13 +57,17 @@ def make_skeleton(tree: Path) -> None:
     os.chmod(tree / "root", 0o700)
 
 
-def make_ext4(tree: Path, image: Path, size_mib: int, fs_uuid: uuid.UUID, label: str) -> None:
-    """Create a sparse raw image of ``size_mib`` holding ``tree`` as ext4."""
+def make_ext4(tree: Path, image: Path, size_mib: int, fs_uuid: uuid.UUID, label: str,
+              zeroed: bool = False) -> None:
+    """Create a sparse raw image of ``size_mib`` holding ``tree`` as ext4. ``zeroed``: inode
+    tables and journal are initialized now, not lazily by the guest kernel (which would write
+    them into every overlay on the image)."""
+    extended = "root_owner=0:0" + (",lazy_itable_init=0,lazy_journal_init=0" if zeroed else "")
     image.unlink(missing_ok=True)
     with image.open("wb") as handle:
         handle.truncate(size_mib << 20)
     proc = subprocess.run(
-        ["mkfs.ext4", "-q", "-F", "-L", label, "-U", str(fs_uuid), "-E", "root_owner=0:0",
+        ["mkfs.ext4", "-q", "-F", "-L", label, "-U", str(fs_uuid), "-E", extended,
          "-d", str(tree), str(image)],
         capture_output=True, text=True, check=False,
     )

@@ -33,6 +33,7 @@ from .fields import (
     key,
 )
 from .firewall import FirewallRule
+from .images import DebianImage, ImageName
 from .memory_balancer import MemoryBalancer
 from .rpc_policy import PolicyConfig
 from .tcb import TcbConfig
@@ -394,6 +395,10 @@ class Pillar(Frozen):
         {}, doc="The domains, by name.", rule="must be a mapping of domain name to domain"
     )
     formula: Formula = key(Formula(), doc="Salt formula settings.")
+    images: dict[ImageName, DebianImage] = key(
+        {}, doc="Templates bulkhead builds under /var/cache/bulkhead/images (state bulkhead_image.built).",
+        rule="must be a mapping of image name to image",
+    )
     policy: PolicyConfig = key(PolicyConfig(), doc="RPC policy files (the qrexec policy v5 grammar).")
     memory: MemoryBalancer | None = key(
         None, doc="The memory balancer bulkhead-memd; absent: none runs and domains keep their initial memory."
