@@ -17,15 +17,6 @@ reproduces it: balancing unchanged inputs again changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True, slots=True)
-class Tolerance:
-    threshold: int
-    """Absolute: changes smaller than this many KiB are not made."""
-    band: float
-    """Relative to the ideal target; for domains with their preference while memory is plentiful."""
 
 
 def hold_small_changes(
@@ -35,12 +26,13 @@ def hold_small_changes(
     lows: Sequence[int],
     highs: Sequence[int],
     capacity: int,
-    tolerance: Tolerance,
+    threshold: int,
+    band: float,
 ) -> list[int]:
     """Return ``ideal`` (preferences fit in ``capacity``) with small changes undone where that
-    stays safe. A domain whose current size is outside its bounds is always moved to its ideal.
+    stays safe: ``threshold`` KiB for everyone, ``band`` (of the ideal) for a domain that has its
+    preference. A domain whose current size is outside its bounds is always moved to its ideal.
     """
-    threshold, band = tolerance.threshold, tolerance.band
     result = list(ideal)
     costly: list[tuple[int, int]] = []  # (memory it costs to hold, index)
     for index, target in enumerate(ideal):
