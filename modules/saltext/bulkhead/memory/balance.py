@@ -71,12 +71,10 @@ def balance(
     """Compute the targets. ``capacity_kib`` is the memory all running domains may have together:
     the host's memory for guests less its reserve. The targets never add up to more than it.
     """
-    # One pass over the domains (the balancer's hot loop: no call per domain).
-    factor, floor = config.cache_factor, config.floor_kib
+    # One pass over the domains (the balancer's hot loop: no call per domain but list appends,
+    # which the interpreter specializes).
+    factor, floor, ceil = config.cache_factor, config.floor_kib, math.ceil
     names, current, lows, highs, preferred, needs = [], [], [], [], [], []
-    add_name, add_current, add_low, add_high = (
-        names.append, current.append, lows.append, highs.append)
-    add_preferred, add_need, ceil = preferred.append, needs.append, math.ceil
     kept: dict[str, int] = {}  # unmanaged domains keep their size
     for domain in domains:
         used = domain.used_kib
@@ -84,15 +82,15 @@ def balance(
             kept[domain.name] = domain.current_kib
             continue
         low, high, overhead = domain.min_kib, domain.max_kib, domain.overhead_kib
-        add_name(domain.name)
-        add_current(domain.current_kib)
-        add_low(low)
-        add_high(high)
+        names.append(domain.name)
+        current.append(domain.current_kib)
+        lows.append(low)
+        highs.append(high)
         wanted = overhead + ceil(used * factor)
         wanted = floor if wanted < floor else wanted
-        add_preferred(low if wanted < low else high if wanted > high else wanted)
+        preferred.append(low if wanted < low else high if wanted > high else wanted)
         need = overhead + used
-        add_need(low if need < low else high if need > high else need)
+        needs.append(low if need < low else high if need > high else need)
     capacity = capacity_kib - sum(kept.values()) if kept else capacity_kib
     needed = sum(lows)
     if needed > capacity:

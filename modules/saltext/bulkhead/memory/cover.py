@@ -9,8 +9,9 @@ only where it changes who is starved, and a choice, once applied, is chosen agai
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import chain, filterfalse
+from itertools import accumulate, chain, compress, filterfalse
 
 
 def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool]) -> list[bool]:
@@ -21,22 +22,22 @@ def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool
     """
     if budget < 0 or (costs and min(costs) < 0):
         raise ValueError("costs and budget must not be negative")
-    order = sorted(range(len(costs)), key=costs.__getitem__)  # stable: ties by index
-    count, left = 0, budget
-    for index in order:  # the most coverable: the cheapest first
-        left -= costs[index]
-        if left < 0:
-            break
-        count += 1
-    kept = list(filter(covered_now.__getitem__, order))
-    others = list(filterfalse(covered_now.__getitem__, order))
+    count = bisect_right(list(accumulate(sorted(costs))), budget)  # the cheapest first
+    kept = list(compress(range(len(costs)), covered_now))
+    spent = sum(map(costs.__getitem__, kept))
+    if len(kept) == count and spent <= budget:
+        return list(map(bool, covered_now))  # the choice stands (as after it was applied)
+    by_cost = costs.__getitem__  # sorts are stable: ties by index
+    kept.sort(key=by_cost)
+    others = sorted(filterfalse(covered_now.__getitem__, range(len(costs))), key=by_cost)
     # Keep as many of the covered ones as possible: the largest feasible ``from_kept``. One exists:
     # the ``count`` cheapest items overall are a prefix of each group, so trading kept items for
     # others (cheapest first) never runs out of others before it fits.
     from_kept = min(count, len(kept))
     from_others = count - from_kept
-    spent = sum(map(costs.__getitem__, kept[:from_kept]))
-    spent += sum(map(costs.__getitem__, others[:from_others]))
+    if from_kept < len(kept):
+        spent = sum(map(by_cost, kept[:from_kept]))
+    spent += sum(map(by_cost, others[:from_others]))
     while spent > budget:
         from_kept -= 1
         spent += costs[others[from_others]] - costs[kept[from_kept]]

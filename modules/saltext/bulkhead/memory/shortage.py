@@ -24,7 +24,7 @@ and once applied it is chosen again (idempotent).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import add, sub
+from operator import add, ge, not_, or_, sub
 
 from .cover import choose_covered
 
@@ -40,9 +40,11 @@ def short_targets(
 ) -> list[int]:
     """``lows[i] <= needs[i] <= preferred[i] <= highs[i]`` and
     ``sum(lows) <= capacity < sum(preferred)``; the result sums to at most ``capacity``."""
-    covered = _covered(current, needs, lows, capacity)
+    if sum(needs) <= capacity:
+        covered: list[bool | None] = [True] * len(needs)
+    else:
+        covered = _most_covered(current, needs, lows, capacity)  # type: ignore[assignment]
     held: list[int] = []
-    hold = held.append
     spare = 0  # what donors and uncovered domains could give without touching a covered one's need
     for now, need, pref, low, high, cover in zip(
             current, needs, preferred, lows, highs, covered, strict=True):
@@ -57,7 +59,7 @@ def short_targets(
         else:
             now = need - 1 if now >= need else low if now < low else now
             spare += now - low
-        hold(now)
+        held.append(now)
     total = sum(held)
     if total - spare > capacity:
         total = _leave_jumps(held, current, needs, lows, covered, threshold, total)
@@ -95,16 +97,14 @@ def _leave_jumps(
     return total
 
 
-def _covered(
+def _most_covered(
     current: Sequence[int], needs: Sequence[int], lows: Sequence[int], capacity: int
-) -> list[bool | None]:
-    if sum(needs) <= capacity:
-        return [True] * len(needs)
+) -> list[bool]:
+    """The needs do not all fit: cover as many as can be, keeping those covered now."""
     costs = list(map(sub, needs, lows))
     # Covering a domain whose need is its minimum costs nothing: it always counts as covered.
-    covered_now = [now >= need or need == low
-                   for now, need, low in zip(current, needs, lows, strict=True)]
-    return choose_covered(costs, capacity - sum(lows), covered_now)  # type: ignore[return-value]
+    covered_now = list(map(or_, map(ge, current, needs), map(not_, costs)))
+    return choose_covered(costs, capacity - sum(lows), covered_now)
 
 
 def _shrink(
@@ -154,10 +154,9 @@ def _grow(
     threshold = threshold if threshold > 0 else 1
     for cover_tier in (False, True):
         room = []
-        add = room.append
         for now, need, pref, cover in zip(held, needs, preferred, covered, strict=True):
             gap = ((pref if cover else need - 1) - now) if cover is cover_tier else 0
-            add(gap if gap >= threshold else 0)
+            room.append(gap if gap >= threshold else 0)
         available = sum(room)
         if available:
             given = free if free < available else available
