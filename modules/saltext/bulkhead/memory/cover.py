@@ -23,11 +23,11 @@ def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool
     if budget < 0 or (costs and min(costs) < 0):
         raise ValueError("costs and budget must not be negative")
     count = bisect_right(list(accumulate(sorted(costs))), budget)  # the cheapest first
-    kept = list(compress(range(len(costs)), covered_now))
-    spent = sum(map(costs.__getitem__, kept))
-    if len(kept) == count and spent <= budget:
-        return list(map(bool, covered_now))  # the choice stands (as after it was applied)
+    if sum(covered_now) == count and sum(compress(costs, covered_now)) <= budget:
+        return list(covered_now)  # the choice stands (as after it was applied)
     by_cost = costs.__getitem__  # sorts are stable: ties by index
+    kept = list(compress(range(len(costs)), covered_now))
+    spent = sum(map(by_cost, kept))
     kept.sort(key=by_cost)
     others = sorted(filterfalse(covered_now.__getitem__, range(len(costs))), key=by_cost)
     # Keep as many of the covered ones as possible: the largest feasible ``from_kept``. One exists:
