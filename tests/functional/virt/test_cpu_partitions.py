@@ -41,7 +41,8 @@ def partitioned(tmp_path: Path, partitions: dict) -> dict:
     return data
 
 
-TWO = {"secret": {"cpus": "2-3", "labels": ["black"]}, "general": {"cpus": "0-1", "labels": ["red", "blue"]}}
+SECRET = {"cpus": "2-3", "labels": ["black"]}
+TWO = {"secret": SECRET, "general": {"cpus": "0-1", "labels": ["red", "blue"]}}
 
 
 def pins(xml: str) -> dict[str, str]:
@@ -72,9 +73,11 @@ def test_domains_run_pinned_to_their_partition(tmp_path):
 
 
 @pytest.mark.parametrize(("partitions", "expected"), [
-    ({"secret": {"cpus": "1-2", "labels": ["black"]}, "general": {"cpus": "0,3", "labels": ["red", "blue"]}},
-     "CPUs 0-1 are one core (SMT siblings) split between partitions: 0 in 'general'; 1 in 'secret'"),
-    ({"secret": {"cpus": "2-3,7", "labels": ["black"]}, "general": {"cpus": "0-1", "labels": ["red", "blue"]}},
+    ({"secret": {"cpus": "1-2", "labels": ["black"]},
+      "general": {"cpus": "0,3", "labels": ["red", "blue"]}},
+     "CPUs 0-1 are one core (SMT siblings) split between partitions: 0 in 'general'; "
+     "1 in 'secret'"),
+    ({"secret": {"cpus": "2-3,7", "labels": ["black"]}, "general": TWO["general"]},
      "bulkhead:host:cpu_partitions:secret:cpus: CPU 7 does not exist"),
     ({"a": {"cpus": "0", "labels": ["black"]}, "b": {"cpus": "2", "labels": ["red"]},
       "c": {"cpus": "3", "labels": ["blue"]}},

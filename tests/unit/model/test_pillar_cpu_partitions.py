@@ -48,7 +48,8 @@ def test_each_problem_is_one_line_at_its_place():
 ])
 def test_cpu_lists_are_checked(cpus, problem):
     (line,) = [e for e in errors(cpus, "blue", "secret") if "general:cpus" in e]
-    assert line.startswith("p.sls:6: bulkhead:host:cpu_partitions:general:cpus: ") and problem in line
+    assert line.startswith("p.sls:6: bulkhead:host:cpu_partitions:general:cpus: ")
+    assert problem in line
 
 
 def test_a_domain_runs_in_the_partition_it_names_else_the_one_of_its_label():

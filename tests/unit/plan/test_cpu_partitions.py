@@ -65,7 +65,8 @@ def hosts_and_partitions(draw):
         cores.append(ids[at:at + n])
         at += n
     count = draw(st.integers(1, 4))
-    owner = draw(st.lists(st.integers(0, count), min_size=sum(threads) + 2, max_size=sum(threads) + 2))
+    size = sum(threads) + 2  # CPU numbers beyond the host's too
+    owner = draw(st.lists(st.integers(0, count), min_size=size, max_size=size))
     parts = {f"p{i}": frozenset(c for c, o in enumerate(owner) if o == i) for i in range(count)}
     return topology_of(cores), {n: c for n, c in parts.items() if c}
 
@@ -77,8 +78,9 @@ def test_no_two_partitions_share_a_core_and_honourable_pillars_are_accepted(case
     if not partitions:
         return
     cores = topology.cores()
-    honourable = (all(cpus <= topology.ids for cpus in partitions.values())
-                  and all(sum(bool(core & cpus) for cpus in partitions.values()) <= 1 for core in cores))
+    exist = all(cpus <= topology.ids for cpus in partitions.values())
+    whole_cores = all(sum(bool(core & cpus) for cpus in partitions.values()) <= 1 for core in cores)
+    honourable = exist and whole_cores
     try:
         plan = plan_workstation(load_pillar(pillar(partitions)), {}, topology=topology)
     except PlanError as exc:

@@ -27,7 +27,8 @@ IMPORT_SIZE = 64 * 1024 * 1024  # what apply passes for an imported image of tha
 
 
 def rendered(domain_type: str) -> dict[str, str]:
-    plan = plan_workstation(load_pillar(WORKSTATION), {}, domain_type=domain_type, topology=TOPOLOGY)
+    plan = plan_workstation(load_pillar(WORKSTATION), {}, domain_type=domain_type,
+                            topology=TOPOLOGY)
     files = {f"{domain_type}/domain-{n}.xml": d.xml for n, d in plan.domains.items()}
     if domain_type == "qemu":
         files.update({f"network-{n}.xml": net.xml for n, net in plan.networks.items()})

@@ -71,6 +71,6 @@ def test_live_pins_must_be_inside_the_partition():
 
 
 def test_overlapping_partitions_are_named():
-    assert overlaps({"a": parse_cpu_list("0-2"), "b": parse_cpu_list("2-3"), "c": frozenset({4})}) == [
-        "partitions a and b share CPUs 2"]
+    partitions = {"a": parse_cpu_list("0-2"), "b": parse_cpu_list("2-3"), "c": frozenset({4})}
+    assert overlaps(partitions) == ["partitions a and b share CPUs 2"]
     assert overlaps(example_plan().cpu_partitions) == []

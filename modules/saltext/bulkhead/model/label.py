@@ -23,4 +23,5 @@ class Label(str, Enum):
         return list(Label).index(self)
 
 
-LABEL_RULE = "must be one of " + ", ".join(label.value for label in Label) + " (least to most trusted)"
+LABEL_RULE = ("must be one of " + ", ".join(label.value for label in Label)
+              + " (least to most trusted)")

@@ -46,14 +46,16 @@ def _problems(partitions: Mapping[str, CpuPartition], topology: HostTopology) ->
     for core in cores:
         split = sorted({owner[cpu] for cpu in core if cpu in owner})
         if len(split) > 1:
-            held = "; ".join(f"{format_cpu_list(c for c in core if owner.get(c) == name)} in '{name}'"
-                             for name in split)
+            held = "; ".join(
+                f"{format_cpu_list(c for c in core if owner.get(c) == name)} in '{name}'"
+                for name in split)
             problems.append(f"{AT}:{split[1]}:cpus: CPUs {format_cpu_list(core)} are one core "
                             f"(SMT siblings) split between partitions: {held}")
     return problems
 
 
-def domain_cpus(pillar: Pillar, name: str, cpus: Mapping[str, frozenset[int]]) -> frozenset[int] | None:
+def domain_cpus(pillar: Pillar, name: str,
+                cpus: Mapping[str, frozenset[int]]) -> frozenset[int] | None:
     """The CPUs domain ``name`` is pinned to; None without partitions."""
     partition = partition_of(pillar.host.cpu_partitions, pillar.domains[name])
     return cpus.get(partition) if partition is not None else None

@@ -45,7 +45,9 @@ class Plan:
     domains: Mapping[str, DomainPlan]
     networks: Mapping[str, NetworkPlan]  # keyed by network name (bulkhead-<owner>)
     volumes: Mapping[str, VolumePlan]  # keyed by volume name
-    cpu_partitions: Mapping[str, frozenset[int]] = field(default_factory=lambda: MappingProxyType({}))
+    # partition name -> its host CPUs (empty: nothing is pinned)
+    cpu_partitions: Mapping[str, frozenset[int]] = field(
+        default_factory=lambda: MappingProxyType({}))
 
     def network_of(self, owner: str) -> NetworkPlan:
         return next(n for n in self.networks.values() if n.owner == owner)

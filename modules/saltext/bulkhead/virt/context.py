@@ -50,7 +50,8 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
                                           topology=topology)), still_valid)[1]
 
 
-def _topology(conn: Connection, pillar: Pillar, cache: InventoryCache | None) -> HostTopology | None:
+def _topology(conn: Connection, pillar: Pillar,
+              cache: InventoryCache | None) -> HostTopology | None:
     if not pillar.host.cpu_partitions:
         return None
     if cache is None:

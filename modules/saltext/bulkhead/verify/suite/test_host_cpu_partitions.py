@@ -50,7 +50,8 @@ def test_qemu_threads_stay_in_their_partition(host, bulkhead_plan, active_domain
             continue
         threads = _threads(host, name)
         if threads is None:
-            problems.append(f"{name}: runs, but no QEMU process of it is found by {PID_DIR}/{name}.pid")
+            problems.append(f"{name}: runs, but no QEMU process of it is found by "
+                            f"{PID_DIR}/{name}.pid")
             continue
         problems += thread_problems(name, threads, dplan.cpus)
         # Partitions are disjoint and not empty: its CPUs name the domain's partition.
@@ -58,5 +59,6 @@ def test_qemu_threads_stay_in_their_partition(host, bulkhead_plan, active_domain
         observed.setdefault(partition, set()).update(*(t.cpus for t in threads))
     if not checked:
         no_subject("no running domain to check", not_running)
-    problems += [f"as running: {line}" for line in overlaps({p: frozenset(c) for p, c in observed.items()})]
+    as_running = overlaps({p: frozenset(c) for p, c in observed.items()})
+    problems += [f"as running: {line}" for line in as_running]
     assert not problems, "domains outside their CPU partition:\n" + "\n".join(problems)
