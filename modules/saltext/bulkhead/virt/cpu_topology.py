@@ -7,15 +7,14 @@ reports counts instead, from which a topology is numbered core by core.
 
 from __future__ import annotations
 
-from typing import Any
-
 import libvirt
 
 from ..plan.cpu_topology import HostTopology, topology_from_capabilities, topology_from_counts
+from .connection import Connection
 from .errors import BulkheadVirtError
 
 
-def host_topology(conn: Any) -> HostTopology:
+def host_topology(conn: Connection) -> HostTopology:
     try:
         found = topology_from_capabilities(conn.getCapabilities())
         if found is not None:
