@@ -7,6 +7,12 @@ bulkhead:
     # TCG emulation: works where KVM cannot run guests (e.g. nested virtualization).
     domain_type: qemu
     address_pool: 10.137.0.0/16
+    # CPU separation by trust (docs/cpu-partitions.md): the vault (black) gets core 1 to itself,
+    # every other domain runs on core 0, so no domain shares a core with the vault. Two partitions
+    # are all this two-core host can hold.
+    cpu_partitions:
+      secret: {cpus: "1", labels: [black]}
+      general: {cpus: "0", labels: [red, orange, yellow, green, gray, blue, purple]}
 
   # The memory balancer bulkhead-memd (docs/memory.md): domains grow from memory.initial towards
   # memory.max as they use memory, and shrink back when idle; starts are admitted only when the
