@@ -49,7 +49,8 @@ op_run() {  # run a shell command (base64 in "cmd"), input from "stdin", at most
     fi
     rc=$?
     expired=false  # killed by the limit, not by a signal of its own: the host says so in words
-    [ "$rc" = 137 ] && [ $(($(cut -d. -f1 /proc/uptime) - start)) -ge "$secs" ] && expired=true
+    [ "$rc" = 137 ] && [ $(($(cut -d. -f1 /proc/uptime) - start)) -ge "$secs" ] && expired=true &&
+        sed -i '$ { /^Killed$/ d }' "$work/err"  # the shell's word for it; the host says it better
     truncated=false
     [ "$(wc -c < "$work/out")" -gt $MAX_OUTPUT ] || [ "$(wc -c < "$work/err")" -gt $MAX_OUTPUT ] &&
         truncated=true
