@@ -4,7 +4,6 @@ and the real guest protocol script (under busybox sh) behind the agent socket.""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
