@@ -13,8 +13,8 @@ from .image.cli import image_app
 from .image.logs_cli import logs_command
 from .memd.cli import memory_app
 from .model.cli import pillar_app
-from .rpc.policy_cli import policy_app
 from .rpc.cli import rpc_app
+from .rpc.policy_cli import policy_app
 from .runcmd.cli import CONTEXT as RUN_CONTEXT
 from .runcmd.cli import run_command
 from .verify.cli import verify_command
