@@ -25,10 +25,11 @@ from ..model.pillar import FormulaPaths
 from ..plan import names
 from ..untrusted.text import printable
 from .exits import FAILED, TIMEOUT, RunRefused
-from .target import ensure_running
+from .target import ensure_running, wait_for_agent
 from .users import parse_user
 
 DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
+BOOT_WAIT_S = 300  # a TCG guest may take minutes to boot; its agent answers once it serves
 CONTEXT = {"allow_interspersed_args": False}  # `run work ip -4 addr`: -4 belongs to the command
 
 
@@ -96,12 +97,13 @@ def run_command(
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
     line = command[0] if len(command) == 1 else shlex.join(command)
+    socket = str(socket_path or names.agent_socket(domain))
     try:
-        ensure_running(domain, uri, pillar, autostart)
+        if ensure_running(domain, uri, pillar, autostart):
+            wait_for_agent(domain, socket, BOOT_WAIT_S)
     except RunRefused as exc:
         raise _fail(str(exc), exc.code) from None
     stdin = _input(pass_io)
-    socket = socket_path or names.agent_socket(domain)
     try:
         result = AgentClient(socket).run(line, timeout=timeout, stdin=stdin,
                                          uid=uid_gid and uid_gid[0], gid=uid_gid and uid_gid[1])

@@ -7,8 +7,10 @@ same convergence as an apply, under the pillar's apply lock), so it needs the ho
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
+from ..agent import AgentClient, AgentError
 from ..untrusted.text import printable
 from .exits import FAILED, NOT_RUNNING, RunRefused
 
@@ -49,8 +51,24 @@ def _state(uri: str, domain: str) -> str | None:
         conn.close()
 
 
-def ensure_running(domain: str, uri: str | None, pillar_path: Path, autostart: bool) -> None:
-    """Return when ``domain`` runs; RunRefused (126) naming why not, or (125) a failed start."""
+def wait_for_agent(domain: str, socket: str, timeout: float) -> None:
+    """Until a freshly started domain's agent answers a ping; RunRefused (125) after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    client = AgentClient(socket)
+    while True:
+        try:
+            client.request("ping", timeout=5)
+            return
+        except AgentError as exc:
+            if time.monotonic() >= deadline:
+                raise RunRefused(f"{printable(domain)} started, but its agent did not answer "
+                                 f"within {timeout:g} s: {exc}", FAILED) from None
+        time.sleep(1)  # the socket appears, then the guest boots: ask again
+
+
+def ensure_running(domain: str, uri: str | None, pillar_path: Path, autostart: bool) -> bool:
+    """True once ``domain`` was started here, False if it ran; RunRefused (126) naming why it does
+    not run, or (125) a failed start."""
     shown = printable(domain)
     pillar = _pillar(pillar_path) if autostart or uri is None else None
     uri = uri or pillar.host.uri
@@ -58,7 +76,7 @@ def ensure_running(domain: str, uri: str | None, pillar_path: Path, autostart: b
     if state is None:
         raise RunRefused(f"no domain named {shown} (libvirt at {uri})", NOT_RUNNING)
     if state == "running":
-        return
+        return False
     if not autostart:
         raise RunRefused(f"domain {shown} is {state}: not running (--autostart starts it)",
                          NOT_RUNNING)
@@ -74,3 +92,4 @@ def ensure_running(domain: str, uri: str | None, pillar_path: Path, autostart: b
         raise RunRefused(f"starting {shown} failed: {exc}", FAILED) from exc
     if outcome.result is not True:
         raise RunRefused(f"starting {shown} failed: {printable(outcome.comment)}", FAILED)
+    return True
