@@ -104,3 +104,9 @@ def test_parse_user(text, expected):
 def test_parse_user_refuses(text):
     with pytest.raises(ValueError):
         parse_user(text)
+
+
+def test_a_socket_alone_is_used_without_asking_libvirt(tmp_path, agent):  # noqa: F811
+    socket = agent(guest_protocol(tmp_path))
+    result = CliRunner().invoke(app, ["run", "--socket", socket, "nosuch-in-libvirt", "echo ok"])
+    assert result.exit_code == 0 and result.stdout == "ok\n"

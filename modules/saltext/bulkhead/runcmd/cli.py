@@ -84,7 +84,8 @@ def run_command(
     ] = DEFAULT_PILLAR,
     socket_path: Annotated[Path | None, typer.Option(
         "--socket", metavar="PATH",
-        help=f"The domain's agent socket (default: {names.AGENT_SOCKET_DIR}/DOMAIN.sock).")
+        help=f"The agent socket to use (default: {names.AGENT_SOCKET_DIR}/DOMAIN.sock); "
+             "without --connect, libvirt is not asked about DOMAIN.")
     ] = None,
 ) -> None:
     """Run COMMAND in DOMAIN; prints its output and exits with its status."""
@@ -98,8 +99,10 @@ def run_command(
         raise _fail(str(exc), 2) from None
     line = command[0] if len(command) == 1 else shlex.join(command)
     socket = str(socket_path or names.agent_socket(domain))
+    # --socket alone names the channel to use (a test's, a debugging session's): no libvirt asked
+    checked = socket_path is None or uri is not None or autostart
     try:
-        if ensure_running(domain, uri, pillar, autostart):
+        if checked and ensure_running(domain, uri, pillar, autostart):
             wait_for_agent(domain, socket, BOOT_WAIT_S)
     except RunRefused as exc:
         raise _fail(str(exc), exc.code) from None
