@@ -6,14 +6,17 @@ failed (libvirt, the agent channel, starting the domain); 126 when the domain is
 running; 2 for a usage error. Several words after DOMAIN are one command line, each word quoted
 for ``sh``; a single word is run as a shell command line as it is (``run work 'ls | wc -l'``).
 
-Input: what is piped to ``bulkhead run`` (at most 64 KiB) is the command's stdin; ``--no-pass-io``
-gives it none. On a terminal the guest's escape sequences, C1 controls and bidi characters are
+Input: a pipe or file on stdin (at most 64 KiB) is the command's stdin; ``--no-pass-io`` gives
+it none. On a terminal the guest's escape sequences, C1 controls and bidi characters are
 written as visible escapes (``\\x1b``), as ``qvm-run`` filters them; newlines and tabs pass.
 """
 
 from __future__ import annotations
 
+import io
+import os
 import shlex
+import stat
 import sys
 from pathlib import Path
 from typing import Annotated, BinaryIO, TextIO
@@ -49,8 +52,18 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _piped() -> bool:
+    """Is stdin a pipe or a file (``echo hello | bulkhead run work cat``), not a terminal or an
+    inherited socket or device?"""
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError, io.UnsupportedOperation):  # closed, or not a real file
+        return not sys.stdin.isatty()
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode)
+
+
 def _input(pass_io: bool | None) -> bytes | None:
-    if pass_io is False or (pass_io is None and sys.stdin.isatty()):
+    if pass_io is False or (pass_io is None and not _piped()):
         return None
     data = sys.stdin.buffer.read(MAX_STDIN + 1)
     if len(data) > MAX_STDIN:
@@ -72,7 +85,8 @@ def run_command(
         "--autostart", help="Start the domain first if it is halted (as an apply would).")] = False,
     pass_io: Annotated[bool | None, typer.Option(
         "--pass-io/--no-pass-io", show_default=False,
-        help="Give the command this stdin (default: when stdin is not a terminal).")] = None,
+        help="Give the command this stdin (default: when it is a pipe or a file; like ssh -n, "
+             "--no-pass-io gives none).")] = None,
     filter_escape_chars: Annotated[bool | None, typer.Option(
         "--filter-escape-chars/--no-filter-escape-chars", show_default=False,
         help="Write the guest's control characters and escape sequences as visible escapes "

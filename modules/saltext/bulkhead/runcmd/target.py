@@ -14,6 +14,8 @@ from ..agent import AgentClient, AgentError
 from ..untrusted.text import printable
 from .exits import FAILED, NOT_RUNNING, RunRefused
 
+DEFAULT_URI = "qemu:///system"
+
 
 def _pillar(path: Path):
     from ..model import PillarError, load_pillar
@@ -70,8 +72,12 @@ def ensure_running(domain: str, uri: str | None, pillar_path: Path, autostart: b
     """True once ``domain`` was started here, False if it ran; RunRefused (126) naming why it does
     not run, or (125) a failed start."""
     shown = printable(domain)
-    pillar = _pillar(pillar_path) if autostart or uri is None else None
-    uri = uri or pillar.host.uri
+    pillar = _pillar(pillar_path) if autostart else None
+    if uri is None:  # the host's libvirt; without its pillar (no formula applied yet) the default
+        try:
+            uri = (pillar or _pillar(pillar_path)).host.uri
+        except RunRefused:
+            uri = DEFAULT_URI
     state = _state(uri, domain)
     if state is None:
         raise RunRefused(f"no domain named {shown} (libvirt at {uri})", NOT_RUNNING)
