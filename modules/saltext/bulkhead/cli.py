@@ -11,11 +11,12 @@ from .boot.cli import boot_command
 from .exclusive.cli import DEFAULT_RECORD, RECORD_ENV, exclusive_command, recover_first
 from .image.cli import image_app
 from .image.logs_cli import logs_command
-from .image.run_cli import run_command
 from .memd.cli import memory_app
 from .model.cli import pillar_app
-from .policy.cli import policy_app
 from .rpc.cli import rpc_app
+from .rpc.policy_cli import policy_app
+from .runcmd.cli import CONTEXT as RUN_CONTEXT
+from .runcmd.cli import run_command
 from .verify.cli import verify_command
 from .verify.tcb_cli import tcb_command
 
@@ -30,7 +31,7 @@ app.add_typer(rpc_app, name="rpc")
 app.command("boot")(boot_command)
 app.command("exclusive")(exclusive_command)
 app.command("logs")(logs_command)
-app.command("run")(run_command)
+app.command("run", context_settings=RUN_CONTEXT)(run_command)
 app.command("tcb")(tcb_command)
 app.command("verify")(verify_command)
 

@@ -194,9 +194,9 @@ def test_cli_check_and_schema(tmp_path):
     assert (ok.exit_code, ok.output) == (0, f"{WORKSTATION}: OK (9 domains, 6 running)\n")
     bad = tmp_path / "bad.sls"
     bad.write_text(GOOD)
-    failed = runner.invoke(app, ["pillar", "check", str(WORKSTATION), str(bad)])
+    failed = runner.invoke(app, ["pillar", "check", str(bad)])
     assert failed.exit_code == 1
-    assert failed.output.splitlines()[1] == f"{bad}:11: bulkhead:domains:work:memory:max: must be at least memory:initial (128 MiB), got 64"
+    assert failed.output.splitlines()[0] == f"{bad}:11: bulkhead:domains:work:memory:max: must be at least memory:initial (128 MiB), got 64"
     top = runner.invoke(app, ["pillar", "check", str(REPO / "pillar/top.sls")])
     assert top.exit_code == 1 and "no 'bulkhead' key" in top.output
     schema = runner.invoke(app, ["pillar", "schema"])

@@ -60,8 +60,8 @@ def exclusive_command(
 ) -> None:
     """Pause every other running domain of the workstation, run COMMAND in DOMAIN, resume exactly
     the domains it paused; exits with COMMAND's status (2 when it could not run)."""
-    from ..image.run_cli import write_output
     from ..model import PillarError, load_pillar
+    from ..runcmd.cli import write_output
     from ..virt import BulkheadVirtError
     from . import ExclusiveError, run_exclusive, where_of
 

@@ -10,7 +10,7 @@ from ..plan import DomainPlan, Plan, VolumePlan, lineage
 from ..plan.metadata import find_ours, recorded_hash, with_imports
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
-from .change_lines import adoption_line, hash_line, imports_line, property_lines
+from .change_lines import adoption_line, hash_line, imports_line, property_lines, restart_line
 from .connection import Connection
 from .context import plan_or_reason
 from .domain_props import differences, properties
@@ -148,6 +148,7 @@ def _define_work(conn: Connection, dplan: DomainPlan, current: str | None, activ
             if active:
                 work.changes["restart_required"] = True
                 work.notes.append(f"{dplan.name} runs the old configuration until it restarts.")
+                lines.append(restart_line(dplan.name))
         if adopted:
             lines.append(adoption_line(pillar.workstation))
         if not imports_same:
