@@ -101,8 +101,11 @@ def read_recorded(domain_xml: str) -> RecordedDomain | None:
 def read_imports(xml: str) -> dict[str, str]:
     """volume name -> sha256 of the image it was imported from, as recorded in a domain's XML."""
     meta = find_ours(xml)
-    if meta is None:
-        return {}
+    return {} if meta is None else imports_in(meta)
+
+
+def imports_in(meta: etree._Element) -> dict[str, str]:
+    """``read_imports`` of an already parsed metadata element."""
     return {el.get("volume", ""): el.get("sha256", "") for el in meta.iterfind(ns(IMPORT_TAG))}
 
 

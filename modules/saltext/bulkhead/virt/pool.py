@@ -14,7 +14,7 @@ from ..plan import Plan
 from ..reconcile import Outcome, Work, refused
 from .connection import Connection
 from .context import plan_or_reason
-from .inventory import lookup, pool_xmls
+from .inventory import lookup, pool_settled, pool_xmls
 from .texts import Refusal
 from .tracked import tracked
 from .work import LibvirtWork
@@ -41,6 +41,8 @@ def pool_work(conn: Connection, plan: Plan, work: Work) -> Refusal | None:
     if clash:
         return clash
     name = plan.pool.name
+    if pool_settled(conn, name):  # defined, active, autostarted: nothing to ask the pool itself
+        return None
     pool = lookup(conn.storagePoolLookupByName, name)
     changes = work.section("pool")
     if pool is None:
