@@ -86,10 +86,10 @@ def read_memory(meta: etree._Element) -> RecordedMemory | None:
 
 
 def read_recorded(domain_xml: str) -> RecordedDomain | None:
-    meta = find_ours(domain_xml)
+    doc = etree.fromstring(domain_xml.encode())
+    meta = doc.find(f"metadata/{{{NAMESPACE}}}*")  # find_ours, on the one parse
     if meta is None or meta.tag != ns("domain"):
         return None
-    doc = etree.fromstring(domain_xml.encode())
     interfaces = []
     for el in meta.findall(ns("interface")):
         addr = el.get("address")

@@ -23,7 +23,7 @@ from .network import network_work
 from .pool import pool_work
 from .root_import import ImportRecords, import_work
 from .texts import Refusal
-from .tracked import tracked
+from .tracked import cache_of, tracked
 from .volumes import (
     content_sha,
     create,
@@ -82,6 +82,16 @@ def _bases(pillar: Pillar, name: str) -> list[tuple[str, str]]:
     return bases
 
 
+def _ours(conn: Connection, name: str) -> bool:
+    """Whether domain ``name`` is defined and bulkhead's; once per run per definition (every app
+    of a template asks about the template)."""
+    xml = defined_xml(conn, name)
+    cache = cache_of(conn)
+    if xml is None or cache is None:
+        return xml is not None and find_ours(xml) is not None
+    return cache.derived(f"ours {name}", xml, lambda: find_ours(xml) is not None)
+
+
 def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: Work, *,
                 shut_off_first: bool = False) -> Refusal | None:
     """Steps converging domain ``name``; returns why not when something forbids it.
@@ -102,8 +112,7 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
         if problem:
             return Refusal(problem)
     for base, role in _bases(pillar, name):
-        base_xml = defined_xml(conn, base)
-        if base_xml is None or find_ours(base_xml) is None:
+        if not _ours(conn, base):
             return Refusal(f"domain {name} is based on {base}'s {role} volume: make {base} "
                            "present first")
     new_pool = plan.pool.name not in pool_xmls(conn)
@@ -147,7 +156,6 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
 def _define_work(conn: Connection, dplan: DomainPlan, current: str | None,
                  meta: etree._Element | None, diffs: dict[str, Any] | None, active: Callable[[], bool], work: Work,
                  records: ImportRecords, workstation: str) -> None:
-    wanted = with_imports(dplan.xml, records.planned)
     if current is None or diffs is None:
         work.changes["domain"] = {"old": None, "new": "defined"}
     else:
@@ -165,7 +173,7 @@ def _define_work(conn: Connection, dplan: DomainPlan, current: str | None,
             work.section("domain")["workstation"] = {"old": None, "new": workstation}
         if not imports_same:
             work.section("domain")["imported_sha256"] = {"old": records.recorded, "new": records.planned}
-    work.changes["xml"] = unified(current or "", wanted, dplan.name)
+    work.changes["xml"] = unified(current or "", with_imports(dplan.xml, records.planned), dplan.name)
     # Define before anything is deleted: a failure here leaves the previous definition in place.
     # The import records are those really written (the same as planned unless an image file
     # changed while it was uploaded).
