@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from saltext.bulkhead.guest.client import REFUSED_RC
 from saltext.bulkhead.policy import Policy, PolicySyntaxError
-from saltext.bulkhead.policy.loader import POLICY_SUFFIX
 from saltext.bulkhead.rpc.authorize import authorize
-from saltext.bulkhead.rpc.facts import libvirt_domains, system_from
-from saltext.bulkhead.rpc.host import StaticHost
 from saltext.bulkhead.rpc.prompt import HookPrompt
-from saltext.bulkhead.rpc.service import DEFAULT_LOG
 from saltext.bulkhead.rpcwire.messages import SERVICE, CallRequest
-from saltext.bulkhead.verify.skips import no_subject, not_applicable, skipped
+from saltext.bulkhead.verify.skips import no_subject, skipped
+
+from .rpc_calls import broker_facts, broker_log, broker_policy_dir, logged_since
 
 PROBE_SERVICE = "bulkhead.VerifyProbe"
 # Counts as allowing whatever an ask rule offers: only calls denied regardless of the answer count.
@@ -35,27 +33,12 @@ def _services(policy_dir: str) -> list[str]:
     return sorted(named - {PROBE_SERVICE})
 
 
-def _installed_policy(host, pillar) -> list[str]:
-    """The policy files the broker would read: the pillar's, and any *.policy in its directory."""
-    folder = host.file(str(pillar.policy.dir))
-    names = folder.listdir() if folder.is_directory else []
-    found = [n for n in names if n.endswith(POLICY_SUFFIX)]
-    return sorted(set(pillar.policy.files) | set(found))
-
-
 def test_calls_the_policy_denies_are_refused(host, guest, bulkhead_pillar, libvirt_conn, running_domains,
                                              rpc_broker, not_running, paused_domains):
-    if rpc_broker is None:
-        policy = _installed_policy(host, bulkhead_pillar)
-        if not policy:
-            not_applicable("no RPC policy is configured (bulkhead:policy:files, "
-                           f"{bulkhead_pillar.policy.dir}) and no RPC broker runs")
-        skipped(f"no RPC broker runs (formula bulkhead.rpc), though its policy is installed: "
-                f"{', '.join(policy[:5])}")
-    policy_dir = rpc_broker.option("--policy-dir") or str(bulkhead_pillar.policy.dir)
-    facts = StaticHost(system_from(bulkhead_pillar, libvirt_domains(libvirt_conn)))
+    policy_dir = broker_policy_dir(host, bulkhead_pillar, rpc_broker)
+    facts = broker_facts(bulkhead_pillar, libvirt_conn)
     services = [PROBE_SERVICE, *_services(policy_dir)]
-    log = host.file(rpc_broker.option("--log") or str(DEFAULT_LOG))
+    log = broker_log(host, rpc_broker)
     # A paused domain could neither make a call nor be called: what it would be refused is unknown.
     problems, tried, without_tools = sorted(paused_domains.values()), 0, []
     for source in running_domains:
@@ -77,7 +60,7 @@ def test_calls_the_policy_denies_are_refused(host, guest, bulkhead_pillar, libvi
         if out.rc != REFUSED_RC or "request refused" not in out.stderr:
             problems.append(f"{what} was not refused: exit {out.rc}, {out.stderr.strip()[:200]!r}")
             continue
-        logged = log.content[before:].decode(errors="replace") if log.exists else ""
+        logged = logged_since(log, before)
         if f"call {denied.call} from {source} to {denied.target}: denied" not in logged:
             problems.append(f"{what} was refused, but the broker's log {log.path} has no denial for it")
     if not tried and not problems:
