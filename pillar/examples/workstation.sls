@@ -140,6 +140,20 @@ bulkhead:
       vcpus: 1
       memory: {initial: 128, max: 192}
 
+  # RPC between domains (docs/policy.md, the qrexec v5 grammar): the first matching rule decides,
+  # a call no rule matches is denied. `bulkhead policy eval` shows what a call gets and why.
+  policy:
+    files:
+      30-workstation.policy:
+        - "# vault hands nothing to anyone: no file copy, no service, whatever is asked"
+        - "* * vault @anyvm deny"
+        - "# copying into vault asks; with nobody to ask (bulkhead:policy:ask is deny) it is refused"
+        - qubes.Filecopy * work vault ask default_target=vault
+        - "# personal may hand files to work (bulkhead verify copies an empty set this way)"
+        - qubes.Filecopy * personal work allow
+        - "# untrusted opens links only in a fresh disposable of dvm-template"
+        - qubes.OpenURL * untrusted @dispvm allow
+
   # Deviations from the recommended state this workstation accepts (bulkhead tcb, docs/tcb.md).
   # The lab host's kernel is built without AppArmor, so libvirt runs QEMU without a MAC driver.
   tcb:
