@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import debian_sources, debian_tree, debs, manifest, modules_dep, rootfs
+from . import apt_memo, debian_sources, debian_tree, debs, manifest, modules_dep, rootfs
 from .build import (
     GUEST_FILES,
     BuildResult,
@@ -86,15 +86,18 @@ def build_debian(name: str, spec: DebianSpec, cache: Path, force: bool = False,
     return locked_build(name, cache, lambda target, work: _build(name, spec, target, work, force, log))
 
 
-def debian_inputs(name: str, spec: DebianSpec) -> dict[str, Any]:
-    """Everything the template is made from; its digest names the template's version."""
+def debian_inputs(name: str, spec: DebianSpec, cache: Path) -> dict[str, Any]:
+    """Everything the template is made from; its digest names the template's version. apt's
+    answer is remembered in ``cache`` while apt's state stays the same (a cached build is quick)."""
     guest = _guest_files()
     return {
         "name": name, "kind": "debian", "suite": spec.suite, "packages": spec.all_packages(),
         "size_mib": spec.size_mib,
         "sources": debian_sources.render(debian_sources.template_sources(
             spec.suite, debian_sources.host_release())),
-        "initramfs_busybox": debs.candidate_version("busybox-static"),
+        "initramfs_busybox": apt_memo.remembered(
+            apt_memo.memo_path(cache), "candidate busybox-static",
+            lambda: debs.candidate_version("busybox-static")),
         "guest_files": {f: sha256_hex(d) for f, d in sorted(guest.items())},
         "guest_python": {rel: sha256_hex(data)
                          for rel, data in sorted(guest_package_sources().items())},
@@ -106,7 +109,7 @@ def debian_inputs(name: str, spec: DebianSpec) -> dict[str, Any]:
 
 def is_built(name: str, spec: DebianSpec, cache: Path) -> bool:
     """True when ``cache/name`` holds this template, current and intact (nothing is written)."""
-    return manifest.is_current(cache / name, manifest.inputs_hash(debian_inputs(name, spec)),
+    return manifest.is_current(cache / name, manifest.inputs_hash(debian_inputs(name, spec, cache)),
                                OUTPUTS)
 
 
@@ -119,7 +122,7 @@ def _guest_files() -> dict[str, bytes]:
 
 def _build(name: str, spec: DebianSpec, target: Path, work: Path, force: bool,
            log: Callable[[str], None]) -> BuildResult:
-    inputs = debian_inputs(name, spec)
+    inputs = debian_inputs(name, spec, target.parent)
     sources = inputs["sources"]
     guest = _guest_files()
     guest_py = guest_package_sources()
