@@ -15,10 +15,12 @@ import pytest
 from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
+from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_running, broker_stopped
+from saltext.bulkhead.verify.runner import run_suite
 from saltext.bulkhead.virt import connect, domain_halted, domain_running
 
 from ..guests import URI, app, console, own_host, template, wait_ready
-from .rpc_broker import broker_running, caller_booted, wait_for
+from .rpc_broker import caller_booted, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +35,7 @@ qubes.Filecopy * {B} {A} deny
 """
 
 
-def pillar_data(image: Path) -> dict:
+def pillar_data(image: Path, tmp: Path) -> dict:
     domains = {
         TPL: template(image, root=image / "root.qcow2", memory=MEMORY),
         DVM: app(TPL, memory=MEMORY, template_for_dispvms=True),
@@ -41,7 +43,7 @@ def pillar_data(image: Path) -> dict:
         B: app(TPL, private_mib=64, memory=MEMORY),
         D: {"class": "disposable", "template": DVM, "netvm": "none", "memory": MEMORY},
     }
-    return {"host": own_host("bhdrpc"), "domains": domains}
+    return {"host": own_host("bhdrpc"), "domains": domains, "policy": {"dir": str(tmp / "policy.d")}}
 
 
 def active(name: str) -> bool:
@@ -57,15 +59,25 @@ def run(name: str, cmd: str, timeout: float = 30) -> bytes:
 
 @pytest.fixture(scope="module")
 def broker(debian_image, tmp_path_factory):
-    data = pillar_data(debian_image.directory)
+    """The broker as the formula runs it (pidfile, facts file), over the booted caller A."""
+    tmp = tmp_path_factory.mktemp("debian-rpc")
+    (tmp / "policy.d").mkdir()
+    (tmp / "policy.d" / "50-test.policy").write_text(POLICY)
+    data = pillar_data(debian_image.directory, tmp)
+    paths = BrokerPaths(pillar=tmp / "broker-pillar.json", pidfile=tmp / "broker.pid",
+                        log=tmp / "broker.log", dispvm_registry=tmp / "dispvms")
     # B and D are only defined: the broker starts them when A's calls to them are allowed.
-    with caller_booted(data, (TPL, DVM, B, D), A, BOOT_TIMEOUT_S) as booted, \
-            broker_running(tmp_path_factory.mktemp("debian-rpc"), POLICY, booted, A) as log:
-        yield data, log
+    with caller_booted(data, (TPL, DVM, B, D), A, BOOT_TIMEOUT_S):
+        try:
+            assert broker_running(load_pillar(data), paths).result is True
+            wait_for(paths.log, f"{A}: channel ready", 60)
+            yield data, paths
+        finally:
+            broker_stopped(paths)
 
 
 def test_file_copy_between_two_debian_domains_as_the_policy_decides(broker):
-    _data, log = broker
+    log = broker[1].log
     digest = run(A, "head -c 300000 /dev/urandom > /home/f && sha256sum /home/f").split()[0]
     assert not active(B)
     copied = AgentClient(names.agent_socket(A)).run(f"/usr/bin/bulkhead-copy {B} /home/f",
@@ -88,7 +100,7 @@ def test_file_copy_between_two_debian_domains_as_the_policy_decides(broker):
 
 
 def test_a_debian_disposable_keeps_nothing(broker):
-    data, log = broker
+    data, log = broker[0], broker[1].log
     run(A, "head -c 100000 /dev/urandom > /home/f")
     assert not active(D)
     copied = AgentClient(names.agent_socket(A)).run(f"/usr/bin/bulkhead-copy @dispvm:{DVM} /home/f",
@@ -116,3 +128,22 @@ def test_a_debian_disposable_keeps_nothing(broker):
             run(D, "for p in /rw/note /home/note /root-note; do echo kept? > $p; done; sync")
             out = domain_halted(conn, model, D, timeout=90)
             assert out.result is True, out.comment
+
+
+def test_the_guest_checks_of_bulkhead_verify_pass_inside_debian_domains(broker):
+    data, paths = broker
+    model = load_pillar(data)
+    with connect(URI) as conn:  # two running domains: a denied call between them is tried
+        if not conn.lookupByName(B).isActive():
+            Path(names.console_log(B)).unlink(missing_ok=True)
+            assert domain_running(conn, model, B).result is True
+            wait_ready([B], BOOT_TIMEOUT_S)
+    wait_for(paths.log, f"{B}: channel ready", 60)
+    run = run_suite(pillar_data=data, timeout=600, extra=(
+        "-k", "guest_", "--bulkhead-broker-pidfile", str(paths.pidfile)))
+    outcomes = {r.check.split(" [")[0]: r.outcome for r in run.results}
+    assert outcomes and set(outcomes.values()) <= {"passed", "n/a"}, run.output
+    assert outcomes["guest_rpc: calls_the_policy_denies_are_refused"] == "passed", run.output
+    assert outcomes["guest_network: domains_without_netvm_or_uplink_have_no_interface_inside"] \
+        == "passed", run.output
+    assert f"call bulkhead.VerifyProbe+ from {A} to {B}: denied" in paths.log.read_text()
