@@ -9,6 +9,8 @@ import typer
 
 from .boot.cli import boot_command
 from .exclusive.cli import DEFAULT_RECORD, RECORD_ENV, exclusive_command, recover_first
+from .glance.ls_cli import ls_command
+from .glance.show_cli import show_command
 from .image.cli import image_app
 from .image.logs_cli import logs_command
 from .image.run_cli import run_command
@@ -30,7 +32,9 @@ app.add_typer(rpc_app, name="rpc")
 app.command("boot")(boot_command)
 app.command("exclusive")(exclusive_command)
 app.command("logs")(logs_command)
+app.command("ls")(ls_command)
 app.command("run")(run_command)
+app.command("show")(show_command)
 app.command("tcb")(tcb_command)
 app.command("verify")(verify_command)
 
