@@ -9,6 +9,7 @@ import typer
 
 from .boot.cli import boot_command
 from .exclusive.cli import DEFAULT_RECORD, RECORD_ENV, exclusive_command, recover_first
+from .glance.firewall_cli import firewall_command
 from .glance.ls_cli import ls_command
 from .glance.show_cli import show_command
 from .image.cli import image_app
@@ -31,6 +32,7 @@ app.add_typer(policy_app, name="policy")
 app.add_typer(rpc_app, name="rpc")
 app.command("boot")(boot_command)
 app.command("exclusive")(exclusive_command)
+app.command("firewall")(firewall_command)
 app.command("logs")(logs_command)
 app.command("ls")(ls_command)
 app.command("run")(run_command)
