@@ -15,6 +15,7 @@ DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
 
 def boot_command(
     pillar: Annotated[Path, typer.Option(
+        "--pillar-json", metavar="FILE",
         help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons")
     ] = DEFAULT_PILLAR,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print the order, start nothing")] = False,

@@ -52,6 +52,7 @@ def exclusive_command(
     timeout: Annotated[int, typer.Option(min=1, max=3600,
                                          help="Seconds before the command is killed.")] = 30,
     pillar: Annotated[Path, typer.Option(
+        "--pillar-json", metavar="FILE",
         help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons")
     ] = DEFAULT_PILLAR,
     filter_escape_chars: Annotated[bool | None, typer.Option(

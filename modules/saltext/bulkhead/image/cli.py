@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 
 from ..agent import AgentClient, AgentError
+from ..cli_style import command_group
 from .build import DEFAULT_CACHE, DEFAULT_NAME, build_image
 from .debs import AptError
 
-image_app = typer.Typer(no_args_is_help=True, help="Guest templates and the guest agent.")
+image_app = command_group("Guest templates and the guest agent.")
 
 
 @image_app.command("build")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from ..cli_style import command_group
 from ..memory.config import BalancerConfig
 from ..memory.domain import KIB_PER_MIB
 from ..memory.policy import POLICIES, make_policy
@@ -21,12 +22,12 @@ from .config_file import load_config_file
 from .daemon_config import DEFAULT_SOCKET, DaemonConfig
 from .detach import detach as detach_daemon
 
-memory_app = typer.Typer(no_args_is_help=True, help="Memory balancing: simulate and tune.")
+memory_app = command_group("Memory balancing: simulate and tune.")
 
 
 @memory_app.command("simulate")
 def simulate_command(
-    trace_path: Annotated[Path, typer.Argument(metavar="TRACE.json", exists=True, dir_okay=False)],
+    trace_path: Annotated[Path, typer.Argument(metavar="TRACE", exists=True, dir_okay=False)],
     policy: Annotated[str, typer.Option(help=f"one of: {', '.join(POLICIES)}")] = "bulkhead",
     cache_factor: Annotated[float, typer.Option(help="preference = used x this")] = 1.3,
     floor_mib: Annotated[int, typer.Option(help="lowest preference")] = 96,
@@ -35,7 +36,7 @@ def simulate_command(
         float, typer.Option(help="tolerance around the ideal when memory is plentiful")
     ] = 0.25,
 ) -> None:
-    """Replay TRACE.json and print the metrics as JSON (defined in docs/memory.md)."""
+    """Replay TRACE (a JSON file) and print the metrics as JSON (defined in docs/memory.md)."""
     try:
         config = BalancerConfig(
             cache_factor=cache_factor,

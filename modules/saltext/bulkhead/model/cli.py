@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 
+from ..cli_style import command_group
 from .errors import PillarError
 from .load import ROOT, load_pillar_source, read_pillar_source
 
-pillar_app = typer.Typer(no_args_is_help=True, add_completion=False, help="Validate and describe the bulkhead pillar.")
+pillar_app = command_group("Validate and describe the bulkhead pillar.")
 
 
 @pillar_app.command()

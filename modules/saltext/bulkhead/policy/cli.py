@@ -9,6 +9,7 @@ from typing import IO, Annotated
 
 import typer
 
+from ..cli_style import command_group
 from .decision import deny
 from .errors import PolicySyntaxError, RequestError, SystemInfoError
 from .lint import lint as lint_policy
@@ -16,7 +17,7 @@ from .policy import DEFAULT_POLICY_DIR, Policy, evaluate
 from .request import Request
 from .system import System
 
-policy_app = typer.Typer(no_args_is_help=True, help="RPC policy (qrexec v5 grammar): check, eval, lint.")
+policy_app = command_group("RPC policy (qrexec v5 grammar): check, eval, lint.")
 
 PolicyDir = Annotated[Path, typer.Option("--policy-dir", help="Directory of *.policy files.")]
 

@@ -22,8 +22,8 @@ from .pillar_source import PillarUnavailable
 
 def tcb_command(
     pillar: Annotated[Path | None, typer.Option(
-        "--pillar", exists=True, dir_okay=False,
-        help="pillar file with the bulkhead key; default: salt-call --local pillar.get bulkhead",
+        "--pillar", exists=True, dir_okay=False, metavar="FILE",
+        help="pillar SLS file with the bulkhead key; default: salt-call --local pillar.get bulkhead",
     )] = None,
     uri: Annotated[str | None, typer.Option(
         help="libvirt URI (default: the pillar's host.uri)")] = None,
