@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from .. import cli_style
 from ..model.pillar import FormulaPaths
 from ..untrusted.text import printable
 
@@ -69,10 +70,10 @@ def exclusive_command(
     try:
         model = load_pillar(json.loads(pillar.read_text(encoding="utf-8")))
     except PillarError as exc:
-        typer.echo(f"error: {pillar} is not a valid pillar:\n" + "\n".join(exc.lines), err=True)
+        cli_style.error(f"{pillar} is not a valid pillar:\n" + "\n".join(exc.lines))
         raise typer.Exit(2) from exc
     except (OSError, ValueError) as exc:
-        typer.echo(f"error: cannot read {pillar}: {exc}", err=True)
+        cli_style.error(f"cannot read {pillar}: {exc}")
         raise typer.Exit(2) from exc
     try:
         done = run_exclusive(where_of(model), domain, _shell_text(command), timeout)

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from .. import cli_style
 from ..agent import AgentClient, AgentError
 from ..cli_style import command_group
 from .build import DEFAULT_CACHE, DEFAULT_NAME, build_image
@@ -29,7 +30,7 @@ def build_command(
         result = build_image(name=name, cache=cache, force=force,
                              log=(lambda _m: None) if quiet else (lambda m: typer.echo(m, err=True)))
     except (AptError, OSError, RuntimeError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        cli_style.error(f"{exc}")
         raise typer.Exit(1) from exc
     state = "built" if result.rebuilt else "unchanged"
     typer.echo(json.dumps({"template": str(result.directory), "state": state,
@@ -46,5 +47,5 @@ def ping_command(
     try:
         typer.echo(json.dumps(AgentClient(socket_path).request("ping", timeout=timeout)))
     except AgentError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        cli_style.error(f"{exc}")
         raise typer.Exit(1) from exc

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from .. import cli_style
 from ..cli_style import command_group
 from ..memory.config import BalancerConfig
 from ..memory.domain import KIB_PER_MIB
@@ -47,7 +48,7 @@ def simulate_command(
         chosen = make_policy(policy, config)
         trace = load_trace(trace_path)
     except (ValueError, ValidationError) as error:  # pydantic's error is a ValueError too
-        typer.echo(f"error: {error}", err=True)
+        cli_style.error(f"{error}")
         raise typer.Exit(2) from error
     typer.echo(json.dumps(simulate(trace, chosen, config).report(), indent=2))
 
@@ -100,11 +101,11 @@ def daemon_command(
                 socket_path=socket_path,
             )
     except (OSError, ValueError) as error:
-        typer.echo(f"error: {error}", err=True)
+        cli_style.error(f"{error}")
         raise typer.Exit(2) from error
     if detach:
         if pidfile is None:
-            typer.echo("error: --detach needs --pidfile (how the start is confirmed)", err=True)
+            cli_style.error("--detach needs --pidfile (how the start is confirmed)")
             raise typer.Exit(2)
         code = detach_daemon(pidfile)  # before libvirt is imported or any thread starts
         if code is not None:
@@ -119,7 +120,7 @@ def daemon_command(
     try:
         serve(config, pidfile, config_digest)
     except SocketDirError as error:
-        typer.echo(f"error: {error}", err=True)
+        cli_style.error(f"{error}")
         raise typer.Exit(1) from error
 
 
@@ -135,6 +136,6 @@ def status_command(
     try:
         reply = ask(socket_path, {"op": "status"}, timeout=10.0)
     except (OSError, ValueError) as error:
-        typer.echo(f"error: bulkhead-memd does not answer on {socket_path}: {error}", err=True)
+        cli_style.error(f"bulkhead-memd does not answer on {socket_path}: {error}")
         raise typer.Exit(1) from error
     typer.echo(json.dumps(reply, indent=2, sort_keys=True))

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from .. import cli_style
 from ..cli_style import command_group
 from .call_limits import DEFAULT_MAX_OUTPUT_MIB, DEFAULT_TIMEOUT_S, MIB, CallLimits
 from .dispvm_factory import REGISTRY_DIR
@@ -60,7 +61,7 @@ def broker_command(
         if system is None:
             host.system()  # a missing or invalid pillar file stops the start, not the first call
     except (ValueError, OSError, SystemInfoError, SocketDirError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        cli_style.error(f"{exc}")
         raise typer.Exit(2) from exc
     if pidfile is not None:
         write_atomically(pidfile, f"{os.getpid()}\n".encode())
