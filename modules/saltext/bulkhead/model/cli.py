@@ -14,26 +14,38 @@ from .load import ROOT, load_pillar_source, read_pillar_source
 pillar_app = command_group("Validate and describe the bulkhead pillar.")
 
 
+def _check_one(path: Path) -> dict:
+    """One file's verdict: ok, its ``path: message`` error lines, its domain counts."""
+    try:
+        source = read_pillar_source(path)
+        pillar = load_pillar_source(source)
+    except PillarError as exc:
+        return {"file": str(path), "ok": False, "errors": list(exc.lines)}
+    if ROOT not in (source.data or {}):
+        # Checking a file without the key is almost always the wrong file (e.g. top.sls).
+        return {"file": str(path), "ok": False, "errors": [f"{path}: no '{ROOT}' key, nothing to check"]}
+    running = sum(1 for domain in pillar.domains.values() if domain.running)
+    return {"file": str(path), "ok": True, "errors": [], "domains": len(pillar.domains),
+            "running": running}
+
+
 @pillar_app.command()
-def check(files: list[Path] = typer.Argument(..., help="Pillar SLS files with a 'bulkhead' key.")) -> None:
+def check(
+    files: list[Path] = typer.Argument(..., metavar="FILE...", help="Pillar SLS files with a 'bulkhead' key."),
+    as_json: bool = typer.Option(False, "--json", help="print {ok, files: [{file, ok, errors, "
+                                                       "domains, running}]} instead"),
+) -> None:
     """Validate pillar files: one line per problem, exit status 1 if any file is invalid."""
-    failed = False
-    for path in files:
-        try:
-            source = read_pillar_source(path)
-            pillar = load_pillar_source(source)
-        except PillarError as exc:
-            failed = True
-            for line in exc.lines:
-                typer.echo(line)
-            continue
-        if ROOT not in (source.data or {}):
-            # Checking a file without the key is almost always the wrong file (e.g. top.sls).
-            failed = True
-            typer.echo(f"{path}: no '{ROOT}' key, nothing to check")
-            continue
-        running = sum(1 for domain in pillar.domains.values() if domain.running)
-        typer.echo(f"{path}: OK ({len(pillar.domains)} domains, {running} running)")
+    results = [_check_one(path) for path in files]
+    failed = not all(r["ok"] for r in results)
+    if as_json:
+        typer.echo(json.dumps({"ok": not failed, "files": results}, indent=2))
+        raise typer.Exit(1 if failed else 0)
+    for result in results:
+        for line in result["errors"]:
+            typer.echo(line)
+        if result["ok"]:
+            typer.echo(f"{result['file']}: OK ({result['domains']} domains, {result['running']} running)")
     raise typer.Exit(1 if failed else 0)
 
 
