@@ -54,7 +54,7 @@ def test_a_failed_check_shows_live_then_its_finding_unwrapped(tmp_path):
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == f"FAIL  {TCB}"  # printed as the check finished
-    assert lines[1] == lines[0] and lines[-1] == "1 of 1 checks failed (1 failed)"
+    assert lines[1] == f"  {TCB}:" and lines[-1] == "1 of 1 checks failed (1 failed)"
     finding = next(line for line in lines if "allow_to_admin [work]" in line)
     assert len(finding) > 80  # piped: one line, not wrapped at 80 columns
 

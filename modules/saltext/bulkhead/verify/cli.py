@@ -47,10 +47,11 @@ def _line(console: Console, check: str, outcome: str) -> None:
 
 
 def _report(run: SuiteRun, console: Console) -> None:
-    """After the live lines: what each check that did not pass found, then the summary."""
+    """After the live lines: what each failed check found and why a check had nothing to check
+    (a skipped one is listed with the summary), then the summary."""
     for res in run.results:
-        if res.outcome not in ("passed", "n/a") and res.message:
-            console.print(f"{_MARK.get(res.outcome, res.outcome)} {escape(res.check)}")
+        if res.outcome in ("failed", "error", "n/a") and res.message:
+            console.print(f"  {escape(res.check)}:")
             console.print(Padding(res.message, (0, 0, 0, 6)), markup=False)
     _summary(run, console)
 
