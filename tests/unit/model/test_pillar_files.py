@@ -201,3 +201,18 @@ def test_cli_check_and_schema(tmp_path):
     assert top.exit_code == 1 and "no 'bulkhead' key" in top.output
     schema = runner.invoke(app, ["pillar", "schema"])
     assert schema.exit_code == 0 and json.loads(schema.output)["properties"]["bulkhead"]["properties"]["domains"]
+
+
+def test_check_json_gives_the_merged_verdict_as_data(tmp_path):
+    good, bad = tmp_path / "good.sls", tmp_path / "bad.sls"
+    good.write_text("bulkhead:\n  domains:\n    t: {class: template, image: {kind: disk, root: /r}}\n")
+    bad.write_text("bulkhead:\n  domains:\n    x: {class: nosuch}\n")
+    result = CliRunner().invoke(app, ["pillar", "check", "--json", str(good)])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"ok": True, "checked": str(good), "errors": [],
+                                         "domains": 1, "running": 0}
+    result = CliRunner().invoke(app, ["pillar", "check", "--json", str(good), str(bad)])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["checked"] == f"{good} + {bad}"
+    assert data["errors"][0].startswith(f"{bad}:3: bulkhead:domains:x:class:")

@@ -14,6 +14,7 @@ from typing import IO, Annotated
 
 import typer
 
+from ..cli_style import command_group
 from ..model.pillar import FormulaPaths
 from ..policy.decision import deny
 from ..policy.errors import PolicySyntaxError, RequestError, SystemInfoError
@@ -23,7 +24,7 @@ from ..policy.request import Request
 from ..policy.system import System
 from .host_system import host_system
 
-policy_app = typer.Typer(no_args_is_help=True, help="RPC policy (qrexec v5 grammar): check, eval, lint.")
+policy_app = command_group("RPC policy (qrexec v5 grammar): check, eval, lint.")
 
 DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
 PolicyDir = Annotated[Path, typer.Option("--policy-dir", help="Directory of *.policy files.")]
