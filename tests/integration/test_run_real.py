@@ -44,7 +44,7 @@ def test_run_as_a_qubes_user_knows_it(guest):
     conn, model, pillar_file = guest
 
     def run(*args: str, stdin: str | None = None):
-        return CliRunner().invoke(app, ["run", "--pillar", pillar_file, *args], input=stdin)
+        return CliRunner().invoke(app, ["run", "--pillar-json", pillar_file, *args], input=stdin)
 
     addr = run(APP, "ip", "-4", "addr")
     assert addr.exit_code == 0 and "127.0.0.1" in addr.stdout, addr.output

@@ -38,7 +38,7 @@ def host(tmp_path: Path) -> str:
 def test_eval_decides_against_the_hosts_pillar_and_libvirt(tmp_path):
     policy = write_policy(tmp_path / "policy.d", {"50.policy": (
         "qubes.Filecopy * @tag:office vault ask\nqubes.Filecopy * @anyvm @anyvm deny\n")})
-    common = ("--policy-dir", str(policy), "--pillar", host(tmp_path))
+    common = ("--policy-dir", str(policy), "--pillar-json", host(tmp_path))
     asked = run("eval", "qubes.Filecopy", "work", "vault", *common)
     assert asked.exit_code == 0, asked.output
     assert json.loads(asked.stdout.splitlines()[0])["decision"] == "ask"
@@ -48,7 +48,7 @@ def test_eval_decides_against_the_hosts_pillar_and_libvirt(tmp_path):
 
 
 def test_eval_without_a_readable_host_pillar_says_so_and_points_at_system(tmp_path):
-    result = run("eval", "qubes.Filecopy", "work", "vault", "--pillar", str(tmp_path / "no.json"))
+    result = run("eval", "qubes.Filecopy", "work", "vault", "--pillar-json", str(tmp_path / "no.json"))
     assert result.exit_code == 2
     assert "bulkhead: error: cannot read the host's pillar" in result.stderr
     assert "--system" in result.stderr
@@ -57,7 +57,7 @@ def test_eval_without_a_readable_host_pillar_says_so_and_points_at_system(tmp_pa
 def test_a_refused_argument_names_its_characters(tmp_path):
     policy = write_policy(tmp_path / "policy.d", {"50.policy": "* * @anyvm @anyvm allow\n"})
     result = run("eval", "qubes.OpenURL+https://x", "work", "@dispvm", "--policy-dir",
-                 str(policy), "--pillar", host(tmp_path))
+                 str(policy), "--pillar-json", host(tmp_path))
     assert "must start with" not in result.output
     assert "':' '/' not allowed" in result.stdout
     assert json.loads(result.stdout.splitlines()[0])["decision"] == "deny"

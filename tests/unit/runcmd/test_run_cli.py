@@ -29,7 +29,7 @@ def run(tmp_path, agent):  # noqa: F811
 
     def invoke(*args: str, stdin: str | None = None):
         return CliRunner().invoke(app, ["run", "--connect", f"test://{node}", "--socket", socket,
-                                        "--pillar", str(tmp_path / "none.json"), *args],
+                                        "--pillar-json", str(tmp_path / "none.json"), *args],
                                   input=stdin)
     return invoke
 

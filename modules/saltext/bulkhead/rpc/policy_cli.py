@@ -63,7 +63,7 @@ def eval_(
     policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR),
     batch: Annotated[Path | None, typer.Option("--batch", help="JSONL requests ('-' for stdin).")] = None,
     pillar: Annotated[Path, typer.Option(
-        metavar="FILE", help="The host's pillar (JSON), read when --system is not given.")
+        "--pillar-json", metavar="FILE", help="The host's pillar (JSON), read when --system is not given.")
     ] = DEFAULT_PILLAR,
 ) -> None:
     """Decide one request (and show the deciding rule) or a batch (one JSON decision per line)."""

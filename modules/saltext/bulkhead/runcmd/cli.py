@@ -94,7 +94,7 @@ def run_command(
     uri: Annotated[str | None, typer.Option(
         "--connect", metavar="URI", help="libvirt URI (default: the host's pillar's).")] = None,
     pillar: Annotated[Path, typer.Option(
-        metavar="FILE", help="The host's pillar (JSON), for the URI and --autostart.")
+        "--pillar-json", metavar="FILE", help="The host's pillar (JSON), for the URI and --autostart.")
     ] = DEFAULT_PILLAR,
     socket_path: Annotated[Path | None, typer.Option(
         "--socket", metavar="PATH",
