@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-import click
 import typer
 from typer.testing import CliRunner
 
@@ -15,7 +14,8 @@ from saltext.bulkhead.cli import app
 ROOT = typer.main.get_command(app)
 
 
-def commands(group: click.Command = ROOT, path: tuple[str, ...] = ()):
+def commands(group: object = ROOT, path: tuple[str, ...] = ()):
+    # typer >= 0.29 carries its own click: no `click` import here (a fresh install has none)
     yield path, group
     # typer's groups are not click.Group subclasses: any command with sub-commands is one.
     for name, command in sorted((getattr(group, "commands", None) or {}).items()):
