@@ -24,7 +24,8 @@ def test_ls_lists_every_domain_with_state_class_label_netvm_ip_and_memory(workst
     assert sorted(by_name) == sorted(DOMAINS)  # the test driver's own "test" domain is not ours
     work = by_name["gl-work"]
     assert work[1:6] == ["running", "app", "blue", "gl-tpl", "gl-fw"]
-    assert work[6].startswith("10.137.") and work[-3:] == ["256", "128", "512"]
+    # memory now, min, max (MiB), then the CPU partition (none in this pillar)
+    assert work[6].startswith("10.137.") and work[7:] == ["256", "128", "512", "-"]
     assert by_name["gl-vault"][1:6] == ["shutoff", "app", "black", "gl-tpl", "-"]
     assert by_name["gl-vault"][7] == "-"  # no memory "now" for a halted domain
 
