@@ -2,7 +2,9 @@
 
 
 def test_valid_pillar_passes(loaders, set_pillar):
-    set_pillar({"domains": {"tpl": {"class": "template", "image": {"kind": "disk", "root": "/x.qcow2"}}}})
+    set_pillar(
+        {"domains": {"tpl": {"class": "template", "image": {"kind": "disk", "root": "/x.qcow2"}}}}
+    )
     ret = loaders.states.bulkhead_pillar.valid(name="bulkhead")
     assert ret.result is True
     assert ret.changes == {}

@@ -45,7 +45,8 @@ class DaemonProcess:
     """A daemon whose pidfile's first line is its pid, recognised by its command line.
 
     A pid alone is not trusted: the process must still carry every one of ``marks`` among its
-    arguments (``/proc/PID/cmdline``), or a recycled pid would be taken for the daemon and signalled.
+    arguments (``/proc/PID/cmdline``), or a recycled pid would be taken for the daemon and
+    signalled.
 
     >>> broker = DaemonProcess("the RPC broker", Path("/run/bulkhead/broker.pid"),
     ...                        Path("/var/log/bulkhead/broker.log"),
@@ -85,8 +86,14 @@ class DaemonProcess:
         self.log.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
         self.pidfile.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
         with self.log.open("ab") as log:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/",
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd="/",
+                start_new_session=True,
+            )
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             found = self.running()
@@ -98,7 +105,9 @@ class DaemonProcess:
             time.sleep(0.05)
         process.kill()
         process.wait()
-        raise DaemonError(f"{self.name} did not start within {self.start_timeout:g}s; {self._log_ends()}")
+        raise DaemonError(
+            f"{self.name} did not start within {self.start_timeout:g}s; {self._log_ends()}"
+        )
 
     def stop(self, pid: int) -> None:
         """SIGTERM, wait, then SIGKILL; the pid is checked again right before each signal."""

@@ -110,7 +110,9 @@ def test_the_second_apply_waits_then_finds_nothing_to_do(system, tmp_path: Path)
         waiting = second.stderr.readline()  # EOF ("") if it ran without waiting
         assert "waiting up to 120s" in waiting and f"held by pid {os.getpid()} (" in waiting
         # Meanwhile this process, the first apply, converges everything (its lock re-entered).
-        first = [pool_present(conn, pillar)] + [domain_present(conn, pillar, n) for n in (TPL, WORK)]
+        first = [pool_present(conn, pillar)] + [
+            domain_present(conn, pillar, n) for n in (TPL, WORK)
+        ]
         assert [o.result for o in first] == [True] * 3, [o.comment for o in first]
         assert all(o.changes for o in first)
     out, err = second.communicate(timeout=300)

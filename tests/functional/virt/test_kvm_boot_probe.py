@@ -34,8 +34,16 @@ needs_kernel = pytest.mark.skipif(not KERNEL.exists() or QEMU is None,
 
 def test_probe_kernel_prefers_a_template_and_is_none_without_kernel_images(tmp_path) -> None:
     data = pillar_data(str(tmp_path / "pool"))
-    data["domains"]["aaa-standalone"] = {"class": "standalone", "netvm": "none", "image": {
-        "kind": "kernel", "root": "/srv/a/root.img", "kernel": "/srv/a/vmlinuz", "initrd": "/srv/a/initrd"}}
+    data["domains"]["aaa-standalone"] = {
+        "class": "standalone",
+        "netvm": "none",
+        "image": {
+            "kind": "kernel",
+            "root": "/srv/a/root.img",
+            "kernel": "/srv/a/vmlinuz",
+            "initrd": "/srv/a/initrd",
+        },
+    }
     assert probe_kernel(load_pillar(data)) == f"{IMG}/vmlinuz"
     del data["domains"]["tpl"]["image"]
     data["domains"]["tpl"]["image"] = {"kind": "disk", "root": "/srv/disk.qcow2"}

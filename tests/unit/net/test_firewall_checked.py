@@ -21,7 +21,13 @@ def no_smtp(text: str) -> None:
 
 CLIENTS = {
     "work": ("10.137.0.5", [R(action="accept", proto="tcp", dstports=443)]),
-    "spam": ("10.137.0.6", [R(action="accept", proto="udp", dstports=53), R(action="accept", proto="tcp", dstports=25)]),
+    "spam": (
+        "10.137.0.6",
+        [
+            R(action="accept", proto="udp", dstports=53),
+            R(action="accept", proto="tcp", dstports=25),
+        ],
+    ),
 }
 
 

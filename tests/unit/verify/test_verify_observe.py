@@ -57,15 +57,19 @@ def test_attachments_give_each_tap_its_role_bridge_and_address():
     fw_net = plan.network_of("sys-firewall")
     assert (found["vnet0"].role, found["vnet0"].bridge) == ("uplink", fw_net.bridge)
     assert found["vnet0"].address == plan.domains["work"].allocation.address
-    assert (found["vnet1"].role, found["vnet1"].bridge) == ("uplink", plan.network_of("sys-net").bridge)
+    assert (found["vnet1"].role, found["vnet1"].bridge) == (
+        "uplink",
+        plan.network_of("sys-net").bridge,
+    )
     assert (found["vnet2"].role, found["vnet2"].bridge) == ("serving", fw_net.bridge)
     assert isinstance(found["vnet2"].address, ipaddress.IPv4Address)
 
 
 def test_a_nic_with_an_unknown_mac_is_unplanned():
     plan = example_plan()
-    xml = running(plan.domains["work"].xml, ["vnet5"]).replace(plan.domains["work"].allocation.nics[0].mac,
-                                                               "52:54:00:00:00:01")
+    xml = running(plan.domains["work"].xml, ["vnet5"]).replace(
+        plan.domains["work"].allocation.nics[0].mac, "52:54:00:00:00:01"
+    )
     [att] = attachments(plan, {"work": xml})
     assert (att.role, att.port, att.bridge) == (UNPLANNED, "vnet5", None)
     assert domain_nics(xml)[0].mac == "52:54:00:00:00:01"

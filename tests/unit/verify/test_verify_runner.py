@@ -31,8 +31,14 @@ def test_read_junit_names_each_check_and_keeps_only_the_message():
     assert (passed.check, passed.outcome, passed.message) == (
         "host_bridges: no_host_address_on_bulkhead_bridges [local]", "passed", "")
     assert failed.outcome == "failed"
-    assert failed.message == "domain intruder (no bulkhead metadata) has an interface on bulkhead-sys-net"
-    assert (error.check, error.outcome) == ("host_domains: persistent_definitions_match_the_plan", "error")
+    assert (
+        failed.message
+        == "domain intruder (no bulkhead metadata) has an interface on bulkhead-sys-net"
+    )
+    assert (error.check, error.outcome) == (
+        "host_domains: persistent_definitions_match_the_plan",
+        "error",
+    )
 
 
 def test_a_run_is_ok_only_when_every_check_passed():

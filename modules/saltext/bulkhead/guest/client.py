@@ -159,7 +159,9 @@ def copy_main(argv: list[str] | None = None, local_socket: str = LOCAL_SOCKET) -
         print("usage: bulkhead-copy TARGET FILE...", file=sys.stderr)
         return 2
     try:
-        return call(args[0], FILECOPY_SERVICE + "+", send(args[1:]), sys.stdout.buffer, local_socket)
+        return call(
+            args[0], FILECOPY_SERVICE + "+", send(args[1:]), sys.stdout.buffer, local_socket
+        )
     except (MessageError, OSError) as exc:
         print(f"bulkhead-copy: {exc}", file=sys.stderr)
         return 1

@@ -75,7 +75,9 @@ def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False,
         return work.finish(test, "bulkhead-memd (bulkhead:memory absent)")
     if current != wanted:
         work.changes["config"] = _diff(paths.config, current, wanted)
-        work.step(f"write {paths.config}", lambda: write_atomically(paths.config, wanted, mode=0o600))
+        work.step(
+            f"write {paths.config}", lambda: write_atomically(paths.config, wanted, mode=0o600)
+        )
     unit = None if systemd is None else Unit(*systemd, memd_unit(paths))
     keep_running(work, paths.process(), Wanted(paths.command(), digest(wanted)), "daemon",
                  unit=unit)

@@ -30,7 +30,9 @@ def key(default: Any = ..., *, doc: str, rule: str | None = None, **kwargs: Any)
     """
     if rule is None:
         return Field(default, description=doc, **kwargs)
-    return Field(default, description=f"{doc} Rule: {rule}.", json_schema_extra={"rule": rule}, **kwargs)
+    return Field(
+        default, description=f"{doc} Rule: {rule}.", json_schema_extra={"rule": rule}, **kwargs
+    )
 
 
 def fail(message: str) -> PydanticCustomError:
@@ -41,7 +43,9 @@ def fail(message: str) -> PydanticCustomError:
 # Names end up in libvirt XML, file paths, bridge and nft chain names and shell command lines, so
 # they are limited to characters that need no escaping anywhere.
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
-NAME_RULE = "domain names are lowercase letters, digits and '-', start with a letter, at most 31 characters"
+NAME_RULE = (
+    "domain names are lowercase letters, digits and '-', start with a letter, at most 31 characters"
+)
 # 'none' means "no netvm"; 'dom0' and 'default' are how Qubes names the host and the default value.
 RESERVED_NAMES = frozenset({"none", "dom0", "default"})
 
@@ -54,7 +58,10 @@ def _not_reserved(name: str) -> str:
 
 
 DomainName = Annotated[
-    str, StringConstraints(strict=True, pattern=NAME_PATTERN), AfterValidator(_not_reserved), Rule(NAME_RULE)
+    str,
+    StringConstraints(strict=True, pattern=NAME_PATTERN),
+    AfterValidator(_not_reserved),
+    Rule(NAME_RULE),
 ]
 
 TAG_RULE = "must be a list of tags: lowercase letters, digits, '_' and '-', starting with a letter, at most 31 characters"
@@ -101,8 +108,14 @@ def _ipv4_interface(value: str) -> ipaddress.IPv4Interface:
     try:
         iface = ipaddress.IPv4Interface(value)
     except ValueError as exc:
-        raise fail(f"{value!r} is not an address with a prefix ({exc}); {IPV4_INTERFACE_RULE}") from None
-    if "/" not in value or iface.ip in (iface.network.network_address, iface.network.broadcast_address) and iface.network.prefixlen < 31:
+        raise fail(
+            f"{value!r} is not an address with a prefix ({exc}); {IPV4_INTERFACE_RULE}"
+        ) from None
+    if (
+        "/" not in value
+        or iface.ip in (iface.network.network_address, iface.network.broadcast_address)
+        and iface.network.prefixlen < 31
+    ):
         raise fail(f"{value!r}: {IPV4_INTERFACE_RULE}, not the network or broadcast address")
     return iface
 
@@ -139,7 +152,9 @@ AddressPool = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^[0-9.]+/[0-9]{1,2}$"}),
 ]
 
-NETVM_RULE = "must be the name of a domain with provides_network: true, or 'none' (no network interface)"
+NETVM_RULE = (
+    "must be the name of a domain with provides_network: true, or 'none' (no network interface)"
+)
 
 
 def _netvm(value: Any) -> str | None:
@@ -158,7 +173,15 @@ def _netvm(value: Any) -> str | None:
 NetVM = Annotated[
     str | None,
     BeforeValidator(_netvm),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": NAME_PATTERN}, {"const": "none"}, {"type": "null"}]}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": NAME_PATTERN},
+                {"const": "none"},
+                {"type": "null"},
+            ]
+        }
+    ),
 ]
 
 

@@ -33,11 +33,17 @@ class SaltLikeLoader(yaml.SafeLoader):
         if isinstance(node, MappingNode):
             first_seen: dict[str, Any] = {}
             for key_node, _ in node.value:
-                if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                if (
+                    not isinstance(key_node, ScalarNode)
+                    or key_node.tag == "tag:yaml.org,2002:merge"
+                ):
                     continue
                 if key_node.value in first_seen:
                     raise ConstructorError(
-                        DUPLICATE, first_seen[key_node.value], f"duplicate key '{key_node.value}'", key_node.start_mark
+                        DUPLICATE,
+                        first_seen[key_node.value],
+                        f"duplicate key '{key_node.value}'",
+                        key_node.start_mark,
                     )
                 first_seen[key_node.value] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
@@ -73,7 +79,14 @@ class PillarSource:
         node, line = self.root, None
         for part in path.split(":") if path else []:
             if isinstance(node, MappingNode):
-                match = next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
+                match = next(
+                    (
+                        (k, v)
+                        for k, v in node.value
+                        if isinstance(k, ScalarNode) and k.value == part
+                    ),
+                    None,
+                )
                 if match is None:
                     break
                 line, node = self._source_line(match[0].start_mark.line), match[1]
@@ -122,7 +135,13 @@ def parse_pillar_text(text: str, name: str, directory: Path = Path(".")) -> Pill
     except yaml.reader.ReaderError as exc:
         where = f"{name}:{lines._source_line(rendered.count(chr(10), 0, exc.position))}"
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        raise PillarError([PillarIssue("", f"YAML error: control character U+{code:04X} is not allowed in YAML", where)]) from None
+        raise PillarError(
+            [
+                PillarIssue(
+                    "", f"YAML error: control character U+{code:04X} is not allowed in YAML", where
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise PillarError([PillarIssue("", f"YAML error: {exc}", name)]) from None
     finally:
@@ -153,16 +172,32 @@ _ENV_OPTIONS: dict[str, Any] = {"undefined": jinja2.StrictUndefined, "keep_trail
 
 
 def render_jinja(text: str, directory: Path, name: str) -> str:
-    env = jinja2.sandbox.SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(directory)), **_ENV_OPTIONS)
-    context = {"grains": {}, "pillar": {}, "salt": {}, "opts": {}, "saltenv": "base", "sls": Path(name).stem, "tpldir": "."}
+    env = jinja2.sandbox.SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(directory)), **_ENV_OPTIONS
+    )
+    context = {
+        "grains": {},
+        "pillar": {},
+        "salt": {},
+        "opts": {},
+        "saltenv": "base",
+        "sls": Path(name).stem,
+        "tpldir": ".",
+    }
     try:
         return env.from_string(text).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise PillarError([PillarIssue("", f"Jinja syntax error: {exc.message}", f"{name}:{exc.lineno}")]) from None
+        raise PillarError(
+            [PillarIssue("", f"Jinja syntax error: {exc.message}", f"{name}:{exc.lineno}")]
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any failure while rendering is the file's problem
         line = _template_line(exc.__traceback__)
         where = f"{name}:{line}" if line else name
-        note = " (outside Salt, grains, pillar and salt functions are empty)" if isinstance(exc, jinja2.UndefinedError) else ""
+        note = (
+            " (outside Salt, grains, pillar and salt functions are empty)"
+            if isinstance(exc, jinja2.UndefinedError)
+            else ""
+        )
         raise PillarError([PillarIssue("", f"Jinja error: {exc}{note}", where)]) from None
 
 

@@ -40,7 +40,9 @@ def resolve_dsthost(dsthost: str, resolve: Resolver) -> tuple[IPv4 | IPv4Net, ..
     try:
         found = sorted({nft_text.address(a) for a in answers})
     except ValueError as exc:
-        raise UnresolvedName(f"dsthost {dsthost!r} resolved to something that is not IPv4: {exc}") from None
+        raise UnresolvedName(
+            f"dsthost {dsthost!r} resolved to something that is not IPv4: {exc}"
+        ) from None
     if not found:
         raise UnresolvedName(f"dsthost {dsthost!r} has no IPv4 address")
     return tuple(found)

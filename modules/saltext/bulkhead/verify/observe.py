@@ -55,7 +55,9 @@ def bridge_ports(bridge_link_json: str) -> dict[str, BridgePort]:
     ports = {}
     for port in json.loads(bridge_link_json or "[]"):
         if "master" in port:
-            ports[port["ifname"]] = BridgePort(port["ifname"], port["master"], port.get("isolated") is True)
+            ports[port["ifname"]] = BridgePort(
+                port["ifname"], port["master"], port.get("isolated") is True
+            )
     return ports
 
 
@@ -66,8 +68,12 @@ def filter_binding(binding_xml: str) -> FilterBinding:
     params = () if ref is None else tuple(
         (p.get("name", ""), p.get("value", "")) for p in ref.iterfind("parameter"))
     port = doc.find("portdev")
-    return FilterBinding(port.get("name", "") if port is not None else "", doc.findtext("owner/name", ""),
-                         ref.get("filter", "") if ref is not None else "", params)
+    return FilterBinding(
+        port.get("name", "") if port is not None else "",
+        doc.findtext("owner/name", ""),
+        ref.get("filter", "") if ref is not None else "",
+        params,
+    )
 
 
 def binding_ports(binding_list_text: str) -> set[str]:

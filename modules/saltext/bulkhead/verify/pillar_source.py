@@ -22,6 +22,7 @@ def load(pillar_file: str | Path | None = None, pillar_json: str | Path | None =
     if pillar_file:
         return load_pillar_file(pillar_file)
     if pillar_json:
-        # Rendered data, not a template: parsed as JSON so no Jinja runs over values such as comments.
+        # Rendered data, not a template: parsed as JSON so no Jinja runs over values such as
+        # comments.
         return load_pillar(json.loads(Path(pillar_json).read_text()))
     return load_pillar(salt_pillar_data(config_dir=salt_config_dir))
