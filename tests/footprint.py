@@ -51,8 +51,8 @@ def snapshot() -> Footprint:
 
 
 def changes(before: Footprint, after: Footprint) -> list[str]:
-    """Every item of ``before`` that is gone or different in ``after``, and new files in /etc/bulkhead
-    and the state directories (nothing but an installed workstation writes there)."""
+    """Every item of ``before`` that is gone or different in ``after``, and new files in
+    /etc/bulkhead and the state directories (nothing but an installed workstation writes there)."""
     out = [f"{key}: {value} -> {after.get(key, 'gone')}" for key, value in sorted(before.items())
            if after.get(key) != value]
     out += [f"{key}: new" for key in sorted(set(after) - set(before)) if key.startswith("file ")]

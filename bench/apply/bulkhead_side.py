@@ -1,4 +1,4 @@
-"""bulkhead's side: the formula's order of reconcilers (pool, network, domains) on one connection."""
+"""bulkhead's side: the formula's reconcilers in order (pool, network, domains), one connection."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ class SaltVirt:
         self.states = salt.loader.states(opts, self.modules, utils, {})
 
     def source(self) -> str:
-        """The file virt.defined was loaded from: proves it is saltext-virt's and not another virt."""
+        """The file virt.defined came from: proves it is saltext-virt's and not another virt."""
         return inspect.getsourcefile(self.states["virt.defined"].func) or "?"
 
     def close(self) -> None:
@@ -44,7 +44,7 @@ class SaltVirt:
 
 
 def apply(salt: SaltVirt, uri: str, work: Workload, pool_path: str, vm_type: str) -> list[str]:
-    """Converge every object; returns the names of those that reported changes. Any failure raises."""
+    """Converge every object; the names of those that reported changes. Any failure raises."""
     st = salt.states
     rets = [
         st["virt.pool_running"](name=work.pool, ptype="dir", target=pool_path, connection=uri),

@@ -1,6 +1,7 @@
 """The bench workload: one kernel template and N app domains, a third of them behind a netvm.
 
-bulkhead gets a pillar; saltext-virt gets the closest equivalent virt.* state arguments (same memory,
+bulkhead gets a pillar; saltext-virt gets the closest equivalent virt.* state arguments (same
+memory,
 vcpus, kernel, disks in a dir pool, NIC on an isolated network). Everything is named ``bhbench-``
 so that cleanup can find it and nothing else.
 """

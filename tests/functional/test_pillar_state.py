@@ -1,4 +1,4 @@
-"""bulkhead_pillar through the real Salt loaders: an invalid pillar fails with path: message lines."""
+"""bulkhead_pillar through the real Salt loaders: a bad pillar fails with path: message lines."""
 
 
 def test_valid_pillar_passes(loaders, set_pillar):

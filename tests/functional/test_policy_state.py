@@ -1,4 +1,4 @@
-"""bulkhead_policy through the real Salt loaders: install, idempotence, test mode, invalid policy."""
+"""bulkhead_policy through the real Salt loaders: install, idempotence, test mode, bad policy."""
 
 from __future__ import annotations
 

@@ -85,7 +85,7 @@ def provision(root: Path, repo: Path, data: dict) -> Path:
 
 
 def remove(data: dict, existed: set[Path]) -> None:
-    """Undo ``provision``: its daemons (default pidfiles: they are its own), domains, pool, files."""
+    """Undo ``provision``: its daemons (the default pidfiles are its own), domains, pool, files."""
     broker_stopped(BrokerPaths())
     memd = running_daemon(ServicePaths())
     if memd is not None:

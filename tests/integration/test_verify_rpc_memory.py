@@ -1,4 +1,4 @@
-"""The RPC and memory checks of the shipped suite, and the broker's call limit, on two real TCG guests.
+"""The RPC and memory checks of the shipped suite and the broker's call limit, on two TCG guests.
 
 The services run as the formula runs them (``broker_running`` and ``memd_managed``, with private
 pidfiles the suite is pointed at), both guests start through the memory daemon's admission. The

@@ -20,7 +20,7 @@ KILL_TIMEOUT_S = 5.0
 
 
 class DaemonError(OSError):
-    """The daemon did not start or stop; the message says why (a failed start: its log's last lines)."""
+    """The daemon did not start or stop; the message says why (a failed start: its log's end)."""
 
 
 Mark = str | tuple[str, ...]
@@ -48,9 +48,10 @@ class DaemonProcess:
     arguments (``/proc/PID/cmdline``), or a recycled pid would be taken for the daemon and
     signalled.
 
-    >>> broker = DaemonProcess("the RPC broker", Path("/run/bulkhead/broker.pid"),
-    ...                        Path("/var/log/bulkhead/broker.log"),
-    ...                        marks=("saltext.bulkhead.rpc", "--pidfile", "/run/bulkhead/broker.pid"))
+    >>> broker = DaemonProcess(
+    ...     "the RPC broker", Path("/run/bulkhead/broker.pid"),
+    ...     Path("/var/log/bulkhead/broker.log"),
+    ...     marks=("saltext.bulkhead.rpc", "--pidfile", "/run/bulkhead/broker.pid"))
     >>> broker.start([sys.executable, "-m", "saltext.bulkhead.rpc", "broker", ...])
     # returns once the pidfile names the new process; else DaemonError with the log's tail
     >>> found = broker.running()  # Running(pid, argv, executable, recorded)
@@ -134,7 +135,7 @@ class DaemonProcess:
 
 
 def pidfile_lines(path: Path) -> list[str] | None:
-    """The pidfile's lines, the first a pid; None when absent or not a pidfile (empty, edited by hand)."""
+    """The pidfile's lines, the first a pid; None if absent or not a pidfile (empty, hand-made)."""
     try:
         lines = path.read_text().splitlines()
     except (FileNotFoundError, UnicodeDecodeError):

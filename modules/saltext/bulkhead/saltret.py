@@ -1,4 +1,4 @@
-"""Translate library outcomes into Salt state ``ret`` dicts (Salt-free, shared by all state modules)."""
+"""Library outcomes as Salt state ``ret`` dicts (Salt-free, shared by all state modules)."""
 
 from __future__ import annotations
 

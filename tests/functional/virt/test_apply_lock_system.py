@@ -42,9 +42,11 @@ logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 pillar = load_pillar(json.loads(open(sys.argv[1]).read()))
 with connect(pillar.host.uri) as raw:
     conn, log = counting(raw)
-    outcomes = [pool_present(conn, pillar)] + [domain_present(conn, pillar, n) for n in sys.argv[2:]]
+    outcomes = [pool_present(conn, pillar)]
+    outcomes += [domain_present(conn, pillar, n) for n in sys.argv[2:]]
 print(json.dumps({"results": [o.result for o in outcomes], "changes": [o.changes for o in outcomes],
-                  "comments": [o.comment for o in outcomes], "mutating": [str(c) for c in log.mutating]}))
+                  "comments": [o.comment for o in outcomes],
+                  "mutating": [str(c) for c in log.mutating]}))
 """
 HOLD_FOREVER = """
 import sys

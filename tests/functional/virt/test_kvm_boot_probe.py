@@ -59,7 +59,8 @@ def test_emulator_comes_from_the_capabilities_per_domain_type(tmp_path) -> None:
     assert emulator_for(caps, "x86_64", "kvm") is None
     override = """<capabilities><guest><os_type>hvm</os_type><arch name='x86_64'>
       <emulator>/usr/bin/qemu-system-x86_64</emulator><domain type='qemu'/>
-      <domain type='kvm'><emulator>/usr/libexec/qemu-kvm</emulator></domain></arch></guest></capabilities>"""
+      <domain type='kvm'><emulator>/usr/libexec/qemu-kvm</emulator></domain></arch></guest>
+      </capabilities>"""
     assert emulator_for(override, "x86_64", "kvm") == "/usr/libexec/qemu-kvm"
     assert emulator_for(override, "x86_64", "qemu") == "/usr/bin/qemu-system-x86_64"
 

@@ -1,4 +1,4 @@
-"""Reconcile functions against libvirt's test driver: test mode, real mode, idempotence, ownership."""
+"""Reconcile functions against libvirt's test driver: test and real mode, idempotence, ownership."""
 
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def test_pool_present(env) -> None:
 def test_foreign_pool_of_that_name_is_not_taken_over(env, tmp_path) -> None:
     conn, log, pillar = env
     conn.storagePoolDefineXML(
-        f"<pool type='dir'><name>bhpool</name><target><path>{tmp_path}/other</path></target></pool>",
+        f"<pool type='dir'><name>bhpool</name>"
+        f"<target><path>{tmp_path}/other</path></target></pool>",
         0,
     )
     out = pool_present(conn, pillar)

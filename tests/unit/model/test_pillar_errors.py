@@ -270,7 +270,8 @@ CASES = [
     (
         "domains:work:ip",
         "10.137.255.255",
-        f"{D}:work:ip: 10.137.255.255 is the broadcast address of host:address_pool (10.137.0.0/16)",
+        f"{D}:work:ip: 10.137.255.255 is the broadcast address of "
+        "host:address_pool (10.137.0.0/16)",
     ),
     (
         "domains:work:ip",
@@ -447,7 +448,8 @@ CASES = [
         "memory",
         {"intervall": 2},
         "bulkhead:memory:intervall: unknown key 'intervall'; allowed: interval, reserve_mib, "
-        "host_mib, cache_factor, floor_mib, threshold_mib, band, stats_period, hold_seconds, socket",
+        "host_mib, cache_factor, floor_mib, threshold_mib, band, stats_period, hold_seconds, "
+        "socket",
     ),
     (
         "policy:files",

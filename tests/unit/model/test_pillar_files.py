@@ -1,4 +1,4 @@
-"""Pillar files: Salt's rendering (Jinja, then YAML with Salt's rules) and FILE:LINE in every error."""
+"""Pillar files: Salt's rendering (Jinja, then YAML by Salt's rules), FILE:LINE in every error."""
 
 from __future__ import annotations
 
@@ -277,7 +277,8 @@ def test_cli_check_and_schema(tmp_path):
     assert failed.exit_code == 1
     assert (
         failed.output.splitlines()[0]
-        == f"{bad}:11: bulkhead:domains:work:memory:max: must be at least memory:initial (128 MiB), got 64"
+        == f"{bad}:11: bulkhead:domains:work:memory:max: "
+        "must be at least memory:initial (128 MiB), got 64"
     )
     top = runner.invoke(app, ["pillar", "check", str(REPO / "pillar/top.sls")])
     assert top.exit_code == 1 and "no 'bulkhead' key" in top.output

@@ -9,7 +9,10 @@ import pytest
 from saltext.bulkhead.model import load_pillar
 
 AT = "bulkhead:domains:work:firewall:0"
-DSTHOST_RULE = "must be an IPv4 address, an IPv4 network in CIDR form (10.0.0.0/8) or a DNS name (letters, digits, '-' and '.')"
+DSTHOST_RULE = (
+    "must be an IPv4 address, an IPv4 network in CIDR form (10.0.0.0/8) "
+    "or a DNS name (letters, digits, '-' and '.')"
+)
 PORTS_RULE = "must be a port from 1 to 65535 or a range 'N-M' with N <= M"
 
 

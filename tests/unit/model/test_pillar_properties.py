@@ -1,4 +1,4 @@
-"""Properties: accepted names are always safe, nothing crashes the validator, valid pillars round-trip."""
+"""Properties: accepted names are safe, nothing crashes the validator, valid pillars round-trip."""
 
 from __future__ import annotations
 

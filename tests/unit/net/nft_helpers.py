@@ -45,7 +45,8 @@ def _nft_check_usable() -> str | None:
         check=False,
     )
     if probe.returncode != 0:
-        return f"nft -c does not work here ({'not root: ' if os.geteuid() else ''}{probe.stderr.strip()})"
+        who = "not root: " if os.geteuid() else ""
+        return f"nft -c does not work here ({who}{probe.stderr.strip()})"
     return None
 
 

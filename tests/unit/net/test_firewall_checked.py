@@ -1,4 +1,4 @@
-"""compile_checked: a client whose chain the checker refuses is closed; the others keep their rules."""
+"""compile_checked: a client whose chain the checker refuses is closed; others keep their rules."""
 
 from __future__ import annotations
 

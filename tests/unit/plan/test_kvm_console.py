@@ -30,7 +30,8 @@ def test_the_root_panic_after_the_banner_is_success() -> None:
     assert kernel_progressed(banner_only) is None
     panicked = (
         banner_only
-        + "\n[    1.349990] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n"
+        + "\n[    1.349990] Kernel panic - not syncing: "
+        + "VFS: Unable to mount root fs on unknown-block(0,0)\n"
     )
     assert console_verdict(panicked, exit_status=0, seconds=1.4).runs
 

@@ -14,7 +14,8 @@ from saltext.bulkhead.policy.lint import UNKNOWN_TARGET
 from .policy_helpers import SYSTEM, write_policy
 
 POLICY = {
-    "10-local.policy": "qubes.Filecopy * work vault deny\n!include-service qubes.Gpg * include/gpg\n",
+    "10-local.policy": "qubes.Filecopy * work vault deny\n"
+    "!include-service qubes.Gpg * include/gpg\n",
     "include/gpg": "work @default allow target=vault\n",
     "90-default.policy": "qubes.Filecopy * @anyvm @anyvm ask\nqubes.GetDate * @anyvm dom0 allow\n"
     "* * @anyvm @anyvm deny\n",

@@ -19,7 +19,7 @@ def example_plan() -> Plan:
 
 
 def as_libvirt_stores_it(xml: str) -> str:
-    """What libvirt adds on define: an emulator, PCI addresses, PS/2 inputs, audio none, a console."""
+    """What libvirt adds on define: emulator, PCI addresses, PS/2 inputs, audio none, a console."""
     doc = etree.fromstring(xml.encode())
     devices = doc.find("devices")
     etree.SubElement(devices, "emulator").text = "/usr/bin/qemu-system-x86_64"

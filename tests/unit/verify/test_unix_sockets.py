@@ -1,5 +1,5 @@
 """Reading who is connected to a channel socket from ``ss -xapH``: recorded output of a QEMU
-chardev with the broker connected, an intruder waiting in the backlog, and a live socket made here."""
+chardev with the broker connected, an intruder waiting in the backlog, a live socket made here."""
 
 from __future__ import annotations
 

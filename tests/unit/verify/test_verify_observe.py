@@ -21,8 +21,12 @@ IP_ADDR = ('[{"ifindex":5,"ifname":"bh-b2f1931e","flags":["UP"],"addr_info":['
 BRIDGE_LINK = ('[{"ifindex":27,"ifname":"vnet0","master":"bh-b2f1931e","isolated":true},'
                '{"ifindex":28,"ifname":"vnet1","master":"bh-b2f1931e","isolated":false},'
                '{"ifindex":2,"ifname":"eth0","flags":["UP"]}]')
-BINDING_LIST = " Port Dev   Filter\n--------------------\n vnet0      clean-traffic\n vnet3      clean-traffic\n"
-BINDING_XML = """<filterbinding><owner><name>work</name><uuid>9870df9a-ec67-5429-9263-83f4e6bf9acc</uuid></owner>
+BINDING_LIST = (
+    " Port Dev   Filter\n--------------------\n"
+    " vnet0      clean-traffic\n vnet3      clean-traffic\n"
+)
+BINDING_XML = """<filterbinding><owner><name>work</name>
+  <uuid>9870df9a-ec67-5429-9263-83f4e6bf9acc</uuid></owner>
   <portdev name='vnet0'/><mac address='52:54:00:d8:0a:fa'/>
   <filterref filter='clean-traffic'><parameter name='IP' value='10.137.0.7'/>
   <parameter name='MAC' value='52:54:00:d8:0a:fa'/></filterref></filterbinding>"""

@@ -1,4 +1,4 @@
-"""``bulkhead boot``: start the autostart domains in netvm order (what bulkhead-boot.service runs)."""
+"""``bulkhead boot``: start the autostart domains in netvm order (bulkhead-boot.service runs it)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def boot_command(
         bool, typer.Option("--dry-run", help="print the order, start nothing")
     ] = False,
 ) -> None:
-    """Start every autostart domain (and the netvms it needs), netvms first; exit 1 if one failed."""
+    """Start every autostart domain (and the netvms it needs), netvms first; exit 1 on a failure."""
     from ..model import PillarError
     from ..untrusted.text import printable
     from ..virt import BulkheadVirtError

@@ -150,7 +150,7 @@ def receive(
     source_name: str,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Received:
-    """Unpack ``stream`` under ``incoming_root/source_name/``; raise FileCopyError on any refusal."""
+    """Unpack ``stream`` under ``incoming_root/source_name/``; FileCopyError on any refusal."""
     if not isinstance(source_name, str) or not SOURCE_NAME.fullmatch(source_name):
         raise FileCopyError(f"invalid source domain name {source_name!r}")
     try:

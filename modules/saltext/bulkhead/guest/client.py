@@ -1,4 +1,4 @@
-"""The guest user's side: ``bulkhead-rpc TARGET SERVICE[+ARG]`` and ``bulkhead-copy TARGET FILE...``.
+"""The guest user's side: ``bulkhead-rpc TARGET SERVICE[+ARG]``, ``bulkhead-copy TARGET FILE...``.
 
 Both talk to the local ``bulkhead-rpcd`` over its unix socket with the same frames it speaks to
 the host: CALL, then our DATA and EOF, while RESULT, the service's DATA and its EXIT come back.

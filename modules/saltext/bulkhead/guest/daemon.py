@@ -153,7 +153,7 @@ class GuestDaemon:
                     stdin.close()
 
     def _release(self, session: Outgoing | Incoming) -> bool:
-        """The domain is free for another call; False if ``session`` was no longer the current one."""
+        """The domain is free for another call; False if ``session`` was no longer the current."""
         with self._lock:
             mine = self.session is session
             if mine:

@@ -1,4 +1,4 @@
-"""The apt sources of a Debian template: the host's configured Debian sources, for the template's suite.
+"""The apt sources of a Debian template: the host's Debian sources, for the template's suite.
 
 The host already says where it trusts Debian packages from (mirror, keyring). The template uses
 the same entries with the host's release name replaced by the template's suite (``bookworm``,

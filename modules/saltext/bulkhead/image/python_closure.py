@@ -60,7 +60,8 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write(b"x" * 100000)
     receive(send([tmp + "/src"]), tmp + "/in", "probe")
     subprocess.run(["/bin/true"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, check=True)
-files = sorted({m.__file__ for m in list(sys.modules.values()) if m and getattr(m, "__file__", None)})
+loaded = [m for m in list(sys.modules.values()) if m and getattr(m, "__file__", None)]
+files = sorted({m.__file__ for m in loaded})
 print(json.dumps(files))
 """
 

@@ -1,4 +1,4 @@
-"""Keep bulkhead-memd configured and running as the pillar says (what ``bulkhead_memory.managed`` does).
+"""Keep bulkhead-memd configured and running as the pillar says (``bulkhead_memory.managed``).
 
 The configuration file is written atomically; the daemon is kept running by the one daemon
 manager (``daemon_service.py``): started in a session of its own, found again through its pidfile

@@ -64,7 +64,10 @@ DomainName = Annotated[
     Rule(NAME_RULE),
 ]
 
-TAG_RULE = "must be a list of tags: lowercase letters, digits, '_' and '-', starting with a letter, at most 31 characters"
+TAG_RULE = (
+    "must be a list of tags: lowercase letters, digits, '_' and '-', starting with a letter, "
+    "at most 31 characters"
+)
 TagName = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9_-]{0,30}$")]
 
 PATH_RULE = "must be an absolute path of letters, digits and . _ / + -, without '..' components"
@@ -84,7 +87,7 @@ AbsPath = Annotated[
 
 
 def _text_only(what: str) -> Any:
-    """Refuse anything but text before a lax validator (ipaddress) can turn an int into an address."""
+    """Refuse anything but text before a lax validator (ipaddress) turns an int into an address."""
 
     def check(value: Any) -> Any:
         if not isinstance(value, str):
@@ -130,7 +133,10 @@ IPv4InterfaceText = Annotated[
 PRIVATE_NETWORKS = tuple(
     ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
-POOL_RULE = "must be a private IPv4 network (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) with a prefix from /8 to /28, such as 10.137.0.0/16"
+POOL_RULE = (
+    "must be a private IPv4 network (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) "
+    "with a prefix from /8 to /28, such as 10.137.0.0/16"
+)
 
 
 def _address_pool(value: str) -> ipaddress.IPv4Network:

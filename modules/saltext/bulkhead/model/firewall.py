@@ -42,7 +42,7 @@ PORTS_RULE = "must be a port from 1 to 65535 or a range 'N-M' with N <= M"
 
 
 def _dstports(value: Any) -> int | str:
-    """Keep what the admin wrote (80 or "80" or "8000-8080") once it is known to be a valid range."""
+    """Keep what the admin wrote (80 or "80" or "8000-8080") once known as a valid range."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise fail(f"{PORTS_RULE} (got {describe(value)})")
     match = re.fullmatch(r"([0-9]{1,5})(?:-([0-9]{1,5}))?", str(value))
@@ -55,7 +55,10 @@ def _dstports(value: Any) -> int | str:
     return value
 
 
-COMMENT_RULE = "must be plain text of at most 128 characters: letters, digits, spaces and . _ , : ( ) / @ + = # % ! ? -"
+COMMENT_RULE = (
+    "must be plain text of at most 128 characters: "
+    "letters, digits, spaces and . _ , : ( ) / @ + = # % ! ? -"
+)
 def _comment(value: Any) -> str:
     if not (
         isinstance(value, str)

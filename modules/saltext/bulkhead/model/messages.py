@@ -41,7 +41,7 @@ def rule_of(model: type[pydantic.BaseModel]) -> str:
 
 
 def _strip(tp: Any) -> tuple[Any, list[Any]]:
-    """The type without Annotated and Optional wrappers, and the Annotated metadata found on the way."""
+    """The type without Annotated and Optional wrappers, and the Annotated metadata on the way."""
     metadata: list[Any] = []
     while True:
         origin = get_origin(tp)

@@ -88,7 +88,8 @@ class DomainType(str, Enum):
 
 
 class Memory(Frozen):
-    """Memory in MiB: ``initial`` at boot, ``max`` the balloon ceiling, ``min`` the balancer floor."""
+    """Memory in MiB: ``initial`` at boot, ``max`` the balloon ceiling, ``min`` the balancer floor.
+    """
 
     initial: StrictInt = key(
         256, ge=MIN_MEMORY_MIB, le=MAX_MEMORY_MIB, doc="Memory at boot, in MiB.", rule=MIB_RULE
@@ -316,7 +317,7 @@ class Domain(Frozen):
 
     @property
     def has_network(self) -> bool:
-        """True when the domain gets a NIC on its netvm's network (``netvm: none`` is stored as None)."""
+        """True when the domain gets a NIC on its netvm's network (``netvm: none`` is None here)."""
         return self.netvm is not None
 
     @property
@@ -326,7 +327,7 @@ class Domain(Frozen):
 
     @property
     def starts_at_boot(self) -> bool:
-        """``autostart`` as given, else true for netvms (as Qubes starts sys-net and sys-firewall)."""
+        """``autostart`` as given, else true for netvms (Qubes starts sys-net and sys-firewall)."""
         return self.autostart if self.autostart is not None else self.provides_network
 
     @property

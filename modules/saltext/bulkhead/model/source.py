@@ -75,7 +75,7 @@ class PillarSource:
         return self.source_lines[min(rendered_index, len(self.source_lines) - 1)]
 
     def line_of(self, path: str) -> int | None:
-        """The line of the deepest key of ``path`` (``bulkhead:domains:work``) present in the file."""
+        """The line of the deepest key of ``path`` (``bulkhead:domains:work``) in the file."""
         node, line = self.root, None
         for part in path.split(":") if path else []:
             if isinstance(node, MappingNode):
@@ -130,7 +130,8 @@ def parse_pillar_text(text: str, name: str, directory: Path = Path(".")) -> Pill
         where = f"{name}:{lines._source_line(mark.line)}" if mark else name
         message = f"YAML error: {exc.problem or exc.context}"
         if exc.context == DUPLICATE and exc.context_mark:
-            message += f" (first at line {lines._source_line(exc.context_mark.line)}; Salt refuses repeated keys)"
+            first = lines._source_line(exc.context_mark.line)
+            message += f" (first at line {first}; Salt refuses repeated keys)"
         raise PillarError([PillarIssue("", message, where)]) from None
     except yaml.reader.ReaderError as exc:
         where = f"{name}:{lines._source_line(rendered.count(chr(10), 0, exc.position))}"
@@ -202,7 +203,7 @@ def render_jinja(text: str, directory: Path, name: str) -> str:
 
 
 def _template_line(tb: TracebackType | None) -> int | None:
-    """The last template line in the traceback (Jinja rewrites frames to point into the template)."""
+    """The last template line in the traceback (Jinja rewrites frames to point into templates)."""
     line = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == "<template>":

@@ -3,7 +3,8 @@
 .. code-block:: bash
 
     salt-call --local bulkhead_policy.check
-    salt-call --local bulkhead_policy.evaluate qubes.Filecopy+ work vault system=/etc/bulkhead/system.json
+    salt-call --local bulkhead_policy.evaluate qubes.Filecopy+ work vault \\
+        system=/etc/bulkhead/system.json
 """
 
 from saltext.bulkhead.model import PillarError

@@ -1,4 +1,4 @@
-"""Where a rule's traffic may go: ``dsthost`` as addresses, names resolved on the host at compile time.
+"""Where a rule's traffic may go: ``dsthost`` as addresses, names resolved on the host at compile.
 
 The netvm never resolves names for the firewall (it would trust whatever DNS it is given); the host
 resolves each name once per compilation, and a name that does not resolve to an IPv4 address makes

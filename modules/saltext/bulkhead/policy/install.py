@@ -84,14 +84,15 @@ def _validate_installed(directory: Path) -> InstallOutcome:
         )
     return InstallOutcome(
         True,
-        f"Policy in {directory} is in place: {len(policy.rules)} rules in {len(policy.files)} files",
+        f"Policy in {directory} is in place: "
+        f"{len(policy.rules)} rules in {len(policy.files)} files",
     )
 
 
 def install_policy(
     directory: str | os.PathLike[str], bodies: Mapping[str, str], *, test: bool
 ) -> InstallOutcome:
-    """Make ``directory`` hold ``bodies`` (name -> text) as managed files, if the result is valid."""
+    """Make ``directory`` hold ``bodies`` (name -> text) as managed files if the result is valid."""
     changes = plan_changes(directory, bodies)
     if changes.empty:
         return (
@@ -113,7 +114,10 @@ def install_policy(
         except PolicySyntaxError as exc:
             lines = _renamed(exc, staged, changes.directory)
             return InstallOutcome(False, "Invalid policy, nothing installed:\n" + "\n".join(lines))
-        what = f"{len(changes.write)} written, {len(changes.remove)} removed; {len(policy.rules)} rules in {len(policy.files)} files"
+        what = (
+            f"{len(changes.write)} written, {len(changes.remove)} removed; "
+            f"{len(policy.rules)} rules in {len(policy.files)} files"
+        )
         if test:
             return InstallOutcome(
                 None, f"Policy in {changes.directory} would change: {what}", changes.summary()

@@ -63,7 +63,7 @@ class StaticHost:
         raise StartError(f"{name} is not running and this broker starts no domains")
 
     def stop(self, name: str) -> None:
-        """Nothing this host serves was started by the broker, so only a running domain is an error."""
+        """Nothing this host serves was started by the broker: only a running domain is an error."""
         info = self._system.guest(name)
         if info is not None and info.running:
             raise StopError(f"{name} is running and this broker stops no domains")

@@ -128,7 +128,7 @@ def _batch(lines: IO[str], policy: Policy | None, system: System) -> None:
 
 @policy_app.command()
 def lint(policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR)) -> None:
-    """Warn on allow-everything rules, allows into the admin domain and shadowed rules; exit 1 if any."""
+    """Warn on allow-all rules, allows into the admin domain and shadowed rules; exit 1 if any."""
     policy = _load(policy_dir)
     if policy is None:
         raise typer.Exit(1)

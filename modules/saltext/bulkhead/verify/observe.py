@@ -1,4 +1,4 @@
-"""Parsers for what the host reports: ``ip -j``, ``bridge -j -d``, nwfilter bindings, live domain XML.
+"""Parsers for what the host reports: ``ip -j``, ``bridge -j -d``, nwfilter bindings, domain XML.
 
 They take the command's text so the suite can obtain it through testinfra (local or remote host)
 and the unit tests can feed them recorded output.
@@ -77,7 +77,7 @@ def filter_binding(binding_xml: str) -> FilterBinding:
 
 
 def binding_ports(binding_list_text: str) -> set[str]:
-    """Port devices named in ``virsh nwfilter-binding-list`` (a header, a rule, then one row each)."""
+    """Port devices named in ``virsh nwfilter-binding-list`` (a header, a rule, then a row each)."""
     rows = binding_list_text.splitlines()[2:]
     return {row.split()[0] for row in rows if row.strip()}
 

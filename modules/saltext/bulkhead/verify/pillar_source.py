@@ -18,7 +18,7 @@ from ..model.salt_pillar import (  # noqa: F401 (re-exported: verify's and the m
 
 def load(pillar_file: str | Path | None = None, pillar_json: str | Path | None = None,
          salt_config_dir: str | None = None) -> Pillar:
-    """A pillar file (Jinja + YAML, as Salt renders it), already-rendered JSON data, or else Salt's."""
+    """A pillar file (Jinja + YAML, rendered as Salt does), rendered JSON, or else Salt's."""
     if pillar_file:
         return load_pillar_file(pillar_file)
     if pillar_json:

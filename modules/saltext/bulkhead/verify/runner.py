@@ -90,7 +90,7 @@ def report_data(run: SuiteRun) -> dict:
 
 
 def _clean(message: str) -> str:
-    """The assertion's own text, without pytest's 'AssertionError:' prefix and repr of the operands."""
+    """The assertion's own text, without pytest's 'AssertionError:' prefix and operands' repr."""
     lines = message.removeprefix("AssertionError: ").splitlines()
     kept = []
     for line in lines:

@@ -52,7 +52,8 @@ def enforced(agent: AgentClient, bounds: AgentBounds) -> str | None:
 
 
 def deliver(agent: AgentClient, ruleset: Ruleset, clients: list[str], bounds: AgentBounds) -> None:
-    """Load ``ruleset`` live; the netvm keeps the one it had when this fails (one nft transaction)."""
+    """Load ``ruleset`` live; the netvm keeps the one it had when this fails (one nft transaction).
+    """
     reported = agent.load_firewall(ruleset.text, clients, timeout=bounds.load)
     if reported != ruleset.sha256:
         raise BulkheadVirtError(

@@ -1,4 +1,4 @@
-"""Networks owned by domains that provide network: present (defined, active, autostart) or absent."""
+"""Networks owned by domains that provide network: present (defined, active, autostart), absent."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ ASK_TIMEOUT_S = 60.0
 
 
 def reserve_start_memory(socket: Path, name: str, mib: int) -> None:
-    """Return once bulkhead-memd has freed ``mib`` MiB for ``name``; raise BulkheadVirtError if not."""
+    """Return once bulkhead-memd has freed ``mib`` MiB for ``name``; BulkheadVirtError if not."""
     try:
         reply = ask(socket, {"op": "request", "domain": name, "mib": mib}, timeout=ASK_TIMEOUT_S)
     except (OSError, ValueError) as error:  # no daemon, socket gone, reply cut short

@@ -166,7 +166,7 @@ def host_bridge_ports(host: Any) -> dict[str, BridgePort]:
 
 @pytest.fixture(scope="module")
 def guest(host: Any) -> Any:
-    """``guest("work")``: a testinfra host running commands inside that domain (its agent channel)."""
+    """``guest("work")``: a testinfra host running commands in that domain (its agent channel)."""
     if host.backend.NAME != "local":
         skipped("inside-guest checks run on the hypervisor host itself "
                 "(the agent sockets are local)")

@@ -1,4 +1,4 @@
-"""Inside the guests: what each domain can actually reach matches the isolation the pillar describes.
+"""Inside the guests: what each domain can reach matches the isolation the pillar describes.
 
 Commands run in the domains through their agent channels (``bulkhead://`` testinfra hosts), so a
 domain without any network is checked too. Probes are short TCP connects (busybox ``nc -w``) and

@@ -1,4 +1,4 @@
-"""The host has no address on any bridge that faces domains: nothing on the host is reachable from them."""
+"""The host has no address on a bridge that faces domains: nothing on the host is reachable."""
 
 from __future__ import annotations
 

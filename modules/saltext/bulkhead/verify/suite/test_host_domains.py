@@ -1,4 +1,5 @@
-"""Every bulkhead domain is defined as planned, the running ones answer, no-network ones have no NIC,
+"""Every bulkhead domain is defined as planned, the running ones answer, no-network ones have no
+NIC,
 and every netvm would boot into its rules."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Ports on bulkhead bridges: clients isolated and filtered, netvms not isolated, nobody else attached."""
+"""Ports on bulkhead bridges: clients isolated and filtered, netvms not isolated, no one else."""
 
 from __future__ import annotations
 
