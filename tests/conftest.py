@@ -19,7 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def pytest_collection_modifyitems(config, items):
-    # Integration, isolation and fleet tests drive qemu:///system; without root and a running libvirtd they
+    # Integration, isolation and fleet tests drive qemu:///system; without root and a running
+    # libvirtd they
     # cannot mean anything, so they are skipped with the reason instead of failing confusingly.
     if os.geteuid() == 0:
         return
@@ -42,5 +43,8 @@ def installed_workstation_untouched():
     yield
     changed = footprint.changes(before, footprint.snapshot())
     if changed:
-        pytest.fail("the test run changed the installed workstation on this host:\n  " + "\n  ".join(changed),
-                    pytrace=False)
+        pytest.fail(
+            "the test run changed the installed workstation on this host:\n  "
+            + "\n  ".join(changed),
+            pytrace=False,
+        )

@@ -21,7 +21,11 @@ import libvirt
 from .guests import URI
 
 PIDFILES = (Path("/run/bulkhead/memd.pid"), Path("/run/bulkhead/broker.pid"))
-CONTENT_DIRS = (Path("/etc/bulkhead"), Path("/var/lib/bulkhead/firewall"), Path("/var/lib/bulkhead/dispvms"))
+CONTENT_DIRS = (
+    Path("/etc/bulkhead"),
+    Path("/var/lib/bulkhead/firewall"),
+    Path("/var/lib/bulkhead/dispvms"),
+)
 SOCKET_DIRS = (Path("/run/bulkhead"), Path("/run/bulkhead/agent"), Path("/run/bulkhead/rpc"))
 NOT_COMPARED = frozenset({Path("/run/bulkhead/kvm-verdict.json")})
 # A pool's sizes follow the filesystem it shares with the tests' pools.
@@ -47,8 +51,8 @@ def snapshot() -> Footprint:
 
 
 def changes(before: Footprint, after: Footprint) -> list[str]:
-    """Every item of ``before`` that is gone or different in ``after``, and new files in /etc/bulkhead
-    and the state directories (nothing but an installed workstation writes there)."""
+    """Every item of ``before`` that is gone or different in ``after``, and new files in
+    /etc/bulkhead and the state directories (nothing but an installed workstation writes there)."""
     out = [f"{key}: {value} -> {after.get(key, 'gone')}" for key, value in sorted(before.items())
            if after.get(key) != value]
     out += [f"{key}: new" for key in sorted(set(after) - set(before)) if key.startswith("file ")]
@@ -59,7 +63,9 @@ def _daemon(pidfile: Path) -> str:
     try:
         pid = pidfile.read_text().split()[0]
         stat = Path(f"/proc/{pid}/stat").read_text()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        cmdline = (
+            Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        )
     except (OSError, IndexError):
         return "not running"
     start = stat.rsplit(")", 1)[1].split()[19]  # field 22, after the command's parentheses
@@ -91,7 +97,9 @@ def _identity(path: Path) -> str:
         st = path.lstat()
     except OSError:
         return "gone"
-    return f"inode {st.st_ino}" if not path.is_file() else f"inode {st.st_ino} sha256 {_sha256(path)}"
+    return (
+        f"inode {st.st_ino}" if not path.is_file() else f"inode {st.st_ino} sha256 {_sha256(path)}"
+    )
 
 
 def _libvirt() -> Footprint:
@@ -105,10 +113,14 @@ def _libvirt() -> Footprint:
     found: Footprint = {}
     try:
         for dom in conn.listAllDomains(0):
-            xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE) if dom.isPersistent() else "transient"
+            xml = (
+                dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE) if dom.isPersistent() else "transient"
+            )
             found[f"domain {dom.name()}"] = f"{_digest(xml)} active={bool(dom.isActive())}"
         for net in conn.listAllNetworks(0):
-            found[f"network {net.name()}"] = f"{_digest(net.XMLDesc(0))} active={bool(net.isActive())}"
+            found[f"network {net.name()}"] = (
+                f"{_digest(net.XMLDesc(0))} active={bool(net.isActive())}"
+            )
         for pool in conn.listAllStoragePools(0):
             volumes = sorted(v.name() for v in pool.listAllVolumes()) if pool.isActive() else []
             xml = _POOL_SIZES.sub("", pool.XMLDesc(0))

@@ -20,17 +20,33 @@ ABSOLUTE = ("saltext", "bulkhead")
 
 # Bottom to top: (what the layer is, its packages).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation, no libvirt but libvirt_quiet",
-     ("__init__", "cli_style", "untrusted", "backoff", "apply_lock", "socket_dirs", "sd_notify", "libvirt_quiet",
-      "daemon_process", "atomic_file", "memd_client", "reconcile", "agent")),
+    (
+        "foundation, no libvirt but libvirt_quiet",
+        (
+            "__init__",
+            "cli_style",
+            "untrusted",
+            "backoff",
+            "apply_lock",
+            "socket_dirs",
+            "sd_notify",
+            "libvirt_quiet",
+            "daemon_process",
+            "atomic_file",
+            "memd_client",
+            "reconcile",
+            "agent",
+        ),
+    ),
     ("the validated pillar", ("model",)),
     ("pure renderers on the model", ("net", "systemd_units")),
     ("the pure plan", ("plan",)),
     ("mechanisms without libvirt", ("memory", "image", "policy", "filecopy", "rpcwire", "guest")),
     ("apply through libvirt", ("virt",)),
-    ("host daemons and their systemd face",
-     ("memd", "rpc", "systemd", "daemon_service", "boot", "host", "exclusive",
-      "runcmd")),
+    (
+        "host daemons and their systemd face",
+        ("memd", "rpc", "systemd", "daemon_service", "boot", "host", "exclusive", "runcmd"),
+    ),
     ("verification, the TCB report and the workstation at a glance", ("verify", "tcb", "glance")),
     ("Salt face and command line", ("saltret", "states", "modules", "cli")),
 )

@@ -38,11 +38,18 @@ def own_files(root: Path) -> str:
     of a test workstation under ``root``: none of them is an installed workstation's."""
     run = root / "run"
     run.mkdir(mode=0o700, parents=True, exist_ok=True)  # the memd socket's folder: root's, 0700
-    paths = {"memd_config": "etc/memd.json", "memd_pidfile": "run/memd.pid", "memd_log": "log/memd.log",
-             "broker_pillar": "etc/broker-pillar.json", "broker_pidfile": "run/broker.pid",
-             "broker_log": "log/broker.log", "dispvm_registry": "lib/dispvms",
-             "firewall_records": "lib/firewall", "locks": "run/locks",
-             "exclusive": "lib/exclusive.json"}
+    paths = {
+        "memd_config": "etc/memd.json",
+        "memd_pidfile": "run/memd.pid",
+        "memd_log": "log/memd.log",
+        "broker_pillar": "etc/broker-pillar.json",
+        "broker_pidfile": "run/broker.pid",
+        "broker_log": "log/broker.log",
+        "dispvm_registry": "lib/dispvms",
+        "firewall_records": "lib/firewall",
+        "locks": "run/locks",
+        "exclusive": "lib/exclusive.json",
+    }
     lines = ["  formula:", "    paths:", *(f"      {k}: {root / v}" for k, v in paths.items())]
     return "\n".join(lines) + "\n" + POLICY_SECTION + own_policy_dir(root)
 
@@ -62,11 +69,15 @@ def prefixed_pillar_text(example: Path, prefix: str, pool: str, root: Path) -> s
     text = text.replace(f"network: {LAB_NETWORK}", f"network: {prefix}{LAB_NETWORK}")
     text = text.replace("  memory:\n", f"  memory:\n    socket: {root / 'run/memd.sock'}\n", 1)
     own = own_files(root)
-    if "\n" + POLICY_SECTION in text:  # the example's policy (its lines prefixed above) gets the dir
+    if (
+        "\n" + POLICY_SECTION in text
+    ):  # the example's policy (its lines prefixed above) gets the dir
         text = text.replace("\n" + POLICY_SECTION, "\n" + POLICY_SECTION + own_policy_dir(root), 1)
         own = own.replace(POLICY_SECTION + own_policy_dir(root), "")
     text = text.replace("\nbulkhead:\n", "\nbulkhead:\n" + own, 1)
-    return text.replace("  host:\n", f"  host:\n    pool: {pool}\n    pool_path: /var/lib/bulkhead/{pool}-pool\n", 1)
+    return text.replace(
+        "  host:\n", f"  host:\n    pool: {pool}\n    pool_path: /var/lib/bulkhead/{pool}-pool\n", 1
+    )
 
 
 def salt_apply(conf: Path, *extra: str, timeout: float = 900) -> dict:
@@ -137,7 +148,8 @@ def remove_pool(conn, name: str, path: str) -> None:
 
 def salt_workspace(root: Path, repo: Path, prefix: str, pool: str) -> tuple[Path, Path]:
     """A masterless Salt config whose only pillar is the prefixed example with its daemon files
-    under ``root/files``, and the prefixed lab network its uplinks need; (config dir, pillar file)."""
+    under ``root/files``, and the prefixed lab network its uplinks need; (config dir, pillar
+    file)."""
     pillar_dir = root / "pillar"
     pillar_dir.mkdir()
     pillar_file = pillar_dir / "workstation.sls"
@@ -145,14 +157,20 @@ def salt_workspace(root: Path, repo: Path, prefix: str, pool: str) -> tuple[Path
     pillar_file.write_text(prefixed_pillar_text(example, prefix, pool, root / "files"))
     (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - workstation\n")
     subprocess.run([repo / "scripts/salt-config.sh", root / "conf", pillar_dir], check=True)
-    subprocess.run([repo / "scripts/lab-network.sh", prefix + LAB_NETWORK], check=True, capture_output=True)
+    subprocess.run(
+        [repo / "scripts/lab-network.sh", prefix + LAB_NETWORK], check=True, capture_output=True
+    )
     return root / "conf", pillar_file
 
 
 def start_outside(prefix: str) -> None:
     """HTTP on 80 and 8080 and the DNS stand-in on 53 inside the prefixed 'outside' domain."""
-    subprocess.run([REPO / "scripts/lab-outside.sh", prefix + "outside"], check=True, capture_output=True,
-                   timeout=300)
+    subprocess.run(
+        [REPO / "scripts/lab-outside.sh", prefix + "outside"],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 def define_and_start(conn, model: Pillar, defined: tuple[str, ...], started: str,

@@ -1,1 +1,1 @@
-"""Apply bench: bulkhead's reconcilers against saltext-virt's virt.defined, same domains, one run."""
+"""Apply bench: bulkhead's reconcilers against saltext-virt's virt.defined, same domains."""

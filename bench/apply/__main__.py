@@ -6,7 +6,8 @@
 For each URI and N (app domains on one kernel template; every third behind a netvm), each round
 applies cold, then re-applies (no-op), then removes everything: bulkhead as one Salt run applies
 (the states share one inventory read), bulkhead with every state reading libvirt itself (as before
-the shared inventory), then saltext-virt (A B C A B C ...). Domains are defined, never started. Prints a Markdown table: medians over rounds,
+the shared inventory), then saltext-virt (A B C A B C ...). Domains are defined, never started.
+Prints a Markdown table: medians over rounds,
 libvirt calls per domain from bulkhead's counting proxy, and bulkhead / saltext-virt ratios.
 """
 
@@ -68,7 +69,9 @@ class Bench:
         finally:
             bulkhead_side.teardown(raw, pillar, work, path)
         if len(changed) != n + 3 or again:
-            raise RuntimeError(f"bulkhead: cold apply changed {len(changed)} of {n + 3}, re-apply changed {again}")
+            raise RuntimeError(
+                f"bulkhead: cold apply changed {len(changed)} of {n + 3}, re-apply changed {again}"
+            )
         self.times[uri, n, tool, "cold"].append(cold)
         self.times[uri, n, tool, "noop"].append(noop)
         self.calls[uri, n, tool, "cold"] = cold_calls
@@ -111,9 +114,11 @@ class Bench:
                         print(f"# done {uri} N={n}", file=sys.stderr, flush=True)
 
     def table(self, uris: list[str], sizes: list[int]) -> str:
-        rows = ["| URI | N | tool | cold s | cold ms/domain | no-op s | no-op ms/domain | no-op / cold "
-                "| libvirt calls/domain cold | no-op | mutating calls in no-op |",
-                "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        rows = [
+            "| URI | N | tool | cold s | cold ms/domain | no-op s | no-op ms/domain | no-op / cold "
+            "| libvirt calls/domain cold | no-op | mutating calls in no-op |",
+            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for uri in uris:
             for n in sizes:
                 medians = {}
@@ -125,24 +130,36 @@ class Bench:
                     medians[tool] = (c, o)
                     calls = ("", "", "")
                     if tool != "saltext-virt":
-                        (cc, _), (nc, nm) = self.calls[uri, n, tool, "cold"], self.calls[uri, n, tool, "noop"]
+                        (cc, _), (nc, nm) = (
+                            self.calls[uri, n, tool, "cold"],
+                            self.calls[uri, n, tool, "noop"],
+                        )
                         calls = (f"{cc:.1f}", f"{nc:.1f}", str(nm))
                     per = 1000 / (n + 1)
-                    rows.append(f"| {uri} | {n} | {tool} | {c:.2f} | {c * per:.1f} | {o:.3f} | {o * per:.2f} "
-                                f"| {o / c:.3f} | {' | '.join(calls)} |")
+                    rows.append(
+                        f"| {uri} | {n} | {tool} | {c:.2f} | {c * per:.1f} | {o:.3f} | "
+                        f"{o * per:.2f} "
+                        f"| {o / c:.3f} | {' | '.join(calls)} |"
+                    )
                 for other in (PER_STATE, "saltext-virt"):
                     if BULKHEAD in medians and other in medians:
                         (bc, bo), (oc, oo) = medians[BULKHEAD], medians[other]
-                        rows.append(f"| {uri} | {n} | **ratio bulkhead / {other}** | {bc / oc:.2f} | | "
-                                    f"{bo / oo:.2f} | | | | | |")
+                        rows.append(
+                            f"| {uri} | {n} | **ratio bulkhead / {other}** | {bc / oc:.2f} | | "
+                            f"{bo / oo:.2f} | | | | | |"
+                        )
         return "\n".join(rows)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10,30,100", help="comma-separated numbers of app domains")
+    parser.add_argument(
+        "--sizes", default="10,30,100", help="comma-separated numbers of app domains"
+    )
     parser.add_argument("--uris", default=f"test:///default,{SYSTEM}")
-    parser.add_argument("--repeat", type=int, default=3, help="rounds per size; medians are reported")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="rounds per size; medians are reported"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     uris = args.uris.split(",")
@@ -156,14 +173,20 @@ def main() -> int:
     finally:
         source = bench.salt.source()
         bench.salt.close()
-    print(f"{platform.node()}: {platform.python_implementation()} {platform.python_version()}, "
-          f"{platform.machine()}, sizes {sizes}, {args.repeat} rounds, {time.perf_counter() - start:.0f} s total")
+    print(
+        f"{platform.node()}: {platform.python_implementation()} {platform.python_version()}, "
+        f"{platform.machine()}, sizes {sizes}, {args.repeat} rounds, "
+        f"{time.perf_counter() - start:.0f} s total"
+    )
     print(f"saltext-virt's virt.defined loaded from {source}\n")
     print(bench.table(uris, sizes))
     for uri, error in bench.errors.items():
         print(f"\nsaltext-virt on {uri} failed: {error}")
     for (uri, n), names in bench.not_noop.items():
-        print(f"\nsaltext-virt's re-apply on {uri}, N={n}, still reported changes for: {', '.join(names)}")
+        print(
+            f"\nsaltext-virt's re-apply on {uri}, N={n}, still reported changes for: "
+            f"{', '.join(names)}"
+        )
     return 0
 
 

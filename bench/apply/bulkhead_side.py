@@ -1,4 +1,4 @@
-"""bulkhead's side: the formula's order of reconcilers (pool, network, domains) on one connection."""
+"""bulkhead's side: the formula's reconcilers in order (pool, network, domains), one connection."""
 
 from __future__ import annotations
 
@@ -28,7 +28,10 @@ def apply(conn: Any, pillar: Pillar, work: Workload, shared: bool = True) -> lis
     each reads libvirt itself (the behaviour before the shared inventory, kept for comparison)."""
     if shared:
         conn = tracked(conn, InventoryCache())
-    outcomes = [("pool", pool_present(conn, pillar)), ("network", network_present(conn, pillar, work.netvm))]
+    outcomes = [
+        ("pool", pool_present(conn, pillar)),
+        ("network", network_present(conn, pillar, work.netvm)),
+    ]
     # Domains are defined, never started: the netvm too (the formula would run it).
     outcomes += [(name, domain_present(conn, pillar, name)) for name in work.domains()]
     failed = [f"{name}: {out.comment}" for name, out in outcomes if out.result is not True]

@@ -21,16 +21,22 @@ class SaltVirt:
 
         self._tmp = tempfile.TemporaryDirectory(prefix="bhbench-salt-")
         opts = salt.config.minion_config(None)
-        opts.update({"file_client": "local", "cachedir": f"{self._tmp.name}/cache",
-                     "pki_dir": f"{self._tmp.name}/pki", "extension_modules": f"{self._tmp.name}/ext",
-                     "test": False})
+        opts.update(
+            {
+                "file_client": "local",
+                "cachedir": f"{self._tmp.name}/cache",
+                "pki_dir": f"{self._tmp.name}/pki",
+                "extension_modules": f"{self._tmp.name}/ext",
+                "test": False,
+            }
+        )
         opts["grains"] = salt.loader.grains(opts)
         utils = salt.loader.utils(opts)
         self.modules = salt.loader.minion_mods(opts, utils=utils)
         self.states = salt.loader.states(opts, self.modules, utils, {})
 
     def source(self) -> str:
-        """The file virt.defined was loaded from: proves it is saltext-virt's and not another virt."""
+        """The file virt.defined came from: proves it is saltext-virt's and not another virt."""
         return inspect.getsourcefile(self.states["virt.defined"].func) or "?"
 
     def close(self) -> None:
@@ -38,10 +44,14 @@ class SaltVirt:
 
 
 def apply(salt: SaltVirt, uri: str, work: Workload, pool_path: str, vm_type: str) -> list[str]:
-    """Converge every object; returns the names of those that reported changes. Any failure raises."""
+    """Converge every object; the names of those that reported changes. Any failure raises."""
     st = salt.states
-    rets = [st["virt.pool_running"](name=work.pool, ptype="dir", target=pool_path, connection=uri),
-            st["virt.network_running"](name=work.netvm, bridge=_bridge(work), forward=None, connection=uri)]
+    rets = [
+        st["virt.pool_running"](name=work.pool, ptype="dir", target=pool_path, connection=uri),
+        st["virt.network_running"](
+            name=work.netvm, bridge=_bridge(work), forward=None, connection=uri
+        ),
+    ]
     template_root = f"{pool_path}/{work.template}_root"
     rets += [st["virt.defined"](connection=uri, **kwargs)
              for kwargs in saltvirt_domains(work, template_root, vm_type)]

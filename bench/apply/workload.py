@@ -1,6 +1,7 @@
 """The bench workload: one kernel template and N app domains, a third of them behind a netvm.
 
-bulkhead gets a pillar; saltext-virt gets the closest equivalent virt.* state arguments (same memory,
+bulkhead gets a pillar; saltext-virt gets the closest equivalent virt.* state arguments (same
+memory,
 vcpus, kernel, disks in a dir pool, NIC on an isolated network). Everything is named ``bhbench-``
 so that cleanup can find it and nothing else.
 """
@@ -52,22 +53,39 @@ class Workload:
 
 
 def image() -> dict[str, str]:
-    return {"kind": "kernel", "root": str(IMAGE_DIR / "root.img"), "kernel": str(IMAGE_DIR / "vmlinuz"),
-            "initrd": str(IMAGE_DIR / "initrd.img")}
+    return {
+        "kind": "kernel",
+        "root": str(IMAGE_DIR / "root.img"),
+        "kernel": str(IMAGE_DIR / "vmlinuz"),
+        "initrd": str(IMAGE_DIR / "initrd.img"),
+    }
 
 
 def bulkhead_pillar(work: Workload, uri: str, pool_path: str, domain_type: str) -> dict[str, Any]:
     sized = {"memory": {"initial": MEMORY_MIB}, "vcpus": 1}
     domains: dict[str, Any] = {
         work.template: {"class": "template", "image": image(), "netvm": "none", **sized},
-        work.netvm: {"class": "app", "template": work.template, "provides_network": True, "netvm": "none",
-                     "private_mib": PRIVATE_MIB, **sized},
+        work.netvm: {
+            "class": "app",
+            "template": work.template,
+            "provides_network": True,
+            "netvm": "none",
+            "private_mib": PRIVATE_MIB,
+            **sized,
+        },
     }
     for i in range(1, work.apps):
-        domains[work.app(i)] = {"class": "app", "template": work.template, "private_mib": PRIVATE_MIB,
-                                "netvm": work.netvm if work.uses_netvm(i) else "none", **sized}
-    return {"host": {"uri": uri, "domain_type": domain_type, "pool": work.pool, "pool_path": pool_path},
-            "domains": domains}
+        domains[work.app(i)] = {
+            "class": "app",
+            "template": work.template,
+            "private_mib": PRIVATE_MIB,
+            "netvm": work.netvm if work.uses_netvm(i) else "none",
+            **sized,
+        }
+    return {
+        "host": {"uri": uri, "domain_type": domain_type, "pool": work.pool, "pool_path": pool_path},
+        "domains": domains,
+    }
 
 
 def saltvirt_domains(work: Workload, template_root: str, vm_type: str) -> list[dict[str, Any]]:

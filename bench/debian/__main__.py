@@ -30,8 +30,12 @@ from tests.guests import URI, app, own_host, template, wait_ready
 from tests.topology import purge
 
 TPL, APP = "bhdboot-tpl", "bhdboot-app"
-INSIDE = ("findmnt -n /rw; findmnt -n /home", "systemd-analyze", "systemd-analyze blame --no-pager | head -12",
-          "systemd-analyze critical-chain --no-pager bulkhead-ready.service")
+INSIDE = (
+    "findmnt -n /rw; findmnt -n /home",
+    "systemd-analyze",
+    "systemd-analyze blame --no-pager | head -12",
+    "systemd-analyze critical-chain --no-pager bulkhead-ready.service",
+)
 
 
 def timed(what: str, action):

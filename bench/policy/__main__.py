@@ -37,7 +37,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--services", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--repeat", type=int, default=3, help="alternating runs; the fastest of each counts")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="alternating runs; the fastest of each counts"
+    )
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
@@ -57,9 +59,13 @@ def main() -> int:
     linear_s = indexed_s = float("inf")
     identical = True
     for _ in range(args.repeat):
-        linear, seconds = timed(run, policy.evaluate_linear, generate_system(args.domains, random.Random(args.seed)))
+        linear, seconds = timed(
+            run, policy.evaluate_linear, generate_system(args.domains, random.Random(args.seed))
+        )
         linear_s = min(linear_s, seconds)
-        indexed, seconds = timed(run, policy.evaluate, generate_system(args.domains, random.Random(args.seed)))
+        indexed, seconds = timed(
+            run, policy.evaluate, generate_system(args.domains, random.Random(args.seed))
+        )
         indexed_s = min(indexed_s, seconds)
         identical = identical and linear == indexed
     counts = collections.Counter(d.verdict.value for d in indexed)
@@ -69,14 +75,23 @@ def main() -> int:
     print(f"{len(policy.rules)} rules in {len(policy.files)} files, {len(system.domains)} domains, "
           f"{len(requests)} requests (seed {args.seed})")
     print(f"decisions: {dict(sorted(counts.items()))}, {defaulted} without a matching rule")
-    print(f"load+compile: {load_s * 1000:.1f} ms; lint: {lint_s * 1000:.1f} ms ({len(findings)} findings)")
+    print(
+        f"load+compile: {load_s * 1000:.1f} ms; lint: {lint_s * 1000:.1f} ms ({len(findings)} "
+        f"findings)"
+    )
     print()
     print("| evaluator | total s | decisions/s | us/decision |")
     print("| --- | ---: | ---: | ---: |")
     for name, seconds in (("linear first-match scan", linear_s), ("compiled index", indexed_s)):
-        print(f"| {name} | {seconds:.3f} | {len(requests) / seconds:,.0f} | {seconds / len(requests) * 1e6:.1f} |")
+        print(
+            f"| {name} | {seconds:.3f} | {len(requests) / seconds:,.0f} | "
+            f"{seconds / len(requests) * 1e6:.1f} |"
+        )
     print()
-    print(f"speed-up (linear / index): {linear_s / indexed_s:.1f}x (fastest of {args.repeat} alternating runs each)")
+    print(
+        f"speed-up (linear / index): {linear_s / indexed_s:.1f}x (fastest of {args.repeat} "
+        f"alternating runs each)"
+    )
     print(f"identical decisions: {identical}")
     return 0 if identical else 1
 

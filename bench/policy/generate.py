@@ -15,9 +15,15 @@ def generate_system(domains: int, rng: random.Random) -> System:
     """``domains`` domains in all: the admin domain, disposable templates, disposables, others."""
     names = [f"vm{i:03d}" for i in range(domains - 1)]
     templates = names[:6]
-    data: dict[str, dict] = {"dom0": {"type": "AdminVM", "power_state": "Running", "default_dispvm": templates[0]}}
+    data: dict[str, dict] = {
+        "dom0": {"type": "AdminVM", "power_state": "Running", "default_dispvm": templates[0]}
+    }
     for index, name in enumerate(names):
-        type_ = "AppVM" if name in templates else ("DispVM" if index % 12 == 11 else rng.choice(TYPES[:3] + ["AppVM"] * 5))
+        type_ = (
+            "AppVM"
+            if name in templates
+            else ("DispVM" if index % 12 == 11 else rng.choice(TYPES[:3] + ["AppVM"] * 5))
+        )
         data[name] = {
             "type": type_,
             "tags": rng.sample(TAGS, rng.randint(0, 2)),
@@ -46,7 +52,9 @@ def _token(rng: random.Random, names: list[str], templates: list[str], target: b
     return "@adminvm"
 
 
-def generate_rules(count: int, services: list[str], system: System, rng: random.Random) -> list[str]:
+def generate_rules(
+    count: int, services: list[str], system: System, rng: random.Random
+) -> list[str]:
     names = sorted(system.guests)
     templates = list(system.dispvm_templates)
     lines = []
@@ -76,7 +84,9 @@ def write_policy_dir(root: Path, lines: list[str], files: int) -> None:
         (root / f"{index * 10:02d}-generated.policy").write_text("\n".join(chunk) + "\n")
 
 
-def generate_requests(count: int, services: list[str], system: System, rng: random.Random) -> list[Request]:
+def generate_requests(
+    count: int, services: list[str], system: System, rng: random.Random
+) -> list[Request]:
     names = sorted(system.guests)
     requests = []
     for _ in range(count):

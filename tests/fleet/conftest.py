@@ -36,7 +36,9 @@ class User:
     minion: object = None
 
     def write_pillar(self, **changes: int) -> Pillar:
-        text = user_pillar_text(self.minion_id, self.short, self.root, booted=self.booted, **changes)
+        text = user_pillar_text(
+            self.minion_id, self.short, self.root, booted=self.booted, **changes
+        )
         self.pillar_file.write_text(text)
         return model_of(text, self.minion_id)
 
@@ -86,7 +88,9 @@ def fleet(salt_factories, tmp_path_factory) -> Iterator[Fleet]:
     try:
         with master.started():
             for user in users.values():
-                user.minion = master.salt_minion_daemon(user.minion_id, overrides={"master": "127.0.0.1"})
+                user.minion = master.salt_minion_daemon(
+                    user.minion_id, overrides={"master": "127.0.0.1"}
+                )
             with users["alice"].minion.started(), users["bob"].minion.started():
                 yield Fleet(master, master.salt_cli(timeout=900), users)
     finally:

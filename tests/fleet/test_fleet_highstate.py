@@ -25,8 +25,10 @@ def timed(key: str, fleet: Fleet, *args: str, target: str = "*") -> dict:
     TIMINGS[key] = round(time.monotonic() - start, 1)
     for minion, ret in out.items():
         if args[0] == "state.highstate" and isinstance(ret, dict):
-            slow = sorted(((v.get("duration", 0) / 1000, k.split("_|-")[1]) for k, v in ret.items()),
-                          reverse=True)[:5]
+            slow = sorted(
+                ((v.get("duration", 0) / 1000, k.split("_|-")[1]) for k, v in ret.items()),
+                reverse=True,
+            )[:5]
             TIMINGS[f"{key}: {minion}'s slowest states"] = [f"{s:.1f} {n}" for s, n in slow]
             total = sum(v.get("duration", 0) for v in ret.values()) / 1000
             TIMINGS[f"{key}: {minion}'s states in all"] = round(total, 1)
@@ -85,10 +87,17 @@ def test_the_fleet_report_has_every_workstations_checks(provisioned: Fleet):
     assert set(ret.data) == {alice, bob}
     for minion, report in ret.data.items():
         assert report["workstation"] == minion
-        assert report["checks"] and all(set(c) >= {"name", "result", "message"} for c in report["checks"])
-        assert not [c for c in report["checks"] if c["result"] is False], (minion, report["summary"])
+        assert report["checks"] and all(
+            set(c) >= {"name", "result", "message"} for c in report["checks"]
+        )
+        assert not [c for c in report["checks"] if c["result"] is False], (
+            minion,
+            report["summary"],
+        )
     assert ret.data[bob]["result"] is True and ret.data[bob]["exit_code"] == 0
-    not_true = {c["name"]: c["outcome"] for c in ret.data[alice]["checks"] if c["result"] is not True}
+    not_true = {
+        c["name"]: c["outcome"] for c in ret.data[alice]["checks"] if c["result"] is not True
+    }
     assert not_true == {NO_CONTROL: "skipped"}, ret.data[alice]["summary"]
     assert ret.data[alice]["exit_code"] == 3 and ret.returncode != 0  # the fleet run fails
     assert any(c["outcome"] == "passed" and c["name"].startswith("guest_network")

@@ -51,7 +51,9 @@ def set_pillar(loaders, minion_config):
         # A new file name per write: Salt's file server caches (hashes, file lists) would otherwise
         # serve a previous test's pillar.
         name = f"bulkhead{next(_serial)}"
-        (minion_config.pillar_dir / f"{name}.sls").write_text(yaml.safe_dump({"bulkhead": bulkhead}))
+        (minion_config.pillar_dir / f"{name}.sls").write_text(
+            yaml.safe_dump({"bulkhead": bulkhead})
+        )
         (minion_config.pillar_dir / "top.sls").write_text(f"base:\n  '*':\n    - {name}\n")
         loaders.reload_all()  # loaded modules keep the pillar they were created with
 

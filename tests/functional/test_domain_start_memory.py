@@ -35,12 +35,24 @@ def pillar_for(names, tmp_path, host_mib: int | None) -> dict:
         "host": driver_host(names["pool"], tmp_path / "pool"),
         "domains": {
             names["tpl"]: {"class": "template", "image": IMAGE, "netvm": "none"},
-            names["a"]: {"class": "app", "template": names["tpl"], "memory": {"initial": 200, "max": 400}},
-            names["b"]: {"class": "app", "template": names["tpl"], "memory": {"initial": 300, "max": 600}},
+            names["a"]: {
+                "class": "app",
+                "template": names["tpl"],
+                "memory": {"initial": 200, "max": 400},
+            },
+            names["b"]: {
+                "class": "app",
+                "template": names["tpl"],
+                "memory": {"initial": 300, "max": 600},
+            },
         },
     }
     if host_mib is not None:
-        pillar["memory"] = {"socket": str(tmp_path / "memd.sock"), "host_mib": host_mib, "reserve_mib": 256}
+        pillar["memory"] = {
+            "socket": str(tmp_path / "memd.sock"),
+            "host_mib": host_mib,
+            "reserve_mib": 256,
+        }
     return pillar
 
 
@@ -81,7 +93,9 @@ def is_running(name: str) -> bool:
     return bool(libvirt.open("test:///default").lookupByName(name).isActive())
 
 
-def test_start_with_enough_memory_asks_and_starts(loaders, set_pillar, names, tmp_path, memd, cleanup):
+def test_start_with_enough_memory_asks_and_starts(
+    loaders, set_pillar, names, tmp_path, memd, cleanup
+):
     set_pillar(pillar_for(names, tmp_path, host_mib=1024))
     state = memd(1024)
     prepare(loaders, names)
@@ -96,7 +110,9 @@ def test_start_with_enough_memory_asks_and_starts(loaders, set_pillar, names, tm
     assert loaders.states.bulkhead_domain.running(name=names["a"]).changes == {}  # no second ask
 
 
-def test_start_that_would_overcommit_fails_and_starts_nothing(loaders, set_pillar, names, tmp_path, memd, cleanup):
+def test_start_that_would_overcommit_fails_and_starts_nothing(
+    loaders, set_pillar, names, tmp_path, memd, cleanup
+):
     # capacity 624 - 256 = 368 MiB. a runs with 200 (the test driver reports it using half, so it
     # prefers 130 and can give 70); 168 are free: 238 MiB can be freed for b's 300.
     set_pillar(pillar_for(names, tmp_path, host_mib=624))
@@ -106,22 +122,33 @@ def test_start_that_would_overcommit_fails_and_starts_nothing(loaders, set_pilla
     a_before = libvirt.open("test:///default").lookupByName(names["a"]).info()[2]
     ret = loaders.states.bulkhead_domain.running(name=names["b"])
     assert ret.result is False
-    assert f"not enough memory to start {names['b']}: asked 300 MiB, 238 MiB available" in ret.comment
+    assert (
+        f"not enough memory to start {names['b']}: asked 300 MiB, 238 MiB available" in ret.comment
+    )
     assert "start domain" not in ret.comment  # defined (as present would), never started
     assert not is_running(names["b"])
-    assert libvirt.open("test:///default").lookupByName(names["a"]).info()[2] == a_before  # not shrunk
+    assert (
+        libvirt.open("test:///default").lookupByName(names["a"]).info()[2] == a_before
+    )  # not shrunk
 
 
-def test_a_configured_but_silent_daemon_blocks_the_start(loaders, set_pillar, names, tmp_path, cleanup):
+def test_a_configured_but_silent_daemon_blocks_the_start(
+    loaders, set_pillar, names, tmp_path, cleanup
+):
     set_pillar(pillar_for(names, tmp_path, host_mib=1024))  # no daemon listens on the socket
     prepare(loaders, names)
     ret = loaders.states.bulkhead_domain.running(name=names["a"])
     assert ret.result is False
-    assert f"cannot ask bulkhead-memd at {tmp_path / 'memd.sock'} for 200 MiB for {names['a']}" in ret.comment
+    assert (
+        f"cannot ask bulkhead-memd at {tmp_path / 'memd.sock'} for 200 MiB for {names['a']}"
+        in ret.comment
+    )
     assert not is_running(names["a"])
 
 
-def test_without_a_balancer_in_pillar_domains_start_as_before(loaders, set_pillar, names, tmp_path, cleanup):
+def test_without_a_balancer_in_pillar_domains_start_as_before(
+    loaders, set_pillar, names, tmp_path, cleanup
+):
     set_pillar(pillar_for(names, tmp_path, host_mib=None))
     prepare(loaders, names)
     ret = loaders.states.bulkhead_domain.running(name=names["a"])

@@ -162,16 +162,22 @@ def one_run(loaders, names, context):
     with ``context`` as its ``__context__``; the state returns by state ID."""
     import salt.state
 
-    states = [("pool", "bulkhead_pool.present", "pool"), ("net", "bulkhead_network.present", "net"),
-              ("tpl", "bulkhead_domain.present", "tpl"), ("netvm", "bulkhead_domain.running", "net"),
-              ("app", "bulkhead_domain.present", "app")]
+    states = [
+        ("pool", "bulkhead_pool.present", "pool"),
+        ("net", "bulkhead_network.present", "net"),
+        ("tpl", "bulkhead_domain.present", "tpl"),
+        ("netvm", "bulkhead_domain.running", "net"),
+        ("app", "bulkhead_domain.present", "app"),
+    ]
     sls = "".join(f"{sid}:\n  {fun}:\n    - name: {names[key]}\n    - order: {i + 1}\n"
                   for i, (sid, fun, key) in enumerate(states))
     state = salt.state.State(dict(loaders.opts, test=False), context=context)
     return {ret["__id__"]: ret for ret in state.call_template_str(sls).values()}
 
 
-def test_states_of_one_run_share_one_inventory_and_one_pillar_model(loaders, set_pillar, pillar, names, cleanup):
+def test_states_of_one_run_share_one_inventory_and_one_pillar_model(
+    loaders, set_pillar, pillar, names, cleanup
+):
     from saltext.bulkhead.saltret import INVENTORIES_KEY, MODELS_KEY
 
     set_pillar(pillar)

@@ -21,8 +21,11 @@ from saltext.bulkhead.memd_client import ask
 
 @pytest.fixture
 def paths(tmp_path):
-    paths = {"config": str(tmp_path / "etc" / "memd.json"), "pidfile": str(tmp_path / "run" / "memd.pid"),
-             "log": str(tmp_path / "log" / "memd.log")}
+    paths = {
+        "config": str(tmp_path / "etc" / "memd.json"),
+        "pidfile": str(tmp_path / "run" / "memd.pid"),
+        "log": str(tmp_path / "log" / "memd.log"),
+    }
     yield paths
     # whatever a failing assertion left behind: only the daemon this test started
     record = read_pidfile(tmp_path / "run" / "memd.pid")
@@ -34,9 +37,19 @@ def paths(tmp_path):
 def memory_pillar(tmp_path):
     def _pillar(**settings) -> dict:
         memory = {"socket": str(tmp_path / "run" / "memd.sock"), "host_mib": 4096, **settings}
-        return {"host": {"uri": "test:///default"}, "memory": memory, "domains": {
-            "tpl": {"class": "template", "netvm": "none", "image": {"kind": "disk", "root": "/srv/tpl.qcow2"}},
-            "work": {"class": "app", "template": "tpl"}, "vault": {"class": "app", "template": "tpl"}}}
+        return {
+            "host": {"uri": "test:///default"},
+            "memory": memory,
+            "domains": {
+                "tpl": {
+                    "class": "template",
+                    "netvm": "none",
+                    "image": {"kind": "disk", "root": "/srv/tpl.qcow2"},
+                },
+                "work": {"class": "app", "template": "tpl"},
+                "vault": {"class": "app", "template": "tpl"},
+            },
+        }
 
     return _pillar
 
@@ -51,7 +64,9 @@ def daemon_pid(paths) -> int:
     return record.pid
 
 
-def test_test_mode_previews_and_changes_nothing(loaders, set_pillar, paths, memory_pillar, tmp_path):
+def test_test_mode_previews_and_changes_nothing(
+    loaders, set_pillar, paths, memory_pillar, tmp_path
+):
     set_pillar(memory_pillar())
     preview = managed(loaders, paths, test=True)
     assert preview.result is None, preview.comment
@@ -69,7 +84,11 @@ def test_starts_then_no_changes_then_restarts_on_a_new_config_then_stops(
     config = tmp_path / "etc" / "memd.json"
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
     written = json.loads(config.read_text())
-    assert (written["uri"], written["domains"], written["interval"]) == ("test:///default", ["tpl", "vault", "work"], 0.5)
+    assert (written["uri"], written["domains"], written["interval"]) == (
+        "test:///default",
+        ["tpl", "vault", "work"],
+        0.5,
+    )
     pid = daemon_pid(paths)
     assert is_memd(pid, config)
     status = ask(tmp_path / "run" / "memd.sock", {"op": "status"})
@@ -138,7 +157,10 @@ def test_a_daemon_that_cannot_start_fails_the_state_with_its_log(
     set_pillar(memory_pillar(socket=str(tmp_path / "blocker" / "memd.sock")))
     failed = managed(loaders, paths)
     assert failed.result is False
-    assert "bulkhead-memd did not start" in failed.comment and "exited during start-up" in failed.comment
+    assert (
+        "bulkhead-memd did not start" in failed.comment
+        and "exited during start-up" in failed.comment
+    )
     assert read_pidfile(tmp_path / "run" / "memd.pid") is None
 
 
@@ -158,14 +180,21 @@ def test_formula_orders_the_daemon_before_every_domain(loaders, set_pillar):
     low = loaders.modules.state.show_sls("bulkhead")
     assert low["bulkhead-memory-daemon"]["__sls__"] == "bulkhead.memory"
     for state_id in ("bulkhead-domains-tpl", "bulkhead-domains-work"):
-        requires = next(arg["require"] for arg in low[state_id]["bulkhead_domain"] if "require" in arg)
+        requires = next(
+            arg["require"] for arg in low[state_id]["bulkhead_domain"] if "require" in arg
+        )
         assert {"sls": "bulkhead.memory"} in requires
 
 
-def test_without_arguments_the_paths_come_from_the_pillar(loaders, set_pillar, memory_pillar, tmp_path):
+def test_without_arguments_the_paths_come_from_the_pillar(
+    loaders, set_pillar, memory_pillar, tmp_path
+):
     """The formula passes no paths: bulkhead:formula:paths puts a second daemon beside the first."""
-    own = {"memd_config": str(tmp_path / "own" / "memd.json"), "memd_pidfile": str(tmp_path / "own" / "memd.pid"),
-           "memd_log": str(tmp_path / "own" / "memd.log")}
+    own = {
+        "memd_config": str(tmp_path / "own" / "memd.json"),
+        "memd_pidfile": str(tmp_path / "own" / "memd.pid"),
+        "memd_log": str(tmp_path / "own" / "memd.log"),
+    }
     set_pillar({**memory_pillar(), "formula": {"paths": own}})
     try:
         started = loaders.states.bulkhead_memory.managed(name="bulkhead-memd")
@@ -176,7 +205,10 @@ def test_without_arguments_the_paths_come_from_the_pillar(loaders, set_pillar, m
         set_pillar({"host": {"uri": "test:///default"}, "formula": {"paths": own}})
         stopped = loaders.states.bulkhead_memory.managed(name="bulkhead-memd")
         assert stopped.changes["daemon"] == {"old": "running", "new": "stopped"}, stopped.comment
-        assert not is_memd(record.pid, Path(own["memd_config"])) and not Path(own["memd_config"]).exists()
+        assert (
+            not is_memd(record.pid, Path(own["memd_config"]))
+            and not Path(own["memd_config"]).exists()
+        )
     finally:
         record = read_pidfile(Path(own["memd_pidfile"]))
         if record is not None and is_memd(record.pid, Path(own["memd_config"])):

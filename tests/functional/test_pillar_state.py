@@ -1,8 +1,10 @@
-"""bulkhead_pillar through the real Salt loaders: an invalid pillar fails with path: message lines."""
+"""bulkhead_pillar through the real Salt loaders: a bad pillar fails with path: message lines."""
 
 
 def test_valid_pillar_passes(loaders, set_pillar):
-    set_pillar({"domains": {"tpl": {"class": "template", "image": {"kind": "disk", "root": "/x.qcow2"}}}})
+    set_pillar(
+        {"domains": {"tpl": {"class": "template", "image": {"kind": "disk", "root": "/x.qcow2"}}}}
+    )
     ret = loaders.states.bulkhead_pillar.valid(name="bulkhead")
     assert ret.result is True
     assert ret.changes == {}

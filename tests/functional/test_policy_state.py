@@ -1,4 +1,4 @@
-"""bulkhead_policy through the real Salt loaders: install, idempotence, test mode, invalid policy."""
+"""bulkhead_policy through the real Salt loaders: install, idempotence, test mode, bad policy."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import pytest
 
 from saltext.bulkhead.policy.managed_files import HEADER
 
-GOOD = ["qubes.Filecopy * work vault ask default_target=vault", "qubes.Filecopy * @anyvm @anyvm deny"]
+GOOD = [
+    "qubes.Filecopy * work vault ask default_target=vault",
+    "qubes.Filecopy * @anyvm @anyvm deny",
+]
 
 
 def managed(loaders, test=False):
@@ -37,7 +40,17 @@ def use_pillar(loaders, set_pillar):
 
 
 def test_install_then_no_changes(loaders, use_pillar, policy_dir):
-    use_pillar({"policy": {"dir": str(policy_dir), "files": {"30-user.policy": GOOD, "50-x.policy": "qubes.VMShell * @anyvm @anyvm deny\n"}}})
+    use_pillar(
+        {
+            "policy": {
+                "dir": str(policy_dir),
+                "files": {
+                    "30-user.policy": GOOD,
+                    "50-x.policy": "qubes.VMShell * @anyvm @anyvm deny\n",
+                },
+            }
+        }
+    )
     first = managed(loaders)
     assert first.result is True, first.comment
     assert set(first.changes["files"]) == {"30-user.policy", "50-x.policy"}
@@ -55,7 +68,9 @@ def test_test_mode_shows_diffs_and_writes_nothing(loaders, use_pillar, policy_di
     assert "+qubes.Filecopy * @anyvm @anyvm deny" in preview.changes["files"]["30-user.policy"]
     assert not policy_dir.exists()
     real = managed(loaders)
-    assert (real.result, real.changes) == (True, preview.changes), real.comment  # what the preview said
+    assert (real.result, real.changes) == (True, preview.changes), (
+        real.comment
+    )  # what the preview said
     use_pillar({"policy": {"dir": str(policy_dir), "files": {}}})
     before = files_of(policy_dir)
     removal = managed(loaders, test=True)
@@ -64,11 +79,23 @@ def test_test_mode_shows_diffs_and_writes_nothing(loaders, use_pillar, policy_di
     assert managed(loaders).result is True and files_of(policy_dir) == {}
 
 
-def test_invalid_policy_fails_with_file_line_and_keeps_the_old_files(loaders, use_pillar, policy_dir):
+def test_invalid_policy_fails_with_file_line_and_keeps_the_old_files(
+    loaders, use_pillar, policy_dir
+):
     use_pillar({"policy": {"dir": str(policy_dir), "files": {"30-user.policy": GOOD}}})
     assert managed(loaders).result is True
     before = files_of(policy_dir)
-    use_pillar({"policy": {"dir": str(policy_dir), "files": {"30-user.policy": [*GOOD, "qubes.Filecopy * work @anyvmx allow"], "40-new.policy": GOOD}}})
+    use_pillar(
+        {
+            "policy": {
+                "dir": str(policy_dir),
+                "files": {
+                    "30-user.policy": [*GOOD, "qubes.Filecopy * work @anyvmx allow"],
+                    "40-new.policy": GOOD,
+                },
+            }
+        }
+    )
     for test in (True, False):
         failed = managed(loaders, test=test)
         assert failed.result is False and failed.changes == {}
@@ -95,7 +122,9 @@ def test_invalid_pillar_changes_nothing(loaders, use_pillar, policy_dir):
     assert not policy_dir.exists()
 
 
-def test_execution_module_evaluates_with_the_installed_policy(loaders, use_pillar, policy_dir, tmp_path):
+def test_execution_module_evaluates_with_the_installed_policy(
+    loaders, use_pillar, policy_dir, tmp_path
+):
     import json
 
     use_pillar({"policy": {"dir": str(policy_dir), "files": {"30-user.policy": GOOD}}})
@@ -104,10 +133,14 @@ def test_execution_module_evaluates_with_the_installed_policy(loaders, use_pilla
     system.write_text(json.dumps({"domains": {
         "dom0": {"type": "AdminVM"}, "work": {"type": "AppVM", "power_state": "Running"},
         "vault": {"type": "AppVM"}, "personal": {"type": "AppVM"}}}))
-    asked = loaders.modules.bulkhead_policy.evaluate("qubes.Filecopy", "work", "vault", system=str(system))
+    asked = loaders.modules.bulkhead_policy.evaluate(
+        "qubes.Filecopy", "work", "vault", system=str(system)
+    )
     assert asked["decision"] == "ask" and asked["default_target"] == "vault"
     assert "30-user.policy:2:" in asked["explain"]
-    denied = loaders.modules.bulkhead_policy.evaluate("qubes.Filecopy", "personal", "work", system=str(system))
+    denied = loaders.modules.bulkhead_policy.evaluate(
+        "qubes.Filecopy", "personal", "work", system=str(system)
+    )
     assert denied["decision"] == "deny" and "30-user.policy:3:" in denied["explain"]
 
 
@@ -117,6 +150,8 @@ def test_formula_renders_the_policy_state_after_the_pillar_check(loaders, use_pi
     assert isinstance(low, dict), low  # a list would be render errors
     state = low["bulkhead-policy-files"]
     assert state["__sls__"] == "bulkhead.policy"
-    assert {"require": [{"bulkhead_pillar": "bulkhead-host-pillar-valid"}]} in state["bulkhead_policy"]
+    assert {"require": [{"bulkhead_pillar": "bulkhead-host-pillar-valid"}]} in state[
+        "bulkhead_policy"
+    ]
     assert "bulkhead-host-pillar-valid" in low
     assert "bulkhead-policy-files" in loaders.modules.state.show_sls("bulkhead")

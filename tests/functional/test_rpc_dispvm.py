@@ -38,10 +38,20 @@ def env(tmp_path):
     s = uuid.uuid4().hex[:6]
     n = {k: f"{k}-{s}" for k in ("tpl", "dvm", "alpha", "beta", "d1", "d2")}
     data = {
-        "host": {"uri": URI, "pool": f"bhp-{s}", "pool_path": str(tmp_path / "pool"), "domain_type": "auto"},
+        "host": {
+            "uri": URI,
+            "pool": f"bhp-{s}",
+            "pool_path": str(tmp_path / "pool"),
+            "domain_type": "auto",
+        },
         "domains": {
             n["tpl"]: {"class": "template", "image": IMAGE, "netvm": "none"},
-            n["dvm"]: {"class": "app", "template": n["tpl"], "template_for_dispvms": True, "netvm": "none"},
+            n["dvm"]: {
+                "class": "app",
+                "template": n["tpl"],
+                "template_for_dispvms": True,
+                "netvm": "none",
+            },
             n["alpha"]: {"class": "app", "template": n["tpl"], "netvm": "none"},
             n["beta"]: {"class": "app", "template": n["tpl"], "netvm": "none"},
             n["d1"]: {"class": "disposable", "template": n["dvm"], "netvm": "none"},
@@ -169,7 +179,9 @@ def test_a_running_disposable_is_never_reused_and_a_timeout_destroys_it(rig):
 
 def test_stopping_the_broker_destroys_the_disposable_of_a_call_under_way(rig):
     n, harness = rig
-    holder = threading.Thread(target=run, args=(harness, n["alpha"], f"@dispvm:{n['dvm']}", "test.Hang+"))
+    holder = threading.Thread(
+        target=run, args=(harness, n["alpha"], f"@dispvm:{n['dvm']}", "test.Hang+")
+    )
     holder.start()
     wait_log(harness, f"allowed to {n['d1']}")
     assert active(n["d1"])

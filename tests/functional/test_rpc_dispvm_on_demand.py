@@ -60,12 +60,29 @@ def rig(tmp_path):
     n = {k: f"{k}-{s}" for k in ("tpl", "net", "dvm", "alpha")}
     pool = f"bhq-{s}"
     data = {
-        "host": {"uri": URI, "pool": pool, "pool_path": str(tmp_path / "pool"), "domain_type": "auto"},
+        "host": {
+            "uri": URI,
+            "pool": pool,
+            "pool_path": str(tmp_path / "pool"),
+            "domain_type": "auto",
+        },
         "domains": {
             n["tpl"]: {"class": "template", "image": IMAGE, "netvm": "none"},
-            n["net"]: {"class": "app", "template": n["tpl"], "provides_network": True, "netvm": "none"},
-            n["dvm"]: {"class": "app", "template": n["tpl"], "template_for_dispvms": True,
-                       "netvm": n["net"], "label": "orange", "firewall": [RULE], "tags": ["trusted"]},
+            n["net"]: {
+                "class": "app",
+                "template": n["tpl"],
+                "provides_network": True,
+                "netvm": "none",
+            },
+            n["dvm"]: {
+                "class": "app",
+                "template": n["tpl"],
+                "template_for_dispvms": True,
+                "netvm": n["net"],
+                "label": "orange",
+                "firewall": [RULE],
+                "tags": ["trusted"],
+            },
             n["alpha"]: {"class": "app", "template": n["tpl"], "netvm": "none"},
         },
         "policy": {"dispvm_limit": 1},
@@ -109,8 +126,11 @@ def test_a_call_with_no_pillar_disposable_gets_one_made_for_it_and_deleted_after
     n, harness, host, deliveries, before, registry = rig
     rc, out = run(harness, n["alpha"], f"@dispvm:{n['dvm']}", "test.Echo+a", b"payload")
     assert rc == 0 and out.endswith(f"from {n['alpha']} +a\n".encode())
-    created = [line.split("created disposable ")[1].split()[0] for line in harness.log().splitlines()
-               if "created disposable" in line]
+    created = [
+        line.split("created disposable ")[1].split()[0]
+        for line in harness.log().splitlines()
+        if "created disposable" in line
+    ]
     assert len(created) == 1 and created[0].startswith("disp")
     disp = created[0]
     wait_log(harness, f"disposable {disp} shut down: its call ended")
@@ -130,7 +150,12 @@ def test_the_disposable_takes_the_templates_firewall_label_and_netvm_but_not_its
     extended = with_disposables(host.pillar(), {"disp7": n["dvm"]})
     disp, dvm = extended.domains["disp7"], extended.domains[n["dvm"]]
     assert disp.class_.value == "disposable" and disp.template == n["dvm"]
-    assert (disp.netvm, disp.label, disp.firewall, disp.memory) == (dvm.netvm, dvm.label, dvm.firewall, dvm.memory)
+    assert (disp.netvm, disp.label, disp.firewall, disp.memory) == (
+        dvm.netvm,
+        dvm.label,
+        dvm.firewall,
+        dvm.memory,
+    )
     assert disp.tags == ()
 
 

@@ -15,8 +15,13 @@ from saltext.bulkhead.rpc.broker_service import BrokerPaths, running_broker
 
 @pytest.fixture
 def paths(tmp_path):
-    found = BrokerPaths(tmp_path / "broker-pillar.json", tmp_path / "broker.pid", tmp_path / "broker.log",
-                        tmp_path / "rpc", tmp_path / "dispvms")
+    found = BrokerPaths(
+        tmp_path / "broker-pillar.json",
+        tmp_path / "broker.pid",
+        tmp_path / "broker.log",
+        tmp_path / "rpc",
+        tmp_path / "dispvms",
+    )
     yield found
     running = running_broker(found)
     if running is not None:  # the broker this test started
@@ -30,9 +35,14 @@ def _pid_argv(paths):
 
 def running(loaders, paths, test=False):
     return loaders.states.bulkhead_rpc.broker_running(
-        name="bulkhead-rpc-broker", pillar_file=str(paths.pillar), pidfile=str(paths.pidfile),
-        log=str(paths.log), socket_dir=str(paths.socket_dir), dispvm_registry=str(paths.dispvm_registry),
-        test=test)
+        name="bulkhead-rpc-broker",
+        pillar_file=str(paths.pillar),
+        pidfile=str(paths.pidfile),
+        log=str(paths.log),
+        socket_dir=str(paths.socket_dir),
+        dispvm_registry=str(paths.dispvm_registry),
+        test=test,
+    )
 
 
 def pillar(tmp_path, ask="deny", **limits):
@@ -54,7 +64,10 @@ def test_start_idempotence_restart_and_stop(loaders, set_pillar, paths, tmp_path
     assert set(first.changes) == {"facts", "broker"}
     pid, argv = _pid_argv(paths)
     assert argv[argv.index("--ask") + 1] == "deny"
-    assert argv[argv.index("--call-timeout") + 1] == "3600" and argv[argv.index("--max-output-mib") + 1] == "1024"
+    assert (
+        argv[argv.index("--call-timeout") + 1] == "3600"
+        and argv[argv.index("--max-output-mib") + 1] == "1024"
+    )
     assert argv[argv.index("--dispvm-registry") + 1] == str(paths.dispvm_registry)
     assert json.loads(paths.pillar.read_text())["domains"]["work"]["tags"] == ["office"]
     deadline = time.monotonic() + 10
@@ -78,14 +91,21 @@ def test_start_idempotence_restart_and_stop(loaders, set_pillar, paths, tmp_path
     limited = running(loaders, paths)
     assert limited.changes["broker"]["new"] == "restarted", limited.comment
     pid, argv = _pid_argv(paths)
-    assert argv[argv.index("--call-timeout") + 1] == "30" and argv[argv.index("--max-output-mib") + 1] == "8"
+    assert (
+        argv[argv.index("--call-timeout") + 1] == "30"
+        and argv[argv.index("--max-output-mib") + 1] == "8"
+    )
     deadline = time.monotonic() + 10
     while "calls limited to 30s and 8388608 output bytes" not in paths.log.read_text():
         assert time.monotonic() < deadline, "the broker did not log its limits"
         time.sleep(0.1)
 
-    stopped = loaders.states.bulkhead_rpc.broker_stopped(name="bulkhead-rpc-broker", pidfile=str(paths.pidfile))
-    assert stopped.result is True and stopped.changes == {"broker": {"old": "running", "new": "stopped"}}
+    stopped = loaders.states.bulkhead_rpc.broker_stopped(
+        name="bulkhead-rpc-broker", pidfile=str(paths.pidfile)
+    )
+    assert stopped.result is True and stopped.changes == {
+        "broker": {"old": "running", "new": "stopped"}
+    }
     assert running_broker(paths) is None
 
 
@@ -100,7 +120,12 @@ def test_formula_starts_the_broker_after_the_policy_files(loaders, set_pillar, t
     set_pillar(pillar(tmp_path))
     low = loaders.modules.state.show_sls("bulkhead.rpc")
     broker = low["bulkhead-rpc-broker"]
-    requires = [r for item in broker["bulkhead_rpc"] if isinstance(item, dict) for r in item.get("require", [])]
+    requires = [
+        r
+        for item in broker["bulkhead_rpc"]
+        if isinstance(item, dict)
+        for r in item.get("require", [])
+    ]
     assert {"bulkhead_policy": "bulkhead-policy-files"} in requires
     assert {"bulkhead_pillar": "bulkhead-host-pillar-valid"} in requires
     assert "bulkhead-rpc-broker" in loaders.modules.state.show_sls("bulkhead")

@@ -10,7 +10,12 @@ from lxml import etree
 from saltext.bulkhead import NAMESPACE
 
 IMG = "/var/cache/bulkhead/images/debian-min"
-IMAGE = {"kind": "kernel", "root": f"{IMG}/root.img", "kernel": f"{IMG}/vmlinuz", "initrd": f"{IMG}/initrd.img"}
+IMAGE = {
+    "kind": "kernel",
+    "root": f"{IMG}/root.img",
+    "kernel": f"{IMG}/vmlinuz",
+    "initrd": f"{IMG}/initrd.img",
+}
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +38,9 @@ def workstation_of(conn, name: str) -> str | None:
     return doc.find(f"metadata/{{{NAMESPACE}}}domain").get("workstation")
 
 
-def test_clean_prunes_what_the_pillar_dropped_and_keeps_its_data(loaders, set_pillar, conn, tmp_path):
+def test_clean_prunes_what_the_pillar_dropped_and_keeps_its_data(
+    loaders, set_pillar, conn, tmp_path
+):
     set_pillar(pillar(tmp_path, "wtpl", "wapp"))
     for name in ("wtpl", "wapp"):
         assert loaders.states.bulkhead_domain.present(name=name)["result"] is True

@@ -136,7 +136,9 @@ class CountedReads(StaticHost):
         return super().system()
 
 
-def test_calls_over_the_domains_rate_are_denied_without_reading_libvirt_or_the_policy(tmp_path, rigs):
+def test_calls_over_the_domains_rate_are_denied_without_reading_libvirt_or_the_policy(
+    tmp_path, rigs
+):
     host = CountedReads()
     rig = rigs(tmp_path, host=host)
     gamma = rig.guest("gamma")

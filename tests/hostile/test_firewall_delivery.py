@@ -46,7 +46,9 @@ class NetvmAgent(FakeAgent):
 
     def __init__(self, path: str, mode: str = "healthy") -> None:
         self.mode, self.ops, self.enforced, self.loaded = mode, [], None, []
-        self.garbage = b"\x1b]0;pwned\x07 not json\n{\"id\": ID, \"ok\": true, \"sha256\": " + NESTED + b"}\n"
+        self.garbage = (
+            b'\x1b]0;pwned\x07 not json\n{"id": ID, "ok": true, "sha256": ' + NESTED + b"}\n"
+        )
         super().__init__(path)
 
     def handle(self, conn: socket.socket) -> None:
@@ -84,7 +86,12 @@ def world(tmp_path):
                    dvm: {"class": "app", "template": tpl, "netvm": nets["healthy"],
                          "template_for_dispvms": True, "firewall": rules(*ports)}}
         for mode, net in nets.items():
-            domains[net] = {"class": "app", "template": tpl, "provides_network": True, "netvm": "none"}
+            domains[net] = {
+                "class": "app",
+                "template": tpl,
+                "provides_network": True,
+                "netvm": "none",
+            }
             domains[f"fc{mode[0]}{s}"] = {"class": "app", "template": tpl, "netvm": net,
                                           "firewall": rules(*ports)}
         return load_pillar({"host": {"uri": URI, "domain_type": "auto", "pool": pool,
@@ -106,7 +113,9 @@ def world(tmp_path):
                "resolve": lambda host: [], "check": lambda text: None, "bounds": BOUNDS}
 
     def apply(model, test=False, netvms=None, bounds=BOUNDS):
-        return firewalls_applied(conn, model, test=test, netvms=netvms, **options | {"bounds": bounds})
+        return firewalls_applied(
+            conn, model, test=test, netvms=netvms, **options | {"bounds": bounds}
+        )
 
     assert apply(model).result is True  # every netvm healthy: all enforce ports 80 and 443
     for mode, net in nets.items():
@@ -148,7 +157,9 @@ def test_a_tightening_reaches_the_healthy_netvm_and_the_stuck_ones_fail_alone(wo
         assert volumes.boot_sha(net) != before[net]
         assert out.changes["netvms"][net] == {"boot_ruleset": {"old": before[net],
                                                                "new": volumes.boot_sha(net)}}
-        assert json.loads((tmp_path / "records" / f"{net}.json").read_text())["sha256"] == before[net]
+        assert (
+            json.loads((tmp_path / "records" / f"{net}.json").read_text())["sha256"] == before[net]
+        )
     assert not [t for t in threading.enumerate() if t.name.startswith("bulkhead-netvm")]
 
     # Once the stuck netvm answers again it converges; its diff is against what it still enforced.
@@ -217,7 +228,9 @@ ANSWERS = st.one_of(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(answer=ANSWERS)
 def test_whatever_a_netvm_answers_it_fails_alone(world, answer):
     _conn, pillar, nets, agents, volumes, apply, _tmp = world

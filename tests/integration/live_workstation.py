@@ -28,11 +28,20 @@ ACCEPT = {"accept": [{"deviation": "security_driver_none",
                       "reason": "the test host's kernel is built without AppArmor"}]}
 POLICY = "qubes.Filecopy * @anyvm @anyvm deny\n"  # the verify probe's call is denied
 # Everything provisioning may create; what did not exist before is removed afterwards.
-CREATED = [Path("/etc/bulkhead"), Path("/var/lib/bulkhead/pool"), Path("/var/log/bulkhead/memd.log"),
-           Path("/var/log/bulkhead/broker.log"), *(Path(names.console_log(n)) for n in (TPL, *APPS)),
-           *(Path(f(n)) for n in APPS for f in (names.agent_socket, names.rpc_socket)),
-           Path("/run/bulkhead/memd.sock"), Path(names.AGENT_SOCKET_DIR), Path(names.RPC_SOCKET_DIR), Path("/run/bulkhead"),
-           Path("/var/log/bulkhead"), Path("/var/lib/bulkhead")]
+CREATED = [
+    Path("/etc/bulkhead"),
+    Path("/var/lib/bulkhead/pool"),
+    Path("/var/log/bulkhead/memd.log"),
+    Path("/var/log/bulkhead/broker.log"),
+    *(Path(names.console_log(n)) for n in (TPL, *APPS)),
+    *(Path(f(n)) for n in APPS for f in (names.agent_socket, names.rpc_socket)),
+    Path("/run/bulkhead/memd.sock"),
+    Path(names.AGENT_SOCKET_DIR),
+    Path(names.RPC_SOCKET_DIR),
+    Path("/run/bulkhead"),
+    Path("/var/log/bulkhead"),
+    Path("/var/lib/bulkhead"),
+]
 
 
 def live_pillar() -> dict | None:
@@ -76,7 +85,7 @@ def provision(root: Path, repo: Path, data: dict) -> Path:
 
 
 def remove(data: dict, existed: set[Path]) -> None:
-    """Undo ``provision``: its daemons (default pidfiles: they are its own), domains, pool, files."""
+    """Undo ``provision``: its daemons (the default pidfiles are its own), domains, pool, files."""
     broker_stopped(BrokerPaths())
     memd = running_daemon(ServicePaths())
     if memd is not None:

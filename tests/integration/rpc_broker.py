@@ -45,10 +45,25 @@ def broker_process(root: Path, policy: str, pillar: dict,
     (root / "policy.d" / "50-test.policy").write_text(policy)
     (root / "pillar.json").write_text(json.dumps(pillar))
     log = root / "broker.log"
-    process = subprocess.Popen([sys.executable, "-c", "from saltext.bulkhead.cli import main; main()", "rpc", "broker",
-                                "--uri", URI, "--pillar-json", str(root / "pillar.json"),
-                                "--policy-dir", str(root / "policy.d"), "--log", str(log),
-                                "--dispvm-registry", str(root / "dispvms")])
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from saltext.bulkhead.cli import main; main()",
+            "rpc",
+            "broker",
+            "--uri",
+            URI,
+            "--pillar-json",
+            str(root / "pillar.json"),
+            "--policy-dir",
+            str(root / "policy.d"),
+            "--log",
+            str(log),
+            "--dispvm-registry",
+            str(root / "dispvms"),
+        ]
+    )
     try:
         wait_for(log, f"{first_ready}: channel ready", 60)
         yield log, process
@@ -62,7 +77,9 @@ def broker_process(root: Path, policy: str, pillar: dict,
 
 
 @contextmanager
-def caller_booted(data: dict, defined: tuple[str, ...], caller: str, boot_timeout: float) -> Iterator[dict]:
+def caller_booted(
+    data: dict, defined: tuple[str, ...], caller: str, boot_timeout: float
+) -> Iterator[dict]:
     """A clean pool with ``defined`` domains defined (in that order: templates first) and only
     ``caller`` booted; everything of the pillar purged before and after."""
     model = load_pillar(data)

@@ -43,7 +43,11 @@ def pillar_data(image: Path, tmp: Path) -> dict:
         B: app(TPL, private_mib=64, memory=MEMORY),
         D: {"class": "disposable", "template": DVM, "netvm": "none", "memory": MEMORY},
     }
-    return {"host": own_host("bhdrpc"), "domains": domains, "policy": {"dir": str(tmp / "policy.d")}}
+    return {
+        "host": own_host("bhdrpc"),
+        "domains": domains,
+        "policy": {"dir": str(tmp / "policy.d")},
+    }
 
 
 def active(name: str) -> bool:

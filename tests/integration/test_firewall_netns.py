@@ -3,7 +3,8 @@
 Topology (mirrors a libvirt netvm network; every namespace is created here and deleted after):
 
     client "work" 10.137.0.5 ─┐
-    client "mail" 10.137.0.6 ─┼─ bridge (ns "lan") ─ eth1 [netvm 10.137.0.2] eth0 ─ 192.0.2.1 [upstream]
+    client "mail" 10.137.0.6 ─┼─ bridge (ns "lan") ─ eth1 [netvm 10.137.0.2] eth0 ─ 192.0.2.1
+    [upstream]
                               ┘
 
 Listeners record every datagram and connection they receive (protocol, port, source, token), so a
@@ -139,11 +140,39 @@ def _build(lab: Lab) -> list[subprocess.Popen[bytes]]:
     lab.sh("lan", "ip", "link", "set", "br0", "up")
     for role, port in (("netvm", "pnet"), ("work", "pwork"), ("mail", "pmail")):
         inner = "eth1" if role == "netvm" else "eth0"
-        run("ip", "link", "add", port, "netns", lan, "type", "veth", "peer", "name", inner, "netns", lab.ns(role))
+        run(
+            "ip",
+            "link",
+            "add",
+            port,
+            "netns",
+            lan,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            inner,
+            "netns",
+            lab.ns(role),
+        )
         lab.sh("lan", "ip", "link", "set", port, "master", "br0", "up")
         lab.sh(role, "ip", "link", "set", inner, "up")
         lab.sh(role, "ip", "link", "set", "lo", "up")
-    run("ip", "link", "add", "eth0", "netns", netvm, "type", "veth", "peer", "name", "eth0", "netns", lab.ns("upstream"))
+    run(
+        "ip",
+        "link",
+        "add",
+        "eth0",
+        "netns",
+        netvm,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "eth0",
+        "netns",
+        lab.ns("upstream"),
+    )
     lab.sh("upstream", "ip", "link", "set", "lo", "up")
     lab.sh("upstream", "ip", "addr", "add", f"{UPSTREAM}/24", "dev", "eth0")
     lab.sh("upstream", "ip", "link", "set", "eth0", "up")
@@ -168,7 +197,15 @@ def _build(lab: Lab) -> list[subprocess.Popen[bytes]]:
 
     listeners = []
     for role, specs in (
-        ("upstream", [f"tcp:{UPSTREAM}:8080", f"tcp:{UPSTREAM}:8081", f"udp:{UPSTREAM}:9000", f"udp:{UPSTREAM}:9001"]),
+        (
+            "upstream",
+            [
+                f"tcp:{UPSTREAM}:8080",
+                f"tcp:{UPSTREAM}:8081",
+                f"udp:{UPSTREAM}:9000",
+                f"udp:{UPSTREAM}:9001",
+            ],
+        ),
         ("netvm", [f"udp:{NETVM}:53", f"tcp:{NETVM}:22"]),
         ("mail", [f"udp:{MAIL}:9000"]),
     ):
@@ -180,7 +217,9 @@ def _build(lab: Lab) -> list[subprocess.Popen[bytes]]:
         listeners.append(proc)
         deadline = time.monotonic() + 10
         while not (log.exists() and log.read_text().startswith("ready")):
-            assert proc.poll() is None and time.monotonic() < deadline, f"listener in {role} did not start"
+            assert proc.poll() is None and time.monotonic() < deadline, (
+                f"listener in {role} did not start"
+            )
             time.sleep(0.05)
     return listeners
 
@@ -205,7 +244,9 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
             run("ip", "netns", "del", lab.ns(role), check=False)
 
 
-def compile_for(clients: dict, now: int | None = None, resolve=lambda name: ["192.0.2.1"]) -> Ruleset:
+def compile_for(
+    clients: dict, now: int | None = None, resolve=lambda name: ["192.0.2.1"]
+) -> Ruleset:
     return compile_netvm_ruleset(
         "sys-net", clients, int(time.time()) if now is None else now, resolve, dns=[NETVM]
     )
@@ -216,7 +257,9 @@ WORK_RULES = [
     FirewallRule(action="accept", specialtarget="dns", proto="udp"),
     FirewallRule(action="accept", proto="udp", dsthost="10.137.0.0/24", dstports=9000),
 ]
-MAIL_RULES = [FirewallRule(action="accept", proto="udp", dsthost="upstream.example", dstports="9000-9001")]
+MAIL_RULES = [
+    FirewallRule(action="accept", proto="udp", dsthost="upstream.example", dstports="9000-9001")
+]
 
 
 def test_the_kernel_enforces_the_compiled_ruleset(lab: Lab) -> None:
@@ -228,7 +271,9 @@ def test_the_kernel_enforces_the_compiled_ruleset(lab: Lab) -> None:
         "work -> netvm tcp 22": lab.probe("work", "tcp", NETVM, 22),
         "mail dns": lab.probe("mail", "udp", NETVM, 53),
     }
-    assert {what: bool(lab.seen(token)) for what, token in baseline.items()} == dict.fromkeys(baseline, True)
+    assert {what: bool(lab.seen(token)) for what, token in baseline.items()} == dict.fromkeys(
+        baseline, True
+    )
 
     ruleset = compile_for({"work": (WORK, WORK_RULES), "mail": (MAIL, MAIL_RULES)})
     lab.load(ruleset)
@@ -246,8 +291,12 @@ def test_the_kernel_enforces_the_compiled_ruleset(lab: Lab) -> None:
         "mail tcp 8080 (no rule)": lab.probe("mail", "tcp", UPSTREAM, 8080),
         "mail dns (rules do not allow it)": lab.probe("mail", "udp", NETVM, 53),
         "work -> netvm ssh (no service but dns)": lab.probe("work", "tcp", NETVM, 22),
-        "work -> mail (clients never meet, even if a rule allows it)": lab.probe("work", "udp", MAIL, 9000),
-        "mail with a source that is no client": lab.probe("mail", "udp", UPSTREAM, 9000, src=SPOOFED),
+        "work -> mail (clients never meet, even if a rule allows it)": lab.probe(
+            "work", "udp", MAIL, 9000
+        ),
+        "mail with a source that is no client": lab.probe(
+            "mail", "udp", UPSTREAM, 9000, src=SPOOFED
+        ),
     }
     arrived = {what: lab.seen(token, wait=0.3) for what, token in blocked.items()}
     assert arrived == {what: [] for what in blocked}
@@ -257,14 +306,24 @@ def test_a_rule_change_reaches_the_running_netvm(lab: Lab) -> None:
     lab.load(compile_for({"work": (WORK, WORK_RULES), "mail": (MAIL, MAIL_RULES)}))
     assert lab.seen(lab.probe("mail", "udp", UPSTREAM, 9000))
 
-    changed = compile_for({"work": (WORK, WORK_RULES), "mail": (MAIL, [FirewallRule(action="accept", proto="tcp", dstports=8081)])})
+    changed = compile_for(
+        {
+            "work": (WORK, WORK_RULES),
+            "mail": (MAIL, [FirewallRule(action="accept", proto="tcp", dstports=8081)]),
+        }
+    )
     lab.load(changed)
     assert lab.seen(lab.probe("mail", "tcp", UPSTREAM, 8081))
     assert lab.seen(lab.probe("mail", "udp", UPSTREAM, 9000), wait=0.3) == []
     # Replaced, not stacked: the netvm holds exactly the delivered table, once.
     listed = lab.sh("netvm", "nft", "list", "tables").stdout.split()
     assert listed == ["table", "inet", "bulkhead"]
-    assert lab.sh("netvm", "nft", "list", "chain", "inet", "bulkhead", "client-10-137-0-6").stdout.count("dport 8081") == 1
+    assert (
+        lab.sh(
+            "netvm", "nft", "list", "chain", "inet", "bulkhead", "client-10-137-0-6"
+        ).stdout.count("dport 8081")
+        == 1
+    )
 
 
 def test_an_unresolvable_name_closes_only_its_client(lab: Lab) -> None:
@@ -280,7 +339,9 @@ def test_an_unresolvable_name_closes_only_its_client(lab: Lab) -> None:
 
 def test_the_kernel_stops_an_expired_rule_without_recompiling(lab: Lab) -> None:
     now = int(time.time())
-    rules = [FirewallRule(action="accept", proto="udp", dsthost=UPSTREAM, dstports=9001, expire=now + 2)]
+    rules = [
+        FirewallRule(action="accept", proto="udp", dsthost=UPSTREAM, dstports=9001, expire=now + 2)
+    ]
     lab.load(compile_for({"mail": (MAIL, rules)}, now=now))
     assert lab.seen(lab.probe("mail", "udp", UPSTREAM, 9001))
     time.sleep(max(0.0, now + 2.2 - time.time()))

@@ -31,9 +31,21 @@ def test_the_formula_runs_and_purge_stops_only_the_tests_own_daemons(tmp_path, r
     broker = BrokerPaths(pidfile=Path(own.broker_pidfile))
     memd = ServicePaths(Path(own.memd_config), Path(own.memd_pidfile), Path(own.memd_log))
     try:
-        out = subprocess.run(["salt-call", "--local", "-c", str(conf), "--out=json", "state.apply",
-                              "bulkhead.memory,bulkhead.rpc"], capture_output=True, text=True, timeout=300,
-                             check=False)
+        out = subprocess.run(
+            [
+                "salt-call",
+                "--local",
+                "-c",
+                str(conf),
+                "--out=json",
+                "state.apply",
+                "bulkhead.memory,bulkhead.rpc",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         ret = next(iter(json.loads(out.stdout).values()))
         assert [k for k, v in ret.items() if v["result"] is not True] == [], out.stdout[-3000:]
         assert running_broker(broker) is not None and running_daemon(memd) is not None

@@ -50,8 +50,14 @@ def write_marker(image: Path, text: str) -> None:
     src = COPY_DIR / "marker"
     src.write_text(text)
     # debugfs keeps an existing file (and still exits 0), so remove it first.
-    subprocess.run(["debugfs", "-w", "-f", "-", str(image)], input=f"rm {MARKER}\nwrite {src} {MARKER}\n",
-                   text=True, check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        ["debugfs", "-w", "-f", "-", str(image)],
+        input=f"rm {MARKER}\nwrite {src} {MARKER}\n",
+        text=True,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -78,7 +84,9 @@ def test_rebuilt_image_reaches_the_app_and_halted_uses_the_agent(conn) -> None:
     write_marker(image, "build 2\n")
     out = domain_present(conn, p, TPL)
     assert out.result is True, out.comment
-    assert f"re-imported from {image}" in out.changes["volumes"][names.root_volume(TPL, "raw")]["new"]
+    assert (
+        f"re-imported from {image}" in out.changes["volumes"][names.root_volume(TPL, "raw")]["new"]
+    )
 
     console = Path(names.console_log(APP))
     console.unlink(missing_ok=True)

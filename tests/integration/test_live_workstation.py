@@ -45,7 +45,9 @@ def workstation(guest_image, tmp_path_factory, repo_root):
         yield pillar, False
         return
     if live.traces():
-        pytest.skip(f"a workstation is partly installed here ({', '.join(live.traces())}): not touching it")
+        pytest.skip(
+            f"a workstation is partly installed here ({', '.join(live.traces())}): not touching it"
+        )
     data = live.small_pillar(guest_image.directory)
     existed = {p for p in live.CREATED if p.exists()}
     try:

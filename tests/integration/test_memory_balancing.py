@@ -32,7 +32,10 @@ pytestmark = pytest.mark.integration
 
 TPL, HOG, IDLE = "bhmem-tpl", "bhmem-hog", "bhmem-idle"
 MIN_MIB, INITIAL_MIB, MAX_MIB = 96, 128, 384
-HOST_MIB, RESERVE_MIB = 640, 128  # capacity 512 MiB for the two guests (each ~53 MiB of it is kernel)
+HOST_MIB, RESERVE_MIB = (
+    640,
+    128,
+)  # capacity 512 MiB for the two guests (each ~53 MiB of it is kernel)
 HOG_MIB = 200
 GHOST_MIB = 150  # asked for a domain that never starts; its hold expires
 BOOT_TIMEOUT_S = 150
@@ -43,16 +46,24 @@ MiB = 1024
 
 def pillar(image: Path, socket: Path):
     bounds = {"min": MIN_MIB, "initial": INITIAL_MIB, "max": MAX_MIB}
-    return load_pillar({
-        "host": own_host("bhmem"),
-        "domains": {
-            TPL: template(image, memory={"initial": 128}),
-            HOG: app(TPL, memory=bounds),
-            IDLE: app(TPL, memory=bounds),
-        },
-        "memory": {"interval": 1.0, "stats_period": 1, "host_mib": HOST_MIB, "reserve_mib": RESERVE_MIB,
-                   "threshold_mib": 8, "socket": str(socket)},
-    })
+    return load_pillar(
+        {
+            "host": own_host("bhmem"),
+            "domains": {
+                TPL: template(image, memory={"initial": 128}),
+                HOG: app(TPL, memory=bounds),
+                IDLE: app(TPL, memory=bounds),
+            },
+            "memory": {
+                "interval": 1.0,
+                "stats_period": 1,
+                "host_mib": HOST_MIB,
+                "reserve_mib": RESERVE_MIB,
+                "threshold_mib": 8,
+                "socket": str(socket),
+            },
+        }
+    )
 
 
 def cleanup(model, paths: ServicePaths) -> None:
@@ -95,7 +106,9 @@ class Samples:
             assert MIN_MIB * MiB <= kib <= MAX_MIB * MiB, f"{name} left its bounds: {kib} KiB"
         # Until a guest's balloon driver reports, QEMU counts it at its whole <memory> (pages it
         # has not touched cost the host nothing); both are running their agent before sampling.
-        assert all("usable" in s for s in stats.values()), f"a balloon driver is not reporting: {stats}"
+        assert all("usable" in s for s in stats.values()), (
+            f"a balloon driver is not reporting: {stats}"
+        )
         assert sum(sizes.values()) <= (HOST_MIB - RESERVE_MIB) * MiB, f"reserve broken: {sizes}"
         self.seen.append(sizes)
         return sizes
@@ -158,17 +171,22 @@ def test_a_busy_guest_grows_an_idle_one_shrinks_and_bounds_and_reserve_hold(setu
             result = filling.result()
         except Exception as error:
             raise AssertionError(f"fill: {error}\n{diagnostics(samples, paths)}") from error
-    assert result.rc == 0, (f"fill failed (rc {result.rc}): {result.stderr.decode(errors='replace')}\n"
-                            f"{diagnostics(samples, paths)}")
+    assert result.rc == 0, (
+        f"fill failed (rc {result.rc}): {result.stderr.decode(errors='replace')}\n"
+        f"{diagnostics(samples, paths)}"
+    )
 
-    grown = samples.until(lambda s: s[HOG] >= settled[HOG] + 64 * MiB, 40, f"{HOG} did not grow by 64 MiB")
+    grown = samples.until(
+        lambda s: s[HOG] >= settled[HOG] + 64 * MiB, 40, f"{HOG} did not grow by 64 MiB"
+    )
     squeezed = samples.until(lambda s: s[IDLE] < idle_before, 40, f"{IDLE} did not shrink")
     status = ask(Path(model.memory.socket), {"op": "status"})
     idle_preference = status["preferences_kib"][IDLE]
     assert squeezed[IDLE] >= idle_preference, "the idle guest was pushed below its preference"
     assert grown[HOG] > squeezed[IDLE]
 
-    # The hog frees its memory: it falls back, and nobody left its bounds on the way (checked in take).
+    # The hog frees its memory: it falls back, and nobody left its bounds on the way (checked in
+    # take).
     assert hog.run("rm -f /hog/* && umount /hog", timeout=20).rc == 0
     samples.until(lambda s: s[HOG] < grown[HOG] - 32 * MiB, 40, f"{HOG} did not give memory back")
 
@@ -178,8 +196,12 @@ def test_a_busy_guest_grows_an_idle_one_shrinks_and_bounds_and_reserve_hold(setu
     # (they need not fill the capacity: the hysteresis band may leave a guest a little short).
     samples.until(lambda s: sum(s.values()) > (HOST_MIB - RESERVE_MIB - GHOST_MIB + 32) * MiB, 40,
                   "guests holding enough that the request needs donors")
-    reply = ask(Path(model.memory.socket), {"op": "request", "domain": "bhmem-ghost", "mib": GHOST_MIB})
+    reply = ask(
+        Path(model.memory.socket), {"op": "request", "domain": "bhmem-ghost", "mib": GHOST_MIB}
+    )
     assert reply == {"ok": True}, reply
     after = samples.take()
     slack = 2 * MiB  # each donor may stop within 1 MiB of its target
-    assert sum(after.values()) + GHOST_MIB * MiB <= (HOST_MIB - RESERVE_MIB) * MiB + slack, samples.history()
+    assert sum(after.values()) + GHOST_MIB * MiB <= (HOST_MIB - RESERVE_MIB) * MiB + slack, (
+        samples.history()
+    )

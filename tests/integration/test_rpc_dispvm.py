@@ -45,7 +45,9 @@ def active(name: str) -> bool:
 
 @pytest.fixture
 def guests(guest_image):
-    with caller_booted(pillar_data(guest_image.directory), (TPL, DVM, D), A, BOOT_TIMEOUT_S) as data:
+    with caller_booted(
+        pillar_data(guest_image.directory), (TPL, DVM, D), A, BOOT_TIMEOUT_S
+    ) as data:
         yield data
 
 
@@ -68,7 +70,9 @@ def test_copy_to_a_disposable_starts_it_and_shuts_it_off_after(broker):
     wait_for(log, f"disposable {D} shut down: its call ended", 30)
     assert not active(D)
     text = log.read_text()
-    assert f"call qubes.Filecopy+ from {A} to @dispvm:{DVM}: starting disposable {D} of {DVM}" in text
+    assert (
+        f"call qubes.Filecopy+ from {A} to @dispvm:{DVM}: starting disposable {D} of {DVM}" in text
+    )
     assert f"allowed to {D}" in text
 
     # The next call gets the same disposable started afresh (only one is in the pillar).
@@ -92,7 +96,9 @@ def guests_without_disposables(guest_image):
         yield booted
 
 
-def test_with_no_pillar_disposable_one_is_created_for_the_call_and_deleted(guests_without_disposables, tmp_path):
+def test_with_no_pillar_disposable_one_is_created_for_the_call_and_deleted(
+    guests_without_disposables, tmp_path
+):
     with connect(URI) as conn:
         before = {d.name() for d in conn.listAllDomains()}
     with broker_running(tmp_path, POLICY, guests_without_disposables, A) as log:
@@ -100,7 +106,9 @@ def test_with_no_pillar_disposable_one_is_created_for_the_call_and_deleted(guest
         assert a.run("head -c 100000 /dev/urandom > /rw/f", timeout=30).rc == 0
         copied = a.run(f"/usr/bin/bulkhead-copy @dispvm:{DVM} /rw/f", timeout=BOOT_TIMEOUT_S)
         assert copied.rc == 0, (copied.stdout, copied.stderr, log.read_text())
-        assert b"received 1 entries, 100000 bytes: f" in copied.stdout  # the new disposable's receiver
+        assert (
+            b"received 1 entries, 100000 bytes: f" in copied.stdout
+        )  # the new disposable's receiver
         text = log.read_text()
         created = text.split(f"from {A} to @dispvm:{DVM}: created disposable ", 1)[1].split()[0]
         wait_for(log, f"disposable {created} shut down: its call ended", 60)

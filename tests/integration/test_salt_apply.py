@@ -60,7 +60,10 @@ def snapshot() -> dict[str, str]:
                  if n.name().startswith(f"bulkhead-{PREFIX}")}
         pool = conn.storagePoolLookupByName("bhit")
         snap["pool:bhit"] = pool.XMLDesc(0)
-        snap |= {f"volume:{v.name()}": _without_guest_activity(v.XMLDesc(0)) for v in pool.listAllVolumes()}
+        snap |= {
+            f"volume:{v.name()}": _without_guest_activity(v.XMLDesc(0))
+            for v in pool.listAllVolumes()
+        }
     return snap
 
 
@@ -92,7 +95,9 @@ def test_apply_boots_the_workstation(workstation):
     assert changed, "a first apply must create things"
     wait_ready(running_names(workstation["model"]))
     with connect(URI) as conn:
-        active = sorted(d.name() for d in conn.listAllDomains() if d.isActive() and d.name().startswith(PREFIX))
+        active = sorted(
+            d.name() for d in conn.listAllDomains() if d.isActive() and d.name().startswith(PREFIX)
+        )
     assert active == running_names(workstation["model"])
 
 
@@ -141,15 +146,22 @@ def test_sigkill_mid_apply_then_apply_converges_losing_nothing(workstation, when
     model = workstation["model"]
     # A halted domain nothing else is built on (a disposable's private volume is only replaced
     # when it starts, so a halted one must keep it too).
-    halted = [n for n, d in model.domains.items() if not d.running and d.class_.value in ("app", "disposable")
-              and not d.template_for_dispvms][0]
+    halted = [
+        n
+        for n, d in model.domains.items()
+        if not d.running and d.class_.value in ("app", "disposable") and not d.template_for_dispvms
+    ][0]
     running = running_names(model)[-1]
     with connect(URI) as conn:  # give the next apply real work: two domains to define again
         for name in (halted, running):
             assert domain_absent(conn, model, name).result is True
     data_before = private_volumes(model)
-    proc = subprocess.Popen(["salt-call", "--local", "-c", str(workstation["conf"]), "state.apply", "bulkhead"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        ["salt-call", "--local", "-c", str(workstation["conf"]), "state.apply", "bulkhead"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     if when == "after 1.5 s":
         time.sleep(1.5)
     else:  # libvirtd finishes a start its client no longer waits for: the next apply waits too

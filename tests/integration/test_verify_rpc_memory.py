@@ -1,4 +1,4 @@
-"""The RPC and memory checks of the shipped suite, and the broker's call limit, on two real TCG guests.
+"""The RPC and memory checks of the shipped suite and the broker's call limit, on two TCG guests.
 
 The services run as the formula runs them (``broker_running`` and ``memd_managed``, with private
 pidfiles the suite is pointed at), both guests start through the memory daemon's admission. The
@@ -65,11 +65,21 @@ class Rig:
         self.model = load_pillar(data)
         self.broker = BrokerPaths(pillar=tmp / "broker-pillar.json", pidfile=tmp / "broker.pid",
                                   log=tmp / "broker.log", dispvm_registry=tmp / "dispvms")
-        self.memd = ServicePaths(config=tmp / "memd.json", pidfile=tmp / "memd.pid", log=tmp / "memd.log")
+        self.memd = ServicePaths(
+            config=tmp / "memd.json", pidfile=tmp / "memd.pid", log=tmp / "memd.log"
+        )
 
     def verify(self, data: dict | None = None):
-        extra = ("-k", " or ".join(CHECKS), "--bulkhead-broker-pidfile", str(self.broker.pidfile),
-                 "--bulkhead-memd-pidfile", str(self.memd.pidfile), "--bulkhead-memd-config", str(self.memd.config))
+        extra = (
+            "-k",
+            " or ".join(CHECKS),
+            "--bulkhead-broker-pidfile",
+            str(self.broker.pidfile),
+            "--bulkhead-memd-pidfile",
+            str(self.memd.pidfile),
+            "--bulkhead-memd-config",
+            str(self.memd.config),
+        )
         run = run_suite(pillar_data=data or self.data, extra=extra, timeout=300)
         return {r.check.split(" [")[0]: r for r in run.results}, run
 
@@ -127,12 +137,17 @@ def test_a_client_queued_on_a_channel_is_found(rig):
         results, run = rig.verify()
     bad = results["host_rpc: only_the_broker_is_connected_to_the_channels"]
     assert bad.outcome == "failed", run.output
-    assert f"{A}: 1 more client(s) connected to {names.rpc_socket(A)}, waiting to be accepted" in bad.message
+    assert (
+        f"{A}: 1 more client(s) connected to {names.rpc_socket(A)}, waiting to be accepted"
+        in bad.message
+    )
     assert results["host_rpc: running_domains_have_their_rpc_channel"].outcome == "passed"
 
 
 def test_another_process_on_a_channel_and_a_stale_memd_config_are_found(rig):
-    ready_before = {name: rig.broker.log.read_text().count(f"{name}: channel ready") for name in (A, B)}
+    ready_before = {
+        name: rig.broker.log.read_text().count(f"{name}: channel ready") for name in (A, B)
+    }
     broker_stopped(rig.broker)
     try:
         with socket.socket(socket.AF_UNIX) as impostor:
@@ -169,8 +184,10 @@ def test_a_service_that_never_exits_is_ended_at_the_call_timeout(rig):
     assert hung.rc == 124, (hung.stdout, hung.stderr)
     assert CALL_TIMEOUT_S <= took < CALL_TIMEOUT_S + 20
     wait_for(rig.broker.log, f"call test.Hang+ from {A} to {B}: the cancelled service ended", 20)
-    assert f"call test.Hang+ from {A} to {B}: ended by the broker: no exit within {CALL_TIMEOUT_S}s" \
+    assert (
+        f"call test.Hang+ from {A} to {B}: ended by the broker: no exit within {CALL_TIMEOUT_S}s"
         in rig.broker.log.read_text()
+    )
     left = b.run("ps | grep 'sleep 424[23]'; true", timeout=30)
     assert left.stdout.strip() == b"", left.stdout
     # Both are free again: an allowed copy goes through, a denied call is refused.

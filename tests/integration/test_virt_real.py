@@ -35,7 +35,9 @@ def pillar():
 
 
 def everything(conn) -> dict[str, str]:
-    state = {d.name(): d.XMLDesc(0) for d in conn.listAllDomains(0) if d.name().startswith("bhtest-")}
+    state = {
+        d.name(): d.XMLDesc(0) for d in conn.listAllDomains(0) if d.name().startswith("bhtest-")
+    }
     pool = conn.storagePoolLookupByName("bhtest-pool")
     state.update({v.name(): v.XMLDesc(0) for v in pool.listAllVolumes(0)})
     return state
@@ -67,9 +69,15 @@ def test_template_and_app_boot_converge_and_go_away(conn) -> None:
 
     # Test mode on a changed pillar reports changes and leaves every XML byte-identical.
     before = everything(conn)
-    changed = load_pillar({**p.model_dump(mode="json", by_alias=True),
-                           "domains": {**p.model_dump(mode="json", by_alias=True)["domains"],
-                                       APP: {**p.model_dump(mode="json", by_alias=True)["domains"][APP], "vcpus": 2}}})
+    changed = load_pillar(
+        {
+            **p.model_dump(mode="json", by_alias=True),
+            "domains": {
+                **p.model_dump(mode="json", by_alias=True)["domains"],
+                APP: {**p.model_dump(mode="json", by_alias=True)["domains"][APP], "vcpus": 2},
+            },
+        }
+    )
     dry = domain_present(conn, changed, APP, test=True)
     assert dry.result is None and dry.changes["domain"] == ["vcpus: 1 -> 2", restart_line(APP)]
     assert log.mutating == []
@@ -79,4 +87,6 @@ def test_template_and_app_boot_converge_and_go_away(conn) -> None:
     assert out.result is True and "Kept" in out.comment
     pool = conn.storagePoolLookupByName("bhtest-pool")
     assert names.private_volume(APP) in pool.listVolumes()
-    assert domain_absent(conn, p, APP, purge=True).changes["volumes"] == {names.private_volume(APP): "deleted"}
+    assert domain_absent(conn, p, APP, purge=True).changes["volumes"] == {
+        names.private_volume(APP): "deleted"
+    }

@@ -1,4 +1,4 @@
-"""The isolation tier reuses the integration tier's guest template fixture (built once per session)."""
+"""The isolation tier reuses the integration tier's guest image fixture (built once a session)."""
 
 from ..integration.conftest import guest_image
 

@@ -53,8 +53,14 @@ CHECKS = 23  # 14 + host_rpc 2, guest_rpc 2, host_memory 2, boot rulesets, cpu p
 
 def verify(pillar: Path) -> subprocess.CompletedProcess:
     # Wide output: each finding stays on one line, so the assertions can look for it whole.
-    return subprocess.run(["bulkhead", "verify", "--pillar", str(pillar), *PROBES], capture_output=True,
-                          text=True, timeout=900, check=False, env={**os.environ, "COLUMNS": "250"})
+    return subprocess.run(
+        ["bulkhead", "verify", "--pillar", str(pillar), *PROBES],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+        env={**os.environ, "COLUMNS": "250"},
+    )
 
 
 def run_in(domain: str, command: str):
@@ -62,7 +68,9 @@ def run_in(domain: str, command: str):
 
 
 def failed_checks(out: str) -> list[str]:
-    return [line.split(None, 1)[1] for line in out.splitlines() if line.startswith(("FAIL", "ERROR"))]
+    return [
+        line.split(None, 1)[1] for line in out.splitlines() if line.startswith(("FAIL", "ERROR"))
+    ]
 
 
 def test_verify_passes_on_the_provisioned_workstation(topology):
@@ -83,8 +91,13 @@ def test_verify_fails_when_the_host_has_an_address_on_a_bridge(topology):
     finally:
         subprocess.run(["ip", "addr", "del", "192.0.2.1/32", "dev", bridge], check=True)
     assert run.returncode == 1
-    assert failed_checks(run.stdout) == ["host_bridges: no_host_address_on_bulkhead_bridges [local]"]
-    assert f"{bridge} (network bulkhead-{PREFIX}sys-firewall) has host address(es) 192.0.2.1/32" in run.stdout
+    assert failed_checks(run.stdout) == [
+        "host_bridges: no_host_address_on_bulkhead_bridges [local]"
+    ]
+    assert (
+        f"{bridge} (network bulkhead-{PREFIX}sys-firewall) has host address(es) 192.0.2.1/32"
+        in run.stdout
+    )
 
 
 def _undefine_intruder() -> None:
@@ -105,7 +118,9 @@ def test_verify_fails_when_an_unmanaged_domain_joins_a_bulkhead_network(topology
     finally:
         _undefine_intruder()
     assert run.returncode == 1
-    assert failed_checks(run.stdout) == ["host_ports: no_unmanaged_domain_on_bulkhead_networks [local]"]
+    assert failed_checks(run.stdout) == [
+        "host_ports: no_unmanaged_domain_on_bulkhead_networks [local]"
+    ]
     assert f"domain {INTRUDER} (no bulkhead metadata) has an interface on {network}" in run.stdout
 
 
@@ -132,8 +147,12 @@ def test_a_rule_change_reaches_the_running_netvm_live(topology):
     pillar.write_text(opened)
     try:
         preview = firewall_apply(topology["conf"], "test=True")
-        assert preview["result"] is None and "+ accept tcp 198.51.100.1:80-8080" in str(preview["changes"])
-        assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc != 0  # test mode delivered nothing
+        assert preview["result"] is None and "+ accept tcp 198.51.100.1:80-8080" in str(
+            preview["changes"]
+        )
+        assert (
+            run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc != 0
+        )  # test mode delivered nothing
         applied = firewall_apply(topology["conf"])
         assert applied["result"] is True, applied["comment"]
         assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc == 0
@@ -141,7 +160,9 @@ def test_a_rule_change_reaches_the_running_netvm_live(topology):
         pillar.write_text(original)
         assert firewall_apply(topology["conf"])["result"] is True
     assert run_in("work", f"echo | nc -w 3 {OUTSIDE} 8080").rc != 0
-    assert run_in("sys-firewall", "cat /proc/sys/kernel/random/boot_id").stdout == boot_id  # no restart
+    assert (
+        run_in("sys-firewall", "cat /proc/sys/kernel/random/boot_id").stdout == boot_id
+    )  # no restart
 
 
 def test_a_netvm_restarted_outside_salt_boots_into_its_rules(topology):
@@ -165,8 +186,10 @@ def test_a_netvm_restarted_outside_salt_boots_into_its_rules(topology):
 
 
 def test_a_disposable_made_on_demand_gets_its_templates_rules_and_loses_them_after(topology):
-    # What the broker does for a @dispvm call with no pillar disposable free (rpc/dispvm_factory.py),
-    # registered where the firewall state looks (this pillar's registry), as the formula's broker does.
+    # What the broker does for a @dispvm call with no pillar disposable free
+    # (rpc/dispvm_factory.py),
+    # registered where the firewall state looks (this pillar's registry), as the formula's broker
+    # does.
     model = topology["model"]
     factory = DispvmFactory(URI, lambda: model, Path(model.formula.paths.dispvm_registry))
     name = factory.create(PREFIX + "dvm-template")
@@ -197,7 +220,21 @@ def test_a_disposable_made_on_demand_gets_its_templates_rules_and_loses_them_aft
 
 
 def firewall_apply(conf: Path, *extra: str) -> dict:
-    out = subprocess.run(["salt-call", "--local", "-c", str(conf), "--out=json", "state.apply",
-                          "bulkhead.firewall", *extra], capture_output=True, text=True, timeout=600, check=False)
+    out = subprocess.run(
+        [
+            "salt-call",
+            "--local",
+            "-c",
+            str(conf),
+            "--out=json",
+            "state.apply",
+            "bulkhead.firewall",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     ret = next(iter(json.loads(out.stdout).values()))
     return next(v for k, v in ret.items() if k.startswith("bulkhead_firewall_|-"))

@@ -158,8 +158,11 @@ def test_entry_points_wait_in_a_real_run_and_never_in_test_mode(path: Path) -> N
     assert _entry_point(None, pillar, "work") == "work done"
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.text(),
-                           lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=8)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=8,
+)
 
 
 @given(st.dictionaries(st.sampled_from(["pid", "command", "since", "token", "x"]), json_values))

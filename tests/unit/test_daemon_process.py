@@ -91,7 +91,9 @@ def test_a_start_that_exits_fails_with_the_log_tail(daemon):
 
 def test_a_start_never_ready_is_killed_and_fails_with_the_log_tail(daemon):
     slow = DaemonProcess(daemon.name, daemon.pidfile, daemon.log, daemon.marks, start_timeout=1.0)
-    with pytest.raises(DaemonError, match=r"did not start within 1s; .* ends with: stand-in starting"):
+    with pytest.raises(
+        DaemonError, match=r"did not start within 1s; .* ends with: stand-in starting"
+    ):
         slow.start(argv(daemon, "--never-ready"))
     left = [pid for pid in os.listdir("/proc") if pid.isdigit() and daemon.command_line(int(pid))]
     assert left == []  # the stand-in that never got ready was killed

@@ -51,7 +51,9 @@ def test_a_removed_policy_file_is_a_change(installed):
     before = footprint.snapshot()
     (installed["etc"] / "policy.d" / "30-user.policy").unlink()
     assert footprint.changes(before, footprint.snapshot()) == [
-        f"file {installed['etc'] / 'policy.d' / '30-user.policy'}: {before['file ' + str(installed['etc'] / 'policy.d' / '30-user.policy')]} -> gone"]
+        f"file {installed['etc'] / 'policy.d' / '30-user.policy'}: "
+        f"{before['file ' + str(installed['etc'] / 'policy.d' / '30-user.policy')]} -> gone"
+    ]
 
 
 def test_a_stopped_daemon_is_a_change_even_when_restarted_with_its_pidfile(installed):
@@ -65,7 +67,9 @@ def test_a_stopped_daemon_is_a_change_even_when_restarted_with_its_pidfile(insta
     finally:
         successor.kill()
         successor.wait()
-    assert any(line.startswith(f"daemon {installed['run'] / 'memd.pid'}: pid ") for line in found), found
+    assert any(
+        line.startswith(f"daemon {installed['run'] / 'memd.pid'}: pid ") for line in found
+    ), found
 
 
 def test_a_replaced_socket_is_a_change(installed):

@@ -48,7 +48,9 @@ def test_a_real_run_installs_enables_and_starts_the_unit(tmp_path):
     outcome = memd_managed(pillar, paths(tmp_path), systemd=(systemd, "m.service"))
     assert outcome.result is True, outcome.comment
     assert (tmp_path / "units/m.service").read_text().startswith("[Unit]\n")
-    mutating = [c for c in log.read_text().splitlines() if c.split()[0] not in ("is-enabled", "show")]
+    mutating = [
+        c for c in log.read_text().splitlines() if c.split()[0] not in ("is-enabled", "show")
+    ]
     assert mutating == ["daemon-reload", "enable m.service", "restart m.service"]
 
 

@@ -15,9 +15,19 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, broker_unit, command
 from saltext.bulkhead.systemd_units import exec_line, exec_quote, unit_names
 
-SECOND = {f: f"/srv/second/{f}" for f in ("memd_config", "memd_pidfile", "memd_log", "broker_pillar",
-                                          "broker_pidfile", "broker_log", "dispvm_registry",
-                                          "firewall_records")}
+SECOND = {
+    f: f"/srv/second/{f}"
+    for f in (
+        "memd_config",
+        "memd_pidfile",
+        "memd_log",
+        "broker_pillar",
+        "broker_pidfile",
+        "broker_log",
+        "dispvm_registry",
+        "firewall_records",
+    )
+}
 
 
 def rendered(pillar_data: dict) -> dict[str, str]:
@@ -34,7 +44,9 @@ def rendered(pillar_data: dict) -> dict[str, str]:
 
 def verify(tmp_path: Path, units: dict[str, str]) -> subprocess.CompletedProcess[str]:
     analyze = shutil.which("systemd-analyze")
-    assert analyze, "systemd-analyze is missing: install the 'systemd' package (scripts/setup-host.sh)"
+    assert analyze, (
+        "systemd-analyze is missing: install the 'systemd' package (scripts/setup-host.sh)"
+    )
     for name, text in units.items():
         (tmp_path / name).write_text(text)
     return subprocess.run([analyze, "verify", "--man=no", *sorted(units)], cwd=tmp_path,

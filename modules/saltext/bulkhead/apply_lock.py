@@ -112,8 +112,10 @@ def _take(path: Path, deadline: float, timeout: float) -> tuple[int, Lease]:
             except BlockingIOError:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise LockTimeout(f"another bulkhead run holds {path}: {describe(_record(fd))}; "
-                                      f"waited {timeout:g}s, nothing was changed") from None
+                    raise LockTimeout(
+                        f"another bulkhead run holds {path}: {describe(_record(fd))}; "
+                        f"waited {timeout:g}s, nothing was changed"
+                    ) from None
                 if not waited:
                     log.warning("waiting up to %gs for %s, held by %s", timeout, path,
                                 describe(_record(fd)))

@@ -20,7 +20,7 @@ KILL_TIMEOUT_S = 5.0
 
 
 class DaemonError(OSError):
-    """The daemon did not start or stop; the message says why (a failed start: its log's last lines)."""
+    """The daemon did not start or stop; the message says why (a failed start: its log's end)."""
 
 
 Mark = str | tuple[str, ...]
@@ -45,11 +45,13 @@ class DaemonProcess:
     """A daemon whose pidfile's first line is its pid, recognised by its command line.
 
     A pid alone is not trusted: the process must still carry every one of ``marks`` among its
-    arguments (``/proc/PID/cmdline``), or a recycled pid would be taken for the daemon and signalled.
+    arguments (``/proc/PID/cmdline``), or a recycled pid would be taken for the daemon and
+    signalled.
 
-    >>> broker = DaemonProcess("the RPC broker", Path("/run/bulkhead/broker.pid"),
-    ...                        Path("/var/log/bulkhead/broker.log"),
-    ...                        marks=("saltext.bulkhead.rpc", "--pidfile", "/run/bulkhead/broker.pid"))
+    >>> broker = DaemonProcess(
+    ...     "the RPC broker", Path("/run/bulkhead/broker.pid"),
+    ...     Path("/var/log/bulkhead/broker.log"),
+    ...     marks=("saltext.bulkhead.rpc", "--pidfile", "/run/bulkhead/broker.pid"))
     >>> broker.start([sys.executable, "-m", "saltext.bulkhead.rpc", "broker", ...])
     # returns once the pidfile names the new process; else DaemonError with the log's tail
     >>> found = broker.running()  # Running(pid, argv, executable, recorded)
@@ -85,8 +87,14 @@ class DaemonProcess:
         self.log.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
         self.pidfile.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
         with self.log.open("ab") as log:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd="/",
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd="/",
+                start_new_session=True,
+            )
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             found = self.running()
@@ -98,7 +106,9 @@ class DaemonProcess:
             time.sleep(0.05)
         process.kill()
         process.wait()
-        raise DaemonError(f"{self.name} did not start within {self.start_timeout:g}s; {self._log_ends()}")
+        raise DaemonError(
+            f"{self.name} did not start within {self.start_timeout:g}s; {self._log_ends()}"
+        )
 
     def stop(self, pid: int) -> None:
         """SIGTERM, wait, then SIGKILL; the pid is checked again right before each signal."""
@@ -125,7 +135,7 @@ class DaemonProcess:
 
 
 def pidfile_lines(path: Path) -> list[str] | None:
-    """The pidfile's lines, the first a pid; None when absent or not a pidfile (empty, edited by hand)."""
+    """The pidfile's lines, the first a pid; None if absent or not a pidfile (empty, hand-made)."""
     try:
         lines = path.read_text().splitlines()
     except (FileNotFoundError, UnicodeDecodeError):

@@ -1,4 +1,4 @@
-"""Translate library outcomes into Salt state ``ret`` dicts (Salt-free, shared by all state modules)."""
+"""Library outcomes as Salt state ``ret`` dicts (Salt-free, shared by all state modules)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from .model import PillarError, load_pillar
 from .untrusted.text import printable
 
 
-def ret(name: str, result: bool | None, comment: str, changes: dict | None = None) -> dict[str, Any]:
+def ret(
+    name: str, result: bool | None, comment: str, changes: dict | None = None
+) -> dict[str, Any]:
     # A comment can carry a guest's text (an agent's refusal): escaped before Salt prints it.
     comment = printable(comment, keep="\n\t", backslash=False)
     return {"name": name, "result": result, "comment": comment, "changes": changes or {}}
@@ -98,7 +100,9 @@ def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *arg
                 "formula": model.formula.model_copy(update={"xml_diff": bool(xml_diff)})})
         cache = None
         if context is not None:
-            cache = context.setdefault(INVENTORIES_KEY, {}).setdefault(model.host.uri, InventoryCache())
+            cache = context.setdefault(INVENTORIES_KEY, {}).setdefault(
+                model.host.uri, InventoryCache()
+            )
             if not test:
                 with pillar_lock(model) as lease:  # held by run_state already: never waits here
                     _forget_others_changes(context, model.host.uri, cache, lease)

@@ -46,8 +46,10 @@ def check_socket_dir(path: Path, *, private: bool) -> None:
         pinfo = os.stat(parent)
         shared = pinfo.st_mode & 0o022 and not pinfo.st_mode & stat.S_ISVTX
         if pinfo.st_uid not in {0, os.geteuid()} or shared:
-            raise SocketDirError(f"socket folder {path}: {parent} can be changed by others than "
-                                 f"root (uid {pinfo.st_uid}, mode {stat.S_IMODE(pinfo.st_mode):04o})")
+            raise SocketDirError(
+                f"socket folder {path}: {parent} can be changed by others than "
+                f"root (uid {pinfo.st_uid}, mode {stat.S_IMODE(pinfo.st_mode):04o})"
+            )
 
 
 def make_private_socket_dir(path: Path) -> None:
@@ -55,5 +57,9 @@ def make_private_socket_dir(path: Path) -> None:
     broker's 0750 before); one owned by someone else is left for ``check_socket_dir`` to refuse."""
     path.mkdir(mode=PRIVATE_MODE, parents=True, exist_ok=True)
     info = os.lstat(path)
-    if stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and stat.S_IMODE(info.st_mode) != PRIVATE_MODE:
+    if (
+        stat.S_ISDIR(info.st_mode)
+        and info.st_uid == 0
+        and stat.S_IMODE(info.st_mode) != PRIVATE_MODE
+    ):
         os.chmod(path, PRIVATE_MODE)

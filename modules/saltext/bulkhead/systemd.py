@@ -42,7 +42,9 @@ class Systemd:
         done = self._run(*args)
         if done.returncode != 0:
             said = (done.stderr or done.stdout).strip().splitlines()[-3:]
-            raise SystemdError(f"systemctl {' '.join(args)} failed ({done.returncode}): {' | '.join(said)}")
+            raise SystemdError(
+                f"systemctl {' '.join(args)} failed ({done.returncode}): {' | '.join(said)}"
+            )
 
     def enabled(self, unit: str) -> bool:
         return self._run("is-enabled", unit).stdout.strip() == "enabled"
@@ -66,7 +68,10 @@ def install_steps(work: Work, systemd: Systemd, unit: str, text: str) -> bool:
         current = None
     changed = current != text.encode()
     if changed:
-        work.section("units")[unit] = {"old": None if current is None else "outdated", "new": str(path)}
+        work.section("units")[unit] = {
+            "old": None if current is None else "outdated",
+            "new": str(path),
+        }
         work.step(f"write {path}", lambda: _write_unit(path, text))
         work.step("reload systemd", lambda: systemd.call("daemon-reload"))
     if not systemd.enabled(unit):  # a unit not written yet is "not-found": enabled after it is

@@ -73,11 +73,15 @@ def unit_text(description: str, *, service: list[str], wants: tuple[str, ...] = 
     return "\n".join(lines) + "\n" + INSTALL
 
 
-def daemon_unit(description: str, argv: list[str], make_dirs: tuple[tuple[str, str], ...] = ()) -> str:
+def daemon_unit(
+    description: str, argv: list[str], make_dirs: tuple[tuple[str, str], ...] = ()
+) -> str:
     """A long-running daemon in the foreground, restarted when it fails. ``make_dirs``: (mode,
     path) of folders it needs that nothing else creates after a reboot (/run is empty)."""
     service = ["Type=notify", "NotifyAccess=main"]
-    service += [f"ExecStartPre=/usr/bin/install -d -m {mode} {exec_quote(path)}" for mode, path in make_dirs]
+    service += [
+        f"ExecStartPre=/usr/bin/install -d -m {mode} {exec_quote(path)}" for mode, path in make_dirs
+    ]
     service += [f"ExecStart={exec_line(argv)}", "Restart=on-failure", "RestartSec=2s",
                 "TimeoutStopSec=20s"]
     return unit_text(description, service=service)

@@ -8,7 +8,9 @@ from pathlib import Path
 def test_the_formula_includes_the_boot_state_after_the_daemons(loaders, set_pillar):
     set_pillar({})
     low = loaders.modules.state.show_sls("bulkhead")
-    requires = next(arg["require"] for arg in low["bulkhead-boot"]["bulkhead_boot"] if "require" in arg)
+    requires = next(
+        arg["require"] for arg in low["bulkhead-boot"]["bulkhead_boot"] if "require" in arg
+    )
     assert {"sls": "bulkhead.rpc"} in requires and {"sls": "bulkhead.memory"} in requires
 
 

@@ -35,7 +35,9 @@ def test_the_others_are_paused_while_the_command_runs_and_exactly_they_are_resum
     w.domain("off", run=False)
     seen = agent(tmp_path / "agent.sock", lambda: (w.states(), records.read(w.where.record)))
 
-    done = run_exclusive(w.where, target.name(), "gpg --gen-key", agent_socket=tmp_path / "agent.sock")
+    done = run_exclusive(
+        w.where, target.name(), "gpg --gen-key", agent_socket=tmp_path / "agent.sock"
+    )
 
     assert done.result is not None and done.result.rc == 0 and done.error == ""
     during, record = seen[0]
@@ -127,8 +129,15 @@ def test_the_salt_function_runs_the_same_mode(w, tmp_path, loaders, set_pillar, 
                 "formula": {"paths": {"exclusive": str(w.where.record),
                                       "locks": str(tmp_path / "locks")}}})
     out = loaders.modules.bulkhead_exclusive.run(target.name(), "true")
-    assert out == {"rc": 0, "stdout": "", "stderr": "", "error": "", "paused": {a.name(): "resumed"},
-                   "already_paused": {}, "kept_running": out["kept_running"]}
+    assert out == {
+        "rc": 0,
+        "stdout": "",
+        "stderr": "",
+        "error": "",
+        "paused": {a.name(): "resumed"},
+        "already_paused": {},
+        "kept_running": out["kept_running"],
+    }
     assert seen == [USER_PAUSED] and w.states()[a.name()] == RESUMED
     refused = loaders.modules.bulkhead_exclusive.run(f"{w.prefix}-nosuch", "true")
     assert refused["rc"] is None and "no domain" in refused["error"]

@@ -46,7 +46,9 @@ def test_enforced_only_when_the_netvm_reports_exactly_the_compiled_ruleset(works
 
 
 def test_json_and_a_domain_without_network(workstation):
-    result = CliRunner().invoke(app, ["firewall", "gl-work", "--json", "--pillar", str(workstation)])
+    result = CliRunner().invoke(
+        app, ["firewall", "gl-work", "--json", "--pillar", str(workstation)]
+    )
     data = json.loads(result.stdout)
     assert data["rules"] == ["accept tcp 198.51.100.1:443", "accept dns"]
     assert data["netvm"] == "gl-fw" and data["enforced"] is False

@@ -46,7 +46,9 @@ def test_ls_tree_puts_each_client_below_its_netvm(workstation):
     result = run("ls", "--tree", "--pillar", workstation)
     assert result.exit_code == 0, result.output
     names = [line.split()[0] for line in result.output.splitlines()[1:]]
-    indents = {line.split()[0]: len(line) - len(line.lstrip()) for line in result.output.splitlines()[1:]}
+    indents = {
+        line.split()[0]: len(line) - len(line.lstrip()) for line in result.output.splitlines()[1:]
+    }
     assert names.index("gl-net") < names.index("gl-fw") < names.index("gl-work")
     assert indents["gl-net"] == 0 and indents["gl-fw"] == 2 and indents["gl-work"] == 4
     data = json.loads(run("ls", "--tree", "--json", "--pillar", workstation).output)

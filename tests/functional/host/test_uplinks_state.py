@@ -42,7 +42,9 @@ def test_an_existing_network_is_used_as_it_is(tmp_path):
         theirs = "<network><name>lab</name><bridge name='virbr9'/></network>"
         conn.networkDefineXML(theirs)
         before = conn.networkLookupByName("lab").XMLDesc(0)
-        out = uplinks_present(conn, load_pillar({"host": {"uri": uri, "uplinks": {"lab": {}}}}, "ws"))
+        out = uplinks_present(
+            conn, load_pillar({"host": {"uri": uri, "uplinks": {"lab": {}}}}, "ws")
+        )
         assert out.changes == {"started": {"lab": True}}  # down: started, not redefined
         net = conn.networkLookupByName("lab")
         assert net.XMLDesc(0) == before and not net.autostart()

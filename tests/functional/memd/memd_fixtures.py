@@ -30,8 +30,11 @@ def domain_xml(name: str, max_mib: int, current_mib: int, ours: bool = True,
     # Bounds recorded as the plan records them; without min_mib, as a domain defined before it did.
     bounds = (f'<bh:memory unit="MiB" min="{min_mib}" initial="{current_mib}" max="{max_mib}"/>'
               if min_mib is not None else "")
-    meta = (f'<metadata><bh:domain xmlns:bh="{NAMESPACE}" class="app">{bounds}</bh:domain></metadata>'
-            if ours else "")
+    meta = (
+        f'<metadata><bh:domain xmlns:bh="{NAMESPACE}" class="app">{bounds}</bh:domain></metadata>'
+        if ours
+        else ""
+    )
     devices = "<devices><memballoon model='virtio'/></devices>" if balloon else "<devices/>"
     return (f"<domain type='test'><name>{name}</name>{meta}"
             f"<memory unit='MiB'>{max_mib}</memory><currentMemory unit='MiB'>{current_mib}"

@@ -146,7 +146,9 @@ def test_request_that_would_overcommit_is_refused_and_changes_nothing(conn):
 def test_a_refused_request_waits_for_memory_being_freed(conn):
     work = start(conn, domain_xml("work", 1024, 1000, min_mib=1000))  # cannot give anything
     with ThreadPoolExecutor(1) as pool:
-        asking = pool.submit(request, conn, config(request_wait=10.0), DaemonState(), "big", 1200 * MiB)
+        asking = pool.submit(
+            request, conn, config(request_wait=10.0), DaemonState(), "big", 1200 * MiB
+        )
         time.sleep(0.3)
         assert not asking.done(), "refused at once although it may wait"
         work.destroy()  # memory becomes free while the request waits

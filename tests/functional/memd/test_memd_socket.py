@@ -22,7 +22,9 @@ MiB = 1024
 @pytest.fixture
 def memd(tmp_path):
     conn = private_host(tmp_path)
-    config = DaemonConfig(uri="unused", host_kib=2048 * MiB, reserve_kib=512 * MiB, request_wait=0.0)
+    config = DaemonConfig(
+        uri="unused", host_kib=2048 * MiB, reserve_kib=512 * MiB, request_wait=0.0
+    )
     state = DaemonState()
     path = tmp_path / "run" / "memd.sock"
     server = MemdServer(path, partial(request, conn, config, state), state)

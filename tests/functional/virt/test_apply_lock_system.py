@@ -42,9 +42,11 @@ logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
 pillar = load_pillar(json.loads(open(sys.argv[1]).read()))
 with connect(pillar.host.uri) as raw:
     conn, log = counting(raw)
-    outcomes = [pool_present(conn, pillar)] + [domain_present(conn, pillar, n) for n in sys.argv[2:]]
+    outcomes = [pool_present(conn, pillar)]
+    outcomes += [domain_present(conn, pillar, n) for n in sys.argv[2:]]
 print(json.dumps({"results": [o.result for o in outcomes], "changes": [o.changes for o in outcomes],
-                  "comments": [o.comment for o in outcomes], "mutating": [str(c) for c in log.mutating]}))
+                  "comments": [o.comment for o in outcomes],
+                  "mutating": [str(c) for c in log.mutating]}))
 """
 HOLD_FOREVER = """
 import sys
@@ -110,7 +112,9 @@ def test_the_second_apply_waits_then_finds_nothing_to_do(system, tmp_path: Path)
         waiting = second.stderr.readline()  # EOF ("") if it ran without waiting
         assert "waiting up to 120s" in waiting and f"held by pid {os.getpid()} (" in waiting
         # Meanwhile this process, the first apply, converges everything (its lock re-entered).
-        first = [pool_present(conn, pillar)] + [domain_present(conn, pillar, n) for n in (TPL, WORK)]
+        first = [pool_present(conn, pillar)] + [
+            domain_present(conn, pillar, n) for n in (TPL, WORK)
+        ]
         assert [o.result for o in first] == [True] * 3, [o.comment for o in first]
         assert all(o.changes for o in first)
     out, err = second.communicate(timeout=300)

@@ -69,7 +69,9 @@ def world(tmp_path):
             },
         })
 
-    model = pillar([{"action": "accept", "dsthost": "198.51.100.1", "proto": "tcp", "dstports": 80}])
+    model = pillar(
+        [{"action": "accept", "dsthost": "198.51.100.1", "proto": "tcp", "dstports": 80}]
+    )
     assert pool_present(conn, model).result is True
     for name in (tpl, net, app):
         out = domain_present(conn, model, name)
@@ -124,7 +126,9 @@ def test_a_running_netvm_gets_both_and_a_rule_change_shows_once(world):
     assert agent.loads == 1 and agent.enforced == volumes.boot_sha(net)
     assert apply(model).changes == {}
 
-    changed = pillar([{"action": "accept", "dsthost": "198.51.100.1", "proto": "tcp", "dstports": 8080}])
+    changed = pillar(
+        [{"action": "accept", "dsthost": "198.51.100.1", "proto": "tcp", "dstports": 8080}]
+    )
     preview = apply(changed, test=True)
     lines = [line for rules in preview.changes["netvms"][net]["rules"].values() for line in rules]
     assert any(line.startswith("-") and "80" in line for line in lines), lines
@@ -150,8 +154,16 @@ def test_a_torn_volume_is_rewritten_even_when_the_live_ruleset_is_current(world)
 def test_a_ruleset_that_does_not_fit_the_volume_fails_and_delivers_nothing(world):
     conn, model, pillar, net, agent, volumes, apply = world
     conn.lookupByName(net).create()
-    many = [{"action": "accept", "dsthost": str(ipaddress.IPv4Address(0xC6336400 + i)), "proto": "tcp",
-             "dstports": 80, "comment": "x" * 100} for i in range(8000)]
+    many = [
+        {
+            "action": "accept",
+            "dsthost": str(ipaddress.IPv4Address(0xC6336400 + i)),
+            "proto": "tcp",
+            "dstports": 80,
+            "comment": "x" * 100,
+        }
+        for i in range(8000)
+    ]
     out = apply(pillar(many))
     assert out.result is False
     assert "does not fit a firewall volume" in out.comment and net in out.comment

@@ -27,7 +27,10 @@ ORDER = ("tpl", "net", "work", "dvm", "disp")
 
 def apply_all(conn, pillar, test=False):
     """The formula's order on one connection; (state, result, changes) per state."""
-    outs = [("pool", pool_present(conn, pillar, test=test)), ("network", network_present(conn, pillar, "net", test=test))]
+    outs = [
+        ("pool", pool_present(conn, pillar, test=test)),
+        ("network", network_present(conn, pillar, "net", test=test)),
+    ]
     outs += [(name, domain_present(conn, pillar, name, test=test)) for name in ORDER]
     outs.append(("running net", domain_running(conn, pillar, "net", test=test)))
     return [(what, out.result, out.changes) for what, out in outs]
@@ -48,7 +51,10 @@ def test_a_shared_run_changes_exactly_what_separate_reads_change(tmp_path, pilla
     # Two private drivers, the same pillar: one run shares an inventory, the other reads per call.
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    with connect(node_file(tmp_path / "a")) as shared_raw, connect(node_file(tmp_path / "b")) as plain:
+    with (
+        connect(node_file(tmp_path / "a")) as shared_raw,
+        connect(node_file(tmp_path / "b")) as plain,
+    ):
         shared = tracked(shared_raw, InventoryCache())
         cold = apply_all(shared, pillar)
         assert all(result is True for _, result, _ in cold), cold

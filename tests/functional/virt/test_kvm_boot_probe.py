@@ -34,8 +34,16 @@ needs_kernel = pytest.mark.skipif(not KERNEL.exists() or QEMU is None,
 
 def test_probe_kernel_prefers_a_template_and_is_none_without_kernel_images(tmp_path) -> None:
     data = pillar_data(str(tmp_path / "pool"))
-    data["domains"]["aaa-standalone"] = {"class": "standalone", "netvm": "none", "image": {
-        "kind": "kernel", "root": "/srv/a/root.img", "kernel": "/srv/a/vmlinuz", "initrd": "/srv/a/initrd"}}
+    data["domains"]["aaa-standalone"] = {
+        "class": "standalone",
+        "netvm": "none",
+        "image": {
+            "kind": "kernel",
+            "root": "/srv/a/root.img",
+            "kernel": "/srv/a/vmlinuz",
+            "initrd": "/srv/a/initrd",
+        },
+    }
     assert probe_kernel(load_pillar(data)) == f"{IMG}/vmlinuz"
     del data["domains"]["tpl"]["image"]
     data["domains"]["tpl"]["image"] = {"kind": "disk", "root": "/srv/disk.qcow2"}
@@ -51,7 +59,8 @@ def test_emulator_comes_from_the_capabilities_per_domain_type(tmp_path) -> None:
     assert emulator_for(caps, "x86_64", "kvm") is None
     override = """<capabilities><guest><os_type>hvm</os_type><arch name='x86_64'>
       <emulator>/usr/bin/qemu-system-x86_64</emulator><domain type='qemu'/>
-      <domain type='kvm'><emulator>/usr/libexec/qemu-kvm</emulator></domain></arch></guest></capabilities>"""
+      <domain type='kvm'><emulator>/usr/libexec/qemu-kvm</emulator></domain></arch></guest>
+      </capabilities>"""
     assert emulator_for(override, "x86_64", "kvm") == "/usr/libexec/qemu-kvm"
     assert emulator_for(override, "x86_64", "qemu") == "/usr/bin/qemu-system-x86_64"
 

@@ -73,7 +73,9 @@ def test_a_removed_netvm_goes_with_its_network_after_its_clients(env) -> None:
     out = apply_both(workstation_pruned, conn, log, pillar)
     assert set(out.changes["domains"]) == {"net", "work", "dvm", "disp"}
     assert out.changes["networks"] == {"bulkhead-net": {"old": "present", "new": None}}
-    assert conn.listAllNetworks(0) and "bulkhead-net" not in [n.name() for n in conn.listAllNetworks(0)]
+    assert conn.listAllNetworks(0) and "bulkhead-net" not in [
+        n.name() for n in conn.listAllNetworks(0)
+    ]
     assert bobs(conn) == before
     assert conn.lookupByName("tpl")
 

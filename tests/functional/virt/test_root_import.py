@@ -63,8 +63,10 @@ def test_template_root_is_reimported_when_its_image_changes(env) -> None:
     old = sha(image)
     rebuild(image)
     out = apply_both(domain_present, conn, log, pillar, "tpl")
-    assert out.changes["volumes"][VOL] == {"old": f"image sha256 {old[:12]}",
-                                           "new": f"re-imported from {image} (sha256 {sha(image)[:12]})"}
+    assert out.changes["volumes"][VOL] == {
+        "old": f"image sha256 {old[:12]}",
+        "new": f"re-imported from {image} (sha256 {sha(image)[:12]})",
+    }
     assert out.changes["domain"] == [f"imported image: {VOL} {old[:12]} -> {sha(image)[:12]}"]
     assert "restart_required" not in out.changes
     assert recorded(conn, "tpl") == {VOL: sha(image)}
@@ -135,8 +137,17 @@ def test_record_is_cleared_before_the_volume_is_replaced(env) -> None:
     log.clear()
     recording = RecordingDefines(conn)
     assert domain_present(recording, pillar, "tpl").result is True
-    calls = [c for c in log.mutating if c in ("connect.defineXML", "storagevol.delete", "storagepool.createXML")]
-    assert calls == ["connect.defineXML", "storagevol.delete", "storagepool.createXML", "connect.defineXML"]
+    calls = [
+        c
+        for c in log.mutating
+        if c in ("connect.defineXML", "storagevol.delete", "storagepool.createXML")
+    ]
+    assert calls == [
+        "connect.defineXML",
+        "storagevol.delete",
+        "storagepool.createXML",
+        "connect.defineXML",
+    ]
     assert recording.defined == [{}, {VOL: sha(image)}]
 
 

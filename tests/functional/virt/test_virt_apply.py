@@ -1,4 +1,4 @@
-"""Reconcile functions against libvirt's test driver: test mode, real mode, idempotence, ownership."""
+"""Reconcile functions against libvirt's test driver: test and real mode, idempotence, ownership."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def env(tmp_path):
 def snapshot(conn) -> dict[str, str]:
     """Every object's XML and state: what must not change in test mode."""
     state = {f"domain {d.name()}": d.XMLDesc(0) + str(d.state(0)) for d in conn.listAllDomains(0)}
-    state.update({f"network {n.name()}": n.XMLDesc(0) + str(n.isActive()) for n in conn.listAllNetworks(0)})
+    state.update(
+        {f"network {n.name()}": n.XMLDesc(0) + str(n.isActive()) for n in conn.listAllNetworks(0)}
+    )
     for pool in conn.listAllStoragePools(0):
         state[f"pool {pool.name()}"] = pool.XMLDesc(0) + str(pool.isActive())
         if pool.isActive():
@@ -72,7 +74,11 @@ def test_pool_present(env) -> None:
 
 def test_foreign_pool_of_that_name_is_not_taken_over(env, tmp_path) -> None:
     conn, log, pillar = env
-    conn.storagePoolDefineXML(f"<pool type='dir'><name>bhpool</name><target><path>{tmp_path}/other</path></target></pool>", 0)
+    conn.storagePoolDefineXML(
+        f"<pool type='dir'><name>bhpool</name>"
+        f"<target><path>{tmp_path}/other</path></target></pool>",
+        0,
+    )
     out = pool_present(conn, pillar)
     assert out.result is False and "not bulkhead's" in out.comment
 
@@ -116,7 +122,9 @@ def test_domain_present_defines_volumes_networks_and_converges(env) -> None:
     assert {"tpl-root.raw", "work-root.qcow2", "work-private.qcow2", "work-config.tar",
             "disp-private.qcow2"} <= vols
     work_xml = conn.lookupByName("work").XMLDesc(0)
-    assert "bulkhead-net" in work_xml and "isolated='yes'" in work_xml and "clean-traffic" in work_xml
+    assert (
+        "bulkhead-net" in work_xml and "isolated='yes'" in work_xml and "clean-traffic" in work_xml
+    )
 
 
 def test_changed_pillar_converges_with_old_and_new_values(env, tmp_path) -> None:
@@ -252,7 +260,10 @@ def test_foreign_domain_with_clashing_name_is_an_error(env) -> None:
     conn, log, pillar = env
     present_all(conn, log, pillar)
     conn.lookupByName("work").undefine()
-    conn.defineXML("<domain type='test'><name>work</name><memory>65536</memory><os><type>hvm</type></os></domain>")
+    conn.defineXML(
+        "<domain "
+        "type='test'><name>work</name><memory>65536</memory><os><type>hvm</type></os></domain>"
+    )
     for fn in (domain_present, domain_running, domain_halted, domain_absent):
         log.clear()
         out = fn(conn, pillar, "work")
@@ -264,7 +275,12 @@ def test_changing_a_domains_netvm_converges_on_the_next_apply(env, tmp_path) -> 
     conn, log, pillar = env
     present_all(conn, log, pillar)
     data = pillar_data(str(tmp_path / "pool"))
-    data["domains"]["net2"] = {"class": "app", "template": "tpl", "provides_network": True, "netvm": "none"}
+    data["domains"]["net2"] = {
+        "class": "app",
+        "template": "tpl",
+        "provides_network": True,
+        "netvm": "none",
+    }
     data["domains"]["work"]["netvm"] = "net2"
     moved = load_pillar(data)
     apply_both(domain_present, conn, log, moved, "net2")

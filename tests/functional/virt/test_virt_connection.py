@@ -43,7 +43,9 @@ def test_resolve_checks_the_connection_offers_the_type(tmp_path) -> None:
     with connect(node_file(tmp_path)) as conn:
         assert offered_types(conn.getCapabilities()) == {"test"}
         assert resolve(conn, "auto", kvm_check=lambda: True) == "test"
-        with pytest.raises(BulkheadVirtError, match="'kvm' but this libvirt connection offers test"):
+        with pytest.raises(
+            BulkheadVirtError, match="'kvm' but this libvirt connection offers test"
+        ):
             resolve(conn, "kvm")
 
 

@@ -56,7 +56,9 @@ def test_each_workstation_changes_only_its_own(env) -> None:
     assert after == alices
 
 
-@pytest.mark.parametrize("reconcile", [domain_present, domain_running, domain_halted, domain_absent])
+@pytest.mark.parametrize(
+    "reconcile", [domain_present, domain_running, domain_halted, domain_absent]
+)
 def test_a_domain_of_another_workstation_is_an_error_naming_both(env, reconcile) -> None:
     conn, log, pool = env
     present(conn, log, alice(pool), ("tpl", "net", "work"))
@@ -105,8 +107,14 @@ def test_objects_made_before_ownership_are_adopted_with_only_the_mark(env) -> No
               for name in ALICE_DOMAINS}
     volumes = {k: v for k, v in snapshot(conn).items() if k.startswith("volume")}
     out = apply_both(network_present, conn, log, ws_a, "net")
-    assert out.changes == {"networks": {"bulkhead-net": {
-        "workstation": {"old": None, "new": "ws-alice"}, "state": {"old": "inactive", "new": "active"}}}}
+    assert out.changes == {
+        "networks": {
+            "bulkhead-net": {
+                "workstation": {"old": None, "new": "ws-alice"},
+                "state": {"old": "inactive", "new": "active"},
+            }
+        }
+    }
     for name in ALICE_DOMAINS:
         out = apply_both(domain_present, conn, log, ws_a, name)
         assert out.changes["domain"] == [

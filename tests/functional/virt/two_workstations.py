@@ -1,4 +1,4 @@
-"""Two workstations' pillars on one libvirt connection (issue 10: workstations own what they make)."""
+"""Two workstations' pillars on one libvirt connection (issue 10: each owns what it makes)."""
 
 from __future__ import annotations
 

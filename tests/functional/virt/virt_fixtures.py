@@ -14,7 +14,12 @@ def pillar_data(pool_path: str) -> dict:
             "tpl": {"class": "template", "image": IMAGE, "netvm": "none"},
             "net": {"class": "app", "template": "tpl", "provides_network": True, "netvm": "none"},
             "work": {"class": "app", "template": "tpl", "netvm": "net", "label": "blue"},
-            "dvm": {"class": "app", "template": "tpl", "template_for_dispvms": True, "netvm": "net"},
+            "dvm": {
+                "class": "app",
+                "template": "tpl",
+                "template_for_dispvms": True,
+                "netvm": "net",
+            },
             "disp": {"class": "disposable", "template": "dvm", "netvm": "net"},
         },
     }

@@ -13,7 +13,12 @@ TEMPLATE = {"class": "template", "image": {"kind": "kernel", "root": "/i/root.im
 
 
 def app(netvm: str | None = None, *, provides: bool = False, autostart: bool | None = None) -> dict:
-    domain = {"class": "app", "template": "tpl", "netvm": netvm or "none", "provides_network": provides}
+    domain = {
+        "class": "app",
+        "template": "tpl",
+        "netvm": netvm or "none",
+        "provides_network": provides,
+    }
     if autostart is not None:
         domain["autostart"] = autostart
     return domain

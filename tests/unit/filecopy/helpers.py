@@ -15,7 +15,9 @@ DIRMODE = stat.S_IFDIR | 0o755
 
 def stream(*entries: tuple[bytes, str, int, bytes], count: int | None = None) -> bytes:
     """entries: (kind, path, mode, data); a directory's data is empty."""
-    body = b"".join(encode_header(kind, path, mode, len(data)) + data for kind, path, mode, data in entries)
+    body = b"".join(
+        encode_header(kind, path, mode, len(data)) + data for kind, path, mode, data in entries
+    )
     return MAGIC + body + encode_end(len(entries) if count is None else count)
 
 

@@ -35,7 +35,9 @@ entry = st.one_of(
     st.builds(f, paths, st.binary(max_size=8)),
     st.builds(d, paths),
     st.builds(f, paths, st.binary(max_size=20)),
-    st.builds(lambda p, m, data: f(p, data, m), paths, st.integers(0, 2**32 - 1), st.binary(max_size=8)),
+    st.builds(
+        lambda p, m, data: f(p, data, m), paths, st.integers(0, 2**32 - 1), st.binary(max_size=8)
+    ),
 )
 
 
@@ -68,7 +70,9 @@ def streams(draw) -> tuple[bytes, list | None]:
     """A stream and, unless it was mutated after being built, the entries it was built from."""
     items = draw(entries)
     data = stream(*items)
-    mutation = draw(st.sampled_from(["none", "none", "none", "truncate", "flip", "insert", "random"]))
+    mutation = draw(
+        st.sampled_from(["none", "none", "none", "truncate", "flip", "insert", "random"])
+    )
     if mutation == "none" or not data:
         return data, items
     at = draw(st.integers(0, len(data) - 1))
@@ -126,11 +130,15 @@ def test_receiver_is_total_confined_and_all_or_nothing(case):
         new = {k: v for k, v in after.items() if k not in work_before}
         assert not any(name.startswith(".incoming-") for name in os.listdir(incoming / "work"))
         assert all(looks_like_itself(part) for path in new for part in path.split("/"))
-        event(f"{'mutated' if mutated else 'built'} stream {'refused' if got is None else 'accepted'}")
+        event(
+            f"{'mutated' if mutated else 'built'} stream {'refused' if got is None else 'accepted'}"
+        )
         if got is None:
             assert new == {}
             return
-        assert all(not isinstance(v, str) or v == "dir" for v in new.values())  # no links, no devices
+        assert all(
+            not isinstance(v, str) or v == "dir" for v in new.values()
+        )  # no links, no devices
         assert len(new) == got.entries
         assert sum(len(v) for v in new.values() if isinstance(v, bytes)) == got.bytes
         assert set(got.placed) == {k for k in new if "/" not in k}
@@ -139,11 +147,20 @@ def test_receiver_is_total_confined_and_all_or_nothing(case):
 
 
 @SETTINGS
-@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.binary(max_size=30)), max_size=5, unique_by=lambda e: e[0]))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["a", "b", "c"]), st.binary(max_size=30)),
+        max_size=5,
+        unique_by=lambda e: e[0],
+    )
+)
 def test_valid_streams_arrive_exactly(files):
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         data = stream(d("top"), *(f(f"top/{name}", body) for name, body in files))
         got = receive(io.BytesIO(data), root, "work", LIMITS)
         assert got.placed == ("top",)
-        assert tree(root / "work") == {"top": "dir", **{f"top/{name}": body for name, body in files}}
+        assert tree(root / "work") == {
+            "top": "dir",
+            **{f"top/{name}": body for name, body in files},
+        }

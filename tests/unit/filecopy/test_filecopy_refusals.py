@@ -13,7 +13,9 @@ from saltext.bulkhead.filecopy.wire import MAGIC, encode_end, encode_header
 
 from .helpers import d, f, stream
 
-LIMITS = Limits(max_file_bytes=10, max_total_bytes=15, max_entries=4, max_path_bytes=40, max_depth=3)
+LIMITS = Limits(
+    max_file_bytes=10, max_total_bytes=15, max_entries=4, max_path_bytes=40, max_depth=3
+)
 
 CASES = {
     "parent": (stream(f("../escape")), "'..' component"),
@@ -24,13 +26,29 @@ CASES = {
     "empty path": (stream(f("")), "empty"),
     "nul": (stream(f("a\x00b")), "control character"),
     "escape": (stream(f("a\x1b[2Jb")), "control character"),
-    "not utf-8": (MAGIC + b"F\x00\x01\xff" + (stat.S_IFREG | 0o644).to_bytes(4, "big") + bytes(8) + encode_end(1), "UTF-8"),
+    "not utf-8": (
+        MAGIC
+        + b"F\x00\x01\xff"
+        + (stat.S_IFREG | 0o644).to_bytes(4, "big")
+        + bytes(8)
+        + encode_end(1),
+        "UTF-8",
+    ),
     "symlink mode": (stream(f("l", b"/etc/passwd", stat.S_IFLNK | 0o777)), "not a plain file"),
     "device mode": (stream(f("dev", b"", stat.S_IFCHR | 0o600)), "not a plain file"),
     "file mode on dir": (stream(d("x", stat.S_IFREG | 0o755)), "not a plain directory"),
-    "stray mode bits": (stream(f("x", b"", stat.S_IFREG | 0o644 | 0o100000000)), "not a plain file"),
-    "symlink type": (MAGIC + encode_header(b"L", "l", stat.S_IFLNK | 0o777, 0) + encode_end(1), "only files and directories"),
-    "directory with data": (MAGIC + encode_header(b"D", "x", stat.S_IFDIR | 0o755, 3) + b"abc" + encode_end(1), "directory with data"),
+    "stray mode bits": (
+        stream(f("x", b"", stat.S_IFREG | 0o644 | 0o100000000)),
+        "not a plain file",
+    ),
+    "symlink type": (
+        MAGIC + encode_header(b"L", "l", stat.S_IFLNK | 0o777, 0) + encode_end(1),
+        "only files and directories",
+    ),
+    "directory with data": (
+        MAGIC + encode_header(b"D", "x", stat.S_IFDIR | 0o755, 3) + b"abc" + encode_end(1),
+        "directory with data",
+    ),
     "file too big": (stream(f("big", b"x" * 11)), "over the limit of 10"),
     "total too big": (stream(f("a", b"x" * 8), f("b", b"x" * 8)), "transfer over the limit of 15"),
     "too many entries": (stream(*(f(str(n)) for n in range(5))), "more than 4 entries"),
@@ -59,7 +77,12 @@ def test_refused_and_nothing_left(tmp_path, case):
 
 
 def test_the_same_stream_within_limits_is_accepted(tmp_path):
-    got = receive(io.BytesIO(stream(d("a"), d("a/b"), f("a/b/c", b"0123456789"), f("z", b"x" * 5))), tmp_path, "work", LIMITS)
+    got = receive(
+        io.BytesIO(stream(d("a"), d("a/b"), f("a/b/c", b"0123456789"), f("z", b"x" * 5))),
+        tmp_path,
+        "work",
+        LIMITS,
+    )
     assert (got.entries, got.bytes, got.placed) == (4, 15, ("a", "z"))
     assert (tmp_path / "work/a/b/c").read_bytes() == b"0123456789"
 

@@ -96,7 +96,9 @@ def test_the_copy_tool_cut_mid_copy_exits_255_with_one_line(tmp_path, big_file, 
         rpcd.close()
     lines = done.stderr.decode().splitlines()
     assert done.returncode == 255, done.stderr
-    assert len(lines) == 1 and lines[0].startswith("qubes.Filecopy+ to beta: cut, exit 255 ("), lines
+    assert len(lines) == 1 and lines[0].startswith("qubes.Filecopy+ to beta: cut, exit 255 ("), (
+        lines
+    )
     assert done.stdout == b""
     assert rpcd.received >= CUT_AFTER
 

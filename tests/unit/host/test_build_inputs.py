@@ -11,7 +11,9 @@ def template(tmp_path):
     directory.mkdir()
     for name in manifest.OUTPUTS:
         (directory / name).write_text(name)
-    manifest.write_manifest(directory, {"input_hash": "abc", "outputs": manifest.output_digests(directory)})
+    manifest.write_manifest(
+        directory, {"input_hash": "abc", "outputs": manifest.output_digests(directory)}
+    )
     return directory
 
 
@@ -38,5 +40,7 @@ def test_a_recorded_fingerprint_holds_only_with_intact_outputs(tmp_path):
 def test_a_rebuilt_template_is_checked_again(tmp_path):
     directory = template(tmp_path)
     build_inputs.record(directory, "key")
-    manifest.write_manifest(directory, {"input_hash": "new", "outputs": manifest.output_digests(directory)})
+    manifest.write_manifest(
+        directory, {"input_hash": "new", "outputs": manifest.output_digests(directory)}
+    )
     assert not build_inputs.still_current(directory, "key")

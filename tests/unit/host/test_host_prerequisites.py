@@ -66,9 +66,18 @@ def test_a_remote_libvirt_is_not_started_here(tmp_path):
 
 
 def test_uplink_networks_isolated_or_nat():
-    pillar = load_pillar({"host": {"uplinks": {"lab": {}, "out": {"forward": "nat",
-                                                                   "address": "192.168.150.1/24"}}}}, "ws")
-    assert uplink_xml("lab", pillar.host.uplinks["lab"]) == "<network>\n  <name>lab</name>\n</network>\n"
+    pillar = load_pillar(
+        {
+            "host": {
+                "uplinks": {"lab": {}, "out": {"forward": "nat", "address": "192.168.150.1/24"}}
+            }
+        },
+        "ws",
+    )
+    assert (
+        uplink_xml("lab", pillar.host.uplinks["lab"])
+        == "<network>\n  <name>lab</name>\n</network>\n"
+    )
     nat = uplink_xml("out", pillar.host.uplinks["out"])
     assert "<forward mode='nat'/>" in nat
     assert "<ip address=\"192.168.150.1\" netmask=\"255.255.255.0\"/>" in nat

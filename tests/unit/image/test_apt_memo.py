@@ -1,4 +1,4 @@
-"""apt's answers are remembered while apt's files stay the same, and asked again once they change."""
+"""apt's answers are remembered while apt's files stay the same, asked again once they change."""
 
 from __future__ import annotations
 

@@ -12,7 +12,9 @@ from saltext.bulkhead.memd.cli import memory_app
 from saltext.bulkhead.memd.config_file import daemon_config, load_config_file, render_config_file
 from saltext.bulkhead.model.memory_balancer import MemoryBalancer
 
-SETTINGS = MemoryBalancer(interval=0.5, reserve_mib=256, host_mib=4096, band=0.1, socket="/run/x/memd.sock")
+SETTINGS = MemoryBalancer(
+    interval=0.5, reserve_mib=256, host_mib=4096, band=0.1, socket="/run/x/memd.sock"
+)
 
 
 def test_round_trip_gives_the_settings_the_pillar_asked_for(tmp_path):
@@ -21,13 +23,18 @@ def test_round_trip_gives_the_settings_the_pillar_asked_for(tmp_path):
     config, digest = load_config_file(path)
     assert config == daemon_config(SETTINGS, "qemu:///system", ["vault", "work"])
     assert (config.interval, config.reserve_kib, config.host_kib) == (0.5, 256 * 1024, 4096 * 1024)
-    assert config.domains == frozenset({"vault", "work"}) and str(config.socket_path) == "/run/x/memd.sock"
+    assert (
+        config.domains == frozenset({"vault", "work"})
+        and str(config.socket_path) == "/run/x/memd.sock"
+    )
     assert config.balancer.band == 0.1 and config.balancer.floor_kib == 96 * 1024
     assert len(digest) == 64
 
 
 def test_same_pillar_same_bytes_whatever_the_domain_order():
-    assert render_config_file(SETTINGS, "u", ["b", "a"]) == render_config_file(SETTINGS, "u", ["a", "b"])
+    assert render_config_file(SETTINGS, "u", ["b", "a"]) == render_config_file(
+        SETTINGS, "u", ["a", "b"]
+    )
     assert render_config_file(SETTINGS, "u", ["a"]) != render_config_file(SETTINGS, "u", ["a", "b"])
 
 

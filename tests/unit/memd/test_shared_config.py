@@ -53,7 +53,9 @@ def test_other_balancer_settings_are_refused_naming_the_workstations_sharing_it(
 def test_a_file_from_before_is_attributed_to_the_run_and_restarts_nothing() -> None:
     settings = ALICE.memory
     # the file as the last release wrote it (it knew the exclusive-mode record, not workstations)
-    legacy = render_config_file(settings, ALICE.host.uri, ["a1", "a2"], ALICE.formula.paths.exclusive)
+    legacy = render_config_file(
+        settings, ALICE.host.uri, ["a1", "a2"], ALICE.formula.paths.exclusive
+    )
     upgraded = wanted_config(legacy, ALICE)
     assert json.loads(upgraded)["workstations"] == {"alice": ["a1", "a2"]}
     assert digest(upgraded) == digest(legacy)  # the daemon's recorded digest still matches

@@ -61,7 +61,9 @@ def test_balancing_unchanged_inputs_again_changes_nothing(problem, config):
     running, capacity = problem
     first = balance(running, capacity, config)
     applied = [
-        DomainMemory(d.name, d.min_kib, d.max_kib, first.targets[d.name], d.used_kib, d.overhead_kib)
+        DomainMemory(
+            d.name, d.min_kib, d.max_kib, first.targets[d.name], d.used_kib, d.overhead_kib
+        )
         for d in running
     ]
     second = balance(applied, capacity, config)

@@ -16,7 +16,9 @@ PROPERTY = settings(max_examples=150, deadline=None)
 
 def _sizes(draw_domains):
     running, capacity = draw_domains
-    current = {d.name: d.current_kib - d.current_kib % PAGE_KIB for d in running}  # QEMU reports pages
+    current = {
+        d.name: d.current_kib - d.current_kib % PAGE_KIB for d in running
+    }  # QEMU reports pages
     floor = {d.name: d.min_kib for d in running}
     return running, capacity, current, floor
 

@@ -124,7 +124,18 @@ def test_overhead_counts_in_preference_and_starvation():
     report = simulate(replay, BulkheadPolicy()).report()
     assert report["starved_domain_steps"] == 1  # 140 + 53 > 160: the second step cannot fit
     assert report["overcommitted_steps"] == 0
-    assert Trace.model_validate({"host_mib": 2, "reserve_mib": 0, "domains": {
-        "a": {"min_mib": 1, "max_mib": 1, "initial_mib": 1}}, "steps": []}).domains["a"].overhead_mib == 0
+    assert (
+        Trace.model_validate(
+            {
+                "host_mib": 2,
+                "reserve_mib": 0,
+                "domains": {"a": {"min_mib": 1, "max_mib": 1, "initial_mib": 1}},
+                "steps": [],
+            }
+        )
+        .domains["a"]
+        .overhead_mib
+        == 0
+    )
     with pytest.raises(ValidationError):
         trace({"a": {**domains["a"], "overhead_mib": -1}}, [])

@@ -16,10 +16,23 @@ from saltext.bulkhead.model import PillarError, load_pillar
 VALID: dict[str, Any] = {
     "host": {"domain_type": "qemu", "address_pool": "10.137.0.0/16"},
     "domains": {
-        "base": {"class": "template", "image": {"kind": "kernel", "root": "/i/root.img", "kernel": "/i/vmlinuz", "initrd": "/i/initrd.img"}},
+        "base": {
+            "class": "template",
+            "image": {
+                "kind": "kernel",
+                "root": "/i/root.img",
+                "kernel": "/i/vmlinuz",
+                "initrd": "/i/initrd.img",
+            },
+        },
         "net": {"class": "app", "template": "base", "provides_network": True, "netvm": "none"},
         "fw": {"class": "app", "template": "base", "provides_network": True, "netvm": "net"},
-        "work": {"class": "app", "template": "base", "netvm": "fw", "memory": {"initial": 128, "max": 192}},
+        "work": {
+            "class": "app",
+            "template": "base",
+            "netvm": "fw",
+            "memory": {"initial": 128, "max": 192},
+        },
         "dvm": {"class": "app", "template": "base", "template_for_dispvms": True, "netvm": "fw"},
         "disp": {"class": "disposable", "template": "dvm", "netvm": "fw"},
     },

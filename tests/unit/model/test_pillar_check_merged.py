@@ -90,10 +90,12 @@ def fake_salt_call(tmp_path, monkeypatch):
         answers = {"pillar.items": {"local": {"bulkhead": pillar}},
                    "config.get": {"local": "ws1"}}
         script = tmp_path / "salt-call"
-        script.write_text("#!/usr/bin/env python3\nimport json, sys\nanswers = "
-                          f"{json.dumps(answers)!r}\n"
-                          "op = next(a for a in sys.argv[1:] if '.' in a and not a.startswith('-'))\n"
-                          "print(json.dumps(json.loads(answers)[op]))\n")
+        script.write_text(
+            "#!/usr/bin/env python3\nimport json, sys\nanswers = "
+            f"{json.dumps(answers)!r}\n"
+            "op = next(a for a in sys.argv[1:] if '.' in a and not a.startswith('-'))\n"
+            "print(json.dumps(json.loads(answers)[op]))\n"
+        )
         script.chmod(script.stat().st_mode | stat.S_IEXEC)
         monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
     return install

@@ -1,4 +1,4 @@
-"""Pillar files: Salt's rendering (Jinja, then YAML with Salt's rules) and FILE:LINE in every error."""
+"""Pillar files: Salt's rendering (Jinja, then YAML by Salt's rules), FILE:LINE in every error."""
 
 from __future__ import annotations
 
@@ -57,79 +57,139 @@ def lines_of(text: str, name: str = "p.sls") -> list[str]:
 
 
 def test_error_names_file_and_line_of_the_key():
-    assert lines_of(GOOD) == ["p.sls:11: bulkhead:domains:work:memory:max: must be at least memory:initial (128 MiB), got 64"]
+    assert lines_of(GOOD) == [
+        "p.sls:11: bulkhead:domains:work:memory:max: must be at least memory:initial (128 MiB), "
+        "got 64"
+    ]
 
 
 def test_missing_key_points_at_its_parent_and_unknown_key_at_itself():
     text = GOOD.replace("      class: app\n", "      klass: app\n").replace("max: 64", "max: 256")
     assert lines_of(text) == [
-        "p.sls:6: bulkhead:domains:work:class: required key is missing; it must be one of template, app, disposable, standalone",
-        "p.sls:7: bulkhead:domains:work:klass: unknown key 'klass'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall",
+        "p.sls:6: bulkhead:domains:work:class: required key is missing; it must be one of "
+        "template, app, disposable, standalone",
+        "p.sls:7: bulkhead:domains:work:klass: unknown key 'klass'; allowed: class, template, "
+        "netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, "
+        "memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall",
     ]
 
 
 def test_lines_follow_the_source_when_jinja_removes_lines():
-    text = "{#- a comment\n    on two lines #}\n{%- set mib = 64 %}\n" + GOOD.replace("max: 64", "max: {{ mib }}")
-    assert lines_of(text) == ["p.sls:14: bulkhead:domains:work:memory:max: must be at least memory:initial (128 MiB), got 64"]
+    text = "{#- a comment\n    on two lines #}\n{%- set mib = 64 %}\n" + GOOD.replace(
+        "max: 64", "max: {{ mib }}"
+    )
+    assert lines_of(text) == [
+        "p.sls:14: bulkhead:domains:work:memory:max: must be at least memory:initial (128 MiB), "
+        "got 64"
+    ]
 
 
 def test_yaml_syntax_error_has_a_line():
-    assert lines_of("bulkhead:\n  domains:\n    a: {class: app\n") == ["p.sls:3: YAML error: expected ',' or '}', but got '<stream end>'"]
+    assert lines_of("bulkhead:\n  domains:\n    a: {class: app\n") == [
+        "p.sls:3: YAML error: expected ',' or '}', but got '<stream end>'"
+    ]
 
 
 def test_control_characters_are_a_yaml_error_with_a_line():
-    assert lines_of('bulkhead:\n  a: "\x1f"\n') == ["p.sls:2: YAML error: control character U+001F is not allowed in YAML"]
+    assert lines_of('bulkhead:\n  a: "\x1f"\n') == [
+        "p.sls:2: YAML error: control character U+001F is not allowed in YAML"
+    ]
 
 
 def test_repeated_key_is_an_error_as_in_salt():
     text = GOOD.replace("      template: base\n", "      template: base\n      template: other\n")
-    assert lines_of(text) == ["p.sls:9: YAML error: duplicate key 'template' (first at line 8; Salt refuses repeated keys)"]
+    assert lines_of(text) == [
+        "p.sls:9: YAML error: duplicate key 'template' (first at line 8; Salt refuses repeated "
+        "keys)"
+    ]
 
 
 def test_jinja_errors_have_a_line():
     assert lines_of("bulkhead:\n  x: {{ grains.id }}\n") == [
-        "p.sls:2: Jinja error: 'dict object' has no attribute 'id' (outside Salt, grains, pillar and salt functions are empty)"
+        "p.sls:2: Jinja error: 'dict object' has no attribute 'id' (outside Salt, grains, pillar "
+        "and salt functions are empty)"
     ]
-    assert lines_of("bulkhead:\n{% if %}\n") == ["p.sls:2: Jinja syntax error: Expected an expression, got 'end of statement block'"]
+    assert lines_of("bulkhead:\n{% if %}\n") == [
+        "p.sls:2: Jinja syntax error: Expected an expression, got 'end of statement block'"
+    ]
 
 
 def test_salt_yaml_rules_timestamps_stay_text_and_leading_zero_is_decimal():
-    text = GOOD.replace("max: 64", "max: 0256").replace("      class: app\n", "      class: app\n      firewall: [{action: drop, expire: 2024-01-01}]\n")
+    text = GOOD.replace("max: 64", "max: 0256").replace(
+        "      class: app\n",
+        "      class: app\n      firewall: [{action: drop, expire: 2024-01-01}]\n",
+    )
     assert lines_of(text) == [
-        "p.sls:8: bulkhead:domains:work:firewall:0:expire: must be a Unix timestamp (whole seconds since 1970-01-01 UTC) (got the text '2024-01-01')"
+        "p.sls:8: bulkhead:domains:work:firewall:0:expire: must be a Unix timestamp (whole seconds "
+        "since 1970-01-01 UTC) (got the text '2024-01-01')"
     ]
     assert load_pillar_text(GOOD.replace("max: 64", "max: 0256")).domains["work"].memory.max == 256
 
 
 def test_unquoted_no_and_float_in_a_file():
-    text = GOOD.replace("max: 64", "max: 128.0").replace("      template: base\n", "      template: base\n      netvm: no\n")
+    text = GOOD.replace("max: 64", "max: 128.0").replace(
+        "      template: base\n", "      template: base\n      netvm: no\n"
+    )
     assert lines_of(text) == [
-        "p.sls:12: bulkhead:domains:work:memory:max: must be a whole number of MiB from 32 to 1048576, at least initial (got the decimal number 128.0)",
-        "p.sls:9: bulkhead:domains:work:netvm: got the YAML boolean false (unquoted yes/no/on/off are booleans); write netvm: none for no network, or a domain name",
+        "p.sls:12: bulkhead:domains:work:memory:max: must be a whole number of MiB from 32 to "
+        "1048576, at least initial (got the decimal number 128.0)",
+        "p.sls:9: bulkhead:domains:work:netvm: got the YAML boolean false (unquoted yes/no/on/off "
+        "are booleans); write netvm: none for no network, or a domain name",
     ]
 
 
 def test_demo_workstation_is_what_the_demo_needs():
     pillar = load_pillar_file(WORKSTATION)
     d = pillar.domains
-    assert set(d) == {"debian-min", "outside", "sys-net", "sys-firewall", "work", "personal", "vault",
-                      "untrusted", "dvm-template"}
-    assert {n for n, x in d.items() if x.running} == {"outside", "sys-net", "sys-firewall", "work", "personal", "vault"}
+    assert set(d) == {
+        "debian-min",
+        "outside",
+        "sys-net",
+        "sys-firewall",
+        "work",
+        "personal",
+        "vault",
+        "untrusted",
+        "dvm-template",
+    }
+    assert {n for n, x in d.items() if x.running} == {
+        "outside",
+        "sys-net",
+        "sys-firewall",
+        "work",
+        "personal",
+        "vault",
+    }
     assert pillar.host.domain_type.value == "qemu"
     assert d["debian-min"].image.kernel == "/var/cache/bulkhead/images/debian-min/vmlinuz"
-    assert (d["untrusted"].class_, d["untrusted"].template, d["dvm-template"].template_for_dispvms) == (DomainClass.disposable, "dvm-template", True)
-    assert (d["sys-firewall"].netvm, d["work"].netvm, d["vault"].netvm) == ("sys-net", "sys-firewall", None)
+    assert (
+        d["untrusted"].class_,
+        d["untrusted"].template,
+        d["dvm-template"].template_for_dispvms,
+    ) == (DomainClass.disposable, "dvm-template", True)
+    assert (d["sys-firewall"].netvm, d["work"].netvm, d["vault"].netvm) == (
+        "sys-net",
+        "sys-firewall",
+        None,
+    )
     assert [r.action for r in d["work"].firewall] == ["accept", "accept", "drop"]
     assert (d["work"].firewall[0].dsthost, d["work"].firewall[0].dstports) == ("198.51.100.1", 80)
-    assert [r.action for r in d["personal"].firewall] == ["accept"] and d["personal"].firewall[0].dsthost is None
-    assert (d["outside"].uplink.network, d["sys-net"].uplink.network) == ("lab-internet", "lab-internet")
+    assert [r.action for r in d["personal"].firewall] == ["accept"] and d["personal"].firewall[
+        0
+    ].dsthost is None
+    assert (d["outside"].uplink.network, d["sys-net"].uplink.network) == (
+        "lab-internet",
+        "lab-internet",
+    )
     assert d["sys-net"].uplink.dns == (d["outside"].uplink.address.ip,)
     assert pillar.memory is not None and pillar.memory.reserve_mib == 1024  # the demo runs memd
     assert all(x.memory.initial == 128 and x.memory.max == 192 and x.vcpus == 1 for x in d.values())
 
 
 def test_top_sls_targets_the_demo():
-    assert yaml.safe_load((REPO / "pillar/top.sls").read_text()) == {"base": {"*": ["examples.workstation"]}}
+    assert yaml.safe_load((REPO / "pillar/top.sls").read_text()) == {
+        "base": {"*": ["examples.workstation"]}
+    }
 
 
 def _keys(model, prefix=""):
@@ -151,16 +211,25 @@ def test_pillar_example_validates_and_documents_every_key():
                   FirewallRule, PolicyConfig, MemoryBalancer, TcbConfig, AcceptedDeviation):
         missing = {k.rsplit(".", 1)[-1] for k in _keys(model)} - written
         assert not missing, f"pillar.example lacks {model.__name__} keys {missing}"
-    # Each key line is commented (inline, on a comment line above, or in the comment block of its list).
+    # Each key line is commented (inline, on a comment line above, or in the comment block of its
+    # list).
     lines = text.splitlines()
     for number, line in enumerate(lines):
         match = re.match(r"^(\s*)(?:- )?([a-z_]+):", line)
         if match and match[2] not in {"bulkhead"} and not re.match(r"^\s*[a-z-]+:\s*$", line):
             above = lines[number - 1].strip() if number else ""
             block = [prev.strip() for prev in lines[max(0, number - 12):number]]
-            documented = "#" in line or above.startswith("#") or any(f"{match[2]}" in b for b in block if b.startswith("#"))
-            seen_earlier = any(re.match(rf"^\s*(?:- )?{match[2]}:", prev) for prev in lines[:number])
-            assert documented or seen_earlier, f"pillar.example:{number + 1}: '{match[2]}' has no comment"
+            documented = (
+                "#" in line
+                or above.startswith("#")
+                or any(f"{match[2]}" in b for b in block if b.startswith("#"))
+            )
+            seen_earlier = any(
+                re.match(rf"^\s*(?:- )?{match[2]}:", prev) for prev in lines[:number]
+            )
+            assert documented or seen_earlier, (
+                f"pillar.example:{number + 1}: '{match[2]}' has no comment"
+            )
 
 
 def test_schema_accepts_the_examples_and_rejects_what_the_model_rejects():
@@ -171,7 +240,15 @@ def test_schema_accepts_the_examples_and_rejects_what_the_model_rejects():
         from saltext.bulkhead.model.source import read_pillar_source
 
         assert not list(validator.iter_errors(read_pillar_source(path).data)), path
-    bad = {"bulkhead": {"domains": {"Work": {"class": "app"}, "none": {"class": "app"}, "ok": {"class": "vm", "memroy": 1}}}}
+    bad = {
+        "bulkhead": {
+            "domains": {
+                "Work": {"class": "app"},
+                "none": {"class": "app"},
+                "ok": {"class": "vm", "memroy": 1},
+            }
+        }
+    }
     assert len(list(validator.iter_errors(bad))) >= 3
 
 
@@ -183,7 +260,9 @@ def test_every_schema_property_has_a_description():
 
 
 def test_docs_are_generated_from_the_model():
-    assert (REPO / "docs/pillar.md").read_text() == pillar_docs(), "regenerate: bulkhead pillar docs > docs/pillar.md"
+    assert (REPO / "docs/pillar.md").read_text() == pillar_docs(), (
+        "regenerate: bulkhead pillar docs > docs/pillar.md"
+    )
     for key in _keys(Domain, "bulkhead:domains:<name>:"):
         assert f"## `{key.replace('.', ':')}`" in pillar_docs()
 
@@ -196,16 +275,25 @@ def test_cli_check_and_schema(tmp_path):
     bad.write_text(GOOD)
     failed = runner.invoke(app, ["pillar", "check", str(bad)])
     assert failed.exit_code == 1
-    assert failed.output.splitlines()[0] == f"{bad}:11: bulkhead:domains:work:memory:max: must be at least memory:initial (128 MiB), got 64"
+    assert (
+        failed.output.splitlines()[0]
+        == f"{bad}:11: bulkhead:domains:work:memory:max: "
+        "must be at least memory:initial (128 MiB), got 64"
+    )
     top = runner.invoke(app, ["pillar", "check", str(REPO / "pillar/top.sls")])
     assert top.exit_code == 1 and "no 'bulkhead' key" in top.output
     schema = runner.invoke(app, ["pillar", "schema"])
-    assert schema.exit_code == 0 and json.loads(schema.output)["properties"]["bulkhead"]["properties"]["domains"]
+    assert (
+        schema.exit_code == 0
+        and json.loads(schema.output)["properties"]["bulkhead"]["properties"]["domains"]
+    )
 
 
 def test_check_json_gives_the_merged_verdict_as_data(tmp_path):
     good, bad = tmp_path / "good.sls", tmp_path / "bad.sls"
-    good.write_text("bulkhead:\n  domains:\n    t: {class: template, image: {kind: disk, root: /r}}\n")
+    good.write_text(
+        "bulkhead:\n  domains:\n    t: {class: template, image: {kind: disk, root: /r}}\n"
+    )
     bad.write_text("bulkhead:\n  domains:\n    x: {class: nosuch}\n")
     result = CliRunner().invoke(app, ["pillar", "check", "--json", str(good)])
     assert result.exit_code == 0

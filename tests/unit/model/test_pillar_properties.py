@@ -1,4 +1,4 @@
-"""Properties: accepted names are always safe, nothing crashes the validator, valid pillars round-trip."""
+"""Properties: accepted names are safe, nothing crashes the validator, valid pillars round-trip."""
 
 from __future__ import annotations
 
@@ -31,13 +31,38 @@ def test_any_accepted_name_is_lowercase_ascii_letters_digits_and_dash(name):
 
 json_like = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=12),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10) | st.integers(), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.text(max_size=10) | st.integers(), inner, max_size=4)
+    ),
     max_leaves=20,
 )
-keys = st.sampled_from(["host", "domains", "formula", "class", "template", "netvm", "memory", "initial", "max",
-                        "firewall", "action", "dstports", "ip", "image", "kind", "root", "base", "work"])
+keys = st.sampled_from(
+    [
+        "host",
+        "domains",
+        "formula",
+        "class",
+        "template",
+        "netvm",
+        "memory",
+        "initial",
+        "max",
+        "firewall",
+        "action",
+        "dstports",
+        "ip",
+        "image",
+        "kind",
+        "root",
+        "base",
+        "work",
+    ]
+)
 pillar_like = st.recursive(
-    json_like, lambda inner: st.dictionaries(keys, inner, max_size=5) | st.lists(inner, max_size=3), max_leaves=30
+    json_like,
+    lambda inner: st.dictionaries(keys, inner, max_size=5) | st.lists(inner, max_size=3),
+    max_leaves=30,
 )
 
 
@@ -50,7 +75,9 @@ def test_random_data_gives_a_pillar_or_pillar_error(data):
         assert exc.lines and all("\n" not in line for line in exc.lines)
 
 
-yaml_ish = st.text(alphabet=st.sampled_from(list("bulkhead:domains{}[]-,'\"#&*!|>%@`?\n\t 0129.e~")), max_size=120)
+yaml_ish = st.text(
+    alphabet=st.sampled_from(list("bulkhead:domains{}[]-,'\"#&*!|>%@`?\n\t 0129.e~")), max_size=120
+)
 
 
 @SETTINGS
@@ -62,14 +89,30 @@ def test_random_text_gives_a_pillar_or_pillar_error(text):
         assert exc.lines
 
 
-names = st.from_regex(r"[a-z][a-z0-9-]{0,30}", fullmatch=True).filter(lambda n: n not in {"none", "dom0", "default"})
+names = st.from_regex(r"[a-z][a-z0-9-]{0,30}", fullmatch=True).filter(
+    lambda n: n not in {"none", "dom0", "default"}
+)
 rules = st.one_of(
     st.fixed_dictionaries({"action": st.sampled_from(["accept", "drop"])}),
-    st.fixed_dictionaries({"action": st.just("accept"), "proto": st.sampled_from(["tcp", "udp"]),
-                           "dstports": st.integers(1, 65535) | st.integers(1, 65535).map(lambda p: f"{p}-{min(p + 10, 65535)}"),
-                           "dsthost": st.sampled_from(["10.0.0.0/8", "192.168.1.1", "example.org"])}),
-    st.fixed_dictionaries({"action": st.just("accept"), "proto": st.just("icmp"), "icmptype": st.integers(0, 255)}),
-    st.fixed_dictionaries({"action": st.just("accept"), "specialtarget": st.just("dns"), "comment": st.just("dns (any)")}),
+    st.fixed_dictionaries(
+        {
+            "action": st.just("accept"),
+            "proto": st.sampled_from(["tcp", "udp"]),
+            "dstports": st.integers(1, 65535)
+            | st.integers(1, 65535).map(lambda p: f"{p}-{min(p + 10, 65535)}"),
+            "dsthost": st.sampled_from(["10.0.0.0/8", "192.168.1.1", "example.org"]),
+        }
+    ),
+    st.fixed_dictionaries(
+        {"action": st.just("accept"), "proto": st.just("icmp"), "icmptype": st.integers(0, 255)}
+    ),
+    st.fixed_dictionaries(
+        {
+            "action": st.just("accept"),
+            "specialtarget": st.just("dns"),
+            "comment": st.just("dns (any)"),
+        }
+    ),
 )
 
 
@@ -79,13 +122,28 @@ def valid_pillars(draw) -> dict[str, Any]:
     chosen = draw(st.lists(names, min_size=1, max_size=8, unique=True))
     domains: dict[str, Any] = {"base": BASE}
     providers: list[str] = []
-    hosts = iter(draw(st.lists(st.integers(2, 65534), min_size=len(chosen), max_size=len(chosen), unique=True)))
+    hosts = iter(
+        draw(
+            st.lists(st.integers(2, 65534), min_size=len(chosen), max_size=len(chosen), unique=True)
+        )
+    )
     for name in (n for n in chosen if n != "base"):
         initial = draw(st.integers(32, 4096))
-        domain = {"class": "app", "template": "base", "label": draw(st.sampled_from([label.value for label in Label])),
-                  "vcpus": draw(st.integers(1, 256)), "running": draw(st.booleans()),
-                  "memory": {"initial": initial, "max": initial + draw(st.integers(0, 1024)), "min": draw(st.integers(32, initial))},
-                  "tags": draw(st.lists(st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True), max_size=2))}
+        domain = {
+            "class": "app",
+            "template": "base",
+            "label": draw(st.sampled_from([label.value for label in Label])),
+            "vcpus": draw(st.integers(1, 256)),
+            "running": draw(st.booleans()),
+            "memory": {
+                "initial": initial,
+                "max": initial + draw(st.integers(0, 1024)),
+                "min": draw(st.integers(32, initial)),
+            },
+            "tags": draw(
+                st.lists(st.from_regex(r"[a-z][a-z0-9_-]{0,8}", fullmatch=True), max_size=2)
+            ),
+        }
         netvm = draw(st.sampled_from(["none", *providers]))
         if netvm != "none":
             domain["netvm"] = netvm
@@ -97,8 +155,13 @@ def valid_pillars(draw) -> dict[str, Any]:
             domain["provides_network"] = True
             providers.append(name)
         domains[name] = domain
-    return {"host": {"address_pool": "10.137.0.0/16", "domain_type": draw(st.sampled_from(["auto", "kvm", "qemu", "xen"]))},
-            "domains": domains}
+    return {
+        "host": {
+            "address_pool": "10.137.0.0/16",
+            "domain_type": draw(st.sampled_from(["auto", "kvm", "qemu", "xen"])),
+        },
+        "domains": domains,
+    }
 
 
 @SETTINGS

@@ -16,8 +16,9 @@ def errors(uplinks: dict) -> list[str]:
 
 
 def test_isolated_and_nat_uplinks_are_valid():
-    pillar = load_pillar({"host": {"uplinks": {"lab": {}, "out": {"forward": "nat",
-                                                                   "address": "192.168.150.1/24"}}}})
+    pillar = load_pillar(
+        {"host": {"uplinks": {"lab": {}, "out": {"forward": "nat", "address": "192.168.150.1/24"}}}}
+    )
     assert pillar.host.uplinks["lab"].forward == "none"
     assert str(pillar.host.uplinks["out"].address) == "192.168.150.1/24"
 

@@ -75,5 +75,5 @@ hostile_strings = st.builds(
 
 
 def fake_resolver(name: str) -> list[str]:
-    """A deterministic stand-in for DNS: each name maps to one documentation address (TEST-NET-3)."""
+    """A deterministic stand-in for DNS: each name maps to a documentation address (TEST-NET-3)."""
     return [str(ipaddress.IPv4Address("203.0.113.0") + (sum(name.encode()) % 256))]

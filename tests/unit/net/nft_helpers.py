@@ -38,10 +38,15 @@ def _nft_check_usable() -> str | None:
     if nft is None:
         return "nft is not installed"
     probe = subprocess.run(
-        [nft, "-c", "-f", "-"], input="table inet probe\n", capture_output=True, text=True, check=False
+        [nft, "-c", "-f", "-"],
+        input="table inet probe\n",
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if probe.returncode != 0:
-        return f"nft -c does not work here ({'not root: ' if os.geteuid() else ''}{probe.stderr.strip()})"
+        who = "not root: " if os.geteuid() else ""
+        return f"nft -c does not work here ({who}{probe.stderr.strip()})"
     return None
 
 

@@ -42,7 +42,9 @@ def test_damaged_or_foreign_content_is_never_taken_for_a_ruleset(noise, cut):
 def test_a_ruleset_larger_than_the_volume_is_refused():
     with pytest.raises(BootRulesetError, match="does not fit"):
         boot_ruleset.encode("x" * (boot_ruleset.MAX_RULESET_BYTES + 1))
-    assert boot_ruleset.decode(boot_ruleset.encode("x" * boot_ruleset.MAX_RULESET_BYTES)) is not None
+    assert (
+        boot_ruleset.decode(boot_ruleset.encode("x" * boot_ruleset.MAX_RULESET_BYTES)) is not None
+    )
 
 
 def guest_load(tmp_path: Path, content: bytes, nft_exit: int = 0) -> tuple[str, Path]:
@@ -53,7 +55,9 @@ def guest_load(tmp_path: Path, content: bytes, nft_exit: int = 0) -> tuple[str, 
     nft = bin_dir / "nft"  # records what it was asked to load, then accepts or refuses it
     nft.write_text(f'#!/bin/sh\ncp "$2" "{tmp_path}/loaded.nft"\nexit {nft_exit}\n')
     nft.chmod(0o755)
-    script = f'PATH={bin_dir}:$PATH; AGENT_RUN={run}; name=t; . "{PROTOCOL}"; load_boot_ruleset {volume}'
+    script = (
+        f'PATH={bin_dir}:$PATH; AGENT_RUN={run}; name=t; . "{PROTOCOL}"; load_boot_ruleset {volume}'
+    )
     out = subprocess.run([BUSYBOX, "sh", "-c", script], capture_output=True, text=True, check=True,
                          timeout=20)
     return out.stdout.strip(), run

@@ -1,4 +1,4 @@
-"""compile_checked: a client whose chain the checker refuses is closed; the others keep their rules."""
+"""compile_checked: a client whose chain the checker refuses is closed; others keep their rules."""
 
 from __future__ import annotations
 
@@ -21,7 +21,13 @@ def no_smtp(text: str) -> None:
 
 CLIENTS = {
     "work": ("10.137.0.5", [R(action="accept", proto="tcp", dstports=443)]),
-    "spam": ("10.137.0.6", [R(action="accept", proto="udp", dstports=53), R(action="accept", proto="tcp", dstports=25)]),
+    "spam": (
+        "10.137.0.6",
+        [
+            R(action="accept", proto="udp", dstports=53),
+            R(action="accept", proto="tcp", dstports=25),
+        ],
+    ),
 }
 
 

@@ -54,7 +54,8 @@ def test_dns_special_target_is_port_53_to_the_dns_servers():
                                         R(action="drop", specialtarget="dns", proto="tcp")])},
                   dns=["10.139.1.2", "10.139.1.1"])
     assert chains(rs.text)["client-10-137-0-5"][:2] == [
-        "ct original ip daddr { 10.139.1.1, 10.139.1.2 } meta l4proto { tcp, udp } th dport 53 accept",
+        "ct original ip daddr { 10.139.1.1, 10.139.1.2 } meta l4proto { tcp, udp } th dport 53 "
+        "accept",
         "ct original ip daddr { 10.139.1.1, 10.139.1.2 } tcp dport 53 drop",
     ]
 
@@ -95,13 +96,18 @@ def test_names_are_resolved_on_the_host_and_never_written():
         seen.append(name)
         return ["192.0.2.9", "192.0.2.1", "192.0.2.9"]
 
-    rs = compile_({"a": ("10.137.0.5", [R(action="accept", dsthost="updates.example.org")])}, resolve=resolve)
+    rs = compile_(
+        {"a": ("10.137.0.5", [R(action="accept", dsthost="updates.example.org")])}, resolve=resolve
+    )
     assert seen == ["updates.example.org"]
     assert chains(rs.text)["client-10-137-0-5"][0] == "ip daddr { 192.0.2.1, 192.0.2.9 } accept"
     assert "example" not in rs.text
 
 
-@pytest.mark.parametrize("resolve", [nxdomain, lambda n: [], lambda n: ["2001:db8::1"], lambda n: ["1.2.3.4; flush ruleset"]])
+@pytest.mark.parametrize(
+    "resolve",
+    [nxdomain, lambda n: [], lambda n: ["2001:db8::1"], lambda n: ["1.2.3.4; flush ruleset"]],
+)
 def test_unusable_name_closes_only_that_client(resolve):
     rs = compile_({
         "bad": ("10.137.0.9", [R(action="accept", proto="tcp", dstports=443),
@@ -131,7 +137,8 @@ def test_forward_checks_source_of_every_client_packet_and_drops_unknown_sources(
     assert forward[1:] == [
         "ct state invalid drop",
         'iifname "eth1" oifname "eth1" drop',
-        'iifname "eth1" ip saddr vmap { 10.137.0.5 : jump client-10-137-0-5, 10.137.0.9 : jump client-10-137-0-9 }',
+        'iifname "eth1" ip saddr vmap { 10.137.0.5 : jump client-10-137-0-5, 10.137.0.9 : jump '
+        'client-10-137-0-9 }',
         'iifname "eth1" drop',
         "ct state established,related accept",
     ]
@@ -142,7 +149,8 @@ def test_input_offers_clients_only_dns_through_their_own_rules():
     assert chains(rs.text)["input"][1:] == [
         'iifname "lo" accept',
         "ct state invalid drop",
-        'iifname "eth1" ip daddr 10.137.0.2 meta l4proto { tcp, udp } th dport 53 ip saddr vmap { 10.137.0.5 : jump client-10-137-0-5 }',
+        'iifname "eth1" ip daddr 10.137.0.2 meta l4proto { tcp, udp } th dport 53 ip saddr vmap { '
+        '10.137.0.5 : jump client-10-137-0-5 }',
         'iifname "eth1" drop',
         "ct state established,related accept",
     ]
@@ -151,8 +159,13 @@ def test_input_offers_clients_only_dns_through_their_own_rules():
 def test_nat_masquerades_client_sources_on_the_uplink_only():
     rs = compile_({"a": ("10.137.0.5", []), "b": ("10.137.0.7", [])},
                   interfaces=NetvmInterfaces(serving="vif0", uplink="wan0"))
-    assert chains(rs.text)["postrouting"][1] == 'oifname "wan0" ip saddr { 10.137.0.5, 10.137.0.7 } masquerade'
-    no_uplink = compile_({"a": ("10.137.0.5", [])}, interfaces=NetvmInterfaces.by_nic_order(has_uplink=False))
+    assert (
+        chains(rs.text)["postrouting"][1]
+        == 'oifname "wan0" ip saddr { 10.137.0.5, 10.137.0.7 } masquerade'
+    )
+    no_uplink = compile_(
+        {"a": ("10.137.0.5", [])}, interfaces=NetvmInterfaces.by_nic_order(has_uplink=False)
+    )
     assert "postrouting" not in chains(no_uplink.text)
     assert 'iifname "eth0" drop' in chains(no_uplink.text)["forward"]
 
@@ -165,7 +178,11 @@ def test_no_clients_means_nothing_is_forwarded():
 
 def test_text_replaces_only_the_bulkhead_table_atomically():
     lines = compile_({}).text.splitlines()
-    assert lines[1:4] == ["table inet bulkhead", "delete table inet bulkhead", "table inet bulkhead {"]
+    assert lines[1:4] == [
+        "table inet bulkhead",
+        "delete table inet bulkhead",
+        "table inet bulkhead {",
+    ]
     assert "flush ruleset" not in "\n".join(lines)
 
 
@@ -231,17 +248,29 @@ def test_bad_netvm_name_is_refused():
 
 @needs_nft
 def test_nft_accepts_a_ruleset_with_every_kind_of_rule():
-    rs = compile_({
-        "work": ("10.137.0.5", [
-            R(action="accept", proto="tcp", dsthost="192.0.2.0/24", dstports="1-65535", comment="all tcp (x) #1"),
-            R(action="accept", specialtarget="dns", proto="udp"),
-            R(action="drop", proto="icmp", icmptype=0, expire=1_000_000),
-            R(action="accept", dsthost="0.0.0.0/0"),
-            R(action="accept", dsthost="mirror.example.org"),
-        ]),
-        "dead": ("10.137.0.6", [R(action="accept", dsthost="gone.example.org")]),
-        "bare": ("10.137.255.254", []),
-    }, resolve=lambda n: nxdomain(n) if n.startswith("gone") else ["192.0.2.1", "192.0.2.2"])
+    rs = compile_(
+        {
+            "work": (
+                "10.137.0.5",
+                [
+                    R(
+                        action="accept",
+                        proto="tcp",
+                        dsthost="192.0.2.0/24",
+                        dstports="1-65535",
+                        comment="all tcp (x) #1",
+                    ),
+                    R(action="accept", specialtarget="dns", proto="udp"),
+                    R(action="drop", proto="icmp", icmptype=0, expire=1_000_000),
+                    R(action="accept", dsthost="0.0.0.0/0"),
+                    R(action="accept", dsthost="mirror.example.org"),
+                ],
+            ),
+            "dead": ("10.137.0.6", [R(action="accept", dsthost="gone.example.org")]),
+            "bare": ("10.137.255.254", []),
+        },
+        resolve=lambda n: nxdomain(n) if n.startswith("gone") else ["192.0.2.1", "192.0.2.2"],
+    )
     check_ruleset(rs.text)
 
 
@@ -256,6 +285,16 @@ def test_system_resolver_answers_from_the_host_and_refuses_unknown_names():
     from saltext.bulkhead.net import system_resolver
 
     assert "127.0.0.1" in system_resolver("localhost")
-    rs = compile_({"a": ("10.137.0.5", [R(action="accept", dsthost="localhost"),
-                                        R(action="accept", dsthost="no-such-host.invalid")])}, resolve=system_resolver)
+    rs = compile_(
+        {
+            "a": (
+                "10.137.0.5",
+                [
+                    R(action="accept", dsthost="localhost"),
+                    R(action="accept", dsthost="no-such-host.invalid"),
+                ],
+            )
+        },
+        resolve=system_resolver,
+    )
     assert not rs.clients[0].applied and "no-such-host.invalid" in rs.clients[0].closed_reason

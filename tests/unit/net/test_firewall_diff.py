@@ -12,7 +12,14 @@ from tests.unit.net.firewall_strategies import rules
 R = FirewallRule
 WEB = R(action="accept", proto="tcp", dsthost="10.0.0.1", dstports=80)
 DNS = R(action="accept", specialtarget="dns")
-PING = R(action="drop", proto="icmp", dsthost="10.0.0.0/8", icmptype=8, expire=1700000000, comment="no ping")
+PING = R(
+    action="drop",
+    proto="icmp",
+    dsthost="10.0.0.0/8",
+    icmptype=8,
+    expire=1700000000,
+    comment="no ping",
+)
 
 
 def test_rules_read_as_one_line_each():
@@ -20,7 +27,10 @@ def test_rules_read_as_one_line_each():
     assert describe_rule(DNS) == "accept dns"
     assert describe_rule(R(action="drop", specialtarget="dns", proto="udp")) == "drop udp dns"
     assert describe_rule(PING) == "drop icmp 10.0.0.0/8 type 8 until 1700000000 # no ping"
-    assert describe_rule(R(action="accept", proto="udp", dstports="1000-2000")) == "accept udp *:1000-2000"
+    assert (
+        describe_rule(R(action="accept", proto="udp", dstports="1000-2000"))
+        == "accept udp *:1000-2000"
+    )
     assert describe_rule(R(action="drop")) == "drop any *"
 
 
@@ -28,7 +38,10 @@ def test_added_removed_and_moved_rules():
     assert diff_rules([WEB], [WEB, DNS]) == ["+ accept dns"]
     assert diff_rules([WEB, DNS], [DNS]) == ["- accept tcp 10.0.0.1:80"]
     # First match wins, so a move is a change: shown as removal and re-addition.
-    assert diff_rules([WEB, DNS, PING], [DNS, PING, WEB]) == ["- accept tcp 10.0.0.1:80", "+ accept tcp 10.0.0.1:80"]
+    assert diff_rules([WEB, DNS, PING], [DNS, PING, WEB]) == [
+        "- accept tcp 10.0.0.1:80",
+        "+ accept tcp 10.0.0.1:80",
+    ]
     assert diff_rules([WEB], [WEB]) == []
 
 
@@ -60,10 +73,14 @@ def test_state_changes_are_empty_when_the_netvm_enforces_the_same_hash():
     from saltext.bulkhead.net import ruleset_changes
 
     assert ruleset_changes("abc", {"work": [WEB]}, "abc", {"work": [WEB, DNS]}) == {}
-    assert ruleset_changes(None, {}, "def", {"work": [WEB]}, closed={"mail": "dsthost 'x' did not resolve"}) == {
+    assert ruleset_changes(
+        None, {}, "def", {"work": [WEB]}, closed={"mail": "dsthost 'x' did not resolve"}
+    ) == {
         "ruleset": {"old": None, "new": "def"},
         "rules": {"work": ["+ accept tcp 10.0.0.1:80"]},
         "closed": {"mail": "dsthost 'x' did not resolve"},
     }
     # Same rules, different text (a rule expired, a name moved): the hash still reports the change.
-    assert ruleset_changes("abc", {"work": [WEB]}, "def", {"work": [WEB]}) == {"ruleset": {"old": "abc", "new": "def"}}
+    assert ruleset_changes("abc", {"work": [WEB]}, "def", {"work": [WEB]}) == {
+        "ruleset": {"old": "abc", "new": "def"}
+    }

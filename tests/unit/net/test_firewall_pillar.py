@@ -15,11 +15,28 @@ PILLAR = {
     "host": {"address_pool": "10.137.0.0/24"},
     "domains": {
         "debian": {"class": "template", "image": KERNEL, "netvm": "none"},
-        "sys-net": {"class": "app", "template": "debian", "provides_network": True, "netvm": "none"},
-        "sys-firewall": {"class": "app", "template": "debian", "provides_network": True, "netvm": "sys-net"},
-        "work": {"class": "app", "template": "debian", "netvm": "sys-firewall", "ip": "10.137.0.50",
-                 "firewall": [{"action": "accept", "proto": "tcp", "dsthost": "192.0.2.10", "dstports": 443},
-                              {"action": "accept", "specialtarget": "dns"}]},
+        "sys-net": {
+            "class": "app",
+            "template": "debian",
+            "provides_network": True,
+            "netvm": "none",
+        },
+        "sys-firewall": {
+            "class": "app",
+            "template": "debian",
+            "provides_network": True,
+            "netvm": "sys-net",
+        },
+        "work": {
+            "class": "app",
+            "template": "debian",
+            "netvm": "sys-firewall",
+            "ip": "10.137.0.50",
+            "firewall": [
+                {"action": "accept", "proto": "tcp", "dsthost": "192.0.2.10", "dstports": 443},
+                {"action": "accept", "specialtarget": "dns"},
+            ],
+        },
         "vault": {"class": "app", "template": "debian", "netvm": "none"},
     },
 }
@@ -42,10 +59,15 @@ def test_each_netvm_gets_the_rules_of_exactly_its_clients():
     assert jumps == {"10.137.0.50": "client-10-137-0-50"}
     work_chain = chains(by_netvm["sys-firewall"].text)["client-10-137-0-50"]
     # DNS is the netvm itself: that is the address guest_config gives clients as their resolver.
-    assert work_chain[1] == f"ct original ip daddr {firewall_ip} meta l4proto {{ tcp, udp }} th dport 53 accept"
+    assert (
+        work_chain[1]
+        == f"ct original ip daddr {firewall_ip} meta l4proto {{ tcp, udp }} th dport 53 accept"
+    )
     # sys-firewall's own client chain in sys-net has no rules: it may reach nothing until allowed.
     sys_net = chains(by_netvm["sys-net"].text)
-    assert sys_net[f"client-{firewall_ip.replace('.', '-')}"] == ['drop comment "client sys-firewall"']
+    assert sys_net[f"client-{firewall_ip.replace('.', '-')}"] == [
+        'drop comment "client sys-firewall"'
+    ]
 
 
 def test_dns_is_forwarded_to_the_next_netvm_then_to_the_uplinks_server():
@@ -55,9 +77,13 @@ def test_dns_is_forwarded_to_the_next_netvm_then_to_the_uplinks_server():
     _, allocations, by_netvm = rulesets(data)
     firewall_ip, net_ip = allocations["sys-firewall"].address, allocations["sys-net"].address
     assert chains(by_netvm["sys-firewall"].text)["prerouting"][1:] == [
-        f'iifname "eth1" ip daddr {firewall_ip} meta l4proto {{ tcp, udp }} th dport 53 dnat ip to {net_ip}']
+        f'iifname "eth1" ip daddr {firewall_ip} meta l4proto {{ tcp, udp }} th dport 53 dnat ip to '
+        f'{net_ip}'
+    ]
     assert chains(by_netvm["sys-net"].text)["prerouting"][1:] == [
-        f'iifname "eth1" ip daddr {net_ip} meta l4proto {{ tcp, udp }} th dport 53 dnat ip to 192.0.2.53']
+        f'iifname "eth1" ip daddr {net_ip} meta l4proto {{ tcp, udp }} th dport 53 dnat ip to '
+        f'192.0.2.53'
+    ]
     # An uplink makes sys-net's first NIC its way out: masquerade there, serve on eth1.
     assert f'oifname "eth0" ip saddr {firewall_ip} masquerade' in by_netvm["sys-net"].text
     # Without any upstream server there is nothing to forward to.
@@ -67,7 +93,10 @@ def test_dns_is_forwarded_to_the_next_netvm_then_to_the_uplinks_server():
 
 def test_uplink_and_nat_follow_whether_the_netvm_has_a_netvm():
     _, _, by_netvm = rulesets()
-    assert 'oifname "eth0"' in by_netvm["sys-firewall"].text and '"eth1"' in by_netvm["sys-firewall"].text
+    assert (
+        'oifname "eth0"' in by_netvm["sys-firewall"].text
+        and '"eth1"' in by_netvm["sys-firewall"].text
+    )
     assert "masquerade" not in by_netvm["sys-net"].text  # no uplink NIC: nothing to masquerade to
     assert 'iifname "eth0" drop' in chains(by_netvm["sys-net"].text)["forward"]
 

@@ -70,7 +70,9 @@ def test_same_input_same_bytes(clients):
 def test_hostile_dsthost_is_refused_or_absent(hostile, expired):
     with pytest.raises(ValidationError):
         FirewallRule.model_validate({"action": "accept", "dsthost": hostile})
-    rule = FirewallRule.model_construct(action="accept", dsthost=hostile, expire=1 if expired else None)
+    rule = FirewallRule.model_construct(
+        action="accept", dsthost=hostile, expire=1 if expired else None
+    )
     # Every hostile string carries a metacharacter, so the compiler must refuse it outright.
     with pytest.raises(FirewallCompileError, match="dsthost"):
         compile_({"a": ("10.137.0.5", [rule])})
@@ -92,7 +94,9 @@ def test_hostile_comment_is_refused(hostile):
     with pytest.raises(ValidationError):
         FirewallRule.model_validate({"action": "accept", "comment": hostile})
     with pytest.raises(FirewallCompileError):
-        compile_({"a": ("10.137.0.5", [FirewallRule.model_construct(action="accept", comment=hostile)])})
+        compile_(
+            {"a": ("10.137.0.5", [FirewallRule.model_construct(action="accept", comment=hostile)])}
+        )
 
 
 @SETTINGS
@@ -100,8 +104,10 @@ def test_hostile_comment_is_refused(hostile):
 def test_overlapping_destinations_from_a_name_collapse_to_a_valid_set(nets):
     # A name may resolve to addresses that a later one covers; the set stays duplicate-free.
     answers = [str(ipaddress.IPv4Address(a)) for a, _ in nets]
-    rs = compile_({"a": ("10.137.0.5", [FirewallRule(action="accept", dsthost="many.example.org")])},
-                  resolve=lambda name: answers)
+    rs = compile_(
+        {"a": ("10.137.0.5", [FirewallRule(action="accept", dsthost="many.example.org")])},
+        resolve=lambda name: answers,
+    )
     first = chains(rs.text)["client-10-137-0-5"][0]
     for answer in answers:
         assert ipaddress.IPv4Address(answer) in _matched(first)

@@ -7,7 +7,8 @@ import pytest
 from saltext.bulkhead.plan.metadata import find_ours, read_imports, recorded_hash, with_imports
 
 DOMAIN = """<domain type='qemu'><name>tpl</name><metadata>
-<bulkhead:domain xmlns:bulkhead="https://bulkhead.invalid/ns" class="template"><bulkhead:config-hash>abc</bulkhead:config-hash></bulkhead:domain>
+<bulkhead:domain xmlns:bulkhead="https://bulkhead.invalid/ns" class="template">
+<bulkhead:config-hash>abc</bulkhead:config-hash></bulkhead:domain>
 </metadata></domain>"""
 
 

@@ -28,12 +28,20 @@ def test_the_root_panic_after_the_banner_is_success() -> None:
     text = captured("tcg-boot-to-calibrate.txt").split("\n")[:20]
     banner_only = "\n".join(line for line in text if "Memory:" not in line)
     assert kernel_progressed(banner_only) is None
-    panicked = banner_only + "\n[    1.349990] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(0,0)\n"
+    panicked = (
+        banner_only
+        + "\n[    1.349990] Kernel panic - not syncing: "
+        + "VFS: Unable to mount root fs on unknown-block(0,0)\n"
+    )
     assert console_verdict(panicked, exit_status=0, seconds=1.4).runs
 
 
 def test_the_banner_alone_is_not_progress() -> None:
-    banner = next(line for line in captured("tcg-boot-to-calibrate.txt").splitlines() if "Linux version" in line)
+    banner = next(
+        line
+        for line in captured("tcg-boot-to-calibrate.txt").splitlines()
+        if "Linux version" in line
+    )
     verdict = console_verdict(banner, exit_status=None, seconds=10)
     assert not verdict.runs
     assert "started but made no progress" in verdict.reason
@@ -47,7 +55,9 @@ def test_progress_markers_before_the_banner_do_not_count() -> None:
 
 
 def test_the_nested_kvm_decompressor_hang_is_detected() -> None:
-    verdict = console_verdict(captured("kvm-nested-decompressor-hang.txt"), exit_status=None, seconds=10)
+    verdict = console_verdict(
+        captured("kvm-nested-decompressor-hang.txt"), exit_status=None, seconds=10
+    )
     assert not verdict.runs
     assert "hung in the kernel decompressor" in verdict.reason
     assert "Physical KASLR disabled" in verdict.reason
@@ -63,7 +73,10 @@ def test_a_reset_before_the_kernel_prints_is_failure() -> None:
 def test_qemu_failing_names_its_first_error() -> None:
     verdict = console_verdict(captured("kvm-cpu-host-msr-abort.txt"), exit_status=-6, seconds=0.03)
     assert not verdict.runs
-    assert verdict.reason == "QEMU exited with status -6: qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69"
+    assert (
+        verdict.reason
+        == "QEMU exited with status -6: qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69"
+    )
 
 
 @pytest.mark.parametrize("status", [None, 0, 1])
@@ -72,7 +85,12 @@ def test_no_output_at_all_is_failure(status: int | None) -> None:
 
 
 def test_a_missing_kernel_file_is_reported_past_cpuid_warnings() -> None:
-    text = ("qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.01H:ECX.pni [bit 0]\n"
-            "qemu: could not open kernel file '/nonexistent': No such file or directory\n")
+    text = (
+        "qemu-system-x86_64: warning: host doesn't support requested feature: CPUID.01H:ECX.pni "
+        "[bit 0]\n"
+        "qemu: could not open kernel file '/nonexistent': No such file or directory\n"
+    )
     verdict = console_verdict(text, exit_status=1, seconds=0.1)
-    assert verdict.reason.endswith("qemu: could not open kernel file '/nonexistent': No such file or directory")
+    assert verdict.reason.endswith(
+        "qemu: could not open kernel file '/nonexistent': No such file or directory"
+    )

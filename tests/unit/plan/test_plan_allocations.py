@@ -30,12 +30,21 @@ def pillar_of(clients: list[tuple[str, int | None]]):
 
 
 def recorded_from(allocations) -> dict[str, RecordedDomain]:
-    return {n: RecordedDomain(None, tuple(RecordedInterface(nic.network, nic.mac, a.address) for nic in a.nics))
-            for n, a in allocations.items() if a.nics}
+    return {
+        n: RecordedDomain(
+            None, tuple(RecordedInterface(nic.network, nic.mac, a.address) for nic in a.nics)
+        )
+        for n, a in allocations.items()
+        if a.nics
+    }
 
 
-names = st.lists(st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True).filter(lambda n: n not in ("tpl", "net")),
-                 min_size=1, max_size=12, unique=True)
+names = st.lists(
+    st.from_regex(r"[a-z][a-z0-9]{0,6}", fullmatch=True).filter(lambda n: n not in ("tpl", "net")),
+    min_size=1,
+    max_size=12,
+    unique=True,
+)
 
 
 @st.composite

@@ -33,8 +33,12 @@ def rendered(domain_type: str) -> dict[str, str]:
     if domain_type == "qemu":
         files.update({f"network-{n}.xml": net.xml for n, net in plan.networks.items()})
         files["pool.xml"] = plan.pool.xml
-        files.update({f"volume-{n}.xml": v.xml(plan.pool.path, IMPORT_SIZE if v.import_path else None)
-                      for n, v in plan.volumes.items()})
+        files.update(
+            {
+                f"volume-{n}.xml": v.xml(plan.pool.path, IMPORT_SIZE if v.import_path else None)
+                for n, v in plan.volumes.items()
+            }
+        )
         files.update({f"config-{n}.json": _config_json(d.volume("config").content)
                       for n, d in plan.domains.items()})
     return files
@@ -58,7 +62,11 @@ def test_plan_matches_golden(domain_type: str) -> None:
     for rel, text in files.items():
         assert (GOLDEN / rel).read_text() == text, f"{rel} differs from its golden"
     expected = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*") if p.is_file()}
-    ours = {r for r in expected if r.startswith(f"{domain_type}/") or (domain_type == "qemu" and "/" not in r)}
+    ours = {
+        r
+        for r in expected
+        if r.startswith(f"{domain_type}/") or (domain_type == "qemu" and "/" not in r)
+    }
     assert ours == set(files), "golden files without a rendered counterpart (or the reverse)"
 
 
@@ -69,7 +77,10 @@ def test_plan_is_byte_identical_when_repeated() -> None:
     assert first == second
     for name in first.domains:
         assert first.domains[name].xml == second.domains[name].xml
-        assert first.domains[name].volume("config").content == second.domains[name].volume("config").content
+        assert (
+            first.domains[name].volume("config").content
+            == second.domains[name].volume("config").content
+        )
 
 
 def test_domain_facts_follow_the_pillar() -> None:
@@ -77,17 +88,29 @@ def test_domain_facts_follow_the_pillar() -> None:
     work = plan.domains["work"]
     assert '<domain type="kvm">' in work.xml
     assert work.networks == ("bulkhead-sys-firewall",)
-    assert [v.name for v in work.volumes] == ["work-root.qcow2", "work-private.qcow2", "work-config.tar"]
+    assert [v.name for v in work.volumes] == [
+        "work-root.qcow2",
+        "work-private.qcow2",
+        "work-config.tar",
+    ]
     assert work.volume("root").backing == "debian-root.raw"
-    assert work.volume("private").capacity_bytes == 2048 * 1024 * 1024 and work.volume("private").keep
+    assert (
+        work.volume("private").capacity_bytes == 2048 * 1024 * 1024 and work.volume("private").keep
+    )
     assert plan.domains["vault"].networks == () and "<interface" not in plan.domains["vault"].xml
     fw = plan.domains["sys-firewall"]
     assert fw.networks == ("bulkhead-sys-net", "bulkhead-sys-firewall")
     disp = plan.domains["disp1"]
-    assert disp.volume("private").backing == "dvm-private.qcow2" and disp.volume("private").fresh_on_start
+    assert (
+        disp.volume("private").backing == "dvm-private.qcow2"
+        and disp.volume("private").fresh_on_start
+    )
     assert disp.volume("root").backing == "debian-root.raw"
     assert plan.domains["debian"].volume("root").import_path.endswith("root.img")
-    assert "<boot dev=\"hd\"/>" in plan.domains["legacy"].xml and "<kernel>" not in plan.domains["legacy"].xml
+    assert (
+        '<boot dev="hd"/>' in plan.domains["legacy"].xml
+        and "<kernel>" not in plan.domains["legacy"].xml
+    )
     assert plan.volumes["legacy-root.qcow2"].import_path == "/srv/images/legacy.qcow2"
     net = plan.network_of("sys-net")
     assert net.bridge.startswith("bh-") and len(net.bridge) <= 15
@@ -127,15 +150,25 @@ def test_netvm_config_names_its_way_out_first_and_lists_its_clients() -> None:
     ]
 
 
-@pytest.mark.skipif(shutil.which("virt-xml-validate") is None, reason="virt-xml-validate (libvirt-clients) not installed")
+@pytest.mark.skipif(
+    shutil.which("virt-xml-validate") is None,
+    reason="virt-xml-validate (libvirt-clients) not installed",
+)
 @pytest.mark.parametrize("domain_type", ["qemu", "xen"])
 def test_rendered_xml_passes_libvirt_schemas(tmp_path: Path, domain_type: str) -> None:
-    schema = {"domain": "domain", "network": "network", "pool": "storagepool", "volume": "storagevol"}
+    schema = {
+        "domain": "domain",
+        "network": "network",
+        "pool": "storagepool",
+        "volume": "storagevol",
+    }
     for rel, text in rendered(domain_type).items():
         kind = Path(rel).name.split("-")[0].removesuffix(".xml")
         if kind not in schema:
             continue
         path = tmp_path / Path(rel).name
         path.write_text(text)
-        proc = subprocess.run(["virt-xml-validate", str(path), schema[kind]], capture_output=True, text=True)
+        proc = subprocess.run(
+            ["virt-xml-validate", str(path), schema[kind]], capture_output=True, text=True
+        )
         assert proc.returncode == 0, f"{rel}: {proc.stderr or proc.stdout}"

@@ -29,7 +29,9 @@ def test_every_domain_records_the_pillar_bounds_and_memd_reads_them_back():
     model = load_pillar(pillar)
     for name, xml in _planned(pillar).items():
         memory = model.domains[name].memory
-        assert read_memory(find_ours(xml)) == RecordedMemory(memory.minimum, memory.initial, memory.maximum)
+        assert read_memory(find_ours(xml)) == RecordedMemory(
+            memory.minimum, memory.initial, memory.maximum
+        )
         bounds = bounds_from_xml(xml)
         assert (bounds.min_kib, bounds.max_kib) == (memory.minimum * MiB, memory.maximum * MiB)
     work = bounds_from_xml(_planned(pillar)["work"])

@@ -37,7 +37,9 @@ def test_defining_the_plans_domains_in_any_order_keeps_the_plan(order, already, 
         after[name] = read_recorded(plan.domains[name].xml)
         assert plan_still_holds(plan, before, after)
         replanned = plan_workstation(PILLAR, after, topology=TOPOLOGY)
-        assert {n: d.xml for n, d in replanned.domains.items()} == {n: d.xml for n, d in plan.domains.items()}
+        assert {n: d.xml for n, d in replanned.domains.items()} == {
+            n: d.xml for n, d in plan.domains.items()
+        }
 
 
 def test_any_other_change_means_planning_again():
@@ -45,8 +47,14 @@ def test_any_other_change_means_planning_again():
     work = read_recorded(plan.domains["work"].xml)
     defined = {"work": work}
     # A record that differs from what the plan allocated (someone edited it, an older run).
-    moved = RecordedDomain(work.uuid, (RecordedInterface(work.interfaces[0].network, "52:54:00:00:00:01",
-                                                         work.interfaces[0].address),))
+    moved = RecordedDomain(
+        work.uuid,
+        (
+            RecordedInterface(
+                work.interfaces[0].network, "52:54:00:00:00:01", work.interfaces[0].address
+            ),
+        ),
+    )
     assert not plan_still_holds(plan, {}, {"work": moved})
     # A domain outside the plan now records an address; a defined domain vanished or changed.
     assert not plan_still_holds(plan, {}, {"stranger": work})

@@ -12,12 +12,36 @@ from saltext.bulkhead.policy import Decision, Policy, Request, System
 SYSTEM = {
     "domains": {
         "dom0": {"type": "AdminVM", "tags": [], "default_dispvm": "dvm", "power_state": "Running"},
-        "work": {"type": "AppVM", "tags": ["office"], "default_dispvm": "dvm", "power_state": "Running"},
-        "personal": {"type": "AppVM", "tags": ["office"], "default_dispvm": "otherdvm",
-                     "power_state": "Running"},
-        "vault": {"type": "AppVM", "tags": ["secret"], "default_dispvm": None, "power_state": "Halted"},
-        "dvm": {"type": "AppVM", "tags": ["dvmtag"], "template_for_dispvms": True, "power_state": "Halted"},
-        "otherdvm": {"type": "AppVM", "tags": [], "template_for_dispvms": True, "power_state": "Halted"},
+        "work": {
+            "type": "AppVM",
+            "tags": ["office"],
+            "default_dispvm": "dvm",
+            "power_state": "Running",
+        },
+        "personal": {
+            "type": "AppVM",
+            "tags": ["office"],
+            "default_dispvm": "otherdvm",
+            "power_state": "Running",
+        },
+        "vault": {
+            "type": "AppVM",
+            "tags": ["secret"],
+            "default_dispvm": None,
+            "power_state": "Halted",
+        },
+        "dvm": {
+            "type": "AppVM",
+            "tags": ["dvmtag"],
+            "template_for_dispvms": True,
+            "power_state": "Halted",
+        },
+        "otherdvm": {
+            "type": "AppVM",
+            "tags": [],
+            "template_for_dispvms": True,
+            "power_state": "Halted",
+        },
         "disp7": {"type": "DispVM", "tags": [], "default_dispvm": "dvm", "power_state": "Running"},
         "tpl": {"type": "TemplateVM", "tags": [], "power_state": "Halted"},
     }
@@ -44,7 +68,9 @@ def write_policy(root: Path, files: dict[str, str | bytes]) -> Path:
     return root
 
 
-def decide(policy_text: str, call: str, source: str, target: str, system: System | None = None) -> Decision:
+def decide(
+    policy_text: str, call: str, source: str, target: str, system: System | None = None
+) -> Decision:
     """Evaluate one request with both evaluators; they must agree."""
     policy = Policy.from_text(policy_text, "t.policy")
     system = system or make_system()

@@ -16,9 +16,15 @@ ARGS = ["+", "+x"]
 def systems(draw) -> System:
     names = draw(st.lists(st.sampled_from(NAMES), min_size=3, unique=True))
     templates = [n for n in names if n.startswith("dvm")]
-    domains: dict[str, dict] = {"dom0": {"type": "AdminVM", "power_state": "Running", "uuid": "0",
-                                         "tags": draw(st.lists(st.sampled_from(TAGS), unique=True)),
-                                         "default_dispvm": draw(st.sampled_from([None, *templates]))}}
+    domains: dict[str, dict] = {
+        "dom0": {
+            "type": "AdminVM",
+            "power_state": "Running",
+            "uuid": "0",
+            "tags": draw(st.lists(st.sampled_from(TAGS), unique=True)),
+            "default_dispvm": draw(st.sampled_from([None, *templates])),
+        }
+    }
     for name in names:
         domains[name] = {
             "type": "DispVM" if name.startswith("disp") else draw(
@@ -61,7 +67,9 @@ def rule_lines(draw) -> str:
     return " ".join([service, argument, source, target, action, *params])
 
 
-policies = st.lists(rule_lines(), max_size=30).map(lambda lines: Policy.from_text("\n".join(lines) + "\n"))
+policies = st.lists(rule_lines(), max_size=30).map(
+    lambda lines: Policy.from_text("\n".join(lines) + "\n")
+)
 
 requests = st.builds(
     Request,

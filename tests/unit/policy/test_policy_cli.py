@@ -14,10 +14,11 @@ from saltext.bulkhead.policy.lint import UNKNOWN_TARGET
 from .policy_helpers import SYSTEM, write_policy
 
 POLICY = {
-    "10-local.policy": "qubes.Filecopy * work vault deny\n!include-service qubes.Gpg * include/gpg\n",
+    "10-local.policy": "qubes.Filecopy * work vault deny\n"
+    "!include-service qubes.Gpg * include/gpg\n",
     "include/gpg": "work @default allow target=vault\n",
     "90-default.policy": "qubes.Filecopy * @anyvm @anyvm ask\nqubes.GetDate * @anyvm dom0 allow\n"
-                         "* * @anyvm @anyvm deny\n",
+    "* * @anyvm @anyvm deny\n",
 }
 
 
@@ -52,12 +53,23 @@ def test_eval_batch_prints_one_decision_per_line_in_order(paths):
     ]
     batch = Path(paths["tmp"], "requests.jsonl")
     batch.write_text("".join(json.dumps(r) + "\n" for r in requests) + "not json\n")
-    result = run("eval", "--batch", str(batch), "--system", paths["system"], "--policy-dir", paths["dir"])
+    result = run(
+        "eval", "--batch", str(batch), "--system", paths["system"], "--policy-dir", paths["dir"]
+    )
     assert result.exit_code == 0, result.output
     records = [json.loads(line) for line in result.stdout.splitlines()]
     shown = ("decision", "target", "targets", "default_target")
     lines = [{k: v for k, v in r.items() if k in shown} for r in records]
-    others = ["@dispvm:dvm", "@dispvm:otherdvm", "dvm", "otherdvm", "personal", "tpl", "vault", "work"]
+    others = [
+        "@dispvm:dvm",
+        "@dispvm:otherdvm",
+        "dvm",
+        "otherdvm",
+        "personal",
+        "tpl",
+        "vault",
+        "work",
+    ]
     gpg = f"{paths['dir']}/include/gpg:1"
     assert records[0] == {"decision": "allow", "target": "vault", "rule": gpg,
                           "notify": False, "autostart": True, "user": None}
@@ -73,7 +85,9 @@ def test_eval_batch_prints_one_decision_per_line_in_order(paths):
 
 
 def test_eval_batch_from_stdin_and_invalid_policy_denies_everything(paths):
-    request = json.dumps({"service": "qubes.Gpg", "argument": "+", "source": "work", "target": "@default"})
+    request = json.dumps(
+        {"service": "qubes.Gpg", "argument": "+", "source": "work", "target": "@default"}
+    )
     result = run("eval", "--batch", "-", "--system", paths["system"], "--policy-dir", paths["dir"],
                  input=request + "\n")
     assert json.loads(result.stdout)["target"] == "vault"
@@ -100,7 +114,9 @@ def test_eval_single_request_explains_the_deciding_rule(paths):
 
 def test_eval_refuses_a_bad_system(paths):
     Path(paths["system"]).write_text('{"domains": {"x": {"type": 5}}}')
-    result = run("eval", "s", "work", "vault", "--system", paths["system"], "--policy-dir", paths["dir"])
+    result = run(
+        "eval", "s", "work", "vault", "--system", paths["system"], "--policy-dir", paths["dir"]
+    )
     assert result.exit_code == 2 and "type must be a domain type" in result.stderr
 
 
@@ -119,6 +135,8 @@ def test_lint_reports_open_admin_bound_and_shadowed_rules(paths):
 
 
 def test_lint_clean_policy(tmp_path):
-    policy_dir = write_policy(tmp_path / "p", {"a.policy": "s * work vault allow\ns * @anyvm @anyvm deny\n"})
+    policy_dir = write_policy(
+        tmp_path / "p", {"a.policy": "s * work vault allow\ns * @anyvm @anyvm deny\n"}
+    )
     result = run("lint", "--policy-dir", str(policy_dir))
     assert result.exit_code == 0 and "no warnings" in result.stdout

@@ -48,7 +48,9 @@ def test_eval_decides_against_the_hosts_pillar_and_libvirt(tmp_path):
 
 
 def test_eval_without_a_readable_host_pillar_says_so_and_points_at_system(tmp_path):
-    result = run("eval", "qubes.Filecopy", "work", "vault", "--pillar-json", str(tmp_path / "no.json"))
+    result = run(
+        "eval", "qubes.Filecopy", "work", "vault", "--pillar-json", str(tmp_path / "no.json")
+    )
     assert result.exit_code == 2
     assert "bulkhead: error: cannot read the host's pillar" in result.stderr
     assert "--system" in result.stderr

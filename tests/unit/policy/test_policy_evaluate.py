@@ -39,7 +39,10 @@ ALLOW_ANY_TARGET = "s * {source} @anyvm allow\n"
 def test_source_tokens(token, matching, not_matching):
     policy = f"s * {token} vault allow\n"
     for source in matching:
-        assert verdict_of(policy, "s", source, "vault") == {"decision": "allow", "target": "vault"}, source
+        assert verdict_of(policy, "s", source, "vault") == {
+            "decision": "allow",
+            "target": "vault",
+        }, source
     for source in not_matching:
         assert verdict_of(policy, "s", source, "vault") == {"decision": "deny"}, source
 
@@ -52,7 +55,11 @@ def test_source_tokens(token, matching, not_matching):
         ("@adminvm", ["dom0", "@adminvm"], ["vault", "@default"]),
         ("@default", ["@default", ""], ["vault", "@dispvm"]),
         ("@dispvm", ["@dispvm"], ["@dispvm:dvm", "dvm"]),
-        ("@dispvm:dvm", ["@dispvm:dvm", "@dispvm"], ["@dispvm:otherdvm", "dvm"]),  # work's default is dvm
+        (
+            "@dispvm:dvm",
+            ["@dispvm:dvm", "@dispvm"],
+            ["@dispvm:otherdvm", "dvm"],
+        ),  # work's default is dvm
         ("@dispvm:@tag:dvmtag", ["@dispvm:dvm", "@dispvm"], ["@dispvm:otherdvm", "dvm"]),
         ("@tag:secret", ["vault"], ["work", "@dispvm"]),
         ("@type:AppVM", ["vault", "dvm"], ["tpl", "@dispvm:dvm", "dom0"]),
@@ -75,8 +82,13 @@ def test_first_match_wins_across_files_and_no_match_denies(tmp_path):
     (tmp_path / "20-second.policy").write_text("s * @anyvm @anyvm allow\n")
     policy, system = Policy.load(tmp_path), make_system()
     decision = policy.evaluate(Request.from_call("s", "work", "vault"), system)
-    assert decision.verdict is Verdict.DENY and decision.rule.where == f"{tmp_path}/10-first.policy:1"
-    assert policy.evaluate(Request.from_call("s", "personal", "vault"), system).verdict is Verdict.ALLOW
+    assert (
+        decision.verdict is Verdict.DENY and decision.rule.where == f"{tmp_path}/10-first.policy:1"
+    )
+    assert (
+        policy.evaluate(Request.from_call("s", "personal", "vault"), system).verdict
+        is Verdict.ALLOW
+    )
     unmatched = policy.evaluate(Request.from_call("other", "work", "vault"), system)
     assert unmatched.verdict is Verdict.DENY and unmatched.rule is None
     assert "default deny" in unmatched.explain()
@@ -183,7 +195,9 @@ def test_admin_domain_under_another_name():
     }})
     for target in ("admin", "dom0", "@adminvm"):
         assert decide("s * work admin allow\n", "s", "work", target, system).target == "dom0"
-        assert decide("s * work @anyvm allow\n", "s", "work", target, system).verdict is Verdict.DENY
+        assert (
+            decide("s * work @anyvm allow\n", "s", "work", target, system).verdict is Verdict.DENY
+        )
     assert decide("s * admin work allow\n", "s", "admin", "work", system).verdict is Verdict.ALLOW
     admin_rule = "s * @adminvm work allow\n"
     assert decide(admin_rule, "s", "@adminvm", "work", system).verdict is Verdict.ALLOW

@@ -20,7 +20,8 @@ def parse_error(text: str) -> PolicySyntaxError:
 def test_rule_fields_and_params_are_parsed():
     policy = Policy.from_text(
         "# a comment\n\n  \t\n"
-        "qubes.Filecopy +x @tag:work @dispvm:@tag:dvms ask default_target=@dispvm:dvm user=root notify=yes\n"
+        "qubes.Filecopy +x @tag:work @dispvm:@tag:dvms ask default_target=@dispvm:dvm user=root "
+        "notify=yes\n"
         "* * @anyvm dom0 allow target=@adminvm autostart=no\n"
         "qubes.Gpg * @type:AppVM vault deny notify=no\n",
         "t.policy",
@@ -50,7 +51,10 @@ def test_deny_notifies_by_default_allow_does_not():
         ("a * work vault allow colour=red", "unknown parameter 'colour'"),
         ("a * work vault deny target=vault", "unknown parameter 'target' for deny"),
         ("a * work vault deny user=root", "unknown parameter 'user' for deny"),
-        ("a * work vault allow default_target=vault", "unknown parameter 'default_target' for allow"),
+        (
+            "a * work vault allow default_target=vault",
+            "unknown parameter 'default_target' for allow",
+        ),
         ("a * @anyvmx vault allow", "unknown token '@anyvmx'"),
         ("a * work @tag: allow", "empty value"),
         ("a * work @dispvm:@tag: allow", "empty value"),
@@ -150,14 +154,35 @@ def test_includes_are_expanded_in_place(tmp_path: Path):
         ({"a.policy": "\n!include-dir missing\n"}, "no such directory", ("a.policy", 2)),
         ({"a.policy": "!include ../etc/passwd\n"}, "invalid include path", ("a.policy", 1)),
         ({"a.policy": "!include /etc/passwd\n"}, "invalid include path", ("a.policy", 1)),
-        ({"a.policy": "!include inc/x\n", "inc/x": "!include inc/x\n"}, "include loop", ("inc/x", 1)),
-        ({"a.policy": "!include-service * +x inc/x\n", "inc/x": ""}, "'*' service", ("a.policy", 1)),
-        ({"a.policy": "!include-service s * inc/x\n", "inc/x": "!include-service t * inc/y\n",
-          "inc/y": ""}, "only !include", ("inc/x", 1)),
-        ({"a.policy": "!include-service s * inc/x\n", "inc/x": "work vault\n"}, "SOURCE TARGET ACTION",
-         ("inc/x", 1)),
-        ({"a.policy": "!include-service s * inc/x\n", "inc/x": "work vault allow bogus=1\n"},
-         "unknown parameter", ("inc/x", 1)),
+        (
+            {"a.policy": "!include inc/x\n", "inc/x": "!include inc/x\n"},
+            "include loop",
+            ("inc/x", 1),
+        ),
+        (
+            {"a.policy": "!include-service * +x inc/x\n", "inc/x": ""},
+            "'*' service",
+            ("a.policy", 1),
+        ),
+        (
+            {
+                "a.policy": "!include-service s * inc/x\n",
+                "inc/x": "!include-service t * inc/y\n",
+                "inc/y": "",
+            },
+            "only !include",
+            ("inc/x", 1),
+        ),
+        (
+            {"a.policy": "!include-service s * inc/x\n", "inc/x": "work vault\n"},
+            "SOURCE TARGET ACTION",
+            ("inc/x", 1),
+        ),
+        (
+            {"a.policy": "!include-service s * inc/x\n", "inc/x": "work vault allow bogus=1\n"},
+            "unknown parameter",
+            ("inc/x", 1),
+        ),
     ],
 )
 def test_include_errors(tmp_path: Path, files, message, where):
@@ -169,7 +194,9 @@ def test_include_errors(tmp_path: Path, files, message, where):
 
 
 def test_a_policy_with_any_error_yields_no_rules(tmp_path: Path):
-    root = write_policy(tmp_path / "p", {"10.policy": "s * work vault deny\n", "20.policy": "s * a b allw\n"})
+    root = write_policy(
+        tmp_path / "p", {"10.policy": "s * work vault deny\n", "20.policy": "s * a b allw\n"}
+    )
     with pytest.raises(PolicySyntaxError):
         Policy.load(root)
 

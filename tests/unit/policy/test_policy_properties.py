@@ -52,7 +52,9 @@ def test_a_leading_deny_for_the_exact_call_always_wins(policy, system, request):
     # is no source); the broker only evaluates guests' calls, whose source is their channel's.
     assume(request.source != system.admin_name)
     target = "*"  # unknown and uuid: names, dom0 and @dispvm:X resolve: cover them all
-    guard = Policy.from_text(f"{request.service} {request.argument} {request.source} {target} deny\n")
+    guard = Policy.from_text(
+        f"{request.service} {request.argument} {request.source} {target} deny\n"
+    )
     combined = Policy(guard.rules + policy.rules)
     assert combined.evaluate(request, system).verdict is Verdict.DENY
 

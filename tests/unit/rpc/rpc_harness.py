@@ -46,9 +46,15 @@ def system(states: dict[str, str], disposables: dict[str, str] | None = None) ->
         extra = {"dvm": {"type": "AppVM", "template_for_dispvms": True},
                  **{name: {"type": "DispVM", "default_dispvm": "dvm", "power_state": state}
                     for name, state in disposables.items()}}
-    return System.from_json({"domains": {
-        "dom0": {"type": "AdminVM", "power_state": "Running"},
-        **{name: {"type": "AppVM", "power_state": state} for name, state in states.items()}, **extra}})
+    return System.from_json(
+        {
+            "domains": {
+                "dom0": {"type": "AdminVM", "power_state": "Running"},
+                **{name: {"type": "AppVM", "power_state": state} for name, state in states.items()},
+                **extra,
+            }
+        }
+    )
 
 
 class Harness:
@@ -63,9 +69,18 @@ class Harness:
         log.setLevel(logging.INFO)
         log.propagate = False
         log.addHandler(logging.StreamHandler(self.log_text))
-        self.host = host or StaticHost(system(states or {"alpha": "Running", "beta": "Running", "gamma": "Halted"}))
-        self.broker = Broker(self.host, root / "policy", prompt, log, ready_timeout=2.0, limits=limits,
-                             guest_limits=guest_limits)
+        self.host = host or StaticHost(
+            system(states or {"alpha": "Running", "beta": "Running", "gamma": "Halted"})
+        )
+        self.broker = Broker(
+            self.host,
+            root / "policy",
+            prompt,
+            log,
+            ready_timeout=2.0,
+            limits=limits,
+            guest_limits=guest_limits,
+        )
         self.daemons: dict[str, GuestDaemon] = {}
 
     def guest(self, name: str) -> GuestDaemon:
@@ -95,8 +110,12 @@ class Harness:
         for path in services.iterdir():
             path.chmod(0o755)
         host_end, guest_end = socket.socketpair()
-        daemon = GuestDaemon(port="", local_socket=str(self.root / f"{name}.sock"), services=str(services),
-                             log=io.StringIO())
+        daemon = GuestDaemon(
+            port="",
+            local_socket=str(self.root / f"{name}.sock"),
+            services=str(services),
+            log=io.StringIO(),
+        )
         daemon.port_fd = guest_end.detach()
         threading.Thread(target=daemon.serve_local, daemon=True).start()
         threading.Thread(target=daemon.serve_port, daemon=True).start()

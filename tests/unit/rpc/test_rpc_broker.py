@@ -57,7 +57,9 @@ def test_file_copy_allowed_one_way_denied_the_other(rig, tmp_path):
     src = tmp_path / "f"
     src.write_bytes(b"secret report\n" * 5000)
     out = io.BytesIO()
-    assert call("beta", "qubes.Filecopy+", send([src]), out, local_socket=rig.socket_of("alpha")) == 0
+    assert (
+        call("beta", "qubes.Filecopy+", send([src]), out, local_socket=rig.socket_of("alpha")) == 0
+    )
     assert (rig.incoming("beta") / "alpha" / "f").read_bytes() == src.read_bytes()
     assert b"received 1 entries" in out.getvalue()
     assert call("alpha", "qubes.Filecopy+", send([src]), io.BytesIO(),
@@ -106,14 +108,26 @@ def raw_channel(rig, name):
 def test_a_call_naming_its_source_is_malformed_and_denied(rig):
     guest, reader = raw_channel(rig, "gamma")
     with guest:
-        guest.sendall(encode(Kind.CALL, b'{"service":"test.Echo","argument":"+","target":"beta","source":"alpha"}'))
+        guest.sendall(
+            encode(
+                Kind.CALL,
+                b'{"service":"test.Echo","argument":"+","target":"beta","source":"alpha"}',
+            )
+        )
         answer = reader.next()
         assert answer.kind is Kind.RESULT and parse_result(answer.payload) is None
         assert "call from gamma: malformed request denied" in rig.log()
 
 
-@pytest.mark.parametrize("junk", [b"Z\x00\x00\x00\x00", encode(Kind.EXEC, b"{}"), encode(Kind.EXIT, b'{"rc":0}'),
-                                  b"D\xff\xff\xff\xff"])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        b"Z\x00\x00\x00\x00",
+        encode(Kind.EXEC, b"{}"),
+        encode(Kind.EXIT, b'{"rc":0}'),
+        b"D\xff\xff\xff\xff",
+    ],
+)
 def test_broken_framing_or_forbidden_frames_drop_the_channel(rig, junk):
     guest, reader = raw_channel(rig, "gamma")
     with guest:
@@ -149,7 +163,10 @@ def test_a_caller_that_disappears_mid_call_frees_the_target(rig):
     guest.sendall(encode(Kind.DATA, b"BHFC1\nF"))
     guest.close()  # the receiver sees a truncated stream and keeps nothing
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and "qubes.Filecopy" not in rig.log().split("gamma: channel closed")[-1]:
+    while (
+        time.monotonic() < deadline
+        and "qubes.Filecopy" not in rig.log().split("gamma: channel closed")[-1]
+    ):
         time.sleep(0.02)
     assert run(rig, "alpha", "beta", "test.Echo+", b"again")[0] == 0
     incoming = rig.incoming("beta") / "gamma"

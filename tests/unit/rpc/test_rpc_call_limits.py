@@ -36,7 +36,9 @@ def closing():
         rig.close()
 
 
-def run(rig: Harness, source: str, target: str, service_call: str, data: bytes = b"") -> tuple[int, bytes]:
+def run(
+    rig: Harness, source: str, target: str, service_call: str, data: bytes = b""
+) -> tuple[int, bytes]:
     out = io.BytesIO()
     rc = call(target, service_call, [data] if data else [], out, local_socket=rig.socket_of(source))
     return rc, out.getvalue()
@@ -88,7 +90,10 @@ def test_a_service_that_never_exits_is_ended_at_the_time_limit(tmp_path, closing
     assert wait_for(lambda: "the cancelled service ended" in rig.log())
     assert wait_for(lambda: hangs.living() == set())
     log = rig.log()
-    assert "call test.Hang+ from alpha to beta: ended by the broker: no exit within 1s (exit 124" in log
+    assert (
+        "call test.Hang+ from alpha to beta: ended by the broker: no exit within 1s (exit 124"
+        in log
+    )
     assert "channel dropped" not in log
     both_ways_usable(rig)
 
@@ -177,7 +182,10 @@ def test_a_target_that_ignores_the_cancel_loses_its_channel_not_the_caller(tmp_p
     assert beta.next_kind() is Kind.EXEC
     assert beta.skip_input() is Kind.CANCEL  # ... which it ignores
     assert beta.reader.next() is None  # the broker dropped the channel after the grace
-    assert "call test.Hang+ from alpha to beta: beta did not complete the cancel within 0.5s" in rig.log()
+    assert (
+        "call test.Hang+ from alpha to beta: beta did not complete the cancel within 0.5s"
+        in rig.log()
+    )
     assert wait_for(lambda: "beta" not in rig.broker.attached())
     rig.guest("beta")  # what the watcher does for a running domain
     both_ways_usable(rig)

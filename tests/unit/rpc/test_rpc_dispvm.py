@@ -42,12 +42,16 @@ def run(harness, source, target, service_call):
     return call(target, service_call, [b"x"], io.BytesIO(), local_socket=harness.socket_of(source))
 
 
-@pytest.mark.parametrize("target, service", [("@dispvm:dvm", "test.Echo+"), ("beta", "test.Redirect+")])
+@pytest.mark.parametrize(
+    "target, service", [("@dispvm:dvm", "test.Echo+"), ("beta", "test.Redirect+")]
+)
 def test_no_free_disposable_refuses_the_call(tmp_path, target, service):
     harness = rig(tmp_path, {"disp1": "Running", "disp2": "Running"})
     try:
         assert run(harness, "alpha", target, service) == REFUSED_RC
-        assert f"{service} from alpha to {target}: denied: no free disposable of dvm" in harness.log()
+        assert (
+            f"{service} from alpha to {target}: denied: no free disposable of dvm" in harness.log()
+        )
         assert "starting" not in harness.log()
     finally:
         harness.close()
@@ -71,7 +75,9 @@ def test_dispvm_resolves_through_the_callers_default_dispvm(tmp_path):
     try:
         harness.guest("disp1")
         assert run(harness, "disp1", "@dispvm", "test.Echo+") == REFUSED_RC
-        assert "test.Echo+ from disp1 to @dispvm: denied: no free disposable of dvm" in harness.log()
+        assert (
+            "test.Echo+ from disp1 to @dispvm: denied: no free disposable of dvm" in harness.log()
+        )
         # alpha has no default_dispvm: nothing to resolve, the engine denies.
         assert run(harness, "alpha", "@dispvm", "test.Echo+") == REFUSED_RC
         assert "from alpha to @dispvm: denied: " in harness.log()

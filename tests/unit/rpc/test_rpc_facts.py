@@ -21,15 +21,30 @@ PILLAR = load_pillar({"domains": {
 
 
 def test_types_tags_templates_and_power_come_from_pillar_and_libvirt():
-    system = system_from(PILLAR, {"tpl": ("Halted", "u0"), "work": ("Running", "u1"), "dvm": ("Halted", "u2"),
-                                  "disp1": ("Running", "u3")})
+    system = system_from(
+        PILLAR,
+        {
+            "tpl": ("Halted", "u0"),
+            "work": ("Running", "u1"),
+            "dvm": ("Halted", "u2"),
+            "disp1": ("Running", "u3"),
+        },
+    )
     assert set(system.domains) == {"dom0", "tpl", "work", "dvm", "disp1"}  # vault is not defined
     assert system.domains["dom0"].type == "AdminVM"
     work = system.domains["work"]
-    assert (work.type, work.tags, work.power_state, work.uuid) == ("AppVM", frozenset({"office"}), "Running", "u1")
+    assert (work.type, work.tags, work.power_state, work.uuid) == (
+        "AppVM",
+        frozenset({"office"}),
+        "Running",
+        "u1",
+    )
     assert system.domains["tpl"].type == "TemplateVM"
     assert system.domains["dvm"].template_for_dispvms
-    assert (system.domains["disp1"].type, system.domains["disp1"].default_dispvm) == ("DispVM", "dvm")
+    assert (system.domains["disp1"].type, system.domains["disp1"].default_dispvm) == (
+        "DispVM",
+        "dvm",
+    )
 
 
 def test_a_disposable_whose_template_is_gone_has_none():
@@ -40,7 +55,9 @@ def test_a_disposable_whose_template_is_gone_has_none():
 def test_an_undefined_domain_cannot_be_called():
     system = system_from(PILLAR, {"work": ("Running", "u1")})
     policy = Policy.from_text("qubes.Filecopy * @anyvm @anyvm allow\n")
-    assert policy.evaluate(Request("qubes.Filecopy", "+", "work", "vault"), system).to_json() == {"decision": "deny"}
+    assert policy.evaluate(Request("qubes.Filecopy", "+", "work", "vault"), system).to_json() == {
+        "decision": "deny"
+    }
     # As in the reference, an undefined source still matches @anyvm; the broker only takes calls
     # from the channels of defined domains, so no call has such a source.
     assert policy.evaluate(Request("qubes.Filecopy", "+", "vault", "work"), system).to_json() == {
@@ -58,7 +75,12 @@ def test_an_apps_default_dispvm_resolves_at_dispvm_in_its_calls():
         "dvm": {"class": "app", "template": "tpl", "template_for_dispvms": True},
         "disp1": {"class": "disposable", "template": "dvm"},
     }})
-    defined = {"tpl": ("Halted", "u0"), "work": ("Running", "u1"), "dvm": ("Halted", "u2"), "disp1": ("Halted", "u3")}
+    defined = {
+        "tpl": ("Halted", "u0"),
+        "work": ("Running", "u1"),
+        "dvm": ("Halted", "u2"),
+        "disp1": ("Halted", "u3"),
+    }
     system = system_from(pillar, defined)
     assert system.domains["work"].default_dispvm == "dvm"
     policy = Policy.from_text("qubes.Filecopy * work @dispvm allow\n")
@@ -66,8 +88,9 @@ def test_an_apps_default_dispvm_resolves_at_dispvm_in_its_calls():
     assert decision == {"decision": "allow", "target": "@dispvm:dvm"}
     # Without the key (or with its template undefined) '@dispvm' has nothing to mean: denied.
     del defined["dvm"]
-    assert policy.evaluate(Request("qubes.Filecopy", "+", "work", "@dispvm"), system_from(pillar, defined)).to_json() == {
-        "decision": "deny"}
+    assert policy.evaluate(
+        Request("qubes.Filecopy", "+", "work", "@dispvm"), system_from(pillar, defined)
+    ).to_json() == {"decision": "deny"}
 
 
 def test_libvirt_states_reach_the_policy_through_virts_one_map():
@@ -75,9 +98,15 @@ def test_libvirt_states_reach_the_policy_through_virts_one_map():
     silently Transient for the policy); what libvirt does not name is Transient."""
     assert set(STATES.values()) == set(POLICY_POWER)
     assert set(POLICY_POWER.values()) <= POWER_STATES
-    expected = {libvirt.VIR_DOMAIN_RUNNING: "Running", libvirt.VIR_DOMAIN_BLOCKED: "Running",
-                libvirt.VIR_DOMAIN_PAUSED: "Paused", libvirt.VIR_DOMAIN_SHUTOFF: "Halted",
-                libvirt.VIR_DOMAIN_SHUTDOWN: "Dying", libvirt.VIR_DOMAIN_CRASHED: "Crashed",
-                libvirt.VIR_DOMAIN_PMSUSPENDED: "Suspended", libvirt.VIR_DOMAIN_NOSTATE: "Transient"}
+    expected = {
+        libvirt.VIR_DOMAIN_RUNNING: "Running",
+        libvirt.VIR_DOMAIN_BLOCKED: "Running",
+        libvirt.VIR_DOMAIN_PAUSED: "Paused",
+        libvirt.VIR_DOMAIN_SHUTOFF: "Halted",
+        libvirt.VIR_DOMAIN_SHUTDOWN: "Dying",
+        libvirt.VIR_DOMAIN_CRASHED: "Crashed",
+        libvirt.VIR_DOMAIN_PMSUSPENDED: "Suspended",
+        libvirt.VIR_DOMAIN_NOSTATE: "Transient",
+    }
     assert {state: policy_power(state) for state in expected} == expected
     assert policy_power(99) == "Transient"

@@ -3,7 +3,8 @@
 log limits hold each domain to it without one domain's flood costing another anything; the re-attach
 back-off is 1 s doubling to 60 s, afresh after a channel that lived 60 s.
 
-Times and rates are multiples of 1/8, so the buckets' float sums are exact and "allowed" is exact."""
+Times and rates are multiples of 1/8, so the buckets' float sums are exact and "allowed" is
+exact."""
 
 from __future__ import annotations
 
@@ -117,7 +118,9 @@ def written(steps: list[tuple[float, str, int]], limits: GuestLimits, only: str 
 @settings(max_examples=100, deadline=None)
 @given(st.sampled_from([7.5, 15.0, 30.0, 60.0, 120.0]), st.integers(1, 5),
        st.lists(st.tuples(eighths, domains, st.integers(0, 2 * MAX_LINE)), max_size=60))
-def test_each_domains_log_lines_are_limited_counted_and_never_cost_another(per_minute, burst, steps):
+def test_each_domains_log_lines_are_limited_counted_and_never_cost_another(
+    per_minute, burst, steps
+):
     limits = GuestLimits(log_lines_per_minute=per_minute, log_burst=burst)
     lines, times = written(steps, limits)
     assert all(len(line) <= MAX_LINE for line in lines)

@@ -19,10 +19,20 @@ from saltext.bulkhead.rpc.prompt import (
 TARGETS = ("vault", "work")
 
 
-@pytest.mark.parametrize(("answer", "default", "chosen"), [
-    ("", "work", "work"), ("", None, None), ("1", None, "vault"), ("2", "vault", "work"),
-    ("3", None, None), ("0", None, None), ("vault", None, None), (None, "work", None), ("", "dom0", None),
-])
+@pytest.mark.parametrize(
+    ("answer", "default", "chosen"),
+    [
+        ("", "work", "work"),
+        ("", None, None),
+        ("1", None, "vault"),
+        ("2", "vault", "work"),
+        ("3", None, None),
+        ("0", None, None),
+        ("vault", None, None),
+        (None, "work", None),
+        ("", "dom0", None),
+    ],
+)
 def test_pick(answer, default, chosen):
     assert pick(answer, TARGETS, default) == chosen
 
@@ -48,10 +58,15 @@ def test_terminal_prompt_on_a_pseudo_terminal():
 
         thread = threading.Thread(target=answer)
         thread.start()
-        assert TerminalPrompt(name, timeout=10).choose("alpha", "qubes.Filecopy+", TARGETS, "vault") == "work"
+        assert (
+            TerminalPrompt(name, timeout=10).choose("alpha", "qubes.Filecopy+", TARGETS, "vault")
+            == "work"
+        )
         thread.join()
         assert b"alpha asks to call qubes.Filecopy+" in shown[0] and b"(default)" in shown[0]
-        assert TerminalPrompt(name, timeout=0.2).choose("alpha", "x+", TARGETS, "vault") is None  # no answer
+        assert (
+            TerminalPrompt(name, timeout=0.2).choose("alpha", "x+", TARGETS, "vault") is None
+        )  # no answer
     finally:
         os.close(controller)
         os.close(device)

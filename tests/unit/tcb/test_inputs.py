@@ -88,5 +88,7 @@ def test_the_audio_backend_libvirt_adds_by_itself_is_no_sound_device():
     live = ("<domain><devices><audio id='1' type='none'/><memballoon model='virtio'/></devices>"
             "</domain>")
     assert surface_of(live).sound == ()
-    loud = "<domain><devices><sound model='ich9'/><audio id='1' type='pulseaudio'/></devices></domain>"
+    loud = (
+        "<domain><devices><sound model='ich9'/><audio id='1' type='pulseaudio'/></devices></domain>"
+    )
     assert len(surface_of(loud).sound) == 2

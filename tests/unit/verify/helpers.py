@@ -19,12 +19,14 @@ def example_plan() -> Plan:
 
 
 def as_libvirt_stores_it(xml: str) -> str:
-    """What libvirt adds on define: an emulator, PCI addresses, PS/2 inputs, audio none, a console."""
+    """What libvirt adds on define: emulator, PCI addresses, PS/2 inputs, audio none, a console."""
     doc = etree.fromstring(xml.encode())
     devices = doc.find("devices")
     etree.SubElement(devices, "emulator").text = "/usr/bin/qemu-system-x86_64"
     for slot, el in enumerate(devices.iterfind("disk"), start=4):
-        etree.SubElement(el, "address", type="pci", domain="0x0000", bus="0x00", slot=hex(slot), function="0x0")
+        etree.SubElement(
+            el, "address", type="pci", domain="0x0000", bus="0x00", slot=hex(slot), function="0x0"
+        )
     etree.SubElement(devices, "controller", type="pci", index="0", model="pci-root")
     etree.SubElement(devices, "input", type="mouse", bus="ps2")
     etree.SubElement(devices, "audio", id="1", type="none")

@@ -40,9 +40,17 @@ def test_no_rules_drop_everything_and_accept_all_accepts_everything():
 
 
 def test_ranges_networks_expiry_and_icmp_types():
-    spec = rules({"action": "accept", "proto": "tcp", "dsthost": "192.0.2.0/24", "dstports": "8000-8080", "expire": 100},
-                 {"action": "accept", "proto": "icmp", "icmptype": 0},
-                 {"action": "accept", "proto": "icmp", "icmptype": 8})
+    spec = rules(
+        {
+            "action": "accept",
+            "proto": "tcp",
+            "dsthost": "192.0.2.0/24",
+            "dstports": "8000-8080",
+            "expire": 100,
+        },
+        {"action": "accept", "proto": "icmp", "icmptype": 0},
+        {"action": "accept", "proto": "icmp", "icmptype": 8},
+    )
     assert verdict(spec, IP("192.0.2.9"), "tcp", 8080, now=99) is True
     assert verdict(spec, IP("192.0.2.9"), "tcp", 8080, now=100) is False  # expired
     assert verdict(spec, IP("192.0.2.9"), "tcp", 7999, now=0) is False
@@ -50,7 +58,19 @@ def test_ranges_networks_expiry_and_icmp_types():
 
 
 def test_a_name_leaves_the_verdict_open():
-    assert verdict(rules({"action": "accept", "dsthost": "example.org"}), IP("192.0.2.1"), "tcp", 80) is None
+    assert (
+        verdict(rules({"action": "accept", "dsthost": "example.org"}), IP("192.0.2.1"), "tcp", 80)
+        is None
+    )
     # ...unless an earlier rule already decided.
-    assert verdict(rules({"action": "drop", "proto": "tcp"}, {"action": "accept", "dsthost": "example.org"}),
-                   IP("192.0.2.1"), "tcp", 80) is False
+    assert (
+        verdict(
+            rules(
+                {"action": "drop", "proto": "tcp"}, {"action": "accept", "dsthost": "example.org"}
+            ),
+            IP("192.0.2.1"),
+            "tcp",
+            80,
+        )
+        is False
+    )

@@ -1,4 +1,4 @@
-"""The empty file copy the allowed-call check sends from inside a guest is one the receiver takes."""
+"""The empty file copy the allowed-call check sends from a guest is one the receiver takes."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Reading who is connected to a channel socket from ``ss -xapH``: recorded output of a QEMU
-chardev with the broker connected, an intruder waiting in the backlog, and a live socket made here."""
+chardev with the broker connected, an intruder waiting in the backlog, a live socket made here."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def test_recorded_broker_and_a_waiting_intruder():
 
 def test_several_holders_and_unknown_paths():
     sockets = parse_ss(RECORDED)
-    assert [s.processes for s in sockets if s.path == "/run/other.sock"] == [(("sshd", 10), ("sshd", 11))]
+    assert [s.processes for s in sockets if s.path == "/run/other.sock"] == [
+        (("sshd", 10), ("sshd", 11))
+    ]
     nothing = connections_to(sockets, "/run/bulkhead/rpc/vault.sock")
     assert not nothing.listening and nothing.waiting == 0 and nothing.clients == ()
 
@@ -45,7 +47,9 @@ def test_a_client_whose_end_is_not_listed_has_no_holders():
     assert connections_to(parse_ss(text), PATH).clients == ((),)
 
 
-@pytest.mark.skipif(not os.path.exists("/usr/bin/ss") and not os.path.exists("/bin/ss"), reason="no ss")
+@pytest.mark.skipif(
+    not os.path.exists("/usr/bin/ss") and not os.path.exists("/bin/ss"), reason="no ss"
+)
 def test_a_live_socket_read_through_ss(tmp_path):
     path = str(tmp_path / "chan.sock")
     server = socket.socket(socket.AF_UNIX)
@@ -57,8 +61,12 @@ def test_a_live_socket_read_through_ss(tmp_path):
     waiting = socket.socket(socket.AF_UNIX)
     waiting.connect(path)
     try:
-        seen = connections_to(parse_ss(subprocess.run(["ss", "-xapH"], capture_output=True, text=True,
-                                                      check=True).stdout), path)
+        seen = connections_to(
+            parse_ss(
+                subprocess.run(["ss", "-xapH"], capture_output=True, text=True, check=True).stdout
+            ),
+            path,
+        )
         assert seen.listening and seen.waiting == 1
         assert len(seen.clients) == 1 and {pid for _, pid in seen.clients[0]} == {os.getpid()}
     finally:

@@ -24,12 +24,17 @@ def test_libvirt_normalisation_is_not_drift():
 
 
 def test_added_graphics_device_is_drift():
-    live = _edit(as_libvirt_stores_it(WORK), lambda d: etree.SubElement(d.find("devices"), "graphics", type="vnc"))
+    live = _edit(
+        as_libvirt_stores_it(WORK),
+        lambda d: etree.SubElement(d.find("devices"), "graphics", type="vnc"),
+    )
     assert drift(live, WORK) == ["devices the plan does not define: graphics"]
 
 
 def test_dropped_port_isolation_is_drift():
-    live = _edit(WORK, lambda d: d.find("devices/interface").remove(d.find("devices/interface/port")))
+    live = _edit(
+        WORK, lambda d: d.find("devices/interface").remove(d.find("devices/interface/port"))
+    )
     [line] = drift(live, WORK)
     assert line.startswith("interfaces:") and "shared" in line and "isolated" in line
 

@@ -21,8 +21,12 @@ IP_ADDR = ('[{"ifindex":5,"ifname":"bh-b2f1931e","flags":["UP"],"addr_info":['
 BRIDGE_LINK = ('[{"ifindex":27,"ifname":"vnet0","master":"bh-b2f1931e","isolated":true},'
                '{"ifindex":28,"ifname":"vnet1","master":"bh-b2f1931e","isolated":false},'
                '{"ifindex":2,"ifname":"eth0","flags":["UP"]}]')
-BINDING_LIST = " Port Dev   Filter\n--------------------\n vnet0      clean-traffic\n vnet3      clean-traffic\n"
-BINDING_XML = """<filterbinding><owner><name>work</name><uuid>9870df9a-ec67-5429-9263-83f4e6bf9acc</uuid></owner>
+BINDING_LIST = (
+    " Port Dev   Filter\n--------------------\n"
+    " vnet0      clean-traffic\n vnet3      clean-traffic\n"
+)
+BINDING_XML = """<filterbinding><owner><name>work</name>
+  <uuid>9870df9a-ec67-5429-9263-83f4e6bf9acc</uuid></owner>
   <portdev name='vnet0'/><mac address='52:54:00:d8:0a:fa'/>
   <filterref filter='clean-traffic'><parameter name='IP' value='10.137.0.7'/>
   <parameter name='MAC' value='52:54:00:d8:0a:fa'/></filterref></filterbinding>"""
@@ -57,15 +61,19 @@ def test_attachments_give_each_tap_its_role_bridge_and_address():
     fw_net = plan.network_of("sys-firewall")
     assert (found["vnet0"].role, found["vnet0"].bridge) == ("uplink", fw_net.bridge)
     assert found["vnet0"].address == plan.domains["work"].allocation.address
-    assert (found["vnet1"].role, found["vnet1"].bridge) == ("uplink", plan.network_of("sys-net").bridge)
+    assert (found["vnet1"].role, found["vnet1"].bridge) == (
+        "uplink",
+        plan.network_of("sys-net").bridge,
+    )
     assert (found["vnet2"].role, found["vnet2"].bridge) == ("serving", fw_net.bridge)
     assert isinstance(found["vnet2"].address, ipaddress.IPv4Address)
 
 
 def test_a_nic_with_an_unknown_mac_is_unplanned():
     plan = example_plan()
-    xml = running(plan.domains["work"].xml, ["vnet5"]).replace(plan.domains["work"].allocation.nics[0].mac,
-                                                               "52:54:00:00:00:01")
+    xml = running(plan.domains["work"].xml, ["vnet5"]).replace(
+        plan.domains["work"].allocation.nics[0].mac, "52:54:00:00:00:01"
+    )
     [att] = attachments(plan, {"work": xml})
     assert (att.role, att.port, att.bridge) == (UNPLANNED, "vnet5", None)
     assert domain_nics(xml)[0].mac == "52:54:00:00:00:01"

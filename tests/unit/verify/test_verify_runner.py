@@ -7,10 +7,13 @@ import sys
 
 from saltext.bulkhead.verify.runner import SUITE_DIR, SuiteRun, read_junit, suite_command
 
-JUNIT = b"""<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="1" failures="1">
-<testcase classname="test_host_bridges" name="test_no_host_address_on_bulkhead_bridges[local]" time="0.1"/>
+JUNIT = b"""<?xml version="1.0" encoding="utf-8"?><testsuites>
+<testsuite name="pytest" errors="1" failures="1">
+<testcase classname="test_host_bridges" name="test_no_host_address_on_bulkhead_bridges[local]"
+ time="0.1"/>
 <testcase classname="test_host_ports" name="test_no_unmanaged_domain_on_bulkhead_networks[local]">
-<failure message="AssertionError: domain intruder (no bulkhead metadata) has an interface on bulkhead-sys-net&#10;assert not ['x']">trace</failure></testcase>
+<failure message="AssertionError: domain intruder (no bulkhead metadata) has an interface on \
+bulkhead-sys-net&#10;assert not ['x']">trace</failure></testcase>
 <testcase classname="test_host_domains" name="test_persistent_definitions_match_the_plan">
 <error message="failed on setup with &quot;cannot connect&quot;">trace</error></testcase>
 </testsuite></testsuites>"""
@@ -31,8 +34,14 @@ def test_read_junit_names_each_check_and_keeps_only_the_message():
     assert (passed.check, passed.outcome, passed.message) == (
         "host_bridges: no_host_address_on_bulkhead_bridges [local]", "passed", "")
     assert failed.outcome == "failed"
-    assert failed.message == "domain intruder (no bulkhead metadata) has an interface on bulkhead-sys-net"
-    assert (error.check, error.outcome) == ("host_domains: persistent_definitions_match_the_plan", "error")
+    assert (
+        failed.message
+        == "domain intruder (no bulkhead metadata) has an interface on bulkhead-sys-net"
+    )
+    assert (error.check, error.outcome) == (
+        "host_domains: persistent_definitions_match_the_plan",
+        "error",
+    )
 
 
 def test_a_run_is_ok_only_when_every_check_passed():

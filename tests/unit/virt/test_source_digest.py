@@ -13,7 +13,9 @@ def test_digest_is_the_files_sha256_and_is_cached(tmp_path) -> None:
     image, cache = tmp_path / "root.img", tmp_path / "c.json"
     image.write_bytes(b"x" * 5000)
     assert source_sha256(str(image), cache) == hashlib.sha256(b"x" * 5000).hexdigest()
-    assert json.loads(cache.read_text())["digests"] == {identity(str(image)): hashlib.sha256(b"x" * 5000).hexdigest()}
+    assert json.loads(cache.read_text())["digests"] == {
+        identity(str(image)): hashlib.sha256(b"x" * 5000).hexdigest()
+    }
 
 
 def test_an_unchanged_file_is_not_hashed_again(tmp_path) -> None:
@@ -37,10 +39,17 @@ def test_rewriting_the_file_misses_the_cache_even_with_the_same_size_and_mtime(t
 def test_a_broken_cache_file_is_ignored_and_replaced(tmp_path) -> None:
     image, cache = tmp_path / "root.img", tmp_path / "c.json"
     image.write_bytes(b"data")
-    for junk in ("not json", '{"digests": []}', json.dumps({"digests": {identity(str(image)): "zz"}})):
+    for junk in (
+        "not json",
+        '{"digests": []}',
+        json.dumps({"digests": {identity(str(image)): "zz"}}),
+    ):
         cache.write_text(junk)
         assert source_sha256(str(image), cache) == hashlib.sha256(b"data").hexdigest()
-    assert json.loads(cache.read_text())["digests"][identity(str(image))] == hashlib.sha256(b"data").hexdigest()
+    assert (
+        json.loads(cache.read_text())["digests"][identity(str(image))]
+        == hashlib.sha256(b"data").hexdigest()
+    )
 
 
 def test_an_unwritable_cache_still_gives_the_digest(tmp_path) -> None:

@@ -16,5 +16,13 @@ from .protocol import (
     RunResult,
 )
 
-__all__ = ["MAX_LINE", "MAX_STDIN", "AgentClient", "AgentError", "AgentProtocolError", "AgentRequestFailed",
-           "AgentTimeout", "RunResult"]
+__all__ = [
+    "MAX_LINE",
+    "MAX_STDIN",
+    "AgentClient",
+    "AgentError",
+    "AgentProtocolError",
+    "AgentRequestFailed",
+    "AgentTimeout",
+    "RunResult",
+]

@@ -78,7 +78,9 @@ class AgentClient:
             raise ValueError("empty command")
         if stdin is not None and len(stdin) > MAX_STDIN:
             raise ValueError(f"input over {MAX_STDIN // 1024} KiB")
-        extra: dict[str, Any] = {} if uid is None else {"uid": uid, "gid": uid if gid is None else gid}
+        extra: dict[str, Any] = (
+            {} if uid is None else {"uid": uid, "gid": uid if gid is None else gid}
+        )
         if stdin:
             extra["stdin"] = base64.b64encode(stdin).decode()
         answer = self.request("run", timeout=timeout + 10, limit=timeout,

@@ -1,4 +1,4 @@
-"""``python -m saltext.bulkhead.boot``: what bulkhead-boot.service runs (same as ``bulkhead boot``)."""
+"""``python -m saltext.bulkhead.boot``: what bulkhead-boot.service runs (``bulkhead boot``)."""
 
 import typer
 

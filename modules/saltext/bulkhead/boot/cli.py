@@ -1,4 +1,4 @@
-"""``bulkhead boot``: start the autostart domains in netvm order (what bulkhead-boot.service runs)."""
+"""``bulkhead boot``: start the autostart domains in netvm order (bulkhead-boot.service runs it)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,19 @@ DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
 
 
 def boot_command(
-    pillar: Annotated[Path, typer.Option(
-        "--pillar-json", metavar="FILE",
-        help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons")
+    pillar: Annotated[
+        Path,
+        typer.Option(
+            "--pillar-json",
+            metavar="FILE",
+            help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons",
+        ),
     ] = DEFAULT_PILLAR,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="print the order, start nothing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print the order, start nothing")
+    ] = False,
 ) -> None:
-    """Start every autostart domain (and the netvms it needs), netvms first; exit 1 if one failed."""
+    """Start every autostart domain (and the netvms it needs), netvms first; exit 1 on a failure."""
     from ..model import PillarError
     from ..untrusted.text import printable
     from ..virt import BulkheadVirtError
@@ -47,7 +53,9 @@ def boot_command(
     for started in results:
         status = "ok" if started.ok else "FAILED"
         # a comment can carry a guest agent's words: escaped before it reaches a terminal or journal
-        typer.echo(f"{status} {started.name}: {printable(started.comment, keep='', backslash=False)}")
+        typer.echo(
+            f"{status} {started.name}: {printable(started.comment, keep='', backslash=False)}"
+        )
     if not results:
         typer.echo("no domain starts at boot")
     if not all(started.ok for started in results):

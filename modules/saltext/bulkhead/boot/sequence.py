@@ -51,7 +51,9 @@ def boot(pillar: Pillar) -> list[Started]:
             down = [netvm for netvm in netvm_chain(pillar, name) if netvm in failed]
             if down:
                 failed.add(name)
-                results.append(Started(name, False, f"not started: its netvm {down[0]} did not start"))
+                results.append(
+                    Started(name, False, f"not started: its netvm {down[0]} did not start")
+                )
                 continue
             outcome = domain_running(conn, pillar, name)
             if outcome.result is not True:

@@ -1,4 +1,4 @@
-"""Receiver limits: a sending domain is untrusted and must not be able to fill the receiver's disk."""
+"""Receiver limits: a sending domain is untrusted and must not fill the receiver's disk."""
 
 from __future__ import annotations
 

@@ -28,7 +28,10 @@ _renameat2.restype = ctypes.c_int
 
 
 def rename_noreplace(src_dir_fd: int, src: str, dst_dir_fd: int, dst: str) -> None:
-    if _renameat2(src_dir_fd, os.fsencode(src), dst_dir_fd, os.fsencode(dst), RENAME_NOREPLACE) != 0:
+    if (
+        _renameat2(src_dir_fd, os.fsencode(src), dst_dir_fd, os.fsencode(dst), RENAME_NOREPLACE)
+        != 0
+    ):
         code = ctypes.get_errno()
         raise OSError(code, os.strerror(code), dst)
 

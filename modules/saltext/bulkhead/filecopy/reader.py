@@ -1,4 +1,4 @@
-"""Exact-size reads from a file-like object or an iterable of byte chunks (a pipe, a socket, send())."""
+"""Exact-size reads from a file-like object or an iterable of byte chunks (pipe, socket, send())."""
 
 from __future__ import annotations
 

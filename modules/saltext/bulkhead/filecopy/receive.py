@@ -85,7 +85,9 @@ def _unpack(read: ChunkReader, tmp_fd: int, limits: Limits) -> _Unpacked:
         header = read_header(read.read, limits)
         if isinstance(header, int):
             if header != out.entries:
-                raise FileCopyError(f"end marker counts {header} entries, the stream had {out.entries}")
+                raise FileCopyError(
+                    f"end marker counts {header} entries, the stream had {out.entries}"
+                )
             if read.read(1):
                 raise FileCopyError("data after the end marker")
             return out
@@ -95,7 +97,9 @@ def _unpack(read: ChunkReader, tmp_fd: int, limits: Limits) -> _Unpacked:
         if len(header.parts) > 1 and header.parts[:-1] not in dirs:
             raise FileCopyError(f"{header.path!r}: its directory was not sent before it")
         if header.size > limits.max_file_bytes:
-            raise FileCopyError(f"{header.path!r}: {header.size} bytes, over the limit of {limits.max_file_bytes}")
+            raise FileCopyError(
+                f"{header.path!r}: {header.size} bytes, over the limit of {limits.max_file_bytes}"
+            )
         if out.bytes + header.size > limits.max_total_bytes:
             raise FileCopyError(f"transfer over the limit of {limits.max_total_bytes} bytes")
         out.bytes += header.size
@@ -146,7 +150,7 @@ def receive(
     source_name: str,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Received:
-    """Unpack ``stream`` under ``incoming_root/source_name/``; raise FileCopyError on any refusal."""
+    """Unpack ``stream`` under ``incoming_root/source_name/``; FileCopyError on any refusal."""
     if not isinstance(source_name, str) or not SOURCE_NAME.fullmatch(source_name):
         raise FileCopyError(f"invalid source domain name {source_name!r}")
     try:
@@ -162,4 +166,6 @@ def receive(
         finally:
             os.close(root_fd)
     except OSError as exc:
-        raise FileCopyError(f"receiving into {os.fspath(incoming_root)}/{source_name} failed: {exc}") from None
+        raise FileCopyError(
+            f"receiving into {os.fspath(incoming_root)}/{source_name} failed: {exc}"
+        ) from None

@@ -97,7 +97,10 @@ def read_header(read: Callable[[int], bytes], limits: Limits) -> Header | int:
     mode, size = _MODE_SIZE.unpack(read_exact(read, _MODE_SIZE.size))
     wanted = stat.S_IFREG if kind == FILE else stat.S_IFDIR
     if stat.S_IFMT(mode) != wanted or mode & ~(stat.S_IFMT(mode) | 0o7777):
-        raise FileCopyError(f"{'/'.join(parts)!r}: mode {mode:#o} is not a plain {'file' if kind == FILE else 'directory'}")
+        raise FileCopyError(
+            f"{'/'.join(parts)!r}: mode {mode:#o} is not a plain "
+            f"{'file' if kind == FILE else 'directory'}"
+        )
     if kind == DIR and size:
         raise FileCopyError(f"{'/'.join(parts)!r}: a directory with data")
     return Header(kind, parts, mode & PERMISSIONS, size)

@@ -37,7 +37,9 @@ def _current_mib(doc: etree._Element) -> int | None:
     el = doc.find("currentMemory")
     if el is None or not (el.text or "").strip().isdigit():
         return None
-    scale = {"KiB": KIB_PER_MIB, "MiB": 1, "b": KIB_PER_MIB * KIB_PER_MIB}.get(el.get("unit", "KiB"))
+    scale = {"KiB": KIB_PER_MIB, "MiB": 1, "b": KIB_PER_MIB * KIB_PER_MIB}.get(
+        el.get("unit", "KiB")
+    )
     return int(el.text) // scale if scale else None
 
 

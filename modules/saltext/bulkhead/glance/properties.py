@@ -43,7 +43,9 @@ def _walk(model: BaseModel, prefix: str, given: bool) -> list[Property]:
         if isinstance(value, BaseModel):
             out += _walk(value, name + ".", here)
         elif field == "firewall":
-            out.append(Property(name, [describe_rule(r) for r in value], PILLAR if here else DEFAULT))
+            out.append(
+                Property(name, [describe_rule(r) for r in value], PILLAR if here else DEFAULT)
+            )
         else:
             out.append(Property(name, _plain(value), PILLAR if here else DEFAULT))
     return out

@@ -1,4 +1,4 @@
-"""The guest user's side: ``bulkhead-rpc TARGET SERVICE[+ARG]`` and ``bulkhead-copy TARGET FILE...``.
+"""The guest user's side: ``bulkhead-rpc TARGET SERVICE[+ARG]``, ``bulkhead-copy TARGET FILE...``.
 
 Both talk to the local ``bulkhead-rpcd`` over its unix socket with the same frames it speaks to
 the host: CALL, then our DATA and EOF, while RESULT, the service's DATA and its EXIT come back.
@@ -159,7 +159,9 @@ def copy_main(argv: list[str] | None = None, local_socket: str = LOCAL_SOCKET) -
         print("usage: bulkhead-copy TARGET FILE...", file=sys.stderr)
         return 2
     try:
-        return call(args[0], FILECOPY_SERVICE + "+", send(args[1:]), sys.stdout.buffer, local_socket)
+        return call(
+            args[0], FILECOPY_SERVICE + "+", send(args[1:]), sys.stdout.buffer, local_socket
+        )
     except (MessageError, OSError) as exc:
         print(f"bulkhead-copy: {exc}", file=sys.stderr)
         return 1

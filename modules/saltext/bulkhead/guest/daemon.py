@@ -129,10 +129,14 @@ class GuestDaemon:
                 _kill(session.process)
         elif isinstance(session, Outgoing):
             if kind in (Kind.RESULT, Kind.DATA, Kind.EOF, Kind.EXIT):
-                last = kind is Kind.EXIT or (kind is Kind.RESULT and parse_result(frame.payload) is None)
+                last = kind is Kind.EXIT or (
+                    kind is Kind.RESULT and parse_result(frame.payload) is None
+                )
                 if last:  # free before the program learns of the end, so it may call again at once
                     self._release(session)
-                with contextlib.suppress(OSError):  # the program went away; the call runs to its EXIT
+                with contextlib.suppress(
+                    OSError
+                ):  # the program went away; the call runs to its EXIT
                     session.client.sendall(encode(kind, frame.payload))
                 if last:
                     session.client.close()
@@ -149,7 +153,7 @@ class GuestDaemon:
                     stdin.close()
 
     def _release(self, session: Outgoing | Incoming) -> bool:
-        """The domain is free for another call; False if ``session`` was no longer the current one."""
+        """The domain is free for another call; False if ``session`` was no longer the current."""
         with self._lock:
             mine = self.session is session
             if mine:
@@ -173,14 +177,24 @@ class GuestDaemon:
         with self._lock:
             busy = self.session is not None
         if busy or not os.access(path, os.X_OK):
-            self.say(f"{request.service} from {request.source}: " + ("busy" if busy else "no such service"))
+            self.say(
+                f"{request.service} from {request.source}: "
+                + ("busy" if busy else "no such service")
+            )
             self.to_host(encode(Kind.EOF))
             self.to_host(encode_exit(BUSY_RC if busy else UNKNOWN_SERVICE_RC))
             return
         env = {"PATH": "/usr/bin:/bin:/usr/sbin:/sbin", "BULKHEAD_RPC_SOURCE": request.source,
                "BULKHEAD_RPC_SERVICE": request.service, "BULKHEAD_RPC_ARGUMENT": request.argument}
-        process = subprocess.Popen([path, request.argument], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   stderr=self._stderr(), env=env, close_fds=True, start_new_session=True)
+        process = subprocess.Popen(
+            [path, request.argument],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr(),
+            env=env,
+            close_fds=True,
+            start_new_session=True,
+        )
         session = Incoming(process)
         with self._lock:
             self.session = session

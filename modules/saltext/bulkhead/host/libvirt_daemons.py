@@ -15,7 +15,10 @@ from pathlib import Path
 
 from ..reconcile import Outcome, Work
 
-SOCKETS = {"virtlogd": Path("/run/libvirt/virtlogd-sock"), "libvirtd": Path("/run/libvirt/libvirt-sock")}
+SOCKETS = {
+    "virtlogd": Path("/run/libvirt/virtlogd-sock"),
+    "libvirtd": Path("/run/libvirt/libvirt-sock"),
+}
 # Only a URI naming this machine's system daemon is started here; another host's is its own.
 LOCAL_URIS = ("qemu:///system", "xen:///system", "xen:///")
 

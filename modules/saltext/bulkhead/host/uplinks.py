@@ -53,4 +53,6 @@ def uplinks_present(conn: Any, pillar: Pillar, test: bool = False) -> Outcome:
             work.section("autostart")[name] = True
             work.step(f"autostart uplink {name}",
                       lambda n=name: conn.networkLookupByName(n).setAutostart(1))
-    return work.finish(test, f"Uplink networks ({', '.join(sorted(pillar.host.uplinks)) or 'none'})")
+    return work.finish(
+        test, f"Uplink networks ({', '.join(sorted(pillar.host.uplinks)) or 'none'})"
+    )

@@ -202,7 +202,10 @@ def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool
     write_initramfs(out / "initrd.img", initramfs_entries(
         busybox.read_bytes(), guest["initramfs-init"], kmods, early))
 
-    log(f"root tree: busybox, nft + {len(lib_records)} libraries, {len(netfilter)} netfilter modules")
+    log(
+        f"root tree: busybox, nft + {len(lib_records)} libraries, {len(netfilter)} netfilter "
+        f"modules"
+    )
     tree = work / "root"
     rootfs.make_skeleton(tree)
     rootfs.install(busybox, tree, "bin/busybox", 0o755)
@@ -217,7 +220,9 @@ def _build_locked(name: str, target: Path, debdir: Path, work: Path, force: bool
     rootfs.install(small / PYTHON, tree, PYTHON, 0o755)
     for rel in stdlib:
         rootfs.install(small / rel, tree, rel, 0o755 if rel.endswith(".so") else 0o644)
-    (tree / "usr/lib/python3.11/lib-dynload").mkdir(parents=True, exist_ok=True)  # Python's landmark
+    (tree / "usr/lib/python3.11/lib-dynload").mkdir(
+        parents=True, exist_ok=True
+    )  # Python's landmark
     shutil.copytree(pyroot, tree / GUEST_PYTHONPATH)
     compile_tree(small / PYTHON, tree / "usr/lib/python3.11", tree / GUEST_PYTHONPATH, strip=tree)
     for rel in netfilter:

@@ -20,14 +20,21 @@ image_app = command_group("Guest templates and the guest agent.")
 
 @image_app.command("build")
 def build_command(
-    name: Annotated[str, typer.Option(help="template name (directory under the cache)")] = DEFAULT_NAME,
-    cache: Annotated[Path, typer.Option(help="where templates and downloaded packages live")] = DEFAULT_CACHE,
-    force: Annotated[bool, typer.Option("--force", help="rebuild even if the inputs are unchanged")] = False,
+    name: Annotated[
+        str, typer.Option(help="template name (directory under the cache)")
+    ] = DEFAULT_NAME,
+    cache: Annotated[
+        Path, typer.Option(help="where templates and downloaded packages live")
+    ] = DEFAULT_CACHE,
+    force: Annotated[
+        bool, typer.Option("--force", help="rebuild even if the inputs are unchanged")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="print only the result")] = False,
     kind: Annotated[str, typer.Option(help="tiny (busybox) or debian (systemd, apt)")] = "tiny",
     suite: Annotated[str, typer.Option(help="debian: the Debian suite")] = "bookworm",
-    package: Annotated[list[str] | None, typer.Option(
-        help="debian: an extra package (repeat the option for more)")] = None,
+    package: Annotated[
+        list[str] | None, typer.Option(help="debian: an extra package (repeat the option for more)")
+    ] = None,
     size_mib: Annotated[int, typer.Option(help="debian: size of the root filesystem")] = 2048,
 ) -> None:
     """Assemble <cache>/<name>/ from Debian packages: vmlinuz, initrd.img, manifest.json and

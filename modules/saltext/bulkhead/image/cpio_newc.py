@@ -84,7 +84,13 @@ def read_newc(blob: bytes) -> list[Entry]:
             fields = [int(blob[pos + 6 + 8 * i : pos + 14 + 8 * i], 16) for i in range(13)]
         except ValueError as exc:
             raise ValueError(f"bad cpio header at offset {pos}") from exc
-        mode, filesize, rmaj, rmin, namesize = fields[1], fields[6], fields[9], fields[10], fields[11]
+        mode, filesize, rmaj, rmin, namesize = (
+            fields[1],
+            fields[6],
+            fields[9],
+            fields[10],
+            fields[11],
+        )
         name_start = pos + 110
         name = blob[name_start : name_start + namesize - 1].decode()
         data_start = name_start + namesize + (-(110 + namesize) % 4)

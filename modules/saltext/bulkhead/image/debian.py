@@ -47,15 +47,21 @@ BUILDER_SOURCES = ("debian.py", "debian_tree.py", "debian_sources.py", "initramf
 # restored before the tree is used, so the template's own apt behaves as Debian's).
 NO_UPDATE_INITRAMFS = "/usr/sbin/update-initramfs"
 MMDEBSTRAP_OPTIONS = (
-    "--mode=root", "--variant=minbase", "--aptopt=Acquire::Languages \"none\"",
-    "--dpkgopt=force-unsafe-io", "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr",
-    "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
-    "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-include=/usr/share/doc/*/copyright",
-    "--dpkgopt=path-exclude=/usr/share/info/*", "--dpkgopt=path-exclude=/usr/share/lintian/*",
-    f"--essential-hook=chroot \"$1\" dpkg-divert --quiet --local --rename --add {NO_UPDATE_INITRAMFS}"
+    "--mode=root",
+    "--variant=minbase",
+    '--aptopt=Acquire::Languages "none"',
+    "--dpkgopt=force-unsafe-io",
+    "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr",
+    "--dpkgopt=path-exclude=/usr/share/man/*",
+    "--dpkgopt=path-exclude=/usr/share/locale/*",
+    "--dpkgopt=path-exclude=/usr/share/doc/*",
+    "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+    "--dpkgopt=path-exclude=/usr/share/info/*",
+    "--dpkgopt=path-exclude=/usr/share/lintian/*",
+    f'--essential-hook=chroot "$1" dpkg-divert --quiet --local --rename --add {NO_UPDATE_INITRAMFS}'
     f" && printf '#!/bin/sh\\nexit 0\\n' > \"$1{NO_UPDATE_INITRAMFS}\""
-    f" && chmod 755 \"$1{NO_UPDATE_INITRAMFS}\"",
-    f"--customize-hook=rm \"$1{NO_UPDATE_INITRAMFS}\" && chroot \"$1\" dpkg-divert --quiet --local"
+    f' && chmod 755 "$1{NO_UPDATE_INITRAMFS}"',
+    f'--customize-hook=rm "$1{NO_UPDATE_INITRAMFS}" && chroot "$1" dpkg-divert --quiet --local'
     f" --rename --remove {NO_UPDATE_INITRAMFS}",
 )
 
@@ -83,7 +89,9 @@ def _run(argv: list[str], what: str) -> None:
 
 def build_debian(name: str, spec: DebianSpec, cache: Path, force: bool = False,
                  log: Callable[[str], None] = lambda _msg: None) -> BuildResult:
-    return locked_build(name, cache, lambda target, work: _build(name, spec, target, work, force, log))
+    return locked_build(
+        name, cache, lambda target, work: _build(name, spec, target, work, force, log)
+    )
 
 
 def debian_inputs(name: str, spec: DebianSpec, cache: Path) -> dict[str, Any]:
@@ -144,7 +152,9 @@ def _build(name: str, spec: DebianSpec, target: Path, work: Path, force: bool,
     builtin = modules_dep.parse_builtin((kmods / "modules.builtin").read_text())
     early = modules_dep.closure(deps, INITRAMFS_MODULES, builtin)
     small = work / "busybox"
-    busybox_pkg = debs.download("busybox-static", inputs["initramfs_busybox"], target.parent / "debs")
+    busybox_pkg = debs.download(
+        "busybox-static", inputs["initramfs_busybox"], target.parent / "debs"
+    )
     debs.extract(busybox_pkg.deb, small)  # type: ignore[arg-type]
     log(f"initramfs: {len(early)} modules")
     write_initramfs(out / "initrd.img", initramfs_entries(

@@ -1,4 +1,4 @@
-"""The apt sources of a Debian template: the host's configured Debian sources, for the template's suite.
+"""The apt sources of a Debian template: the host's Debian sources, for the template's suite.
 
 The host already says where it trusts Debian packages from (mirror, keyring). The template uses
 the same entries with the host's release name replaced by the template's suite (``bookworm``,
@@ -95,8 +95,14 @@ def template_sources(suite: str, host_release: str, apt_dir: Path = APT_DIR) -> 
                 suites.append(suite + release[1])
         if suites:
             for uri in stanza.get("uris", "").split():
-                sources.append(Source(uri, tuple(suites), tuple(stanza.get("components", "main").split()),
-                                      stanza.get("signed-by")))
+                sources.append(
+                    Source(
+                        uri,
+                        tuple(suites),
+                        tuple(stanza.get("components", "main").split()),
+                        stanza.get("signed-by"),
+                    )
+                )
     if not sources:
         raise SourcesError(f"the host's apt sources under {apt_dir} have no Debian entry for "
                            f"{host_release!r} to take the template's sources from")

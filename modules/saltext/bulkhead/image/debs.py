@@ -38,7 +38,9 @@ def kernel_package() -> str:
     out = _run(["apt-cache", "depends", KERNEL_META])
     names = re.findall(r"Depends:\s*(linux-image-[0-9][\w.+-]*-amd64)\b", out)
     if not names:
-        raise AptError(f"no linux-image-<abi>-amd64 dependency in 'apt-cache depends {KERNEL_META}'")
+        raise AptError(
+            f"no linux-image-<abi>-amd64 dependency in 'apt-cache depends {KERNEL_META}'"
+        )
     return names[0]
 
 

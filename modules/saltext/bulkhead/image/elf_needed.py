@@ -62,7 +62,9 @@ def needed_and_interp(blob: bytes) -> tuple[list[str], str | None]:
             interp = _cstring(blob, offset)
     if dynamic is None:
         return [], interp
-    entries = [struct.unpack_from("<qQ", blob, dynamic[0] + 16 * i) for i in range(dynamic[1] // 16)]
+    entries = [
+        struct.unpack_from("<qQ", blob, dynamic[0] + 16 * i) for i in range(dynamic[1] // 16)
+    ]
     strtab = next((value for tag, value in entries if tag == DT_STRTAB), None)
     if strtab is None:
         raise ElfError("dynamic section without a string table")
@@ -71,9 +73,12 @@ def needed_and_interp(blob: bytes) -> tuple[list[str], str | None]:
     return needed, interp
 
 
-def library_closure(executable: Path, search_dirs: Sequence[Path]) -> tuple[list[Path], Path | None]:
+def library_closure(
+    executable: Path, search_dirs: Sequence[Path]
+) -> tuple[list[Path], Path | None]:
     """All libraries ``executable`` loads (needed or known to be dlopened), found in
-    ``search_dirs`` (first hit wins), plus its interpreter resolved the same way. Raises FileNotFoundError naming the missing soname."""
+    ``search_dirs`` (first hit wins), plus its interpreter resolved the same way. Raises
+    FileNotFoundError naming the missing soname."""
     found: dict[str, Path] = {}
     pending = [executable]
     interp_path: Path | None = None

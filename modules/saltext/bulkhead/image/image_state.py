@@ -22,5 +22,7 @@ def image_built(pillar: Pillar, image: str, *, test: bool, cache: Path = DEFAULT
     if test:
         return Outcome(None, change, f"Image {image} would be built.")
     result = build_pillar_images(pillar, [image], cache)[image]
-    change[image]["new"] = f"built in {result.directory} (inputs {result.manifest['input_hash'][:12]})"
+    change[image]["new"] = (
+        f"built in {result.directory} (inputs {result.manifest['input_hash'][:12]})"
+    )
     return Outcome(True, change, f"Image {image} built.")

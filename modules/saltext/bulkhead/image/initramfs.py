@@ -49,5 +49,8 @@ def initramfs_entries(
 
 def write_initramfs(target: Path, entries: list[Entry]) -> None:
     """gzip-compressed newc, with a zero gzip timestamp so equal inputs give equal bytes."""
-    with target.open("wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
+    with (
+        target.open("wb") as raw,
+        gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz,
+    ):
         gz.write(write_newc(entries))

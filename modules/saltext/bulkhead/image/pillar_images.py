@@ -23,4 +23,6 @@ def build_pillar_images(pillar: Pillar, names: list[str] | None = None, cache: P
     unknown = [n for n in wanted if n not in pillar.images]
     if unknown:
         raise ValueError(f"bulkhead:images has no {', '.join(unknown)}")
-    return {n: build_debian(n, spec_of(pillar.images[n]), cache, force=force, log=log) for n in wanted}
+    return {
+        n: build_debian(n, spec_of(pillar.images[n]), cache, force=force, log=log) for n in wanted
+    }

@@ -17,12 +17,28 @@ STDLIB = "usr/lib/python3.11"
 GUEST_PYTHONPATH = "usr/lib/bulkhead/python"
 # The library modules the guest runs (saltext/bulkhead/...): the guest programs, the RPC wire
 # protocol and file copy.
-GUEST_MODULES = ("__init__.py", "guest/__init__.py", "guest/daemon.py", "guest/client.py",
-                 "guest/filecopy_service.py", "rpcwire/__init__.py", "rpcwire/frames.py",
-                 "rpcwire/messages.py", "filecopy/__init__.py", "filecopy/errors.py",
-                 "filecopy/limits.py", "filecopy/names.py", "filecopy/place.py", "filecopy/reader.py",
-                 "filecopy/receive.py", "filecopy/send.py", "filecopy/staging.py", "filecopy/wire.py",
-                 "untrusted/__init__.py", "untrusted/json_value.py")
+GUEST_MODULES = (
+    "__init__.py",
+    "guest/__init__.py",
+    "guest/daemon.py",
+    "guest/client.py",
+    "guest/filecopy_service.py",
+    "rpcwire/__init__.py",
+    "rpcwire/frames.py",
+    "rpcwire/messages.py",
+    "filecopy/__init__.py",
+    "filecopy/errors.py",
+    "filecopy/limits.py",
+    "filecopy/names.py",
+    "filecopy/place.py",
+    "filecopy/reader.py",
+    "filecopy/receive.py",
+    "filecopy/send.py",
+    "filecopy/staging.py",
+    "filecopy/wire.py",
+    "untrusted/__init__.py",
+    "untrusted/json_value.py",
+)
 
 # Imported only optionally by the standard library (hashlib falls back to its built-in hashes,
 # shutil does without bz2/lzma archives); blocked in the probe, so it proves the guest code runs
@@ -44,7 +60,8 @@ with tempfile.TemporaryDirectory() as tmp:
         f.write(b"x" * 100000)
     receive(send([tmp + "/src"]), tmp + "/in", "probe")
     subprocess.run(["/bin/true"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, check=True)
-files = sorted({m.__file__ for m in list(sys.modules.values()) if m and getattr(m, "__file__", None)})
+loaded = [m for m in list(sys.modules.values()) if m and getattr(m, "__file__", None)]
+files = sorted({m.__file__ for m in loaded})
 print(json.dumps(files))
 """
 
@@ -54,7 +71,9 @@ def guest_python_files(extracted: Path, pyroot: Path) -> list[str]:
     out = subprocess.run([str(extracted / PYTHON), "-I", "-S", "-c", _PROBE, str(pyroot), *BLOCKED],
                          capture_output=True, text=True, check=False)
     if out.returncode != 0:
-        raise RuntimeError(f"the guest Python modules do not run on the extracted Python:\n{out.stderr}")
+        raise RuntimeError(
+            f"the guest Python modules do not run on the extracted Python:\n{out.stderr}"
+        )
     stdlib = (extracted / STDLIB).resolve()
     needed = []
     for name in json.loads(out.stdout):
@@ -62,7 +81,9 @@ def guest_python_files(extracted: Path, pyroot: Path) -> list[str]:
         if path.is_relative_to(pyroot.resolve()):
             continue
         if not path.is_relative_to(stdlib):
-            raise RuntimeError(f"the guest code loaded {path}, which is outside the Python packages")
+            raise RuntimeError(
+                f"the guest code loaded {path}, which is outside the Python packages"
+            )
         needed.append(str(path.relative_to(extracted.resolve())))
     return sorted(needed)
 
@@ -70,5 +91,22 @@ def guest_python_files(extracted: Path, pyroot: Path) -> list[str]:
 def compile_tree(python: Path, *directories: Path, strip: Path) -> None:
     """Byte-compile with unchecked hashes: the read-only guest root never recompiles, and
     file times in the image do not matter."""
-    subprocess.run([str(python), "-I", "-S", "-m", "compileall", "-q", "--invalidation-mode", "unchecked-hash",
-                    "-s", str(strip), "-p", "/", *map(str, directories)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            str(python),
+            "-I",
+            "-S",
+            "-m",
+            "compileall",
+            "-q",
+            "--invalidation-mode",
+            "unchecked-hash",
+            "-s",
+            str(strip),
+            "-p",
+            "/",
+            *map(str, directories),
+        ],
+        check=True,
+        capture_output=True,
+    )

@@ -1,5 +1,6 @@
 """The daemon's configuration file (/etc/bulkhead/memd.json): the pillar's ``bulkhead:memory``
-plus the libvirt URI and the names of the pillar's domains (the ones it balances), validated on load by the same model as the pillar, so a hand-edited file
+plus the libvirt URI and the names of the pillar's domains (the ones it balances), validated on load
+by the same model as the pillar, so a hand-edited file
 gets the same checks and messages.
 """
 

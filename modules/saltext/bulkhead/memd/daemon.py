@@ -6,7 +6,8 @@ may stop the loop (while exclusive mode holds, it only waits):
 a domain that disappears mid-iteration or a libvirt error is logged and the
 rest carries on; the next iteration sees the world afresh. While libvirt cannot be reached
 (libvirtd restarting) the loop tries again after a back-off (0.5 s doubling up to 30 s, never
-sooner than ``interval``) and logs when that starts and when it ends, not every iteration. Domain starts ask :func:`request`
+sooner than ``interval``) and logs when that starts and when it ends, not every iteration. Domain
+starts ask :func:`request`
 (``start_request.py``) through the socket.
 """
 

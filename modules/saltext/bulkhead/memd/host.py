@@ -8,7 +8,7 @@ MEMINFO = Path("/proc/meminfo")
 
 
 def mem_available_kib(meminfo: Path = MEMINFO) -> int:
-    """The host kernel's MemAvailable in KiB: free memory plus what it can reclaim without swapping."""
+    """The host kernel's MemAvailable in KiB: free memory plus what it reclaims without swapping."""
     for line in meminfo.read_text().splitlines():
         key, _, rest = line.partition(":")
         if key == "MemAvailable":

@@ -66,7 +66,9 @@ def _kib(element: etree._Element | None) -> int:
     return int(int(element.text) * factor)
 
 
-def running_ours(conn: libvirt.virConnect, names: frozenset[str] | None = None) -> list[libvirt.virDomain]:
+def running_ours(
+    conn: libvirt.virConnect, names: frozenset[str] | None = None
+) -> list[libvirt.virDomain]:
     """Running domains with bulkhead metadata, only those in ``names`` when given (a domain gone
     meanwhile is skipped)."""
     ours = []

@@ -15,7 +15,15 @@ from pathlib import Path
 from ..atomic_file import write_atomically
 from ..daemon_process import Mark, alive, command_line, pidfile_lines
 
-__all__ = ["MODULE", "PidRecord", "alive", "is_memd", "read_pidfile", "remove_if_ours", "write_pidfile"]
+__all__ = [
+    "MODULE",
+    "PidRecord",
+    "alive",
+    "is_memd",
+    "read_pidfile",
+    "remove_if_ours",
+    "write_pidfile",
+]
 
 MODULE = "saltext.bulkhead.memd"
 """What the daemon's command line runs (``python -m saltext.bulkhead.memd daemon ...``)."""

@@ -2,7 +2,8 @@
 
 ``{"op": "request", "domain": NAME, "mib": N}`` frees N MiB for NAME, about to start:
 ``{"ok": true}`` once done, ``{"ok": false, "error": ..., "need_mib", "available_mib"}`` when it
-cannot be done without overcommitting. ``{"op": "status"}`` returns the current targets. Anything else gets an error
+cannot be done without overcommitting. ``{"op": "status"}`` returns the current targets. Anything
+else gets an error
 reply; a client can never make the daemon fail.
 """
 

@@ -1,4 +1,4 @@
-"""Keep bulkhead-memd configured and running as the pillar says (what ``bulkhead_memory.managed`` does).
+"""Keep bulkhead-memd configured and running as the pillar says (``bulkhead_memory.managed``).
 
 The configuration file is written atomically; the daemon is kept running by the one daemon
 manager (``daemon_service.py``): started in a session of its own, found again through its pidfile
@@ -75,7 +75,9 @@ def memd_managed(pillar: Pillar, paths: ServicePaths, test: bool = False,
         return work.finish(test, "bulkhead-memd (bulkhead:memory absent)")
     if current != wanted:
         work.changes["config"] = _diff(paths.config, current, wanted)
-        work.step(f"write {paths.config}", lambda: write_atomically(paths.config, wanted, mode=0o600))
+        work.step(
+            f"write {paths.config}", lambda: write_atomically(paths.config, wanted, mode=0o600)
+        )
     unit = None if systemd is None else Unit(*systemd, memd_unit(paths))
     keep_running(work, paths.process(), Wanted(paths.command(), digest(wanted)), "daemon",
                  unit=unit)

@@ -21,7 +21,9 @@ from ..model.memory_balancer import MemoryBalancer
 from .config_file import WORKSTATIONS_KEY, render_config_file
 
 
-def _entries(current: bytes | None, workstation: str) -> tuple[dict[str, list[str]], dict[str, Any]]:
+def _entries(
+    current: bytes | None, workstation: str
+) -> tuple[dict[str, list[str]], dict[str, Any]]:
     """(workstation -> domain names, the file's other keys); an unreadable file counts as empty."""
     try:
         raw = json.loads(current) if current is not None else {}
@@ -61,5 +63,6 @@ def wanted_config(current: bytes | None, pillar: Pillar) -> bytes | str | None:
                 f"balancer in its configuration, which workstation(s) {', '.join(sorted(others))} "
                 "share: bulkhead-memd is one per host; give every workstation on it the same "
                 "bulkhead:memory and host:uri")
-    return render_config_file(pillar.memory, pillar.host.uri, {**others, me: sorted(pillar.domains)},
-                              exclusive)
+    return render_config_file(
+        pillar.memory, pillar.host.uri, {**others, me: sorted(pillar.domains)}, exclusive
+    )

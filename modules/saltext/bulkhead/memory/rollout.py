@@ -27,7 +27,9 @@ def rollout(
     """
     targets = {n: whole_pages(k, floor[n]) for n, k in wanted.items()}
     headroom = None if capacity_kib is None else capacity_kib - sum(current.values())
-    moves = sorted((n for n in targets if targets[n] != current[n]), key=lambda n: targets[n] - current[n])
+    moves = sorted(
+        (n for n in targets if targets[n] != current[n]), key=lambda n: targets[n] - current[n]
+    )
     plan = []
     for name in moves:
         target = targets[name]

@@ -137,7 +137,9 @@ def _shrink(
     available = sum(room)
     if available >= excess:
         return _spread(above, room, -excess, available)
-    raise AssertionError("unreachable: the covered needs and other minimums fit")  # pragma: no cover
+    raise AssertionError(
+        "unreachable: the covered needs and other minimums fit"
+    )  # pragma: no cover
 
 
 def _grow(

@@ -16,6 +16,18 @@ from .pillar import (
 )
 
 __all__ = [
-    "Domain", "DomainClass", "DomainType", "FirewallRule", "Formula", "Host", "Label", "Memory", "Pillar",
-    "PillarError", "PillarIssue", "TemplateImage", "load_pillar", "load_pillar_file",
+    "Domain",
+    "DomainClass",
+    "DomainType",
+    "FirewallRule",
+    "Formula",
+    "Host",
+    "Label",
+    "Memory",
+    "Pillar",
+    "PillarError",
+    "PillarIssue",
+    "TemplateImage",
+    "load_pillar",
+    "load_pillar_file",
 ]

@@ -75,7 +75,8 @@ def _sections(model: type[pydantic.BaseModel], path: str) -> Iterator[str]:
         inner, _ = _strip(info.annotation)
         if _is_model(inner):
             rule = rule_of(inner) + "."
-        yield f"## `{key}`\n\n{doc}\n\n- Allowed: {rule[0].upper() + rule[1:] if rule else '-'}\n- Default: {_default(info)}\n"
+        allowed = rule[0].upper() + rule[1:] if rule else "-"
+        yield f"## `{key}`\n\n{doc}\n\n- Allowed: {allowed}\n- Default: {_default(info)}\n"
         if _is_model(inner):
             yield from _sections(inner, key)
         elif model is Pillar and name == "domains":

@@ -30,7 +30,9 @@ def key(default: Any = ..., *, doc: str, rule: str | None = None, **kwargs: Any)
     """
     if rule is None:
         return Field(default, description=doc, **kwargs)
-    return Field(default, description=f"{doc} Rule: {rule}.", json_schema_extra={"rule": rule}, **kwargs)
+    return Field(
+        default, description=f"{doc} Rule: {rule}.", json_schema_extra={"rule": rule}, **kwargs
+    )
 
 
 def fail(message: str) -> PydanticCustomError:
@@ -41,7 +43,9 @@ def fail(message: str) -> PydanticCustomError:
 # Names end up in libvirt XML, file paths, bridge and nft chain names and shell command lines, so
 # they are limited to characters that need no escaping anywhere.
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
-NAME_RULE = "domain names are lowercase letters, digits and '-', start with a letter, at most 31 characters"
+NAME_RULE = (
+    "domain names are lowercase letters, digits and '-', start with a letter, at most 31 characters"
+)
 # 'none' means "no netvm"; 'dom0' and 'default' are how Qubes names the host and the default value.
 RESERVED_NAMES = frozenset({"none", "dom0", "default"})
 
@@ -54,10 +58,16 @@ def _not_reserved(name: str) -> str:
 
 
 DomainName = Annotated[
-    str, StringConstraints(strict=True, pattern=NAME_PATTERN), AfterValidator(_not_reserved), Rule(NAME_RULE)
+    str,
+    StringConstraints(strict=True, pattern=NAME_PATTERN),
+    AfterValidator(_not_reserved),
+    Rule(NAME_RULE),
 ]
 
-TAG_RULE = "must be a list of tags: lowercase letters, digits, '_' and '-', starting with a letter, at most 31 characters"
+TAG_RULE = (
+    "must be a list of tags: lowercase letters, digits, '_' and '-', starting with a letter, "
+    "at most 31 characters"
+)
 TagName = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9_-]{0,30}$")]
 
 PATH_RULE = "must be an absolute path of letters, digits and . _ / + -, without '..' components"
@@ -77,7 +87,7 @@ AbsPath = Annotated[
 
 
 def _text_only(what: str) -> Any:
-    """Refuse anything but text before a lax validator (ipaddress) can turn an int into an address."""
+    """Refuse anything but text before a lax validator (ipaddress) turns an int into an address."""
 
     def check(value: Any) -> Any:
         if not isinstance(value, str):
@@ -101,8 +111,14 @@ def _ipv4_interface(value: str) -> ipaddress.IPv4Interface:
     try:
         iface = ipaddress.IPv4Interface(value)
     except ValueError as exc:
-        raise fail(f"{value!r} is not an address with a prefix ({exc}); {IPV4_INTERFACE_RULE}") from None
-    if "/" not in value or iface.ip in (iface.network.network_address, iface.network.broadcast_address) and iface.network.prefixlen < 31:
+        raise fail(
+            f"{value!r} is not an address with a prefix ({exc}); {IPV4_INTERFACE_RULE}"
+        ) from None
+    if (
+        "/" not in value
+        or iface.ip in (iface.network.network_address, iface.network.broadcast_address)
+        and iface.network.prefixlen < 31
+    ):
         raise fail(f"{value!r}: {IPV4_INTERFACE_RULE}, not the network or broadcast address")
     return iface
 
@@ -117,7 +133,10 @@ IPv4InterfaceText = Annotated[
 PRIVATE_NETWORKS = tuple(
     ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
 )
-POOL_RULE = "must be a private IPv4 network (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) with a prefix from /8 to /28, such as 10.137.0.0/16"
+POOL_RULE = (
+    "must be a private IPv4 network (inside 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16) "
+    "with a prefix from /8 to /28, such as 10.137.0.0/16"
+)
 
 
 def _address_pool(value: str) -> ipaddress.IPv4Network:
@@ -139,7 +158,9 @@ AddressPool = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^[0-9.]+/[0-9]{1,2}$"}),
 ]
 
-NETVM_RULE = "must be the name of a domain with provides_network: true, or 'none' (no network interface)"
+NETVM_RULE = (
+    "must be the name of a domain with provides_network: true, or 'none' (no network interface)"
+)
 
 
 def _netvm(value: Any) -> str | None:
@@ -158,7 +179,15 @@ def _netvm(value: Any) -> str | None:
 NetVM = Annotated[
     str | None,
     BeforeValidator(_netvm),
-    WithJsonSchema({"anyOf": [{"type": "string", "pattern": NAME_PATTERN}, {"const": "none"}, {"type": "null"}]}),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": NAME_PATTERN},
+                {"const": "none"},
+                {"type": "null"},
+            ]
+        }
+    ),
 ]
 
 

@@ -28,7 +28,9 @@ def _dsthost(value: Any) -> str:
         try:
             net = ipaddress.IPv4Network(value, strict=True)
         except ValueError as exc:
-            raise fail(f"{value!r} is not a valid address or network ({exc}); {DSTHOST_RULE}") from None
+            raise fail(
+                f"{value!r} is not a valid address or network ({exc}); {DSTHOST_RULE}"
+            ) from None
         return str(net.network_address) if net.prefixlen == 32 and "/" not in value else str(net)
     labels = value.rstrip(".").split(".")
     if len(value) > 253 or not all(_DNS_LABEL.fullmatch(label) for label in labels):
@@ -40,7 +42,7 @@ PORTS_RULE = "must be a port from 1 to 65535 or a range 'N-M' with N <= M"
 
 
 def _dstports(value: Any) -> int | str:
-    """Keep what the admin wrote (80 or "80" or "8000-8080") once it is known to be a valid range."""
+    """Keep what the admin wrote (80 or "80" or "8000-8080") once known as a valid range."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise fail(f"{PORTS_RULE} (got {describe(value)})")
     match = re.fullmatch(r"([0-9]{1,5})(?:-([0-9]{1,5}))?", str(value))
@@ -54,10 +56,15 @@ def _dstports(value: Any) -> int | str:
 
 
 COMMENT_RULE = (
-    "must be plain text of at most 128 characters: letters, digits, spaces and . _ , : ( ) / @ + = # % ! ? -"
+    "must be plain text of at most 128 characters: "
+    "letters, digits, spaces and . _ , : ( ) / @ + = # % ! ? -"
 )
 def _comment(value: Any) -> str:
-    if not (isinstance(value, str) and len(value) <= 128 and re.fullmatch(r"[A-Za-z0-9 ._,:()/@+=#%!?-]*", value)):
+    if not (
+        isinstance(value, str)
+        and len(value) <= 128
+        and re.fullmatch(r"[A-Za-z0-9 ._,:()/@+=#%!?-]*", value)
+    ):
         raise fail(f"{COMMENT_RULE} (got {describe(value)})")
     return value
 
@@ -70,20 +77,40 @@ class FirewallRule(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    action: Literal["accept", "drop"] = key(doc="What to do with matching traffic.", rule="must be accept or drop")
-    dsthost: Annotated[str, BeforeValidator(_dsthost), WithJsonSchema({"type": "string"})] | None = key(
+    action: Literal["accept", "drop"] = key(
+        doc="What to do with matching traffic.", rule="must be accept or drop"
+    )
+    dsthost: (
+        Annotated[str, BeforeValidator(_dsthost), WithJsonSchema({"type": "string"})] | None
+    ) = key(
         None, doc="Destination host or network; absent matches any destination.", rule=DSTHOST_RULE
     )
     proto: Literal["tcp", "udp", "icmp"] | None = key(
         None, doc="Protocol; absent matches any protocol.", rule="must be tcp, udp or icmp"
     )
-    dstports: Annotated[
-        int | str,
-        BeforeValidator(_dstports),
-        WithJsonSchema({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"^[0-9]{1,5}(-[0-9]{1,5})?$"}]}),
-    ] | None = key(None, doc="Destination port or port range; only with proto tcp or udp.", rule=PORTS_RULE)
+    dstports: (
+        Annotated[
+            int | str,
+            BeforeValidator(_dstports),
+            WithJsonSchema(
+                {
+                    "anyOf": [
+                        {"type": "integer"},
+                        {"type": "string", "pattern": r"^[0-9]{1,5}(-[0-9]{1,5})?$"},
+                    ]
+                }
+            ),
+        ]
+        | None
+    ) = key(
+        None, doc="Destination port or port range; only with proto tcp or udp.", rule=PORTS_RULE
+    )
     icmptype: StrictInt | None = key(
-        None, ge=0, le=255, doc="ICMP type to match; only with proto icmp.", rule="must be an integer from 0 to 255"
+        None,
+        ge=0,
+        le=255,
+        doc="ICMP type to match; only with proto icmp.",
+        rule="must be an integer from 0 to 255",
     )
     specialtarget: Literal["dns"] | None = key(
         None,
@@ -97,7 +124,9 @@ class FirewallRule(BaseModel):
         doc="Unix time after which the rule no longer applies; absent means never.",
         rule="must be a Unix timestamp (whole seconds since 1970-01-01 UTC)",
     )
-    comment: Comment | None = key(None, doc="Free text for the admin; kept in the ruleset.", rule=COMMENT_RULE)
+    comment: Comment | None = key(
+        None, doc="Free text for the admin; kept in the ruleset.", rule=COMMENT_RULE
+    )
 
     @property
     def port_range(self) -> tuple[int, int] | None:

@@ -8,7 +8,9 @@ from pydantic import BaseModel, ConfigDict, StrictInt, StringConstraints
 
 from .fields import key
 
-IMAGE_NAME_RULE = "image names are lowercase letters, digits, '.', '_' and '-', starting with a letter"
+IMAGE_NAME_RULE = (
+    "image names are lowercase letters, digits, '.', '_' and '-', starting with a letter"
+)
 ImageName = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9._-]{0,62}$")]
 PackageName = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9+.-]{0,63}$")]
 
@@ -29,7 +31,9 @@ class DebianImage(BaseModel):
         rule="must be a suite name: lowercase letters, digits and '-'",
     )
     packages: tuple[PackageName, ...] = key(
-        (), doc="Packages installed beyond the base set (systemd, udev, kernel, nftables, iproute2, python3).",
+        (),
+        doc="Packages installed beyond the base set (systemd, udev, kernel, nftables, iproute2, "
+            "python3).",
         rule="must be a list of Debian package names",
     )
     size_mib: StrictInt = key(

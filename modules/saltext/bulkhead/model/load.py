@@ -28,9 +28,12 @@ _NAME = pydantic.TypeAdapter(DomainName)
 _WORKSTATION = pydantic.TypeAdapter(WorkstationName)
 
 
-def _validate(model: type[pydantic.BaseModel], data: Any, prefix: tuple, issues: list[PillarIssue]) -> Any:
+def _validate(
+    model: type[pydantic.BaseModel], data: Any, prefix: tuple, issues: list[PillarIssue]
+) -> Any:
     try:
-        # by_name=False: only the keys an admin may write count ('class', not the attribute 'class_').
+        # by_name=False: only the keys an admin may write count ('class', not the attribute
+        # 'class_').
         return model.model_validate(data, by_name=False)
     except pydantic.ValidationError as exc:
         issues.extend(issues_from(exc, model, prefix))
@@ -50,15 +53,23 @@ def load_pillar(data: Any, minion_id: str | None = None,
         raise PillarError([PillarIssue(ROOT, f"{rule_of(Pillar)} (got {describe(data)})")])
     issues: list[PillarIssue] = []
     for unknown in sorted(set(map(str, data)) - set(keys_of(Pillar))):
-        issues.append(PillarIssue(colon_path((ROOT, unknown)), unknown_key(unknown, keys_of(Pillar))))
+        issues.append(
+            PillarIssue(colon_path((ROOT, unknown)), unknown_key(unknown, keys_of(Pillar)))
+        )
     host = _validate(Host, data.get("host", {}), (ROOT, "host"), issues)
     formula = _validate(Formula, data.get("formula", {}), (ROOT, "formula"), issues)
     policy = _validate(PolicyConfig, data.get("policy", {}), (ROOT, "policy"), issues)
-    memory = None if data.get("memory") is None else _validate(MemoryBalancer, data["memory"], (ROOT, "memory"), issues)
+    memory = (
+        None
+        if data.get("memory") is None
+        else _validate(MemoryBalancer, data["memory"], (ROOT, "memory"), issues)
+    )
     domains, broken = _domains(data.get("domains", {}), issues)
     tcb = _validate(TcbConfig, data.get("tcb", {}), (ROOT, "tcb"), issues)
     issues += _unknown_accepted(tcb, domains, broken)
-    prune = _validate(Pruning, {k: data[k] for k in ("prune", "purge") if k in data}, (ROOT,), issues)
+    prune = _validate(
+        Pruning, {k: data[k] for k in ("prune", "purge") if k in data}, (ROOT,), issues
+    )
     issues += check_pillar(domains, broken, host)
     issues += check_cpu_partitions(domains, host)
     if host is not None and host.workstation is None:
@@ -73,14 +84,20 @@ def load_pillar(data: Any, minion_id: str | None = None,
                   tcb=tcb, prune=prune.prune, purge=prune.purge)
 
 
-def _unknown_accepted(tcb: TcbConfig | None, domains: dict[str, Any], broken: Any) -> list[PillarIssue]:
+def _unknown_accepted(
+    tcb: TcbConfig | None, domains: dict[str, Any], broken: Any
+) -> list[PillarIssue]:
     """An accepted deviation naming a domain the pillar does not declare accepts nothing."""
     if tcb is None:
         return []
-    return [PillarIssue(colon_path((ROOT, "tcb", "accept", index, "domain")),
-                        f"{entry.domain!r} is not a domain of this pillar")
-            for index, entry in enumerate(tcb.accept)
-            if entry.domain is not None and entry.domain not in domains and entry.domain not in broken]
+    return [
+        PillarIssue(
+            colon_path((ROOT, "tcb", "accept", index, "domain")),
+            f"{entry.domain!r} is not a domain of this pillar",
+        )
+        for index, entry in enumerate(tcb.accept)
+        if entry.domain is not None and entry.domain not in domains and entry.domain not in broken
+    ]
 
 
 class Pruning(pydantic.BaseModel):
@@ -132,7 +149,9 @@ def _name_problem(name: Any) -> str | None:
         _NAME.validate_python(name)
     except pydantic.ValidationError as exc:
         error = exc.errors()[0]
-        return error["msg"] if error["type"] == "bulkhead" else f"{NAME_RULE} (got {describe(name)})"
+        return (
+            error["msg"] if error["type"] == "bulkhead" else f"{NAME_RULE} (got {describe(name)})"
+        )
     return None
 
 
@@ -151,11 +170,26 @@ def load_pillar_text(text: str, name: str = "<pillar>") -> Pillar:
 
 def load_pillar_source(source: PillarSource, minion_id: str | None = None) -> Pillar:
     if source.data is not None and not isinstance(source.data, dict):
-        raise PillarError([PillarIssue("", f"a pillar file is a mapping of pillar keys (got {describe(source.data)})", source.name)])
+        raise PillarError(
+            [
+                PillarIssue(
+                    "",
+                    f"a pillar file is a mapping of pillar keys (got {describe(source.data)})",
+                    source.name,
+                )
+            ]
+        )
     try:
         return load_pillar((source.data or {}).get(ROOT), minion_id)
     except PillarError as exc:
         raise source.locate(exc) from None
 
 
-__all__ = ["PillarSource", "load_pillar", "load_pillar_file", "load_pillar_source", "load_pillar_text", "read_pillar_source"]
+__all__ = [
+    "PillarSource",
+    "load_pillar",
+    "load_pillar_file",
+    "load_pillar_source",
+    "load_pillar_text",
+    "read_pillar_source",
+]

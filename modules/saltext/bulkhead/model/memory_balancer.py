@@ -24,33 +24,51 @@ class MemoryBalancer(BaseModel):
         rule="must be a number of seconds from 0.1 to 3600",
     )
     reserve_mib: StrictInt = key(
-        512, ge=0, le=MAX_HOST_MIB, doc="Memory kept for the host itself, never given to domains, in MiB.",
+        512,
+        ge=0,
+        le=MAX_HOST_MIB,
+        doc="Memory kept for the host itself, never given to domains, in MiB.",
         rule=f"must be a whole number of MiB from 0 to {MAX_HOST_MIB}",
     )
     host_mib: StrictInt | None = key(
-        None, ge=1, le=MAX_HOST_MIB,
+        None,
+        ge=1,
+        le=MAX_HOST_MIB,
         doc=(
-            "Memory the domains and the reserve may use together, in MiB; absent: measured at every "
+            "Memory the domains and the reserve may use together, in MiB; absent: measured at "
+            "every "
             "pass (the host's MemAvailable plus what the balanced domains hold)."
         ),
         rule=f"must be a whole number of MiB from 1 to {MAX_HOST_MIB}, more than reserve_mib",
     )
     cache_factor: StrictFloat = key(
-        1.3, ge=1.0, le=10.0,
-        doc="A domain prefers its used memory times this, leaving room for its page cache (Qubes uses 1.3).",
+        1.3,
+        ge=1.0,
+        le=10.0,
+        doc="A domain prefers its used memory times this, leaving room for its page cache (Qubes "
+            "uses 1.3).",
         rule="must be a number from 1 to 10",
     )
     floor_mib: StrictInt = key(
-        96, ge=1, le=MAX_HOST_MIB, doc="No domain prefers less than this, so an idle one can still allocate, in MiB.",
+        96,
+        ge=1,
+        le=MAX_HOST_MIB,
+        doc="No domain prefers less than this, so an idle one can still allocate, in MiB.",
         rule=f"must be a whole number of MiB from 1 to {MAX_HOST_MIB}",
     )
     threshold_mib: StrictInt = key(
-        16, ge=0, le=MAX_HOST_MIB, doc="Balloon changes smaller than this are not made (hysteresis), in MiB.",
+        16,
+        ge=0,
+        le=MAX_HOST_MIB,
+        doc="Balloon changes smaller than this are not made (hysteresis), in MiB.",
         rule=f"must be a whole number of MiB from 0 to {MAX_HOST_MIB}",
     )
     band: StrictFloat = key(
-        0.25, ge=0.0, lt=1.0,
-        doc="While memory is plentiful, a domain within this fraction of its ideal size is left alone.",
+        0.25,
+        ge=0.0,
+        lt=1.0,
+        doc="While memory is plentiful, a domain within this fraction of its ideal size is left "
+            "alone.",
         rule="must be a number from 0 up to, not including, 1",
     )
     stats_period: StrictInt = key(
@@ -58,12 +76,16 @@ class MemoryBalancer(BaseModel):
         rule="must be a whole number of seconds from 1 to 3600",
     )
     hold_seconds: StrictInt = key(
-        30, ge=1, le=3600,
-        doc="How long memory freed for a starting domain stays set aside for it before balancing may reuse it.",
+        30,
+        ge=1,
+        le=3600,
+        doc="How long memory freed for a starting domain stays set aside for it before balancing "
+            "may reuse it.",
         rule="must be a whole number of seconds from 1 to 3600",
     )
     socket: AbsPath = key(
-        "/run/bulkhead/memd.sock", doc="The daemon's unix socket (mode 0600), which domain starts ask.",
+        "/run/bulkhead/memd.sock",
+        doc="The daemon's unix socket (mode 0600), which domain starts ask.",
         rule=PATH_RULE,
     )
 
@@ -72,5 +94,8 @@ class MemoryBalancer(BaseModel):
     def _above_reserve(cls, value: int | None, info: ValidationInfo) -> int | None:
         reserve = info.data.get("reserve_mib")
         if value is not None and reserve is not None and value <= reserve:
-            raise fail(f"{value} MiB leaves nothing for domains above reserve_mib ({reserve}); must be more than reserve_mib")
+            raise fail(
+                f"{value} MiB leaves nothing for domains above reserve_mib ({reserve}); must be "
+                f"more than reserve_mib"
+            )
         return value

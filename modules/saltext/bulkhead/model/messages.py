@@ -27,7 +27,9 @@ def colon_path(loc: Loc) -> str:
     A part that is not a plain word (an invalid key with ':', spaces or control characters) is
     quoted so that every issue stays one unambiguous line.
     """
-    return ":".join(part if re.fullmatch(r"[A-Za-z0-9_.@/+-]+", part) else repr(part) for part in map(str, loc))
+    return ":".join(
+        part if re.fullmatch(r"[A-Za-z0-9_.@/+-]+", part) else repr(part) for part in map(str, loc)
+    )
 
 
 def keys_of(model: type[pydantic.BaseModel]) -> list[str]:
@@ -39,7 +41,7 @@ def rule_of(model: type[pydantic.BaseModel]) -> str:
 
 
 def _strip(tp: Any) -> tuple[Any, list[Any]]:
-    """The type without Annotated and Optional wrappers, and the Annotated metadata found on the way."""
+    """The type without Annotated and Optional wrappers, and the Annotated metadata on the way."""
     metadata: list[Any] = []
     while True:
         origin = get_origin(tp)
@@ -112,14 +114,17 @@ def locate(model: type[pydantic.BaseModel], loc: Loc) -> tuple[Loc, str | None, 
     return tuple(kept), _rule(tp, metadata + found, info), None
 
 
-def issues_from(exc: pydantic.ValidationError, model: type[pydantic.BaseModel], prefix: Loc) -> Iterator[PillarIssue]:
+def issues_from(
+    exc: pydantic.ValidationError, model: type[pydantic.BaseModel], prefix: Loc
+) -> Iterator[PillarIssue]:
     for error in exc.errors():
         loc, rule, allowed_keys = locate(model, tuple(error["loc"]))
         yield PillarIssue(colon_path(prefix + loc), _message(error, rule, allowed_keys))
 
 
 def unknown_key(key: Any, allowed: list[str]) -> str:
-    # repr() quotes plain keys as 'memroy' and escapes anything that would break the one-line format.
+    # repr() quotes plain keys as 'memroy' and escapes anything that would break the one-line
+    # format.
     return f"unknown key {str(key)!r}; allowed: {', '.join(allowed)}"
 
 
@@ -131,6 +136,8 @@ def _message(error: Any, rule: str | None, allowed_keys: list[str] | None) -> st
         return unknown_key(error["loc"][-1], allowed_keys or [])
     if kind == "missing":
         return f"required key is missing; it {rule}" if rule else "required key is missing"
-    if rule is None:  # not expected: every field has a rule; keep pydantic's words rather than nothing
+    if (
+        rule is None
+    ):  # not expected: every field has a rule; keep pydantic's words rather than nothing
         return f"{error['msg']} (got {describe(error.get('input'))})"
     return f"{rule} (got {describe(error.get('input'))})"

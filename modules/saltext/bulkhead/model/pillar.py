@@ -42,9 +42,23 @@ from .tcb import TcbConfig
 from .workstation import WORKSTATION_RULE, WorkstationName
 
 __all__ = [
-    "MAX_MEMORY_MIB", "MAX_VCPUS", "MIN_MEMORY_MIB", "NAME_PATTERN", "Domain", "DomainClass",
-    "DomainName", "DomainType", "FirewallRule", "Formula", "FormulaPaths", "Host", "Label", "Memory", "Pillar",
-    "TemplateImage", "Uplink",
+    "MAX_MEMORY_MIB",
+    "MAX_VCPUS",
+    "MIN_MEMORY_MIB",
+    "NAME_PATTERN",
+    "Domain",
+    "DomainClass",
+    "DomainName",
+    "DomainType",
+    "FirewallRule",
+    "Formula",
+    "FormulaPaths",
+    "Host",
+    "Label",
+    "Memory",
+    "Pillar",
+    "TemplateImage",
+    "Uplink",
 ]
 
 MIN_MEMORY_MIB = 32
@@ -74,7 +88,8 @@ class DomainType(str, Enum):
 
 
 class Memory(Frozen):
-    """Memory in MiB: ``initial`` at boot, ``max`` the balloon ceiling, ``min`` the balancer floor."""
+    """Memory in MiB: ``initial`` at boot, ``max`` the balloon ceiling, ``min`` the balancer floor.
+    """
 
     initial: StrictInt = key(
         256, ge=MIN_MEMORY_MIB, le=MAX_MEMORY_MIB, doc="Memory at boot, in MiB.", rule=MIB_RULE
@@ -90,7 +105,8 @@ class Memory(Frozen):
         None,
         ge=MIN_MEMORY_MIB,
         le=MAX_MEMORY_MIB,
-        doc="Least memory the balancer leaves the domain, in MiB; absent means the smaller of initial and 128.",
+        doc="Least memory the balancer leaves the domain, in MiB; absent means the smaller of "
+            "initial and 128.",
         rule=MIB_RULE + ", at most initial",
     )
 
@@ -111,13 +127,25 @@ class TemplateImage(Frozen):
     """
 
     kind: Literal["kernel", "disk"] = key(
-        doc="kernel: direct kernel boot of kernel + initrd with root as /dev/vda; disk: a bootable disk image.",
+        doc="kernel: direct kernel boot of kernel + initrd with root as /dev/vda; disk: a bootable "
+            "disk image.",
         rule="must be kernel or disk",
     )
-    root: AbsPath = key(doc="The root filesystem (kernel) or bootable disk image (disk), raw or qcow2.", rule=PATH_RULE)
-    kernel: AbsPath | None = key(None, doc="The kernel to boot; required with kind kernel, not allowed with disk.", rule=PATH_RULE)
-    initrd: AbsPath | None = key(None, doc="The initramfs; required with kind kernel, not allowed with disk.", rule=PATH_RULE)
-    cmdline: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9 ._=/,:+-]*$", max_length=1024)] = key(
+    root: AbsPath = key(
+        doc="The root filesystem (kernel) or bootable disk image (disk), raw or qcow2.",
+        rule=PATH_RULE,
+    )
+    kernel: AbsPath | None = key(
+        None,
+        doc="The kernel to boot; required with kind kernel, not allowed with disk.",
+        rule=PATH_RULE,
+    )
+    initrd: AbsPath | None = key(
+        None, doc="The initramfs; required with kind kernel, not allowed with disk.", rule=PATH_RULE
+    )
+    cmdline: Annotated[
+        str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9 ._=/,:+-]*$", max_length=1024)
+    ] = key(
         "",
         doc="Extra kernel command line, appended to bulkhead's own; only with kind kernel.",
         rule="must be at most 1024 characters: letters, digits, spaces and . _ = / , : + -",
@@ -125,7 +153,8 @@ class TemplateImage(Frozen):
 
 
 EXTERNAL_NETWORK_RULE = (
-    "must be the name of an existing libvirt network that bulkhead does not manage (letters, digits, "
+    "must be the name of an existing libvirt network that bulkhead does not manage (letters, "
+    "digits, "
     "'_', '.' and '-', not starting with 'bulkhead-')"
 )
 
@@ -133,7 +162,9 @@ EXTERNAL_NETWORK_RULE = (
 class Uplink(Frozen):
     """A NIC on a libvirt network outside bulkhead (the role of sys-net's physical network card)."""
 
-    network: Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")] = key(
+    network: Annotated[
+        str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    ] = key(
         doc="An existing libvirt network bulkhead does not manage, such as libvirt's 'default'.",
         rule=EXTERNAL_NETWORK_RULE,
     )
@@ -142,10 +173,13 @@ class Uplink(Frozen):
         rule=IPV4_INTERFACE_RULE,
     )
     gateway: IPv4Text | None = key(
-        None, doc="The router on that network; absent: no default route.", rule=IPV4_RULE + " inside address's network"
+        None,
+        doc="The router on that network; absent: no default route.",
+        rule=IPV4_RULE + " inside address's network",
     )
     dns: tuple[IPv4Text, ...] = key(
-        (), doc="DNS servers reached through this uplink; clients' DNS is forwarded to the first one.",
+        (),
+        doc="DNS servers reached through this uplink; clients' DNS is forwarded to the first one.",
         rule="must be a list of IPv4 addresses",
     )
 
@@ -169,8 +203,10 @@ class Domain(Frozen):
     class_: DomainClass = key(
         alias="class",
         doc=(
-            "template: provides the root filesystem of app domains; app: root from its template (reset "
-            "at each start), private volume persists; disposable: nothing persists; standalone: its own "
+            "template: provides the root filesystem of app domains; app: root from its template "
+            "(reset "
+            "at each start), private volume persists; disposable: nothing persists; standalone: "
+            "its own "
             "root, booted from its image."
         ),
         rule="must be one of template, app, disposable, standalone",
@@ -185,7 +221,8 @@ class Domain(Frozen):
     )
     netvm: NetVM = key(
         None,
-        doc="The domain that gives this one its network; 'none' or absent: no network interface at all.",
+        doc="The domain that gives this one its network; 'none' or absent: no network interface at "
+            "all.",
         rule=NETVM_RULE,
     )
     uplink: Uplink | None = key(
@@ -196,21 +233,36 @@ class Domain(Frozen):
         ),
     )
     provides_network: StrictBool = key(
-        False, doc="This domain serves a network to the domains that name it as netvm.", rule="must be true or false"
+        False,
+        doc="This domain serves a network to the domains that name it as netvm.",
+        rule="must be true or false",
     )
     default_dispvm: DomainName | None = key(
         None,
         doc=(
-            "The disposable template '@dispvm' means in this domain's RPC calls: an app domain with "
+            "The disposable template '@dispvm' means in this domain's RPC calls: an app domain "
+            "with "
             "template_for_dispvms: true. Not on disposables (theirs is their template)."
         ),
         rule=NAME_RULE,
     )
     template_for_dispvms: StrictBool = key(
-        False, doc="Disposables may be started from this app domain.", rule="must be true or false (only on app)"
+        False,
+        doc="Disposables may be started from this app domain.",
+        rule="must be true or false (only on app)",
     )
-    label: Label = key(Label.red, doc="Trust label (as in Qubes), from red (least) to black (most trusted).", rule=LABEL_RULE)
-    vcpus: StrictInt = key(1, ge=1, le=MAX_VCPUS, doc="Virtual CPUs.", rule=f"must be a whole number from 1 to {MAX_VCPUS}")
+    label: Label = key(
+        Label.red,
+        doc="Trust label (as in Qubes), from red (least) to black (most trusted).",
+        rule=LABEL_RULE,
+    )
+    vcpus: StrictInt = key(
+        1,
+        ge=1,
+        le=MAX_VCPUS,
+        doc="Virtual CPUs.",
+        rule=f"must be a whole number from 1 to {MAX_VCPUS}",
+    )
     memory: Memory = key(Memory(), doc="Memory bounds in MiB.")
     private_mib: StrictInt = key(
         1024,
@@ -221,14 +273,18 @@ class Domain(Frozen):
     )
     image: TemplateImage | None = key(
         None,
-        doc="Where the root comes from; required on template and standalone, not allowed on app and disposable.",
+        doc="Where the root comes from; required on template and standalone, not allowed on app "
+            "and disposable.",
     )
-    running: StrictBool = key(False, doc="Start the domain (true) or shut it down (false).", rule="must be true or false")
+    running: StrictBool = key(
+        False, doc="Start the domain (true) or shut it down (false).", rule="must be true or false"
+    )
     autostart: StrictBool | None = key(
         None,
         doc=(
             "Start the domain when the host boots (`bulkhead boot`, in netvm order, each with "
-            "bulkhead-memd's admission; its netvm chain starts too); absent means true for a domain "
+            "bulkhead-memd's admission; its netvm chain starts too); absent means true for a "
+            "domain "
             "with provides_network: true, false otherwise."
         ),
         rule="must be true or false",
@@ -236,10 +292,12 @@ class Domain(Frozen):
     ip: IPv4Text | None = key(
         None,
         doc=(
-            "Pin this domain's address; absent: bulkhead allocates one from host:address_pool and keeps "
+            "Pin this domain's address; absent: bulkhead allocates one from host:address_pool and "
+            "keeps "
             "it. Not allowed on a domain without a network interface."
         ),
-        rule=IPV4_RULE + " inside host:address_pool, not its network, first or broadcast address, unique",
+        rule=IPV4_RULE
+        + " inside host:address_pool, not its network, first or broadcast address, unique",
     )
     cpu_partition: PartitionName | None = key(
         None,
@@ -250,7 +308,8 @@ class Domain(Frozen):
     tags: tuple[TagName, ...] = key((), doc="Tags for RPC policy (@tag:NAME).", rule=TAG_RULE)
     firewall: tuple[FirewallRule, ...] = key(
         (),
-        doc="Ordered rules for this domain's outgoing traffic, applied by its netvm; first match wins, then drop.",
+        doc="Ordered rules for this domain's outgoing traffic, applied by its netvm; first match "
+            "wins, then drop.",
         rule="must be a list of rules (mappings)",
     )
 
@@ -258,7 +317,7 @@ class Domain(Frozen):
 
     @property
     def has_network(self) -> bool:
-        """True when the domain gets a NIC on its netvm's network (``netvm: none`` is stored as None)."""
+        """True when the domain gets a NIC on its netvm's network (``netvm: none`` is None here)."""
         return self.netvm is not None
 
     @property
@@ -268,7 +327,7 @@ class Domain(Frozen):
 
     @property
     def starts_at_boot(self) -> bool:
-        """``autostart`` as given, else true for netvms (as Qubes starts sys-net and sys-firewall)."""
+        """``autostart`` as given, else true for netvms (Qubes starts sys-net and sys-firewall)."""
         return self.autostart if self.autostart is not None else self.provides_network
 
     @property
@@ -279,20 +338,31 @@ class Domain(Frozen):
 class Host(Frozen):
     """The libvirt host the domains run on."""
 
-    uri: Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9+]*://[A-Za-z0-9._@:/?=&-]*$")] = key(
+    uri: Annotated[
+        str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9+]*://[A-Za-z0-9._@:/?=&-]*$")
+    ] = key(
         "qemu:///system",
         doc="libvirt connection URI.",
         rule="must be a libvirt URI such as qemu:///system (letters, digits and . _ @ : / ? = & -)",
     )
     domain_type: DomainType = key(
         DomainType.auto,
-        doc="Hypervisor: kvm, qemu (TCG emulation, where KVM is unusable), xen, or auto (kvm if it really works, else qemu).",
+        doc="Hypervisor: kvm, qemu (TCG emulation, where KVM is unusable), xen, or auto (kvm if it "
+            "really works, else qemu).",
         rule="must be one of auto, kvm, qemu, xen",
     )
-    pool: DomainName = key("bulkhead", doc="Name of the libvirt storage pool bulkhead owns.", rule=NAME_RULE.replace("domain", "pool"))
-    pool_path: AbsPath = key("/var/lib/bulkhead/pool", doc="Directory of that storage pool.", rule=PATH_RULE)
+    pool: DomainName = key(
+        "bulkhead",
+        doc="Name of the libvirt storage pool bulkhead owns.",
+        rule=NAME_RULE.replace("domain", "pool"),
+    )
+    pool_path: AbsPath = key(
+        "/var/lib/bulkhead/pool", doc="Directory of that storage pool.", rule=PATH_RULE
+    )
     address_pool: AddressPool = key(
-        ipaddress.IPv4Network("10.137.0.0/16"), doc="Addresses given to domains come from this network.", rule=POOL_RULE
+        ipaddress.IPv4Network("10.137.0.0/16"),
+        doc="Addresses given to domains come from this network.",
+        rule=POOL_RULE,
     )
     cpu_partitions: dict[PartitionName, CpuPartition] = key(
         {},
@@ -307,10 +377,16 @@ class Host(Frozen):
             "Several workstations may share one libvirt host: a run changes only its own objects.",
         rule=WORKSTATION_RULE,
     )
-    uplinks: dict[Annotated[str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")],
-                  UplinkNetwork] = key(
-        {}, doc="Uplink networks bulkhead.host defines when libvirt has none of that name, by name.",
-        rule="must be a mapping of libvirt network name to uplink network")
+    uplinks: dict[
+        Annotated[
+            str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+        ],
+        UplinkNetwork,
+    ] = key(
+        {},
+        doc="Uplink networks bulkhead.host defines when libvirt has none of that name, by name.",
+        rule="must be a mapping of libvirt network name to uplink network",
+    )
 
 
 class FormulaPaths(Frozen):
@@ -325,20 +401,34 @@ class FormulaPaths(Frozen):
 
     memd_config: AbsPath = key("/etc/bulkhead/memd.json", doc="bulkhead-memd's configuration file.",
                                rule=PATH_RULE)
-    memd_pidfile: AbsPath = key("/run/bulkhead/memd.pid", doc="bulkhead-memd's pidfile.", rule=PATH_RULE)
-    memd_log: AbsPath = key("/var/log/bulkhead/memd.log", doc="bulkhead-memd's log.", rule=PATH_RULE)
+    memd_pidfile: AbsPath = key(
+        "/run/bulkhead/memd.pid", doc="bulkhead-memd's pidfile.", rule=PATH_RULE
+    )
+    memd_log: AbsPath = key(
+        "/var/log/bulkhead/memd.log", doc="bulkhead-memd's log.", rule=PATH_RULE
+    )
     broker_pillar: AbsPath = key(
-        "/etc/bulkhead/broker-pillar.json", doc="The pillar facts (tags, classes) the RPC broker reads.",
-        rule=PATH_RULE)
-    broker_pidfile: AbsPath = key("/run/bulkhead/broker.pid", doc="The RPC broker's pidfile.", rule=PATH_RULE)
-    broker_log: AbsPath = key("/var/log/bulkhead/broker.log", doc="The RPC broker's log.", rule=PATH_RULE)
+        "/etc/bulkhead/broker-pillar.json",
+        doc="The pillar facts (tags, classes) the RPC broker reads.",
+        rule=PATH_RULE,
+    )
+    broker_pidfile: AbsPath = key(
+        "/run/bulkhead/broker.pid", doc="The RPC broker's pidfile.", rule=PATH_RULE
+    )
+    broker_log: AbsPath = key(
+        "/var/log/bulkhead/broker.log", doc="The RPC broker's log.", rule=PATH_RULE
+    )
     dispvm_registry: AbsPath = key(
         "/var/lib/bulkhead/dispvms",
-        doc="Where the RPC broker registers the disposables it creates (the firewall state reads it).",
-        rule=PATH_RULE)
+        doc="Where the RPC broker registers the disposables it creates (the firewall state reads "
+            "it).",
+        rule=PATH_RULE,
+    )
     firewall_records: AbsPath = key(
-        "/var/lib/bulkhead/firewall", doc="Where the firewall state records each netvm's delivered rules.",
-        rule=PATH_RULE)
+        "/var/lib/bulkhead/firewall",
+        doc="Where the firewall state records each netvm's delivered rules.",
+        rule=PATH_RULE,
+    )
     locks: AbsPath = key(
         "/run/bulkhead/locks",
         doc="Where the apply lock lives (apply.lock): one bulkhead run changes the host at a time.",
@@ -379,8 +469,10 @@ class Formula(Frozen):
         rule="must be true or false",
     )
     paths: FormulaPaths = key(
-        FormulaPaths(), doc="Files of the daemons the formula runs; a second workstation on a host gets its own "
-            "by default (workstations/<name>/ in each path); change them for a separate instance.")
+        FormulaPaths(),
+        doc="Files of the daemons the formula runs; a second workstation on a host gets its own "
+        "by default (workstations/<name>/ in each path); change them for a separate instance.",
+    )
 
 
 class Pillar(Frozen):
@@ -392,14 +484,22 @@ class Pillar(Frozen):
     )
     formula: Formula = key(Formula(), doc="Salt formula settings.")
     images: dict[ImageName, DebianImage] = key(
-        {}, doc="Templates bulkhead builds under /var/cache/bulkhead/images (state bulkhead_image.built).",
+        {},
+        doc="Templates bulkhead builds under /var/cache/bulkhead/images (state "
+            "bulkhead_image.built).",
         rule="must be a mapping of image name to image",
     )
-    policy: PolicyConfig = key(PolicyConfig(), doc="RPC policy files (the qrexec policy v5 grammar).")
-    memory: MemoryBalancer | None = key(
-        None, doc="The memory balancer bulkhead-memd; absent: none runs and domains keep their initial memory."
+    policy: PolicyConfig = key(
+        PolicyConfig(), doc="RPC policy files (the qrexec policy v5 grammar)."
     )
-    tcb: TcbConfig = key(TcbConfig(), doc="The trusted computing base report's accepted deviations.")
+    memory: MemoryBalancer | None = key(
+        None,
+        doc="The memory balancer bulkhead-memd; absent: none runs and domains keep their initial "
+            "memory.",
+    )
+    tcb: TcbConfig = key(
+        TcbConfig(), doc="The trusted computing base report's accepted deviations."
+    )
     prune: StrictBool = key(
         False,
         doc="Remove this workstation's domains and networks the pillar no longer declares "

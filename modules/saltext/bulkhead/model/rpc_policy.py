@@ -23,21 +23,31 @@ def _one_line_each(value: Any) -> Any:
     if isinstance(value, tuple):
         for number, line in enumerate(value):
             if "\n" in line or "\r" in line:
-                raise fail(f"line {number + 1} of the list contains a line break; {POLICY_TEXT_RULE}")
+                raise fail(
+                    f"line {number + 1} of the list contains a line break; {POLICY_TEXT_RULE}"
+                )
     size = len(value) if isinstance(value, str) else sum(len(line) + 1 for line in value)
     if size > MAX_POLICY_TEXT:
         raise fail(f"is {size} characters, more than {MAX_POLICY_TEXT}")
     return value
 
 
-PolicyText = Annotated[StrictStr | tuple[StrictStr, ...], AfterValidator(_one_line_each), Rule(POLICY_TEXT_RULE)]
+PolicyText = Annotated[
+    StrictStr | tuple[StrictStr, ...], AfterValidator(_one_line_each), Rule(POLICY_TEXT_RULE)
+]
 
 
 def _file_names(files: dict[str, Any]) -> dict[str, Any]:
     # Checked here rather than as a key type so that the message names the policy file rule.
-    bad = [name for name in files if not re.fullmatch(POLICY_FILE_PATTERN, name) or name.startswith(".")]
+    bad = [
+        name
+        for name in files
+        if not re.fullmatch(POLICY_FILE_PATTERN, name) or name.startswith(".")
+    ]
     if bad:
-        raise fail(f"invalid policy file name {bad[0]!r}: {POLICY_FILE_RULE}, not starting with '.'")
+        raise fail(
+            f"invalid policy file name {bad[0]!r}: {POLICY_FILE_RULE}, not starting with '.'"
+        )
     return files
 
 
@@ -80,35 +90,47 @@ class PolicyConfig(BaseModel):
         "deny",
         doc=(
             "How the RPC broker settles a rule whose action is ask when nobody is asked: deny, or "
-            "default-target (the rule's default_target, or the caller's own target when it is a candidate; "
+            "default-target (the rule's default_target, or the caller's own target when it is a "
+            "candidate; "
             "deny when there is none). The broker's --ask terminal asks on a terminal instead."
         ),
         rule="must be deny or default-target",
     )
     # Defaults repeated from rpc/call_limits.py: the model imports nothing from the broker.
     call_timeout: StrictInt = key(
-        3600, ge=1, le=7 * 24 * 3600,
+        3600,
+        ge=1,
+        le=7 * 24 * 3600,
         doc=(
-            "Seconds an RPC call may run. The broker then ends it: the caller's call exits with 124 "
+            "Seconds an RPC call may run. The broker then ends it: the caller's call exits with "
+            "124 "
             "and the target's service is stopped, so a service that never exits cannot hold both "
             "domains. Long file copies need it above their duration."
         ),
         rule="must be a whole number of seconds from 1 to 604800 (a week)",
     )
     call_output_mib: StrictInt = key(
-        1024, ge=0, le=1024 * 1024,
+        1024,
+        ge=0,
+        le=1024 * 1024,
         doc=(
-            "MiB a call's target may send back to its caller. Beyond it the broker ends the call: the "
+            "MiB a call's target may send back to its caller. Beyond it the broker ends the call: "
+            "the "
             "caller gets the output up to the limit and exit 125, and the service is stopped."
         ),
         rule="must be a whole number of MiB from 0 to 1048576",
     )
     dispvm_limit: StrictInt = key(
-        4, ge=0, le=100,
+        4,
+        ge=0,
+        le=100,
         doc=(
-            "Disposables the broker may create on demand at once, for calls to @dispvm:X that find no "
-            "halted pillar disposable of X. Each is a new domain (disp1, disp2, ...) with X's label, "
-            "netvm, vcpus, memory and firewall, started fresh and deleted when its call ends. 0: only "
+            "Disposables the broker may create on demand at once, for calls to @dispvm:X that find "
+            "no "
+            "halted pillar disposable of X. Each is a new domain (disp1, disp2, ...) with X's "
+            "label, "
+            "netvm, vcpus, memory and firewall, started fresh and deleted when its call ends. 0: "
+            "only "
             "pillar disposables are used."
         ),
         rule="must be a whole number from 0 to 100",

@@ -3,7 +3,8 @@
 Without ``--local`` the minion's configuration decides (``file_client: local`` is masterless,
 otherwise its master compiles the pillar), as for any ``salt-call``. ``pillar.get`` masks every
 value in Salt 3008's output; ``pillar.items`` with ``unmask=True`` returns the real ones (older
-Salt ignores the argument and never masked). Used by ``bulkhead verify`` and ``pillar check --salt``.
+Salt ignores the argument and never masked). Used by ``bulkhead verify`` and ``pillar check
+--salt``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ def _salt_call(args: list[str], salt_call: str, config_dir: str | None, local: b
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise PillarUnavailable(f"cannot run {' '.join(cmd)}: {exc}") from None
     if out.returncode != 0 or not out.stdout.strip():
-        raise PillarUnavailable(f"{' '.join(cmd)} failed: {(out.stderr or out.stdout).strip()[-500:]}")
+        raise PillarUnavailable(
+            f"{' '.join(cmd)} failed: {(out.stderr or out.stdout).strip()[-500:]}"
+        )
     data = json.loads(out.stdout)
     return next(iter(data.values()), None) if isinstance(data, dict) else None
 
@@ -47,7 +50,9 @@ def salt_pillar(salt_call: str = "salt-call", config_dir: str | None = None,
     items = _salt_call(["pillar.items", "unmask=True"], salt_call, config_dir, local)
     value = items.get("bulkhead") if isinstance(items, dict) else None
     if not value or not isinstance(value, dict):
-        raise PillarUnavailable("salt has no 'bulkhead' pillar for this minion (pillar.items has none)")
+        raise PillarUnavailable(
+            "salt has no 'bulkhead' pillar for this minion (pillar.items has none)"
+        )
     minion_id = _salt_call(["config.get", "id"], salt_call, config_dir, local)
     if not minion_id or not isinstance(minion_id, str):
         raise PillarUnavailable("salt did not say this minion's id (config.get id)")

@@ -29,7 +29,9 @@ def pillar_schema() -> dict[str, Any]:
     defs = inner.pop("$defs", {})
     domains = inner["properties"]["domains"]
     domains["propertyNames"] = {"not": {"enum": sorted(RESERVED_NAMES)}}
-    domains["additionalProperties"] = False  # a name outside the pattern is an error, not a free key
+    domains["additionalProperties"] = (
+        False  # a name outside the pattern is an error, not a free key
+    )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

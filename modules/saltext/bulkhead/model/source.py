@@ -33,11 +33,17 @@ class SaltLikeLoader(yaml.SafeLoader):
         if isinstance(node, MappingNode):
             first_seen: dict[str, Any] = {}
             for key_node, _ in node.value:
-                if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                if (
+                    not isinstance(key_node, ScalarNode)
+                    or key_node.tag == "tag:yaml.org,2002:merge"
+                ):
                     continue
                 if key_node.value in first_seen:
                     raise ConstructorError(
-                        DUPLICATE, first_seen[key_node.value], f"duplicate key '{key_node.value}'", key_node.start_mark
+                        DUPLICATE,
+                        first_seen[key_node.value],
+                        f"duplicate key '{key_node.value}'",
+                        key_node.start_mark,
                     )
                 first_seen[key_node.value] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
@@ -69,11 +75,18 @@ class PillarSource:
         return self.source_lines[min(rendered_index, len(self.source_lines) - 1)]
 
     def line_of(self, path: str) -> int | None:
-        """The line of the deepest key of ``path`` (``bulkhead:domains:work``) present in the file."""
+        """The line of the deepest key of ``path`` (``bulkhead:domains:work``) in the file."""
         node, line = self.root, None
         for part in path.split(":") if path else []:
             if isinstance(node, MappingNode):
-                match = next(((k, v) for k, v in node.value if isinstance(k, ScalarNode) and k.value == part), None)
+                match = next(
+                    (
+                        (k, v)
+                        for k, v in node.value
+                        if isinstance(k, ScalarNode) and k.value == part
+                    ),
+                    None,
+                )
                 if match is None:
                     break
                 line, node = self._source_line(match[0].start_mark.line), match[1]
@@ -117,12 +130,19 @@ def parse_pillar_text(text: str, name: str, directory: Path = Path(".")) -> Pill
         where = f"{name}:{lines._source_line(mark.line)}" if mark else name
         message = f"YAML error: {exc.problem or exc.context}"
         if exc.context == DUPLICATE and exc.context_mark:
-            message += f" (first at line {lines._source_line(exc.context_mark.line)}; Salt refuses repeated keys)"
+            first = lines._source_line(exc.context_mark.line)
+            message += f" (first at line {first}; Salt refuses repeated keys)"
         raise PillarError([PillarIssue("", message, where)]) from None
     except yaml.reader.ReaderError as exc:
         where = f"{name}:{lines._source_line(rendered.count(chr(10), 0, exc.position))}"
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        raise PillarError([PillarIssue("", f"YAML error: control character U+{code:04X} is not allowed in YAML", where)]) from None
+        raise PillarError(
+            [
+                PillarIssue(
+                    "", f"YAML error: control character U+{code:04X} is not allowed in YAML", where
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
         raise PillarError([PillarIssue("", f"YAML error: {exc}", name)]) from None
     finally:
@@ -153,21 +173,37 @@ _ENV_OPTIONS: dict[str, Any] = {"undefined": jinja2.StrictUndefined, "keep_trail
 
 
 def render_jinja(text: str, directory: Path, name: str) -> str:
-    env = jinja2.sandbox.SandboxedEnvironment(loader=jinja2.FileSystemLoader(str(directory)), **_ENV_OPTIONS)
-    context = {"grains": {}, "pillar": {}, "salt": {}, "opts": {}, "saltenv": "base", "sls": Path(name).stem, "tpldir": "."}
+    env = jinja2.sandbox.SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(str(directory)), **_ENV_OPTIONS
+    )
+    context = {
+        "grains": {},
+        "pillar": {},
+        "salt": {},
+        "opts": {},
+        "saltenv": "base",
+        "sls": Path(name).stem,
+        "tpldir": ".",
+    }
     try:
         return env.from_string(text).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise PillarError([PillarIssue("", f"Jinja syntax error: {exc.message}", f"{name}:{exc.lineno}")]) from None
+        raise PillarError(
+            [PillarIssue("", f"Jinja syntax error: {exc.message}", f"{name}:{exc.lineno}")]
+        ) from None
     except Exception as exc:  # noqa: BLE001 - any failure while rendering is the file's problem
         line = _template_line(exc.__traceback__)
         where = f"{name}:{line}" if line else name
-        note = " (outside Salt, grains, pillar and salt functions are empty)" if isinstance(exc, jinja2.UndefinedError) else ""
+        note = (
+            " (outside Salt, grains, pillar and salt functions are empty)"
+            if isinstance(exc, jinja2.UndefinedError)
+            else ""
+        )
         raise PillarError([PillarIssue("", f"Jinja error: {exc}{note}", where)]) from None
 
 
 def _template_line(tb: TracebackType | None) -> int | None:
-    """The last template line in the traceback (Jinja rewrites frames to point into the template)."""
+    """The last template line in the traceback (Jinja rewrites frames to point into templates)."""
     line = None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == "<template>":

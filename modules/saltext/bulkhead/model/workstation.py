@@ -17,8 +17,10 @@ from .fields import Rule
 
 # It ends up in XML attributes, file names and log lines: no characters that need escaping.
 WORKSTATION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-WORKSTATION_RULE = ("must be a workstation name: letters, digits, '.', '_' and '-', starting with a "
-                    "letter or digit, at most 64 characters")
+WORKSTATION_RULE = (
+    "must be a workstation name: letters, digits, '.', '_' and '-', starting with a "
+    "letter or digit, at most 64 characters"
+)
 WorkstationName = Annotated[str, StringConstraints(strict=True, pattern=WORKSTATION_PATTERN),
                             Rule(WORKSTATION_RULE)]
 

@@ -3,7 +3,8 @@
 .. code-block:: bash
 
     salt-call --local bulkhead_policy.check
-    salt-call --local bulkhead_policy.evaluate qubes.Filecopy+ work vault system=/etc/bulkhead/system.json
+    salt-call --local bulkhead_policy.evaluate qubes.Filecopy+ work vault \\
+        system=/etc/bulkhead/system.json
 """
 
 from saltext.bulkhead.model import PillarError
@@ -29,7 +30,8 @@ def _directory(directory):
 
 def check(directory=None):
     """``{"valid": True, "rules": N, "files": [...]}`` or ``{"valid": False, "errors": [...]}``
-    (each error ``file:line: ...``), for ``directory`` (default ``bulkhead:policy:dir``); retcode 1 when invalid.
+    (each error ``file:line: ...``), for ``directory`` (default ``bulkhead:policy:dir``); retcode 1
+    when invalid.
 
     CLI Example:
 
@@ -44,7 +46,12 @@ def check(directory=None):
     except PolicySyntaxError as exc:
         __context__["retcode"] = 1
         return {"valid": False, "directory": path, "errors": [str(issue) for issue in exc.issues]}
-    return {"valid": True, "directory": path, "rules": len(policy.rules), "files": list(policy.files)}
+    return {
+        "valid": True,
+        "directory": path,
+        "rules": len(policy.rules),
+        "files": list(policy.files),
+    }
 
 
 def evaluate(call, source, target="", system="/etc/bulkhead/system.json", directory=None):

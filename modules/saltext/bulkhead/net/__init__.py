@@ -13,7 +13,22 @@ from .errors import FirewallCompileError, RulesetCheckError
 from .pillar_rulesets import netvm_clients, pillar_rulesets
 
 __all__ = [
-    "BootRulesetError", "ClientSummary", "boot_ruleset", "FirewallCompileError", "NetvmInterfaces", "Resolver", "Ruleset",
-    "RulesetCheckError", "check_ruleset", "compile_checked", "compile_netvm_ruleset", "describe_rule", "diff_clients",
-    "diff_rules", "netvm_clients", "pillar_rulesets", "ruleset_changes", "system_resolver",
+    "BootRulesetError",
+    "ClientSummary",
+    "boot_ruleset",
+    "FirewallCompileError",
+    "NetvmInterfaces",
+    "Resolver",
+    "Ruleset",
+    "RulesetCheckError",
+    "check_ruleset",
+    "compile_checked",
+    "compile_netvm_ruleset",
+    "describe_rule",
+    "diff_clients",
+    "diff_rules",
+    "netvm_clients",
+    "pillar_rulesets",
+    "ruleset_changes",
+    "system_resolver",
 ]

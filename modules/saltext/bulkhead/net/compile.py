@@ -93,7 +93,9 @@ def _client_chain(
     reason = closed
     try:
         for rule in live if closed is None else ():
-            destinations = resolve_dsthost(rule.dsthost, resolve) if rule.dsthost is not None else ()
+            destinations = (
+                resolve_dsthost(rule.dsthost, resolve) if rule.dsthost is not None else ()
+            )
             statement = rule_statement(rule, destinations, dns)
             if statement is not None:
                 statements.append(statement)
@@ -114,7 +116,9 @@ def _client_chain(
     return [f"\tchain {chain} {{"] + [f"\t\t{s}" for s in statements] + ["\t}"], summary
 
 
-def _validated_clients(clients: Mapping[str, ClientRules]) -> list[tuple[IPv4, str, list[FirewallRule]]]:
+def _validated_clients(
+    clients: Mapping[str, ClientRules],
+) -> list[tuple[IPv4, str, list[FirewallRule]]]:
     seen: dict[IPv4, str] = {}
     result = []
     for name, (address, rules) in clients.items():
@@ -149,7 +153,8 @@ def compile_netvm_ruleset(
 
     ``dns`` are the DNS server addresses the clients are given (the ``specialtarget: dns`` target);
     ``now`` decides which rules have expired. ``upstream_dns``: where the netvm forwards its
-    clients' DNS queries (its own netvm, or the uplink's DNS server); None: nowhere. Raises ``FirewallCompileError`` for input outside the
+    clients' DNS queries (its own netvm, or the uplink's DNS server); None: nowhere. Raises
+    ``FirewallCompileError`` for input outside the
     allow-list; per-client problems close that client instead. ``closed`` names clients to close
     regardless of their rules (client -> reason), e.g. those whose chain nft refused.
     """
@@ -173,11 +178,15 @@ def compile_netvm_ruleset(
     if jumps:
         forward.append(f"iifname {serving} {_vmap(jumps)}")
     forward += [f"iifname {serving} drop", "ct state established,related accept"]
-    body += _base_chain("forward", "type filter hook forward priority filter; policy drop;", forward)
+    body += _base_chain(
+        "forward", "type filter hook forward priority filter; policy drop;", forward
+    )
 
     inbound = ['iifname "lo" accept', "ct state invalid drop"]
     if jumps and dns_addresses:
-        dns_match = f"ip daddr {nft_text.addr_match(dns_addresses)} meta l4proto {{ tcp, udp }} th dport 53"
+        dns_match = (
+            f"ip daddr {nft_text.addr_match(dns_addresses)} meta l4proto {{ tcp, udp }} th dport 53"
+        )
         inbound.append(f"iifname {serving} {dns_match} {_vmap(jumps)}")
     inbound += [f"iifname {serving} drop", "ct state established,related accept"]
     body += _base_chain("input", "type filter hook input priority filter; policy drop;", inbound)
@@ -187,8 +196,11 @@ def compile_netvm_ruleset(
         body += _base_chain(
             "prerouting",
             "type nat hook prerouting priority dstnat; policy accept;",
-            [f"iifname {serving} ip daddr {nft_text.addr_match(dns_addresses)} meta l4proto {{ tcp, udp }} "
-             f"th dport 53 dnat ip to {upstream}"],
+            [
+                f"iifname {serving} ip daddr {nft_text.addr_match(dns_addresses)} meta l4proto "
+                f"{{ tcp, udp }} "
+                f"th dport 53 dnat ip to {upstream}"
+            ],
         )
 
     if uplink is not None and jumps:

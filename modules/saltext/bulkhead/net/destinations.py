@@ -1,4 +1,4 @@
-"""Where a rule's traffic may go: ``dsthost`` as addresses, names resolved on the host at compile time.
+"""Where a rule's traffic may go: ``dsthost`` as addresses, names resolved on the host at compile.
 
 The netvm never resolves names for the firewall (it would trust whatever DNS it is given); the host
 resolves each name once per compilation, and a name that does not resolve to an IPv4 address makes
@@ -40,7 +40,9 @@ def resolve_dsthost(dsthost: str, resolve: Resolver) -> tuple[IPv4 | IPv4Net, ..
     try:
         found = sorted({nft_text.address(a) for a in answers})
     except ValueError as exc:
-        raise UnresolvedName(f"dsthost {dsthost!r} resolved to something that is not IPv4: {exc}") from None
+        raise UnresolvedName(
+            f"dsthost {dsthost!r} resolved to something that is not IPv4: {exc}"
+        ) from None
     if not found:
         raise UnresolvedName(f"dsthost {dsthost!r} has no IPv4 address")
     return tuple(found)

@@ -14,7 +14,10 @@ from ..model import FirewallRule
 
 
 def describe_rule(rule: FirewallRule) -> str:
-    """``accept tcp 10.0.0.1:80``, ``drop udp *:53``, ``accept dns``, ``drop icmp 10.0.0.0/8 type 8``."""
+    """A rule as one line.
+
+    ``accept tcp 10.0.0.1:80``, ``drop udp *:53``, ``accept dns``, ``drop icmp 10.0.0.0/8 type 8``.
+    """
     if rule.specialtarget == "dns":
         target = "dns" if rule.proto is None else f"{rule.proto} dns"
         words = [rule.action, target]

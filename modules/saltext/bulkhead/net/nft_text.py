@@ -54,12 +54,16 @@ def destination(value: str) -> IPv4 | IPv4Net | None:
         try:
             net = IPv4Net(value, strict=True)
         except ValueError:
-            raise FirewallCompileError(f"dsthost is not a valid IPv4 address or network: {value!r}") from None
+            raise FirewallCompileError(
+                f"dsthost is not a valid IPv4 address or network: {value!r}"
+            ) from None
         return net.network_address if net.prefixlen == 32 else net
     labels = value.rstrip(".").split(".")
     label = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
     if len(value) > 253 or not all(label.fullmatch(part) for part in labels):
-        raise FirewallCompileError(f"dsthost is neither an IPv4 address, a network nor a DNS name: {value!r}")
+        raise FirewallCompileError(
+            f"dsthost is neither an IPv4 address, a network nor a DNS name: {value!r}"
+        )
     return None
 
 
@@ -99,7 +103,9 @@ def kernel_time(value: object) -> str | None:
 
 def iface(value: object) -> str:
     if not isinstance(value, str) or not _IFACE.fullmatch(value):
-        raise FirewallCompileError(f"interface names are lowercase letters and digits, at most 15: {value!r}")
+        raise FirewallCompileError(
+            f"interface names are lowercase letters and digits, at most 15: {value!r}"
+        )
     return f'"{value}"'
 
 

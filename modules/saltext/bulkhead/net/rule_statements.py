@@ -60,7 +60,9 @@ def check_shape(rule: FirewallRule) -> None:
 def _protocol(rule: FirewallRule) -> list[str]:
     if rule.specialtarget == "dns":
         if rule.proto == "icmp" or rule.dstports is not None:
-            raise UnsupportedRule("specialtarget dns means TCP/UDP port 53; it takes no dstports and no proto icmp")
+            raise UnsupportedRule(
+                "specialtarget dns means TCP/UDP port 53; it takes no dstports and no proto icmp"
+            )
         if rule.proto is None:
             return ["meta l4proto { tcp, udp }", f"th dport {DNS_PORT}"]
         return [f"{rule.proto} dport {DNS_PORT}"]

@@ -9,7 +9,18 @@ from .storage import PoolPlan, VolumePlan
 from .workstation import DomainPlan, Plan, plan_still_holds, plan_workstation
 
 __all__ = [
-    "Allocation", "DomainPlan", "HostTopology", "NetworkPlan", "Nic", "Plan", "PlanError",
+    "Allocation",
+    "DomainPlan",
+    "HostTopology",
+    "NetworkPlan",
+    "Nic",
+    "Plan",
+    "PlanError",
     "PoolPlan",
-    "RecordedDomain", "RecordedInterface", "VolumePlan", "allocate", "plan_still_holds", "plan_workstation",
+    "RecordedDomain",
+    "RecordedInterface",
+    "VolumePlan",
+    "allocate",
+    "plan_still_holds",
+    "plan_workstation",
 ]

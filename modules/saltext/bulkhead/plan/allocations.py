@@ -94,7 +94,9 @@ def _allocate_addresses(
             try:
                 result[name] = next(free)
             except StopIteration:
-                raise PlanError(f"bulkhead:host:address_pool: {pool} has no free address for {name}") from None
+                raise PlanError(
+                    f"bulkhead:host:address_pool: {pool} has no free address for {name}"
+                ) from None
             taken[result[name]] = name
     return result
 

@@ -38,7 +38,9 @@ def root_base(pillar: Pillar, name: str) -> str:
         return name
     template = domain.template
     if template is None or template not in pillar.domains:
-        raise PlanError(f"bulkhead:domains:{name}:template: a {domain.class_.value} domain needs a template")
+        raise PlanError(
+            f"bulkhead:domains:{name}:template: a {domain.class_.value} domain needs a template"
+        )
     if domain.class_ == DomainClass.disposable:
         return root_base(pillar, template)
     return template
@@ -50,5 +52,7 @@ def private_base(pillar: Pillar, name: str) -> str | None:
     if domain.class_ != DomainClass.disposable:
         return None
     if domain.template is None or domain.template not in pillar.domains:
-        raise PlanError(f"bulkhead:domains:{name}:template: a disposable needs a disposable template")
+        raise PlanError(
+            f"bulkhead:domains:{name}:template: a disposable needs a disposable template"
+        )
     return domain.template

@@ -80,7 +80,9 @@ def read_memory(meta: etree._Element) -> RecordedMemory | None:
     if el.get("unit") != "MiB":
         raise ValueError(f"memory bounds recorded in unit {el.get('unit')!r}, expected 'MiB'")
     try:
-        return RecordedMemory(int(el.get("min", "")), int(el.get("initial", "")), int(el.get("max", "")))
+        return RecordedMemory(
+            int(el.get("min", "")), int(el.get("initial", "")), int(el.get("max", ""))
+        )
     except ValueError as error:
         raise ValueError(f"malformed memory bounds in bulkhead metadata: {error}") from error
 

@@ -85,8 +85,15 @@ def _root(pillar: Pillar, name: str) -> VolumePlan:
     if domain.image is not None:
         return VolumePlan(vol, name, "root", fmt, import_path=domain.image.root)
     base_vol = root_volume_name(pillar, lineage.root_base(pillar, name))
-    return VolumePlan(vol, name, "root", "qcow2", backing=base_vol, backing_format=volume_format(base_vol),
-                      fresh_on_start=True)
+    return VolumePlan(
+        vol,
+        name,
+        "root",
+        "qcow2",
+        backing=base_vol,
+        backing_format=volume_format(base_vol),
+        fresh_on_start=True,
+    )
 
 
 def _private(pillar: Pillar, name: str) -> VolumePlan:
@@ -96,7 +103,9 @@ def _private(pillar: Pillar, name: str) -> VolumePlan:
     if base is not None:
         return VolumePlan(vol, name, "private", "qcow2", backing=names.private_volume(base),
                           backing_format="qcow2", fresh_on_start=True)
-    return VolumePlan(vol, name, "private", "qcow2", capacity_bytes=domain.private_mib * MIB, keep=True)
+    return VolumePlan(
+        vol, name, "private", "qcow2", capacity_bytes=domain.private_mib * MIB, keep=True
+    )
 
 
 def domain_volumes(pillar: Pillar, name: str, config: bytes) -> tuple[VolumePlan, ...]:

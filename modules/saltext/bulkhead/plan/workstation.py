@@ -88,8 +88,14 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
         if pillar.domains[name].provides_network:
             net = network_plan(name, pillar.workstation)
             networks[net.name] = net
-    return Plan(dtype, pool, MappingProxyType(domains), MappingProxyType(dict(sorted(networks.items()))),
-                MappingProxyType(dict(sorted(volumes.items()))), MappingProxyType(partitions))
+    return Plan(
+        dtype,
+        pool,
+        MappingProxyType(domains),
+        MappingProxyType(dict(sorted(networks.items()))),
+        MappingProxyType(dict(sorted(volumes.items()))),
+        MappingProxyType(partitions),
+    )
 
 
 def plan_still_holds(plan: Plan, before: Mapping[str, RecordedDomain],

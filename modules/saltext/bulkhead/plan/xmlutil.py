@@ -10,7 +10,9 @@ NS_PREFIX = "bulkhead"
 NSMAP = {NS_PREFIX: NAMESPACE}
 
 
-def sub(parent: etree._Element, tag: str, text: str | int | None = None, **attrs: str) -> etree._Element:
+def sub(
+    parent: etree._Element, tag: str, text: str | int | None = None, **attrs: str
+) -> etree._Element:
     el = etree.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
     if text is not None:
         el.text = str(text)

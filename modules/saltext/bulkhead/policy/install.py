@@ -77,16 +77,30 @@ def _validate_installed(directory: Path) -> InstallOutcome:
         policy = Policy.load(directory)
     except PolicySyntaxError as exc:
         lines = [str(issue) for issue in exc.issues]
-        return InstallOutcome(False, "The installed policy does not load (the broker denies every call):\n" + "\n".join(lines))
-    return InstallOutcome(True, f"Policy in {directory} is in place: {len(policy.rules)} rules in {len(policy.files)} files")
+        return InstallOutcome(
+            False,
+            "The installed policy does not load (the broker denies every call):\n"
+            + "\n".join(lines),
+        )
+    return InstallOutcome(
+        True,
+        f"Policy in {directory} is in place: "
+        f"{len(policy.rules)} rules in {len(policy.files)} files",
+    )
 
 
-def install_policy(directory: str | os.PathLike[str], bodies: Mapping[str, str], *, test: bool) -> InstallOutcome:
-    """Make ``directory`` hold ``bodies`` (name -> text) as managed files, if the result is valid."""
+def install_policy(
+    directory: str | os.PathLike[str], bodies: Mapping[str, str], *, test: bool
+) -> InstallOutcome:
+    """Make ``directory`` hold ``bodies`` (name -> text) as managed files if the result is valid."""
     changes = plan_changes(directory, bodies)
     if changes.empty:
-        return _validate_installed(changes.directory) if changes.directory.is_dir() else InstallOutcome(
-            True, f"No policy files wanted and {changes.directory} does not exist"
+        return (
+            _validate_installed(changes.directory)
+            if changes.directory.is_dir()
+            else InstallOutcome(
+                True, f"No policy files wanted and {changes.directory} does not exist"
+            )
         )
     # Test mode stages in the system's temporary directory so that it writes nothing near /etc.
     parent = None if test else changes.directory.parent
@@ -100,8 +114,15 @@ def install_policy(directory: str | os.PathLike[str], bodies: Mapping[str, str],
         except PolicySyntaxError as exc:
             lines = _renamed(exc, staged, changes.directory)
             return InstallOutcome(False, "Invalid policy, nothing installed:\n" + "\n".join(lines))
-        what = f"{len(changes.write)} written, {len(changes.remove)} removed; {len(policy.rules)} rules in {len(policy.files)} files"
+        what = (
+            f"{len(changes.write)} written, {len(changes.remove)} removed; "
+            f"{len(policy.rules)} rules in {len(policy.files)} files"
+        )
         if test:
-            return InstallOutcome(None, f"Policy in {changes.directory} would change: {what}", changes.summary())
+            return InstallOutcome(
+                None, f"Policy in {changes.directory} would change: {what}", changes.summary()
+            )
         _commit(changes)
-    return InstallOutcome(True, f"Policy in {changes.directory} installed: {what}", changes.summary())
+    return InstallOutcome(
+        True, f"Policy in {changes.directory} installed: {what}", changes.summary()
+    )

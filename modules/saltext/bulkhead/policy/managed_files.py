@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-HEADER = "# Managed by bulkhead (Salt pillar bulkhead:policy:files). Local changes are overwritten.\n"
+HEADER = (
+    "# Managed by bulkhead (Salt pillar bulkhead:policy:files). Local changes are overwritten.\n"
+)
 MANAGED_NAME = re.compile(r"[0-9A-Za-z_.-]+\.policy")
 MAX_READ = 16 * 1024 * 1024 + 1  # the engine refuses larger files anyway
 
@@ -23,7 +25,9 @@ MAX_READ = 16 * 1024 * 1024 + 1  # the engine refuses larger files anyway
 def check_name(name: str) -> None:
     """Names are re-checked here because the library can be called without the pillar model."""
     if not MANAGED_NAME.fullmatch(name) or name.startswith("."):
-        raise ValueError(f"invalid policy file name {name!r} (letters, digits, _ . -, ending in .policy)")
+        raise ValueError(
+            f"invalid policy file name {name!r} (letters, digits, _ . -, ending in .policy)"
+        )
 
 
 def with_header(body: str) -> bytes:

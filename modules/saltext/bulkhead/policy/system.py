@@ -23,7 +23,9 @@ ADMINVM = "@adminvm"
 DOMAIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,30}")
 # The power states Qubes reports; only "Running" changes a decision, and like the reference the
 # engine accepts any other text. What bulkhead's broker reports stays within these.
-POWER_STATES = frozenset({"Running", "Halted", "Paused", "Suspended", "Transient", "Crashed", "Dying"})
+POWER_STATES = frozenset(
+    {"Running", "Halted", "Paused", "Suspended", "Transient", "Crashed", "Dying"}
+)
 
 
 @dataclass(frozen=True, slots=True)

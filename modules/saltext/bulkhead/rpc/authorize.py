@@ -50,7 +50,9 @@ def authorize(source: str, request: CallRequest, host: Host, policy_dir: str | o
     except PolicySyntaxError as exc:
         policy, broken = None, f" (policy does not parse: {len(exc.issues)} issue(s))"
     try:
-        decision = evaluate(policy, Request(request.service, request.argument, source, request.target), system)
+        decision = evaluate(
+            policy, Request(request.service, request.argument, source, request.target), system
+        )
     except RequestError as exc:
         return Authorization(None, str(exc))
     why = decision.explain() + broken

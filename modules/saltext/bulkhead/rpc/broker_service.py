@@ -38,7 +38,9 @@ class BrokerPaths:
     pidfile: Path = Path("/run/bulkhead/broker.pid")
     log: Path = Path("/var/log/bulkhead/broker.log")
     socket_dir: Path = Path(names.RPC_SOCKET_DIR)
-    dispvm_registry: Path = REGISTRY_DIR  # its disposables; a broker deletes those left in it at start
+    dispvm_registry: Path = (
+        REGISTRY_DIR  # its disposables; a broker deletes those left in it at start
+    )
 
     def process(self) -> DaemonProcess:
         return DaemonProcess("the RPC broker", self.pidfile, self.log, broker_marks(self.pidfile),
@@ -46,11 +48,32 @@ class BrokerPaths:
 
 
 def command(pillar: Pillar, paths: BrokerPaths) -> list[str]:
-    return [sys.executable, "-m", MODULE, "broker", "--uri", pillar.host.uri, "--pillar-json", str(paths.pillar),
-            "--policy-dir", str(pillar.policy.dir), "--socket-dir", str(paths.socket_dir),
-            "--ask", pillar.policy.ask, "--log", str(paths.log), "--pidfile", str(paths.pidfile),
-            "--call-timeout", str(pillar.policy.call_timeout), "--max-output-mib", str(pillar.policy.call_output_mib),
-            "--dispvm-registry", str(paths.dispvm_registry)]
+    return [
+        sys.executable,
+        "-m",
+        MODULE,
+        "broker",
+        "--uri",
+        pillar.host.uri,
+        "--pillar-json",
+        str(paths.pillar),
+        "--policy-dir",
+        str(pillar.policy.dir),
+        "--socket-dir",
+        str(paths.socket_dir),
+        "--ask",
+        pillar.policy.ask,
+        "--log",
+        str(paths.log),
+        "--pidfile",
+        str(paths.pidfile),
+        "--call-timeout",
+        str(pillar.policy.call_timeout),
+        "--max-output-mib",
+        str(pillar.policy.call_output_mib),
+        "--dispvm-registry",
+        str(paths.dispvm_registry),
+    ]
 
 
 def broker_unit(pillar: Pillar, paths: BrokerPaths) -> str:
@@ -63,7 +86,9 @@ def broker_unit(pillar: Pillar, paths: BrokerPaths) -> str:
 
 def facts_file(pillar: Pillar) -> bytes:
     """The pillar as the broker loads it back (``load_pillar`` of this JSON gives ``pillar``)."""
-    return (json.dumps(pillar.model_dump(mode="json", by_alias=True), sort_keys=True, indent=1) + "\n").encode()
+    return (
+        json.dumps(pillar.model_dump(mode="json", by_alias=True), sort_keys=True, indent=1) + "\n"
+    ).encode()
 
 
 def running_broker(paths: BrokerPaths) -> Running | None:
@@ -100,7 +125,10 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
     except FileNotFoundError:
         current = None
     if current != wanted:
-        work.changes["facts"] = {"old": None if current is None else "outdated", "new": str(paths.pillar)}
+        work.changes["facts"] = {
+            "old": None if current is None else "outdated",
+            "new": str(paths.pillar),
+        }
         work.step(f"write {paths.pillar}",
                   lambda: write_atomically(paths.pillar, wanted, mode=0o600))
     cmd = command(pillar, paths)
@@ -112,7 +140,9 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
 
 def start(cmd: list[str], paths: BrokerPaths) -> None:
     """Start detached (own session, no terminal); return once its pidfile names it."""
-    make_private_socket_dir(paths.socket_dir)  # the broker refuses a directory that is not root's 0700
+    make_private_socket_dir(
+        paths.socket_dir
+    )  # the broker refuses a directory that is not root's 0700
     paths.process().start(cmd)
 
 

@@ -26,24 +26,48 @@ def rpc_group() -> None:
 
 @rpc_app.command("broker")
 def broker_command(
-    policy_dir: Annotated[Path, typer.Option("--policy-dir", help="Directory of *.policy files.")] = Path(
-        "/etc/bulkhead/policy.d"),
+    policy_dir: Annotated[
+        Path, typer.Option("--policy-dir", help="Directory of *.policy files.")
+    ] = Path("/etc/bulkhead/policy.d"),
     uri: Annotated[str, typer.Option(help="libvirt URI of the domains")] = "qemu:///system",
-    pillar: Annotated[Path, typer.Option(
-        "--pillar-json", metavar="FILE",
-        help="JSON of the bulkhead pillar key (tags, classes; written by the formula)")] = DEFAULT_PILLAR,
-    system: Annotated[Path | None, typer.Option(
-        help="serve a fixed SYSTEM.json instead of libvirt + pillar (starts no domains)")] = None,
-    socket_dir: Annotated[Path, typer.Option(help="where QEMU binds the RPC channels")] = DEFAULT_SOCKET_DIR,
-    ask: Annotated[str, typer.Option(help=f"how 'ask' is settled: {', '.join(ASK_MODES)}")] = "deny",
+    pillar: Annotated[
+        Path,
+        typer.Option(
+            "--pillar-json",
+            metavar="FILE",
+            help="JSON of the bulkhead pillar key (tags, classes; written by the formula)",
+        ),
+    ] = DEFAULT_PILLAR,
+    system: Annotated[
+        Path | None,
+        typer.Option(
+            help="serve a fixed SYSTEM.json instead of libvirt + pillar (starts no domains)"
+        ),
+    ] = None,
+    socket_dir: Annotated[
+        Path, typer.Option(help="where QEMU binds the RPC channels")
+    ] = DEFAULT_SOCKET_DIR,
+    ask: Annotated[
+        str, typer.Option(help=f"how 'ask' is settled: {', '.join(ASK_MODES)}")
+    ] = "deny",
     log: Annotated[Path, typer.Option(help="log file ('-' for stderr)")] = DEFAULT_LOG,
     pidfile: Annotated[Path | None, typer.Option(help="write the broker's pid here")] = None,
-    call_timeout: Annotated[int, typer.Option(
-        min=1, help="seconds a call may run before the broker ends it (caller exit 124)")] = DEFAULT_TIMEOUT_S,
-    max_output_mib: Annotated[int, typer.Option(
-        min=0, help="MiB a target may send back to its caller (caller exit 125 beyond)")] = DEFAULT_MAX_OUTPUT_MIB,
-    dispvm_registry: Annotated[Path, typer.Option(
-        help="where the disposables this broker creates are registered until deleted")] = REGISTRY_DIR,
+    call_timeout: Annotated[
+        int,
+        typer.Option(
+            min=1, help="seconds a call may run before the broker ends it (caller exit 124)"
+        ),
+    ] = DEFAULT_TIMEOUT_S,
+    max_output_mib: Annotated[
+        int,
+        typer.Option(
+            min=0, help="MiB a target may send back to its caller (caller exit 125 beyond)"
+        ),
+    ] = DEFAULT_MAX_OUTPUT_MIB,
+    dispvm_registry: Annotated[
+        Path,
+        typer.Option(help="where the disposables this broker creates are registered until deleted"),
+    ] = REGISTRY_DIR,
 ) -> None:
     """Serve RPC calls between the running domains until SIGTERM."""
     from ..atomic_file import write_atomically
@@ -57,7 +81,11 @@ def broker_command(
     try:
         check_socket_dir(socket_dir, private=True)
         chosen = prompt_for(ask)
-        host: Host = StaticHost(System.from_file(system)) if system else LibvirtHost(uri, pillar, dispvm_registry)
+        host: Host = (
+            StaticHost(System.from_file(system))
+            if system
+            else LibvirtHost(uri, pillar, dispvm_registry)
+        )
         if system is None:
             host.system()  # a missing or invalid pillar file stops the start, not the first call
     except (ValueError, OSError, SystemInfoError, SocketDirError) as exc:

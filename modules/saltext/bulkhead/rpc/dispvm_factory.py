@@ -86,7 +86,9 @@ class DispvmFactory:
                                   f"(bulkhead:policy:dispvm_limit is {pillar.policy.dispvm_limit})")
             _not_exclusive(pillar, f"creating a disposable of {template}")
             with _locked(pillar, BROKER_LOCK_WAIT_S), connect(self._uri) as conn:
-                taken = set(pillar.domains) | set(libvirt_domains(conn)) | set(self._registry.entries())
+                taken = (
+                    set(pillar.domains) | set(libvirt_domains(conn)) | set(self._registry.entries())
+                )
                 name = next(f"disp{n}" for n in range(1, 10_000) if f"disp{n}" not in taken)
                 self._registry.add(name, template)
                 self._live[name] = template
@@ -124,7 +126,9 @@ class DispvmFactory:
         deleted = []
         for name in sorted(set(self._registry.entries()) - set(self._live)):
             if name in pillar.domains:  # the admin has since declared it: theirs now
-                self._log.warning("registered disposable %s is now a pillar domain: not deleted", name)
+                self._log.warning(
+                    "registered disposable %s is now a pillar domain: not deleted", name
+                )
                 self._registry.remove(name)
                 continue
             self._remove_locked(conn, pillar, name)

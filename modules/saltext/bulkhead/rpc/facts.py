@@ -21,7 +21,12 @@ from ..policy import DomainInfo, System
 from ..virt.inventory import domain_xml
 from ..virt.power import state_name
 
-CLASS_TYPES = {"template": "TemplateVM", "app": "AppVM", "disposable": "DispVM", "standalone": "StandaloneVM"}
+CLASS_TYPES = {
+    "template": "TemplateVM",
+    "app": "AppVM",
+    "disposable": "DispVM",
+    "standalone": "StandaloneVM",
+}
 # virt/power.py's state names as the policy (Qubes' power_state) calls them; others: Transient.
 POLICY_POWER = {"running": "Running", "paused": "Paused", "shutoff": "Halted",
                 "shutting down": "Dying", "crashed": "Crashed", "suspended": "Suspended"}

@@ -63,7 +63,7 @@ class StaticHost:
         raise StartError(f"{name} is not running and this broker starts no domains")
 
     def stop(self, name: str) -> None:
-        """Nothing this host serves was started by the broker, so only a running domain is an error."""
+        """Nothing this host serves was started by the broker: only a running domain is an error."""
         info = self._system.guest(name)
         if info is not None and info.running:
             raise StopError(f"{name} is running and this broker stops no domains")
@@ -95,7 +95,9 @@ class LibvirtHost:
             st = self._pillar_file.stat()
             stamp = (st.st_mtime_ns, st.st_size)
             if self._pillar is None or stamp != self._stamp:
-                self._pillar = load_pillar(json.loads(self._pillar_file.read_text(encoding="utf-8")))
+                self._pillar = load_pillar(
+                    json.loads(self._pillar_file.read_text(encoding="utf-8"))
+                )
                 self._stamp = stamp
             return self._pillar
 
@@ -108,8 +110,11 @@ class LibvirtHost:
         pillar = self.pillar()
         known = set(pillar.domains) | set(self.dispvms.live())
         with connect(self._uri) as conn:  # only this workstation's channels are attached
-            return sorted(n for n, (power, _uuid) in libvirt_domains(conn, pillar.workstation).items()
-                          if power == "Running" and n in known)
+            return sorted(
+                n
+                for n, (power, _uuid) in libvirt_domains(conn, pillar.workstation).items()
+                if power == "Running" and n in known
+            )
 
     def start(self, name: str) -> None:
         """The same convergence the ``running`` state does (fresh root from the template...),

@@ -18,10 +18,13 @@ def host_system(pillar_path: Path) -> System:
     try:
         pillar = load_pillar(json.loads(pillar_path.read_text(encoding="utf-8")))
     except PillarError as exc:  # before ValueError: it is one
-        raise SystemInfoError(f"{pillar_path} is not a valid pillar: {'; '.join(exc.lines)}") from exc
+        raise SystemInfoError(
+            f"{pillar_path} is not a valid pillar: {'; '.join(exc.lines)}"
+        ) from exc
     except (OSError, ValueError) as exc:
-        raise SystemInfoError(f"cannot read the host's pillar {pillar_path} ({exc}); give a "
-                              "SYSTEM.json with --system") from exc
+        raise SystemInfoError(
+            f"cannot read the host's pillar {pillar_path} ({exc}); give a SYSTEM.json with --system"
+        ) from exc
     try:
         with connect(pillar.host.uri) as conn:
             return system_from(pillar, libvirt_domains(conn, pillar.workstation))

@@ -54,16 +54,32 @@ def check(policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR)) -> None:
 
 @policy_app.command("eval")
 def eval_(
-    system_file: Annotated[Path | None, typer.Option(
-        "--system", metavar="FILE",
-        help="SYSTEM.json: the domains and their properties (default: this host's).")] = None,
-    call: Annotated[str | None, typer.Argument(help="SERVICE+ARG (no '+' means the empty argument).")] = None,
+    system_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--system",
+            metavar="FILE",
+            help="SYSTEM.json: the domains and their properties (default: this host's).",
+        ),
+    ] = None,
+    call: Annotated[
+        str | None, typer.Argument(help="SERVICE+ARG (no '+' means the empty argument).")
+    ] = None,
     source: Annotated[str | None, typer.Argument(help="Calling domain.")] = None,
-    target: Annotated[str | None, typer.Argument(help="A domain, @default, @dispvm[:T], @adminvm.")] = None,
+    target: Annotated[
+        str | None, typer.Argument(help="A domain, @default, @dispvm[:T], @adminvm.")
+    ] = None,
     policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR),
-    batch: Annotated[Path | None, typer.Option("--batch", help="JSONL requests ('-' for stdin).")] = None,
-    pillar: Annotated[Path, typer.Option(
-        "--pillar-json", metavar="FILE", help="The host's pillar (JSON), read when --system is not given.")
+    batch: Annotated[
+        Path | None, typer.Option("--batch", help="JSONL requests ('-' for stdin).")
+    ] = None,
+    pillar: Annotated[
+        Path,
+        typer.Option(
+            "--pillar-json",
+            metavar="FILE",
+            help="The host's pillar (JSON), read when --system is not given.",
+        ),
     ] = DEFAULT_PILLAR,
 ) -> None:
     """Decide one request (and show the deciding rule) or a batch (one JSON decision per line)."""
@@ -112,7 +128,7 @@ def _batch(lines: IO[str], policy: Policy | None, system: System) -> None:
 
 @policy_app.command()
 def lint(policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR)) -> None:
-    """Warn on allow-everything rules, allows into the admin domain and shadowed rules; exit 1 if any."""
+    """Warn on allow-all rules, allows into the admin domain and shadowed rules; exit 1 if any."""
     policy = _load(policy_dir)
     if policy is None:
         raise typer.Exit(1)

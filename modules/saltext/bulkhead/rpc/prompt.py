@@ -16,14 +16,18 @@ ASK_MODES = ("deny", "default-target", "terminal")
 
 
 class Prompt(Protocol):
-    def choose(self, source: str, call: str, targets: tuple[str, ...], default: str | None) -> str | None:
+    def choose(
+        self, source: str, call: str, targets: tuple[str, ...], default: str | None
+    ) -> str | None:
         """One of ``targets``, or None to refuse the call."""
 
 
 class RefusePrompt:
     """Nobody to ask: every ``ask`` is a deny (the safe default)."""
 
-    def choose(self, source: str, call: str, targets: tuple[str, ...], default: str | None) -> str | None:
+    def choose(
+        self, source: str, call: str, targets: tuple[str, ...], default: str | None
+    ) -> str | None:
         return None
 
 
@@ -31,7 +35,9 @@ class DefaultTargetPrompt:
     """Answer with the policy's pre-selected target (``default_target=`` or the caller's own
     choice when it is a candidate); refuse when there is none."""
 
-    def choose(self, source: str, call: str, targets: tuple[str, ...], default: str | None) -> str | None:
+    def choose(
+        self, source: str, call: str, targets: tuple[str, ...], default: str | None
+    ) -> str | None:
         return default if default in targets else None
 
 
@@ -41,7 +47,9 @@ class HookPrompt:
     def __init__(self, hook: Callable[[str, str, tuple[str, ...], str | None], str | None]):
         self._hook = hook
 
-    def choose(self, source: str, call: str, targets: tuple[str, ...], default: str | None) -> str | None:
+    def choose(
+        self, source: str, call: str, targets: tuple[str, ...], default: str | None
+    ) -> str | None:
         return self._hook(source, call, targets, default)
 
 
@@ -53,11 +61,15 @@ class TerminalPrompt:
         self._tty = tty
         self._timeout = timeout
 
-    def choose(self, source: str, call: str, targets: tuple[str, ...], default: str | None) -> str | None:
+    def choose(
+        self, source: str, call: str, targets: tuple[str, ...], default: str | None
+    ) -> str | None:
         lines = [f"\n{source} asks to call {call}. Allow it towards:"]
         lines += [f"  {number}) {target}{'  (default)' if target == default else ''}"
                   for number, target in enumerate(targets, 1)]
-        lines.append(f"number{', Enter for the default' if default else ''}, anything else refuses: ")
+        lines.append(
+            f"number{', Enter for the default' if default else ''}, anything else refuses: "
+        )
         fd = os.open(self._tty, os.O_RDWR | os.O_NOCTTY)
         try:
             os.write(fd, "\n".join(lines).encode())

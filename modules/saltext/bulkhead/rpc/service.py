@@ -34,15 +34,25 @@ def broker_logger(path: Path | None, max_bytes: int = LOG_MAX_BYTES,
         handler = logging.StreamHandler()
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(path, maxBytes=max_bytes, backupCount=backups)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=max_bytes, backupCount=backups
+        )
     # Guest text (names, refusal reasons) reaches this log: escaped at the sink, whatever logs it.
     handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(message)s"))
     log.handlers[:] = [handler]
     return log
 
 
-def serve(host: Host, policy_dir: Path, prompt: Prompt, socket_dir: Path, log: logging.Logger,
-          interval: float = 0.5, stop: threading.Event | None = None, limits: CallLimits | None = None) -> None:
+def serve(
+    host: Host,
+    policy_dir: Path,
+    prompt: Prompt,
+    socket_dir: Path,
+    log: logging.Logger,
+    interval: float = 0.5,
+    stop: threading.Event | None = None,
+    limits: CallLimits | None = None,
+) -> None:
     limits = limits or CallLimits()
     broker = Broker(host, policy_dir, prompt, log, limits=limits)
     watcher = Watcher(broker, socket_dir, interval)
@@ -56,8 +66,14 @@ def serve(host: Host, policy_dir: Path, prompt: Prompt, socket_dir: Path, log: l
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-    log.info("broker started (pid %d): policy %s, sockets %s, calls limited to %gs and %d output bytes",
-             os.getpid(), policy_dir, socket_dir, limits.timeout_s, limits.max_output)
+    log.info(
+        "broker started (pid %d): policy %s, sockets %s, calls limited to %gs and %d output bytes",
+        os.getpid(),
+        policy_dir,
+        socket_dir,
+        limits.timeout_s,
+        limits.max_output,
+    )
     try:
         for name in host.remove_leftovers():
             log.info("deleted disposable %s, left behind by an earlier broker", name)

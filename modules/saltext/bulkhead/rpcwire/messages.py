@@ -78,9 +78,13 @@ class CallRequest:
         return request
 
     def encode(self) -> bytes:
-        for (key, pattern), value in zip(CALL_FIELDS, (self.service, self.argument, self.target), strict=True):
+        for (key, pattern), value in zip(
+            CALL_FIELDS, (self.service, self.argument, self.target), strict=True
+        ):
             _text(value, pattern, key)
-        return _dump(Kind.CALL, {"service": self.service, "argument": self.argument, "target": self.target})
+        return _dump(
+            Kind.CALL, {"service": self.service, "argument": self.argument, "target": self.target}
+        )
 
     @property
     def call(self) -> str:
@@ -100,7 +104,9 @@ class ExecRequest:
         return cls(*_fields(payload, EXEC_FIELDS))
 
     def encode(self) -> bytes:
-        return _dump(Kind.EXEC, {"service": self.service, "argument": self.argument, "source": self.source})
+        return _dump(
+            Kind.EXEC, {"service": self.service, "argument": self.argument, "source": self.source}
+        )
 
 
 def encode_result(target: str | None) -> bytes:

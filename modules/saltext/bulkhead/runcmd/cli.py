@@ -74,32 +74,70 @@ def _input(pass_io: bool | None) -> bytes | None:
 
 def run_command(
     domain: Annotated[str, typer.Argument(metavar="DOMAIN", help="The domain to run in.")],
-    command: Annotated[list[str], typer.Argument(
-        metavar="[--] COMMAND [ARG...]", help="The command; one word is a shell command line.")],
-    timeout: Annotated[int, typer.Option(
-        min=1, max=3600, help="Seconds before the command is killed (exit 124).")] = 30,
-    user: Annotated[str, typer.Option(
-        "--user", "-u", metavar="USER",
-        help="root, user (uid 1000) or UID[:GID]; the image has no other names.")] = "root",
-    autostart: Annotated[bool, typer.Option(
-        "--autostart", help="Start the domain first if it is halted (as an apply would).")] = False,
-    pass_io: Annotated[bool | None, typer.Option(
-        "--pass-io/--no-pass-io", show_default=False,
-        help="Give the command this stdin (default: when it is a pipe or a file; like ssh -n, "
-             "--no-pass-io gives none).")] = None,
-    filter_escape_chars: Annotated[bool | None, typer.Option(
-        "--filter-escape-chars/--no-filter-escape-chars", show_default=False,
-        help="Write the guest's control characters and escape sequences as visible escapes "
-             "(default: only when the output is a terminal).")] = None,
-    uri: Annotated[str | None, typer.Option(
-        "--connect", metavar="URI", help="libvirt URI (default: the host's pillar's).")] = None,
-    pillar: Annotated[Path, typer.Option(
-        "--pillar-json", metavar="FILE", help="The host's pillar (JSON), for the URI and --autostart.")
+    command: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[--] COMMAND [ARG...]", help="The command; one word is a shell command line."
+        ),
+    ],
+    timeout: Annotated[
+        int, typer.Option(min=1, max=3600, help="Seconds before the command is killed (exit 124).")
+    ] = 30,
+    user: Annotated[
+        str,
+        typer.Option(
+            "--user",
+            "-u",
+            metavar="USER",
+            help="root, user (uid 1000) or UID[:GID]; the image has no other names.",
+        ),
+    ] = "root",
+    autostart: Annotated[
+        bool,
+        typer.Option(
+            "--autostart", help="Start the domain first if it is halted (as an apply would)."
+        ),
+    ] = False,
+    pass_io: Annotated[
+        bool | None,
+        typer.Option(
+            "--pass-io/--no-pass-io",
+            show_default=False,
+            help="Give the command this stdin (default: when it is a pipe or a file; like ssh -n, "
+            "--no-pass-io gives none).",
+        ),
+    ] = None,
+    filter_escape_chars: Annotated[
+        bool | None,
+        typer.Option(
+            "--filter-escape-chars/--no-filter-escape-chars",
+            show_default=False,
+            help="Write the guest's control characters and escape sequences as visible escapes "
+            "(default: only when the output is a terminal).",
+        ),
+    ] = None,
+    uri: Annotated[
+        str | None,
+        typer.Option(
+            "--connect", metavar="URI", help="libvirt URI (default: the host's pillar's)."
+        ),
+    ] = None,
+    pillar: Annotated[
+        Path,
+        typer.Option(
+            "--pillar-json",
+            metavar="FILE",
+            help="The host's pillar (JSON), for the URI and --autostart.",
+        ),
     ] = DEFAULT_PILLAR,
-    socket_path: Annotated[Path | None, typer.Option(
-        "--socket", metavar="PATH",
-        help=f"The agent socket to use (default: {names.AGENT_SOCKET_DIR}/DOMAIN.sock); "
-             "without --connect, libvirt is not asked about DOMAIN.")
+    socket_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--socket",
+            metavar="PATH",
+            help=f"The agent socket to use (default: {names.AGENT_SOCKET_DIR}/DOMAIN.sock); "
+            "without --connect, libvirt is not asked about DOMAIN.",
+        ),
     ] = None,
 ) -> None:
     """Run COMMAND in DOMAIN; prints its output and exits with its status."""

@@ -10,7 +10,8 @@
 one line per changed property, such as ``vcpus: 1 -> 2``; with ``xml_diff: true``, or
 ``bulkhead:formula:xml_diff``, also the unified diff of the domain XML); ``running`` and
 ``halted`` also set its power state; ``absent`` undefines it and keeps the private volume
-unless ``purge: true``. Only domains stamped with bulkhead's metadata are ever modified. A real run holds the host's apply lock for
+unless ``purge: true``. Only domains stamped with bulkhead's metadata are ever modified. A real run
+holds the host's apply lock for
 the state, waiting at most ``lock_timeout`` s (default ``bulkhead:formula:lock_timeout``), and
 fails naming its holder after that; test mode never waits (docs/architecture.md).
 """

@@ -36,5 +36,11 @@ def built(name, image=None, lock_timeout=None):
             - image: debian-12
     """
     wanted = image or name
-    return run_state(name, __pillar__, lambda model: image_built(model, wanted, test=__opts__["test"]),
-                     test=__opts__["test"], lock_timeout=lock_timeout, minion_id=__opts__.get("id"))
+    return run_state(
+        name,
+        __pillar__,
+        lambda model: image_built(model, wanted, test=__opts__["test"]),
+        test=__opts__["test"],
+        lock_timeout=lock_timeout,
+        minion_id=__opts__.get("id"),
+    )

@@ -1,4 +1,4 @@
-"""State ``bulkhead_memory.managed``: the memory balancer bulkhead-memd, as ``bulkhead:memory`` says.
+"""State ``bulkhead_memory.managed``: the memory balancer bulkhead-memd as ``bulkhead:memory`` says.
 
 .. code-block:: yaml
 

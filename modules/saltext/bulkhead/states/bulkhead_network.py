@@ -6,7 +6,8 @@
       bulkhead_network.present:
         - name: sys-firewall
 
-The network has no host address and no forwarding; clients attach on isolated ports. A redefinition shows
+The network has no host address and no forwarding; clients attach on isolated ports. A redefinition
+shows
 in ``changes`` as one line; ``xml_diff: true`` (or ``bulkhead:formula:xml_diff``) adds the full
 XML diff.
 """

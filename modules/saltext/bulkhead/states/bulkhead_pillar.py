@@ -1,4 +1,4 @@
-"""State ``bulkhead_pillar.valid``: fails, listing every problem, when the bulkhead pillar is invalid.
+"""State ``bulkhead_pillar.valid``: fails, listing every problem, when the bulkhead pillar is bad.
 
 Every other bulkhead state requires it, so an invalid pillar changes nothing.
 

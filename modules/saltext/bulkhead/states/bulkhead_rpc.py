@@ -46,8 +46,15 @@ def _unit(model):
     return None if systemd is None else (systemd, unit_names(model.formula.paths).broker)
 
 
-def broker_running(name="bulkhead-rpc-broker", pillar_file=None, pidfile=None, log=None, socket_dir=None,
-                   dispvm_registry=None, lock_timeout=None):
+def broker_running(
+    name="bulkhead-rpc-broker",
+    pillar_file=None,
+    pidfile=None,
+    log=None,
+    socket_dir=None,
+    dispvm_registry=None,
+    lock_timeout=None,
+):
     """The RPC broker runs with the pillar facts it evaluates the policy with, restarted when
     its settings changed.
 

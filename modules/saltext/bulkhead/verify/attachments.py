@@ -41,6 +41,14 @@ def attachments(plan: Plan, live_xml: Mapping[str, str]) -> list[Attachment]:
                 out.append(Attachment(name, UNPLANNED, nic.target, nic.network, None, None))
                 continue
             net = plan.networks.get(planned.network)
-            out.append(Attachment(name, planned.role, nic.target, nic.network,
-                                  net.bridge if net is not None else None, dplan.allocation.address))
+            out.append(
+                Attachment(
+                    name,
+                    planned.role,
+                    nic.target,
+                    nic.network,
+                    net.bridge if net is not None else None,
+                    dplan.allocation.address,
+                )
+            )
     return out

@@ -57,26 +57,51 @@ def _report(run: SuiteRun, console: Console) -> None:
 
 
 def verify_command(
-    pillar: Annotated[Path | None, typer.Option(
-        "--pillar", exists=True, dir_okay=False, metavar="FILE",
-        help="pillar SLS file with the bulkhead key; default: this minion's pillar through salt-call "
-             "(from its master, or masterless with file_client: local)")] = None,
-    uri: Annotated[str | None, typer.Option(
-        metavar="URI", help="libvirt URI (default: the pillar's host.uri)")] = None,
-    hosts: Annotated[str, typer.Option(
-        metavar="SPEC", help="testinfra host spec the commands run on")] = "local://",
-    salt_config: Annotated[str | None, typer.Option(
-        metavar="DIR", help="salt-call -c DIR when reading Salt's pillar")] = None,
-    local: Annotated[bool, typer.Option(
-        "--local", help="read Salt's pillar masterless (salt-call --local)")] = False,
-    probe: Annotated[list[str] | None, typer.Option(
-        metavar="IP:PORT",
-        help="a TCP service to test every client's firewall against (repeatable)")] = None,
-    select: Annotated[str | None, typer.Option(
-        "-k", metavar="EXPR",
-        help="run only the checks whose names match EXPR (pytest -k: words, and, or, not)")] = None,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="print the report as JSON at the end (docs/verify.md), no live lines")] = False,
+    pillar: Annotated[
+        Path | None,
+        typer.Option(
+            "--pillar",
+            exists=True,
+            dir_okay=False,
+            metavar="FILE",
+            help="pillar SLS file with the bulkhead key; default: this minion's pillar through "
+                 "salt-call "
+            "(from its master, or masterless with file_client: local)",
+        ),
+    ] = None,
+    uri: Annotated[
+        str | None, typer.Option(metavar="URI", help="libvirt URI (default: the pillar's host.uri)")
+    ] = None,
+    hosts: Annotated[
+        str, typer.Option(metavar="SPEC", help="testinfra host spec the commands run on")
+    ] = "local://",
+    salt_config: Annotated[
+        str | None, typer.Option(metavar="DIR", help="salt-call -c DIR when reading Salt's pillar")
+    ] = None,
+    local: Annotated[
+        bool, typer.Option("--local", help="read Salt's pillar masterless (salt-call --local)")
+    ] = False,
+    probe: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="IP:PORT",
+            help="a TCP service to test every client's firewall against (repeatable)",
+        ),
+    ] = None,
+    select: Annotated[
+        str | None,
+        typer.Option(
+            "-k",
+            metavar="EXPR",
+            help="run only the checks whose names match EXPR (pytest -k: words, and, or, not)",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="print the report as JSON at the end (docs/verify.md), no live lines"
+        ),
+    ] = False,
 ) -> None:
     """Check on the host that the isolation the pillar describes holds (exit 1 on any failure,
     3 when nothing failed but a check was skipped; docs/verify.md)."""

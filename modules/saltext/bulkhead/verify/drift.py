@@ -1,6 +1,7 @@
 """Does a domain's persistent definition still say what the plan says?
 
-libvirt normalises what it stores (units, PCI addresses, a CPU model, PS/2 inputs, a console mirroring
+libvirt normalises what it stores (units, PCI addresses, a CPU model, PS/2 inputs, a console
+mirroring
 the serial port), so byte comparison would always fail. Both sides are reduced to the same canonical
 summary instead: the properties apply converges (``virt.domain_props``), the agent channels, the
 recorded config hash, and which kinds of device exist. A device kind the plan never asks for and

@@ -30,8 +30,15 @@ def _port_matches(rule: FirewallRule, port: int | None) -> bool:
     return ports is None or (port is not None and ports[0] <= port <= ports[1])
 
 
-def verdict(rules: Sequence[FirewallRule], address: ipaddress.IPv4Address, proto: str, port: int | None,
-            *, dns: Iterable[ipaddress.IPv4Address] = (), now: int = 0) -> bool | None:
+def verdict(
+    rules: Sequence[FirewallRule],
+    address: ipaddress.IPv4Address,
+    proto: str,
+    port: int | None,
+    *,
+    dns: Iterable[ipaddress.IPv4Address] = (),
+    now: int = 0,
+) -> bool | None:
     """True if the first matching live rule accepts ``proto`` to ``address``:``port``, False if
     it drops (or nothing matches), None if the answer hangs on a name the oracle cannot resolve.
     An ICMP probe is an echo request (ping)."""

@@ -1,4 +1,4 @@
-"""Parsers for what the host reports: ``ip -j``, ``bridge -j -d``, nwfilter bindings, live domain XML.
+"""Parsers for what the host reports: ``ip -j``, ``bridge -j -d``, nwfilter bindings, domain XML.
 
 They take the command's text so the suite can obtain it through testinfra (local or remote host)
 and the unit tests can feed them recorded output.
@@ -55,7 +55,9 @@ def bridge_ports(bridge_link_json: str) -> dict[str, BridgePort]:
     ports = {}
     for port in json.loads(bridge_link_json or "[]"):
         if "master" in port:
-            ports[port["ifname"]] = BridgePort(port["ifname"], port["master"], port.get("isolated") is True)
+            ports[port["ifname"]] = BridgePort(
+                port["ifname"], port["master"], port.get("isolated") is True
+            )
     return ports
 
 
@@ -66,12 +68,16 @@ def filter_binding(binding_xml: str) -> FilterBinding:
     params = () if ref is None else tuple(
         (p.get("name", ""), p.get("value", "")) for p in ref.iterfind("parameter"))
     port = doc.find("portdev")
-    return FilterBinding(port.get("name", "") if port is not None else "", doc.findtext("owner/name", ""),
-                         ref.get("filter", "") if ref is not None else "", params)
+    return FilterBinding(
+        port.get("name", "") if port is not None else "",
+        doc.findtext("owner/name", ""),
+        ref.get("filter", "") if ref is not None else "",
+        params,
+    )
 
 
 def binding_ports(binding_list_text: str) -> set[str]:
-    """Port devices named in ``virsh nwfilter-binding-list`` (a header, a rule, then one row each)."""
+    """Port devices named in ``virsh nwfilter-binding-list`` (a header, a rule, then a row each)."""
     rows = binding_list_text.splitlines()[2:]
     return {row.split()[0] for row in rows if row.strip()}
 

@@ -18,10 +18,11 @@ from ..model.salt_pillar import (  # noqa: F401 (re-exported: verify's and the m
 
 def load(pillar_file: str | Path | None = None, pillar_json: str | Path | None = None,
          salt_config_dir: str | None = None) -> Pillar:
-    """A pillar file (Jinja + YAML, as Salt renders it), already-rendered JSON data, or else Salt's."""
+    """A pillar file (Jinja + YAML, rendered as Salt does), rendered JSON, or else Salt's."""
     if pillar_file:
         return load_pillar_file(pillar_file)
     if pillar_json:
-        # Rendered data, not a template: parsed as JSON so no Jinja runs over values such as comments.
+        # Rendered data, not a template: parsed as JSON so no Jinja runs over values such as
+        # comments.
         return load_pillar(json.loads(Path(pillar_json).read_text()))
     return load_pillar(salt_pillar_data(config_dir=salt_config_dir))

@@ -17,7 +17,7 @@ OPTION = "--bulkhead-progress-fd"
 
 
 def check_name(nodeid: str) -> str:
-    """``test_host_ports.py::test_x[local]`` -> ``host_ports: x [local]`` (as read_junit names it)."""
+    """``test_host_ports.py::test_x[local]`` -> ``host_ports: x [local]`` (read_junit's names)."""
     path, _, name = nodeid.partition("::")
     module = path.rsplit("/", 1)[-1].removesuffix(".py").removeprefix("test_")
     name = name.rsplit("::", 1)[-1].removeprefix("test_").replace("[", " [")

@@ -70,16 +70,27 @@ RESULTS = {"passed": True, "n/a": True, "failed": False, "error": False, "skippe
 
 def report_data(run: SuiteRun) -> dict:
     """The run as data (``bulkhead.verify``): every check's name, result and message."""
-    data = {"result": run.ok, "exit_code": run.exit_code, "summary": run.counts() or "no checks ran",
-            "checks": [{"name": r.check, "result": RESULTS.get(r.outcome, False),
-                        "outcome": r.outcome, "message": r.message} for r in run.results]}
+    data = {
+        "result": run.ok,
+        "exit_code": run.exit_code,
+        "summary": run.counts() or "no checks ran",
+        "checks": [
+            {
+                "name": r.check,
+                "result": RESULTS.get(r.outcome, False),
+                "outcome": r.outcome,
+                "message": r.message,
+            }
+            for r in run.results
+        ],
+    }
     if not run.results:  # the suite did not run: its own output says why
         data["output"] = run.output[-4000:]
     return data
 
 
 def _clean(message: str) -> str:
-    """The assertion's own text, without pytest's 'AssertionError:' prefix and repr of the operands."""
+    """The assertion's own text, without pytest's 'AssertionError:' prefix and operands' repr."""
     lines = message.removeprefix("AssertionError: ").splitlines()
     kept = []
     for line in lines:
@@ -115,10 +126,28 @@ def read_junit(xml: bytes) -> tuple[CheckResult, ...]:
     return tuple(out)
 
 
-def suite_command(*, hosts: str, pillar_file: Path | None, pillar_data: dict | None, uri: str | None,
-                  workdir: Path, extra: tuple[str, ...] = ()) -> list[str]:
-    cmd = [sys.executable, "-m", "pytest", str(SUITE_DIR), f"--hosts={hosts}", "-q", "--no-header",
-           f"--junitxml={workdir / 'report.xml'}", f"--rootdir={workdir}", "-o", f"cache_dir={workdir / 'cache'}"]
+def suite_command(
+    *,
+    hosts: str,
+    pillar_file: Path | None,
+    pillar_data: dict | None,
+    uri: str | None,
+    workdir: Path,
+    extra: tuple[str, ...] = (),
+) -> list[str]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        str(SUITE_DIR),
+        f"--hosts={hosts}",
+        "-q",
+        "--no-header",
+        f"--junitxml={workdir / 'report.xml'}",
+        f"--rootdir={workdir}",
+        "-o",
+        f"cache_dir={workdir / 'cache'}",
+    ]
     if pillar_file is not None:
         cmd += ["--bulkhead-pillar", str(pillar_file)]
     elif pillar_data is not None:
@@ -145,9 +174,16 @@ def _follow(read_fd: int, on_check: Callable[[str, str], None]) -> threading.Thr
     return thread
 
 
-def run_suite(*, hosts: str = "local://", pillar_file: Path | None = None, pillar_data: dict | None = None,
-              uri: str | None = None, extra: tuple[str, ...] = (), timeout: float = 900,
-              on_check: Callable[[str, str], None] | None = None) -> SuiteRun:
+def run_suite(
+    *,
+    hosts: str = "local://",
+    pillar_file: Path | None = None,
+    pillar_data: dict | None = None,
+    uri: str | None = None,
+    extra: tuple[str, ...] = (),
+    timeout: float = 900,
+    on_check: Callable[[str, str], None] | None = None,
+) -> SuiteRun:
     """Run the suite; ``on_check(check, outcome)`` is called as each check finishes."""
     with tempfile.TemporaryDirectory(prefix="bulkhead-verify-") as tmp:
         workdir = Path(tmp)

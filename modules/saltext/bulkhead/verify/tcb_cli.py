@@ -22,20 +22,35 @@ from .pillar_source import PillarUnavailable
 
 
 def tcb_command(
-    pillar: Annotated[Path | None, typer.Option(
-        "--pillar", exists=True, dir_okay=False, metavar="FILE",
-        help="pillar SLS file with the bulkhead key; default: salt-call --local pillar.get bulkhead",
-    )] = None,
-    uri: Annotated[str | None, typer.Option(
-        help="libvirt URI (default: the pillar's host.uri)")] = None,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="print the report as JSON (docs/tcb.md)")] = False,
-    svg: Annotated[Path | None, typer.Option(
-        "--svg", dir_okay=False, help="also draw the workstation into this SVG file (graphviz)",
-    )] = None,
+    pillar: Annotated[
+        Path | None,
+        typer.Option(
+            "--pillar",
+            exists=True,
+            dir_okay=False,
+            metavar="FILE",
+            help="pillar SLS file with the bulkhead key; default: salt-call --local pillar.get "
+                 "bulkhead",
+        ),
+    ] = None,
+    uri: Annotated[
+        str | None, typer.Option(help="libvirt URI (default: the pillar's host.uri)")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the report as JSON (docs/tcb.md)")
+    ] = False,
+    svg: Annotated[
+        Path | None,
+        typer.Option(
+            "--svg",
+            dir_okay=False,
+            help="also draw the workstation into this SVG file (graphviz)",
+        ),
+    ] = None,
     dot: Annotated[bool, typer.Option("--dot", help="print the graphviz source instead")] = False,
-    salt_config: Annotated[str | None, typer.Option(
-        help="salt-call -c DIR when reading Salt's pillar")] = None,
+    salt_config: Annotated[
+        str | None, typer.Option(help="salt-call -c DIR when reading Salt's pillar")
+    ] = None,
 ) -> None:
     """Report the trusted computing base: host components, each domain's devices, network
     position and RPC edges, and every deviation from the recommended state with why it matters.

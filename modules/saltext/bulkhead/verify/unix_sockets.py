@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 
 # netid state recv-q send-q local-address local-inode peer-address peer-inode [users:(...)]
-_LINE = re.compile(r"^(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)(?:\s+users:\((.*)\))?\s*$")
+_LINE = re.compile(
+    r"^(\S+)\s+(\S+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)(?:\s+users:\((.*)\))?\s*$"
+)
 _USER = re.compile(r'\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)')
 
 
@@ -36,7 +38,11 @@ def parse_ss(text: str) -> list[UnixSocket]:
             continue
         _netid, state, recv_q, _send_q, local, inode, _peer_addr, peer, users = match.groups()
         holders = tuple((name, int(pid)) for name, pid in _USER.findall(users or ""))
-        found.append(UnixSocket(state, int(recv_q), None if local == "*" else local, int(inode), int(peer), holders))
+        found.append(
+            UnixSocket(
+                state, int(recv_q), None if local == "*" else local, int(inode), int(peer), holders
+            )
+        )
     return found
 
 
@@ -44,7 +50,9 @@ def parse_ss(text: str) -> list[UnixSocket]:
 class PathConnections:
     listening: bool
     waiting: int  # clients connected but not accepted
-    clients: tuple[tuple[tuple[str, int], ...], ...]  # per accepted connection: its client's holders
+    clients: tuple[
+        tuple[tuple[str, int], ...], ...
+    ]  # per accepted connection: its client's holders
 
 
 def connections_to(sockets: list[UnixSocket], path: str) -> PathConnections:

@@ -1,4 +1,4 @@
-"""What a redefinition changes, one line per property: ``memory: 192 -> 256 MiB``, ``vcpus: 1 -> 2``.
+"""What a redefinition changes, a line per property: ``memory: 192 -> 256 MiB``, ``vcpus: 1 -> 2``.
 
 A Salt run's ``changes`` are read by people (and a fleet's by the screenful): the properties
 bulkhead converges (``domain_props.properties``) are compared, so libvirt's own defaults and

@@ -44,7 +44,9 @@ def connect(uri: str) -> Iterator[libvirt.virConnect]:
     try:
         conn = libvirt.open(uri)
     except libvirt.libvirtError as exc:
-        raise BulkheadVirtError(f"cannot connect to libvirt at {uri}: {exc.get_error_message()}") from None
+        raise BulkheadVirtError(
+            f"cannot connect to libvirt at {uri}: {exc.get_error_message()}"
+        ) from None
     if conn is None:  # older bindings returned None instead of raising
         raise BulkheadVirtError(f"cannot connect to libvirt at {uri}")
     try:

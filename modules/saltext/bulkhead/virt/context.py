@@ -38,7 +38,9 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
     topology = _topology(conn, pillar, cache)
     recorded = recorded_domains(conn, pillar.workstation)
 
-    def still_valid(old: tuple[int, str, Mapping[str, RecordedDomain]], held: tuple[Pillar, Plan]) -> bool:
+    def still_valid(
+        old: tuple[int, str, Mapping[str, RecordedDomain]], held: tuple[Pillar, Plan]
+    ) -> bool:
         # Defining a domain of the plan records what the plan allocated it: planning again would
         # give the same plan (a cold apply would otherwise plan once per domain, O(N^2)).
         return old[:2] == (id(pillar), domain_type) and plan_still_holds(held[1], old[2], recorded)

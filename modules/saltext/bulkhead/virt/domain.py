@@ -41,14 +41,18 @@ from .xmldiff import unified
 def recorded_contents(meta: etree._Element | None) -> dict[str, str]:
     if meta is None:
         return {}
-    return {el.get("volume", ""): el.get("sha256", "") for el in meta.iterfind(f"{{{meta.nsmap['bulkhead']}}}content")}
+    return {
+        el.get("volume", ""): el.get("sha256", "")
+        for el in meta.iterfind(f"{{{meta.nsmap['bulkhead']}}}content")
+    }
 
 
 def _volume_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, *, present: bool,
                  shaped: bool, active: Callable[[], bool], contents: dict[str, str],
                  owner: str) -> Refusal | None:
     """Steps for a volume bulkhead fills itself (not imported: see root_import). ``shaped``: if
-    present, it has the shape the plan gives it (bulkhead made it for the definition libvirt holds)."""
+    present, it has the shape the plan gives it (bulkhead made it for the definition libvirt
+    holds)."""
     existing = None if not present or shaped else volume_xml(conn, plan.pool.name, vol.name)
     section = work.section("volumes")
     if not present or (existing is None and not shaped):
@@ -187,7 +191,10 @@ def _define_work(conn: Connection, dplan: DomainPlan, current: str | None,
     # Define before anything is deleted: a failure here leaves the previous definition in place.
     # The import records are those really written (the same as planned unless an image file
     # changed while it was uploaded).
-    work.step(f"define domain {dplan.name}", lambda: conn.defineXML(with_imports(dplan.xml, records.final())))
+    work.step(
+        f"define domain {dplan.name}",
+        lambda: conn.defineXML(with_imports(dplan.xml, records.final())),
+    )
 
 
 def planned(conn: Connection, pillar: Pillar, name: str) -> Plan | Refusal:

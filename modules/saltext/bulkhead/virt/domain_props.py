@@ -13,7 +13,16 @@ from lxml import etree
 from .. import NAMESPACE
 from ..model.cpu_list import format_cpu_list, parse_cpu_list
 
-_UNITS = {"b": 1, "bytes": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3, "gib": 1024**3}
+_UNITS = {
+    "b": 1,
+    "bytes": 1,
+    "k": 1024,
+    "kib": 1024,
+    "m": 1024**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gib": 1024**3,
+}
 
 
 def _mib(el: etree._Element | None) -> int | None:
@@ -36,7 +45,9 @@ def _interface(el: etree._Element) -> str:
     mac = el.find("mac")
     src = el.find("source")
     port = el.find("port")
-    params = ",".join(f"{p.get('name')}={p.get('value')}" for p in el.iterfind("filterref/parameter"))
+    params = ",".join(
+        f"{p.get('name')}={p.get('value')}" for p in el.iterfind("filterref/parameter")
+    )
     filt = el.find("filterref")
     return " ".join([
         src.get("network", "?") if src is not None else "?",
@@ -76,7 +87,9 @@ def properties(xml: str) -> dict[str, Any]:
         "cmdline": doc.findtext("os/cmdline"),
         "disks": [_disk(d) for d in doc.iterfind("devices/disk")],
         "interfaces": [_interface(i) for i in doc.iterfind("devices/interface")],
-        "console_log": doc.find("devices/serial/source").get("path") if doc.find("devices/serial/source") is not None else None,
+        "console_log": doc.find("devices/serial/source").get("path")
+        if doc.find("devices/serial/source") is not None
+        else None,
         "on_crash": doc.findtext("on_crash"),
         "on_poweroff": doc.findtext("on_poweroff"),
         "cpu_pins": _cpu_pins(doc),

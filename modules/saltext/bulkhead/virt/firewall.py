@@ -77,7 +77,9 @@ class _Part:
     done: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     failure: str | None = None
-    reported: tuple[str | None] | None = None  # (hash,) once the running netvm said what it enforces
+    reported: tuple[str | None] | None = (
+        None  # (hash,) once the running netvm said what it enforces
+    )
 
     def act(self, what: str, run: Callable[[], object], changes: dict[str, Any]) -> None:
         """Run one step (not in test mode); its ``changes`` count only once it succeeded."""
@@ -201,7 +203,11 @@ def _outcome(parts: list[_Part], test: bool) -> Outcome:
                        + " | ".join(failed) + (". Would be done: " if test else ". Done: ")
                        + ("; ".join(done) or "nothing") + ".")
     if not done:
-        return Outcome(True, changes, " ".join(["The netvm firewalls is in the desired state.", *notes]))
+        return Outcome(
+            True, changes, " ".join(["The netvm firewalls is in the desired state.", *notes])
+        )
     if test:
         return Outcome(None, changes, f"The netvm firewalls would change: {'; '.join(done)}.")
-    return Outcome(True, changes, " ".join([f"The netvm firewalls updated: {'; '.join(done)}.", *notes]))
+    return Outcome(
+        True, changes, " ".join([f"The netvm firewalls updated: {'; '.join(done)}.", *notes])
+    )

@@ -52,10 +52,13 @@ def enforced(agent: AgentClient, bounds: AgentBounds) -> str | None:
 
 
 def deliver(agent: AgentClient, ruleset: Ruleset, clients: list[str], bounds: AgentBounds) -> None:
-    """Load ``ruleset`` live; the netvm keeps the one it had when this fails (one nft transaction)."""
+    """Load ``ruleset`` live; the netvm keeps the one it had when this fails (one nft transaction).
+    """
     reported = agent.load_firewall(ruleset.text, clients, timeout=bounds.load)
     if reported != ruleset.sha256:
-        raise BulkheadVirtError(f"reports ruleset {reported[:12]} after delivery of {ruleset.sha256[:12]}")
+        raise BulkheadVirtError(
+            f"reports ruleset {reported[:12]} after delivery of {ruleset.sha256[:12]}"
+        )
 
 
 def each_netvm(job: Callable[[str], T], netvms: Iterable[str]) -> dict[str, T | Exception]:

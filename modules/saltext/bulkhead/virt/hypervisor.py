@@ -115,7 +115,9 @@ def resolve(conn: Connection, requested: str, *, kernel: str | None = None,
         for fallback in ("qemu", "xen", "test"):
             if fallback in offered:
                 return fallback
-        raise BulkheadVirtError(f"libvirt offers none of kvm, qemu, xen (offers: {sorted(offered)})")
+        raise BulkheadVirtError(
+            f"libvirt offers none of kvm, qemu, xen (offers: {sorted(offered)})"
+        )
     if requested not in offered:
         raise BulkheadVirtError(
             f"bulkhead:host:domain_type is {requested!r} but this libvirt connection offers "

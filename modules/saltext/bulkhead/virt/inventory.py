@@ -92,7 +92,11 @@ def volume_exists(conn: Connection, pool: str, name: str) -> bool:
     """Whether volume ``name`` is in ``pool`` (and the pool active); on a tracked connection from
     one listing of the pool's volume names per run."""
     cache = cache_of(conn)
-    return volume_xml(conn, pool, name) is not None if cache is None else cache.volumes(pool).exists(conn, name)
+    return (
+        volume_xml(conn, pool, name) is not None
+        if cache is None
+        else cache.volumes(pool).exists(conn, name)
+    )
 
 
 def pool_settled(conn: Connection, name: str) -> bool:
@@ -137,4 +141,6 @@ def recorded_domains(conn: Connection, workstation: str) -> dict[str, RecordedDo
 
 def domains_using(conn: Connection, predicate: Any) -> list[str]:
     """Names of defined domains whose inactive XML satisfies ``predicate(etree root)``."""
-    return sorted(name for name, xml in defined_domains(conn) if predicate(etree.fromstring(xml.encode())))
+    return sorted(
+        name for name, xml in defined_domains(conn) if predicate(etree.fromstring(xml.encode()))
+    )

@@ -41,8 +41,12 @@ class _Section:
     run's states will ask about most of them); otherwise objects are read one by one as asked
     (one reconcile call asks about a few). Names forgotten since are read again alone."""
 
-    def __init__(self, list_all: Callable[[Any], dict[str, str]], read_one: Callable[[Any, str], str | None],
-                 list_first: bool):
+    def __init__(
+        self,
+        list_all: Callable[[Any], dict[str, str]],
+        read_one: Callable[[Any, str], str | None],
+        list_first: bool,
+    ):
         self._list_all = list_all
         self._read_one = read_one
         self._list_first = list_first
@@ -135,7 +139,9 @@ def read_domain(conn: Connection, name: str) -> str | None:
 
 def _active_pool(conn: Connection, name: str) -> Any | None:
     pool = _or_none(lambda: conn.storagePoolLookupByName(name))
-    return pool if pool is not None and pool.isActive() else None  # an inactive pool lists no volumes
+    return (
+        pool if pool is not None and pool.isActive() else None
+    )  # an inactive pool lists no volumes
 
 
 class _Volumes:
@@ -153,7 +159,9 @@ class _Volumes:
 
     def _read_one(self, conn: Connection, name: str) -> str | None:
         pool = self._pool if self._names is not None else _active_pool(conn, self._pool_name)
-        return None if pool is None else _or_none(lambda: pool.storageVolLookupByName(name).XMLDesc(0))
+        return (
+            None if pool is None else _or_none(lambda: pool.storageVolLookupByName(name).XMLDesc(0))
+        )
 
     def names(self, conn: Connection) -> set[str]:
         if self._names is None:
@@ -197,12 +205,16 @@ class InventoryCache:
         """``shared``: used by many reconcile calls (a Salt run), so objects are listed at once."""
         self._shared = shared
         self.domains = _Section(list_domains, read_domain, shared)
-        self.networks = _Section(lambda conn: _xmls(conn.listAllNetworks(0), 0),
-                                 lambda conn, name: _or_none(lambda: conn.networkLookupByName(name).XMLDesc(0)),
-                                 shared)
-        self.pools = _Section(lambda conn: _xmls(conn.listAllStoragePools(0), 0),
-                              lambda conn, name: _or_none(lambda: conn.storagePoolLookupByName(name).XMLDesc(0)),
-                              shared)
+        self.networks = _Section(
+            lambda conn: _xmls(conn.listAllNetworks(0), 0),
+            lambda conn, name: _or_none(lambda: conn.networkLookupByName(name).XMLDesc(0)),
+            shared,
+        )
+        self.pools = _Section(
+            lambda conn: _xmls(conn.listAllStoragePools(0), 0),
+            lambda conn, name: _or_none(lambda: conn.storagePoolLookupByName(name).XMLDesc(0)),
+            shared,
+        )
         self._volumes: dict[str, _Volumes] = {}
         self.settled_pools = _Settled(lambda conn, flags: conn.listAllStoragePools(flags),
                                       libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE

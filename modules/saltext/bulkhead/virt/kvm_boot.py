@@ -65,7 +65,9 @@ def _exit_status(proc: subprocess.Popen[bytes], exiting: bool) -> int | None:
     return proc.poll()
 
 
-def boot_probe(emulator: str, kernel: str, timeout: float = BOOT_TIMEOUT_S, accel: str = "kvm") -> BootVerdict:
+def boot_probe(
+    emulator: str, kernel: str, timeout: float = BOOT_TIMEOUT_S, accel: str = "kvm"
+) -> BootVerdict:
     """Boot ``kernel`` with ``emulator`` under ``accel`` and say whether it really ran."""
     started = time.monotonic()
     try:

@@ -62,15 +62,22 @@ def console_verdict(text: str, *, exit_status: int | None, seconds: float) -> Bo
     """
     marker = kernel_progressed(text)
     if marker is not None:
-        return BootVerdict(True, f"guest kernel booted under KVM (printed {marker!r}) in {seconds:.1f} s")
+        return BootVerdict(
+            True, f"guest kernel booted under KVM (printed {marker!r}) in {seconds:.1f} s"
+        )
     banner = BANNER in text
     decompressor = _last_line(text, DECOMPRESSOR_LINES)
     if exit_status is None:
         if banner:
-            return BootVerdict(False, f"guest kernel started but made no progress within {seconds:.0f} s")
+            return BootVerdict(
+                False, f"guest kernel started but made no progress within {seconds:.0f} s"
+            )
         if decompressor is not None:
-            return BootVerdict(False, f"guest hung in the kernel decompressor (last: {decompressor!r}) "
-                                      f"for {seconds:.0f} s")
+            return BootVerdict(
+                False,
+                f"guest hung in the kernel decompressor (last: {decompressor!r}) "
+                f"for {seconds:.0f} s",
+            )
         return BootVerdict(False, f"guest printed no kernel output within {seconds:.0f} s")
     if exit_status != 0:
         messages = _without_warnings(text)
@@ -78,5 +85,9 @@ def console_verdict(text: str, *, exit_status: int | None, seconds: float) -> Bo
         return BootVerdict(False, f"QEMU exited with status {exit_status}"
                                   + (f": {qemu_error}" if qemu_error else ""))
     # QEMU runs with -no-reboot, so a clean exit before progress is a guest reset.
-    where = "after its banner" if banner else ("in the decompressor" if decompressor else "before the kernel printed")
+    where = (
+        "after its banner"
+        if banner
+        else ("in the decompressor" if decompressor else "before the kernel printed")
+    )
     return BootVerdict(False, f"guest reset {where} after {seconds:.1f} s (triple fault?)")

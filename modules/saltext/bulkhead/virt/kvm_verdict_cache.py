@@ -24,7 +24,9 @@ MAX_ENTRIES = 16
 
 def emulator_version(emulator: str) -> str:
     """First line of ``emulator --version`` (names the QEMU release and distribution build)."""
-    proc = subprocess.run([emulator, "--version"], capture_output=True, text=True, timeout=10, check=False)
+    proc = subprocess.run(
+        [emulator, "--version"], capture_output=True, text=True, timeout=10, check=False
+    )
     lines = proc.stdout.splitlines()
     if proc.returncode != 0 or not lines:
         raise OSError(f"{emulator} --version failed: {proc.stderr.strip() or proc.returncode}")
@@ -34,7 +36,9 @@ def emulator_version(emulator: str) -> str:
 def verdict_key(kernel: str, emulator: str, device: str = "/dev/kvm") -> str:
     """The cache key; raises OSError when the kernel or emulator cannot be read or run."""
     present = "present" if os.path.exists(device) else "absent"
-    return f"kernel-sha256={file_sha256(kernel)} qemu={emulator_version(emulator)} {device}={present}"
+    return (
+        f"kernel-sha256={file_sha256(kernel)} qemu={emulator_version(emulator)} {device}={present}"
+    )
 
 
 def _entries(path: Path) -> dict[str, dict[str, object]]:
@@ -45,8 +49,13 @@ def _entries(path: Path) -> dict[str, dict[str, object]]:
     entries = data.get("verdicts") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         return {}
-    return {k: v for k, v in entries.items()
-            if isinstance(v, dict) and isinstance(v.get("runs"), bool) and isinstance(v.get("reason"), str)}
+    return {
+        k: v
+        for k, v in entries.items()
+        if isinstance(v, dict)
+        and isinstance(v.get("runs"), bool)
+        and isinstance(v.get("reason"), str)
+    }
 
 
 def cached_verdict(key: str, path: Path = CACHE_PATH) -> BootVerdict | None:

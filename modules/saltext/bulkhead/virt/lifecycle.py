@@ -121,11 +121,22 @@ def domain_halted(conn: Connection, pillar: Pillar, name: str, test: bool = Fals
 
 def _dependents(conn: Connection, name: str) -> list[str]:
     """bulkhead domains whose template is ``name``: their volumes are backed by its volumes."""
-    return domains_using(conn, lambda doc: doc.find(f"metadata/{{{NAMESPACE}}}domain[@template='{name}']") is not None)
+    return domains_using(
+        conn,
+        lambda doc: doc.find(f"metadata/{{{NAMESPACE}}}domain[@template='{name}']") is not None,
+    )
 
 
-def absent_work(conn: Connection, pillar: Pillar, name: str, work: Work, *, purge: bool,
-                record: tuple[dict[str, Any], str], leaving: frozenset[str] = frozenset()) -> str | None:
+def absent_work(
+    conn: Connection,
+    pillar: Pillar,
+    name: str,
+    work: Work,
+    *,
+    purge: bool,
+    record: tuple[dict[str, Any], str],
+    leaving: frozenset[str] = frozenset(),
+) -> str | None:
     """Steps stopping and undefining ``name`` and deleting its volumes (the private one only
     when ``purge``); or why not. ``record``: where the domain's change goes (mapping, key);
     ``leaving``: domains removed by earlier steps of ``work`` (they may be based on it)."""
@@ -145,7 +156,10 @@ def absent_work(conn: Connection, pillar: Pillar, name: str, work: Work, *, purg
         if dom.isActive():
             work.step(f"stop domain {name}", lambda: dom.destroy())
         record[0][record[1]] = {"old": old, "new": None}  # made by the undefine (outcome.py)
-        flags = libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+        flags = (
+            libvirt.VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+            | libvirt.VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA
+        )
         work.step(f"undefine domain {name}", lambda: dom.undefineFlags(flags))
     pool = pillar.host.pool
     doomed = [v for v in names.own_volume_names(name) if purge or v != names.private_volume(name)]
@@ -153,7 +167,9 @@ def absent_work(conn: Connection, pillar: Pillar, name: str, work: Work, *, purg
     for vol_name in doomed:
         if volume_exists(conn, pool, vol_name):
             deleted[vol_name] = "deleted"
-            work.step(f"delete volume {vol_name}", lambda vol_name=vol_name: delete(conn, pool, vol_name))
+            work.step(
+                f"delete volume {vol_name}", lambda vol_name=vol_name: delete(conn, pool, vol_name)
+            )
     if not purge and volume_exists(conn, pool, names.private_volume(name)):
         work.notes.append(f"Kept {names.private_volume(name)} (private data; purge deletes it).")
     return None

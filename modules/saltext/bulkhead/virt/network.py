@@ -1,4 +1,4 @@
-"""Networks owned by domains that provide network: present (defined, active, autostart) or absent."""
+"""Networks owned by domains that provide network: present (defined, active, autostart), absent."""
 
 from __future__ import annotations
 
@@ -94,7 +94,10 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work,
         work.step(f"start network {net.name}", lambda: conn.networkLookupByName(net.name).create())
     if not settled and not live().autostart():
         changes["autostart"] = {"old": False, "new": True}
-        work.step(f"autostart network {net.name}", lambda: conn.networkLookupByName(net.name).setAutostart(1))
+        work.step(
+            f"autostart network {net.name}",
+            lambda: conn.networkLookupByName(net.name).setAutostart(1),
+        )
     if not changes:
         del section[net.name]
     return None

@@ -37,9 +37,11 @@ def _clash(pools: dict[str, str], plan: Plan) -> Refusal | None:
         same_path = doc.findtext("target/path") == plan.pool.path
         same_name = other == plan.pool.name
         if same_name and (doc.get("type") != "dir" or not same_path):
-            return Refusal(f"storage pool {plan.pool.name!r} exists but is not bulkhead's (type "
-                    f"{doc.get('type')}, path {doc.findtext('target/path')}; expected a dir pool at "
-                    f"{plan.pool.path}); rename it or set bulkhead:host:pool")
+            return Refusal(
+                f"storage pool {plan.pool.name!r} exists but is not bulkhead's (type "
+                f"{doc.get('type')}, path {doc.findtext('target/path')}; expected a dir pool at "
+                f"{plan.pool.path}); rename it or set bulkhead:host:pool"
+            )
         if same_path and not same_name:
             return Refusal(f"storage pool {other!r} already manages {plan.pool.path}; "
                     "set bulkhead:host:pool_path to a directory of its own")
@@ -69,10 +71,15 @@ def pool_work(conn: Connection, plan: Plan, work: Work) -> Refusal | None:
         return None
     if not pool.isActive():
         changes.setdefault(name, {})["state"] = {"old": "inactive", "new": "active"}
-        work.step(f"start storage pool {name}", lambda: conn.storagePoolLookupByName(name).create(0))
+        work.step(
+            f"start storage pool {name}", lambda: conn.storagePoolLookupByName(name).create(0)
+        )
     if not pool.autostart():
         changes.setdefault(name, {})["autostart"] = {"old": False, "new": True}
-        work.step(f"autostart storage pool {name}", lambda: conn.storagePoolLookupByName(name).setAutostart(1))
+        work.step(
+            f"autostart storage pool {name}",
+            lambda: conn.storagePoolLookupByName(name).setAutostart(1),
+        )
     return None
 
 

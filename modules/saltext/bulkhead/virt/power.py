@@ -46,9 +46,13 @@ _DISK_ERRORS = {libvirt.VIR_DOMAIN_DISK_ERROR_NO_SPACE: "no space left",
 
 @dataclass(frozen=True)
 class Power:
-    state: str  # running | paused | shutoff | shutting down | crashed | suspended | other | undefined
+    state: (
+        str  # running | paused | shutoff | shutting down | crashed | suspended | other | undefined
+    )
     why: str = ""  # for a paused or suspended domain: why, in words
-    resumable: bool = False  # paused by a user (or for no reason libvirt knows): bulkhead may resume
+    resumable: bool = (
+        False  # paused by a user (or for no reason libvirt knows): bulkhead may resume
+    )
 
     @property
     def answers(self) -> bool:
@@ -90,7 +94,10 @@ def starting_up(dom: Any | None) -> bool:
     if dom is None:
         return False
     with contextlib.suppress(libvirt.libvirtError):  # gone meanwhile: not starting
-        return list(dom.state(0)) == [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_STARTING_UP]
+        return list(dom.state(0)) == [
+            libvirt.VIR_DOMAIN_PAUSED,
+            libvirt.VIR_DOMAIN_PAUSED_STARTING_UP,
+        ]
     return False
 
 

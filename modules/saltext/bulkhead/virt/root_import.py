@@ -88,7 +88,9 @@ def import_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work,
     section = work.section("volumes")
 
     def step(what: str) -> None:
-        work.step(f"{what} volume {vol.name}", lambda: _import_step(conn, plan, vol, owner, records))
+        work.step(
+            f"{what} volume {vol.name}", lambda: _import_step(conn, plan, vol, owner, records)
+        )
 
     if existing is not None:
         have, want = shape(existing), expected_shape(plan, vol)
@@ -119,8 +121,10 @@ def import_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work,
         return None
     if active():
         records.keep(vol.name)
-        work.notes.append(f"{path} changed (sha256 {_short(source)}, {vol.name} holds {_short(recorded)}): "
-                          f"re-import pending until {owner} is shut off.")
+        work.notes.append(
+            f"{path} changed (sha256 {_short(source)}, {vol.name} holds {_short(recorded)}): "
+            f"re-import pending until {owner} is shut off."
+        )
         return None
     records.planned[vol.name] = source
     section[vol.name] = {"old": f"image sha256 {_short(recorded)}",

@@ -89,4 +89,7 @@ def _shut_down_running(conn: Connection, dom: Any, timeout: float) -> str:
     if _off_by(dom, deadline):
         return f"{name} shut down by ACPI in {time.monotonic() - start:.1f}s ({why_not})."
     dom.destroy()
-    return f"{name} did not shut down within {timeout:g}s ({why_not}; no ACPI answer) and was destroyed."
+    return (
+        f"{name} did not shut down within {timeout:g}s ({why_not}; no ACPI answer) "
+        "and was destroyed."
+    )

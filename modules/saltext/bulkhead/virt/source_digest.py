@@ -40,7 +40,11 @@ def _entries(cache: Path) -> dict[str, str]:
     entries = data.get("digests") if isinstance(data, dict) else None
     if not isinstance(entries, dict):
         return {}
-    return {k: v for k, v in entries.items() if isinstance(k, str) and isinstance(v, str) and _SHA.fullmatch(v)}
+    return {
+        k: v
+        for k, v in entries.items()
+        if isinstance(k, str) and isinstance(v, str) and _SHA.fullmatch(v)
+    }
 
 
 def source_sha256(path: str, cache: Path | None = None) -> str:

@@ -17,12 +17,13 @@ ASK_TIMEOUT_S = 60.0
 
 
 def reserve_start_memory(socket: Path, name: str, mib: int) -> None:
-    """Return once bulkhead-memd has freed ``mib`` MiB for ``name``; raise BulkheadVirtError if not."""
+    """Return once bulkhead-memd has freed ``mib`` MiB for ``name``; BulkheadVirtError if not."""
     try:
         reply = ask(socket, {"op": "request", "domain": name, "mib": mib}, timeout=ASK_TIMEOUT_S)
     except (OSError, ValueError) as error:  # no daemon, socket gone, reply cut short
         raise BulkheadVirtError(
-            f"cannot ask bulkhead-memd at {socket} for {mib} MiB for {name} ({error}); not starting "
+            f"cannot ask bulkhead-memd at {socket} for {mib} MiB for {name} ({error}); not "
+            f"starting "
             f"{name} (bulkhead:memory is set: domains start only with memory the balancer freed)"
         ) from error
     if not isinstance(reply, dict) or reply.get("ok") is not True:

@@ -75,7 +75,9 @@ def import_image(conn: Connection, plan: Plan, vol: VolumePlan) -> tuple[str, No
     try:
         src = open(vol.import_path, "rb")  # noqa: SIM115 - closed below, after the upload
     except OSError as exc:
-        raise BulkheadVirtError(f"image {vol.import_path} for volume {vol.name}: {exc.strerror}") from None
+        raise BulkheadVirtError(
+            f"image {vol.import_path} for volume {vol.name}: {exc.strerror}"
+        ) from None
     with src:
         size = os.fstat(src.fileno()).st_size
         created = pool.createXML(vol.xml(plan.pool.path, size), 0)

@@ -1,1 +1,1 @@
-"""The host-side isolation checks, run by ``bulkhead verify`` or directly with pytest (docs/verify.md)."""
+"""The host-side isolation checks, run by ``bulkhead verify`` or by pytest (docs/verify.md)."""

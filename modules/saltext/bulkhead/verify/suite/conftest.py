@@ -1,6 +1,7 @@
 """Options and session fixtures of the isolation suite.
 
-Commands (``ip``, ``bridge``, ``virsh``) go through testinfra's ``host`` so ``--hosts=ssh://...`` checks
+Commands (``ip``, ``bridge``, ``virsh``) go through testinfra's ``host`` so ``--hosts=ssh://...``
+checks
 another machine; libvirt objects are read through ``--bulkhead-uri`` (point it at the same host).
 """
 
@@ -37,22 +38,41 @@ BRIDGE_PREFIX = "bh-"
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("bulkhead", "bulkhead isolation suite")
-    group.addoption("--bulkhead-pillar", metavar="FILE",
-                    help="pillar file with the bulkhead key (Jinja + YAML); default: this minion's pillar "
-                         "(salt-call pillar.items unmask=True)")
-    group.addoption("--bulkhead-pillar-json", metavar="FILE",
-                    help="already rendered bulkhead pillar data as JSON (what bulkhead verify passes on)")
-    group.addoption("--bulkhead-salt-config", metavar="DIR", help="salt-call -c DIR when the pillar comes from Salt")
-    group.addoption("--bulkhead-uri", metavar="URI", help="libvirt URI (default: the pillar's host.uri)")
+    group.addoption(
+        "--bulkhead-pillar",
+        metavar="FILE",
+        help="pillar file with the bulkhead key (Jinja + YAML); default: this minion's pillar "
+        "(salt-call pillar.items unmask=True)",
+    )
+    group.addoption(
+        "--bulkhead-pillar-json",
+        metavar="FILE",
+        help="already rendered bulkhead pillar data as JSON (what bulkhead verify passes on)",
+    )
+    group.addoption(
+        "--bulkhead-salt-config",
+        metavar="DIR",
+        help="salt-call -c DIR when the pillar comes from Salt",
+    )
+    group.addoption(
+        "--bulkhead-uri", metavar="URI", help="libvirt URI (default: the pillar's host.uri)"
+    )
     group.addoption("--bulkhead-agent-timeout", type=float, default=10.0, metavar="SECONDS",
                     help="how long a guest agent may take to answer a ping")
-    group.addoption("--bulkhead-probe", action="append", default=[], metavar="IP:PORT",
-                    help="a TCP service outside to test every client's firewall against (repeatable); "
-                         "the tcp rules' own single-port destinations are always probed")
+    group.addoption(
+        "--bulkhead-probe",
+        action="append",
+        default=[],
+        metavar="IP:PORT",
+        help="a TCP service outside to test every client's firewall against (repeatable); "
+        "the tcp rules' own single-port destinations are always probed",
+    )
     # Where the formula's services record themselves (default: the pillar's formula:paths).
     group.addoption("--bulkhead-broker-pidfile", metavar="FILE", help="the RPC broker's pidfile")
     group.addoption("--bulkhead-memd-pidfile", metavar="FILE", help="bulkhead-memd's pidfile")
-    group.addoption("--bulkhead-memd-config", metavar="FILE", help="bulkhead-memd's configuration file")
+    group.addoption(
+        "--bulkhead-memd-config", metavar="FILE", help="bulkhead-memd's configuration file"
+    )
     group.addoption(PROGRESS, type=int, metavar="FD",
                     help="write one JSON line per finished check to this inherited descriptor")
 
@@ -79,7 +99,9 @@ class LibvirtDomain:
 @pytest.fixture(scope="session")
 def bulkhead_pillar(request: pytest.FixtureRequest) -> Pillar:
     opt = request.config.getoption
-    return pillar_source.load(opt("--bulkhead-pillar"), opt("--bulkhead-pillar-json"), opt("--bulkhead-salt-config"))
+    return pillar_source.load(
+        opt("--bulkhead-pillar"), opt("--bulkhead-pillar-json"), opt("--bulkhead-salt-config")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -144,7 +166,7 @@ def host_bridge_ports(host: Any) -> dict[str, BridgePort]:
 
 @pytest.fixture(scope="module")
 def guest(host: Any) -> Any:
-    """``guest("work")``: a testinfra host running commands inside that domain (its agent channel)."""
+    """``guest("work")``: a testinfra host running commands in that domain (its agent channel)."""
     if host.backend.NAME != "local":
         skipped("inside-guest checks run on the hypervisor host itself "
                 "(the agent sockets are local)")
@@ -204,7 +226,9 @@ class RunningBroker:
 
 
 @pytest.fixture(scope="module")
-def rpc_broker(host: Any, request: pytest.FixtureRequest, bulkhead_pillar: Pillar) -> RunningBroker | None:
+def rpc_broker(
+    host: Any, request: pytest.FixtureRequest, bulkhead_pillar: Pillar
+) -> RunningBroker | None:
     """The formula's broker on the checked host, or None when none runs."""
     own = bulkhead_pillar.formula.paths.broker_pidfile
     pidfile = Path(request.config.getoption("--bulkhead-broker-pidfile") or own)

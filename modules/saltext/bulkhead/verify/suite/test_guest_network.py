@@ -1,4 +1,4 @@
-"""Inside the guests: what each domain can actually reach matches the isolation the pillar describes.
+"""Inside the guests: what each domain can reach matches the isolation the pillar describes.
 
 Commands run in the domains through their agent channels (``bulkhead://`` testinfra hosts), so a
 domain without any network is checked too. Probes are short TCP connects (busybox ``nc -w``) and
@@ -34,7 +34,10 @@ def _clients(pillar, plan, running):
         domain = pillar.domains[name]
         netvm = domain.netvm
         if netvm is not None and netvm in plan.domains and plan.domains[name].allocation.address:
-            out[name] = (plan.domains[name].allocation.address, plan.domains[netvm].allocation.address)
+            out[name] = (
+                plan.domains[name].allocation.address,
+                plan.domains[netvm].allocation.address,
+            )
     return out
 
 
@@ -85,7 +88,12 @@ def test_clients_of_one_netvm_cannot_reach_each_other(bulkhead_pillar, bulkhead_
     by_netvm: dict[str, list[str]] = {}
     for name in clients:
         by_netvm.setdefault(str(bulkhead_pillar.domains[name].netvm), []).append(name)
-    pairs = [(a, b) for names_ in by_netvm.values() for a, b in zip(names_, names_[1:] + names_[:1], strict=True) if a != b]
+    pairs = [
+        (a, b)
+        for names_ in by_netvm.values()
+        for a, b in zip(names_, names_[1:] + names_[:1], strict=True)
+        if a != b
+    ]
     if not pairs and not problems:
         no_subject("no netvm has two running clients", not_running)
     for source, target in pairs:
@@ -112,8 +120,9 @@ def test_domains_cannot_reach_the_host(host, bulkhead_pillar, running_domains, g
     assert not problems, "\n".join(problems)
 
 
-def test_firewall_allows_exactly_what_the_rules_allow(bulkhead_pillar, bulkhead_plan, running_domains, guest,
-                                                     request, not_running, paused_domains):
+def test_firewall_allows_exactly_what_the_rules_allow(
+    bulkhead_pillar, bulkhead_plan, running_domains, guest, request, not_running, paused_domains
+):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
     paused = _clients(bulkhead_pillar, bulkhead_plan, paused_domains)
     options = request.config.getoption("--bulkhead-probe")
@@ -140,7 +149,9 @@ def test_dns_goes_only_through_the_netvm(bulkhead_pillar, bulkhead_plan, running
                                         not_running, paused_domains):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
     problems = _unchecked(paused_domains, _clients(bulkhead_pillar, bulkhead_plan, paused_domains))
-    upstream = {d.uplink.dns[0] for d in bulkhead_pillar.domains.values() if d.uplink and d.uplink.dns}
+    upstream = {
+        d.uplink.dns[0] for d in bulkhead_pillar.domains.values() if d.uplink and d.uplink.dns
+    }
     if not upstream:
         not_applicable("no uplink in the pillar names a DNS server")
     if not clients and not problems:
@@ -154,7 +165,9 @@ def test_dns_goes_only_through_the_netvm(bulkhead_pillar, bulkhead_plan, running
                             f"{'open' if via_netvm else 'closed'}, its rules say otherwise")
         for server in sorted(upstream):
             if _tcp(g, server, 53) and not verdict(rules, server, "tcp", 53, dns=[netvm_address]):
-                problems.append(f"{name} reaches the DNS server {server} directly, not through its netvm")
+                problems.append(
+                    f"{name} reaches the DNS server {server} directly, not through its netvm"
+                )
     assert not problems, "\n".join(problems)
 
 
@@ -172,7 +185,9 @@ def test_spoofed_source_addresses_are_dropped(bulkhead_pillar, bulkhead_plan, ru
         target = next((t for t in targets if _ping(g, t)), None)
         if target is None:
             continue
-        victim = next((clients[o][0] for o in sorted(clients) if o != name), IP(int(clients[name][0]) + 1))
+        victim = next(
+            (clients[o][0] for o in sorted(clients) if o != name), IP(int(clients[name][0]) + 1)
+        )
         g.check_output("ip addr add %s/32 dev lo", str(victim))
         try:
             spoofed = _ping(g, target, source=victim)
@@ -193,7 +208,10 @@ def test_netvms_enforce_their_compiled_ruleset(compiled_rulesets, running_domain
     if not running and not problems:
         no_subject("no netvm is running", not_running)
     for name in running:
-        out = guest(name).run("sha256sum < /run/bulkhead/agent/firewall.nft && nft list table inet bulkhead >/dev/null")
+        out = guest(name).run(
+            "sha256sum < /run/bulkhead/agent/firewall.nft && nft list table inet bulkhead "
+            ">/dev/null"
+        )
         enforced = out.stdout.split()[0] if out.rc == 0 and out.stdout.strip() else None
         if enforced != rulesets[name].sha256:
             problems.append(f"{name} enforces {enforced and enforced[:12]}, the pillar compiles to "

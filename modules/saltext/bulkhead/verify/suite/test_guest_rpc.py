@@ -33,7 +33,9 @@ PROBE_SERVICE = "bulkhead.VerifyProbe"
 FILECOPY = CallRequest("qubes.Filecopy", "+", "@default").call
 RECEIVER = "/usr/lib/bulkhead/rpc-services/qubes.Filecopy"
 # Counts as allowing whatever an ask rule offers: only calls denied regardless of the answer count.
-LENIENT = HookPrompt(lambda _source, _call, targets, default: default or (targets[0] if targets else None))
+LENIENT = HookPrompt(
+    lambda _source, _call, targets, default: default or (targets[0] if targets else None)
+)
 
 
 def _services(policy_dir: str) -> list[str]:
@@ -45,8 +47,16 @@ def _services(policy_dir: str) -> list[str]:
     return sorted(named - {PROBE_SERVICE})
 
 
-def test_calls_the_policy_denies_are_refused(host, guest, bulkhead_pillar, libvirt_conn, running_domains,
-                                             rpc_broker, not_running, paused_domains):
+def test_calls_the_policy_denies_are_refused(
+    host,
+    guest,
+    bulkhead_pillar,
+    libvirt_conn,
+    running_domains,
+    rpc_broker,
+    not_running,
+    paused_domains,
+):
     policy_dir = broker_policy_dir(host, bulkhead_pillar, rpc_broker)
     facts = broker_facts(bulkhead_pillar, libvirt_conn)
     services = [PROBE_SERVICE, *_services(policy_dir)]
@@ -74,7 +84,9 @@ def test_calls_the_policy_denies_are_refused(host, guest, bulkhead_pillar, libvi
             continue
         logged = logged_since(log, before)
         if f"call {denied.call} from {source} to {denied.target}: denied" not in logged:
-            problems.append(f"{what} was refused, but the broker's log {log.path} has no denial for it")
+            problems.append(
+                f"{what} was refused, but the broker's log {log.path} has no denial for it"
+            )
     if not tried and not problems:
         if without_tools and len(without_tools) == len(running_domains):
             skipped("no running domain has bulkhead-rpc (templates built before the RPC tools): "

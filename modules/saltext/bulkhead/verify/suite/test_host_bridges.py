@@ -1,4 +1,4 @@
-"""The host has no address on any bridge that faces domains: nothing on the host is reachable from them."""
+"""The host has no address on a bridge that faces domains: nothing on the host is reachable."""
 
 from __future__ import annotations
 
@@ -15,4 +15,6 @@ def test_no_host_address_on_bulkhead_bridges(host, bulkhead_bridges):
         addrs = host_addresses(shown.stdout)
         if addrs:
             problems.append(f"{bridge} ({what}) has host address(es) {', '.join(addrs)}")
-    assert not problems, "the host must have no address on a domain-facing bridge:\n" + "\n".join(problems)
+    assert not problems, "the host must have no address on a domain-facing bridge:\n" + "\n".join(
+        problems
+    )

@@ -1,4 +1,5 @@
-"""Every bulkhead domain is defined as planned, the running ones answer, no-network ones have no NIC,
+"""Every bulkhead domain is defined as planned, the running ones answer, no-network ones have no
+NIC,
 and every netvm would boot into its rules."""
 
 from __future__ import annotations
@@ -38,7 +39,11 @@ def _ping(host, name: str, timeout: float) -> dict:
 def test_running_domains_answer_agent_ping(host, bulkhead_pillar, libvirt_domains, paused_domains,
                                            request):
     timeout = request.config.getoption("--bulkhead-agent-timeout")
-    must_run = {n for n, d in bulkhead_pillar.domains.items() if d.running and bulkhead_pillar.formula.manage_power}
+    must_run = {
+        n
+        for n, d in bulkhead_pillar.domains.items()
+        if d.running and bulkhead_pillar.formula.manage_power
+    }
     active = {n for n in bulkhead_pillar.domains
               if n in libvirt_domains and libvirt_domains[n].active}
     problems = [f"{name}: should be running but is not" for name in sorted(must_run - active)]
@@ -64,18 +69,25 @@ def test_netvm_none_domains_have_no_uplink_interface(bulkhead_pillar, libvirt_do
         own = {names.network_name(name)} if domain.provides_network else set()
         if domain.uplink is not None:
             own.add(domain.uplink.network)
-        for label, xml in (("definition", dom.inactive_xml), ("running", dom.live_xml if dom.active else None)):
+        for label, xml in (
+            ("definition", dom.inactive_xml),
+            ("running", dom.live_xml if dom.active else None),
+        ):
             if xml is None:
                 continue
             extra = [n.network or n.bridge or "?" for n in domain_nics(xml) if n.network not in own]
             if extra:
-                problems.append(f"{name} has netvm: none but its {label} XML has an interface on {', '.join(extra)}")
+                problems.append(
+                    f"{name} has netvm: none but its {label} XML has an interface on "
+                    f"{', '.join(extra)}"
+                )
     assert not problems, "\n".join(problems)
 
 
 def test_netvms_boot_into_their_compiled_ruleset(bulkhead_pillar, compiled_rulesets, libvirt_conn):
     """Each netvm's firewall volume holds the ruleset the pillar compiles to: what it loads when it
-    restarts without Salt (running or not; a blank or torn volume means it would forward nothing)."""
+    restarts without Salt (running or not; a blank or torn volume means it would forward
+    nothing)."""
     volumes = FirewallVolumes(libvirt_conn, bulkhead_pillar.host.pool)
     problems = []
     for name, ruleset in sorted(compiled_rulesets.items()):
@@ -84,6 +96,8 @@ def test_netvms_boot_into_their_compiled_ruleset(bulkhead_pillar, compiled_rules
             continue
         held = volumes.boot_sha(name)
         if held != ruleset.sha256:
-            problems.append(f"{name}: its firewall volume holds {held and held[:12]}, the pillar compiles "
-                            f"to {ruleset.sha256[:12]} (apply bulkhead.firewall)")
+            problems.append(
+                f"{name}: its firewall volume holds {held and held[:12]}, the pillar compiles "
+                f"to {ruleset.sha256[:12]} (apply bulkhead.firewall)"
+            )
     assert not problems, "\n".join(problems)

@@ -87,12 +87,18 @@ def test_memory_daemon_runs_as_the_pillar_says(host, bulkhead_pillar, memd_paths
     if not config.exists:
         problems.append(f"{paths.config} is missing")
     elif config.content != wanted:
-        problems.append(f"{paths.config} is not what bulkhead:memory renders to (the formula has not run since)")
+        problems.append(
+            f"{paths.config} is not what bulkhead:memory renders to (the formula has not run since)"
+        )
     if memd is None:
-        problems.append(f"bulkhead:memory is set but bulkhead-memd does not run (pidfile {paths.pidfile})")
+        problems.append(
+            f"bulkhead:memory is set but bulkhead-memd does not run (pidfile {paths.pidfile})"
+        )
     else:
         if memd.config_digest != digest(wanted):
-            problems.append(f"bulkhead-memd (pid {memd.pid}) runs another configuration than the pillar's")
+            problems.append(
+                f"bulkhead-memd (pid {memd.pid}) runs another configuration than the pillar's"
+            )
         try:
             _status(host, memd, str(memory.socket))
         except (AssertionError, ValueError) as exc:
@@ -113,8 +119,10 @@ def test_balloons_lie_within_their_recorded_bounds(bulkhead_pillar, libvirt_conn
             continue
         if bounds is None:
             if bulkhead_pillar.memory is not None:
-                problems.append(f"{name}: no memory bounds recorded (defined before bulkhead recorded them; "
-                                "the balancer falls back to defaults)")
+                problems.append(
+                    f"{name}: no memory bounds recorded (defined before bulkhead recorded them; "
+                    "the balancer falls back to defaults)"
+                )
             continue
         low, high = bounds.min_mib * MiB, bounds.max_mib * MiB
         current = libvirt_conn.lookupByName(name).info()[2]
@@ -122,10 +130,15 @@ def test_balloons_lie_within_their_recorded_bounds(bulkhead_pillar, libvirt_conn
         if not low <= current <= high:
             problems.append(f"{name}: balloon at {current / MiB:.1f} MiB, outside its {where}")
         if name in targets and not low <= targets[name] <= high:
-            problems.append(f"{name}: bulkhead-memd's target {targets[name] / MiB:.1f} MiB is outside its {where}")
+            problems.append(
+                f"{name}: bulkhead-memd's target {targets[name] / MiB:.1f} MiB is outside its "
+                f"{where}"
+            )
     if memd_status and memd_status.get("capacity_kib") is not None:
         total = sum(targets.values())
         if total > memd_status["capacity_kib"]:
-            problems.append(f"bulkhead-memd's targets add up to {total / MiB:.1f} MiB, more than its capacity "
-                            f"{memd_status['capacity_kib'] / MiB:.1f} MiB")
+            problems.append(
+                f"bulkhead-memd's targets add up to {total / MiB:.1f} MiB, more than its capacity "
+                f"{memd_status['capacity_kib'] / MiB:.1f} MiB"
+            )
     assert not problems, "\n".join(problems)

@@ -1,4 +1,4 @@
-"""Ports on bulkhead bridges: clients isolated and filtered, netvms not isolated, nobody else attached."""
+"""Ports on bulkhead bridges: clients isolated and filtered, netvms not isolated, no one else."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from saltext.bulkhead.verify.observe import binding_ports, domain_nics, filter_b
 
 
 def _running(libvirt_domains, plan):
-    return {n: d.live_xml for n, d in libvirt_domains.items() if d.active and d.ours and n in plan.domains}
+    return {
+        n: d.live_xml
+        for n, d in libvirt_domains.items()
+        if d.active and d.ours and n in plan.domains
+    }
 
 
 def test_client_ports_isolated_netvm_ports_not(bulkhead_plan, libvirt_domains, host_bridge_ports):
@@ -25,9 +29,13 @@ def test_client_ports_isolated_netvm_ports_not(bulkhead_plan, libvirt_domains, h
         elif port.master != att.bridge:
             problems.append(f"{where}: on bridge {port.master}, the plan says {att.bridge}")
         elif att.role == "uplink" and not port.isolated:
-            problems.append(f"{where}: client port is not isolated (clients could reach each other)")
+            problems.append(
+                f"{where}: client port is not isolated (clients could reach each other)"
+            )
         elif att.role == "serving" and port.isolated:
-            problems.append(f"{where}: the netvm's own port is isolated (its clients cannot reach it)")
+            problems.append(
+                f"{where}: the netvm's own port is isolated (its clients cannot reach it)"
+            )
     assert not problems, "\n".join(problems)
 
 
@@ -42,7 +50,9 @@ def test_client_ports_have_clean_traffic_binding(host, libvirt_uri, bulkhead_pla
         if att.port not in bound:
             problems.append(f"{where}: no nwfilter binding (no anti-spoofing)")
             continue
-        binding = filter_binding(host.check_output("virsh -c %s nwfilter-binding-dumpxml %s", libvirt_uri, att.port))
+        binding = filter_binding(
+            host.check_output("virsh -c %s nwfilter-binding-dumpxml %s", libvirt_uri, att.port)
+        )
         if binding.filter != "clean-traffic":
             problems.append(f"{where}: filter {binding.filter!r}, expected 'clean-traffic'")
         wanted = att.address
@@ -60,7 +70,9 @@ def test_no_unmanaged_domain_on_bulkhead_networks(bulkhead_plan, bulkhead_bridge
     for name, dom in sorted(libvirt_domains.items()):
         if dom.ours:
             continue
-        for nic in domain_nics(dom.inactive_xml) + (domain_nics(dom.live_xml) if dom.active else []):
+        for nic in domain_nics(dom.inactive_xml) + (
+            domain_nics(dom.live_xml) if dom.active else []
+        ):
             if nic.network in networks or nic.bridge in bulkhead_bridges:
                 problems.append(f"domain {name} (no bulkhead metadata) has an interface on "
                                 f"{nic.network or nic.bridge}")

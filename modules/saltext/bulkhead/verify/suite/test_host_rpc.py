@@ -18,7 +18,10 @@ ATTACH_WAIT_S = 5.0  # the broker's watcher attaches a newly started domain with
 
 def _channel_paths(live_xml: str) -> list[str]:
     doc = etree.fromstring(live_xml.encode())
-    return [str(p) for p in doc.xpath("devices/channel[target/@name=$n]/source/@path", n=names.RPC_CHANNEL)]
+    return [
+        str(p)
+        for p in doc.xpath("devices/channel[target/@name=$n]/source/@path", n=names.RPC_CHANNEL)
+    ]
 
 
 def test_running_domains_have_their_rpc_channel(host, active_domains, libvirt_domains):
@@ -28,8 +31,10 @@ def test_running_domains_have_their_rpc_channel(host, active_domains, libvirt_do
         if not folder.is_directory:
             problems.append(f"{names.RPC_SOCKET_DIR} is missing")
         elif folder.user != "root" or folder.mode & 0o077:
-            problems.append(f"{names.RPC_SOCKET_DIR} is owned by {folder.user} with mode "
-                            f"{folder.mode:o} (root's alone, 0700: libvirtd binds the channels there)")
+            problems.append(
+                f"{names.RPC_SOCKET_DIR} is owned by {folder.user} with mode "
+                f"{folder.mode:o} (root's alone, 0700: libvirtd binds the channels there)"
+            )
     for name in active_domains:
         path = names.rpc_socket(name)
         paths = _channel_paths(libvirt_domains[name].live_xml)
@@ -55,7 +60,9 @@ def _channel_problems(host, active_domains, broker) -> tuple[list[str], bool]:
         if not seen.listening and not seen.clients:
             problems.append(f"{name}: nothing listens on {path}")
         if seen.waiting:
-            problems.append(f"{name}: {seen.waiting} more client(s) connected to {path}, waiting to be accepted")
+            problems.append(
+                f"{name}: {seen.waiting} more client(s) connected to {path}, waiting to be accepted"
+            )
         intruders = [holders for holders in seen.clients
                      if broker is None or {pid for _, pid in holders} != {broker.pid}]
         for holders in intruders:
