@@ -34,6 +34,7 @@ class Corpus:
     def write_policy_dir(self, root: Path) -> Path:
         root.mkdir(parents=True, exist_ok=True)
         for name, text in self.files.items():
+            (root / name).parent.mkdir(exist_ok=True)
             (root / name).write_text(text)
         return root
 
@@ -143,8 +144,11 @@ def generate_files(count: int, services: list[str], system: dict, rng: random.Ra
             lines[index * per_file:(index + 1) * per_file]) + "\n"
     files["05-include.policy"] = (
         f"!include-service {services[0]} * old-syntax\n!include shared\n"
-        f"!include-service {services[1]} +arg1 old-syntax\n")
-    files["old-syntax"] = "\n".join(old) + "\n"
+        f"!include-service {services[1]} +arg1 old-syntax\n!include-dir included\n")
+    files["old-syntax"] = "\n".join(old[:30]) + "\n$include:old-more\n"
+    files["old-more"] = "\n".join(old[30:]) + "\n"
+    files["included/10-a.policy"] = f"{services[3]} * @anyvm @dispvm allow\n"
+    files["included/20-b.policy"] = f"{services[3]} +arg1 @anyvm @anyvm ask target=@dispvm\n"
     files["shared"] = f"{services[2]} * @anyvm @anyvm ask default_target=@dispvm\n"
     files["99-final.policy"] = "* * @anyvm @anyvm deny\n"
     return files
@@ -188,7 +192,13 @@ def generate_lines(count: int, system: dict, rng: random.Random) -> list[str]:
         source, target, action, params = _rule(rng, [], names, templates)
         fields = ["svc", rng.choice(["*", "+", "+a"]), source, target, action, *params]
         lines.append(" ".join(rng.choice(mutations)(fields)))
-    return lines
+    return lines + DIRECTIVES
+
+
+# Directive lines, each a policy of its own (no file "inc" exists): all refused but !compat-4.0.
+DIRECTIVES = ["!include", "!include a b", "!include inc", "!include-dir", "!include-dir a b",
+              "!include-service svc *", "!include-service svc * inc", "!include-service s+v * inc",
+              "!include-service * +a inc", "!compat-4.0", "!compat-4.0 x", "!bogus", "!"]
 
 
 def generate(seed: int = 1, domains: int = 60, rules: int = 1000, requests: int = 20000,

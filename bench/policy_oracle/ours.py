@@ -13,17 +13,18 @@ def decide_all(policy_dir: pathlib.Path, system: dict, requests) -> list[dict] |
         policy = Policy.load(policy_dir)
     except PolicySyntaxError as exc:
         return str(exc)
-    return [record(policy, System.from_json(system), request) for request in requests]
+    system_ = System.from_json(system)
+    return [record(policy, system_, request, policy_dir) for request in requests]
 
 
-def record(policy: Policy, system: System, request) -> dict:
+def record(policy: Policy, system: System, request, policy_dir: pathlib.Path) -> dict:
     try:
         found = policy.evaluate(Request(*request), system)
     except RequestError:  # a request the broker refuses before the policy: denied
         return {"decision": "deny", "notify": True, "rule": None}
     where = None
     if found.rule is not None:
-        where = f"{pathlib.PurePath(found.rule.file).name}:{found.rule.line}"
+        where = f"{pathlib.PurePath(found.rule.file).relative_to(policy_dir)}:{found.rule.line}"
     if found.verdict is Verdict.DENY:
         return {"decision": "deny", "notify": found.notify, "rule": where}
     result = {"notify": found.notify, "autostart": found.autostart, "user": found.user}
