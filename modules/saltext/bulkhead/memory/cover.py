@@ -9,9 +9,8 @@ only where it changes who is starved, and a choice, once applied, is chosen agai
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate, chain, compress, filterfalse
+from itertools import chain, compress, filterfalse
 
 
 def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool]) -> list[bool]:
@@ -22,9 +21,21 @@ def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool
     """
     if budget < 0 or (costs and min(costs) < 0):
         raise ValueError("costs and budget must not be negative")
-    count = bisect_right(list(accumulate(sorted(costs))), budget)  # the cheapest first
+    return cheapest_covered(costs, budget, list(covered_now))
+
+
+def cheapest_covered(costs: Sequence[int], budget: int, covered_now: list[bool]) -> list[bool]:
+    """``choose_covered`` without checking its inputs (the balancer's own are valid by
+    construction); may return ``covered_now`` itself."""
+    count = 0
+    left = budget
+    for cost in sorted(costs):  # the cheapest first
+        left -= cost
+        if left < 0:
+            break
+        count += 1
     if sum(covered_now) == count and sum(compress(costs, covered_now)) <= budget:
-        return list(covered_now)  # the choice stands (as after it was applied)
+        return covered_now  # the choice stands (as after it was applied)
     by_cost = costs.__getitem__  # sorts are stable: ties by index
     kept = list(compress(range(len(costs)), covered_now))
     spent = sum(map(by_cost, kept))
