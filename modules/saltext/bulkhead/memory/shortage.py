@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from operator import add, sub
 
-from .cover import cheapest_covered
+from .cover import search_covered
 
 
 def short_targets(
@@ -130,7 +130,7 @@ def _most_covered(
     # cheapest do not fit): they stay covered, without choose_covered's search.
     if spent <= budget and (kept == len(costs) or sum(sorted(costs)[:kept + 1]) > budget):
         return covered_now
-    return cheapest_covered(costs, budget, covered_now)
+    return search_covered(costs, budget, covered_now)
 
 
 def _shrink(
