@@ -16,7 +16,10 @@ between its need and its preference only has less page cache. So when short:
    covered ones (up to their preference), each the same share of its room; a domain with less
    room than ``threshold`` gets nothing (the memory stays free).
 
-Memory thus moves only where a range demands it or the capacity is exceeded. No one below its
+The sequences all come from ``balance``'s one pass over the domains, so they have one length:
+``zip`` goes without ``strict=`` (the keyword costs more than a short zip; ``balance`` checks it
+has a target for every domain, failing closed). Memory thus moves only where a range demands it
+or the capacity is exceeded. No one below its
 preference gives anything while a donor is above its own. The result depends only on the inputs,
 and once applied it is chosen again (idempotent).
 """
@@ -46,7 +49,7 @@ def short_targets(
         # Everyone covered (most shortages): the loop below without its uncovered branch, which
         # is a tenth of a decision on the balancer's hot path.
         covered: list[bool | None] = [True] * len(needs)
-        for now, need, pref, high in zip(current, needs, preferred, highs, strict=True):
+        for now, need, pref, high in zip(current, needs, preferred, highs):  # noqa: B905
             if now < need:
                 now = need + threshold
                 now = pref if now > pref else now
@@ -57,8 +60,8 @@ def short_targets(
             held.append(now)
     else:
         covered = _most_covered(current, needs, lows, capacity)  # type: ignore[assignment]
-        for now, need, pref, low, high, cover in zip(
-                current, needs, preferred, lows, highs, covered, strict=True):
+        columns = current, needs, preferred, lows, highs, covered
+        for now, need, pref, low, high, cover in zip(*columns):  # noqa: B905
             if cover:
                 if now < need:
                     now = need + threshold
@@ -115,7 +118,7 @@ def _most_covered(
     costs: list[int] = []
     covered_now: list[bool] = []
     spent = kept = 0
-    for now, need, low in zip(current, needs, lows, strict=True):
+    for now, need, low in zip(current, needs, lows):  # noqa: B905
         cost = need - low
         costs.append(cost)
         # Covering a domain whose need is its minimum costs nothing: it always counts as covered.
@@ -145,21 +148,21 @@ def _shrink(
     preference, uncovered domains to their minimum, covered ones to their need (which fits:
     ``choose_covered`` saw to it; a jump left uncovered stays below the need it was counted with).
     Within a tier each gives the same share of what it can give (its room)."""
-    room = [now - pref if now > pref else 0 for now, pref in zip(held, preferred, strict=True)]
+    room = [now - pref if now > pref else 0 for now, pref in zip(held, preferred)]  # noqa: B905
     available = sum(room)
     if available >= excess:
         return _spread(held, room, -excess, available)
     excess -= available
     above = list(map(sub, held, room))
     room = [now - low if cover is False and now > low else 0
-            for now, low, cover in zip(above, lows, covered, strict=True)]
+            for now, low, cover in zip(above, lows, covered)]  # noqa: B905
     available = sum(room)
     if available >= excess:
         return _spread(above, room, -excess, available)
     excess -= available
     above = list(map(sub, above, room))
     room = [now - need if cover and now > need else 0
-            for now, need, cover in zip(above, needs, covered, strict=True)]
+            for now, need, cover in zip(above, needs, covered)]  # noqa: B905
     available = sum(room)
     if available >= excess:
         return _spread(above, room, -excess, available)
@@ -180,7 +183,7 @@ def _grow(
     threshold = threshold if threshold > 0 else 1
     for cover_tier in (False, True):
         room = []
-        for now, need, pref, cover in zip(held, needs, preferred, covered, strict=True):
+        for now, need, pref, cover in zip(held, needs, preferred, covered):  # noqa: B905
             gap = ((pref if cover else need - 1) - now) if cover is cover_tier else 0
             room.append(gap if gap >= threshold else 0)
         available = sum(room)
