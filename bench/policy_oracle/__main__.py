@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import logging
 import pathlib
 import sys
 import tempfile
@@ -75,7 +74,6 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--record", type=pathlib.Path, help="write the reference's decisions here")
     args = parser.parse_args()
-    logging.getLogger().setLevel(logging.ERROR)  # the reference warns on every unknown target
 
     ref = reference.load_parser(args.oracle)
     corpus = generate(seed=args.seed, requests=args.requests)

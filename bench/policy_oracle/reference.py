@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import io
+import logging
 import pathlib
 import sys
 
@@ -22,11 +23,14 @@ def load_parser(oracle_dir: str):
 
 def decide_all(parser, policy_dir: pathlib.Path, system: dict, requests) -> list[dict] | str:
     """One record per request, or the load error's text when the reference refuses the policy."""
+    logging.disable(logging.WARNING)  # it warns on every unknown target
     try:
         policy = parser.FilePolicy(policy_path=policy_dir)
+        return [_decide(parser, policy, policy_dir, system, r) for r in requests]
     except parser.AccessDenied as exc:
         return str(exc)
-    return [_decide(parser, policy, policy_dir, system, r) for r in requests]
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def _where(rule, policy_dir: pathlib.Path) -> str:

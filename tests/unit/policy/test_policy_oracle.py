@@ -11,11 +11,14 @@ import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.policy.corpus import generate
-from bench.policy_oracle import ours
+from bench.policy_oracle import ours, reference
 from bench.policy_oracle.compare import tally
 
 RECORD = pathlib.Path(__file__).parent / "data" / "oracle_seed1.json.gz"
@@ -58,13 +61,35 @@ def test_the_corpus_reaches_every_verdict_and_both_acceptance_outcomes(recorded)
     assert set(data["acceptance"]) == {True, False}
 
 
-@pytest.mark.skipif(not os.environ.get("BULKHEAD_QREXEC_ORACLE"),
-                    reason="BULKHEAD_QREXEC_ORACLE (a directory with the reference's qrexec "
-                           "package) is not set: the live comparison needs the reference engine")
-def test_live_comparison_with_the_reference(tmp_path):
+ORACLE = os.environ.get("BULKHEAD_QREXEC_ORACLE")
+needs_oracle = pytest.mark.skipif(
+    not ORACLE, reason="BULKHEAD_QREXEC_ORACLE (a directory with the reference's qrexec package) "
+                       "is not set: the live comparison needs the reference engine")
+
+
+@needs_oracle
+def test_live_comparison_with_the_reference():
     result = subprocess.run(
         [sys.executable, "-m", "bench.policy_oracle", "--oracle",
          os.environ["BULKHEAD_QREXEC_ORACLE"], "--requests", "5000", "--seed", "2"],
         cwd=REPO, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "identical decisions: 5000 of 5000" in result.stdout
+
+
+@needs_oracle
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32))
+def test_small_random_corpora_decide_as_the_reference(seed):
+    parser = reference.load_parser(ORACLE)
+    corpus = generate(seed=seed, domains=12, rules=80, requests=300, lines=60)
+    with tempfile.TemporaryDirectory() as tmp:
+        policy_dir = corpus.write_policy_dir(pathlib.Path(tmp) / "policy.d")
+        theirs = reference.decide_all(parser, policy_dir, corpus.system, corpus.requests)
+        mine = ours.decide_all(policy_dir, corpus.system, corpus.requests)
+    assert not isinstance(theirs, str) and not isinstance(mine, str), (theirs, mine)
+    identical, causes, examples = tally(corpus.requests, theirs, mine)
+    assert identical == len(corpus.requests), (causes, list(examples.values())[:3])
+    for files, main in corpus.acceptance_cases():
+        assert (reference.accepts(parser, files, main) is None) == (
+            ours.accepts(files, main) is None), files
