@@ -16,12 +16,13 @@ between its need and its preference only has less page cache. So when short:
    covered ones (up to their preference), each the same share of its room; a domain with less
    room than ``threshold`` gets nothing (the memory stays free).
 
-The sequences all come from ``balance``'s one pass over the domains, so they have one length:
-``zip`` goes without ``strict=`` (the keyword costs more than a short zip; ``balance`` checks it
-has a target for every domain, failing closed). Memory thus moves only where a range demands it
-or the capacity is exceeded. No one below its
+Memory thus moves only where a range demands it or the capacity is exceeded. No one below its
 preference gives anything while a donor is above its own. The result depends only on the inputs,
 and once applied it is chosen again (idempotent).
+
+The sequences all come from ``balance``'s one pass over the domains, so they have one length:
+``zip`` goes without ``strict=`` (the keyword costs more than a short zip; ``balance`` checks it
+has a target for every domain, failing closed).
 """
 
 from __future__ import annotations
