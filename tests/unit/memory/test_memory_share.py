@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from saltext.bulkhead.memory.share import proportional_fill
+from saltext.bulkhead.memory.share import level_fill, proportional_fill
 
 
 def test_splits_in_proportion_to_weights():
@@ -62,3 +62,41 @@ def test_fill_is_exact_bounded_and_proportional(problem):
         for j in inside:
             if t == lows[i] < highs[i]:
                 assert (result[j] - 1) * weights[i] < (lows[i] + 1) * weights[j]
+
+
+def _level_fill_by_capping(total, weights, highs):
+    """level_fill as it was before its one-pass shortcut: cap whoever reaches its high, again."""
+    if total >= sum(highs):
+        return list(highs)
+    numerator, denominator, capped = total, sum(weights), set()
+    while reaching := [i for i, (w, h) in enumerate(zip(weights, highs, strict=True))
+                       if h * denominator <= w * numerator and i not in capped]:
+        for i in reaching:
+            capped.add(i)
+            numerator -= highs[i]
+            denominator -= weights[i]
+    result = [highs[i] if i in capped else w * numerator // denominator
+              for i, w in enumerate(weights)]
+    uncapped = [i for i in range(len(weights)) if i not in capped]
+    for i in uncapped[:total - sum(result)]:
+        result[i] += 1
+    return result
+
+
+@st.composite
+def plentiful(draw):
+    """What the balancer meets when the preferences fit: weights <= highs, sum(weights) <= total."""
+    count = draw(st.integers(1, 12))
+    weights = draw(st.lists(st.integers(1, 500), min_size=count, max_size=count))
+    highs = [w + draw(st.integers(0, 500)) for w in weights]
+    return draw(st.integers(sum(weights), sum(highs) + 50)), weights, highs
+
+
+@settings(max_examples=500, deadline=None)
+@given(plentiful())
+def test_level_fill_shares_as_capping_one_by_one(problem):
+    total, weights, highs = problem
+    result = level_fill(total, weights, highs)
+    assert result == _level_fill_by_capping(total, weights, highs)
+    assert sum(result) == min(total, sum(highs))
+    assert all(w <= r <= h for w, r, h in zip(weights, result, highs, strict=True))

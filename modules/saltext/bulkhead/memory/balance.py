@@ -87,13 +87,16 @@ def balance(
         if used is None:
             kept[domain.name] = domain.current_kib
             continue
-        low, high, overhead = domain.min_kib, domain.max_kib, domain.overhead_kib
+        low = domain.min_kib
+        high = domain.max_kib
+        overhead = domain.overhead_kib
         names.append(domain.name)
         current.append(domain.current_kib)
         lows.append(low)
         highs.append(high)
         wanted = overhead + ceil(used * factor)
-        wanted = floor if wanted < floor else wanted
+        if wanted < floor:
+            wanted = floor
         preferred.append(low if wanted < low else high if wanted > high else wanted)
         need = overhead + used
         needs.append(low if need < low else high if need > high else need)
@@ -111,13 +114,15 @@ def balance(
         ideal = level_fill(capacity, preferred, highs)
         targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity,
                                      config.threshold_kib, config.band)
+    # zip without a keyword (strict= costs a third of the dict); the length check fails closed.
     if kept:
-        kept.update(zip(names, targets, strict=True))
+        kept.update(zip(names, targets))  # noqa: B905 - checked below
         result = kept
     else:
-        result = dict(zip(names, targets, strict=True))
-    if len(result) != len(domains):  # a name given twice (the dict holds each once)
+        result = dict(zip(names, targets))  # noqa: B905 - checked below
+    if len(result) != len(domains):  # a name given twice (the dict holds each once), or a bug
         _unique(domains)
+        raise AssertionError("a target for every domain")  # pragma: no cover
     return _new_decision((result, short, names, preferred))
 
 

@@ -9,9 +9,8 @@ only where it changes who is starved, and a choice, once applied, is chosen agai
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate, chain, compress, filterfalse
+from itertools import chain, compress, filterfalse
 
 
 def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool]) -> list[bool]:
@@ -22,9 +21,35 @@ def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool
     """
     if budget < 0 or (costs and min(costs) < 0):
         raise ValueError("costs and budget must not be negative")
-    count = bisect_right(list(accumulate(sorted(costs))), budget)  # the cheapest first
+    return cheapest_covered(costs, budget, list(covered_now))
+
+
+def cheapest_covered(costs: Sequence[int], budget: int, covered_now: list[bool]) -> list[bool]:
+    """``choose_covered`` without checking its inputs (the balancer's own are valid by
+    construction); may return ``covered_now`` itself."""
+    count = _most_that_fit(costs, budget)
     if sum(covered_now) == count and sum(compress(costs, covered_now)) <= budget:
-        return list(covered_now)  # the choice stands (as after it was applied)
+        return covered_now  # the choice stands (as after it was applied)
+    return search_covered(costs, budget, covered_now, count)
+
+
+def _most_that_fit(costs: Sequence[int], budget: int) -> int:
+    count = 0
+    for cost in sorted(costs):  # the cheapest first
+        budget -= cost
+        if budget < 0:
+            break
+        count += 1
+    return count
+
+
+def search_covered(
+    costs: Sequence[int], budget: int, covered_now: list[bool], count: int | None = None
+) -> list[bool]:
+    """The search behind ``cheapest_covered`` once the choice of now does not stand: ``count``
+    items (the most that fit, computed when not given), keeping the most of ``covered_now``."""
+    if count is None:
+        count = _most_that_fit(costs, budget)
     by_cost = costs.__getitem__  # sorts are stable: ties by index
     kept = list(compress(range(len(costs)), covered_now))
     spent = sum(map(by_cost, kept))

@@ -33,9 +33,10 @@ def hold_small_changes(
     stays safe: ``threshold`` KiB for everyone, ``band`` (of the ideal) for a domain that has its
     preference. A domain whose current size is outside its bounds is always moved to its ideal.
     """
+    # zip without strict=: see shortage.py (the same sequences, one length; checked in balance).
     result: list[int] = []
     costly: list[tuple[int, int]] = []  # (memory it costs to hold, index)
-    for target, now, pref, low, high in zip(ideal, current, preferred, lows, highs, strict=True):
+    for target, now, pref, low, high in zip(ideal, current, preferred, lows, highs):  # noqa: B905
         change = target - now
         if change == 0 or now < low or now > high:
             result.append(target)

@@ -9,6 +9,8 @@ what guarantees the balancer never hands out more memory than exists.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
+from operator import le, mul
 
 _AT_LOW, _FREE, _AT_HIGH = 0, 1, 2
 _STARTS, _STOPS = 0, 1
@@ -104,6 +106,12 @@ def level_fill(total: int, weights: Sequence[int], highs: Sequence[int]) -> list
     if total >= sum(highs):
         return list(highs)
     numerator, denominator = total, sum(weights)  # the level, as a fraction
+    if not any(map(le, map(mul, highs, repeat(denominator)), map(mul, weights, repeat(numerator)))):
+        # Nobody reaches its high at this level (the usual case): one pass, all in C.
+        result = [weight * numerator // denominator for weight in weights]
+        for index in range(total - sum(result)):  # fewer than len(weights)
+            result[index] += 1
+        return result
     capped: set[int] = set()
     while True:
         reaching = [index for index, (weight, high) in enumerate(zip(weights, highs, strict=True))

@@ -19,14 +19,18 @@ between its need and its preference only has less page cache. So when short:
 Memory thus moves only where a range demands it or the capacity is exceeded. No one below its
 preference gives anything while a donor is above its own. The result depends only on the inputs,
 and once applied it is chosen again (idempotent).
+
+The sequences all come from ``balance``'s one pass over the domains, so they have one length:
+``zip`` goes without ``strict=`` (the keyword costs more than a short zip; ``balance`` checks it
+has a target for every domain, failing closed).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from operator import add, ge, not_, or_, sub
+from operator import add, sub
 
-from .cover import choose_covered
+from .cover import search_covered
 
 
 def short_targets(
@@ -40,15 +44,13 @@ def short_targets(
 ) -> list[int]:
     """``lows[i] <= needs[i] <= preferred[i] <= highs[i]`` and
     ``sum(lows) <= capacity < sum(preferred)``; the result sums to at most ``capacity``."""
-    if sum(needs) <= capacity:
-        covered: list[bool | None] = [True] * len(needs)
-    else:
-        covered = _most_covered(current, needs, lows, capacity)  # type: ignore[assignment]
     held: list[int] = []
     spare = 0  # what donors and uncovered domains could give without touching a covered one's need
-    for now, need, pref, low, high, cover in zip(
-            current, needs, preferred, lows, highs, covered, strict=True):
-        if cover:
+    if sum(needs) <= capacity:
+        # Everyone covered (most shortages): the loop below without its uncovered branch, which
+        # is a tenth of a decision on the balancer's hot path.
+        covered: list[bool | None] = [True] * len(needs)
+        for now, need, pref, high in zip(current, needs, preferred, highs):  # noqa: B905
             if now < need:
                 now = need + threshold
                 now = pref if now > pref else now
@@ -56,10 +58,23 @@ def short_targets(
                 now = high
             if now > pref:
                 spare += now - pref
-        else:
-            now = need - 1 if now >= need else low if now < low else now
-            spare += now - low
-        held.append(now)
+            held.append(now)
+    else:
+        covered = _most_covered(current, needs, lows, capacity)  # type: ignore[assignment]
+        columns = current, needs, preferred, lows, highs, covered
+        for now, need, pref, low, high, cover in zip(*columns):  # noqa: B905
+            if cover:
+                if now < need:
+                    now = need + threshold
+                    now = pref if now > pref else now
+                elif now > high:
+                    now = high
+                if now > pref:
+                    spare += now - pref
+            else:
+                now = need - 1 if now >= need else low if now < low else now
+                spare += now - low
+            held.append(now)
     total = sum(held)
     if total - spare > capacity:
         total = _leave_jumps(held, current, needs, lows, covered, threshold, total)
@@ -101,10 +116,25 @@ def _most_covered(
     current: Sequence[int], needs: Sequence[int], lows: Sequence[int], capacity: int
 ) -> list[bool]:
     """The needs do not all fit: cover as many as can be, keeping those covered now."""
-    costs = list(map(sub, needs, lows))
-    # Covering a domain whose need is its minimum costs nothing: it always counts as covered.
-    covered_now = list(map(or_, map(ge, current, needs), map(not_, costs)))
-    return choose_covered(costs, capacity - sum(lows), covered_now)
+    costs: list[int] = []
+    covered_now: list[bool] = []
+    spent = kept = 0
+    for now, need, low in zip(current, needs, lows):  # noqa: B905
+        cost = need - low
+        costs.append(cost)
+        # Covering a domain whose need is its minimum costs nothing: it always counts as covered.
+        if now >= need or not cost:
+            covered_now.append(True)
+            spent += cost
+            kept += 1
+        else:
+            covered_now.append(False)
+    budget = capacity - sum(lows)
+    # Most often the domains covered now still fit and no choice covers more (the ``kept + 1``
+    # cheapest do not fit): they stay covered, without choose_covered's search.
+    if spent <= budget and (kept == len(costs) or sum(sorted(costs)[:kept + 1]) > budget):
+        return covered_now
+    return search_covered(costs, budget, covered_now)
 
 
 def _shrink(
@@ -119,21 +149,21 @@ def _shrink(
     preference, uncovered domains to their minimum, covered ones to their need (which fits:
     ``choose_covered`` saw to it; a jump left uncovered stays below the need it was counted with).
     Within a tier each gives the same share of what it can give (its room)."""
-    room = [now - pref if now > pref else 0 for now, pref in zip(held, preferred, strict=True)]
+    room = [now - pref if now > pref else 0 for now, pref in zip(held, preferred)]  # noqa: B905
     available = sum(room)
     if available >= excess:
         return _spread(held, room, -excess, available)
     excess -= available
     above = list(map(sub, held, room))
     room = [now - low if cover is False and now > low else 0
-            for now, low, cover in zip(above, lows, covered, strict=True)]
+            for now, low, cover in zip(above, lows, covered)]  # noqa: B905
     available = sum(room)
     if available >= excess:
         return _spread(above, room, -excess, available)
     excess -= available
     above = list(map(sub, above, room))
     room = [now - need if cover and now > need else 0
-            for now, need, cover in zip(above, needs, covered, strict=True)]
+            for now, need, cover in zip(above, needs, covered)]  # noqa: B905
     available = sum(room)
     if available >= excess:
         return _spread(above, room, -excess, available)
@@ -156,7 +186,7 @@ def _grow(
     threshold = threshold if threshold > 0 else 1
     for cover_tier in (False, True):
         room = []
-        for now, need, pref, cover in zip(held, needs, preferred, covered, strict=True):
+        for now, need, pref, cover in zip(held, needs, preferred, covered):  # noqa: B905
             gap = ((pref if cover else need - 1) - now) if cover is cover_tier else 0
             room.append(gap if gap >= threshold else 0)
         available = sum(room)
