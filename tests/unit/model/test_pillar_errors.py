@@ -83,6 +83,12 @@ CASES = [
     ("domains:base:image:kernel", None, f"{D}:base:image:kernel: required with kind: kernel (an absolute path)"),
     ("domains:base:image:root", "/i/../etc/shadow", f"{D}:base:image:root: '/i/../etc/shadow' contains a '..' component; must be an absolute path of letters, digits and . _ / + -, without '..' components"),
     ("domains:base:image:root", "relative.img", f"{D}:base:image:root: must be an absolute path of letters, digits and . _ / + -, without '..' components (got the text 'relative.img')"),
+    ("domains:net:gui", True, f"{D}:net:gui: a domain that provides network or has an uplink gets "
+                              "no GUI; set gui: false (run the application in an app domain)"),
+    ("domains:work:gui", "yes", f"{D}:work:gui: must be true or false (got the text 'yes')"),
+    ("host:gui:wayland_display", "wayland-1",
+     "bulkhead:host:gui:wayland_display: must be an absolute path of letters, digits and . _ / + -, "
+     "without '..' components (got the text 'wayland-1')"),
     ("domains:work:provides_network", "yes", f"{D}:work:provides_network: must be true or false (got the text 'yes')"),
     # netvm
     ("domains:work:netvm", False, f"{D}:work:netvm: got the YAML boolean false (unquoted yes/no/on/off are booleans); write netvm: none for no network, or a domain name"),
@@ -129,10 +135,10 @@ CASES = [
     ("formula:paths:locks", "/run/../etc", "bulkhead:formula:paths:locks: '/run/../etc' contains a '..' component; must be an absolute path of letters, digits and . _ / + -, without '..' components"),
     ("formula:paths:nosuch", "/x", "bulkhead:formula:paths:nosuch: unknown key 'nosuch'; allowed: memd_config, memd_pidfile, memd_log, broker_pillar, broker_pidfile, broker_log, dispvm_registry, firewall_records, locks, exclusive"),
     # unknown keys
-    ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall"),
-    ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall"),
+    ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, gui, tags, firewall"),
+    ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, gui, tags, firewall"),
     ("domains:work:memory:maximum", 64, f"{D}:work:memory:maximum: unknown key 'maximum'; allowed: initial, max, min"),
-    ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool, cpu_partitions, workstation, uplinks"),
+    ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool, cpu_partitions, workstation, uplinks, gui"),
     ("polcy", {}, "bulkhead:polcy: unknown key 'polcy'; allowed: host, domains, formula, images, policy, memory, tcb, prune, purge"),
     ("memory", {"interval": 0}, "bulkhead:memory:interval: must be a number of seconds from 0.1 to 3600 (got the number 0)"),
     ("memory", {"reserve_mib": "512"}, "bulkhead:memory:reserve_mib: must be a whole number of MiB from 0 to 1073741824 (got the text '512')"),
@@ -177,7 +183,7 @@ def test_non_mapping_roots(errors_of):
     assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula, images, policy, memory, tcb, prune, purge (got a list)"]
     assert errors_of({"domains": ["work"]}) == ["bulkhead:domains: must be a mapping of domain name to domain (got a list)"]
     assert errors_of({"domains": {"work": "app"}}) == [
-        f"{D}:work: must be a mapping with keys class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall (got the text 'app')"
+        f"{D}:work: must be a mapping with keys class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, gui, tags, firewall (got the text 'app')"
     ]
 
 

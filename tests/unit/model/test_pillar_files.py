@@ -64,7 +64,7 @@ def test_missing_key_points_at_its_parent_and_unknown_key_at_itself():
     text = GOOD.replace("      class: app\n", "      klass: app\n").replace("max: 64", "max: 256")
     assert lines_of(text) == [
         "p.sls:6: bulkhead:domains:work:class: required key is missing; it must be one of template, app, disposable, standalone",
-        "p.sls:7: bulkhead:domains:work:klass: unknown key 'klass'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall",
+        "p.sls:7: bulkhead:domains:work:klass: unknown key 'klass'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, gui, tags, firewall",
     ]
 
 

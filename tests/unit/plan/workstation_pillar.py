@@ -22,7 +22,7 @@ WORKSTATION = {
                                "gateway": "192.168.122.1", "dns": ["192.168.122.1"]}},
         "sys-firewall": {"class": "app", "template": "debian", "provides_network": True,
                          "netvm": "sys-net", "label": "green"},
-        "work": {"class": "app", "template": "debian", "netvm": "sys-firewall", "label": "blue",
+        "work": {"class": "app", "template": "debian", "netvm": "sys-firewall", "label": "blue", "gui": True,
                  "ip": "10.137.0.50", "private_mib": 2048, "cpu_partition": "general"},
         "vault": {"class": "app", "template": "debian", "label": "black"},
         "dvm": {"class": "app", "template": "debian", "template_for_dispvms": True, "netvm": "sys-firewall"},

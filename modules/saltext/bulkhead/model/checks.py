@@ -29,6 +29,7 @@ def check_pillar(domains: Mapping[str, Domain], broken: set[str], host: Host | N
         issues += _default_dispvm(at, domain, domains, broken)
         issues += _memory(at, domain)
         issues += _firewall(at, domain)
+        issues += _gui(at, domain)
     issues += _netvm_cycles(domains)
     if host is not None:
         issues += _addresses(domains, host)
@@ -120,6 +121,13 @@ def _uplink(at: tuple, domain: Domain, host: Host | None) -> Iterator[PillarIssu
         yield _issue(at + ("uplink", "address"), f"{uplink.address.network} overlaps host:address_pool ({host.address_pool}); routing would be ambiguous")
     if uplink.gateway is not None and (uplink.gateway not in uplink.address.network or uplink.gateway == uplink.address.ip):
         yield _issue(at + ("uplink", "gateway"), f"{uplink.gateway} must be another address inside {uplink.address.network}")
+
+
+def _gui(at: tuple, domain: Domain) -> Iterator[PillarIssue]:
+    # a network domain parses the outside world's packets: it gets no way onto the user's screen
+    if domain.gui and (domain.provides_network or domain.uplink is not None):
+        yield _issue(at + ("gui",), "a domain that provides network or has an uplink gets no GUI; "
+                                    "set gui: false (run the application in an app domain)")
 
 
 def _uplink_networks(host: Host) -> Iterator[PillarIssue]:
