@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from ..gui.supervisor import GuiRelays
 from ..untrusted.log_format import EscapingFormatter
 from .broker import Broker
 from .call_limits import CallLimits
@@ -65,6 +66,11 @@ def serve(host: Host, policy_dir: Path, prompt: Prompt, socket_dir: Path, log: l
         log.error("cannot delete disposables left behind: %s", exc)
     thread = threading.Thread(target=watcher.run, name="rpc-watcher", daemon=True)
     thread.start()
+    pillar = getattr(host, "pillar", None)  # a broker with a pillar serves its GUI domains too
+    if pillar is not None:
+        relays = GuiRelays(pillar, host.running, log)
+        threading.Thread(target=relays.run, args=(stopping, interval), name="gui-relays",
+                         daemon=True).start()
     while not stopping.wait(1.0):
         pass
     watcher.stop()

@@ -1,0 +1,138 @@
+"""One domain's GUI relay: its channel, handed session after session to a sandboxed waypipe client.
+
+The relay (root, in the broker) holds the connection to the domain's GUI channel socket, which it
+opened in root's 0700 folder; the sandbox never sees that folder. For each GUI session it starts
+``client_chain()`` in the sandbox as the domain's user, labels that process's windows in sway
+(``labels.window_rule``: keyed on the pid, before the first byte of the session is passed on),
+and copies bytes both ways without reading them. waypipe (``--oneshot``) exits when the session
+ends; the next session gets a fresh process. The domain stopping closes the channel: the relay
+stops its client and ends. What the host parses of the guest's bytes is parsed by waypipe,
+unprivileged, with no network and only its own folder and the compositor socket.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import selectors
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model.label import Label
+from .chain import client_chain
+from .labels import window_rule
+from .names import WAYPIPE_SOCKET
+from .sandbox import sandboxed
+from .sway_ipc import swaymsg
+
+CHUNK = 64 * 1024
+START_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class RelayTarget:
+    domain: str
+    label: Label
+    uid: int
+    gid: int
+    session: Path  # the relay user's folder on the host
+    compositor: str  # the compositor's Wayland socket
+    sway: Path  # its IPC socket
+
+
+def waypipe_pid(root_pid: int, uid: int) -> int | None:
+    """The relay user's process under ``root_pid`` (bwrap -> its pid 1 -> waypipe)."""
+    todo = [root_pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            if pid != root_pid and os.stat(f"/proc/{pid}").st_uid == uid:
+                return pid
+        except OSError:
+            continue
+        todo += [int(c) for c in children]
+    return None
+
+
+class Relay(threading.Thread):
+    def __init__(self, target: RelayTarget, channel: socket.socket, log: logging.Logger):
+        super().__init__(name=f"gui-relay-{target.domain}", daemon=True)
+        self.target, self.channel, self.log = target, channel, log
+        self._stop = threading.Event()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.sessions = 0
+
+    def run(self) -> None:
+        try:
+            while not self._stop.is_set() and self._session():
+                self.sessions += 1
+        except Exception as exc:  # a relay failing must not take the broker down
+            self.log.error("%s: GUI relay failed: %s", self.target.domain, exc)
+        finally:
+            self._end_process()
+            self.channel.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._end_process()
+
+    def _start_client(self) -> socket.socket:
+        t = self.target
+        shutil.rmtree(t.session, ignore_errors=True)
+        t.session.mkdir(mode=0o700, parents=True)
+        os.chown(t.session, t.uid, t.gid)
+        argv = sandboxed(client_chain(), t.uid, t.gid, t.session, t.compositor)
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, close_fds=True)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        path = t.session / WAYPIPE_SOCKET
+        while time.monotonic() < deadline and self.process.poll() is None:
+            pid = waypipe_pid(self.process.pid, t.uid)
+            if pid is not None and path.exists():
+                # the label rule exists before the guest's first byte reaches the client
+                swaymsg(t.sway, window_rule(pid, t.domain, t.label))
+                client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                client.connect(str(path))
+                self.log.info("%s: GUI session started (waypipe client pid %d)", t.domain, pid)
+                return client
+            time.sleep(0.02)
+        raise RuntimeError(f"waypipe client did not start within {START_TIMEOUT_S:.0f}s")
+
+    def _session(self) -> bool:
+        """One session; False once the channel is gone (the domain stopped)."""
+        client = self._start_client()
+        try:
+            return self._copy(client)
+        finally:
+            client.close()
+            self._end_process()
+
+    def _copy(self, client: socket.socket) -> bool:
+        pairs = {self.channel: client, client: self.channel}
+        with selectors.DefaultSelector() as sel:
+            for sock in pairs:
+                sel.register(sock, selectors.EVENT_READ)
+            while not self._stop.is_set():
+                for key, _ in sel.select(timeout=0.5):
+                    source: socket.socket = key.fileobj  # type: ignore[assignment]
+                    data = source.recv(CHUNK)
+                    if not data:
+                        return source is client  # client ended: next session; channel: done
+                    pairs[source].sendall(data)
+        return False
+
+    def _end_process(self) -> None:
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
