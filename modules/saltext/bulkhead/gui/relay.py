@@ -4,8 +4,8 @@ The relay (root, in the broker) holds the connection to the domain's GUI channel
 opened in root's 0700 folder; the sandbox never sees that folder. For each GUI session it starts
 ``client_chain()`` in the sandbox as the domain's user, labels that process's windows in sway
 (``labels.window_rule``: keyed on the pid, before the first byte of the session is passed on),
-and copies bytes both ways without reading them. waypipe (``--oneshot``) exits when the session
-ends; the next session gets a fresh process. The domain stopping closes the channel: the relay
+and copies bytes both ways, reading only the guest's frame lengths (``frames.py``): at the end of
+a session the client is ended, and the next session gets a fresh process. The domain stopping closes the channel: the relay
 stops its client and ends. What the host parses of the guest's bytes is parsed by waypipe,
 unprivileged, with no network and only its own folder and the compositor socket.
 """
@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..model.label import Label
 from .chain import client_chain
+from .frames import END, Frames
 from .labels import window_rule
 from .names import WAYPIPE_SOCKET
 from .sandbox import sandboxed
@@ -67,6 +68,8 @@ class Relay(threading.Thread):
         self._stop = threading.Event()
         self.process: subprocess.Popen[bytes] | None = None
         self.sessions = 0
+        self.frames = Frames()
+        self._pending: list[bytes | None] = []  # the next session's frames, read with the last end
 
     def run(self) -> None:
         try:
@@ -114,17 +117,35 @@ class Relay(threading.Thread):
             self._end_process()
 
     def _copy(self, client: socket.socket) -> bool:
-        pairs = {self.channel: client, client: self.channel}
+        """Until the session ends (True) or the channel closes or breaks the framing (False)."""
+        if self._to_client(client, []):
+            return True
         with selectors.DefaultSelector() as sel:
-            for sock in pairs:
-                sel.register(sock, selectors.EVENT_READ)
+            sel.register(self.channel, selectors.EVENT_READ)
+            sel.register(client, selectors.EVENT_READ)
             while not self._stop.is_set():
                 for key, _ in sel.select(timeout=0.5):
-                    source: socket.socket = key.fileobj  # type: ignore[assignment]
-                    data = source.recv(CHUNK)
+                    if key.fileobj is client:
+                        data = client.recv(CHUNK)
+                        if not data:  # waypipe ended on its own: a fresh one for what follows
+                            return True
+                        self.channel.sendall(data)
+                        continue
+                    data = self.channel.recv(CHUNK)
                     if not data:
-                        return source is client  # client ended: next session; channel: done
-                    pairs[source].sendall(data)
+                        return False
+                    if self._to_client(client, self.frames.feed(data)):
+                        return True
+        return False
+
+    def _to_client(self, client: socket.socket, frames: list[bytes | None]) -> bool:
+        """Pass the frames read to the client; True at the session's end (the rest kept)."""
+        self._pending += frames
+        while self._pending:
+            item = self._pending.pop(0)
+            if item is END:
+                return True
+            client.sendall(item)
         return False
 
     def _end_process(self) -> None:
