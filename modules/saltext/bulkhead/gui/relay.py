@@ -80,6 +80,7 @@ class Relay(threading.Thread):
         finally:
             self._end_process()
             self.channel.close()
+            shutil.rmtree(self.target.session, ignore_errors=True)
 
     def stop(self) -> None:
         self._stop.set()
