@@ -76,7 +76,8 @@ class Relay(threading.Thread):
             while not self._stop.is_set() and self._session():
                 self.sessions += 1
         except Exception as exc:  # a relay failing must not take the broker down
-            self.log.error("%s: GUI relay failed: %s", self.target.domain, exc)
+            if not self._stop.is_set():  # not the stop cutting a session short
+                self.log.error("%s: GUI relay failed: %s", self.target.domain, exc)
         finally:
             self._end_process()
             self.channel.close()

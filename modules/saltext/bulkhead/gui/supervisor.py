@@ -34,7 +34,10 @@ class GuiRelays:
 
     def scan(self) -> None:
         pillar = self.pillar()
-        wanted = {n for n in self.running() if n in pillar.domains and pillar.domains[n].gui}
+        gui = {name for name, domain in pillar.domains.items() if domain.gui}
+        if not gui and not self.relays:
+            return  # a workstation without GUI domains costs no libvirt call
+        wanted = gui.intersection(self.running())
         for name, relay in list(self.relays.items()):
             if name not in wanted or not relay.is_alive():
                 relay.stop()
