@@ -23,6 +23,9 @@ from .sway_ipc import sway_socket
 from .users import ensure_user
 
 
+STOP_TIMEOUT_S = 10.0
+
+
 class GuiRelays:
     def __init__(self, pillar: Callable[[], Pillar], running: Callable[[], list[str]],
                  log: logging.Logger, socket_dir: Path = Path(plan_names.GUI_SOCKET_DIR),
@@ -41,6 +44,7 @@ class GuiRelays:
         for name, relay in list(self.relays.items()):
             if name not in wanted or not relay.is_alive():
                 relay.stop()
+                relay.join(STOP_TIMEOUT_S)
                 del self.relays[name]
         display = pillar.host.gui.wayland_display
         if display is None:
@@ -83,6 +87,9 @@ class GuiRelays:
         self.stop()
 
     def stop(self) -> None:
+        """Stop every relay and wait for each (its client ended, its session folder gone)."""
         for relay in self.relays.values():
             relay.stop()
+        for relay in self.relays.values():
+            relay.join(STOP_TIMEOUT_S)
         self.relays.clear()
