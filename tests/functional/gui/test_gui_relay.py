@@ -139,4 +139,5 @@ def test_window_of_a_gui_domain_is_labelled_by_the_host(sway, tmp_path, relay_us
         second.wait(10)
     finally:
         relays.stop()
-    assert all(not r.is_alive() for r in relays.relays.values())
+    assert relays.relays == {}
+    assert not (tmp_path / "sessions" / DOMAIN).exists()  # its folder went with it

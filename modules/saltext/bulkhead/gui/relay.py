@@ -65,7 +65,7 @@ class Relay(threading.Thread):
     def __init__(self, target: RelayTarget, channel: socket.socket, log: logging.Logger):
         super().__init__(name=f"gui-relay-{target.domain}", daemon=True)
         self.target, self.channel, self.log = target, channel, log
-        self._stop = threading.Event()
+        self._stopping = threading.Event()
         self.process: subprocess.Popen[bytes] | None = None
         self.sessions = 0
         self.frames = Frames()
@@ -73,10 +73,10 @@ class Relay(threading.Thread):
 
     def run(self) -> None:
         try:
-            while not self._stop.is_set() and self._session():
+            while not self._stopping.is_set() and self._session():
                 self.sessions += 1
         except Exception as exc:  # a relay failing must not take the broker down
-            if not self._stop.is_set():  # not the stop cutting a session short
+            if not self._stopping.is_set():  # not the stop cutting a session short
                 self.log.error("%s: GUI relay failed: %s", self.target.domain, exc)
         finally:
             self._end_process()
@@ -84,7 +84,7 @@ class Relay(threading.Thread):
             shutil.rmtree(self.target.session, ignore_errors=True)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._stopping.set()
         self._end_process()
 
     def _start_client(self) -> socket.socket:
@@ -125,7 +125,7 @@ class Relay(threading.Thread):
         with selectors.DefaultSelector() as sel:
             sel.register(self.channel, selectors.EVENT_READ)
             sel.register(client, selectors.EVENT_READ)
-            while not self._stop.is_set():
+            while not self._stopping.is_set():
                 for key, _ in sel.select(timeout=0.5):
                     if key.fileobj is client:
                         data = client.recv(CHUNK)

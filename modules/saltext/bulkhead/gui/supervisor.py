@@ -22,7 +22,6 @@ from .socket_access import grant_connect
 from .sway_ipc import sway_socket
 from .users import ensure_user
 
-
 STOP_TIMEOUT_S = 10.0
 
 
