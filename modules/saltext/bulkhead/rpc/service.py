@@ -23,6 +23,7 @@ DEFAULT_SOCKET_DIR = Path("/run/bulkhead/rpc")
 # The log file is rotated (guests' lines are also rate-limited per domain: guest_limits.py).
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 4
+GUI_STOP_TIMEOUT_S = 15.0
 
 
 def broker_logger(path: Path | None, max_bytes: int = LOG_MAX_BYTES,
@@ -67,12 +68,16 @@ def serve(host: Host, policy_dir: Path, prompt: Prompt, socket_dir: Path, log: l
     thread = threading.Thread(target=watcher.run, name="rpc-watcher", daemon=True)
     thread.start()
     pillar = getattr(host, "pillar", None)  # a broker with a pillar serves its GUI domains too
+    gui = None
     if pillar is not None:
         relays = GuiRelays(pillar, host.running, log)
-        threading.Thread(target=relays.run, args=(stopping, interval), name="gui-relays",
-                         daemon=True).start()
+        gui = threading.Thread(target=relays.run, args=(stopping, interval), name="gui-relays",
+                               daemon=True)
+        gui.start()
     while not stopping.wait(1.0):
         pass
+    if gui is not None:
+        gui.join(GUI_STOP_TIMEOUT_S)  # the relays' clients end and their folders go first
     watcher.stop()
     broker.close()
     log.info("broker stopped")
