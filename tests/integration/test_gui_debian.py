@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from saltext.bulkhead.gui.labels import COLOURS, MARK_PREFIX
-from saltext.bulkhead.gui.names import relay_user
+from saltext.bulkhead.gui.names import relay_user, session_dir
 from saltext.bulkhead.image.build import DEFAULT_CACHE
 from saltext.bulkhead.image.debian import DebianSpec, build_debian
 from saltext.bulkhead.model import Label
@@ -96,3 +96,4 @@ def test_debian_app_window_is_labelled_on_the_host(gui_image, sway, tmp_path, re
         time.sleep(2.0)  # the first frame under TCG
         assert pixel(read_ppm(sway.screenshot("ppm")), 6, 6) == COLOURS[Label.blue][0]
         save_screenshot("debian-domain.png", sway.screenshot("png"))
+    assert not session_dir(APP).exists()  # the broker stopped its relay, whose folder went
