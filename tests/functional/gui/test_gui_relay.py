@@ -126,7 +126,8 @@ def test_window_of_a_gui_domain_is_labelled_by_the_host(sway, tmp_path, relay_us
         assert sorted(os.listdir(f"/proc/{pid}/root/run")) == ["compositor", "relay"]
         time.sleep(1.0)  # the title bar is drawn with the window's first frame
         image = read_ppm(sway.screenshot("ppm"))
-        assert pixel(image, 6, 6) == COLOURS[Label.blue][0], "the title bar starts in the label colour"
+        label = COLOURS[Label.blue][0]
+        assert pixel(image, 6, 6) == label, "the title bar starts in the label colour"
         save_screenshot("host-relay.png", sway.screenshot("png"))
         server.terminate()
         server.wait(10)

@@ -8,7 +8,8 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.reconcile import Work
 from saltext.bulkhead.rpc.broker_service import _sway_config
 
-IMAGE = {"kind": "kernel", "root": "/i/root.qcow2", "kernel": "/i/vmlinuz", "initrd": "/i/initrd.img"}
+IMAGE = {"kind": "kernel", "root": "/i/root.qcow2", "kernel": "/i/vmlinuz",
+         "initrd": "/i/initrd.img"}
 
 
 def _pillar(path, gui: bool):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.tcb.components import host_components
 
-IMAGE = {"kind": "kernel", "root": "/i/root.qcow2", "kernel": "/i/vmlinuz", "initrd": "/i/initrd.img"}
+IMAGE = {"kind": "kernel", "root": "/i/root.qcow2", "kernel": "/i/vmlinuz",
+         "initrd": "/i/initrd.img"}
 
 
 def _names(gui: bool) -> list[str]:

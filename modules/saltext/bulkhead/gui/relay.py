@@ -5,8 +5,8 @@ opened in root's 0700 folder; the sandbox never sees that folder. For each GUI s
 ``client_chain()`` in the sandbox as the domain's user, labels that process's windows in sway
 (``labels.window_rule``: keyed on the pid, before the first byte of the session is passed on),
 and copies bytes both ways, reading only the guest's frame lengths (``frames.py``): at the end of
-a session the client is ended, and the next session gets a fresh process. The domain stopping closes the channel: the relay
-stops its client and ends. What the host parses of the guest's bytes is parsed by waypipe,
+a session the client is ended, and the next session gets a fresh process. The domain stopping
+closes the channel: the relay stops its client and ends. What the host parses of the guest's bytes is parsed by waypipe,
 unprivileged, with no network and only its own folder and the compositor socket.
 """
 

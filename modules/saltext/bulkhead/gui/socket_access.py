@@ -42,9 +42,11 @@ def grant_connect(path: str, uid: int) -> None:
     wanted_mask = group | 6 | max((p for t, p, _ in entries if t in (USER, GROUP)), default=0)
     entries = [e for e in entries if e[0] != MASK] + [(MASK, wanted_mask, UNDEFINED_ID)]
     entries.sort(key=lambda e: (e[0], e[2]))
-    os.setxattr(path, XATTR, struct.pack("<I", VERSION) + b"".join(_ENTRY.pack(*e) for e in entries))
+    packed = b"".join(_ENTRY.pack(*entry) for entry in entries)
+    os.setxattr(path, XATTR, struct.pack("<I", VERSION) + packed)
 
 
 def can_connect(path: str, uid: int) -> bool:
     """Does ``path``'s ACL give ``uid`` its own read-write entry?"""
-    return any(tag == USER and ident == uid and perm & 6 == 6 for tag, perm, ident in _current(path))
+    return any(tag == USER and ident == uid and perm & 6 == 6
+               for tag, perm, ident in _current(path))
