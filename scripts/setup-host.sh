@@ -12,6 +12,8 @@ APT_PACKAGES=(
   busybox-static cpio zstd xz-utils libxml2-utils ebtables e2fsprogs
   systemd  # systemd-analyze: the unit files are verified in tests/unit
   graphviz  # dot: bulkhead tcb --svg draws the workstation
+  waypipe bubblewrap  # the GUI relay: waypipe client in a bubblewrap sandbox (docs/gui.md)
+  sway foot grim wl-clipboard wayland-utils  # the GUI tests' headless compositor, app, screenshots
 )
 
 missing=()

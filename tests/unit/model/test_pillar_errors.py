@@ -153,6 +153,20 @@ CASES = [
         f"'..' components (got the text 'relative.img')",
     ),
     (
+        "domains:net:gui",
+        True,
+        f"{D}:net:gui: a domain that provides network or has an uplink gets "
+        "no GUI; set gui: false (run the application in an app domain)",
+    ),
+    ("domains:work:gui", "yes", f"{D}:work:gui: must be true or false (got the text 'yes')"),
+    (
+        "host:gui:wayland_display",
+        "wayland-1",
+        "bulkhead:host:gui:wayland_display: must be an absolute path of letters, digits and . _ / "
+        "+ -, "
+        "without '..' components (got the text 'wayland-1')",
+    ),
+    (
         "domains:work:provides_network",
         "yes",
         f"{D}:work:provides_network: must be true or false (got the text 'yes')",
@@ -384,14 +398,14 @@ CASES = [
         {"initial": 64},
         f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, "
         f"provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, "
-        f"private_mib, image, running, autostart, ip, cpu_partition, tags, firewall",
+        f"private_mib, image, running, autostart, ip, cpu_partition, gui, tags, firewall",
     ),
     (
         "domains:work:class_",
         "app",
         f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, "
         f"provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, "
-        f"private_mib, image, running, autostart, ip, cpu_partition, tags, firewall",
+        f"private_mib, image, running, autostart, ip, cpu_partition, gui, tags, firewall",
     ),
     (
         "domains:work:memory:maximum",
@@ -402,7 +416,7 @@ CASES = [
         "host:url",
         "x",
         "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, "
-        "address_pool, cpu_partitions, workstation, uplinks",
+        "address_pool, cpu_partitions, workstation, uplinks, gui",
     ),
     (
         "polcy",
@@ -522,7 +536,7 @@ def test_non_mapping_roots(errors_of):
     assert errors_of({"domains": {"work": "app"}}) == [
         f"{D}:work: must be a mapping with keys class, template, netvm, uplink, provides_network, "
         f"default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, "
-        f"autostart, ip, cpu_partition, tags, firewall (got the text 'app')"
+        f"autostart, ip, cpu_partition, gui, tags, firewall (got the text 'app')"
     ]
 
 

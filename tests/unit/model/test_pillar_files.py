@@ -70,7 +70,7 @@ def test_missing_key_points_at_its_parent_and_unknown_key_at_itself():
         "template, app, disposable, standalone",
         "p.sls:7: bulkhead:domains:work:klass: unknown key 'klass'; allowed: class, template, "
         "netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, "
-        "memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall",
+        "memory, private_mib, image, running, autostart, ip, cpu_partition, gui, tags, firewall",
     ]
 
 

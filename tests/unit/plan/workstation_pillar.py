@@ -52,6 +52,7 @@ WORKSTATION = {
             "template": "debian",
             "netvm": "sys-firewall",
             "label": "blue",
+            "gui": True,
             "ip": "10.137.0.50",
             "private_mib": 2048,
             "cpu_partition": "general",

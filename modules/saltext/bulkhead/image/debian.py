@@ -33,6 +33,9 @@ from .python_closure import GUEST_PYTHONPATH, compile_tree
 
 BASE_PACKAGES = ("systemd-sysv", "udev", "linux-image-cloud-amd64", "nftables", "iproute2",
                  "python3-minimal", "libpython3.11-stdlib", "e2fsprogs", "kmod")
+# GUI domains (docs/gui.md): the guest end of the GUI channel and a terminal to start with
+GUI_PACKAGES = ("waypipe", "foot", "fonts-dejavu-core")
+GUI_FILES = {"bulkhead-gui": ("usr/bin/bulkhead-gui", 0o755)}  # Debian templates only
 PACKAGE_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]{0,63}$")
 OUTPUTS = ("vmlinuz", "initrd.img", "root.qcow2")
 # /sbin/init is systemd here: the tiny image's init and its busybox applets stay out.
@@ -78,7 +81,7 @@ class DebianSpec:
         bad = [p for p in self.packages if not PACKAGE_RE.match(p)]
         if bad:
             raise ValueError(f"package names {bad}: use Debian package names")
-        return sorted({*BASE_PACKAGES, *self.packages})
+        return sorted({*BASE_PACKAGES, *GUI_PACKAGES, *self.packages})
 
 
 def _run(argv: list[str], what: str) -> None:
@@ -125,6 +128,7 @@ def _guest_files() -> dict[str, bytes]:
     files = {f: package_file(f) for f in ("initramfs-init", *GUEST_FILES) if f not in TINY_ONLY}
     files.update({f"systemd/{unit}": package_file(f"systemd/{unit}") for unit in debian_tree.UNITS})
     files["systemd/journald.conf"] = package_file("systemd/journald.conf")
+    files.update({f: package_file(f) for f in GUI_FILES})
     return files
 
 
@@ -160,7 +164,7 @@ def _build(name: str, spec: DebianSpec, target: Path, work: Path, force: bool,
     write_initramfs(out / "initrd.img", initramfs_entries(
         (small / "bin/busybox").read_bytes(), guest["initramfs-init"], kmods, early))
 
-    for fname, (dest, mode) in GUEST_FILES.items():
+    for fname, (dest, mode) in {**GUEST_FILES, **GUI_FILES}.items():
         if fname in TINY_ONLY:
             continue
         data = guest[fname]

@@ -31,6 +31,7 @@ def check_pillar(
         issues += _default_dispvm(at, domain, domains, broken)
         issues += _memory(at, domain)
         issues += _firewall(at, domain)
+        issues += _gui(at, domain)
     issues += _netvm_cycles(domains)
     if host is not None:
         issues += _addresses(domains, host)
@@ -184,6 +185,13 @@ def _uplink(at: tuple, domain: Domain, host: Host | None) -> Iterator[PillarIssu
             at + ("uplink", "gateway"),
             f"{uplink.gateway} must be another address inside {uplink.address.network}",
         )
+
+
+def _gui(at: tuple, domain: Domain) -> Iterator[PillarIssue]:
+    # a network domain parses the outside world's packets: it gets no way onto the user's screen
+    if domain.gui and (domain.provides_network or domain.uplink is not None):
+        yield _issue(at + ("gui",), "a domain that provides network or has an uplink gets no GUI; "
+                                    "set gui: false (run the application in an app domain)")
 
 
 def _uplink_networks(host: Host) -> Iterator[PillarIssue]:

@@ -46,6 +46,7 @@ CROSS_RULES = """## Rules between keys
   used by another domain, and only on a domain with a network interface.
 - In a firewall rule, `dstports` only with `proto: tcp|udp`, `icmptype` only with `proto: icmp`,
   and `dsthost` not together with `specialtarget`.
+- `gui: true` not on a domain with `provides_network: true` or an `uplink`.
 """
 
 

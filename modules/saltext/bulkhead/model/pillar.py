@@ -34,6 +34,7 @@ from .fields import (
     key,
 )
 from .firewall import FirewallRule
+from .gui import HostGui
 from .images import DebianImage, ImageName
 from .label import LABEL_RULE, Label
 from .memory_balancer import MemoryBalancer
@@ -305,6 +306,13 @@ class Domain(Frozen):
             "label (required then when host:cpu_partitions is set).",
         rule=PARTITION_NAME_RULE + ", one of host:cpu_partitions",
     )
+    gui: StrictBool = key(
+        False,
+        doc="Show this domain's application windows on the host (`bulkhead run --gui`): a GUI "
+        "channel in its definition and a sandboxed relay into host:gui:wayland_display while it "
+        "runs (docs/gui.md). Never on a domain that provides network or has an uplink.",
+        rule="must be true or false",
+    )
     tags: tuple[TagName, ...] = key((), doc="Tags for RPC policy (@tag:NAME).", rule=TAG_RULE)
     firewall: tuple[FirewallRule, ...] = key(
         (),
@@ -387,6 +395,7 @@ class Host(Frozen):
         doc="Uplink networks bulkhead.host defines when libvirt has none of that name, by name.",
         rule="must be a mapping of libvirt network name to uplink network",
     )
+    gui: HostGui = key(HostGui(), doc="Where GUI domains' windows go (docs/gui.md).")
 
 
 class FormulaPaths(Frozen):

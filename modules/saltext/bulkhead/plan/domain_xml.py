@@ -1,7 +1,8 @@
 """libvirt domain XML for one pillar domain, per the guest contract.
 
 Minimal attack surface: virtio disks and NICs, one serial console to a host log file, one agent
-channel, one RPC channel, a balloon with statistics; no graphics, no USB, no sound, no host devices.
+channel, one RPC channel (and a GUI channel with gui: true), a balloon with statistics; no graphics,
+no USB, no sound, no host devices.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ def fingerprint(pillar: Pillar, name: str) -> str:
     entry = pillar.domains[name].model_dump(mode="json", by_alias=True)
     if entry.get("cpu_partition") is None:
         del entry["cpu_partition"]  # a key added later: unpinned domains keep their fingerprint
+    if not entry.get("gui"):
+        del entry["gui"]  # a key added later: domains without a GUI keep their fingerprint
     if entry.get("autostart") is None:
         # recorded as false before absent meant "netvms: true": defined domains keep their
         # fingerprint, so the upgrade redefines nothing (autostart never reaches the XML)
@@ -97,6 +100,14 @@ def _rpc_channel(devices: etree._Element, name: str, kind: str) -> None:
     channel = sub(devices, "channel", type_="unix")
     sub(channel, "source", mode="bind", path=names.rpc_socket(name))
     sub(channel, "target", type_=kind, name=names.RPC_CHANNEL)
+
+
+def _gui_channel(devices: etree._Element, name: str, kind: str) -> None:
+    # waypipe's stream of this domain's windows (docs/gui.md); like the RPC port, the socket path
+    # names the domain, so the relay labels windows by where they came from, not by what they say.
+    channel = sub(devices, "channel", type_="unix")
+    sub(channel, "source", mode="bind", path=names.gui_socket(name))
+    sub(channel, "target", type_=kind, name=names.GUI_CHANNEL)
 
 
 def _console_and_agent(devices: etree._Element, name: str, xen: bool) -> None:
@@ -178,6 +189,8 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
     _interfaces(devices, allocation, xen,
                 domain.uplink.address.ip if domain.uplink is not None else None)
     _console_and_agent(devices, name, xen)
+    if domain.gui:
+        _gui_channel(devices, name, "xen" if xen else "virtio")
     if not xen:
         sub(devices, "controller", type_="usb", model="none")
     digest = stamp_hash(root, meta, pillar.workstation)

@@ -15,6 +15,10 @@ AGENT_SOCKET_DIR = "/run/bulkhead/agent"
 # The RPC channel: the broker knows who calls by the socket a request arrives on.
 RPC_CHANNEL = "org.bulkhead.rpc.0"
 RPC_SOCKET_DIR = "/run/bulkhead/rpc"
+# The GUI channel (gui: true): root's folder; the GUI relay hands each connection to the
+# domain's sandboxed waypipe client, which never sees the folder (gui/relay.py).
+GUI_CHANNEL = "org.bulkhead.gui.0"
+GUI_SOCKET_DIR = "/run/bulkhead/gui"
 
 
 def network_name(provider: str) -> str:
@@ -38,6 +42,10 @@ def agent_socket(domain: str) -> str:
 
 def rpc_socket(domain: str) -> str:
     return f"{RPC_SOCKET_DIR}/{domain}.sock"
+
+
+def gui_socket(domain: str) -> str:
+    return f"{GUI_SOCKET_DIR}/{domain}.sock"
 
 
 def root_volume(domain: str, fmt: str = "qcow2") -> str:

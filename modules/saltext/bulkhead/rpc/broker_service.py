@@ -19,6 +19,7 @@ from pathlib import Path
 from ..atomic_file import write_atomically
 from ..daemon_process import DaemonProcess, Running
 from ..daemon_service import Unit, Wanted, keep_running, keep_stopped
+from ..gui.labels import SWAY_CONFIG
 from ..model import Pillar
 from ..plan import names
 from ..reconcile import Outcome, Work
@@ -131,11 +132,28 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
         }
         work.step(f"write {paths.pillar}",
                   lambda: write_atomically(paths.pillar, wanted, mode=0o600))
+    _sway_config(work, pillar)
     cmd = command(pillar, paths)
     # the unit holds the command line: a changed setting changes the unit, which restarts it
     unit = None if systemd is None else Unit(*systemd, broker_unit(pillar, paths))
     keep_running(work, paths.process(), Wanted(cmd), "broker", lambda: start(cmd, paths), unit)
     return work.finish(test, "RPC broker")
+
+
+def _sway_config(work: Work, pillar: Pillar) -> None:
+    """The sway snippet of the GUI labels (gui/labels.py), once a domain has gui: true; the
+    broker runs the GUI relays."""
+    if not any(d.gui for d in pillar.domains.values()):
+        return
+    path = Path(pillar.host.gui.sway_config)
+    try:
+        current: str | None = path.read_text()
+    except FileNotFoundError:
+        current = None
+    if current != SWAY_CONFIG:
+        work.changes["sway_config"] = {"old": None if current is None else "outdated",
+                                       "new": str(path)}
+        work.step(f"write {path}", lambda: write_atomically(path, SWAY_CONFIG.encode(), mode=0o644))
 
 
 def start(cmd: list[str], paths: BrokerPaths) -> None:

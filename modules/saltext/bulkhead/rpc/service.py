@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from ..gui.supervisor import GuiRelays
 from ..untrusted.log_format import EscapingFormatter
 from .broker import Broker
 from .call_limits import CallLimits
@@ -22,6 +23,7 @@ DEFAULT_SOCKET_DIR = Path("/run/bulkhead/rpc")
 # The log file is rotated (guests' lines are also rate-limited per domain: guest_limits.py).
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 4
+GUI_STOP_TIMEOUT_S = 15.0
 
 
 def broker_logger(path: Path | None, max_bytes: int = LOG_MAX_BYTES,
@@ -81,8 +83,17 @@ def serve(
         log.error("cannot delete disposables left behind: %s", exc)
     thread = threading.Thread(target=watcher.run, name="rpc-watcher", daemon=True)
     thread.start()
+    pillar = getattr(host, "pillar", None)  # a broker with a pillar serves its GUI domains too
+    gui = None
+    if pillar is not None:
+        relays = GuiRelays(pillar, host.running, log)
+        gui = threading.Thread(target=relays.run, args=(stopping, interval), name="gui-relays",
+                               daemon=True)
+        gui.start()
     while not stopping.wait(1.0):
         pass
+    if gui is not None:
+        gui.join(GUI_STOP_TIMEOUT_S)  # the relays' clients end and their folders go first
     watcher.stop()
     broker.close()
     log.info("broker stopped")

@@ -28,6 +28,7 @@ from ..model.pillar import FormulaPaths
 from ..plan import names
 from ..untrusted.text import printable
 from .exits import FAILED, TIMEOUT, RunRefused
+from .gui import GuiOption, gui_command
 from .target import ensure_running, wait_for_agent
 from .users import parse_user
 
@@ -139,6 +140,7 @@ def run_command(
             "without --connect, libvirt is not asked about DOMAIN.",
         ),
     ] = None,
+    gui: GuiOption = False,
 ) -> None:
     """Run COMMAND in DOMAIN; prints its output and exits with its status."""
     if command and command[0] == "--":
@@ -149,6 +151,8 @@ def run_command(
         uid_gid = parse_user(user)
     except ValueError as exc:
         raise _fail(str(exc), 2) from None
+    if gui:
+        command = gui_command(command)
     line = command[0] if len(command) == 1 else shlex.join(command)
     socket = str(socket_path or names.agent_socket(domain))
     # --socket alone names the channel to use (a test's, a debugging session's): no libvirt asked

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from ..gui.names import USER_PREFIX
 from ..model import Pillar
 from .processes import pid_from_file, pids_named, process
 from .report import Component
@@ -17,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # bulkhead's host-side code a guest's bytes reach, by daemon, with its Qubes equivalent.
 OWN = (
     ("bulkhead-rpc broker", "qrexec-daemon + policy (dom0 side of qrexec)",
-     ("rpc", "rpcwire", "policy", "untrusted", "filecopy"), "broker_pidfile"),
+     ("rpc", "rpcwire", "policy", "untrusted", "filecopy", "gui"), "broker_pidfile"),
     ("bulkhead-memd", "qmemman", ("memd", "memory", "memd_client"), "memd_pidfile"),
     ("bulkhead agent client", "the dom0 side of qubesdb/config delivery", ("agent",), None),
     ("bulkhead firewall compiler", "qubes-firewall's rule compiler (runs on the host)", ("net",),
@@ -63,6 +64,16 @@ def _package_version(name: str) -> str:
         return "not installed"
 
 
+def _gui_relay() -> Component:
+    """The GUI domains' waypipe clients: the host code that parses their Wayland streams."""
+    relays = [pid for pid in pids_named("waypipe")
+              if (proc := process(pid)) is not None and proc.user.startswith(USER_PREFIX)]
+    return Component("waypipe client (GUI relay)", "qubes-guid: draws the domains' windows",
+                     _version(["waypipe", "--version"]), _described(relays),
+                     note=f"one per running GUI domain, as {USER_PREFIX}<domain>, in bubblewrap: "
+                          "no network, its session folder and the compositor socket only")
+
+
 def host_components(pillar: Pillar, libvirt_version: str, hypervisor: str) -> tuple[Component, ...]:
     found = [
         Component("kernel", "the hypervisor's host kernel (KVM) and the block/net backends",
@@ -78,6 +89,8 @@ def host_components(pillar: Pillar, libvirt_version: str, hypervisor: str) -> tu
                   _version(["nft", "--version"])),
         Component("salt", "applies the pillar (dom0's qubesctl)", _package_version("salt")),
     ]
+    if any(domain.gui for domain in pillar.domains.values()):
+        found.append(_gui_relay())
     paths = pillar.formula.paths
     for name, role, packages, pidfile in OWN:
         pid = pid_from_file(Path(getattr(paths, pidfile))) if pidfile else None

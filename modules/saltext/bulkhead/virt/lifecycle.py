@@ -42,7 +42,8 @@ def _host_dirs(conn: Connection) -> None:
         for path in (names.CONSOLE_LOG_DIR, names.AGENT_SOCKET_DIR):
             os.makedirs(path, mode=0o750, exist_ok=True)
         # root's alone: the broker refuses any other (socket_dirs.py); libvirtd binds there.
-        os.makedirs(names.RPC_SOCKET_DIR, mode=0o700, exist_ok=True)
+        for path in (names.RPC_SOCKET_DIR, names.GUI_SOCKET_DIR):
+            os.makedirs(path, mode=0o700, exist_ok=True)
 
 
 def _resumed(dom: Any, name: str, power: Power, work: Work, test: bool, resume: bool) -> Outcome:

@@ -1,0 +1,162 @@
+"""One domain's GUI relay: its channel, handed session after session to a sandboxed waypipe client.
+
+The relay (root, in the broker) holds the connection to the domain's GUI channel socket, which it
+opened in root's 0700 folder; the sandbox never sees that folder. For each GUI session it starts
+``client_chain()`` in the sandbox as the domain's user, labels that process's windows in sway
+(``labels.window_rule``: keyed on the pid, before the first byte of the session is passed on),
+and copies bytes both ways, reading only the guest's frame lengths (``frames.py``): at the end of
+a session the client is ended, and the next session gets a fresh process. The domain stopping
+closes the channel: the relay stops its client and ends. What the host parses of the guest's bytes
+is parsed by waypipe,
+unprivileged, with no network and only its own folder and the compositor socket.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import selectors
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model.label import Label
+from .chain import client_chain
+from .frames import END, Frames
+from .labels import window_rule
+from .names import WAYPIPE_SOCKET
+from .sandbox import sandboxed
+from .sway_ipc import swaymsg
+
+CHUNK = 64 * 1024
+START_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class RelayTarget:
+    domain: str
+    label: Label
+    uid: int
+    gid: int
+    session: Path  # the relay user's folder on the host
+    compositor: str  # the compositor's Wayland socket
+    sway: Path  # its IPC socket
+
+
+def waypipe_pid(root_pid: int, uid: int) -> int | None:
+    """The relay user's process under ``root_pid`` (bwrap -> its pid 1 -> waypipe)."""
+    todo = [root_pid]
+    while todo:
+        pid = todo.pop()
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            if pid != root_pid and os.stat(f"/proc/{pid}").st_uid == uid:
+                return pid
+        except OSError:
+            continue
+        todo += [int(c) for c in children]
+    return None
+
+
+class Relay(threading.Thread):
+    def __init__(self, target: RelayTarget, channel: socket.socket, log: logging.Logger):
+        super().__init__(name=f"gui-relay-{target.domain}", daemon=True)
+        self.target, self.channel, self.log = target, channel, log
+        self._stopping = threading.Event()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.sessions = 0
+        self.frames = Frames()
+        self._pending: list[bytes | None] = []  # the next session's frames, read with the last end
+
+    def run(self) -> None:
+        try:
+            while not self._stopping.is_set() and self._session():
+                self.sessions += 1
+        except Exception as exc:  # a relay failing must not take the broker down
+            if not self._stopping.is_set():  # not the stop cutting a session short
+                self.log.error("%s: GUI relay failed: %s", self.target.domain, exc)
+        finally:
+            self._end_process()
+            self.channel.close()
+            shutil.rmtree(self.target.session, ignore_errors=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._end_process()
+
+    def _start_client(self) -> socket.socket:
+        t = self.target
+        shutil.rmtree(t.session, ignore_errors=True)
+        t.session.mkdir(mode=0o700, parents=True)
+        os.chown(t.session, t.uid, t.gid)
+        argv = sandboxed(client_chain(), t.uid, t.gid, t.session, t.compositor)
+        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL, close_fds=True)
+        deadline = time.monotonic() + START_TIMEOUT_S
+        path = t.session / WAYPIPE_SOCKET
+        while time.monotonic() < deadline and self.process.poll() is None:
+            pid = waypipe_pid(self.process.pid, t.uid)
+            if pid is not None and path.exists():
+                # the label rule exists before the guest's first byte reaches the client
+                swaymsg(t.sway, window_rule(pid, t.domain, t.label))
+                client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                client.connect(str(path))
+                self.log.info("%s: GUI session started (waypipe client pid %d)", t.domain, pid)
+                return client
+            time.sleep(0.02)
+        raise RuntimeError(f"waypipe client did not start within {START_TIMEOUT_S:.0f}s")
+
+    def _session(self) -> bool:
+        """One session; False once the channel is gone (the domain stopped)."""
+        client = self._start_client()
+        try:
+            return self._copy(client)
+        finally:
+            client.close()
+            self._end_process()
+
+    def _copy(self, client: socket.socket) -> bool:
+        """Until the session ends (True) or the channel closes or breaks the framing (False)."""
+        if self._to_client(client, []):
+            return True
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.channel, selectors.EVENT_READ)
+            sel.register(client, selectors.EVENT_READ)
+            while not self._stopping.is_set():
+                for key, _ in sel.select(timeout=0.5):
+                    if key.fileobj is client:
+                        data = client.recv(CHUNK)
+                        if not data:  # waypipe ended on its own: a fresh one for what follows
+                            return True
+                        self.channel.sendall(data)
+                        continue
+                    data = self.channel.recv(CHUNK)
+                    if not data:
+                        return False
+                    if self._to_client(client, self.frames.feed(data)):
+                        return True
+        return False
+
+    def _to_client(self, client: socket.socket, frames: list[bytes | None]) -> bool:
+        """Pass the frames read to the client; True at the session's end (the rest kept)."""
+        self._pending += frames
+        while self._pending:
+            item = self._pending.pop(0)
+            if item is END:
+                return True
+            client.sendall(item)
+        return False
+
+    def _end_process(self) -> None:
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

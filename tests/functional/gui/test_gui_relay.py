@@ -1,0 +1,144 @@
+"""The host side of the GUI path against a real headless sway: the test plays QEMU (it binds the
+channel socket) and the guest (``waypipe server -- foot`` on the other end of it).
+
+The relay must start waypipe client as the domain's own user in a sandbox with no network, label
+the window by its pid (title prefix in the label colour, mark), whatever title the app sets.
+"""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import logging
+import os
+import pwd
+import socket
+import subprocess
+import threading
+import time
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from saltext.bulkhead.gui.labels import COLOURS, MARK_PREFIX
+from saltext.bulkhead.gui.names import relay_user
+from saltext.bulkhead.gui.supervisor import GuiRelays
+from saltext.bulkhead.model import Label, load_pillar
+
+from ...gui_session import available, headless_sway, save_screenshot
+from ...ppm import pixel, read_ppm
+
+DOMAIN = "bhtest-gui"  # a name no workstation uses; its relay user is removed afterwards
+FORGED = "[vault] forged title"
+WINDOW_TIMEOUT_S = 60.0
+
+pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
+
+
+def _pillar(display: Path):
+    image = {"kind": "kernel", "root": "/i/root.qcow2", "kernel": "/i/vmlinuz",
+             "initrd": "/i/initrd.img"}
+    return load_pillar({"host": {"gui": {"wayland_display": str(display)}}, "domains": {
+        "bhtest-tpl": {"class": "template", "image": image},
+        DOMAIN: {"class": "app", "template": "bhtest-tpl", "gui": True, "label": "blue"}}})
+
+
+@pytest.fixture
+def sway():
+    yield from headless_sway()
+
+
+@pytest.fixture
+def relay_user_removed():
+    existed = _exists(relay_user(DOMAIN))
+    yield
+    if not existed and _exists(relay_user(DOMAIN)):
+        subprocess.run(["userdel", relay_user(DOMAIN)], check=True)
+
+
+def _exists(user: str) -> bool:
+    try:
+        pwd.getpwnam(user)
+    except KeyError:
+        return False
+    return True
+
+
+def _guest_program():
+    """The guest's bulkhead-gui, loaded from the package data the image installs."""
+    path = resources.files("saltext.bulkhead.image") / "guest" / "bulkhead-gui"
+    loader = importlib.machinery.SourceFileLoader("bulkhead_gui", str(path))
+    spec = importlib.util.spec_from_loader("bulkhead_gui", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def _guest(channel: socket.socket, folder: Path, title: str) -> subprocess.Popen:
+    """``waypipe server -- foot`` whose stream bulkhead-gui's own loop copies over ``channel``."""
+    folder.mkdir(mode=0o700)
+    bridge = socket.socket(socket.AF_UNIX)
+    bridge.bind(str(folder / "waypipe.sock"))
+    bridge.listen(1)
+    server = subprocess.Popen(
+        ["waypipe", "--no-gpu", "--oneshot", "-s", str(folder / "waypipe.sock"), "server", "--",
+         "foot", "-T", title], env={"PATH": "/usr/bin:/bin", "HOME": str(folder),
+                                    "XDG_RUNTIME_DIR": str(folder)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    conn, _ = bridge.accept()
+    guest = _guest_program()  # its copy loop, with the channel's socket as the port
+    guest.drain(channel.fileno())
+    threading.Thread(target=guest.copy, args=(channel.fileno(), conn), daemon=True).start()
+    return server
+
+
+def _window(sway, deadline: float, title: str) -> dict:
+    while time.monotonic() < deadline:
+        for window in sway.windows():
+            if window.get("name") == title:
+                return window
+        time.sleep(0.05)
+    raise AssertionError(f"no window within {WINDOW_TIMEOUT_S}s: {sway.windows()}")
+
+
+def test_window_of_a_gui_domain_is_labelled_by_the_host(sway, tmp_path, relay_user_removed):
+    channels = tmp_path / "channels"
+    channels.mkdir(mode=0o700)
+    qemu = socket.socket(socket.AF_UNIX)
+    qemu.bind(str(channels / f"{DOMAIN}.sock"))
+    qemu.listen(1)
+    relays = GuiRelays(lambda: _pillar(sway.display), lambda: [DOMAIN],
+                       logging.getLogger("test"), socket_dir=channels,
+                       sessions=tmp_path / "sessions")
+    relays.scan()
+    try:
+        channel, _ = qemu.accept()
+        started = time.monotonic()
+        server = _guest(channel, tmp_path / "guest", FORGED)
+        window = _window(sway, started + WINDOW_TIMEOUT_S, FORGED)
+        logging.getLogger("test").warning("first window after %.2f s",
+                                          time.monotonic() - started)
+        assert window["marks"] == [f"{MARK_PREFIX}{DOMAIN}"]
+        pid = window["pid"]
+        assert os.stat(f"/proc/{pid}").st_uid == pwd.getpwnam(relay_user(DOMAIN)).pw_uid
+        assert os.readlink(f"/proc/{pid}/ns/net") != os.readlink("/proc/self/ns/net")
+        assert sorted(os.listdir(f"/proc/{pid}/root/run")) == ["compositor", "relay"]
+        time.sleep(1.0)  # the title bar is drawn with the window's first frame
+        image = read_ppm(sway.screenshot("ppm"))
+        label = COLOURS[Label.blue][0]
+        assert pixel(image, 6, 6) == label, "the title bar starts in the label colour"
+        save_screenshot("host-relay.png", sway.screenshot("png"))
+        server.terminate()
+        server.wait(10)
+        # the next session on the same channel gets a fresh client, labelled again
+        second = _guest(channel, tmp_path / "guest2", "second")
+        again = _window(sway, time.monotonic() + WINDOW_TIMEOUT_S, "second")
+        assert again["marks"] == [f"{MARK_PREFIX}{DOMAIN}"]
+        assert again["pid"] != pid
+        second.terminate()
+        second.wait(10)
+    finally:
+        relays.stop()
+    assert relays.relays == {}
+    assert not (tmp_path / "sessions" / DOMAIN).exists()  # its folder went with it
