@@ -2,7 +2,7 @@
 
 The domain's windows reach the compositor only through it (``__main__`` for the command line):
 it offers only the globals of ``allowlist``, closes a connection that binds anything else
-(``registry``), keeps each connection's clipboard its own (``clipboard``, ``confirm``), keeps
+(``registry``), keeps each connection's clipboard its own (``clipboard``), keeps
 decorations server-side (``decoration``), and bounds what a connection may queue (``outbox``,
 ``relay``). Everything it does not track passes byte for byte (``stream``, ``wire``).
 """

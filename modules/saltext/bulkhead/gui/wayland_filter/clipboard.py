@@ -1,41 +1,51 @@
-"""The clipboard, per connection: a client reads only a selection (or a drag) it made itself.
+"""The clipboard, per domain: a domain's windows read only a selection (or a drag) the domain made.
 
-The compositor introduces every offer by wl_data_device.data_offer, sends its MIME types, then
-names it in selection or enter. The filter holds the offer's events until then and decides:
-the offer passes only if this connection owns the selection (for selection) or the drag (for
-enter): its own wl_data_source, set by a request the compositor has confirmed (``confirm``) and
-not cancelled since. Otherwise the client gets selection or enter with a null offer, the held
-events are dropped, and the filter destroys the offer at the compositor; a request to such an
-offer closes the connection. Events of one connection arrive in order, so a cancel of our source
-always comes before an offer of someone else's selection: nothing is guessed across connections.
+Every wl_data_source a client creates gets one more MIME type from the filter, the domain's
+``marker`` (random per filter process, which serves one domain; never forwarded to a client). The compositor introduces each offer by
+wl_data_device.data_offer, lists its MIME types, then names it in selection (a clipboard) or enter
+(a drag). The filter holds the offer's events until then: the offer passes only if its types
+include the domain's marker, which only the domain's own sources carry. Otherwise the
+client gets selection or enter with a null offer, the held events are dropped, and the filter
+destroys the offer at the compositor; a request to such an offer closes the connection.
+
+Why a marker and not "this client set the selection and nobody replaced it": the compositor may
+send another client's offer (on focus) before it has processed our set_selection, and events of
+other connections arrive in no fixed order; the marker travels inside the offer itself, so no
+timing can pass someone else's offer off as ours. A source carries another domain's marker
+only if its own client offers that type: then it gives its own data away, which it could anyway.
 """
 
 from __future__ import annotations
 
-from .confirm import Confirmations
-from .wire import Args, Message, Violation, build, u32
+import secrets
 
-MANAGER, SOURCE, DEVICE = "wl_data_device_manager", "wl_data_source", "wl_data_device"
+from .wire import Args, Message, Violation, build, u32
+from .wire import string as string_arg
+
+MANAGER, DEVICE = "wl_data_device_manager", "wl_data_device"
 CREATE_SOURCE, GET_DEVICE = 0, 1
-SOURCE_DESTROY = 1
-START_DRAG, SET_SELECTION, RELEASE = 0, 1, 2
-CANCELLED, DND_FINISHED, LAST_SOURCE_EVENT = 2, 4, 5
+SOURCE_OFFER = 0
+RELEASE = 2
 DATA_OFFER, ENTER, SELECTION, LAST_DEVICE_EVENT = 0, 1, 5, 5
-OFFER_DESTROY = 2
+OFFER_MIME, OFFER_DESTROY = 0, 2
 SERVER_IDS = range(0xFF000000, 0x1_0000_0000)
 MAX_HELD_OFFERS, MAX_HELD_EVENTS, MAX_REFUSED = 8, 256, 4096
 
 
-class Clipboard:
-    """Data sources, devices and offers of one connection, and who owns the selection."""
+def new_marker() -> str:
+    """A domain's marker: a MIME type no client guesses (128 random bits)."""
+    return f"application/x-bulkhead-{secrets.token_hex(16)}"
 
-    def __init__(self, kinds: dict[int, str]) -> None:
+
+class Clipboard:
+    """Data device managers, devices and pending offers of one connection."""
+
+    def __init__(self, kinds: dict[int, str], marker: str) -> None:
         self.kinds = kinds  # the connection's tracked objects: id -> interface
-        self.confirm = Confirmations()
-        self.owner: dict[str, tuple[int, int]] = {}  # "selection"/"drag" -> (source, generation)
-        self.held: dict[int, list[bytes]] = {}  # offer -> its events, not yet forwarded
+        self.marker = marker
+        self.held: dict[int, list[Message]] = {}  # offer -> its events, not yet forwarded
         self.refused: set[int] = set()  # offers destroyed by the filter
-        self.to_upstream = bytearray()  # requests of the filter's own (sync, offer destroy)
+        self.to_upstream = bytearray()  # the filter's own requests (destroys of refused offers)
 
     def new(self, object_id: int, interface: str) -> None:
         if object_id in self.kinds or object_id == 0 or object_id in SERVER_IDS:
@@ -43,63 +53,45 @@ class Clipboard:
         self.kinds[object_id] = interface
 
     def request(self, message: Message) -> bytes:
-        """The bytes to send upstream for a request to a clipboard object."""
+        """The bytes to send upstream for a request to a manager or a device."""
         kind, args = self.kinds[message.object_id], Args(message)
-        out = message.raw
-        if kind == MANAGER and message.opcode in (CREATE_SOURCE, GET_DEVICE):
-            self.new(args.uint(), SOURCE if message.opcode == CREATE_SOURCE else DEVICE)
-        elif kind == SOURCE and message.opcode == SOURCE_DESTROY:
-            args.end()
-            del self.kinds[message.object_id]
-            self.owner = {k: v for k, v in self.owner.items() if v[0] != message.object_id}
-        elif kind == DEVICE and message.opcode in (START_DRAG, SET_SELECTION):
+        if kind == MANAGER and message.opcode == CREATE_SOURCE:
             source = args.uint()
-            if source and self.kinds.get(source) != SOURCE:
-                raise Violation("selection or drag from an object that is not our data source")
-            which = "drag" if message.opcode == START_DRAG else "selection"
-            self.owner.pop(which, None)
-            if source:
-                generation, sync = self.confirm.claim()
-                self.owner[which] = (source, generation)
-                out += sync
+            args.end()
+            if source == 0 or source in SERVER_IDS or source in self.kinds:
+                raise Violation("data source with an invalid id")
+            return message.raw + build(source, SOURCE_OFFER, string_arg(self.marker))
+        if kind == MANAGER and message.opcode == GET_DEVICE:
+            self.new(args.uint(), DEVICE)
         elif kind == DEVICE and message.opcode == RELEASE:
             args.end()
             del self.kinds[message.object_id]
-        elif kind == MANAGER or message.opcode > 2:
+        elif kind == MANAGER or message.opcode > RELEASE:
             raise Violation(f"unknown request {message.opcode} to {kind}")
-        return out
+        return message.raw
 
     def check_request(self, object_id: int) -> None:
-        self.confirm.check_request(object_id)
         if object_id in self.refused or object_id in self.held:
             raise Violation(f"request to offer {object_id} the filter withheld")
-
-    def owns(self, which: str) -> bool:
-        source, generation = self.owner.get(which, (0, 0))
-        return bool(source) and self.confirm.is_confirmed(generation)
 
     def event(self, message: Message) -> bytes | None:
         """The bytes to forward for an event the clipboard handles, or None if not its own."""
         object_id = message.object_id
-        if self.confirm.event(message):
-            return b""
         if object_id in self.held:
             if len(self.held[object_id]) >= MAX_HELD_EVENTS:
                 raise Violation("too many events for one offer")
-            self.held[object_id].append(message.raw)
+            self.held[object_id].append(message)
             return b""
         if object_id in self.refused:
             return b""
-        kind = self.kinds.get(object_id)
-        if kind == SOURCE:
-            if message.opcode > LAST_SOURCE_EVENT:
-                raise Violation(f"unknown wl_data_source event {message.opcode}")
-            if message.opcode in (CANCELLED, DND_FINISHED):
-                self.owner = {k: v for k, v in self.owner.items() if v[0] != object_id}
-            return message.raw
-        if kind == DEVICE:
+        if self.kinds.get(object_id) == DEVICE:
             return self.device_event(message)
         return None
+
+    def is_marker(self, offer: int, event: Message) -> bool:
+        """Whether ``event`` is the offer's MIME type that is our marker."""
+        return (event.object_id == offer and event.opcode == OFFER_MIME
+                and Args(event).string() == self.marker)
 
     def device_event(self, message: Message) -> bytes:
         args = Args(message)
@@ -109,7 +101,7 @@ class Clipboard:
             if offer not in SERVER_IDS or len(self.held) >= MAX_HELD_OFFERS:
                 raise Violation("data offer with a client id, or too many pending offers")
             self.refused.discard(offer)
-            self.held[offer] = [message.raw]
+            self.held[offer] = [message]
             return b""
         if message.opcode not in (ENTER, SELECTION):
             if message.opcode > LAST_DEVICE_EVENT:
@@ -121,8 +113,9 @@ class Clipboard:
         if offer == 0:
             return message.raw
         held = self.held.pop(offer, None)
-        if held is not None and self.owns("drag" if message.opcode == ENTER else "selection"):
-            return b"".join(held) + message.raw
+        if held is not None and any(self.is_marker(offer, e) for e in held):
+            kept = b"".join(e.raw for e in held if not self.is_marker(offer, e))
+            return kept + message.raw
         if held is not None:
             if len(self.refused) >= MAX_REFUSED:  # the compositor reuses freed ids: never here
                 raise Violation("too many refused offers")

@@ -16,6 +16,7 @@ import socket
 from dataclasses import dataclass
 
 from ...untrusted.text import printable
+from .clipboard import new_marker
 from .outbox import Outbox, receive
 from .stream import Stream
 from .wire import Violation
@@ -34,8 +35,9 @@ class Limits:
 class Pair:
     """A client connection, its upstream connection and the filter between them."""
 
-    def __init__(self, client: socket.socket, upstream: socket.socket, limits: Limits) -> None:
-        self.client, self.upstream, self.stream = client, upstream, Stream()
+    def __init__(self, client: socket.socket, upstream: socket.socket, limits: Limits,
+                 marker: str) -> None:
+        self.client, self.upstream, self.stream = client, upstream, Stream(marker)
         self.to_upstream = Outbox(limits.max_queued, limits.max_fds)
         self.to_client = Outbox(limits.max_queued, limits.max_fds)
 
@@ -84,6 +86,7 @@ class Relay:
         self.listener, self.upstream, self.limits = listener, upstream, limits
         self.domain = printable(domain)
         self.pairs: set[Pair] = set()
+        self.marker = new_marker()  # one per domain: its connections share one clipboard
         self.selector = selectors.DefaultSelector()
         listener.setblocking(False)
         self.selector.register(listener, selectors.EVENT_READ, None)
@@ -154,7 +157,7 @@ class Relay:
             client.close()
             upstream.close()
             return
-        pair = Pair(client, upstream, self.limits)
+        pair = Pair(client, upstream, self.limits, self.marker)
         for sock, side in ((client, "client"), (upstream, "upstream")):
             sock.setblocking(False)
             self.selector.register(sock, selectors.EVENT_READ, (pair, side))

@@ -1,8 +1,8 @@
 """One client connection's filter, both directions, as a pure state machine over bytes.
 
 ``requests`` takes bytes from the client and returns the bytes to send to the compositor;
-``events`` the other way; ``take_upstream`` returns requests the filter makes itself (syncs that
-confirm ownership, destroys of withheld offers), always at a message boundary. A message to an
+``events`` the other way; ``take_upstream`` returns requests the filter makes itself (destroys of
+withheld offers), always at a message boundary. A message to an
 object the filter does not track passes byte for byte: the filter only needs to know the
 registries, the data device objects and the decoration objects, and every one of those is created
 by a message it reads, and forgotten at the request that destroys it (not at delete_id: the
@@ -13,21 +13,22 @@ unparseable message of a tracked object) means: close the connection.
 from __future__ import annotations
 
 from . import decoration
-from .clipboard import DEVICE, MANAGER, SOURCE, Clipboard
+from .clipboard import DEVICE, MANAGER, Clipboard
 from .registry import DISPLAY, GET_REGISTRY, Registries
 from .wire import Message, split
 
-CLIPBOARD_KINDS = frozenset({MANAGER, SOURCE, DEVICE})
+CLIPBOARD_KINDS = frozenset({MANAGER, DEVICE})
 DECORATION_KINDS = frozenset({decoration.MANAGER, decoration.DECORATION})
 
 
 class Stream:
-    """The filter of one connection; raises ``wire.Violation`` to have it closed."""
+    """The filter of one connection; raises ``wire.Violation`` to have it closed. ``marker`` is
+    the domain's (``clipboard.new_marker``), the same for all its connections."""
 
-    def __init__(self) -> None:
+    def __init__(self, marker: str) -> None:
         self.kinds: dict[int, str] = {}  # tracked objects made by binds or tracked requests
         self.registries = Registries()
-        self.clipboard = Clipboard(self.kinds)
+        self.clipboard = Clipboard(self.kinds, marker)
         self.from_client = bytearray()
         self.from_compositor = bytearray()
 
