@@ -22,6 +22,7 @@ from .stream import Stream
 from .wire import Violation
 
 log = logging.getLogger("bulkhead.gui.filter")
+UPSTREAM_READS = 64  # per wake-up, 64 KiB each; the to_client bound closes long before
 
 
 @dataclass(frozen=True)
@@ -57,19 +58,25 @@ class Pair:
         return True
 
     def from_upstream(self) -> bool:
-        data, fds = receive(self.upstream)
-        if not data:
-            for fd in fds:
-                os.close(fd)
-            return False
-        try:
-            forwarded = self.stream.events(data)
-        except Violation:
-            for fd in fds:
-                os.close(fd)
-            raise
-        self.to_client.push(forwarded, fds)
-        self.to_upstream.push(self.stream.take_upstream(), [])
+        """Read the compositor until it has nothing more (a compositor whose socket to a client
+        fills up disconnects that client, so the filter drains faster than it feeds)."""
+        for _ in range(UPSTREAM_READS):
+            try:
+                data, fds = receive(self.upstream)
+            except BlockingIOError:
+                return True
+            if not data:
+                for fd in fds:
+                    os.close(fd)
+                return False
+            try:
+                forwarded = self.stream.events(data)
+            except Violation:
+                for fd in fds:
+                    os.close(fd)
+                raise
+            self.to_client.push(forwarded, fds)
+            self.to_upstream.push(self.stream.take_upstream(), [])
         return True
 
     def close(self) -> None:
