@@ -26,7 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("the validated pillar", ("model",)),
     ("pure renderers on the model", ("net", "systemd_units")),
     ("the pure plan", ("plan",)),
-    ("mechanisms without libvirt", ("memory", "image", "policy", "filecopy", "rpcwire", "guest")),
+    ("mechanisms without libvirt", ("memory", "image", "policy", "filecopy", "rpcwire", "guest", "gui")),
     ("apply through libvirt", ("virt",)),
     ("host daemons and their systemd face",
      ("memd", "rpc", "systemd", "daemon_service", "boot", "host", "exclusive",
