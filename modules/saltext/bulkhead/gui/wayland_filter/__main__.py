@@ -15,7 +15,8 @@ import socket
 import stat
 import sys
 
-from .relay import Limits, Relay
+from .pair import Limits
+from .relay import Relay
 
 
 def listen(path: str) -> socket.socket:

@@ -10,80 +10,15 @@ must never block on a domain) and a client that does not read them is closed at 
 from __future__ import annotations
 
 import logging
-import os
 import selectors
 import socket
-from dataclasses import dataclass
 
 from ...untrusted.text import printable
 from .clipboard import new_marker
-from .outbox import Outbox, receive
-from .stream import Stream
+from .pair import Limits, Pair
 from .wire import Violation
 
 log = logging.getLogger("bulkhead.gui.filter")
-UPSTREAM_READS = 64  # per wake-up, 64 KiB each; the to_client bound closes long before
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_connections: int = 16
-    max_queued: int = 1 << 20
-    max_fds: int = 128
-    high_water: int = 256 << 10
-
-
-class Pair:
-    """A client connection, its upstream connection and the filter between them."""
-
-    def __init__(self, client: socket.socket, upstream: socket.socket, limits: Limits,
-                 marker: str) -> None:
-        self.client, self.upstream, self.stream = client, upstream, Stream(marker)
-        self.to_upstream = Outbox(limits.max_queued, limits.max_fds)
-        self.to_client = Outbox(limits.max_queued, limits.max_fds)
-
-    def from_client(self) -> bool:
-        data, fds = receive(self.client)
-        if not data:
-            for fd in fds:
-                os.close(fd)
-            return False
-        try:
-            forwarded = self.stream.requests(data)
-        except Violation:
-            for fd in fds:
-                os.close(fd)
-            raise
-        self.to_upstream.push(forwarded, fds)
-        return True
-
-    def from_upstream(self) -> bool:
-        """Read the compositor until it has nothing more (a compositor whose socket to a client
-        fills up disconnects that client, so the filter drains faster than it feeds)."""
-        for _ in range(UPSTREAM_READS):
-            try:
-                data, fds = receive(self.upstream)
-            except BlockingIOError:
-                return True
-            if not data:
-                for fd in fds:
-                    os.close(fd)
-                return False
-            try:
-                forwarded = self.stream.events(data)
-            except Violation:
-                for fd in fds:
-                    os.close(fd)
-                raise
-            self.to_client.push(forwarded, fds)
-            self.to_upstream.push(self.stream.take_upstream(), [])
-        return True
-
-    def close(self) -> None:
-        self.to_upstream.close()
-        self.to_client.close()
-        self.client.close()
-        self.upstream.close()
 
 
 class Relay:
