@@ -107,9 +107,10 @@ class Relay:
         log.info("domain %s: connection opened (%d open)", self.domain, len(self.pairs))
 
     def close(self, pair: Pair, reason: str) -> None:
+        # Logged first: whoever sees the connection end can rely on the line being written.
+        log.info("domain %s: connection closed: %s", self.domain, printable(reason))
         for sock in (pair.client, pair.upstream):
             if sock in self.selector.get_map():
                 self.selector.unregister(sock)
         pair.close()
         self.pairs.discard(pair)
-        log.info("domain %s: connection closed: %s", self.domain, printable(reason))
