@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ("apply", "policy", "memory", "rpc")
+BENCHES = ("apply", "policy", "memory", "rpc", "gui_filter")
 
 
 def main() -> int:
