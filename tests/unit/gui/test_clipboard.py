@@ -1,6 +1,7 @@
 """The clipboard rules: an offer reaches a domain's window only if it comes from one of the
 domain's own sources (its marker is among the MIME types); a drag likewise; anything else becomes
-a null offer, the offer is destroyed at the compositor, and a request to it closes the connection."""
+a null offer, the offer is destroyed at the compositor, and a request to it closes the
+connection."""
 
 from __future__ import annotations
 

@@ -11,12 +11,22 @@ from saltext.bulkhead.gui.wayland_filter.wire import Violation, build, u32
 
 from .messages import MARKER, bind, get_registry, global_, global_remove, globals_in
 
-PRIVILEGED = ["zwlr_screencopy_manager_v1", "zwlr_export_dmabuf_manager_v1",
-              "zwp_virtual_keyboard_manager_v1", "zwlr_virtual_pointer_manager_v1",
-              "zwlr_data_control_manager_v1", "zwlr_layer_shell_v1", "zwlr_input_inhibit_manager_v1",
-              "zwlr_foreign_toplevel_manager_v1", "zwlr_gamma_control_manager_v1",
-              "zwlr_output_manager_v1", "org_kde_kwin_idle", "ext_session_lock_manager_v1",
-              "zwp_primary_selection_device_manager_v1", "zwp_linux_dmabuf_v1"]
+PRIVILEGED = [
+    "zwlr_screencopy_manager_v1",
+    "zwlr_export_dmabuf_manager_v1",
+    "zwp_virtual_keyboard_manager_v1",
+    "zwlr_virtual_pointer_manager_v1",
+    "zwlr_data_control_manager_v1",
+    "zwlr_layer_shell_v1",
+    "zwlr_input_inhibit_manager_v1",
+    "zwlr_foreign_toplevel_manager_v1",
+    "zwlr_gamma_control_manager_v1",
+    "zwlr_output_manager_v1",
+    "org_kde_kwin_idle",
+    "ext_session_lock_manager_v1",
+    "zwp_primary_selection_device_manager_v1",
+    "zwp_linux_dmabuf_v1",
+]
 
 
 def registry_stream() -> Stream:
@@ -30,7 +40,10 @@ def test_privileged_globals_are_hidden_and_allowed_ones_capped():
     events = [global_(n, i, 3) for n, i in enumerate(PRIVILEGED, 1)]
     events += [global_(100, "wl_compositor", 6), global_(101, "wl_seat", 7)]
     out = stream.events(b"".join(events))
-    assert globals_in(out) == [(100, "wl_compositor", ALLOWED["wl_compositor"]), (101, "wl_seat", 7)]
+    assert globals_in(out) == [
+        (100, "wl_compositor", ALLOWED["wl_compositor"]),
+        (101, "wl_seat", 7),
+    ]
 
 
 def test_global_remove_of_a_hidden_global_is_dropped_and_of_an_offered_one_passes():

@@ -67,7 +67,10 @@ def test_bytes_and_descriptors_pass_both_ways_in_order(tmp_path):
     request = build(9, 0, u32(10) + u32(4096)) + build(9, 1, b"")
     send(client, request, files[:2])
     data, fds = rig.receive(upstream, len(request))
-    assert data == request and [same_file(a, b) for a, b in zip(fds, files[:2], strict=True)] == [1, 1]
+    assert data == request and [same_file(a, b) for a, b in zip(fds, files[:2], strict=True)] == [
+        1,
+        1,
+    ]
     event = build(11, 0, u32(1) + u32(40))  # a keymap-like event with a descriptor
     send(upstream, event, files[2:])
     data, fds = rig.receive(client, len(event))

@@ -51,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         listener = listen(args.listen)
     except OSError as exc:
         parser.error(f"cannot listen on {args.listen}: {exc.strerror}")
-    relay = Relay(listener, args.upstream, args.domain, Limits(max_connections=args.max_connections))
+    relay = Relay(
+        listener, args.upstream, args.domain, Limits(max_connections=args.max_connections)
+    )
     try:
         relay.serve_forever()
     except KeyboardInterrupt:

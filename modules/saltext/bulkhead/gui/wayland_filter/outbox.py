@@ -52,7 +52,9 @@ class Outbox:
         """Write what the socket takes now (non-blocking); the rest stays queued."""
         while self.records and self.records[0][0]:
             data, fds = self.records[0]
-            ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+            ancillary = (
+                [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+            )
             try:
                 sent = sock.sendmsg([data], ancillary)
             except BlockingIOError:
