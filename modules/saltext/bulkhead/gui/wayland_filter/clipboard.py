@@ -1,12 +1,13 @@
 """The clipboard, per domain: a domain's windows read only a selection (or a drag) the domain made.
 
 Every wl_data_source a client creates gets one more MIME type from the filter, the domain's
-``marker`` (random per filter process, which serves one domain; never forwarded to a client).
-The compositor introduces each offer by wl_data_device.data_offer, lists its MIME types, then
-names it in selection (a clipboard) or enter (a drag). The filter holds the offer's events until
-then: the offer passes only if its types include the domain's marker, which only the domain's own
-sources carry. Otherwise the client gets selection or enter with a null offer, the held events are dropped, and the filter
-destroys the offer at the compositor; a request to such an offer closes the connection.
+``marker`` (random per filter process, which serves one domain; never forwarded to a client). The
+compositor introduces each offer by wl_data_device.data_offer, lists its MIME types, then names it
+in selection (a clipboard) or enter (a drag). The filter holds the offer's events until then: the
+offer passes only if its types include the domain's marker, which only the domain's own sources
+carry. Otherwise the client gets selection or enter with a null offer, the held events are dropped,
+and the filter destroys the offer at the compositor; a request to such an offer closes the
+connection.
 
 Why a marker and not "this client set the selection and nobody replaced it": the compositor may
 send another client's offer (on focus) before it has processed our set_selection, and events of
