@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from saltext.bulkhead import NAMESPACE
-from saltext.bulkhead.model.cpu_list import format_cpu_list, parse_cpu_list
 from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.model.cpu_list import format_cpu_list, parse_cpu_list
 from saltext.bulkhead.plan import plan_workstation
 from saltext.bulkhead.virt.domain_props import _UNITS, properties
 from tests.unit.plan.workstation_pillar import TOPOLOGY, WORKSTATION
