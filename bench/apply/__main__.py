@@ -4,10 +4,11 @@
     python3 -m bench.apply --sizes 10 --uris test:///default --repeat 3
 
 For each URI and N (app domains on one kernel template; every third behind a netvm), each round
-applies cold, then re-applies (no-op), then removes everything: bulkhead as one Salt run applies
-(the states share one inventory read), bulkhead with every state reading libvirt itself (as before
-the shared inventory), then saltext-virt (A B C A B C ...). Domains are defined, never started. Prints a Markdown table: medians over rounds,
-libvirt calls per domain from bulkhead's counting proxy, and bulkhead / saltext-virt ratios.
+applies cold, then re-applies (no-op), then removes everything: bulkhead's states as one Salt
+state run (through Salt's loaders, one connection and one inventory read per run), bulkhead's
+reconcilers with every call reading libvirt itself (as before the shared inventory), then
+saltext-virt's states (A B C A B C ...). Domains are defined, never started. Prints a Markdown
+table: medians over rounds, libvirt calls per domain from bulkhead's counting proxy, and ratios.
 """
 
 from __future__ import annotations
@@ -55,15 +56,22 @@ class Bench:
     def bulkhead_round(self, raw: Any, uri: str, n: int, scratch: str, tool: str) -> None:
         work = Workload("bh", n)
         path = pool_dir(uri, work.pool, scratch)
-        pillar = load_pillar(bulkhead_pillar(work, uri, path, "qemu" if uri == SYSTEM else "auto"))
+        raw_pillar = bulkhead_pillar(work, uri, path, "qemu" if uri == SYSTEM else "auto",
+                                     f"{scratch}/locks")
+        pillar = load_pillar(raw_pillar)
         conn, log = counting(raw)
         bulkhead_side.teardown(raw, pillar, work, path)
+        if tool == BULKHEAD:
+            def apply() -> list[str]:
+                return bulkhead_side.apply_states(self.salt, conn, raw_pillar, work)
+        else:
+            def apply() -> list[str]:
+                return bulkhead_side.apply(conn, pillar, work)
         try:
-            shared = tool == BULKHEAD
-            changed, cold = timed(bulkhead_side.apply, conn, pillar, work, shared)
+            changed, cold = timed(apply)
             cold_calls = bulkhead_side.calls_per_domain(log, n + 1)
             log.clear()
-            again, noop = timed(bulkhead_side.apply, conn, pillar, work, shared)
+            again, noop = timed(apply)
             noop_calls = bulkhead_side.calls_per_domain(log, n + 1)
         finally:
             bulkhead_side.teardown(raw, pillar, work, path)

@@ -56,7 +56,13 @@ def image() -> dict[str, str]:
             "initrd": str(IMAGE_DIR / "initrd.img")}
 
 
-def bulkhead_pillar(work: Workload, uri: str, pool_path: str, domain_type: str) -> dict[str, Any]:
+WORKSTATION = "bhbench"
+
+
+def bulkhead_pillar(work: Workload, uri: str, pool_path: str, domain_type: str,
+                    locks: str) -> dict[str, Any]:
+    """``locks``: the bench's own apply lock directory, so that other bulkhead runs on the
+    machine neither make it wait nor make it read libvirt again (they touch no bhbench- object)."""
     sized = {"memory": {"initial": MEMORY_MIB}, "vcpus": 1}
     domains: dict[str, Any] = {
         work.template: {"class": "template", "image": image(), "netvm": "none", **sized},
@@ -66,8 +72,9 @@ def bulkhead_pillar(work: Workload, uri: str, pool_path: str, domain_type: str) 
     for i in range(1, work.apps):
         domains[work.app(i)] = {"class": "app", "template": work.template, "private_mib": PRIVATE_MIB,
                                 "netvm": work.netvm if work.uses_netvm(i) else "none", **sized}
-    return {"host": {"uri": uri, "domain_type": domain_type, "pool": work.pool, "pool_path": pool_path},
-            "domains": domains}
+    return {"host": {"uri": uri, "domain_type": domain_type, "pool": work.pool, "pool_path": pool_path,
+                     "workstation": WORKSTATION},
+            "formula": {"paths": {"locks": locks}}, "domains": domains}
 
 
 def saltvirt_domains(work: Workload, template_root: str, vm_type: str) -> list[dict[str, Any]]:
