@@ -3,7 +3,8 @@
 The formula's order (pool, the netvm's network, every domain) as one Salt run applies it: one
 tracked connection, one inventory. The second run, on a fresh inventory as the next Salt run
 has, changes nothing, makes no mutating call and reads libvirt at most 4 times per domain
-(the listings are shared; no call per volume or per property). Counts, not times.
+(the listings are shared; no call per property, and per volume only the shape of a private
+one, which QEMU opens as qcow2). Counts, not times.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def test_a_noop_apply_makes_at_most_four_libvirt_calls_per_domain(tmp_path, apps
 
 
 def test_a_volume_removed_behind_bulkheads_back_is_seen_by_the_listing(tmp_path) -> None:
-    # A domain defined as planned is not asked its volumes' shapes, but whether each exists.
+    # A domain defined as planned is asked whether each volume exists (from one listing).
     pillar = load_pillar(fleet(str(tmp_path / "pool"), 4))
     with connect(node_file(tmp_path)) as raw:
         run(raw, pillar)

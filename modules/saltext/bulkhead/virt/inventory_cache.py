@@ -206,6 +206,10 @@ class _Volumes:
             self._xml[name] = self._read_one(conn, name)
         return self._xml[name]
 
+    def all(self, conn: Connection) -> dict[str, str]:
+        """name -> XML of every volume (each read alone)."""
+        return {name: xml for name in sorted(self.names(conn)) if (xml := self.get(conn, name))}
+
     def forget(self, name: str | None = None) -> None:
         if name is None:
             self._names, self._pool, self._handles, self._xml, self._stale = None, None, {}, {}, set()
