@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from saltext.bulkhead.model import load_pillar
@@ -52,9 +54,10 @@ class Bench:
         self.errors: dict[str, str] = {}
         self.not_noop: dict[tuple[str, int], list[str]] = {}
         self.salt = saltvirt_side.SaltVirt()
+        self.image_dir = IMAGE_DIR
 
     def bulkhead_round(self, raw: Any, uri: str, n: int, scratch: str, tool: str) -> None:
-        work = Workload("bh", n)
+        work = Workload("bh", n, self.image_dir)
         path = pool_dir(uri, work.pool, scratch)
         raw_pillar = bulkhead_pillar(work, uri, path, "qemu" if uri == SYSTEM else "auto",
                                      f"{scratch}/locks")
@@ -85,7 +88,7 @@ class Bench:
     def saltvirt_round(self, raw: Any, uri: str, n: int, scratch: str) -> None:
         if uri in self.errors:
             return
-        work = Workload("sv", n)
+        work = Workload("sv", n, self.image_dir)
         path = pool_dir(uri, work.pool, scratch)
         vm_type = "qemu" if uri == SYSTEM else "test"
         saltvirt_side.teardown(raw, work, path)
@@ -107,6 +110,9 @@ class Bench:
 
     def run(self, uris: list[str], sizes: list[int]) -> None:
         with tempfile.TemporaryDirectory(prefix="bhbench-") as scratch:
+            # A copy of the image: another run rebuilding it meanwhile would make the template's
+            # re-import a real change of the "no-op".
+            self.image_dir = Path(shutil.copytree(IMAGE_DIR, f"{scratch}/image"))
             for uri in uris:
                 # One connection for the whole URI: test:///default forgets everything once the last
                 # connection to it closes, and saltext-virt opens and closes its own per call.
