@@ -4,22 +4,24 @@
     python3 -m bench.apply --sizes 10 --uris test:///default --repeat 3
 
 For each URI and N (app domains on one kernel template; every third behind a netvm), each round
-applies cold, then re-applies (no-op), then removes everything: bulkhead as one Salt run applies
-(the states share one inventory read), bulkhead with every state reading libvirt itself (as before
-the shared inventory), then saltext-virt (A B C A B C ...). Domains are defined, never started.
-Prints a Markdown table: medians over rounds,
-libvirt calls per domain from bulkhead's counting proxy, and bulkhead / saltext-virt ratios.
+applies cold, then re-applies (no-op), then removes everything: bulkhead's states as one Salt
+state run (through Salt's loaders, one connection and one inventory read per run), bulkhead's
+reconcilers with every call reading libvirt itself (as before the shared inventory), then
+saltext-virt's states (A B C A B C ...). Domains are defined, never started. Prints a Markdown
+table: medians over rounds, libvirt calls per domain from bulkhead's counting proxy, and ratios.
 """
 
 from __future__ import annotations
 
 import argparse
 import platform
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from saltext.bulkhead.model import load_pillar
@@ -52,19 +54,27 @@ class Bench:
         self.errors: dict[str, str] = {}
         self.not_noop: dict[tuple[str, int], list[str]] = {}
         self.salt = saltvirt_side.SaltVirt()
+        self.image_dir = IMAGE_DIR
 
     def bulkhead_round(self, raw: Any, uri: str, n: int, scratch: str, tool: str) -> None:
-        work = Workload("bh", n)
+        work = Workload("bh", n, self.image_dir)
         path = pool_dir(uri, work.pool, scratch)
-        pillar = load_pillar(bulkhead_pillar(work, uri, path, "qemu" if uri == SYSTEM else "auto"))
+        raw_pillar = bulkhead_pillar(work, uri, path, "qemu" if uri == SYSTEM else "auto",
+                                     f"{scratch}/locks")
+        pillar = load_pillar(raw_pillar)
         conn, log = counting(raw)
         bulkhead_side.teardown(raw, pillar, work, path)
+        if tool == BULKHEAD:
+            def apply() -> list[str]:
+                return bulkhead_side.apply_states(self.salt, conn, raw_pillar, work)
+        else:
+            def apply() -> list[str]:
+                return bulkhead_side.apply(conn, pillar, work)
         try:
-            shared = tool == BULKHEAD
-            changed, cold = timed(bulkhead_side.apply, conn, pillar, work, shared)
+            changed, cold = timed(apply)
             cold_calls = bulkhead_side.calls_per_domain(log, n + 1)
             log.clear()
-            again, noop = timed(bulkhead_side.apply, conn, pillar, work, shared)
+            again, noop = timed(apply)
             noop_calls = bulkhead_side.calls_per_domain(log, n + 1)
         finally:
             bulkhead_side.teardown(raw, pillar, work, path)
@@ -80,7 +90,7 @@ class Bench:
     def saltvirt_round(self, raw: Any, uri: str, n: int, scratch: str) -> None:
         if uri in self.errors:
             return
-        work = Workload("sv", n)
+        work = Workload("sv", n, self.image_dir)
         path = pool_dir(uri, work.pool, scratch)
         vm_type = "qemu" if uri == SYSTEM else "test"
         saltvirt_side.teardown(raw, work, path)
@@ -102,6 +112,9 @@ class Bench:
 
     def run(self, uris: list[str], sizes: list[int]) -> None:
         with tempfile.TemporaryDirectory(prefix="bhbench-") as scratch:
+            # A copy of the image: another run rebuilding it meanwhile would make the template's
+            # re-import a real change of the "no-op".
+            self.image_dir = Path(shutil.copytree(IMAGE_DIR, f"{scratch}/image"))
             for uri in uris:
                 # One connection for the whole URI: test:///default forgets everything once the last
                 # connection to it closes, and saltext-virt opens and closes its own per call.

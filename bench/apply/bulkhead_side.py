@@ -1,4 +1,4 @@
-"""bulkhead's side: the formula's reconcilers in order (pool, network, domains), one connection."""
+"""bulkhead's side: the formula's order (pool, network, domains) as one Salt state run."""
 
 from __future__ import annotations
 
@@ -8,26 +8,40 @@ from typing import Any
 from saltext.bulkhead.model import Pillar
 from saltext.bulkhead.virt import (
     CallLog,
-    InventoryCache,
     domain_absent,
     domain_present,
     network_absent,
     network_present,
     pool_present,
-    tracked,
 )
+from saltext.bulkhead.virt.run_connection import CONNECTIONS_KEY
 
 from .cleanup import drop_pool
+from .saltvirt_side import SaltVirt
 from .workload import Workload
 
 
-def apply(conn: Any, pillar: Pillar, work: Workload, shared: bool = True) -> list[str]:
-    """Converge every object; returns the names of those that reported changes. Any failure raises.
+def apply_states(
+    salt: SaltVirt, conn: Any, raw_pillar: dict[str, Any], work: Workload
+) -> list[str]:
+    """One Salt state run of bulkhead's states in the formula's order, through Salt's loaders as
+    saltext-virt's are: ``bulkhead_pool.present``, ``bulkhead_network.present``, then
+    ``bulkhead_domain.present`` for every domain, sharing a new ``__context__``. The run is
+    handed ``conn`` (counted) as its connection; any failure raises."""
+    context: dict[str, Any] = {CONNECTIONS_KEY: {raw_pillar["host"]["uri"]: conn}}
+    st = salt.run_states({"bulkhead": raw_pillar}, context)
+    rets = [st["bulkhead_pool.present"](name=work.pool),
+            st["bulkhead_network.present"](name=work.netvm)]
+    rets += [st["bulkhead_domain.present"](name=name) for name in work.domains()]
+    failed = [f"{r['name']}: {r['comment']}" for r in rets if r["result"] is not True]
+    if failed:
+        raise RuntimeError("bulkhead apply failed: " + "; ".join(failed))
+    return [r["name"] for r in rets if r["changes"]]
 
-    ``shared``: the reconcilers share one inventory, as the states of one Salt run do; otherwise
-    each reads libvirt itself (the behaviour before the shared inventory, kept for comparison)."""
-    if shared:
-        conn = tracked(conn, InventoryCache())
+
+def apply(conn: Any, pillar: Pillar, work: Workload) -> list[str]:
+    """The reconcilers called one by one, each reading libvirt itself (the behaviour before the
+    shared inventory, kept for comparison); the names of objects that reported changes."""
     outcomes = [
         ("pool", pool_present(conn, pillar)),
         ("network", network_present(conn, pillar, work.netvm)),

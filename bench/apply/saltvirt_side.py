@@ -31,9 +31,18 @@ class SaltVirt:
             }
         )
         opts["grains"] = salt.loader.grains(opts)
-        utils = salt.loader.utils(opts)
-        self.modules = salt.loader.minion_mods(opts, utils=utils)
-        self.states = salt.loader.states(opts, self.modules, utils, {})
+        self.opts = opts
+        self.utils = salt.loader.utils(opts)
+        self.modules = salt.loader.minion_mods(opts, utils=self.utils)
+        self.states = salt.loader.states(opts, self.modules, self.utils, {})
+
+    def run_states(self, pillar: dict[str, Any], context: dict[str, Any]) -> Any:
+        """A states loader for one state run: ``pillar`` as its pillar, ``context`` as its
+        ``__context__`` (salt.state.State gives each run a new one)."""
+        import salt.loader
+
+        opts = dict(self.opts, pillar=pillar)
+        return salt.loader.states(opts, self.modules, self.utils, {}, context=context)
 
     def source(self) -> str:
         """The file virt.defined came from: proves it is saltext-virt's and not another virt."""

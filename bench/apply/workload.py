@@ -1,10 +1,8 @@
 """The bench workload: one kernel template and N app domains, a third of them behind a netvm.
 
 bulkhead gets a pillar; saltext-virt gets the closest equivalent virt.* state arguments (same
-memory,
-vcpus, kernel, disks in a dir pool, NIC on an isolated network). Everything is named ``bhbench-``
-so that cleanup can find it and nothing else.
-"""
+memory, vcpus, kernel, disks in a dir pool, NIC on an isolated network). Everything is named
+``bhbench-`` so that cleanup can find it and nothing else. """
 
 from __future__ import annotations
 
@@ -24,6 +22,7 @@ class Workload:
 
     side: str
     apps: int
+    image_dir: Path = IMAGE_DIR  # the bench runs on its own copy (another run may rebuild this)
 
     @property
     def template(self) -> str:
@@ -52,19 +51,22 @@ class Workload:
         return [self.template, *self.app_names()]
 
 
-def image() -> dict[str, str]:
-    return {
-        "kind": "kernel",
-        "root": str(IMAGE_DIR / "root.img"),
-        "kernel": str(IMAGE_DIR / "vmlinuz"),
-        "initrd": str(IMAGE_DIR / "initrd.img"),
-    }
+def image(work: Workload) -> dict[str, str]:
+    files = work.image_dir
+    return {"kind": "kernel", "root": str(files / "root.img"), "kernel": str(files / "vmlinuz"),
+            "initrd": str(files / "initrd.img")}
 
 
-def bulkhead_pillar(work: Workload, uri: str, pool_path: str, domain_type: str) -> dict[str, Any]:
+WORKSTATION = "bhbench"
+
+
+def bulkhead_pillar(work: Workload, uri: str, pool_path: str, domain_type: str,
+                    locks: str) -> dict[str, Any]:
+    """``locks``: the bench's own apply lock directory, so that other bulkhead runs on the
+    machine neither make it wait nor make it read libvirt again (they touch no bhbench- object)."""
     sized = {"memory": {"initial": MEMORY_MIB}, "vcpus": 1}
     domains: dict[str, Any] = {
-        work.template: {"class": "template", "image": image(), "netvm": "none", **sized},
+        work.template: {"class": "template", "image": image(work), "netvm": "none", **sized},
         work.netvm: {
             "class": "app",
             "template": work.template,
@@ -83,7 +85,14 @@ def bulkhead_pillar(work: Workload, uri: str, pool_path: str, domain_type: str) 
             **sized,
         }
     return {
-        "host": {"uri": uri, "domain_type": domain_type, "pool": work.pool, "pool_path": pool_path},
+        "host": {
+            "uri": uri,
+            "domain_type": domain_type,
+            "pool": work.pool,
+            "pool_path": pool_path,
+            "workstation": WORKSTATION,
+        },
+        "formula": {"paths": {"locks": locks}},
         "domains": domains,
     }
 
@@ -94,13 +103,14 @@ def saltvirt_domains(work: Workload, template_root: str, vm_type: str) -> list[d
     The template's root is a raw volume filled from the image; each app gets a qcow2 root overlay
     backed by it (backing_store_path) and a private qcow2 volume, all in the dir pool.
     """
-    boot = {"kernel": str(IMAGE_DIR / "vmlinuz"), "initrd": str(IMAGE_DIR / "initrd.img"),
+    files = work.image_dir
+    boot = {"kernel": str(files / "vmlinuz"), "initrd": str(files / "initrd.img"),
             "cmdline": "console=ttyS0 root=/dev/vda"}
-    root_mib = (IMAGE_DIR / "root.img").stat().st_size >> 20
+    root_mib = (files / "root.img").stat().st_size >> 20
     common = {"cpu": 1, "mem": MEMORY_MIB, "vm_type": vm_type, "boot": boot, "graphics": None}
     out = [dict(common, name=work.template, interfaces=[], disks=[
         {"name": "root", "pool": work.pool, "format": "raw", "size": root_mib,
-         "image": str(IMAGE_DIR / "root.img")}])]
+         "image": str(files / "root.img")}])]
     for i, name in enumerate(work.app_names()):
         nic = i == 0 or work.uses_netvm(i)
         out.append(dict(common, name=name, disks=[

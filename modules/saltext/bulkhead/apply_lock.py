@@ -77,10 +77,12 @@ os.register_at_fork(after_in_child=_forget_after_fork)
 @contextmanager
 def hold(path: Path, timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[Lease]:
     """Hold the lock at ``path`` (waiting at most ``timeout`` s); re-entrant in this thread."""
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)
     deadline = time.monotonic() + max(0.0, timeout)
     with _entries_lock:
-        entry = _entries.setdefault(path, _Entry())
+        entry = _entries.get(path)
+        if entry is None:
+            entry = _entries[path] = _Entry()
     if not entry.thread_lock.acquire(timeout=max(0.0, timeout)):
         raise LockTimeout(f"{path} is held by another thread of this process (pid {os.getpid()}); "
                           f"waited {timeout:g}s")
@@ -101,8 +103,11 @@ def hold(path: Path, timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[Lease]:
 
 
 def _take(path: Path, deadline: float, timeout: float) -> tuple[int, Lease]:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except FileNotFoundError:  # the first run since boot (/run is a tmpfs)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         waited = False
         while True:
@@ -134,12 +139,19 @@ def _take(path: Path, deadline: float, timeout: float) -> tuple[int, Lease]:
         raise
 
 
-def _own_command() -> str:
+@functools.lru_cache(maxsize=1)
+def _command_of(pid: int) -> str:
+    """This process's command line, read once per process (a state takes the lock each time,
+    and the kernel's answer costs more than the rest of a take)."""
     try:
-        raw = Path("/proc/self/cmdline").read_bytes()
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return ""
     return " ".join(raw.replace(b"\0", b" ").decode(errors="replace").split())[:1000]
+
+
+def _own_command() -> str:
+    return _command_of(os.getpid())  # by pid: a forked child reads its own
 
 
 def _record(fd: int) -> dict[str, Any]:
@@ -186,7 +198,12 @@ def pillar_lock(pillar: Any, timeout: float | None = None) -> Any:
     """``hold`` on the pillar's lock (``formula:paths:locks``, ``formula:lock_timeout``)."""
     formula = pillar.formula
     wait = formula.lock_timeout if timeout is None else timeout
-    return hold(lock_path(Path(formula.paths.locks)), float(wait))
+    return hold(_lock_in(str(formula.paths.locks)), float(wait))
+
+
+@functools.lru_cache(maxsize=16)
+def _lock_in(lock_dir: str) -> Path:
+    return lock_path(Path(lock_dir))  # once per directory: every state of a run asks
 
 
 def mutating(reconciler: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,13 +35,15 @@ def _model(salt_pillar: dict, context: dict | None, minion_id: str | None) -> An
     """The validated pillar; validated once per run when Salt's ``__context__`` is given."""
     if context is None:
         return pillar_from(salt_pillar, minion_id)
-    # Keyed by the pillar's content: a pillar refreshed during the run is validated again.
-    key = json.dumps([salt_pillar.get("bulkhead"), minion_id], sort_keys=True, default=str)
+    # Kept with a copy of what was validated: a pillar refreshed (or changed in place) during the
+    # run is validated again. Comparing is a fraction of serialising the pillar for a key.
+    raw = salt_pillar.get("bulkhead")
     models = context.setdefault(MODELS_KEY, {})
-    if key not in models:
+    held = models.get(minion_id)
+    if held is None or held[0] != raw:
         models.clear()
-        models[key] = pillar_from(salt_pillar, minion_id)
-    return models[key]
+        models[minion_id] = (copy.deepcopy(raw), pillar_from(salt_pillar, minion_id))
+    return models[minion_id][1]
 
 
 def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], context: dict | None = None,
@@ -84,13 +86,15 @@ def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *arg
     ``xml_diff`` (a state's argument) overrides ``bulkhead:formula:xml_diff``: the full XML
     diff of a redefinition in ``changes`` instead of one line per property.
 
-    With Salt's ``__context__`` (one dict per state run), the states of a run share one read of
-    libvirt's definitions per URI (``virt.InventoryCache``), kept current by their own changes;
-    when another process held the apply lock since this run's previous state, it is read again.
+    With Salt's ``__context__`` (one dict per state run), the states of a run share one
+    connection (``virt.on_run_connection``) and one read of libvirt's definitions per URI
+    (``virt.InventoryCache``), kept current by their own changes; when another process held the
+    apply lock since this run's previous state, it is read again.
     """
     from .virt import (  # libvirt is only needed by states that touch it
         InventoryCache,
         connect,
+        on_run_connection,
         tracked,
     )
 
@@ -106,8 +110,13 @@ def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *arg
             if not test:
                 with pillar_lock(model) as lease:  # held by run_state already: never waits here
                     _forget_others_changes(context, model.host.uri, cache, lease)
-        with connect(model.host.uri) as conn:
-            return reconciler(tracked(conn, cache), model, *args, test=test, **kwargs)
+        if cache is None:
+            with connect(model.host.uri) as conn:
+                return reconciler(tracked(conn), model, *args, test=test, **kwargs)
+        return on_run_connection(
+            context, model.host.uri,
+            lambda conn: reconciler(tracked(conn, cache), model, *args, test=test, **kwargs),
+            failed=lambda outcome: outcome.result is False, reopened=cache.forget_all)
 
     return run_state(name, salt_pillar, action, context, test=test, lock_timeout=lock_timeout,
                      minion_id=minion_id)

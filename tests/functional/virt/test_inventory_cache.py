@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.model import DomainClass, load_pillar
 from saltext.bulkhead.virt import (
     InventoryCache,
     cache_of,
@@ -72,8 +72,11 @@ def test_a_noop_run_lists_domains_once_and_reads_each_definition_once(driver, pi
     calls = Counter(log.calls)
     assert calls["connect.listAllDomains"] == 1
     assert calls["domain.XMLDesc"] == len(ORDER)
-    assert calls["storagepool.listVolumes"] == 1  # the names; no volume is read on a no-op
-    assert not [c for c in calls if c.startswith("storagevol.")]
+    assert calls["storagepool.listAllVolumes"] == 1
+    # Of the volumes, only the shapes of those QEMU opens as qcow2 as found (the private ones).
+    privates = {n for n in ORDER if pillar.domains[n].class_ != DomainClass.disposable}
+    assert {c: n for c, n in calls.items() if c.startswith("storagevol.")} == {
+        "storagevol.XMLDesc": len(privates)}
     assert log.mutating == []
 
 

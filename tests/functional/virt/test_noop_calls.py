@@ -3,7 +3,8 @@
 The formula's order (pool, the netvm's network, every domain) as one Salt run applies it: one
 tracked connection, one inventory. The second run, on a fresh inventory as the next Salt run
 has, changes nothing, makes no mutating call and reads libvirt at most 4 times per domain
-(the listings are shared; no call per volume or per property). Counts, not times.
+(the listings are shared; no call per property, and per volume only the shape of a private
+one, which QEMU opens as qcow2). Counts, not times.
 """
 
 from __future__ import annotations
@@ -68,10 +69,42 @@ def test_a_noop_apply_makes_at_most_four_libvirt_calls_per_domain(tmp_path, apps
 
 
 def test_a_volume_removed_behind_bulkheads_back_is_seen_by_the_listing(tmp_path) -> None:
-    # A domain defined as planned is not asked its volumes' shapes, but whether each exists.
+    # A domain defined as planned is asked whether each volume exists (from one listing).
     pillar = load_pillar(fleet(str(tmp_path / "pool"), 4))
     with connect(node_file(tmp_path)) as raw:
         run(raw, pillar)
         raw.storagePoolLookupByName("bhpool").storageVolLookupByName("app002-private.qcow2").delete(0)
         again = {name: changes for name, _, changes in run(raw, pillar) if changes}
     assert again == {"app002": {"volumes": {"app002-private.qcow2": "created"}}}
+
+
+def _replace_private(raw, shape: str) -> None:
+    """app002's private volume deleted and made again behind bulkhead's back, as ``shape``."""
+    pool = raw.storagePoolLookupByName("bhpool")
+    pool.storageVolLookupByName("app002-private.qcow2").delete(0)
+    pool.createXML("<volume><name>app002-private.qcow2</name><capacity>1048576</capacity>"
+                   f"{shape}</volume>", 0)
+
+
+@pytest.mark.parametrize("shape", [
+    "<target><format type='raw'/></target>",  # another format
+    "<target><format type='qcow2'/></target><backingStore><path>/srv/other.qcow2</path>"
+    "<format type='qcow2'/></backingStore>",  # QEMU would open the file it names
+])
+def test_a_private_volume_replaced_by_another_shape_is_refused_not_accepted(
+    tmp_path, shape
+) -> None:
+    # A domain defined as planned is not asked every volume's shape, but those QEMU opens as
+    # qcow2 and a start uses as found: a replaced one could show the domain another file.
+    pillar = load_pillar(fleet(str(tmp_path / "pool"), 4))
+    with connect(node_file(tmp_path)) as raw:
+        run(raw, pillar)
+        _replace_private(raw, shape)
+        out = domain_present(tracked(raw, InventoryCache()), pillar, "app002")
+        others = run(raw, pillar)
+    assert out.result is False and out.changes == {}
+    assert (
+        "volume app002-private.qcow2 exists as" in out.comment
+        and "will not overwrite" in out.comment
+    )
+    assert all(result is True for name, result, _ in others if name != "app002"), others

@@ -71,7 +71,8 @@ class _PausedByIoError:
 
 
 class IoErrorPaused:
-    """The connection, with ``work`` reported as paused by libvirt after an I/O error."""
+    """The connection, with ``work`` reported as paused by libvirt after an I/O error (looked up
+    or listed: a run acts on the domains its listing gave)."""
 
     def __init__(self, conn: Any) -> None:
         self._conn = conn
@@ -79,9 +80,14 @@ class IoErrorPaused:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
 
+    def _seen(self, dom: Any) -> Any:
+        return _PausedByIoError(dom) if dom.name() == "work" else dom
+
     def lookupByName(self, name: str) -> Any:  # noqa: N802 - libvirt's name
-        dom = self._conn.lookupByName(name)
-        return _PausedByIoError(dom) if name == "work" else dom
+        return self._seen(self._conn.lookupByName(name))
+
+    def listAllDomains(self, flags: int = 0) -> list[Any]:  # noqa: N802 - libvirt's name
+        return [self._seen(dom) for dom in self._conn.listAllDomains(flags)]
 
 
 def test_a_pause_libvirt_made_is_refused_and_halted_destroys_it_at_once(paused) -> None:
@@ -114,9 +120,8 @@ class _IgnoresShutdown:
 
 
 class DeafGuest(IoErrorPaused):
-    def lookupByName(self, name: str) -> Any:  # noqa: N802 - libvirt's name
-        dom = self._conn.lookupByName(name)
-        return _IgnoresShutdown(dom) if name == "work" else dom
+    def _seen(self, dom: Any) -> Any:
+        return _IgnoresShutdown(dom) if dom.name() == "work" else dom
 
 
 def test_halted_waits_the_pillars_shutdown_timeout_by_default(tmp_path) -> None:

@@ -61,7 +61,11 @@ def stamp_hash(doc: etree._Element, meta: etree._Element, workstation: str) -> s
 
 def find_ours(xml: str | bytes) -> etree._Element | None:
     """Our metadata element in a libvirt XML document, or None when bulkhead does not own it."""
-    doc = etree.fromstring(xml.encode() if isinstance(xml, str) else xml)
+    return ours_in(etree.fromstring(xml.encode() if isinstance(xml, str) else xml))
+
+
+def ours_in(doc: etree._Element) -> etree._Element | None:
+    """``find_ours`` of an already parsed document."""
     return doc.find(f"metadata/{{{NAMESPACE}}}*")
 
 
@@ -89,7 +93,7 @@ def read_memory(meta: etree._Element) -> RecordedMemory | None:
 
 def read_recorded(domain_xml: str) -> RecordedDomain | None:
     doc = etree.fromstring(domain_xml.encode())
-    meta = doc.find(f"metadata/{{{NAMESPACE}}}*")  # find_ours, on the one parse
+    meta = ours_in(doc)
     if meta is None or meta.tag != ns("domain"):
         return None
     interfaces = []

@@ -15,10 +15,12 @@ from .lifecycle import domain_absent, domain_halted, domain_running
 from .network import network_absent, network_present
 from .pool import pool_present
 from .prune import workstation_pruned
+from .run_connection import on_run_connection
 from .tracked import cache_of, tracked
 
 __all__ = [
     "BulkheadVirtError", "CallLog", "InventoryCache", "Outcome", "cache_of", "connect", "counting",
     "domain_absent", "domain_halted", "domain_present", "domain_running", "kvm_usable",
-    "network_absent", "network_present", "pool_present", "resolve", "tracked", "workstation_pruned",
+    "network_absent", "network_present", "on_run_connection", "pool_present", "resolve", "tracked",
+    "workstation_pruned",
 ]

@@ -34,12 +34,12 @@ class Connection(Protocol):
     def getURI(self) -> str: ...
     def getCapabilities(self) -> str: ...
     def getInfo(self) -> list[Any]: ...
+    def isAlive(self) -> int: ...
     def close(self) -> int: ...
 
 
-@contextmanager
-def connect(uri: str) -> Iterator[libvirt.virConnect]:
-    """Open ``uri`` read-write and always close it; failures name the URI."""
+def open_connection(uri: str) -> libvirt.virConnect:
+    """Open ``uri`` read-write; failures name the URI. The caller closes it."""
     silence_libvirt()
     try:
         conn = libvirt.open(uri)
@@ -49,6 +49,13 @@ def connect(uri: str) -> Iterator[libvirt.virConnect]:
         ) from None
     if conn is None:  # older bindings returned None instead of raising
         raise BulkheadVirtError(f"cannot connect to libvirt at {uri}")
+    return conn
+
+
+@contextmanager
+def connect(uri: str) -> Iterator[libvirt.virConnect]:
+    """Open ``uri`` read-write and always close it; failures name the URI."""
+    conn = open_connection(uri)
     try:
         yield conn
     finally:

@@ -2,7 +2,8 @@
 
 ``counting(conn)`` gives the connection to use and its log; the log names every call by the kind
 of object and the method (``connect.listAllDomains``, ``domain.create``), and keeps apart the
-calls that change something (``MUTATING``) from the reads.
+calls that change something (``MUTATING``) from the reads. Calls the binding answers without
+libvirtd (``LOCAL``: an object's name) are not logged.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .connection import Connection
-from .proxy import MUTATING, watch
+from .proxy import LOCAL, MUTATING, watch
 
 
 @dataclass
@@ -26,7 +27,8 @@ class CallLog:
         self.calls.clear()
 
     def called(self, kind: str, call: str) -> None:
-        self.calls.append(f"{kind}.{call}")
+        if call not in LOCAL:  # an object's name is no libvirt call
+            self.calls.append(f"{kind}.{call}")
 
     def mutated(self, kind: str, target: Any, call: str, result: Any) -> None:
         """Nothing more to log: the call was logged before it ran."""

@@ -12,14 +12,21 @@ from lxml import etree
 from ..apply_lock import mutating
 from ..model import DomainClass, Pillar
 from ..plan import DomainPlan, Plan, VolumePlan, lineage
-from ..plan.metadata import find_ours, recorded_hash, with_imports
+from ..plan.metadata import find_ours, ours_in, recorded_hash, with_imports
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
 from .change_lines import adoption_line, hash_line, imports_line, property_lines, restart_line
 from .connection import Connection
 from .context import plan_or_reason
-from .domain_props import differences, properties
-from .inventory import defined_xml, lookup, network_xml, pool_xmls, volume_exists, volume_xml
+from .domain_props import differences, properties, properties_of
+from .inventory import (
+    defined_domain,
+    defined_xml,
+    network_xml,
+    pool_xmls,
+    volume_exists,
+    volume_xml,
+)
 from .network import network_work
 from .pool import pool_work
 from .root_import import ImportRecords, import_work
@@ -33,6 +40,7 @@ from .volumes import (
     recreate,
     recreate_unless_active,
     shape,
+    shape_read_each_run,
 )
 from .work import LibvirtWork
 from .xmldiff import unified
@@ -104,11 +112,10 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
     ``shut_off_first``: ``work`` already shuts the domain off before these steps run, so they may
     do what only a shut-off domain allows (re-import its root, no restart needed)."""
     dplan: DomainPlan = plan.domains[name]
-    current = defined_xml(conn, name)
-    existing = lookup(conn.lookupByName, name) if current is not None else None
-    if existing is None:  # undefined since it was read
-        current = None
-    meta = find_ours(current) if current is not None else None  # parsed once for all below
+    # A domain another program undefines during a run is seen by the next run (inventory_cache).
+    current, existing = defined_domain(conn, name) or (None, None)
+    doc = etree.fromstring(current.encode()) if current is not None else None  # parsed once
+    meta = ours_in(doc) if doc is not None else None
     if current is not None and meta is None:
         return Refusal(f"domain {name!r} exists and is not managed by bulkhead (no bulkhead "
                        "metadata); rename or remove it, bulkhead never takes over foreign domains")
@@ -137,15 +144,16 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
     def active() -> bool:  # asked live, and only when a decision depends on it
         return existing is not None and not shut_off_first and bool(existing.isActive())
 
-    diffs = differences(properties(current), properties(dplan.xml)) if current is not None else None
+    diffs = differences(properties_of(doc), properties(dplan.xml)) if doc is not None else None
     # Defined as planned: its volumes are those bulkhead made for this definition. Whether each
-    # exists is asked (one listing of the pool per run), not its shape (one read per volume).
-    shaped = diffs == {} and meta is not None and recorded_hash(meta) == dplan.config_hash
+    # exists is asked (one listing of the pool per run); a volume's shape only where it matters.
+    as_planned = diffs == {} and meta is not None and recorded_hash(meta) == dplan.config_hash
     contents = recorded_contents(meta)
     records = ImportRecords.of(meta)
     standalone = pillar.domains[name].class_ == DomainClass.standalone
     for vol in dplan.volumes:
         present = not new_pool and volume_exists(conn, plan.pool.name, vol.name)
+        shaped = as_planned and not shape_read_each_run(vol)
         if vol.import_path is not None:
             problem = import_work(conn, plan, vol, work, records, owner=name, standalone=standalone,
                                   present=present, shaped=shaped, defined=current is not None,

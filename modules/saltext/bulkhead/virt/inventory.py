@@ -45,10 +45,18 @@ def _xml(text: str | None) -> Xml | None:
     return None if text is None else Xml(text)
 
 
+def defined_domain(conn: Connection, name: str) -> tuple[Xml, Any] | None:
+    """The inactive XML of domain ``name`` and the domain (to act on); None when it is not
+    defined. On a tracked connection both come from the run's listing: no call per domain."""
+    cache = cache_of(conn)
+    read = read_domain(conn, name) if cache is None else cache.domains.read(conn, name)
+    return None if read is None else (Xml(read[0]), read[1])
+
+
 def defined_xml(conn: Connection, name: str) -> Xml | None:
     """The inactive XML of domain ``name``; None when it is not defined."""
-    cache = cache_of(conn)
-    return _xml(read_domain(conn, name) if cache is None else cache.domains.get(conn, name))
+    read = defined_domain(conn, name)
+    return None if read is None else read[0]
 
 
 def network_xml(conn: Connection, name: str) -> Xml | None:

@@ -36,55 +36,64 @@ def _or_none(read: Callable[[], Any]) -> Any | None:
         raise
 
 
-class _Section:
-    """name -> XML for one kind of object. ``list_first``: the first question lists them all (a
-    run's states will ask about most of them); otherwise objects are read one by one as asked
-    (one reconcile call asks about a few). Names forgotten since are read again alone."""
+Read = tuple[str, Any]  # an object's XML, and the object (a handle to act on it)
 
-    def __init__(
-        self,
-        list_all: Callable[[Any], dict[str, str]],
-        read_one: Callable[[Any, str], str | None],
-        list_first: bool,
-    ):
+
+class _Section:
+    """name -> XML for one kind of object, with the object it came from. ``list_first``: the
+    first question lists them all (a run's states will ask about most of them); otherwise objects
+    are read one by one as asked (one reconcile call asks about a few). Names forgotten since are
+    read again alone."""
+
+    def __init__(self, list_all: Callable[[Any], dict[str, Read]],
+                 read_one: Callable[[Any, str], Read | None], list_first: bool):
         self._list_all = list_all
         self._read_one = read_one
         self._list_first = list_first
         self._xml: dict[str, str] | None = None  # every object, once listed
-        self._single: dict[str, str | None] = {}  # objects read one by one before any listing
+        self._handles: dict[str, Any] = {}  # the listed objects, by name
+        self._single: dict[str, Read | None] = {}  # objects read one by one before any listing
         self._stale: set[str] = set()
         self.version = 0  # changes whenever what ``all`` returns may have changed
 
     def all(self, conn: Connection) -> dict[str, str]:
         if self._xml is None:
-            self._xml, self._stale, self._single = self._list_all(conn), set(), {}
+            listed = self._list_all(conn)
+            self._xml = {name: xml for name, (xml, _) in listed.items()}
+            self._handles = {name: obj for name, (_, obj) in listed.items()}
+            self._stale, self._single = set(), {}
             self.version += 1
         for name in sorted(self._stale):
             self._refresh(conn, name)
         return self._xml
 
-    def get(self, conn: Connection, name: str) -> str | None:
+    def read(self, conn: Connection, name: str) -> Read | None:
+        """(XML, object) of ``name``; None when it is not defined."""
         if self._xml is None and not self._list_first:
             if name not in self._single:
                 self._single[name] = self._read_one(conn, name)
             return self._single[name]
-        if self._xml is None or name in self._stale:
-            return self.all(conn).get(name)
-        return self._xml.get(name)
+        xml = (self.all(conn) if self._xml is None or name in self._stale else self._xml).get(name)
+        return None if xml is None else (xml, self._handles[name])
+
+    def get(self, conn: Connection, name: str) -> str | None:
+        read = self.read(conn, name)
+        return None if read is None else read[0]
 
     def _refresh(self, conn: Connection, name: str) -> None:
         assert self._xml is not None
-        xml = self._read_one(conn, name)
-        if xml is None:
+        read = self._read_one(conn, name)
+        if read is None:
             self._xml.pop(name, None)
+            self._handles.pop(name, None)
         else:
-            self._xml[name] = xml
+            self._xml[name], self._handles[name] = read
         self._stale.discard(name)
         self.version += 1
 
     def forget(self, name: str | None = None) -> None:
         if name is None:
-            self._xml, self._single = None, {}
+            self._xml, self._handles, self._single = None, {}, {}
             return
         self._single.pop(name, None)
         if self._xml is not None:
@@ -101,14 +110,23 @@ def _name_in(xml: str, obj: Any) -> str:
     return html.unescape(found.group(1)) if found else obj.name()
 
 
-def _xmls(objects: list[Any], flags: int) -> dict[str, str]:
-    """name -> XML of ``objects``; one removed meanwhile is simply absent."""
+def _listed(objects: list[Any], flags: int) -> dict[str, Read]:
+    """name -> (XML, object) of ``objects``; one removed meanwhile is simply absent."""
     out = {}
     for obj in objects:
         xml = _or_none(lambda obj=obj: obj.XMLDesc(flags))
         if xml is not None:
-            out[_name_in(xml, obj)] = xml
+            out[_name_in(xml, obj)] = (xml, obj)
     return out
+
+
+def _read(lookup: Callable[[], Any], flags: int) -> Read | None:
+    """(XML, object) of the object ``lookup()`` finds; None when there is none."""
+    def read() -> Read:
+        obj = lookup()
+        return obj.XMLDesc(flags), obj
+
+    return _or_none(read)
 
 
 class _Settled:
@@ -130,11 +148,12 @@ class _Settled:
 
 
 def list_domains(conn: Connection) -> dict[str, str]:
-    return _xmls(conn.listAllDomains(0), INACTIVE)
+    return {name: xml for name, (xml, _) in _listed(conn.listAllDomains(0), INACTIVE).items()}
 
 
-def read_domain(conn: Connection, name: str) -> str | None:
-    return _or_none(lambda: conn.lookupByName(name).XMLDesc(INACTIVE))
+def read_domain(conn: Connection, name: str) -> Read | None:
+    """(inactive XML, domain) of domain ``name``; None when it is not defined."""
+    return _read(lambda: conn.lookupByName(name), INACTIVE)
 
 
 def _active_pool(conn: Connection, name: str) -> Any | None:
@@ -145,19 +164,23 @@ def _active_pool(conn: Connection, name: str) -> Any | None:
 
 
 class _Volumes:
-    """The volumes of one pool. ``list_first``: their names are listed in one call, and each
-    one's XML is read only when asked (a no-op asks whether a volume exists; its shape matters
-    to a domain whose definition changes); otherwise each asked volume is read alone."""
+    """The volumes of one pool. ``list_first``: they are listed in one call, and each one's XML
+    is read only when asked (a no-op asks whether a volume exists, and the shape of those whose
+    shape matters: domain.py); otherwise each asked volume is read alone."""
 
     def __init__(self, pool_name: str, list_first: bool) -> None:
         self._pool_name = pool_name
         self._list_first = list_first
         self._names: set[str] | None = None  # every volume, once listed
         self._pool: Any | None = None  # the pool they were listed from (None: inactive or missing)
+        self._handles: dict[str, Any] = {}  # the listed volumes (not those changed since)
         self._xml: dict[str, str | None] = {}
         self._stale: set[str] = set()
 
     def _read_one(self, conn: Connection, name: str) -> str | None:
+        vol = self._handles.get(name)
+        if vol is not None:
+            return _or_none(lambda: vol.XMLDesc(0))
         pool = self._pool if self._names is not None else _active_pool(conn, self._pool_name)
         return (
             None if pool is None else _or_none(lambda: pool.storageVolLookupByName(name).XMLDesc(0))
@@ -166,7 +189,11 @@ class _Volumes:
     def names(self, conn: Connection) -> set[str]:
         if self._names is None:
             self._pool = _active_pool(conn, self._pool_name)
-            self._names = set(self._pool.listVolumes() if self._pool is not None else ())
+            listed = self._pool.listAllVolumes(0) if self._pool is not None else []
+            self._handles = {
+                vol.name(): vol for vol in listed
+            }  # name(): no call leaves the process
+            self._names = set(self._handles)
             self._stale, self._xml = set(), {}
         for name in sorted(self._stale):  # changed by this run: read alone
             self._xml[name] = self._read_one(conn, name)
@@ -191,9 +218,16 @@ class _Volumes:
 
     def forget(self, name: str | None = None) -> None:
         if name is None:
-            self._names, self._pool, self._xml, self._stale = None, None, {}, set()
+            self._names, self._pool, self._handles, self._xml, self._stale = (
+                None,
+                None,
+                {},
+                {},
+                set(),
+            )
             return
         self._xml.pop(name, None)
+        self._handles.pop(name, None)  # deleted or made again: looked up by name
         if self._names is not None:
             self._stale.add(name)
 
@@ -204,15 +238,16 @@ class InventoryCache:
     def __init__(self, shared: bool = True) -> None:
         """``shared``: used by many reconcile calls (a Salt run), so objects are listed at once."""
         self._shared = shared
-        self.domains = _Section(list_domains, read_domain, shared)
+        self.domains = _Section(lambda conn: _listed(conn.listAllDomains(0), INACTIVE),
+                                read_domain, shared)
         self.networks = _Section(
-            lambda conn: _xmls(conn.listAllNetworks(0), 0),
-            lambda conn, name: _or_none(lambda: conn.networkLookupByName(name).XMLDesc(0)),
+            lambda conn: _listed(conn.listAllNetworks(0), 0),
+            lambda conn, name: _read(lambda: conn.networkLookupByName(name), 0),
             shared,
         )
         self.pools = _Section(
-            lambda conn: _xmls(conn.listAllStoragePools(0), 0),
-            lambda conn, name: _or_none(lambda: conn.storagePoolLookupByName(name).XMLDesc(0)),
+            lambda conn: _listed(conn.listAllStoragePools(0), 0),
+            lambda conn, name: _read(lambda: conn.storagePoolLookupByName(name), 0),
             shared,
         )
         self._volumes: dict[str, _Volumes] = {}

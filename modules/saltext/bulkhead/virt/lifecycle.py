@@ -22,13 +22,20 @@ from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
 from .connection import Connection
 from .domain import prepared
-from .inventory import defined_xml, domains_using, lookup, volume_exists
+from .inventory import defined_domain, defined_xml, domains_using, lookup, volume_exists
 from .power import Power, power_of, settled_power
 from .shutdown import local_hypervisor, shut_down
 from .start_memory import reserve_start_memory
 from .tracked import tracked
 from .volumes import delete, recreate_unless_active
 from .work import LibvirtWork
+
+
+def _defined(conn: Connection, name: str) -> Any | None:
+    """Domain ``name`` to act on, None when it is not defined; on a tracked connection the one
+    the run's listing gave (no call; one undefined by another program since fails its call)."""
+    read = defined_domain(conn, name)
+    return None if read is None else read[1]
 
 
 def _state(dom: Any | None) -> str:
@@ -69,7 +76,7 @@ def domain_running(conn: Connection, pillar: Pillar, name: str, test: bool = Fal
     plan, work = ready.plan, ready.work
     if ready.refusal is not None or plan is None:
         return ready.finish(test, f"Domain {name}")  # the refusal
-    dom = lookup(conn.lookupByName, name)
+    dom = _defined(conn, name)
     power = settled_power(dom)
     if power.held:  # active, so never started (nor its root recreated) below
         return _resumed(dom, name, power, work, test, resume)
@@ -109,7 +116,7 @@ def domain_halted(conn: Connection, pillar: Pillar, name: str, test: bool = Fals
     a shut-off domain (e.g. a template's root re-imported from a rebuilt image in the same run).
     """
     conn = tracked(conn)
-    dom = lookup(conn.lookupByName, name)
+    dom = _defined(conn, name)
     work = LibvirtWork()
     wait = pillar.formula.shutdown_timeout if timeout is None else timeout
     running = dom is not None and bool(dom.isActive())

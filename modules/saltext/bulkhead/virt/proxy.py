@@ -23,6 +23,8 @@ MUTATING = frozenset({
     "storagePoolCreateXML", "storagePoolDefineXML", "suspend", "undefine", "undefineFlags",
     "upload", "wipe",
 })
+# Calls the binding answers from the object itself: nothing reaches libvirtd.
+LOCAL = frozenset({"name"})
 # What each libvirt object is called in logs and by watchers (the connection is "connect").
 KINDS = {"virDomain": "domain", "virNetwork": "network", "virStoragePool": "storagepool",
          "virStorageVol": "storagevol", "virStream": "stream"}

@@ -39,6 +39,16 @@ def shape(xml: str) -> tuple[str, str | None]:
             doc.findtext("backingStore/path") or None)
 
 
+def shape_read_each_run(vol: VolumePlan) -> bool:
+    """Whether ``vol``'s shape is read even when its domain is defined as planned (where the
+    rest are only known to exist): QEMU opens it as qcow2, following any backing file its
+    header names, and a start uses it as it finds it. One replaced behind bulkhead's back by a
+    volume of another format or backing could show the domain another file; it is refused (or
+    recreated), never accepted. A raw volume reaches no other file whatever it holds, and a
+    volume recreated before every start (an app's root) is never started as found."""
+    return vol.format == "qcow2" and not vol.fresh_on_start
+
+
 def expected_shape(plan: Plan, vol: VolumePlan) -> tuple[str, str | None]:
     backing = f"{plan.pool.path}/{vol.backing}" if vol.backing else None
     return vol.format, backing
