@@ -2,7 +2,7 @@
 
 bulkhead gets a pillar; saltext-virt gets the closest equivalent virt.* state arguments (same
 memory, vcpus, kernel, disks in a dir pool, NIC on an isolated network). Everything is named
-``bhbench-`` so that cleanup can find it and nothing else. """
+``bhbench-`` so that cleanup can find it and nothing else."""
 
 from __future__ import annotations
 
