@@ -6,12 +6,11 @@ import contextlib
 import json
 import logging
 import os
-import socket
 import socketserver
 import threading
 from pathlib import Path
 
-from ..socket_dirs import check_socket_dir
+from ..socket_dirs import claim_socket_path
 from .daemon import DaemonState
 from .protocol import MAX_LINE, Requester, handle_line
 
@@ -41,26 +40,12 @@ class MemdServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     def __init__(self, path: Path, requester: Requester, state: DaemonState) -> None:
         self.requester = requester
         self.state = state
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        check_socket_dir(path.parent, private=False)  # before touching anything in it
-        if path.is_socket():
-            if _answers(path):
-                raise RuntimeError(f"another bulkhead-memd is listening on {path}")
-            path.unlink()  # left by a daemon that died
+        claim_socket_path(path, "bulkhead-memd")
         old_umask = os.umask(0o177)  # created 0600 from the start, no window with a wider mode
         try:
             super().__init__(str(path), _Handler)
         finally:
             os.umask(old_umask)
-
-
-def _answers(path: Path) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        try:
-            sock.connect(str(path))
-        except OSError:
-            return False
-    return True
 
 
 def serve_in_thread(server: MemdServer) -> threading.Thread:

@@ -40,15 +40,23 @@ class BrokerPaths:
     socket_dir: Path = Path(names.RPC_SOCKET_DIR)
     dispvm_registry: Path = REGISTRY_DIR  # its disposables; a broker deletes those left in it at start
 
+    @property
+    def ask_socket(self) -> Path:
+        """The answer socket of ``ask: user``: beside the pidfile, so each workstation's own."""
+        return self.pidfile.parent / "ask.sock"
+
     def process(self) -> DaemonProcess:
         return DaemonProcess("the RPC broker", self.pidfile, self.log, broker_marks(self.pidfile),
                              START_TIMEOUT_S, STOP_TIMEOUT_S)
 
 
 def command(pillar: Pillar, paths: BrokerPaths) -> list[str]:
+    # The user's answer socket only with ask: user (other brokers' command lines stay as they were)
+    asking = ["--ask-timeout", str(pillar.policy.ask_timeout), "--ask-socket",
+              str(paths.ask_socket)] if pillar.policy.ask == "user" else []
     return [sys.executable, "-m", MODULE, "broker", "--uri", pillar.host.uri, "--pillar-json", str(paths.pillar),
             "--policy-dir", str(pillar.policy.dir), "--socket-dir", str(paths.socket_dir),
-            "--ask", pillar.policy.ask, "--log", str(paths.log), "--pidfile", str(paths.pidfile),
+            "--ask", pillar.policy.ask, *asking, "--log", str(paths.log), "--pidfile", str(paths.pidfile),
             "--call-timeout", str(pillar.policy.call_timeout), "--max-output-mib", str(pillar.policy.call_output_mib),
             "--dispvm-registry", str(paths.dispvm_registry)]
 
