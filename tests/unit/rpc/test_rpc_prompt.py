@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import pty
 import threading
 
 import pytest
 
+from saltext.bulkhead.rpc.asks import AskPrompt, PendingAsks
 from saltext.bulkhead.rpc.prompt import (
     DefaultTargetPrompt,
     RefusePrompt,
@@ -34,6 +36,9 @@ def test_pillar_defaults():
     assert isinstance(prompt_for("default-target"), DefaultTargetPrompt)
     with pytest.raises(ValueError):
         prompt_for("allow")
+    with pytest.raises(ValueError, match="answer socket"):
+        prompt_for("user")  # without the pending asks its socket serves, nobody could answer
+    assert isinstance(prompt_for("user", PendingAsks(1, logging.getLogger("t"))), AskPrompt)
 
 
 def test_terminal_prompt_on_a_pseudo_terminal():
