@@ -10,8 +10,9 @@ would answer 127, which fails the check).
 
 The denial check passes just as well when the broker denies everything; the second check proves
 the other side. It looks for two running domains between which the installed policy,
-settled as the running broker settles an ``ask`` (its ``--ask``: ``deny`` refuses, and so does
-``terminal``, where nobody here answers; ``default-target`` takes the rule's default), lets
+settled as the running broker settles an ``ask`` (its ``--ask``: ``deny`` refuses, and so do
+``terminal`` and ``user``, where nobody here answers; ``default-target`` takes the rule's
+default), lets
 ``qubes.Filecopy`` through to the named target. It then sends the copy of no files with
 ``bulkhead-rpc`` inside the caller: the real broker must log the call allowed, and the receiver in
 the target must answer that it received 0 entries, exit 0. All the call leaves in the target is
@@ -88,7 +89,8 @@ def test_calls_the_policy_denies_are_refused(host, guest, bulkhead_pillar, libvi
 
 def _broker_prompt(rpc_broker):
     mode = rpc_broker.option("--ask") or "deny"
-    return RefusePrompt() if mode == "terminal" else prompt_for(mode)
+    # Nobody answers a terminal here; the user's asks have a check of their own (guest_rpc_ask)
+    return RefusePrompt() if mode in ("terminal", "user") else prompt_for(mode)
 
 
 def test_a_file_copy_the_policy_allows_is_served(host, guest, bulkhead_pillar, libvirt_conn,
