@@ -21,7 +21,7 @@ ABSOLUTE = ("saltext", "bulkhead")
 # Bottom to top: (what the layer is, its packages).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation, no libvirt but libvirt_quiet",
-     ("__init__", "cli_style", "untrusted", "backoff", "apply_lock", "socket_dirs", "sd_notify", "libvirt_quiet",
+     ("__init__", "cli_style", "untrusted", "backoff", "apply_lock", "socket_dirs", "line_server", "sd_notify", "libvirt_quiet",
       "daemon_process", "atomic_file", "memd_client", "reconcile", "agent")),
     ("the validated pillar", ("model",)),
     ("pure renderers on the model", ("net", "systemd_units")),

@@ -43,7 +43,7 @@ class Asking:
         (root / "run").mkdir(mode=0o700)
         self.socket = root / "run" / "ask.sock"
         self.server = AskServer(self.socket, self.asks)
-        self.server.serve_in_thread()
+        self.server.serve_in_thread("ask-socket")
 
     def cli(self, *args: str):
         return CliRunner().invoke(app, ["ask", *args, "--socket", str(self.socket)])

@@ -13,7 +13,6 @@ otherwise, and on a folder whose ancestors someone other than root could rename.
 from __future__ import annotations
 
 import os
-import socket
 import stat
 from pathlib import Path
 
@@ -59,23 +58,3 @@ def make_private_socket_dir(path: Path) -> None:
     if stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and stat.S_IMODE(info.st_mode) != PRIVATE_MODE:
         os.chmod(path, PRIVATE_MODE)
 
-
-def claim_socket_path(path: Path, daemon: str) -> None:
-    """Make ``path`` free for ``daemon``'s listening socket: its folder created (0700) and checked
-    (root's, not writable by others), a socket left by a daemon that died removed; RuntimeError
-    when another one answers there."""
-    path.parent.mkdir(mode=PRIVATE_MODE, parents=True, exist_ok=True)
-    check_socket_dir(path.parent, private=False)  # before touching anything in it
-    if path.is_socket():
-        if _answers(path):
-            raise RuntimeError(f"another {daemon} is listening on {path}")
-        path.unlink()
-
-
-def _answers(path: Path) -> bool:
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        try:
-            sock.connect(str(path))
-        except OSError:
-            return False
-    return True

@@ -74,7 +74,7 @@ def test_the_guests_text_is_escaped_in_the_listing(tmp_path):
     asks = PendingAsks(30, LOG)
     socket = tmp_path / "ask.sock"
     server = AskServer(socket, asks)
-    server.serve_in_thread()
+    server.serve_in_thread("ask-socket")
     try:
         assert socket.stat().st_mode & 0o777 == 0o600  # root's alone: no guest, no other user
         ask_id, _, _ = _waiting(asks, call="x\x1b]0;owned\x07+\u202e")

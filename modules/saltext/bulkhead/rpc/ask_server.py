@@ -11,14 +11,10 @@ else gets an error reply; a client can never make the broker fail.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import socketserver
-import threading
 from pathlib import Path
 from typing import Any
 
-from ..socket_dirs import claim_socket_path
+from ..line_server import LineServer
 from ..untrusted.json_value import loads as load_json
 from .asks import AskError, PendingAsks
 
@@ -56,39 +52,13 @@ def _error(text: str) -> dict[str, Any]:
     return {"ok": False, "error": text}
 
 
-class _Handler(socketserver.StreamRequestHandler):
-    timeout = 10  # a client that connects and says nothing must not hold a thread forever
-
-    def handle(self) -> None:
-        server: AskServer = self.server  # type: ignore[assignment]
-        try:
-            line = self.rfile.readline(MAX_LINE + 1)
-        except (TimeoutError, OSError):
-            return
-        reply = (_error(f"request longer than {MAX_LINE} bytes") if len(line) > MAX_LINE
-                 else handle_line(line, server.asks))
-        with contextlib.suppress(OSError):  # the client went away; nothing to tell it
-            self.wfile.write(json.dumps(reply).encode() + b"\n")
-
-
-class AskServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
-    daemon_threads = True
-
+class AskServer(LineServer):
     def __init__(self, path: Path, asks: PendingAsks) -> None:
         self.asks = asks
-        self.path = path
-        claim_socket_path(path, "RPC broker")
-        old_umask = os.umask(0o177)  # created 0600 from the start, no window with a wider mode
-        try:
-            super().__init__(str(path), _Handler)
-        finally:
-            os.umask(old_umask)
+        super().__init__(path, "RPC broker", MAX_LINE)
 
-    def serve_in_thread(self) -> threading.Thread:
-        thread = threading.Thread(target=self.serve_forever, args=(0.1,), name="rpc-ask-socket",
-                                  daemon=True)
-        thread.start()
-        return thread
+    def answer(self, line: bytes) -> dict[str, Any]:
+        return handle_line(line, self.asks)
 
     def close(self) -> None:
         self.shutdown()

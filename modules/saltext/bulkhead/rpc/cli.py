@@ -80,7 +80,7 @@ def broker_command(
     if pidfile is not None:
         write_atomically(pidfile, f"{os.getpid()}\n".encode())
     if answers is not None:
-        answers.serve_in_thread()
+        answers.serve_in_thread("rpc-ask-socket")
     notify_ready()  # under systemd (Type=notify): the broker serves from now on
     try:
         serve(host, policy_dir, chosen, socket_dir, logger,
