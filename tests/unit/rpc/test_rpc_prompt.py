@@ -60,3 +60,23 @@ def test_terminal_prompt_on_a_pseudo_terminal():
     finally:
         os.close(controller)
         os.close(device)
+
+
+def test_the_terminal_prompt_shows_the_guests_call_escaped():
+    controller, device = pty.openpty()
+    try:
+        shown = []
+
+        def answer():
+            shown.append(os.read(controller, 4096))
+            os.write(controller, b"\n")  # Enter: the default
+
+        thread = threading.Thread(target=answer)
+        thread.start()
+        prompt = TerminalPrompt(os.ttyname(device), timeout=10)
+        assert prompt.choose("alpha", "x\x1b]0;owned\x07+\u202e", TARGETS, "vault") == "vault"
+        thread.join()
+        assert b"\x1b" not in shown[0] and b"x\\x1b]0;owned\\x07+\\u202e" in shown[0]
+    finally:
+        os.close(controller)
+        os.close(device)
