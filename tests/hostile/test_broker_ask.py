@@ -18,7 +18,7 @@ from saltext.bulkhead.rpc.ask_server import AskServer
 from saltext.bulkhead.rpc.asks import PendingAsks
 from saltext.bulkhead.rpc.prompt import prompt_for
 from saltext.bulkhead.rpcwire.frames import Kind
-from saltext.bulkhead.rpcwire.messages import parse_exit, parse_result
+from saltext.bulkhead.rpcwire.messages import encode_result, parse_exit, parse_result
 
 from .broker_rig import Rig, call_frame, wait_for
 
@@ -146,7 +146,11 @@ def test_the_guest_never_sees_the_ask_nor_its_id(asking):
     alpha.sock.settimeout(0.3)  # while it waits the caller hears nothing at all
     with pytest.raises(TimeoutError):
         received += alpha.sock.recv(4096)
-    # The target's channel cannot answer for the user: any frame it sends is not an answer.
+    # No guest can answer for the user: a RESULT from a guest (the broker's own frame) drops
+    # that guest's channel, and the ask still waits.
+    carol = rig.rig.guest("carol")
+    carol.sock.sendall(encode_result("beta"))
+    assert rig.rig.detached("carol") and [a["id"] for a in rig.listed()] == [ask["id"]]
     beta.sock.sendall(call_frame("test.Echo+", "alpha"))  # beta's own ask, another one
     assert wait_for(lambda: len(rig.listed()) == 2)
     assert rig.cli("answer", ask["id"], "allow").exit_code == 0
