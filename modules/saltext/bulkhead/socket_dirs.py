@@ -57,4 +57,3 @@ def make_private_socket_dir(path: Path) -> None:
     info = os.lstat(path)
     if stat.S_ISDIR(info.st_mode) and info.st_uid == 0 and stat.S_IMODE(info.st_mode) != PRIVATE_MODE:
         os.chmod(path, PRIVATE_MODE)
-
