@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "backoff",
             "apply_lock",
             "socket_dirs",
+            "line_server",
             "sd_notify",
             "libvirt_quiet",
             "daemon_process",

@@ -143,11 +143,15 @@ bulkhead:
   # RPC between domains (docs/policy.md, the qrexec v5 grammar): the first matching rule decides,
   # a call no rule matches is denied. `bulkhead policy eval` shows what a call gets and why.
   policy:
+    # An ask waits for you on the host: `bulkhead ask list` shows it, `bulkhead ask answer ID
+    # allow` (or deny) settles it; unanswered for ask_timeout seconds, the call is denied.
+    ask: user
+    ask_timeout: 60
     files:
       30-workstation.policy:
         - "# vault hands nothing to anyone: no file copy, no service, whatever is asked"
         - "* * vault @anyvm deny"
-        - "# copying into vault asks; with nobody to ask (bulkhead:policy:ask is deny) it is refused"
+        - "# copying into vault asks you (bulkhead ask), vault preselected"
         - qubes.Filecopy * work vault ask default_target=vault
         - "# personal may hand files to work (bulkhead verify copies an empty set this way)"
         - qubes.Filecopy * personal work allow

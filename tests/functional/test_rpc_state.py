@@ -9,7 +9,9 @@ import signal
 import time
 
 import pytest
+from typer.testing import CliRunner
 
+from saltext.bulkhead.cli import app
 from saltext.bulkhead.rpc.broker_service import BrokerPaths, running_broker
 
 
@@ -100,13 +102,29 @@ def test_start_idempotence_restart_and_stop(loaders, set_pillar, paths, tmp_path
         assert time.monotonic() < deadline, "the broker did not log its limits"
         time.sleep(0.1)
 
+    # ask: user: the broker serves the user's answer socket beside its pidfile, and removes it
+    set_pillar(pillar(tmp_path, ask="user", ask_timeout=5))
+    asking = running(loaders, paths)
+    assert asking.changes["broker"]["new"] == "restarted", asking.comment
+    pid, argv = _pid_argv(paths)
+    assert argv[argv.index("--ask") + 1] == "user" and argv[argv.index("--ask-timeout") + 1] == "5"
+    assert (
+        argv[argv.index("--ask-socket") + 1] == str(paths.ask_socket) == str(tmp_path / "ask.sock")
+    )
+    deadline = time.monotonic() + 10
+    while not paths.ask_socket.is_socket():
+        assert time.monotonic() < deadline, "the broker did not bind its answer socket"
+        time.sleep(0.1)
+    listed = CliRunner().invoke(app, ["ask", "list", "--socket", str(paths.ask_socket)])
+    assert (listed.exit_code, listed.stdout) == (0, "no call waits for an answer\n"), listed.output
+
     stopped = loaders.states.bulkhead_rpc.broker_stopped(
         name="bulkhead-rpc-broker", pidfile=str(paths.pidfile)
     )
     assert stopped.result is True and stopped.changes == {
         "broker": {"old": "running", "new": "stopped"}
     }
-    assert running_broker(paths) is None
+    assert running_broker(paths) is None and not paths.ask_socket.exists()
 
 
 def test_an_invalid_pillar_starts_nothing(loaders, set_pillar, paths, tmp_path):

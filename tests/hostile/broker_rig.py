@@ -15,7 +15,7 @@ from saltext.bulkhead.policy import System
 from saltext.bulkhead.rpc.broker import Broker
 from saltext.bulkhead.rpc.call_limits import CallLimits
 from saltext.bulkhead.rpc.host import Host, StaticHost
-from saltext.bulkhead.rpc.prompt import RefusePrompt
+from saltext.bulkhead.rpc.prompt import Prompt, RefusePrompt
 from saltext.bulkhead.rpcwire.frames import Frame, FrameReader, Kind, encode
 from saltext.bulkhead.rpcwire.messages import CallRequest, encode_hello
 
@@ -84,7 +84,8 @@ class Guest:
 
 class Rig:
     def __init__(self, root: Path, host: Host | None = None, policy: str = POLICY,
-                 log: logging.Logger | None = None, limits: CallLimits | None = None, **extra):
+                 log: logging.Logger | None = None, limits: CallLimits | None = None,
+                 prompt: Prompt | None = None, **extra):
         (root / "policy").mkdir()
         (root / "policy" / "50-test.policy").write_text(policy)
         self.text = io.StringIO()
@@ -95,8 +96,15 @@ class Rig:
             log.handlers[:] = [logging.StreamHandler(self.text)]
         self.host = host or StaticHost(system({"alpha": "Running", "beta": "Running",
                                                "carol": "Running", "gamma": "Halted"}))
-        self.broker = Broker(self.host, root / "policy", RefusePrompt(), log, ready_timeout=2.0,
-                             limits=limits, **extra)
+        self.broker = Broker(
+            self.host,
+            root / "policy",
+            prompt or RefusePrompt(),
+            log,
+            ready_timeout=2.0,
+            limits=limits,
+            **extra,
+        )
 
     def guest(self, name: str) -> Guest:
         return Guest(self.broker, name)

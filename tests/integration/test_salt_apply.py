@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -17,13 +18,14 @@ from pathlib import Path
 import libvirt
 import pytest
 from lxml import etree
+from typer.testing import CliRunner
 
 from saltext.bulkhead import NAMESPACE
 from saltext.bulkhead.agent import AgentClient
+from saltext.bulkhead.cli import app
 from saltext.bulkhead.guest.client import REFUSED_RC
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.plan import names
-from saltext.bulkhead.verify.runner import run_suite
 from saltext.bulkhead.verify.suite.rpc_calls import NO_FILES
 from saltext.bulkhead.virt import connect, domain_absent, domain_running
 from tests.guests import URI, wait_ready
@@ -31,6 +33,7 @@ from tests.topology import failed_states, purge, salt_apply, salt_workspace
 
 pytestmark = pytest.mark.integration
 PREFIX = "it-"
+ASKED = "guest_rpc_ask: an_asked_file_copy_is_served_when_allowed_and_refused_when_denied"
 STARTING_UP = [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_STARTING_UP]
 
 
@@ -102,20 +105,76 @@ def test_apply_boots_the_workstation(workstation):
 
 
 def test_the_example_policy_serves_what_it_allows_and_refuses_the_rest(workstation):
-    """`bulkhead verify`'s RPC checks on the booted example: one call the policy allows is served
-    by the real broker and guests (personal hands work an empty file copy), one it denies is
-    refused; and vault's file copy to work is refused by the example's deny rule."""
+    """`bulkhead verify --json`'s RPC checks on the booted example, as a user runs them: one call
+    the policy allows is served by the real broker and guests (personal hands work an empty file
+    copy), one it denies is refused, and the asked copy work -> vault is served when the check,
+    playing the user, answers the ask allow and refused when it answers deny; vault's file copy
+    to work is refused by the example's deny rule."""
     model = workstation["model"]
-    run = run_suite(pillar_file=workstation["pillar"], extra=("-k", "guest_rpc"), timeout=300)
-    outcomes = {r.check.split(" [")[0]: r.outcome for r in run.results}
+    _broker_attached(Path(model.formula.paths.broker_log), running_names(model))
+    result = CliRunner().invoke(app, ["verify", "--pillar", str(workstation["pillar"]), "--json",
+                                      "-k", "guest_rpc"])
+    report = json.loads(result.stdout)
+    outcomes = {c["name"].split(" [")[0]: c["outcome"] for c in report["checks"]}
     assert outcomes == {"guest_rpc: a_file_copy_the_policy_allows_is_served": "passed",
-                        "guest_rpc: calls_the_policy_denies_are_refused": "passed"}, run.output
-    log = Path(model.formula.paths.broker_log)
-    assert f"call qubes.Filecopy+ from {PREFIX}personal to {PREFIX}work: allowed" in log.read_text()
+                        "guest_rpc: calls_the_policy_denies_are_refused": "passed",
+                        ASKED: "passed"}, report
+    assert (result.exit_code, report["result"], report["exit_code"]) == (0, True, 0)
+    assert report["summary"] == "3 passed" and all(c["result"] for c in report["checks"])
+    log = Path(model.formula.paths.broker_log).read_text()
+    assert f"call qubes.Filecopy+ from {PREFIX}personal to {PREFIX}work: allowed" in log
+    asked = log.split(f"{PREFIX}work calls qubes.Filecopy+: waiting 60 s for the user", 1)[1]
+    assert f"ask: chose {PREFIX}vault" in asked and ": the user refused" in asked
     vault = AgentClient(names.agent_socket(PREFIX + "vault"))
     out = vault.run(f"{NO_FILES} | bulkhead-rpc {PREFIX}work qubes.Filecopy+")
     assert out.rc == REFUSED_RC, (out.stdout, out.stderr)
-    assert f"* * {PREFIX}vault @anyvm deny" in log.read_text().rsplit(f"from {PREFIX}vault", 1)[1]
+    log = Path(model.formula.paths.broker_log).read_text()
+    assert f"* * {PREFIX}vault @anyvm deny" in log.rsplit(f"from {PREFIX}vault", 1)[1]
+
+
+def _broker_attached(log: Path, domains: list[str], timeout: float = 300) -> None:
+    """Until the broker has each booted domain's channel ready: a call made before that is refused
+    inside the guest and never reaches the broker (TCG guests under load answer late)."""
+    deadline = time.monotonic() + timeout
+    while (missing := [n for n in domains if f"{n}: channel ready" not in log.read_text()]):
+        assert time.monotonic() < deadline, f"the broker never attached {missing}"
+        time.sleep(1)
+
+
+def test_firewall_shows_work_s_rules_enforced_by_its_netvm(workstation):
+    """`bulkhead firewall DOMAIN` against the real netvm: work's rules in the pillar's order, and
+    sys-firewall's agent reporting exactly the ruleset the pillar compiles to (exit 0)."""
+    pillar, work = str(workstation["pillar"]), PREFIX + "work"
+    shown = CliRunner().invoke(app, ["firewall", work, "--pillar", pillar])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith(f"{work} (10.137.") and lines[0].endswith(
+        f"through {PREFIX}sys-firewall:"
+    )
+    assert "198.51.100.1" in lines[1] and lines[4] == "  4. drop (everything else)", lines
+    assert lines[-1].startswith(f"{PREFIX}sys-firewall enforces exactly these rules (ruleset ")
+    view = json.loads(
+        CliRunner().invoke(app, ["firewall", work, "--pillar", pillar, "--json"]).stdout
+    )
+    assert view["enforced"] is True and view["netvm"] == PREFIX + "sys-firewall"
+    assert view["enforced_sha256"] == view["compiled_sha256"] and len(view["rules"]) == 3
+
+
+def test_firewall_says_when_the_netvm_does_not_enforce_the_pillar_s_rules(workstation, tmp_path):
+    """A rule changed in the pillar but not applied: the netvm still enforces the old ruleset, and
+    `bulkhead firewall` says so in words with exit 1 (nothing is changed by asking)."""
+    changed = tmp_path / "workstation.sls"
+    text = workstation["pillar"].read_text()
+    changed.write_text(text.replace("          dstports: 80\n", "          dstports: 80-8080\n", 1))
+    assert changed.read_text() != text
+    shown = CliRunner().invoke(app, ["firewall", PREFIX + "work", "--pillar", str(changed)])
+    assert shown.exit_code == 1, shown.output
+    assert f"{PREFIX}sys-firewall enforces " in shown.stdout
+    assert "the pillar compiles to " in shown.stdout and "(apply bulkhead.firewall)" in shown.stdout
+    again = CliRunner().invoke(
+        app, ["firewall", PREFIX + "work", "--pillar", str(workstation["pillar"])]
+    )
+    assert again.exit_code == 0, again.output
 
 
 def test_second_apply_reports_no_changes(workstation):

@@ -18,6 +18,7 @@ from .image.cli import image_app
 from .image.logs_cli import logs_command
 from .memd.cli import memory_app
 from .model.cli import pillar_app
+from .rpc.ask_cli import ask_app
 from .rpc.cli import rpc_app
 from .rpc.policy_cli import policy_app
 from .runcmd.cli import CONTEXT as RUN_CONTEXT
@@ -28,6 +29,7 @@ from .verify.tcb_cli import tcb_command
 app = command_group("bulkhead: isolated workstations on libvirt.")
 
 # Each area registers its group here (one line each, kept alphabetical).
+app.add_typer(ask_app, name="ask")
 app.add_typer(image_app, name="image")
 app.add_typer(memory_app, name="memory")
 app.add_typer(pillar_app, name="pillar")

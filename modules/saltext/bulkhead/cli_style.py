@@ -19,6 +19,11 @@ def error(message: str) -> None:
     typer.echo(f"bulkhead: error: {message}", err=True)
 
 
+def warn(message: str) -> None:
+    """Print ``bulkhead: warning: MESSAGE`` on stderr (the command goes on)."""
+    typer.echo(f"bulkhead: warning: {message}", err=True)
+
+
 def fail(message: str, code: int = USAGE_ERROR) -> NoReturn:
     """Print the error and end the command with ``code``."""
     error(message)

@@ -14,7 +14,7 @@ from saltext.bulkhead.policy.lint import lint
 from saltext.bulkhead.rpc.authorize import authorize
 from saltext.bulkhead.rpc.facts import system_from
 from saltext.bulkhead.rpc.host import StaticHost
-from saltext.bulkhead.rpc.prompt import prompt_for
+from saltext.bulkhead.rpc.prompt import HookPrompt
 from saltext.bulkhead.rpcwire.messages import CallRequest
 from tests.topology import prefixed_pillar_text
 
@@ -85,25 +85,34 @@ def test_personal_hands_files_to_work_and_not_back(workstation):
     assert _decide(pillar, p, "qubes.Filecopy+", "work", "personal").verdict is Verdict.DENY
 
 
-def test_the_headless_broker_refuses_the_ask_and_serves_the_allow(workstation, tmp_path):
-    """With the example's ask mode (deny: nobody to ask) the broker refuses work -> vault, the
-    call `bulkhead verify` makes (personal -> work) is allowed, and vault -> work is refused."""
+def test_the_broker_asks_the_user_about_work_to_vault_and_serves_the_allow(workstation, tmp_path):
+    """With the example's ask mode (user) the broker holds work -> vault for the user's answer
+    (vault preselected; allowed there when the user allows, refused when the user denies or
+    nobody answers); the call `bulkhead verify` makes (personal -> work) is allowed without
+    asking, and vault -> work is refused without asking."""
     pillar, p = workstation
     policy_dir = tmp_path / "policy.d"
     policy_dir.mkdir()
     for name in pillar.policy.files:
         (policy_dir / name).write_text(pillar.policy.text_of(name))
     host = StaticHost(_setting(pillar)[1])
-    prompt = prompt_for(pillar.policy.ask)
+    assert (pillar.policy.ask, pillar.policy.ask_timeout) == ("user", 60)
+    asked: list[tuple] = []
 
-    def served(source: str, target: str) -> str | None:
+    def served(source: str, target: str, answer: str | None = None) -> str | None:
+        def user(source, call, targets, default):
+            asked.append((source, call, targets, default))
+            return {"allow": default, "deny": None}.get(answer)  # no answer: as the timeout
         request = CallRequest("qubes.Filecopy", "+", p + target)
-        return authorize(p + source, request, host, policy_dir, prompt).target
+        return authorize(p + source, request, host, policy_dir, HookPrompt(user)).target
 
-    assert pillar.policy.ask == "deny"
-    assert served("work", "vault") is None
+    assert served("work", "vault", "allow") == p + "vault"
+    assert asked[-1][0] == p + "work" and asked[-1][3] == p + "vault"
+    assert served("work", "vault", "deny") is None and served("work", "vault") is None
+    count = len(asked)
     assert served("personal", "work") == p + "work"
     assert served("vault", "work") is None
+    assert len(asked) == count  # neither of those asks anyone
 
 
 def test_the_example_policy_lints_clean(workstation):

@@ -11,6 +11,8 @@ import typer
 from .. import cli_style
 from ..agent import AgentClient, AgentError
 from ..cli_style import command_group
+from ..plan import names
+from ..untrusted.text import printable
 from .build import DEFAULT_CACHE, DEFAULT_NAME, build_image
 from .debian import DebianSpec, build_debian
 from .debs import AptError
@@ -59,13 +61,21 @@ def build_command(
 
 @image_app.command("ping")
 def ping_command(
-    socket_path: Annotated[Path, typer.Argument(metavar="SOCKET",
-                                                help="e.g. /run/bulkhead/agent/<domain>.sock")],
+    domain: Annotated[str, typer.Argument(metavar="DOMAIN", help="The running domain to ask.")],
     timeout: Annotated[float, typer.Option(help="seconds to wait for the answer")] = 10.0,
+    socket_path: Annotated[Path | None, typer.Option(
+        "--socket", metavar="PATH",
+        help=f"The agent socket to use (default: {names.AGENT_SOCKET_DIR}/DOMAIN.sock).")] = None,
 ) -> None:
-    """Ask a running guest's agent for its name and uptime."""
+    """Ask DOMAIN's guest agent for its name and uptime (as `bulkhead run DOMAIN` reaches it)."""
+    if "/" in domain:  # the socket path it took before: a domain name never holds a slash
+        cli_style.warn(f"a socket path as DOMAIN is deprecated: use --socket {domain}")
+        socket_path, domain = socket_path or Path(domain), Path(domain).stem
+    socket = socket_path or Path(names.agent_socket(domain))
+    if not socket.exists():
+        cli_style.fail(f"{printable(domain)}: no agent socket at {socket} (the domain is not "
+                       "running, or not a bulkhead domain)", 1)
     try:
-        typer.echo(json.dumps(AgentClient(socket_path).request("ping", timeout=timeout)))
+        typer.echo(json.dumps(AgentClient(socket).request("ping", timeout=timeout)))
     except AgentError as exc:
-        cli_style.error(f"{exc}")
-        raise typer.Exit(1) from exc
+        cli_style.fail(f"{printable(domain)}: {exc}", 1)

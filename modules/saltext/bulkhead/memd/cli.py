@@ -29,7 +29,9 @@ memory_app = command_group("Memory balancing: simulate and tune.")
 @memory_app.command("simulate")
 def simulate_command(
     trace_path: Annotated[Path, typer.Argument(metavar="TRACE", exists=True, dir_okay=False)],
-    policy: Annotated[str, typer.Option(help=f"one of: {', '.join(POLICIES)}")] = "bulkhead",
+    strategy: Annotated[str, typer.Option(
+        help=f"the balancing strategy, one of: {', '.join(POLICIES)}")] = "bulkhead",
+    policy: Annotated[str | None, typer.Option(hidden=True, help="deprecated: --strategy")] = None,
     cache_factor: Annotated[float, typer.Option(help="preference = used x this")] = 1.3,
     floor_mib: Annotated[int, typer.Option(help="lowest preference")] = 96,
     threshold_mib: Annotated[int, typer.Option(help="smaller changes are not made")] = 16,
@@ -38,6 +40,11 @@ def simulate_command(
     ] = 0.25,
 ) -> None:
     """Replay TRACE (a JSON file) and print the metrics as JSON (defined in docs/memory.md)."""
+    if policy is not None:  # its old name, read as an RPC policy's; kept for scripts
+        cli_style.warn("--policy is deprecated: use --strategy (the balancing strategy)")
+        strategy = policy
+    if strategy not in POLICIES:
+        cli_style.fail(f"--strategy {strategy!r}: choose one of {', '.join(POLICIES)}")
     try:
         config = BalancerConfig(
             cache_factor=cache_factor,
@@ -45,7 +52,7 @@ def simulate_command(
             threshold_kib=threshold_mib * KIB_PER_MIB,
             band=band,
         )
-        chosen = make_policy(policy, config)
+        chosen = make_policy(strategy, config)
         trace = load_trace(trace_path)
     except (ValueError, ValidationError) as error:  # pydantic's error is a ValueError too
         cli_style.error(f"{error}")

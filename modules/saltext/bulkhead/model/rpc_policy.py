@@ -86,15 +86,21 @@ class PolicyConfig(BaseModel):
         rule=f"must be a mapping of file name to text; {POLICY_FILE_RULE}",
     )
 
-    ask: Literal["deny", "default-target"] = key(
+    ask: Literal["deny", "default-target", "user"] = key(
         "deny",
         doc=(
-            "How the RPC broker settles a rule whose action is ask when nobody is asked: deny, or "
+            "How the RPC broker settles a rule whose action is ask: deny (nobody is asked), "
             "default-target (the rule's default_target, or the caller's own target when it is a "
-            "candidate; "
-            "deny when there is none). The broker's --ask terminal asks on a terminal instead."
+            "candidate; deny when there is none), or user: the call waits for the user, who "
+            "answers on the host with `bulkhead ask list` and `bulkhead ask answer ID allow|deny` "
+            "(choosing among the policy's candidates); no answer within ask_timeout denies."
         ),
-        rule="must be deny or default-target",
+        rule="must be deny, default-target or user",
+    )
+    ask_timeout: StrictInt = key(
+        60, ge=1, le=3600,
+        doc="With ask: user, seconds an ask waits for the user's answer before the call is denied.",
+        rule="must be a whole number of seconds from 1 to 3600",
     )
     # Defaults repeated from rpc/call_limits.py: the model imports nothing from the broker.
     call_timeout: StrictInt = key(

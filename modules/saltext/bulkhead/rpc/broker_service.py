@@ -39,9 +39,13 @@ class BrokerPaths:
     pidfile: Path = Path("/run/bulkhead/broker.pid")
     log: Path = Path("/var/log/bulkhead/broker.log")
     socket_dir: Path = Path(names.RPC_SOCKET_DIR)
-    dispvm_registry: Path = (
-        REGISTRY_DIR  # its disposables; a broker deletes those left in it at start
-    )
+    # its disposables; a broker deletes those left in it at start
+    dispvm_registry: Path = REGISTRY_DIR
+
+    @property
+    def ask_socket(self) -> Path:
+        """The answer socket of ``ask: user``: beside the pidfile, so each workstation's own."""
+        return self.pidfile.parent / "ask.sock"
 
     def process(self) -> DaemonProcess:
         return DaemonProcess("the RPC broker", self.pidfile, self.log, broker_marks(self.pidfile),
@@ -49,6 +53,12 @@ class BrokerPaths:
 
 
 def command(pillar: Pillar, paths: BrokerPaths) -> list[str]:
+    # The user's answer socket only with ask: user (other brokers' command lines stay as they were)
+    asking = (
+        ["--ask-timeout", str(pillar.policy.ask_timeout), "--ask-socket", str(paths.ask_socket)]
+        if pillar.policy.ask == "user"
+        else []
+    )
     return [
         sys.executable,
         "-m",
@@ -64,6 +74,7 @@ def command(pillar: Pillar, paths: BrokerPaths) -> list[str]:
         str(paths.socket_dir),
         "--ask",
         pillar.policy.ask,
+        *asking,
         "--log",
         str(paths.log),
         "--pidfile",

@@ -1,7 +1,8 @@
 """How the broker settles an ``ask`` decision: pick one of the candidate targets, or refuse.
 
 Pluggable: the pillar default (``deny``, or ``default-target`` to take the policy's pre-selected
-target when there is one), an interactive terminal, or any callable (a test hook). A prompt may
+target when there is one), the user on the host through the answer socket (``user``, asks.py),
+an interactive terminal, or any callable (a test hook). A prompt may
 only answer with one of the candidates; anything else is treated as a refusal by the broker.
 """
 
@@ -12,7 +13,10 @@ import select
 from collections.abc import Callable
 from typing import Protocol
 
-ASK_MODES = ("deny", "default-target", "terminal")
+from ..untrusted.text import printable
+from .asks import AskPrompt, PendingAsks
+
+ASK_MODES = ("deny", "default-target", "user", "terminal")
 
 
 class Prompt(Protocol):
@@ -64,7 +68,7 @@ class TerminalPrompt:
     def choose(
         self, source: str, call: str, targets: tuple[str, ...], default: str | None
     ) -> str | None:
-        lines = [f"\n{source} asks to call {call}. Allow it towards:"]
+        lines = [f"\n{source} asks to call {printable(call)}. Allow it towards:"]
         lines += [f"  {number}) {target}{'  (default)' if target == default else ''}"
                   for number, target in enumerate(targets, 1)]
         lines.append(
@@ -91,11 +95,16 @@ def pick(answer: str | None, targets: tuple[str, ...], default: str | None) -> s
     return None
 
 
-def prompt_for(mode: str) -> Prompt:
+def prompt_for(mode: str, asks: PendingAsks | None = None) -> Prompt:
+    """The prompt of an ``--ask`` mode; ``user`` waits in ``asks`` (the answer socket's)."""
+    if mode == "user" and asks is not None:
+        return AskPrompt(asks)
     if mode == "deny":
         return RefusePrompt()
     if mode == "default-target":
         return DefaultTargetPrompt()
     if mode == "terminal":
         return TerminalPrompt()
+    if mode == "user":
+        raise ValueError("ask mode user needs the pending asks of an answer socket")
     raise ValueError(f"ask mode must be one of {', '.join(ASK_MODES)}, not {mode!r}")

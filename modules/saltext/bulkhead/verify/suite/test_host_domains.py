@@ -30,7 +30,8 @@ def _ping(host, name: str, timeout: float) -> dict:
     if host.backend.NAME == "local":
         return AgentClient(names.agent_socket(name)).request("ping", timeout=timeout)
     # On another machine the socket is only reachable there: the same client, run by bulkhead there.
-    out = host.run("bulkhead image ping --timeout %s %s", str(timeout), names.agent_socket(name))
+    out = host.run("bulkhead image ping --timeout %s --socket %s %s", str(timeout),
+                   names.agent_socket(name), name)
     if out.rc != 0:
         raise AgentError(out.stderr.strip() or f"bulkhead image ping exited {out.rc}")
     return json.loads(out.stdout)
