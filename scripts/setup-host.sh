@@ -12,6 +12,7 @@ APT_PACKAGES=(
   busybox-static cpio zstd xz-utils libxml2-utils ebtables e2fsprogs
   systemd  # systemd-analyze: the unit files are verified in tests/unit
   graphviz  # dot: bulkhead tcb --svg draws the workstation
+  mmdebstrap  # Debian templates (bulkhead:images; the example workstation's app domains)
 )
 
 missing=()
