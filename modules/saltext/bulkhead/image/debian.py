@@ -33,6 +33,8 @@ from .python_closure import GUEST_PYTHONPATH, compile_tree
 
 BASE_PACKAGES = ("systemd-sysv", "udev", "linux-image-cloud-amd64", "nftables", "iproute2",
                  "python3-minimal", "libpython3.11-stdlib", "e2fsprogs", "kmod")
+# What bulkhead verify's guest network checks run inside a client (ping, nc -w), as busybox's.
+BASE_PACKAGES += ("iputils-ping", "netcat-openbsd")
 PACKAGE_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]{0,63}$")
 OUTPUTS = ("vmlinuz", "initrd.img", "root.qcow2")
 # /sbin/init is systemd here: the tiny image's init and its busybox applets stay out.
