@@ -224,3 +224,19 @@ def test_check_json_gives_the_merged_verdict_as_data(tmp_path):
     data = json.loads(result.stdout)
     assert data["ok"] is False and data["checked"] == f"{good} + {bad}"
     assert data["errors"][0].startswith(f"{bad}:3: bulkhead:domains:x:class:")
+
+
+def test_the_tiers_booting_the_whole_example_run_it_on_the_tiny_image(tmp_path):
+    """tests/topology.py's test-only override: the example's Debian template boots the tiny
+    image and nothing is left to build; every other line of the example is as shipped."""
+    from tests.topology import on_the_tiny_template, prefixed_pillar_text
+
+    text = prefixed_pillar_text(WORKSTATION, "it-", "it-pool", tmp_path / "files")
+    (tmp_path / "tiny.sls").write_text(on_the_tiny_template(text))
+    (tmp_path / "debian.sls").write_text(text)
+    tiny, debian = load_pillar_file(tmp_path / "tiny.sls"), load_pillar_file(tmp_path / "debian.sls")
+    assert tiny.images == {} and set(debian.images) == {"it-debian-12"}
+    assert tiny.domains["it-debian-12"].image == tiny.domains["it-debian-min"].image
+    assert debian.domains["it-debian-12"].image.root.endswith("/debian-12/root.qcow2")
+    assert {n: d.model_copy(update={"image": None}) for n, d in tiny.domains.items()} == {
+        n: d.model_copy(update={"image": None}) for n, d in debian.domains.items()}
