@@ -26,8 +26,9 @@ from saltext.bulkhead.virt import (
     pool_present,
 )
 
-from .guests import URI, wait_ready
+from .guests import IMG, URI, wait_ready
 
+DEBIAN_DIR = "/var/cache/bulkhead/images/debian-12"  # the example's Debian template
 LAB_NETWORK = "lab-internet"  # the example's stand-in for the internet (scripts/lab-network.sh)
 REPO = Path(__file__).resolve().parent.parent
 POLICY_SECTION = "  policy:\n"  # bulkhead:policy, as the example pillar writes it
@@ -146,6 +147,17 @@ def remove_pool(conn, name: str, path: str) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def on_the_tiny_template(text: str) -> str:
+    """The example pillar's text with its Debian template booting the tiny image and no
+    ``bulkhead:images`` to build: a test-only override, so that the tiers booting the whole example
+    (five app domains) stay as quick as before. The example's Debian side is booted by
+    tests/integration/test_example_debian.py."""
+    head, images = text.split("\n  images:\n", 1)
+    text = head + "\n" + images.split("\n\n", 1)[1]
+    return text.replace(f'set debian = "{DEBIAN_DIR}"', f'set debian = "{IMG}"').replace(
+        "{{ debian }}/root.qcow2", "{{ debian }}/root.img")
+
+
 def salt_workspace(root: Path, repo: Path, prefix: str, pool: str) -> tuple[Path, Path]:
     """A masterless Salt config whose only pillar is the prefixed example with its daemon files
     under ``root/files``, and the prefixed lab network its uplinks need; (config dir, pillar
@@ -154,7 +166,8 @@ def salt_workspace(root: Path, repo: Path, prefix: str, pool: str) -> tuple[Path
     pillar_dir.mkdir()
     pillar_file = pillar_dir / "workstation.sls"
     example = repo / "pillar/examples/workstation.sls"
-    pillar_file.write_text(prefixed_pillar_text(example, prefix, pool, root / "files"))
+    pillar_file.write_text(on_the_tiny_template(prefixed_pillar_text(example, prefix, pool,
+                                                                      root / "files")))
     (pillar_dir / "top.sls").write_text("base:\n  '*':\n    - workstation\n")
     subprocess.run([repo / "scripts/salt-config.sh", root / "conf", pillar_dir], check=True)
     subprocess.run(

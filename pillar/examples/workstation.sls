@@ -1,6 +1,7 @@
 {#- The demo workstation (`make demo`): a Qubes-like layout kept small enough for TCG emulation on
     two cores. Every key is explained in pillar.example at the repository root and docs/pillar.md. #}
 {%- set images = "/var/cache/bulkhead/images/debian-min" %}
+{%- set debian = "/var/cache/bulkhead/images/debian-12" %}
 bulkhead:
   host:
     uri: qemu:///system
@@ -20,8 +21,32 @@ bulkhead:
   memory:
     reserve_mib: 1024
 
+  # The Debian template the app domains run (systemd, apt, the guest agent as units), built by
+  # the formula from the host's Debian sources with mmdebstrap (docs/image.md); a no-op when its
+  # inputs are unchanged.
+  images:
+    debian-12:
+      kind: debian
+      suite: bookworm
+      packages: [less, vim-tiny]
+      size_mib: 2048
+
   domains:
-    # The template every app domain's root comes from (built by `bulkhead image build`).
+    # The app domains' template: Debian, with no network of its own.
+    debian-12:
+      class: template
+      label: black
+      netvm: none
+      vcpus: 1
+      memory: {initial: 256, max: 512}
+      image:
+        kind: kernel
+        root: {{ debian }}/root.qcow2
+        kernel: {{ debian }}/vmlinuz
+        initrd: {{ debian }}/initrd.img
+
+    # The network domains' template: the tiny busybox image (`bulkhead image build`), quick to
+    # boot under emulation; netvms need only the network, the firewall and the agent.
     debian-min:
       class: template
       label: black
@@ -77,11 +102,11 @@ bulkhead:
     # Only the web server on outside:80, and DNS through sys-firewall.
     work:
       class: app
-      template: debian-min
+      template: debian-12
       label: blue
       netvm: sys-firewall
       vcpus: 1
-      memory: {initial: 128, max: 192}
+      memory: {initial: 256, max: 512}
       running: true
       firewall:
         - action: accept
@@ -96,11 +121,11 @@ bulkhead:
     # Everything allowed.
     personal:
       class: app
-      template: debian-min
+      template: debian-12
       label: yellow
       netvm: sys-firewall
       vcpus: 1
-      memory: {initial: 128, max: 192}
+      memory: {initial: 256, max: 512}
       running: true
       firewall:
         - action: accept
@@ -108,22 +133,22 @@ bulkhead:
     # Keys and passwords: no network interface at all.
     vault:
       class: app
-      template: debian-min
+      template: debian-12
       label: black
       netvm: none
       vcpus: 1
-      memory: {initial: 128, max: 192}
+      memory: {initial: 256, max: 512}
       running: true
 
     # The disposable template: disposables start from it and keep nothing.
     dvm-template:
       class: app
-      template: debian-min
+      template: debian-12
       label: red
       template_for_dispvms: true
       netvm: sys-firewall
       vcpus: 1
-      memory: {initial: 128, max: 192}
+      memory: {initial: 256, max: 512}
       # Disposables the RPC broker creates from it on demand get these rules (and its netvm).
       firewall:
         - action: accept
@@ -138,7 +163,7 @@ bulkhead:
       label: red
       netvm: sys-firewall
       vcpus: 1
-      memory: {initial: 128, max: 192}
+      memory: {initial: 256, max: 512}
 
   # RPC between domains (docs/policy.md, the qrexec v5 grammar): the first matching rule decides,
   # a call no rule matches is denied. `bulkhead policy eval` shows what a call gets and why.

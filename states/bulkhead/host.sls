@@ -7,6 +7,10 @@
 {%- set packages = ["libvirt-daemon-system", "libvirt-clients", "qemu-system-x86", "qemu-utils",
                     "nftables", "iproute2", "dnsmasq-base", "ebtables", "busybox-static", "cpio",
                     "zstd", "xz-utils", "e2fsprogs"] %}
+{#- Debian templates of bulkhead:images are made by mmdebstrap. #}
+{%- if pillar.get("bulkhead", {}).get("images") %}
+{%-   set packages = packages + ["mmdebstrap"] %}
+{%- endif %}
 
 {#- The bulkhead_* modules come from the Python package saltext-bulkhead installed into the
     minion's own Salt (docs/fleet.md); without it every state below would fail obscurely. #}

@@ -109,3 +109,18 @@ def test_a_test_run_says_whether_the_image_would_be_built(tmp_path, built):
     out = templates.template_built(image_pillar(directory), "tpl", test=True)
     assert out.result is (True if built else None)
     assert bool(out.changes) is not built
+
+
+def test_a_debian_template_of_the_pillars_images_is_that_image(tmp_path):
+    """root.qcow2, vmlinuz and initrd.img in <cache>/<image>/ of a bulkhead:images entry: the
+    state builds that entry (bulkhead_image.built); the same files of an unknown image do not."""
+    directory = tmp_path / "debian-12"
+    files = {"root": f"{directory}/root.qcow2"}
+    data = {"domains": {"tpl": {"class": "template", "image": {
+        "kind": "kernel", "kernel": f"{directory}/vmlinuz", "initrd": f"{directory}/initrd.img",
+        **files}}}}
+    assert templates.pillar_image(load_pillar({**data, "images": {"debian-12": {
+        "kind": "debian"}}}, "ws"), "tpl") == ("debian-12", tmp_path)
+    assert templates.pillar_image(load_pillar({**data, "images": {"debian-13": {
+        "kind": "debian"}}}, "ws"), "tpl") is None
+    assert templates.pillar_image(image_pillar(directory), "tpl") is None

@@ -141,17 +141,8 @@ def test_unquoted_no_and_float_in_a_file():
 def test_demo_workstation_is_what_the_demo_needs():
     pillar = load_pillar_file(WORKSTATION)
     d = pillar.domains
-    assert set(d) == {
-        "debian-min",
-        "outside",
-        "sys-net",
-        "sys-firewall",
-        "work",
-        "personal",
-        "vault",
-        "untrusted",
-        "dvm-template",
-    }
+    assert set(d) == {"debian-12", "debian-min", "outside", "sys-net", "sys-firewall", "work",
+                      "personal", "vault", "untrusted", "dvm-template"}
     assert {n for n, x in d.items() if x.running} == {
         "outside",
         "sys-net",
@@ -183,7 +174,22 @@ def test_demo_workstation_is_what_the_demo_needs():
     )
     assert d["sys-net"].uplink.dns == (d["outside"].uplink.address.ip,)
     assert pillar.memory is not None and pillar.memory.reserve_mib == 1024  # the demo runs memd
-    assert all(x.memory.initial == 128 and x.memory.max == 192 and x.vcpus == 1 for x in d.values())
+    assert all(x.vcpus == 1 for x in d.values())
+    # The app domains run Debian (built from bulkhead:images), the network domains the tiny image.
+    debian = {"debian-12", "work", "personal", "vault", "dvm-template", "untrusted"}
+    assert {n for n, x in d.items() if x.template == "debian-12"} == debian - {
+        "debian-12",
+        "untrusted",
+    }
+    assert d["debian-12"].image.root == "/var/cache/bulkhead/images/debian-12/root.qcow2"
+    assert set(pillar.images) == {"debian-12"} and pillar.images["debian-12"].kind == "debian"
+    assert {n for n, x in d.items() if x.template == "debian-min"} == {
+        "outside",
+        "sys-net",
+        "sys-firewall",
+    }
+    assert all((x.memory.initial, x.memory.max) == ((256, 512) if n in debian else (128, 192))
+               for n, x in d.items())
 
 
 def test_top_sls_targets_the_demo():
@@ -270,7 +276,7 @@ def test_docs_are_generated_from_the_model():
 def test_cli_check_and_schema(tmp_path):
     runner = CliRunner()
     ok = runner.invoke(app, ["pillar", "check", str(WORKSTATION)])
-    assert (ok.exit_code, ok.output) == (0, f"{WORKSTATION}: OK (9 domains, 6 running)\n")
+    assert (ok.exit_code, ok.output) == (0, f"{WORKSTATION}: OK (10 domains, 6 running)\n")
     bad = tmp_path / "bad.sls"
     bad.write_text(GOOD)
     failed = runner.invoke(app, ["pillar", "check", str(bad)])
@@ -304,3 +310,22 @@ def test_check_json_gives_the_merged_verdict_as_data(tmp_path):
     data = json.loads(result.stdout)
     assert data["ok"] is False and data["checked"] == f"{good} + {bad}"
     assert data["errors"][0].startswith(f"{bad}:3: bulkhead:domains:x:class:")
+
+
+def test_the_tiers_booting_the_whole_example_run_it_on_the_tiny_image(tmp_path):
+    """tests/topology.py's test-only override: the example's Debian template boots the tiny
+    image and nothing is left to build; every other line of the example is as shipped."""
+    from tests.topology import on_the_tiny_template, prefixed_pillar_text
+
+    text = prefixed_pillar_text(WORKSTATION, "it-", "it-pool", tmp_path / "files")
+    (tmp_path / "tiny.sls").write_text(on_the_tiny_template(text))
+    (tmp_path / "debian.sls").write_text(text)
+    tiny, debian = (
+        load_pillar_file(tmp_path / "tiny.sls"),
+        load_pillar_file(tmp_path / "debian.sls"),
+    )
+    assert tiny.images == {} and set(debian.images) == {"it-debian-12"}
+    assert tiny.domains["it-debian-12"].image == tiny.domains["it-debian-min"].image
+    assert debian.domains["it-debian-12"].image.root.endswith("/debian-12/root.qcow2")
+    assert {n: d.model_copy(update={"image": None}) for n, d in tiny.domains.items()} == {
+        n: d.model_copy(update={"image": None}) for n, d in debian.domains.items()}

@@ -3,6 +3,8 @@
 A template whose ``image`` is ``kind: kernel`` with ``root.img``, ``vmlinuz`` and ``initrd.img``
 in one directory ``<cache>/<name>/`` is an image the builder makes: the state builds ``<name>``
 into ``<cache>``, a no-op when a template built from the same inputs (their digest) is there.
+A template booting ``<cache>/<image>/{root.qcow2,vmlinuz,initrd.img}`` where ``<image>`` is an
+entry of ``bulkhead:images`` is a Debian template the state builds from that entry.
 Any other image is the admin's: the state only says whether its files exist, and a test run
 names a missing one as a failure (the domain could not be defined from it).
 """
@@ -13,23 +15,39 @@ from pathlib import Path
 
 from ..image import manifest
 from ..image.build import build_image
+from ..image.image_state import image_built
 from ..model import Pillar
 from ..reconcile import Outcome, Work
 from . import build_inputs
 
 BUILT_FILES = {"root": "root.img", "kernel": "vmlinuz", "initrd": "initrd.img"}
+DEBIAN_FILES = {"root": "root.qcow2", "kernel": "vmlinuz", "initrd": "initrd.img"}
+
+
+def _image_directory(pillar: Pillar, name: str, files: dict[str, str]) -> Path | None:
+    """The one directory holding the domain's kernel image as ``files`` names them, else None."""
+    image = pillar.domains[name].image
+    if image is None or image.kind != "kernel":
+        return None
+    paths = {key: Path(str(getattr(image, key))) for key in files}
+    directory = paths["root"].parent
+    if any(paths[key] != directory / file for key, file in files.items()):
+        return None
+    return directory
+
+
+def pillar_image(pillar: Pillar, name: str) -> tuple[str, Path] | None:
+    """(image, cache) when the domain boots a Debian template of ``bulkhead:images``."""
+    directory = _image_directory(pillar, name, DEBIAN_FILES)
+    if directory is None or directory.name not in pillar.images:
+        return None
+    return directory.name, directory.parent
 
 
 def build_target(pillar: Pillar, name: str) -> tuple[str, Path] | None:
     """(template name, cache) when the domain's image is one the builder makes, else None."""
-    image = pillar.domains[name].image
-    if image is None or image.kind != "kernel":
-        return None
-    paths = {key: Path(str(getattr(image, key))) for key in BUILT_FILES}
-    directory = paths["root"].parent
-    if any(paths[key] != directory / file for key, file in BUILT_FILES.items()):
-        return None
-    return directory.name, directory.parent
+    directory = _image_directory(pillar, name, BUILT_FILES)
+    return None if directory is None else (directory.name, directory.parent)
 
 
 def _missing_files(pillar: Pillar, name: str) -> list[str]:
@@ -41,6 +59,9 @@ def _missing_files(pillar: Pillar, name: str) -> list[str]:
 def template_built(pillar: Pillar, name: str, test: bool = False) -> Outcome:
     if name not in pillar.domains:
         return Outcome(False, {}, f"bulkhead:domains has no domain {name!r}")
+    debian = pillar_image(pillar, name)
+    if debian is not None:
+        return image_built(pillar, debian[0], test=test, cache=debian[1])
     target = build_target(pillar, name)
     missing = _missing_files(pillar, name)
     if target is None:

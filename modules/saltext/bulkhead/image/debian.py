@@ -36,6 +36,8 @@ BASE_PACKAGES = ("systemd-sysv", "udev", "linux-image-cloud-amd64", "nftables", 
 # GUI domains (docs/gui.md): the guest end of the GUI channel and a terminal to start with
 GUI_PACKAGES = ("waypipe", "foot", "fonts-dejavu-core")
 GUI_FILES = {"bulkhead-gui": ("usr/bin/bulkhead-gui", 0o755)}  # Debian templates only
+# What bulkhead verify's guest network checks run inside a client (ping, nc -w), as busybox's.
+BASE_PACKAGES += ("iputils-ping", "netcat-openbsd")
 PACKAGE_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]{0,63}$")
 OUTPUTS = ("vmlinuz", "initrd.img", "root.qcow2")
 # /sbin/init is systemd here: the tiny image's init and its busybox applets stay out.

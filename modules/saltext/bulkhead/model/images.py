@@ -40,3 +40,14 @@ class DebianImage(BaseModel):
         2048, ge=512, le=65536, doc="Size of the root filesystem in MiB (the qcow2 stays sparse).",
         rule="must be an integer from 512 to 65536",
     )
+
+
+class ImagesSection(BaseModel):
+    """``bulkhead:images`` on its own, validated like the other sections."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    images: dict[ImageName, DebianImage] = key(
+        {},
+        doc="Templates bulkhead builds.",
+        rule=f"must map image names to images ({IMAGE_NAME_RULE})",
+    )

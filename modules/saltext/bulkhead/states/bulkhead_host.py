@@ -75,7 +75,9 @@ def kernel_ready(name="kernel", lock_timeout=None):
 def template_built(name, lock_timeout=None):
     """The image of template ``name`` exists: built when it is one ``bulkhead image build`` makes
     (``<cache>/<template>/{root.img,vmlinuz,initrd.img}``, rebuilt only when its inputs changed),
-    else the admin's files must exist (a missing one fails, in test mode too).
+    or ``<cache>/<image>/{root.qcow2,vmlinuz,initrd.img}`` for an entry of ``bulkhead:images``
+    (a Debian template), else the admin's files must exist (a missing one fails, in test mode
+    too).
 
     name
         A template domain of ``bulkhead:domains``.
