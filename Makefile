@@ -25,8 +25,9 @@ demo: image salt-config    ## provision the example workstation on qemu:///syste
 apply: salt-config         ## apply the pillar in pillar/ (pass ARGS='test=True' for a dry run)
 	$(SALT_CALL) state.apply bulkhead $(ARGS)
 
+# --durations: CI logs name the slowest tests and fixtures, so a slower suite shows where.
 test:                      ## the full suite: unit, functional, integration, fleet (real TCG guests)
-	$(PYTEST) tests
+	$(PYTEST) --durations=40 tests
 
 test-unit:
 	$(PYTEST) tests/unit
