@@ -18,7 +18,20 @@ settings.load_profile("bulkhead")
 REPO = Path(__file__).resolve().parents[1]
 
 
+# Fast tiers first; the tiers booting guests last, in this order: the example workstation the
+# integration and isolation tiers share (a session fixture) is then purged with no tier after it
+# (its idle TCG guests would slow every later test).
+TIERS = ("unit", "functional", "hostile", "fleet", "integration", "isolation")
+
+
+def _tier(item) -> int:
+    parts = Path(str(item.path)).relative_to(REPO).parts
+    tier = parts[1] if len(parts) > 2 and parts[0] == "tests" else ""
+    return TIERS.index(tier) if tier in TIERS else len(TIERS)
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=_tier)  # stable: each tier keeps its files' order
     # Integration, isolation and fleet tests drive qemu:///system; without root and a running libvirtd they
     # cannot mean anything, so they are skipped with the reason instead of failing confusingly.
     if os.geteuid() == 0:
