@@ -43,7 +43,8 @@ def own_files(root: Path) -> str:
     paths = {"memd_config": "etc/memd.json", "memd_pidfile": "run/memd.pid", "memd_log": "log/memd.log",
              "broker_pillar": "etc/broker-pillar.json", "broker_pidfile": "run/broker.pid",
              "broker_log": "log/broker.log", "dispvm_registry": "lib/dispvms",
-             "firewall_records": "lib/firewall", "locks": "run/locks",
+             "firewall_records": "lib/firewall", "image_records": "lib/images",
+             "locks": "run/locks",
              "exclusive": "lib/exclusive.json"}
     lines = ["  formula:", "    paths:", *(f"      {k}: {root / v}" for k, v in paths.items())]
     return "\n".join(lines) + "\n" + POLICY_SECTION + own_policy_dir(root)

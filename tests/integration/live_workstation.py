@@ -32,6 +32,7 @@ CREATED = [Path("/etc/bulkhead"), Path("/var/lib/bulkhead/pool"), Path("/var/log
            Path("/var/log/bulkhead/broker.log"), *(Path(names.console_log(n)) for n in (TPL, *APPS)),
            *(Path(f(n)) for n in APPS for f in (names.agent_socket, names.rpc_socket)),
            Path("/run/bulkhead/memd.sock"), Path(names.AGENT_SOCKET_DIR), Path(names.RPC_SOCKET_DIR), Path("/run/bulkhead"),
+           Path("/var/lib/bulkhead/images/debian-min.json"), Path("/var/lib/bulkhead/images"),
            Path("/var/log/bulkhead"), Path("/var/lib/bulkhead")]
 
 

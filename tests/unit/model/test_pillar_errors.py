@@ -127,7 +127,7 @@ CASES = [
     ("formula:lock_timeout", "300", "bulkhead:formula:lock_timeout: must be a whole number of seconds from 0 to 86400 (got the text '300')"),
     ("formula:paths:memd_pidfile", "run/memd.pid", "bulkhead:formula:paths:memd_pidfile: must be an absolute path of letters, digits and . _ / + -, without '..' components (got the text 'run/memd.pid')"),
     ("formula:paths:locks", "/run/../etc", "bulkhead:formula:paths:locks: '/run/../etc' contains a '..' component; must be an absolute path of letters, digits and . _ / + -, without '..' components"),
-    ("formula:paths:nosuch", "/x", "bulkhead:formula:paths:nosuch: unknown key 'nosuch'; allowed: memd_config, memd_pidfile, memd_log, broker_pillar, broker_pidfile, broker_log, dispvm_registry, firewall_records, locks, exclusive"),
+    ("formula:paths:nosuch", "/x", "bulkhead:formula:paths:nosuch: unknown key 'nosuch'; allowed: memd_config, memd_pidfile, memd_log, broker_pillar, broker_pidfile, broker_log, dispvm_registry, firewall_records, image_records, locks, exclusive"),
     # unknown keys
     ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall"),
     ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall"),
