@@ -25,11 +25,17 @@ demo: image salt-config    ## provision the example workstation on qemu:///syste
 apply: salt-config         ## apply the pillar in pillar/ (pass ARGS='test=True' for a dry run)
 	$(SALT_CALL) state.apply bulkhead $(ARGS)
 
+# --durations: CI logs name the slowest tests and fixtures, so a slower suite shows where.
+# The unit and functional tiers run on every core (pytest-xdist); then the others in one session
+# of their own: the hostile tier, then the tiers booting TCG guests (CPU bound, so alone; the
+# integration and isolation tiers share booted guests). Both always run; either failing fails.
 test:                      ## the full suite: unit, functional, integration, fleet (real TCG guests)
-	$(PYTEST) tests
+	$(PYTEST) --durations=40 -n auto tests/unit tests/functional; fast=$$?; \
+	$(PYTEST) --durations=40 tests/hostile tests/fleet tests/integration tests/isolation; \
+	guests=$$?; [ $$fast -eq 0 ] && [ $$guests -eq 0 ]
 
 test-unit:
-	$(PYTEST) tests/unit
+	$(PYTEST) -n auto tests/unit
 
 test-functional:
 	$(PYTEST) tests/functional

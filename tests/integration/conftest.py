@@ -1,4 +1,6 @@
-"""Shared fixtures for the integration tier (real libvirtd on qemu:///system, TCG guests)."""
+"""Shared fixtures for the integration tier (real libvirtd on qemu:///system, TCG guests); the
+tiny guest template (guest_image) and the example workstation are tests/conftest.py's, shared with
+the isolation tier."""
 
 from __future__ import annotations
 
@@ -8,21 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from saltext.bulkhead.image.build import DEFAULT_CACHE, BuildResult, build_image
+from saltext.bulkhead.image.build import DEFAULT_CACHE, BuildResult
 from saltext.bulkhead.image.debian import DebianSpec, build_debian
 
 from ..guests import IMG
-
-
-@pytest.fixture(scope="session")
-def guest_image() -> BuildResult:
-    """The tiny guest template, built once per session (a no-op when the cache is current).
-
-    BULKHEAD_IMAGE_CACHE points the build elsewhere than /var/cache/bulkhead/images."""
-    if os.geteuid() != 0:
-        pytest.skip("building the guest image needs root (apt-get download, mkfs)")
-    cache = Path(os.environ.get("BULKHEAD_IMAGE_CACHE", DEFAULT_CACHE))
-    return build_image(cache=cache)
 
 
 @pytest.fixture
@@ -44,3 +35,4 @@ def debian_image() -> BuildResult:
         pytest.skip("building the Debian image needs root and mmdebstrap (make setup)")
     cache = Path(os.environ.get("BULKHEAD_IMAGE_CACHE", DEFAULT_CACHE))
     return build_debian(DEBIAN_TEST_IMAGE, DebianSpec(size_mib=1024), cache)
+

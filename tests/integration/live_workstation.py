@@ -39,6 +39,8 @@ CREATED = [
     Path(names.AGENT_SOCKET_DIR),
     Path(names.RPC_SOCKET_DIR),
     Path("/run/bulkhead"),
+    Path("/var/lib/bulkhead/images/debian-min.json"),
+    Path("/var/lib/bulkhead/images"),
     Path("/var/log/bulkhead"),
     Path("/var/lib/bulkhead"),
 ]

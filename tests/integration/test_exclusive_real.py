@@ -19,9 +19,9 @@ import pytest
 from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
-from saltext.bulkhead.virt import connect, domain_running
+from saltext.bulkhead.virt import connect
 
-from ..guests import URI, app, template_and_app, wait_ready
+from ..guests import URI, app, template_and_app
 from ..topology import define_and_start, purge
 
 pytestmark = pytest.mark.integration
@@ -48,10 +48,8 @@ def world(prebuilt_image, tmp_path):
     purge(model)
     try:
         with connect(URI) as conn:
-            define_and_start(conn, model, (TPL, VAULT, WORK, USER), VAULT, BOOT_TIMEOUT_S)
-            for name in (WORK, USER):
-                assert domain_running(conn, model, name).result is True
-            wait_ready([WORK, USER], BOOT_TIMEOUT_S)
+            define_and_start(conn, model, (TPL, VAULT, WORK, USER), (VAULT, WORK, USER),
+                             BOOT_TIMEOUT_S)
             conn.lookupByName(USER).suspend()  # the user's own pause, before exclusive mode
             pillar_file = tmp_path / "pillar.json"
             pillar_file.write_text(json.dumps(model.model_dump(mode="json", by_alias=True)))

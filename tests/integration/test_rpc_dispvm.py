@@ -1,12 +1,13 @@
 """A file copy into a disposable on real TCG guests: the broker starts the pillar's disposable for
 the call, the copy arrives there, and the disposable is shut off once the call ends.
 
-Two guests boot (the caller A, then the disposable D started by the broker); the disposable
-template DVM is only defined, as its volumes back D's.
+Two guests boot (the caller A, once for the module, then the disposable D started by the broker);
+the disposable template DVM is only defined, as its volumes back D's.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from pathlib import Path
 
@@ -43,8 +44,9 @@ def active(name: str) -> bool:
         return bool(conn.lookupByName(name).isActive())
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def guests(guest_image):
+    """A booted, once for the module's tests (each runs its own broker)."""
     with caller_booted(
         pillar_data(guest_image.directory), (TPL, DVM, D), A, BOOT_TIMEOUT_S
     ) as data:
@@ -89,11 +91,12 @@ def test_copy_to_a_disposable_starts_it_and_shuts_it_off_after(broker):
 
 
 @pytest.fixture
-def guests_without_disposables(guest_image):
-    data = pillar_data(guest_image.directory)
-    del data["domains"][D]  # nothing to pick: the broker must create one
-    with caller_booted(data, (TPL, DVM), A, BOOT_TIMEOUT_S) as booted:
-        yield booted
+def guests_without_disposables(guests):
+    """The module's booted guests, the broker told of a pillar without D (still defined, never
+    started): nothing to pick, it must create a disposable."""
+    data = copy.deepcopy(guests)
+    del data["domains"][D]
+    return data
 
 
 def test_with_no_pillar_disposable_one_is_created_for_the_call_and_deleted(

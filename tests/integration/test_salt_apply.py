@@ -1,7 +1,9 @@
 """The example workstation through `salt-call --local state.apply bulkhead` on qemu:///system.
 
 Real libvirtd, real TCG guests. The example pillar is used as shipped, with every domain name
-prefixed (``it-``) and its own storage pool, so a demo workstation on the same host is left alone.
+prefixed (``it-``) and its own storage pool, so a demo workstation on the same host is left alone,
+and its guests spread over both cores. The isolation tier goes on with this same workstation
+(``example_workstation``, one per session): these tests leave it as the pillar says.
 """
 
 from __future__ import annotations
@@ -29,22 +31,20 @@ from saltext.bulkhead.plan import names
 from saltext.bulkhead.verify.suite.rpc_calls import NO_FILES
 from saltext.bulkhead.virt import connect, domain_absent, domain_running
 from tests.guests import URI, wait_ready
-from tests.topology import failed_states, purge, salt_apply, salt_workspace
+from tests.topology import EXAMPLE_POOL, EXAMPLE_PREFIX, failed_states, salt_apply
 
 pytestmark = pytest.mark.integration
-PREFIX = "it-"
+PREFIX = EXAMPLE_PREFIX
 ASKED = "guest_rpc_ask: an_asked_file_copy_is_served_when_allowed_and_refused_when_denied"
 STARTING_UP = [libvirt.VIR_DOMAIN_PAUSED, libvirt.VIR_DOMAIN_PAUSED_STARTING_UP]
 
 
 @pytest.fixture(scope="module")
-def workstation(tmp_path_factory, guest_image, repo_root):
-    conf, pillar_file = salt_workspace(tmp_path_factory.mktemp("salt"), repo_root, PREFIX, "bhit")
-    model = load_pillar_file(pillar_file)
+def workstation(example_workstation, repo_root):
+    """The session's example workstation (tests/integration/conftest.py), every domain named."""
     example = load_pillar_file(repo_root / "pillar/examples/workstation.sls")
-    assert set(model.domains) == {PREFIX + n for n in example.domains}
-    yield {"conf": conf, "model": model, "pillar": pillar_file}
-    purge(model)
+    assert set(example_workstation["model"].domains) == {PREFIX + n for n in example.domains}
+    return example_workstation
 
 
 def summary(ret: dict) -> tuple[list[str], list[str]]:
@@ -61,8 +61,8 @@ def snapshot() -> dict[str, str]:
                 if d.name().startswith(PREFIX) and NAMESPACE in d.XMLDesc(0)}
         snap |= {f"network:{n.name()}": n.XMLDesc(0) for n in conn.listAllNetworks()
                  if n.name().startswith(f"bulkhead-{PREFIX}")}
-        pool = conn.storagePoolLookupByName("bhit")
-        snap["pool:bhit"] = pool.XMLDesc(0)
+        pool = conn.storagePoolLookupByName(EXAMPLE_POOL)
+        snap[f"pool:{EXAMPLE_POOL}"] = pool.XMLDesc(0)
         snap |= {
             f"volume:{v.name()}": _without_guest_activity(v.XMLDesc(0))
             for v in pool.listAllVolumes()

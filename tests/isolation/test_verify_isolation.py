@@ -19,31 +19,29 @@ from pathlib import Path
 import pytest
 
 from saltext.bulkhead.agent import AgentClient, AgentError
-from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.rpc.dispvm_factory import DispvmFactory
 from saltext.bulkhead.virt import connect
 from tests.guests import URI, wait_ready
-from tests.topology import failed_states, purge, salt_apply, salt_workspace, start_outside
+from tests.topology import EXAMPLE_PREFIX, failed_states, salt_apply, start_outside
 
 pytestmark = pytest.mark.isolation
-PREFIX = "iso-"
-POOL = "bhiso"
-INTRUDER = "iso-intruder"
+PREFIX = EXAMPLE_PREFIX
+INTRUDER = f"{PREFIX}intruder"
 
 
 @pytest.fixture(scope="module")
-def topology(tmp_path_factory, guest_image, repo_root):
-    conf, pillar_file = salt_workspace(tmp_path_factory.mktemp("iso"), repo_root, PREFIX, POOL)
-    model = load_pillar_file(pillar_file)
+def topology(example_workstation):
+    """The session's example workstation (the integration tier's test_salt_apply booted it when
+    it ran first), applied (a no-op then), every running guest ready, the servers outside up."""
+    model = example_workstation["model"]
     try:
-        assert failed_states(salt_apply(conf)) == []
+        assert failed_states(salt_apply(example_workstation["conf"])) == []
         wait_ready(sorted(n for n, d in model.domains.items() if d.running))
         start_outside(PREFIX)
-        yield {"pillar": pillar_file, "model": model, "conf": conf}
+        yield example_workstation
     finally:
         _undefine_intruder()
-        purge(model)
 
 
 OUTSIDE = "198.51.100.1"

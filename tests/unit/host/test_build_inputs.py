@@ -28,19 +28,32 @@ def test_the_fingerprint_follows_apts_state(tmp_path):
 
 
 def test_a_recorded_fingerprint_holds_only_with_intact_outputs(tmp_path):
-    directory = template(tmp_path)
-    assert not build_inputs.still_current(directory, "key")  # never recorded
-    build_inputs.record(directory, "key")
-    assert build_inputs.still_current(directory, "key")
-    assert not build_inputs.still_current(directory, "other key")
+    directory, records = template(tmp_path), tmp_path / "records"
+    assert not build_inputs.still_current(directory, "key", records)  # never recorded
+    build_inputs.record(directory, "key", records)
+    assert build_inputs.still_current(directory, "key", records)
+    assert not build_inputs.still_current(directory, "other key", records)
     (directory / "root.img").write_text("damaged")
-    assert not build_inputs.still_current(directory, "key")
+    assert not build_inputs.still_current(directory, "key", records)
 
 
 def test_a_rebuilt_template_is_checked_again(tmp_path):
-    directory = template(tmp_path)
-    build_inputs.record(directory, "key")
+    directory, records = template(tmp_path), tmp_path / "records"
+    build_inputs.record(directory, "key", records)
     manifest.write_manifest(
         directory, {"input_hash": "new", "outputs": manifest.output_digests(directory)}
     )
-    assert not build_inputs.still_current(directory, "key")
+    assert not build_inputs.still_current(directory, "key", records)
+
+
+def test_the_record_is_the_workstations_and_the_image_cache_stays_read_only(tmp_path):
+    directory, records = template(tmp_path), tmp_path / "records"
+    cache_before = sorted(p.name for p in directory.iterdir())
+    build_inputs.record(directory, "key", records)
+    assert sorted(p.name for p in directory.iterdir()) == cache_before
+    assert [p.name for p in records.iterdir()] == ["debian-min.json"]
+    # another cache's template of the same name is not taken for this one
+    other = tmp_path / "other-cache" / "debian-min"
+    other.parent.mkdir()
+    directory.rename(other)
+    assert not build_inputs.still_current(other, "key", records)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import time
 from pathlib import Path
 
 Proc = tuple[int, int]  # (pid, start time in clock ticks since boot)
@@ -74,3 +75,20 @@ class Marked:
     def kill_all(self) -> None:
         for proc in self.scan():
             kill(proc)
+
+
+def end_sessions(marker: str, timeout: float = 5.0) -> set[Proc]:
+    """Kill each of this run's processes whose command line holds ``marker`` (a service: the
+    leader of a session of its own) with its whole process group and every descendant; those
+    still alive after ``timeout`` seconds (none, unless a kill failed)."""
+    leaders = {p for p in descendants() if command_has(p, marker)}
+    doomed = leaders | {d for p in leaders for d in descendants(p[0])}
+    for pid, _start in leaders:  # not yet reaped by us: the pid still names its group
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(pid, signal.SIGKILL)
+    for proc in doomed:  # one that left the group is still followed
+        kill(proc)
+    deadline = time.monotonic() + timeout
+    while (living := {p for p in doomed if alive(p)}) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return living

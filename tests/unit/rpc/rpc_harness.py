@@ -20,6 +20,8 @@ from saltext.bulkhead.rpc.guest_limits import GuestLimits
 from saltext.bulkhead.rpc.host import Host, StaticHost
 from saltext.bulkhead.rpc.prompt import Prompt
 
+from .own_processes import end_sessions
+
 POLICY = """\
 qubes.Filecopy * alpha beta allow
 qubes.Filecopy * beta alpha deny
@@ -139,3 +141,8 @@ class Harness:
         for daemon in self.daemons.values():
             daemon.stop()
             os.close(daemon.port_fd)
+        # A daemon stopped while it was still starting a service (its stop ended only what was
+        # under way) leaves that service running, e.g. a test.Hang of a call the broker cut: end
+        # every service started from this rig's directories, with what it started.
+        left = end_sessions(str(self.root / "services-"))
+        assert not left, f"services of the rig still running after close: {sorted(left)}"

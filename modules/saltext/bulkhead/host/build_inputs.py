@@ -5,8 +5,11 @@ The digest covers the packages apt would choose, the host libraries copied into 
 guest files and the builder's own source. Those change only with apt's package lists or
 configuration, dpkg's database, or bulkhead's package files: their identities (path, size,
 mtime, ctime in ns) and the bytes of bulkhead's files make the fingerprint. After a build (or a
-no-op build) the fingerprint is recorded beside the manifest; while it is the same and the
-outputs still match the manifest, the build is skipped. Anything else runs the real build.
+no-op build) the fingerprint is recorded in the workstation's own records directory
+(``bulkhead:formula:paths:image_records``), never in the image cache: workstations and test
+runs only read the cache, and each keeps its own record of what it checked. While the record's
+fingerprint is the same and the outputs still match the manifest, the build is skipped. Anything
+else runs the real build.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ from ..image import manifest
 from ..image.python_closure import GUEST_MODULES
 
 APT_STATE = (Path("/var/lib/apt/lists"), Path("/etc/apt"), Path("/var/lib/dpkg/status"))
-RECORD = ".inputs-fingerprint"
 
 
 def _identities(path: Path) -> list[str]:
@@ -50,20 +52,30 @@ def fingerprint(apt_state: tuple[Path, ...] = APT_STATE) -> str:
     return digest.hexdigest()
 
 
-def still_current(template: Path, key: str) -> bool:
-    """The recorded fingerprint is ``key`` and the outputs match the manifest."""
+def record_file(records: Path, template: Path) -> Path:
+    """The record of the template image in the directory ``template``, under ``records``."""
+    return records / f"{template.name}.json"
+
+
+def still_current(template: Path, key: str, records: Path) -> bool:
+    """The recorded fingerprint is ``key`` for this very directory, and the outputs match the
+    manifest."""
     try:
-        recorded = json.loads((template / RECORD).read_text())
+        recorded = json.loads(record_file(records, template).read_text())
     except (OSError, ValueError):
         return False
     found = manifest.read_manifest(template) or {}
     return (isinstance(recorded, dict) and recorded.get("fingerprint") == key
+            and recorded.get("directory") == str(template)
             and recorded.get("input_hash") == found.get("input_hash")
             and manifest.is_current(template, str(found.get("input_hash"))))
 
 
-def record(template: Path, key: str) -> None:
+def record(template: Path, key: str, records: Path) -> None:
     found = manifest.read_manifest(template) or {}
-    tmp = template / f"{RECORD}.tmp.{os.getpid()}"
-    tmp.write_text(json.dumps({"fingerprint": key, "input_hash": found.get("input_hash")}))
-    tmp.replace(template / RECORD)
+    records.mkdir(mode=0o755, parents=True, exist_ok=True)
+    target = record_file(records, template)
+    tmp = records / f".{target.name}.tmp.{os.getpid()}"
+    tmp.write_text(json.dumps({"directory": str(template), "fingerprint": key,
+                               "input_hash": found.get("input_hash")}))
+    tmp.replace(target)

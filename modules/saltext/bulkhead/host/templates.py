@@ -76,12 +76,12 @@ def template_built(pillar: Pillar, name: str, test: bool = False) -> Outcome:
             work.section("image")[template] = {"old": None, "new": f"built in {cache}"}
             work.step(f"build {template}", lambda: None)
         return work.finish(test, f"Template image {cache / template}")
-    key = build_inputs.fingerprint()
-    if build_inputs.still_current(cache / template, key):
+    key, records = build_inputs.fingerprint(), Path(pillar.formula.paths.image_records)
+    if build_inputs.still_current(cache / template, key, records):
         return Outcome(True, {}, f"Template image {cache / template} is current (nothing it is "
                                  "built from changed since its last check).")
     result = build_image(name=template, cache=cache)
-    build_inputs.record(cache / template, key)
+    build_inputs.record(cache / template, key, records)
     if result.rebuilt:
         digest = str(result.manifest.get("input_hash", ""))[:12]
         return Outcome(True, {"image": {template: {"old": None, "new": f"built, inputs {digest}"}}},

@@ -438,6 +438,12 @@ class FormulaPaths(Frozen):
         doc="Where the firewall state records each netvm's delivered rules.",
         rule=PATH_RULE,
     )
+    image_records: AbsPath = key(
+        "/var/lib/bulkhead/images",
+        doc="Where the image state records what each template image's build digest depends on "
+        "(its cheap no-op); the image cache itself is only read.",
+        rule=PATH_RULE,
+    )
     locks: AbsPath = key(
         "/run/bulkhead/locks",
         doc="Where the apply lock lives (apply.lock): one bulkhead run changes the host at a time.",

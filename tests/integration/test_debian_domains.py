@@ -1,13 +1,17 @@
-"""Debian domains through the real RPC broker: a file copy between two Debian app domains as the
-policy decides, and a Debian disposable that keeps nothing from one start to the next.
+"""Debian domains on real TCG guests: an app domain (systemd runs the guest agent, the name comes
+from the config volume, /home is the private volume and persists across a restart, / does not);
+through the real RPC broker a file copy between two Debian app domains as the policy decides, and
+a Debian disposable that keeps nothing from one start to the next.
 
-One pillar, guests booted once for the module: only A is started by the test; the broker starts B
-and the disposable D (of the disposable template DVM) for A's calls. Then D is started again on
-its own: the file that arrived in it and its private volume's boot count are gone.
+One pillar, guests booted once for the module (a Debian boot under TCG is the costliest step of
+the tier): only A is started by the fixture; the app test restarts it; the broker starts B and the
+disposable D (of the disposable template DVM) for A's calls. Then D is started again on its own:
+the file that arrived in it and its private volume's boot count are gone.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -62,22 +66,57 @@ def run(name: str, cmd: str, timeout: float = 30) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def broker(debian_image, tmp_path_factory):
-    """The broker as the formula runs it (pidfile, facts file), over the booted caller A."""
+def guests(debian_image, tmp_path_factory):
+    """The module's pillar data and directory: the pool, every domain defined, A booted. B and D
+    are only defined: the broker starts them when A's calls to them are allowed."""
     tmp = tmp_path_factory.mktemp("debian-rpc")
     (tmp / "policy.d").mkdir()
     (tmp / "policy.d" / "50-test.policy").write_text(POLICY)
     data = pillar_data(debian_image.directory, tmp)
+    with caller_booted(data, (TPL, DVM, A, B, D), A, BOOT_TIMEOUT_S):
+        yield data, tmp
+
+
+@pytest.fixture(scope="module")
+def broker(guests):
+    """The broker as the formula runs it (pidfile, facts file), over the booted caller A."""
+    data, tmp = guests
     paths = BrokerPaths(pillar=tmp / "broker-pillar.json", pidfile=tmp / "broker.pid",
                         log=tmp / "broker.log", dispvm_registry=tmp / "dispvms")
-    # B and D are only defined: the broker starts them when A's calls to them are allowed.
-    with caller_booted(data, (TPL, DVM, B, D), A, BOOT_TIMEOUT_S):
-        try:
-            assert broker_running(load_pillar(data), paths).result is True
-            wait_for(paths.log, f"{A}: channel ready", 60)
-            yield data, paths
-        finally:
-            broker_stopped(paths)
+    try:
+        assert broker_running(load_pillar(data), paths).result is True
+        wait_for(paths.log, f"{A}: channel ready", 60)
+        yield data, paths
+    finally:
+        broker_stopped(paths)
+
+
+def test_debian_app_keeps_home_and_forgets_root(guests) -> None:
+    model = load_pillar(guests[0])
+    assert run(A, "hostname").strip() == A.encode()
+    assert run(A, "systemctl is-active bulkhead-agent.service bulkhead-rpcd.service").split() == [
+        b"active", b"active"]
+    assert run(A, "systemctl is-system-running --wait || true").strip() in (b"running", b"degraded")
+    assert run(A, "findmnt -n -o SOURCE /rw").strip() == b"/dev/vdb"
+    assert run(A, "findmnt -n -o SOURCE /home").strip().endswith(b"[/home]")
+    assert run(A, "test -s /etc/machine-id && cat /proc/sys/kernel/random/boot_id >/dev/null; "
+                  "echo ok").strip() == b"ok"
+    run(A, "echo kept > /home/note; echo gone > /root-note; sync")
+    with connect(URI) as conn:
+        overlay = conn.storagePoolLookupByName(model.host.pool).storageVolLookupByName(
+            names.root_volume(A, "qcow2")).info()[2]
+        out = domain_halted(conn, model, A, timeout=90)
+        assert out.result is True, out.comment
+        Path(names.console_log(A)).unlink(missing_ok=True)
+        start = time.monotonic()
+        out = domain_running(conn, model, A)
+        assert out.result is True, out.comment
+        wait_ready([A], BOOT_TIMEOUT_S)
+    again = time.monotonic() - start
+    assert run(A, "cat /home/note") == b"kept\n"
+    assert run(A, "test -e /root-note && echo present || echo absent").strip() == b"absent"
+    print(f"\nDebian app restart to agent ready: {again:.1f}s; "
+          f"overlay after first boot {overlay / 2**20:.1f} MiB")
 
 
 def test_file_copy_between_two_debian_domains_as_the_policy_decides(broker):
