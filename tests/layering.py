@@ -29,7 +29,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("mechanisms without libvirt", ("memory", "image", "policy", "filecopy", "rpcwire", "guest")),
     ("apply through libvirt", ("virt",)),
     ("host daemons and their systemd face",
-     ("memd", "rpc", "systemd", "daemon_service", "boot", "host", "exclusive")),
+     ("memd", "rpc", "systemd", "daemon_service", "boot", "host", "exclusive",
+      "template_update")),
     ("verification and the TCB report", ("verify", "tcb")),
     ("Salt face and command line", ("saltret", "states", "modules", "cli")),
 )

@@ -16,6 +16,7 @@ from .memd.cli import memory_app
 from .model.cli import pillar_app
 from .policy.cli import policy_app
 from .rpc.cli import rpc_app
+from .template_update.cli import template_app
 from .verify.cli import verify_command
 from .verify.tcb_cli import tcb_command
 
@@ -23,6 +24,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="bulkhead: is
 
 # Each area registers its group here (one line each, kept alphabetical).
 app.add_typer(image_app, name="image")
+app.add_typer(template_app, name="template")
 app.add_typer(memory_app, name="memory")
 app.add_typer(pillar_app, name="pillar")
 app.add_typer(policy_app, name="policy")

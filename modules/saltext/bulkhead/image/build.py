@@ -45,6 +45,8 @@ GUEST_FILES = {  # package data file -> (path in the root image, mode)
     "bulkhead-rpc": ("usr/bin/bulkhead-rpc", 0o755),
     "bulkhead-copy": ("usr/bin/bulkhead-copy", 0o755),
     "qubes.Filecopy": ("usr/lib/bulkhead/rpc-services/qubes.Filecopy", 0o755),
+    "qubes.UpdatesProxy": ("usr/lib/bulkhead/rpc-services/qubes.UpdatesProxy", 0o755),
+    "bulkhead-updates-forwarder": ("usr/bin/bulkhead-updates-forwarder", 0o755),
 }
 # The RPC daemon, its clients and the file-copy receiver are Python; nothing else in the guest is.
 PYTHON_PACKAGES = ("python3.11-minimal", "libpython3.11-minimal", "libpython3.11-stdlib")

@@ -18,7 +18,8 @@ GUEST_PYTHONPATH = "usr/lib/bulkhead/python"
 # The library modules the guest runs (saltext/bulkhead/...): the guest programs, the RPC wire
 # protocol and file copy.
 GUEST_MODULES = ("__init__.py", "guest/__init__.py", "guest/daemon.py", "guest/client.py",
-                 "guest/filecopy_service.py", "rpcwire/__init__.py", "rpcwire/frames.py",
+                 "guest/filecopy_service.py", "guest/updates_proxy.py",
+                 "guest/updates_forwarder.py", "rpcwire/__init__.py", "rpcwire/frames.py",
                  "rpcwire/messages.py", "filecopy/__init__.py", "filecopy/errors.py",
                  "filecopy/limits.py", "filecopy/names.py", "filecopy/place.py", "filecopy/reader.py",
                  "filecopy/receive.py", "filecopy/send.py", "filecopy/staging.py", "filecopy/wire.py",

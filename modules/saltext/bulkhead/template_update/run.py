@@ -1,0 +1,61 @@
+"""Start a template, update it through the proxy domain, shut it down (``bulkhead template update``).
+
+The template is shut down whatever happened: its root then holds the update, or (apt refused it)
+what it held before. The proxy domain is started by the broker on the template's first call,
+as for any RPC target, when the policy allows it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from ..agent import AgentClient, AgentError
+from ..model.pillar import DomainClass, Pillar
+from ..plan import names
+from ..virt.connection import Connection
+from ..virt.lifecycle import domain_halted, domain_running
+from .script import UpdateReport, parse_report, update_script
+
+AGENT_WAIT_S = 300  # a Debian template boots in about 10 s under TCG; slow hosts get margin
+UPDATE_TIMEOUT_S = 3600
+DEFAULT_PROXY = "sys-net"
+
+
+class UpdateError(Exception):
+    """The update could not run (no such template, it did not start, its agent never answered)."""
+
+
+def wait_for_agent(socket: str | Path, timeout: float) -> AgentClient:
+    deadline = time.monotonic() + timeout
+    client = AgentClient(socket)
+    while True:
+        try:
+            client.request("ping", timeout=5)
+            return client
+        except AgentError as exc:
+            if time.monotonic() > deadline:
+                raise UpdateError(f"the agent did not answer within {timeout:.0f}s: {exc}") from None
+            time.sleep(1)
+
+
+def update_template(conn: Connection, pillar: Pillar, name: str, proxy: str = DEFAULT_PROXY,
+                    timeout: int = UPDATE_TIMEOUT_S,
+                    say: Callable[[str], None] = lambda _line: None) -> UpdateReport:
+    domain = pillar.domains.get(name)
+    if domain is None or domain.class_ is not DomainClass.template:
+        raise UpdateError(f"{name} is not a template of the pillar")
+    started = domain_running(conn, pillar, name)
+    if started.result is not True:
+        raise UpdateError(f"starting {name} failed: {started.comment}")
+    say(f"{name} started; updating through {proxy}")
+    try:
+        agent = wait_for_agent(names.agent_socket(name), AGENT_WAIT_S)
+        result = agent.run(update_script(proxy), timeout=timeout)
+    except AgentError as exc:
+        raise UpdateError(f"updating {name} failed: {exc}") from None
+    finally:
+        halted = domain_halted(conn, pillar, name)
+        say(f"{name} shut down" if halted.result is True else f"{name}: {halted.comment}")
+    return parse_report(result.stdout.decode("utf-8", errors="replace"))
