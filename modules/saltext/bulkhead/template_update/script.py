@@ -17,6 +17,8 @@ from ..untrusted.text import printable
 
 PORT = 8082
 LOG = "/var/log/bulkhead-update.log"
+FORWARDER_LOG = "/var/log/bulkhead-update-forwarder.log"
+RPC_SOCKET = "/run/bulkhead/rpc.sock"  # bulkhead-rpcd's, which the forwarder's calls go through
 RC_LINE = re.compile(r"^bulkhead-update: apt rc=(\d+)$")
 STATE = "dpkg-query -W -f='${Package} ${Version} ${db:Status-Abbrev}\\n'"
 
@@ -30,10 +32,11 @@ def update_script(proxy: str, port: int = PORT) -> str:
     return f"""set -u
 before=$(mktemp) after=$(mktemp)
 {STATE} >"$before"
-bulkhead-updates-forwarder {shlex.quote(proxy)} {port} & forwarder=$!
-trap 'kill $forwarder 2>/dev/null' EXIT
 n=0
-while ! grep -q '{listening}' /proc/net/tcp && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+while [ ! -S {RPC_SOCKET} ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+bulkhead-updates-forwarder {shlex.quote(proxy)} {port} >{FORWARDER_LOG} 2>&1 & forwarder=$!
+trap 'kill $forwarder 2>/dev/null' EXIT
+while ! grep -q '{listening}' /proc/net/tcp && [ $n -lt 400 ]; do sleep 0.1; n=$((n + 1)); done
 export DEBIAN_FRONTEND=noninteractive
 rc=0
 {apt} --error-on=any update >{LOG} 2>&1 || rc=$?
