@@ -72,8 +72,9 @@ def sign_indices(repo: Repo) -> None:
     index = repo.root / "dists" / SUITE / "main" / "binary-all"
     index.mkdir(parents=True, exist_ok=True)
     (index / "Packages").write_bytes(packages)
+    date = time.strftime("%a, %d %b %Y %H:%M:%S UTC", time.gmtime(time.time() - 3600))
     release = (f"Origin: bulkhead-test\nSuite: {SUITE}\nCodename: {SUITE}\n"
-               f"Date: {time.strftime('%a, %d %b %Y %H:%M:%S UTC', time.gmtime(time.time() - 3600))}\n"
+               f"Date: {date}\n"
                "Architectures: all amd64\nComponents: main\n"
                f"SHA256:\n {hashlib.sha256(packages).hexdigest()} {len(packages)}"
                " main/binary-all/Packages\n")

@@ -24,7 +24,6 @@ from saltext.bulkhead.guest.updates_forwarder import SERVICE, forward, serve
 from saltext.bulkhead.policy import System
 from saltext.bulkhead.rpc.host import StaticHost
 from saltext.bulkhead.rpc.prompt import RefusePrompt
-from saltext.bulkhead.template_update.script import update_script
 from tests.functional import apt_repo
 from tests.unit.rpc.rpc_harness import MODULES, Harness
 
@@ -145,12 +144,4 @@ def test_only_templates_reach_the_proxy(world):
         ours.sendall(b"GET http://127.0.0.1:9/ HTTP/1.1\r\n\r\n")
         ours.shutdown(socket.SHUT_WR)
         assert forward(theirs, "sys-net", harness.socket_of("work")) == REFUSED_RC
-
-
-def test_the_script_uses_the_forwarder_and_fails_on_any_error():
-    script = update_script("sys-net", 8082)
-    assert "bulkhead-updates-forwarder sys-net 8082 &" in script
-    assert "Acquire::http::Proxy=http://127.0.0.1:8082/" in script
-    assert "--error-on=any update" in script
-
 

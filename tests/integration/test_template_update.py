@@ -132,7 +132,8 @@ def test_update_goes_through_and_tampering_changes_nothing(world):
 
         apt_repo.add_package(repo, "4.0")
         in_release = repo.root / "dists" / apt_repo.SUITE / "InRelease"
-        in_release.write_text(in_release.read_text().replace("Origin: bulkhead-test", "Origin: bhtest"))
+        signed = in_release.read_text()
+        in_release.write_text(signed.replace("Origin: bulkhead-test", "Origin: bhtest"))
         publish(repo)
         refused = update_template(conn, model, TPL, NET, UPDATE_TIMEOUT_S)
         assert not refused.ok and refused.changed == (), refused

@@ -1,4 +1,6 @@
-"""Updating a template without a network (Qubes' updates proxy): docs/image.md, "Updating templates".
+"""Updating a template without a network (Qubes' updates proxy).
+
+docs/image.md, "Updating templates".
 
 ``script`` is the shell run in the template (apt through ``bulkhead-updates-forwarder``) and the
 reading of its report; ``run`` starts the template, runs it through the agent and shuts it down;

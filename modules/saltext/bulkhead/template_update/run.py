@@ -1,8 +1,10 @@
-"""Start a template, update it through the proxy domain, shut it down (``bulkhead template update``).
+"""Start a template, update it through the proxy domain, shut it down.
+
+``bulkhead template update`` and the state ``bulkhead_template.updated`` run this.
 
 The template is shut down whatever happened: its root then holds the update, or (apt refused it)
-what it held before. The proxy domain is started by the broker on the template's first call,
-as for any RPC target, when the policy allows it.
+what it held before. A proxy domain of the pillar is started first (else the broker would start
+it on the template's first call, waiting for the apply lock a Salt state run holds meanwhile).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def wait_for_agent(socket: str | Path, timeout: float) -> AgentClient:
             return client
         except AgentError as exc:
             if time.monotonic() > deadline:
-                raise UpdateError(f"the agent did not answer within {timeout:.0f}s: {exc}") from None
+                raise UpdateError(f"no answer from the agent in {timeout:.0f}s: {exc}") from None
             time.sleep(1)
 
 
@@ -46,6 +48,9 @@ def update_template(conn: Connection, pillar: Pillar, name: str, proxy: str = DE
     domain = pillar.domains.get(name)
     if domain is None or domain.class_ is not DomainClass.template:
         raise UpdateError(f"{name} is not a template of the pillar")
+    proxy_up = domain_running(conn, pillar, proxy) if proxy in pillar.domains else None
+    if proxy_up is not None and proxy_up.result is not True:
+        raise UpdateError(f"starting the proxy domain {proxy} failed: {proxy_up.comment}")
     started = domain_running(conn, pillar, name)
     if started.result is not True:
         raise UpdateError(f"starting {name} failed: {started.comment}")
