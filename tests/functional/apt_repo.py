@@ -35,7 +35,7 @@ def _gpg(gnupg: Path, *args: str, data: bytes | None = None) -> bytes:
 
 def make_repo(base: Path) -> Repo:
     gnupg = base / "gnupg"
-    gnupg.mkdir(mode=0o700)
+    gnupg.mkdir(mode=0o700, parents=True)
     _gpg(gnupg, "--passphrase", "", "--quick-gen-key", "bulkhead test repository", "ed25519",
          "sign", "never")
     key = base / "test-repo.gpg"

@@ -48,6 +48,7 @@ apt-get clean
 echo "bulkhead-update: apt rc=$rc"
 diff "$before" "$after" | grep '^[<>]'
 tail -n 12 {LOG} | sed 's/^/apt: /'
+[ $rc -eq 0 ] || tail -n 5 {FORWARDER_LOG} | sed 's/^/apt: forwarder: /'
 rm -f "$before" "$after"
 exit $rc
 """
