@@ -38,6 +38,7 @@ import json, os, subprocess, tempfile
 sys.path.insert(0, sys.argv[1])
 import saltext.bulkhead.guest.daemon, saltext.bulkhead.guest.client
 import saltext.bulkhead.guest.filecopy_service
+import saltext.bulkhead.guest.updates_proxy, saltext.bulkhead.guest.updates_forwarder
 from saltext.bulkhead.filecopy import receive, send
 with tempfile.TemporaryDirectory() as tmp:
     os.mkdir(tmp + "/src"); os.mkdir(tmp + "/in")
