@@ -5,12 +5,12 @@
 set -eu
 domain=${1:-outside}
 tries=0
-until bulkhead run "$domain" true 2>/dev/null; do
+until bulkhead run --no-pass-io "$domain" true 2>/dev/null; do
     tries=$((tries + 1))
     [ "$tries" -lt 120 ] || { echo "$domain: agent does not answer" >&2; exit 1; }
     sleep 1
 done
-bulkhead run "$domain" '
+bulkhead run --no-pass-io "$domain" '
 set -e
 mkdir -p /srv/http-80 /srv/http-8080
 echo "outside:80" > /srv/http-80/index.html

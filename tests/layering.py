@@ -21,7 +21,7 @@ ABSOLUTE = ("saltext", "bulkhead")
 # Bottom to top: (what the layer is, its packages).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("foundation, no libvirt but libvirt_quiet",
-     ("__init__", "untrusted", "backoff", "apply_lock", "socket_dirs", "sd_notify", "libvirt_quiet",
+     ("__init__", "cli_style", "untrusted", "backoff", "apply_lock", "socket_dirs", "sd_notify", "libvirt_quiet",
       "daemon_process", "atomic_file", "memd_client", "reconcile", "agent")),
     ("the validated pillar", ("model",)),
     ("pure renderers on the model", ("net", "systemd_units")),
@@ -30,8 +30,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("apply through libvirt", ("virt",)),
     ("host daemons and their systemd face",
      ("memd", "rpc", "systemd", "daemon_service", "boot", "host", "exclusive",
-      "template_update")),
-    ("verification and the TCB report", ("verify", "tcb")),
+      "runcmd", "template_update")),
+    ("verification, the TCB report and the workstation at a glance", ("verify", "tcb", "glance")),
     ("Salt face and command line", ("saltret", "states", "modules", "cli")),
 )
 LAYER_OF = {package: index for index, (_, packages) in enumerate(LAYERS) for package in packages}

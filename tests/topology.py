@@ -30,6 +30,7 @@ from .guests import URI, wait_ready
 
 LAB_NETWORK = "lab-internet"  # the example's stand-in for the internet (scripts/lab-network.sh)
 REPO = Path(__file__).resolve().parent.parent
+POLICY_SECTION = "  policy:\n"  # bulkhead:policy, as the example pillar writes it
 
 
 def own_files(root: Path) -> str:
@@ -42,9 +43,13 @@ def own_files(root: Path) -> str:
              "broker_log": "log/broker.log", "dispvm_registry": "lib/dispvms",
              "firewall_records": "lib/firewall", "locks": "run/locks",
              "exclusive": "lib/exclusive.json"}
-    lines = ["  formula:", "    paths:", *(f"      {k}: {root / v}" for k, v in paths.items()),
-             "  policy:", f"    dir: {root / 'etc/policy.d'}"]
-    return "\n".join(lines) + "\n"
+    lines = ["  formula:", "    paths:", *(f"      {k}: {root / v}" for k, v in paths.items())]
+    return "\n".join(lines) + "\n" + POLICY_SECTION + own_policy_dir(root)
+
+
+def own_policy_dir(root: Path) -> str:
+    """The ``bulkhead:policy:dir`` line of a test workstation's own policy directory."""
+    return f"    dir: {root / 'etc/policy.d'}\n"
 
 
 def prefixed_pillar_text(example: Path, prefix: str, pool: str, root: Path) -> str:
@@ -56,7 +61,11 @@ def prefixed_pillar_text(example: Path, prefix: str, pool: str, root: Path) -> s
     text = pattern.sub(lambda m: prefix + m.group(1), text)
     text = text.replace(f"network: {LAB_NETWORK}", f"network: {prefix}{LAB_NETWORK}")
     text = text.replace("  memory:\n", f"  memory:\n    socket: {root / 'run/memd.sock'}\n", 1)
-    text = text.replace("\nbulkhead:\n", "\nbulkhead:\n" + own_files(root), 1)
+    own = own_files(root)
+    if "\n" + POLICY_SECTION in text:  # the example's policy (its lines prefixed above) gets the dir
+        text = text.replace("\n" + POLICY_SECTION, "\n" + POLICY_SECTION + own_policy_dir(root), 1)
+        own = own.replace(POLICY_SECTION + own_policy_dir(root), "")
+    text = text.replace("\nbulkhead:\n", "\nbulkhead:\n" + own, 1)
     return text.replace("  host:\n", f"  host:\n    pool: {pool}\n    pool_path: /var/lib/bulkhead/{pool}-pool\n", 1)
 
 

@@ -7,6 +7,12 @@ bulkhead:
     # TCG emulation: works where KVM cannot run guests (e.g. nested virtualization).
     domain_type: qemu
     address_pool: 10.137.0.0/16
+    # CPU separation by trust (docs/cpu-partitions.md): the vault (black) gets core 1 to itself,
+    # every other domain runs on core 0, so no domain shares a core with the vault. Two partitions
+    # are all this two-core host can hold.
+    cpu_partitions:
+      secret: {cpus: "1", labels: [black]}
+      general: {cpus: "0", labels: [red, orange, yellow, green, gray, blue, purple]}
 
   # The memory balancer bulkhead-memd (docs/memory.md): domains grow from memory.initial towards
   # memory.max as they use memory, and shrink back when idle; starts are admitted only when the
@@ -133,6 +139,20 @@ bulkhead:
       netvm: sys-firewall
       vcpus: 1
       memory: {initial: 128, max: 192}
+
+  # RPC between domains (docs/policy.md, the qrexec v5 grammar): the first matching rule decides,
+  # a call no rule matches is denied. `bulkhead policy eval` shows what a call gets and why.
+  policy:
+    files:
+      30-workstation.policy:
+        - "# vault hands nothing to anyone: no file copy, no service, whatever is asked"
+        - "* * vault @anyvm deny"
+        - "# copying into vault asks; with nobody to ask (bulkhead:policy:ask is deny) it is refused"
+        - qubes.Filecopy * work vault ask default_target=vault
+        - "# personal may hand files to work (bulkhead verify copies an empty set this way)"
+        - qubes.Filecopy * personal work allow
+        - "# untrusted opens links only in a fresh disposable of dvm-template"
+        - qubes.OpenURL * untrusted @dispvm allow
 
   # Deviations from the recommended state this workstation accepts (bulkhead tcb, docs/tcb.md).
   # The lab host's kernel is built without AppArmor, so libvirt runs QEMU without a MAC driver.

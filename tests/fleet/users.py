@@ -42,7 +42,10 @@ def user_pillar_text(minion_id: str, short: str, root: Path, *, booted: bool,
     own = yaml.safe_load("bulkhead:\n" + own_files(root))["bulkhead"]  # formula:paths, policy:dir
     data = {"host": {"uri": "qemu:///system", "domain_type": "qemu", "pool": f"{short}-pool",
                      "pool_path": f"/var/lib/bulkhead/{short}-pool", "uplinks": {uplink: {}}},
-            "domains": domains(short, running=booted, uplink=uplink), **own}
+            "domains": domains(short, running=booted, uplink=uplink), **own,
+            # this host's kernel has no AppArmor: the fleet report's TCB check must be told
+            "tcb": {"accept": [{"deviation": "security_driver_none",
+                                "reason": "the test host's kernel is built without AppArmor"}]}}
     data["domains"][f"{short}-work"]["memory"] = {"initial": work_mib, "max": 192}
     if not booted:
         data["formula"]["manage_power"] = False

@@ -75,15 +75,17 @@ def test_verify_names_a_paused_domain_in_one_line_and_fails_the_checks_needing_i
     line = (f"{WORK}: paused (libvirt does not say why); nothing inside it can be checked "
             "until it runs")
     lines = [text.rstrip() for text in out.splitlines()]
-    verdicts = {text.split(None, 1)[1]: (text.split()[0], lines[i + 1].strip())
-                for i, text in enumerate(lines)
-                if text.startswith(("PASS", "FAIL", "ERROR", "SKIP"))}
+    # a live line per check ("FAIL  name"), then each failed check's finding below its name
+    verdicts = {text.split(None, 1)[1]: text.split()[0] for text in lines
+                if text.startswith(("PASS", "FAIL", "ERROR", "SKIP", "N/A"))}
+    findings = {text.strip()[:-1]: lines[i + 1].strip() for i, text in enumerate(lines[:-1])
+                if text.startswith("  ") and text.endswith(":")}
     for check in ("host_domains: running_domains_answer_agent_ping [local]",
                   "guest_network: clients_of_one_netvm_cannot_reach_each_other [local]",
                   "guest_network: domains_cannot_reach_the_host [local]",
                   "guest_network: firewall_allows_exactly_what_the_rules_allow [local]",
                   "guest_network: spoofed_source_addresses_are_dropped [local]"):
-        assert verdicts[check] == ("FAIL", line), out
+        assert (verdicts[check], findings[check]) == ("FAIL", line), out
     # The netvm-only check does not need the paused client; nothing asked its agent.
-    assert verdicts["guest_network: netvms_enforce_their_compiled_ruleset [local]"][0] == "SKIP"
+    assert verdicts["guest_network: netvms_enforce_their_compiled_ruleset [local]"] == "SKIP"
     assert out.count(line) == 5 and "no agent answer" not in out, out

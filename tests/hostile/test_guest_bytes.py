@@ -227,7 +227,7 @@ def test_an_agent_refusal_is_escaped_for_every_consumer(fake_agent):
 
 def test_the_cli_prints_an_agent_refusal_escaped(fake_agent):
     path = fake_agent(_refusing)
-    for args in (["image", "ping", path], ["run", "work", "true", "--socket", path]):
+    for args in (["image", "ping", path], ["run", "--socket", path, "work", "true"]):
         result = CliRunner().invoke(app, args)
         assert result.exit_code != 0 and "agent refused" in result.stderr
         assert _raw_controls(result.stdout + result.stderr) == [], args

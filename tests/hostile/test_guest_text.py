@@ -150,8 +150,8 @@ def guest(tmp_path):
 
 @needs_busybox
 def test_run_filters_a_guests_escapes_when_asked(guest):
-    result = CliRunner().invoke(app, ["run", "work", EVIL_COMMAND, "--socket", guest,
-                                      "--filter-escape-chars"])
+    result = CliRunner().invoke(app, ["run", "--socket", guest, "--filter-escape-chars",
+                                      "work", EVIL_COMMAND])
     assert result.exit_code == 0
     assert result.stdout == ("\\x1b]0;owned\\x07\\x1b[2Jok\tcol\n"
                              "\\u009b\\u202egnp.exe\\xff\n")
@@ -161,7 +161,7 @@ def test_run_filters_a_guests_escapes_when_asked(guest):
 def test_run_passes_bytes_through_to_a_pipe_or_when_told_not_to_filter(guest):
     expected = b"\x1b]0;owned\x07\x1b[2Jok\tcol\n\xc2\x9b\xe2\x80\xaegnp.exe\xff\n"
     for extra in ([], ["--no-filter-escape-chars"]):
-        result = CliRunner().invoke(app, ["run", "work", EVIL_COMMAND, "--socket", guest, *extra])
+        result = CliRunner().invoke(app, ["run", "--socket", guest, *extra, "work", EVIL_COMMAND])
         assert result.exit_code == 0 and result.stdout_bytes == expected
 
 
@@ -170,8 +170,8 @@ def test_run_passes_bytes_through_to_a_pipe_or_when_told_not_to_filter(guest):
 def test_run_filters_by_default_on_a_terminal(guest, flag, filtered):
     controller, terminal = pty.openpty()
     code = "from saltext.bulkhead.cli import main; main()"
-    child = subprocess.Popen([sys.executable, "-c", code, "run", "work", EVIL_COMMAND,
-                              "--socket", guest, *flag], stdout=terminal, stderr=terminal,
+    child = subprocess.Popen([sys.executable, "-c", code, "run", "--socket", guest, *flag,
+                              "work", EVIL_COMMAND], stdout=terminal, stderr=terminal,
                              env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     os.close(terminal)
     seen = b""

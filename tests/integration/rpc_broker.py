@@ -46,7 +46,7 @@ def broker_process(root: Path, policy: str, pillar: dict,
     (root / "pillar.json").write_text(json.dumps(pillar))
     log = root / "broker.log"
     process = subprocess.Popen([sys.executable, "-c", "from saltext.bulkhead.cli import main; main()", "rpc", "broker",
-                                "--uri", URI, "--pillar", str(root / "pillar.json"),
+                                "--uri", URI, "--pillar-json", str(root / "pillar.json"),
                                 "--policy-dir", str(root / "policy.d"), "--log", str(log),
                                 "--dispvm-registry", str(root / "dispvms")])
     try:

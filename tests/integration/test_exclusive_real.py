@@ -88,7 +88,7 @@ def test_exclusive_pauses_the_others_and_survives_a_sigkill(world) -> None:
     record = Path(model.formula.paths.exclusive)
 
     # (1) A run to its end: WORK paused while the command runs, resumed after; USER untouched.
-    run = bulkhead(model, "exclusive", "--pillar", str(pillar_file), VAULT, "--",
+    run = bulkhead(model, "exclusive", "--pillar-json", str(pillar_file), VAULT, "--",
                    "sleep 3; echo isolated")
     wait_for(lambda: state(conn, WORK) == PAUSED_USER or run.poll() is not None, "WORK paused")
     assert state(conn, WORK) == PAUSED_USER and state(conn, VAULT)[0] == libvirt.VIR_DOMAIN_RUNNING
@@ -99,7 +99,7 @@ def test_exclusive_pauses_the_others_and_survives_a_sigkill(world) -> None:
     assert not record.exists()
 
     # (2) SIGKILL in the middle: WORK stays paused and the record names it.
-    run = bulkhead(model, "exclusive", "--pillar", str(pillar_file), "--timeout", "60", VAULT,
+    run = bulkhead(model, "exclusive", "--pillar-json", str(pillar_file), "--timeout", "60", VAULT,
                    "--", "sleep 40")
     wait_for(lambda: record.exists() and state(conn, WORK) == PAUSED_USER, "WORK paused")
     run.send_signal(signal.SIGKILL)

@@ -19,7 +19,12 @@ import pytest
 from lxml import etree
 
 from saltext.bulkhead import NAMESPACE
+from saltext.bulkhead.agent import AgentClient
+from saltext.bulkhead.guest.client import REFUSED_RC
 from saltext.bulkhead.model import load_pillar_file
+from saltext.bulkhead.plan import names
+from saltext.bulkhead.verify.runner import run_suite
+from saltext.bulkhead.verify.suite.rpc_calls import NO_FILES
 from saltext.bulkhead.virt import connect, domain_absent, domain_running
 from tests.guests import URI, wait_ready
 from tests.topology import failed_states, purge, salt_apply, salt_workspace
@@ -35,7 +40,7 @@ def workstation(tmp_path_factory, guest_image, repo_root):
     model = load_pillar_file(pillar_file)
     example = load_pillar_file(repo_root / "pillar/examples/workstation.sls")
     assert set(model.domains) == {PREFIX + n for n in example.domains}
-    yield {"conf": conf, "model": model}
+    yield {"conf": conf, "model": model, "pillar": pillar_file}
     purge(model)
 
 
@@ -89,6 +94,23 @@ def test_apply_boots_the_workstation(workstation):
     with connect(URI) as conn:
         active = sorted(d.name() for d in conn.listAllDomains() if d.isActive() and d.name().startswith(PREFIX))
     assert active == running_names(workstation["model"])
+
+
+def test_the_example_policy_serves_what_it_allows_and_refuses_the_rest(workstation):
+    """`bulkhead verify`'s RPC checks on the booted example: one call the policy allows is served
+    by the real broker and guests (personal hands work an empty file copy), one it denies is
+    refused; and vault's file copy to work is refused by the example's deny rule."""
+    model = workstation["model"]
+    run = run_suite(pillar_file=workstation["pillar"], extra=("-k", "guest_rpc"), timeout=300)
+    outcomes = {r.check.split(" [")[0]: r.outcome for r in run.results}
+    assert outcomes == {"guest_rpc: a_file_copy_the_policy_allows_is_served": "passed",
+                        "guest_rpc: calls_the_policy_denies_are_refused": "passed"}, run.output
+    log = Path(model.formula.paths.broker_log)
+    assert f"call qubes.Filecopy+ from {PREFIX}personal to {PREFIX}work: allowed" in log.read_text()
+    vault = AgentClient(names.agent_socket(PREFIX + "vault"))
+    out = vault.run(f"{NO_FILES} | bulkhead-rpc {PREFIX}work qubes.Filecopy+")
+    assert out.rc == REFUSED_RC, (out.stdout, out.stderr)
+    assert f"* * {PREFIX}vault @anyvm deny" in log.read_text().rsplit(f"from {PREFIX}vault", 1)[1]
 
 
 def test_second_apply_reports_no_changes(workstation):

@@ -112,9 +112,11 @@ def outcomes(results: dict) -> dict[str, str]:
 
 def test_the_checks_pass_on_a_healthy_host(rig):
     results, run = rig.verify()
-    assert len(results) == 5, run.output
+    assert len(results) == 6, run.output
     assert set(outcomes(results).values()) == {"passed"}, run.output
     log = rig.broker.log.read_text()
+    # the file copy the policy allows (A to B) was served: an allowed call, not only refusals
+    assert f"call qubes.Filecopy+ from {A} to {B}: allowed to {B}" in log
     for source, target in ((A, B), (B, A)):  # each guest made a call the policy denies
         assert f"call bulkhead.VerifyProbe+ from {source} to {target}: denied" in log
 
@@ -145,6 +147,7 @@ def test_another_process_on_a_channel_and_a_stale_memd_config_are_found(rig):
     found = outcomes(results)
     assert found["host_rpc: only_the_broker_is_connected_to_the_channels"] == "failed", run.output
     assert found["guest_rpc: calls_the_policy_denies_are_refused"] == "skipped"
+    assert found["guest_rpc: a_file_copy_the_policy_allows_is_served"] == "skipped"
     assert found["host_memory: memory_daemon_runs_as_the_pillar_says"] == "failed"
     assert found["host_memory: balloons_lie_within_their_recorded_bounds"] == "passed"
     channel = results["host_rpc: only_the_broker_is_connected_to_the_channels"].message

@@ -18,6 +18,7 @@ from saltext.bulkhead.virt import (
     domain_running,
     pool_present,
 )
+from saltext.bulkhead.virt.change_lines import restart_line
 
 from ..guests import URI, template_and_app
 from ..topology import define_and_start, purge
@@ -70,7 +71,7 @@ def test_template_and_app_boot_converge_and_go_away(conn) -> None:
                            "domains": {**p.model_dump(mode="json", by_alias=True)["domains"],
                                        APP: {**p.model_dump(mode="json", by_alias=True)["domains"][APP], "vcpus": 2}}})
     dry = domain_present(conn, changed, APP, test=True)
-    assert dry.result is None and dry.changes["domain"] == ["vcpus: 1 -> 2"]
+    assert dry.result is None and dry.changes["domain"] == ["vcpus: 1 -> 2", restart_line(APP)]
     assert log.mutating == []
     assert everything(conn) == before
 

@@ -48,7 +48,7 @@ def topology(tmp_path_factory, guest_image, repo_root):
 
 OUTSIDE = "198.51.100.1"
 PROBES = [f"--probe={OUTSIDE}:{port}" for port in (80, 8080, 53)]
-CHECKS = 20  # 14 + host_rpc (2), guest_rpc (1), host_memory (2), boot rulesets (1)
+CHECKS = 23  # 14 + host_rpc 2, guest_rpc 2, host_memory 2, boot rulesets, cpu partitions, tcb
 
 
 def verify(pillar: Path) -> subprocess.CompletedProcess:

@@ -123,9 +123,9 @@ def _take(path: Path, deadline: float, timeout: float) -> tuple[int, Lease]:
         lease = Lease(secrets.token_hex(8), previous if isinstance(previous, str) else None)
         record = {"pid": os.getpid(), "command": _own_command(), "token": lease.token,
                   "since": time.strftime("%Y-%m-%d %H:%M:%S %z")}
-        data = json.dumps(record).encode()[:RECORD_MAX]
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, data, 0)
+        # One write of a fixed length over the last record (JSON ignores the trailing blanks):
+        # truncating first costs a journal commit on some filesystems, once per state.
+        os.pwrite(fd, json.dumps(record).encode()[:RECORD_MAX].ljust(RECORD_MAX), 0)
         return fd, lease
     except BaseException:
         os.close(fd)

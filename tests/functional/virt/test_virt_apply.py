@@ -180,10 +180,34 @@ def test_running_halted_and_restart_required(env, tmp_path) -> None:
     data = pillar_data(str(tmp_path / "pool"))
     data["domains"]["work"]["label"] = "green"
     out = domain_present(conn, load_pillar(data), "work")
-    assert out.changes["restart_required"] is True and out.changes["domain"] == ["label: blue -> green"]
+    assert out.changes["restart_required"] is True
+    assert out.changes["domain"] == ["label: blue -> green", RESTART]
     out = apply_both(domain_halted, conn, log, pillar, "work", timeout=2)
     assert out.changes["state"]["new"] == "shutoff" and not conn.lookupByName("work").isActive()
     assert_settled(domain_halted, conn, log, pillar, "work")
+
+
+RESTART = ("restart needed: work is running and keeps its old configuration until it restarts "
+           "(bulkhead does not restart it)")
+
+
+def test_dry_run_of_label_vcpus_and_memory_on_a_running_domain_reads_as_those_lines(
+        env, tmp_path) -> None:
+    """Issue 15: one line per changed property and the restart, none of libvirt's defaults
+    (PCI addresses, emulator, PS/2 input, KiB), no hashes, no XML unless xml_diff."""
+    conn, log, pillar = env
+    present_all(conn, log, pillar)
+    apply_both(domain_running, conn, log, pillar, "work")
+    data = pillar_data(str(tmp_path / "pool"))
+    data["domains"]["work"].update(label="green", vcpus=2, memory={"initial": 384, "max": 512})
+    out = domain_present(conn, load_pillar(data), "work", test=True)
+    assert out.result is None, out.comment
+    # the label travels in the config volume, which is rewritten: a real change, said as such
+    assert out.changes["volumes"] == {"work-config.tar": "rewritten"}
+    assert set(out.changes) == {"domain", "restart_required", "volumes"}, out.changes
+    assert out.changes["domain"] == [
+        "max memory: 256 -> 512 MiB", "memory: 256 -> 384 MiB", "vcpus: 1 -> 2",
+        "label: blue -> green", RESTART]
 
 
 def test_disposable_gets_fresh_root_and_private_at_each_start(env) -> None:

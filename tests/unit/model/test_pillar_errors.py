@@ -129,10 +129,10 @@ CASES = [
     ("formula:paths:locks", "/run/../etc", "bulkhead:formula:paths:locks: '/run/../etc' contains a '..' component; must be an absolute path of letters, digits and . _ / + -, without '..' components"),
     ("formula:paths:nosuch", "/x", "bulkhead:formula:paths:nosuch: unknown key 'nosuch'; allowed: memd_config, memd_pidfile, memd_log, broker_pillar, broker_pidfile, broker_log, dispvm_registry, firewall_records, locks, exclusive"),
     # unknown keys
-    ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
-    ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall"),
+    ("domains:work:memroy", {"initial": 64}, f"{D}:work:memroy: unknown key 'memroy'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall"),
+    ("domains:work:class_", "app", f"{D}:work:class_: unknown key 'class_'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall"),
     ("domains:work:memory:maximum", 64, f"{D}:work:memory:maximum: unknown key 'maximum'; allowed: initial, max, min"),
-    ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool, workstation, uplinks"),
+    ("host:url", "x", "bulkhead:host:url: unknown key 'url'; allowed: uri, domain_type, pool, pool_path, address_pool, cpu_partitions, workstation, uplinks"),
     ("polcy", {}, "bulkhead:polcy: unknown key 'polcy'; allowed: host, domains, formula, images, policy, memory, tcb, prune, purge"),
     ("memory", {"interval": 0}, "bulkhead:memory:interval: must be a number of seconds from 0.1 to 3600 (got the number 0)"),
     ("memory", {"reserve_mib": "512"}, "bulkhead:memory:reserve_mib: must be a whole number of MiB from 0 to 1073741824 (got the text '512')"),
@@ -177,7 +177,7 @@ def test_non_mapping_roots(errors_of):
     assert errors_of(["x"]) == ["bulkhead: must be a mapping with keys host, domains, formula, images, policy, memory, tcb, prune, purge (got a list)"]
     assert errors_of({"domains": ["work"]}) == ["bulkhead:domains: must be a mapping of domain name to domain (got a list)"]
     assert errors_of({"domains": {"work": "app"}}) == [
-        f"{D}:work: must be a mapping with keys class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall (got the text 'app')"
+        f"{D}:work: must be a mapping with keys class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall (got the text 'app')"
     ]
 
 

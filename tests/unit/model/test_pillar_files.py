@@ -64,7 +64,7 @@ def test_missing_key_points_at_its_parent_and_unknown_key_at_itself():
     text = GOOD.replace("      class: app\n", "      klass: app\n").replace("max: 64", "max: 256")
     assert lines_of(text) == [
         "p.sls:6: bulkhead:domains:work:class: required key is missing; it must be one of template, app, disposable, standalone",
-        "p.sls:7: bulkhead:domains:work:klass: unknown key 'klass'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, tags, firewall",
+        "p.sls:7: bulkhead:domains:work:klass: unknown key 'klass'; allowed: class, template, netvm, uplink, provides_network, default_dispvm, template_for_dispvms, label, vcpus, memory, private_mib, image, running, autostart, ip, cpu_partition, tags, firewall",
     ]
 
 
@@ -194,10 +194,25 @@ def test_cli_check_and_schema(tmp_path):
     assert (ok.exit_code, ok.output) == (0, f"{WORKSTATION}: OK (9 domains, 6 running)\n")
     bad = tmp_path / "bad.sls"
     bad.write_text(GOOD)
-    failed = runner.invoke(app, ["pillar", "check", str(WORKSTATION), str(bad)])
+    failed = runner.invoke(app, ["pillar", "check", str(bad)])
     assert failed.exit_code == 1
-    assert failed.output.splitlines()[1] == f"{bad}:11: bulkhead:domains:work:memory:max: must be at least memory:initial (128 MiB), got 64"
+    assert failed.output.splitlines()[0] == f"{bad}:11: bulkhead:domains:work:memory:max: must be at least memory:initial (128 MiB), got 64"
     top = runner.invoke(app, ["pillar", "check", str(REPO / "pillar/top.sls")])
     assert top.exit_code == 1 and "no 'bulkhead' key" in top.output
     schema = runner.invoke(app, ["pillar", "schema"])
     assert schema.exit_code == 0 and json.loads(schema.output)["properties"]["bulkhead"]["properties"]["domains"]
+
+
+def test_check_json_gives_the_merged_verdict_as_data(tmp_path):
+    good, bad = tmp_path / "good.sls", tmp_path / "bad.sls"
+    good.write_text("bulkhead:\n  domains:\n    t: {class: template, image: {kind: disk, root: /r}}\n")
+    bad.write_text("bulkhead:\n  domains:\n    x: {class: nosuch}\n")
+    result = CliRunner().invoke(app, ["pillar", "check", "--json", str(good)])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"ok": True, "checked": str(good), "errors": [],
+                                         "domains": 1, "running": 0}
+    result = CliRunner().invoke(app, ["pillar", "check", "--json", str(good), str(bad)])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["checked"] == f"{good} + {bad}"
+    assert data["errors"][0].startswith(f"{bad}:3: bulkhead:domains:x:class:")

@@ -19,7 +19,7 @@ import pytest
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import plan_workstation
 
-from .workstation_pillar import WORKSTATION
+from .workstation_pillar import TOPOLOGY, WORKSTATION
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("BULKHEAD_UPDATE_GOLDEN") == "1"
@@ -27,7 +27,8 @@ IMPORT_SIZE = 64 * 1024 * 1024  # what apply passes for an imported image of tha
 
 
 def rendered(domain_type: str) -> dict[str, str]:
-    plan = plan_workstation(load_pillar(WORKSTATION), {}, domain_type=domain_type)
+    plan = plan_workstation(load_pillar(WORKSTATION), {}, domain_type=domain_type,
+                            topology=TOPOLOGY)
     files = {f"{domain_type}/domain-{n}.xml": d.xml for n, d in plan.domains.items()}
     if domain_type == "qemu":
         files.update({f"network-{n}.xml": net.xml for n, net in plan.networks.items()})
@@ -63,7 +64,8 @@ def test_plan_matches_golden(domain_type: str) -> None:
 
 def test_plan_is_byte_identical_when_repeated() -> None:
     pillar = load_pillar(WORKSTATION)
-    first, second = plan_workstation(pillar, {}), plan_workstation(load_pillar(WORKSTATION), {})
+    first = plan_workstation(pillar, {}, topology=TOPOLOGY)
+    second = plan_workstation(load_pillar(WORKSTATION), {}, topology=TOPOLOGY)
     assert first == second
     for name in first.domains:
         assert first.domains[name].xml == second.domains[name].xml
@@ -71,7 +73,7 @@ def test_plan_is_byte_identical_when_repeated() -> None:
 
 
 def test_domain_facts_follow_the_pillar() -> None:
-    plan = plan_workstation(load_pillar(WORKSTATION), {}, domain_type="kvm")
+    plan = plan_workstation(load_pillar(WORKSTATION), {}, domain_type="kvm", topology=TOPOLOGY)
     work = plan.domains["work"]
     assert '<domain type="kvm">' in work.xml
     assert work.networks == ("bulkhead-sys-firewall",)
@@ -93,7 +95,7 @@ def test_domain_facts_follow_the_pillar() -> None:
 
 
 def test_config_volume_is_a_deterministic_posix_tar() -> None:
-    plan = plan_workstation(load_pillar(WORKSTATION), {})
+    plan = plan_workstation(load_pillar(WORKSTATION), {}, topology=TOPOLOGY)
     data = plan.domains["work"].volume("config").content
     assert data is not None and len(data) % 512 == 0
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
@@ -111,7 +113,7 @@ def test_config_volume_is_a_deterministic_posix_tar() -> None:
 
 
 def test_netvm_config_names_its_way_out_first_and_lists_its_clients() -> None:
-    plan = plan_workstation(load_pillar(WORKSTATION), {})
+    plan = plan_workstation(load_pillar(WORKSTATION), {}, topology=TOPOLOGY)
     with tarfile.open(fileobj=io.BytesIO(plan.domains["sys-net"].volume("config").content)) as tar:
         lines = tar.extractfile("network").read().decode().splitlines()  # type: ignore[union-attr]
     own = plan.domains["sys-net"].allocation

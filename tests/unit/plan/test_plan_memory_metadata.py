@@ -13,13 +13,13 @@ from saltext.bulkhead.plan import plan_workstation
 from saltext.bulkhead.plan.metadata import find_ours, read_memory
 from saltext.bulkhead.plan.recorded import RecordedMemory
 
-from .workstation_pillar import WORKSTATION
+from .workstation_pillar import TOPOLOGY, WORKSTATION
 
 MiB = 1024
 
 
 def _planned(pillar: dict) -> dict[str, str]:
-    plan = plan_workstation(load_pillar(pillar), {}, domain_type="qemu")
+    plan = plan_workstation(load_pillar(pillar), {}, domain_type="qemu", topology=TOPOLOGY)
     return {name: d.xml for name, d in plan.domains.items()}
 
 

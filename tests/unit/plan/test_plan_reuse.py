@@ -15,7 +15,7 @@ from saltext.bulkhead.plan import (
 )
 from saltext.bulkhead.plan.metadata import read_recorded
 
-from .workstation_pillar import WORKSTATION
+from .workstation_pillar import TOPOLOGY, WORKSTATION
 
 PILLAR = load_pillar(WORKSTATION)
 NAMES = sorted(PILLAR.domains)
@@ -29,19 +29,19 @@ def as_defined(plan, names):
 @given(st.permutations(NAMES), st.integers(0, len(NAMES)), st.integers(0, len(NAMES)))
 def test_defining_the_plans_domains_in_any_order_keeps_the_plan(order, already, more):
     # Some domains were defined before this run; the run defines more, one at a time.
-    base = plan_workstation(PILLAR, {})
+    base = plan_workstation(PILLAR, {}, topology=TOPOLOGY)
     before = as_defined(base, order[:already])
-    plan = plan_workstation(PILLAR, before)
+    plan = plan_workstation(PILLAR, before, topology=TOPOLOGY)
     after = dict(before)
     for name in order[already:already + more]:
         after[name] = read_recorded(plan.domains[name].xml)
         assert plan_still_holds(plan, before, after)
-        replanned = plan_workstation(PILLAR, after)
+        replanned = plan_workstation(PILLAR, after, topology=TOPOLOGY)
         assert {n: d.xml for n, d in replanned.domains.items()} == {n: d.xml for n, d in plan.domains.items()}
 
 
 def test_any_other_change_means_planning_again():
-    plan = plan_workstation(PILLAR, {})
+    plan = plan_workstation(PILLAR, {}, topology=TOPOLOGY)
     work = read_recorded(plan.domains["work"].xml)
     defined = {"work": work}
     # A record that differs from what the plan allocated (someone edited it, an older run).

@@ -80,3 +80,13 @@ def test_rpc_edges_come_from_the_engine_with_wildcards_and_dispvms():
     assert ("work", "vault", "*", "ask") in edges  # services no rule names, through "* *"
     assert ("work", "vault", "qubes.OpenInVM", "ask") in edges
     assert not any(service == "qubes.Gpg" for _, _, service, _ in edges)  # denied first
+
+
+def test_the_audio_backend_libvirt_adds_by_itself_is_no_sound_device():
+    from saltext.bulkhead.tcb.surface import surface_of
+
+    live = ("<domain><devices><audio id='1' type='none'/><memballoon model='virtio'/></devices>"
+            "</domain>")
+    assert surface_of(live).sound == ()
+    loud = "<domain><devices><sound model='ich9'/><audio id='1' type='pulseaudio'/></devices></domain>"
+    assert len(surface_of(loud).sound) == 2

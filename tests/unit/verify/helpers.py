@@ -8,12 +8,14 @@ from lxml import etree
 
 from saltext.bulkhead.model import load_pillar_file
 from saltext.bulkhead.plan import Plan, plan_workstation
+from saltext.bulkhead.plan.cpu_topology import topology_of
 
+TWO_CORES = topology_of([[0], [1]])  # the demo's host
 EXAMPLE = Path(__file__).resolve().parents[3] / "pillar/examples/workstation.sls"
 
 
 def example_plan() -> Plan:
-    return plan_workstation(load_pillar_file(EXAMPLE), {}, domain_type="qemu")
+    return plan_workstation(load_pillar_file(EXAMPLE), {}, domain_type="qemu", topology=TWO_CORES)
 
 
 def as_libvirt_stores_it(xml: str) -> str:

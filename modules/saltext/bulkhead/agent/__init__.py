@@ -8,6 +8,7 @@ ping|run``) and the tests. The guest side is a shell script in the image
 from .client import AgentClient
 from .protocol import (
     MAX_LINE,
+    MAX_STDIN,
     AgentError,
     AgentProtocolError,
     AgentRequestFailed,
@@ -15,5 +16,5 @@ from .protocol import (
     RunResult,
 )
 
-__all__ = ["MAX_LINE", "AgentClient", "AgentError", "AgentProtocolError", "AgentRequestFailed",
+__all__ = ["MAX_LINE", "MAX_STDIN", "AgentClient", "AgentError", "AgentProtocolError", "AgentRequestFailed",
            "AgentTimeout", "RunResult"]

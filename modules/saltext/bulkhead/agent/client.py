@@ -24,6 +24,8 @@ from ..untrusted.text import printable
 from .protocol import (
     MAX_ID,
     MAX_LINE,
+    MAX_REQUEST,
+    MAX_STDIN,
     AgentError,
     AgentProtocolError,
     AgentRequestFailed,
@@ -52,6 +54,8 @@ class AgentClient:
         check_request(op, args)
         request_id = self._new_id()
         line = json.dumps({"id": request_id, "op": op, **args}, separators=(", ", ": ")) + "\n"
+        if len(line) > MAX_REQUEST:
+            raise ValueError(f"agent request over {MAX_REQUEST} characters")
         deadline = time.monotonic() + timeout
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
             sock.settimeout(max(timeout, 0.001))
@@ -64,18 +68,26 @@ class AgentClient:
                 raise AgentError(f"{self.socket_path}: {exc.strerror or exc}") from exc
             return self._await_answer(sock, request_id, op, deadline, timeout)
 
-    def run(self, command: str, *, timeout: int = 30) -> RunResult:
-        """Run ``command`` with ``sh`` as root in the guest; killed after ``timeout`` seconds
-        (rc 137). The host is the guest's master (as dom0 is in Qubes), so this is by design."""
+    def run(self, command: str, *, timeout: int = 30, stdin: bytes | None = None,
+            uid: int | None = None, gid: int | None = None) -> RunResult:
+        """Run ``command`` with ``sh`` in the guest, as root unless ``uid``/``gid`` say otherwise,
+        reading ``stdin`` (at most MAX_STDIN bytes; none: /dev/null); killed after ``timeout``
+        seconds (rc 137, ``expired``). The host is the guest's master (as dom0 is in Qubes), so
+        this is by design."""
         if not command:
             raise ValueError("empty command")
+        if stdin is not None and len(stdin) > MAX_STDIN:
+            raise ValueError(f"input over {MAX_STDIN // 1024} KiB")
+        extra: dict[str, Any] = {} if uid is None else {"uid": uid, "gid": uid if gid is None else gid}
+        if stdin:
+            extra["stdin"] = base64.b64encode(stdin).decode()
         answer = self.request("run", timeout=timeout + 10, limit=timeout,
-                              cmd=base64.b64encode(command.encode()).decode())
+                              cmd=base64.b64encode(command.encode()).decode(), **extra)
         rc = answer.get("rc")
         if type(rc) is not int:
             raise AgentProtocolError("run answer without an integer rc")
         return RunResult(rc, b64_field(answer, "stdout"), b64_field(answer, "stderr"),
-                         answer.get("truncated") is True)
+                         answer.get("truncated") is True, answer.get("expired") is True)
 
     def load_firewall(self, ruleset: str, clients: list[str], *, timeout: float = 30) -> str:
         """Make ``ruleset`` (nft text) the guest's firewall and route to ``clients`` (IPv4

@@ -17,7 +17,9 @@ from ..untrusted.json_value import JSONLimitError, JSONValueError
 from ..untrusted.json_value import loads as load_json
 
 MAX_LINE = 64 * 1024
-MAX_VALUE = 120_000  # the guest refuses request lines over 131072 characters
+MAX_REQUEST = 131_072  # the guest refuses longer request lines
+MAX_VALUE = 120_000
+MAX_STDIN = 64 * 1024  # input for a command travels in its one request line, base64-encoded
 _KEY = re.compile(r"[a-z_]{1,32}")
 MAX_ID = 10**15 - 1  # the guest parser accepts at most 15 digits
 
@@ -67,6 +69,7 @@ class RunResult:
     stdout: bytes
     stderr: bytes
     truncated: bool
+    expired: bool = False  # killed at its time limit (rc 137), not by a signal of its own
 
     @property
     def ok(self) -> bool:

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from .. import cli_style
 from ..model.pillar import FormulaPaths
 
 DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
@@ -15,6 +16,7 @@ DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
 
 def boot_command(
     pillar: Annotated[Path, typer.Option(
+        "--pillar-json", metavar="FILE",
         help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons")
     ] = DEFAULT_PILLAR,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print the order, start nothing")] = False,
@@ -29,10 +31,10 @@ def boot_command(
     try:
         model = read_pillar(pillar)
     except PillarError as exc:  # before ValueError: it is one
-        typer.echo(f"error: {pillar} is not a valid pillar:\n" + "\n".join(exc.lines), err=True)
+        cli_style.error(f"{pillar} is not a valid pillar:\n" + "\n".join(exc.lines))
         raise typer.Exit(2) from exc
     except (OSError, ValueError) as exc:  # absent, not JSON
-        typer.echo(f"error: cannot read {pillar}: {exc}", err=True)
+        cli_style.error(f"cannot read {pillar}: {exc}")
         raise typer.Exit(2) from exc
     if dry_run:
         typer.echo(json.dumps(boot_order(model)))
@@ -40,7 +42,7 @@ def boot_command(
     try:
         results = boot(model)
     except BulkheadVirtError as exc:  # libvirt unreachable
-        typer.echo(f"error: {exc}", err=True)
+        cli_style.error(f"{exc}")
         raise typer.Exit(1) from exc
     for started in results:
         status = "ok" if started.ok else "FAILED"

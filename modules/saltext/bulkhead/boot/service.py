@@ -20,7 +20,7 @@ MODULE = "saltext.bulkhead.boot"
 
 
 def boot_argv(pillar_file: Path) -> list[str]:
-    return [sys.executable, "-m", MODULE, "--pillar", str(pillar_file)]
+    return [sys.executable, "-m", MODULE, "--pillar-json", str(pillar_file)]
 
 
 def boot_unit_text(pillar: Pillar) -> str:

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from .. import cli_style
 from ..model.pillar import FormulaPaths
 from ..untrusted.text import printable
 
@@ -52,6 +53,7 @@ def exclusive_command(
     timeout: Annotated[int, typer.Option(min=1, max=3600,
                                          help="Seconds before the command is killed.")] = 30,
     pillar: Annotated[Path, typer.Option(
+        "--pillar-json", metavar="FILE",
         help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons")
     ] = DEFAULT_PILLAR,
     filter_escape_chars: Annotated[bool | None, typer.Option(
@@ -60,18 +62,18 @@ def exclusive_command(
 ) -> None:
     """Pause every other running domain of the workstation, run COMMAND in DOMAIN, resume exactly
     the domains it paused; exits with COMMAND's status (2 when it could not run)."""
-    from ..image.run_cli import write_output
     from ..model import PillarError, load_pillar
+    from ..runcmd.cli import write_output
     from ..virt import BulkheadVirtError
     from . import ExclusiveError, run_exclusive, where_of
 
     try:
         model = load_pillar(json.loads(pillar.read_text(encoding="utf-8")))
     except PillarError as exc:
-        typer.echo(f"error: {pillar} is not a valid pillar:\n" + "\n".join(exc.lines), err=True)
+        cli_style.error(f"{pillar} is not a valid pillar:\n" + "\n".join(exc.lines))
         raise typer.Exit(2) from exc
     except (OSError, ValueError) as exc:
-        typer.echo(f"error: cannot read {pillar}: {exc}", err=True)
+        cli_style.error(f"cannot read {pillar}: {exc}")
         raise typer.Exit(2) from exc
     try:
         done = run_exclusive(where_of(model), domain, _shell_text(command), timeout)

@@ -8,12 +8,14 @@ from typing import Annotated
 
 import typer
 
+from .. import cli_style
 from ..agent import AgentClient, AgentError
+from ..cli_style import command_group
 from .build import DEFAULT_CACHE, DEFAULT_NAME, build_image
 from .debian import DebianSpec, build_debian
 from .debs import AptError
 
-image_app = typer.Typer(no_args_is_help=True, help="Guest templates and the guest agent.")
+image_app = command_group("Guest templates and the guest agent.")
 
 
 @image_app.command("build")
@@ -41,7 +43,7 @@ def build_command(
         else:
             raise ValueError(f"kind {kind!r}: use tiny or debian")
     except (AptError, OSError, RuntimeError, ValueError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        cli_style.error(f"{exc}")
         raise typer.Exit(1) from exc
     state = "built" if result.rebuilt else "unchanged"
     typer.echo(json.dumps({"template": str(result.directory), "state": state,
@@ -58,5 +60,5 @@ def ping_command(
     try:
         typer.echo(json.dumps(AgentClient(socket_path).request("ping", timeout=timeout)))
     except AgentError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        cli_style.error(f"{exc}")
         raise typer.Exit(1) from exc

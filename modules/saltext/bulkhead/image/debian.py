@@ -9,7 +9,6 @@ its inputs (suite, packages, sources, size, guest programs, this builder) change
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import debian_sources, debian_tree, debs, manifest, modules_dep, rootfs
+from . import apt_memo, debian_sources, debian_tree, debs, manifest, modules_dep, rootfs
 from .build import (
     GUEST_FILES,
     BuildResult,
@@ -40,10 +39,24 @@ OUTPUTS = ("vmlinuz", "initrd.img", "root.qcow2")
 TINY_ONLY = ("init",)
 BUILDER_SOURCES = ("debian.py", "debian_tree.py", "debian_sources.py", "initramfs.py",
                    "cpio_newc.py", "modules_dep.py", "manifest.py", "rootfs.py")
+# Where build time goes (BENCHMARKS.md): dpkg's unpacking and configuring, not the download.
+# So: no fsync per file (the tree is thrown away if the build fails); no docs, manuals or
+# locales; merged /usr set up by mmdebstrap's own hook, which installs usr-is-merged instead of
+# usrmerge and so keeps perl and its modules out; and no initramfs made by the kernel package
+# (ours is made below; update-initramfs is diverted to a no-op while the packages install and
+# restored before the tree is used, so the template's own apt behaves as Debian's).
+NO_UPDATE_INITRAMFS = "/usr/sbin/update-initramfs"
 MMDEBSTRAP_OPTIONS = (
     "--mode=root", "--variant=minbase", "--aptopt=Acquire::Languages \"none\"",
+    "--dpkgopt=force-unsafe-io", "--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr",
     "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
     "--dpkgopt=path-exclude=/usr/share/doc/*", "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+    "--dpkgopt=path-exclude=/usr/share/info/*", "--dpkgopt=path-exclude=/usr/share/lintian/*",
+    f"--essential-hook=chroot \"$1\" dpkg-divert --quiet --local --rename --add {NO_UPDATE_INITRAMFS}"
+    f" && printf '#!/bin/sh\\nexit 0\\n' > \"$1{NO_UPDATE_INITRAMFS}\""
+    f" && chmod 755 \"$1{NO_UPDATE_INITRAMFS}\"",
+    f"--customize-hook=rm \"$1{NO_UPDATE_INITRAMFS}\" && chroot \"$1\" dpkg-divert --quiet --local"
+    f" --rename --remove {NO_UPDATE_INITRAMFS}",
 )
 
 
@@ -62,9 +75,8 @@ class DebianSpec:
         return sorted({*BASE_PACKAGES, *self.packages})
 
 
-def _run(argv: list[str], what: str, env: dict[str, str] | None = None) -> None:
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False,
-                          env=None if env is None else {**os.environ, **env})
+def _run(argv: list[str], what: str) -> None:
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"{what} failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
 
@@ -74,15 +86,18 @@ def build_debian(name: str, spec: DebianSpec, cache: Path, force: bool = False,
     return locked_build(name, cache, lambda target, work: _build(name, spec, target, work, force, log))
 
 
-def debian_inputs(name: str, spec: DebianSpec) -> dict[str, Any]:
-    """Everything the template is made from; its digest names the template's version."""
+def debian_inputs(name: str, spec: DebianSpec, cache: Path) -> dict[str, Any]:
+    """Everything the template is made from; its digest names the template's version. apt's
+    answer is remembered in ``cache`` while apt's state stays the same (a cached build is quick)."""
     guest = _guest_files()
     return {
         "name": name, "kind": "debian", "suite": spec.suite, "packages": spec.all_packages(),
         "size_mib": spec.size_mib,
         "sources": debian_sources.render(debian_sources.template_sources(
             spec.suite, debian_sources.host_release())),
-        "initramfs_busybox": debs.candidate_version("busybox-static"),
+        "initramfs_busybox": apt_memo.remembered(
+            apt_memo.memo_path(cache), "candidate busybox-static",
+            lambda: debs.candidate_version("busybox-static")),
         "guest_files": {f: sha256_hex(d) for f, d in sorted(guest.items())},
         "guest_python": {rel: sha256_hex(data)
                          for rel, data in sorted(guest_package_sources().items())},
@@ -94,7 +109,7 @@ def debian_inputs(name: str, spec: DebianSpec) -> dict[str, Any]:
 
 def is_built(name: str, spec: DebianSpec, cache: Path) -> bool:
     """True when ``cache/name`` holds this template, current and intact (nothing is written)."""
-    return manifest.is_current(cache / name, manifest.inputs_hash(debian_inputs(name, spec)),
+    return manifest.is_current(cache / name, manifest.inputs_hash(debian_inputs(name, spec, cache)),
                                OUTPUTS)
 
 
@@ -107,7 +122,7 @@ def _guest_files() -> dict[str, bytes]:
 
 def _build(name: str, spec: DebianSpec, target: Path, work: Path, force: bool,
            log: Callable[[str], None]) -> BuildResult:
-    inputs = debian_inputs(name, spec)
+    inputs = debian_inputs(name, spec, target.parent)
     sources = inputs["sources"]
     guest = _guest_files()
     guest_py = guest_package_sources()
@@ -121,8 +136,7 @@ def _build(name: str, spec: DebianSpec, target: Path, work: Path, force: bool,
     (work / "debian.sources").write_text(sources)
     log(f"mmdebstrap {spec.suite}: {', '.join(spec.all_packages())}")
     _run(["mmdebstrap", *MMDEBSTRAP_OPTIONS, f"--include={','.join(spec.all_packages())}",
-          spec.suite, str(tree), str(work / "debian.sources")], "mmdebstrap",
-         env={"INITRD": "No"})  # the kernel's own initramfs is not used: ours is made below
+          spec.suite, str(tree), str(work / "debian.sources")], "mmdebstrap")
     abi = debian_tree.kernel_abi(tree)
     shutil.copyfile(tree / "boot" / f"vmlinuz-{abi}", out / "vmlinuz")
     kmods = tree / "usr/lib/modules" / abi

@@ -25,6 +25,19 @@ MASKED = (
     "e2scrub_reap.service", "fstrim.timer", "systemd-tmpfiles-clean.timer", "cron.service",
     "systemd-pstore.service", "systemd-timesyncd.service", "logrotate.timer", "man-db.timer",
 )
+# Masked for a quicker boot (systemd-analyze blame inside a domain, BENCHMARKS.md): udev (the
+# initramfs loads the virtio drivers, the setup names NICs by MAC and links the virtio-serial
+# ports, the kernel's devtmpfs makes the nodes), kernel interfaces nothing here uses, and files
+# written at each boot or shutdown into an app's overlay (random seed, utmp, the journal's flush).
+MASKED_FOR_BOOT = (
+    "systemd-udevd.service", "systemd-udevd-control.socket", "systemd-udevd-kernel.socket",
+    "systemd-udev-trigger.service", "systemd-udev-settle.service", "systemd-binfmt.service",
+    "proc-sys-fs-binfmt_misc.automount", "dev-hugepages.mount", "sys-kernel-debug.mount",
+    "sys-kernel-tracing.mount", "sys-kernel-config.mount", "sys-fs-fuse-connections.mount",
+    "kmod-static-nodes.service", "systemd-random-seed.service", "systemd-update-utmp.service",
+    "systemd-update-utmp-runlevel.service", "systemd-journal-flush.service",
+    "systemd-pcrphase.service", "systemd-pcrphase-sysinit.service", "systemd-repart.service",
+)
 # The build host leaks in through these (mmdebstrap copies resolv.conf and hostname in); apt's
 # downloaded lists and caches are large and stale by the time anybody boots the template.
 HOST_IDENTITY = ("etc/hostname", "etc/resolv.conf", "etc/mailname", "var/lib/dbus/machine-id",
@@ -45,7 +58,7 @@ def install_units(tree: Path, units: dict[str, bytes], journald_conf: bytes) -> 
     for unit, data in units.items():
         (tree / "usr/lib/systemd/system" / unit).write_bytes(data)
         _link(system / f"{UNITS[unit]}.wants" / unit, f"/usr/lib/systemd/system/{unit}")
-    for unit in MASKED:
+    for unit in (*MASKED, *MASKED_FOR_BOOT):
         _link(system / unit, "/dev/null")
     # Interfaces keep the kernel's names; the setup names them from the config volume by MAC.
     _link(tree / "etc/systemd/network/99-default.link", "/dev/null")

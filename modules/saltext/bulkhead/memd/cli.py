@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from .. import cli_style
+from ..cli_style import command_group
 from ..memory.config import BalancerConfig
 from ..memory.domain import KIB_PER_MIB
 from ..memory.policy import POLICIES, make_policy
@@ -21,12 +23,12 @@ from .config_file import load_config_file
 from .daemon_config import DEFAULT_SOCKET, DaemonConfig
 from .detach import detach as detach_daemon
 
-memory_app = typer.Typer(no_args_is_help=True, help="Memory balancing: simulate and tune.")
+memory_app = command_group("Memory balancing: simulate and tune.")
 
 
 @memory_app.command("simulate")
 def simulate_command(
-    trace_path: Annotated[Path, typer.Argument(metavar="TRACE.json", exists=True, dir_okay=False)],
+    trace_path: Annotated[Path, typer.Argument(metavar="TRACE", exists=True, dir_okay=False)],
     policy: Annotated[str, typer.Option(help=f"one of: {', '.join(POLICIES)}")] = "bulkhead",
     cache_factor: Annotated[float, typer.Option(help="preference = used x this")] = 1.3,
     floor_mib: Annotated[int, typer.Option(help="lowest preference")] = 96,
@@ -35,7 +37,7 @@ def simulate_command(
         float, typer.Option(help="tolerance around the ideal when memory is plentiful")
     ] = 0.25,
 ) -> None:
-    """Replay TRACE.json and print the metrics as JSON (defined in docs/memory.md)."""
+    """Replay TRACE (a JSON file) and print the metrics as JSON (defined in docs/memory.md)."""
     try:
         config = BalancerConfig(
             cache_factor=cache_factor,
@@ -46,7 +48,7 @@ def simulate_command(
         chosen = make_policy(policy, config)
         trace = load_trace(trace_path)
     except (ValueError, ValidationError) as error:  # pydantic's error is a ValueError too
-        typer.echo(f"error: {error}", err=True)
+        cli_style.error(f"{error}")
         raise typer.Exit(2) from error
     typer.echo(json.dumps(simulate(trace, chosen, config).report(), indent=2))
 
@@ -99,11 +101,11 @@ def daemon_command(
                 socket_path=socket_path,
             )
     except (OSError, ValueError) as error:
-        typer.echo(f"error: {error}", err=True)
+        cli_style.error(f"{error}")
         raise typer.Exit(2) from error
     if detach:
         if pidfile is None:
-            typer.echo("error: --detach needs --pidfile (how the start is confirmed)", err=True)
+            cli_style.error("--detach needs --pidfile (how the start is confirmed)")
             raise typer.Exit(2)
         code = detach_daemon(pidfile)  # before libvirt is imported or any thread starts
         if code is not None:
@@ -118,7 +120,7 @@ def daemon_command(
     try:
         serve(config, pidfile, config_digest)
     except SocketDirError as error:
-        typer.echo(f"error: {error}", err=True)
+        cli_style.error(f"{error}")
         raise typer.Exit(1) from error
 
 
@@ -134,6 +136,6 @@ def status_command(
     try:
         reply = ask(socket_path, {"op": "status"}, timeout=10.0)
     except (OSError, ValueError) as error:
-        typer.echo(f"error: bulkhead-memd does not answer on {socket_path}: {error}", err=True)
+        cli_style.error(f"bulkhead-memd does not answer on {socket_path}: {error}")
         raise typer.Exit(1) from error
     typer.echo(json.dumps(reply, indent=2, sort_keys=True))

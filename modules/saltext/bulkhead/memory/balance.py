@@ -11,12 +11,13 @@ has less cache.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from functools import partial
+from typing import NamedTuple
 
 from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import DomainMemory
-from .hysteresis import Tolerance, hold_small_changes
+from .hysteresis import hold_small_changes
 from .share import level_fill
 from .shortage import short_targets
 
@@ -37,20 +38,37 @@ class InsufficientMemory(Exception):
         self.capacity_kib = capacity_kib
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Balloon targets (KiB) for every running domain, and the preferences behind them."""
+class Decision(NamedTuple):
+    """Balloon targets (KiB) for every running domain, and the preferences behind them.
 
-    targets: Mapping[str, int]
-    preferences: Mapping[str, int]
+    Immutable. A named tuple rather than a frozen dataclass, and the preferences kept as two
+    sequences until asked for: the balancer runs every few seconds, its caller needs only the
+    targets, and building those was a tenth of a decision's time for ten domains.
+    """
+
+    targets: dict[str, int]
     short: bool
     """True when the preferences did not all fit: use was covered first (``shortage.py``)."""
+    managed: Sequence[str]
+    """The domains with guest statistics, in order; ``preferred`` holds their preferences."""
+    preferred: Sequence[int]
+
+    @property
+    def preferences(self) -> dict[str, int]:
+        """Each domain's preference; an unmanaged domain prefers what it has (its target)."""
+        preferences = dict(self.targets)
+        preferences.update(zip(self.managed, self.preferred, strict=True))
+        return preferences
 
     def changes(self, domains: Sequence[DomainMemory]) -> dict[str, int]:
         """The targets that differ from the domains' current sizes: what the daemon must set."""
-        return {
-            d.name: self.targets[d.name] for d in domains if self.targets[d.name] != d.current_kib
-        }
+        targets = self.targets
+        return {d.name: targets[d.name] for d in domains if targets[d.name] != d.current_kib}
+
+
+_new_decision = partial(tuple.__new__, Decision)
+"""``Decision(...)`` without the named tuple's own ``__new__`` in Python: a tenth of a microsecond,
+a percent of a decision for ten domains."""
 
 
 def balance(
@@ -59,49 +77,52 @@ def balance(
     """Compute the targets. ``capacity_kib`` is the memory all running domains may have together:
     the host's memory for guests less its reserve. The targets never add up to more than it.
     """
-    # One pass over the domains (the balancer's hot loop: no call per domain).
-    factor, floor = config.cache_factor, config.floor_kib
+    # One pass over the domains (the balancer's hot loop: no call per domain but list appends,
+    # which the interpreter specializes).
+    factor, floor, ceil = config.cache_factor, config.floor_kib, math.ceil
     names, current, lows, highs, preferred, needs = [], [], [], [], [], []
-    add_name, add_current, add_low, add_high = (
-        names.append, current.append, lows.append, highs.append)
-    add_preferred, add_need, ceil = preferred.append, needs.append, math.ceil
-    result: dict[str, int] = {}
+    kept: dict[str, int] = {}  # unmanaged domains keep their size
     for domain in domains:
         used = domain.used_kib
         if used is None:
-            result[domain.name] = domain.current_kib
+            kept[domain.name] = domain.current_kib
             continue
         low, high, overhead = domain.min_kib, domain.max_kib, domain.overhead_kib
-        add_name(domain.name)
-        add_current(domain.current_kib)
-        add_low(low)
-        add_high(high)
+        names.append(domain.name)
+        current.append(domain.current_kib)
+        lows.append(low)
+        highs.append(high)
         wanted = overhead + ceil(used * factor)
         wanted = floor if wanted < floor else wanted
-        add_preferred(low if wanted < low else high if wanted > high else wanted)
+        preferred.append(low if wanted < low else high if wanted > high else wanted)
         need = overhead + used
-        add_need(low if need < low else high if need > high else need)
-    if len(set(names).union(result) if result else set(names)) != len(domains):
-        _duplicates(domains)
-    capacity = capacity_kib - sum(result.values())
+        needs.append(low if need < low else high if need > high else need)
+    capacity = capacity_kib - sum(kept.values()) if kept else capacity_kib
     needed = sum(lows)
     if needed > capacity:
+        _unique(domains)
         raise InsufficientMemory(capacity_kib - capacity + needed, capacity_kib)
 
-    preferences = dict(result)
     short = sum(preferred) > capacity
     if short:
         targets = short_targets(current, needs, preferred, lows, highs, capacity,
                                 config.threshold_kib)
     else:
         ideal = level_fill(capacity, preferred, highs)
-        tolerance = Tolerance(config.threshold_kib, config.band)
-        targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity, tolerance)
-    result.update(zip(names, targets, strict=True))
-    preferences.update(zip(names, preferred, strict=True))
-    return Decision(targets=result, preferences=preferences, short=short)
+        targets = hold_small_changes(ideal, current, preferred, lows, highs, capacity,
+                                     config.threshold_kib, config.band)
+    if kept:
+        kept.update(zip(names, targets, strict=True))
+        result = kept
+    else:
+        result = dict(zip(names, targets, strict=True))
+    if len(result) != len(domains):  # a name given twice (the dict holds each once)
+        _unique(domains)
+    return _new_decision((result, short, names, preferred))
 
 
-def _duplicates(domains: Sequence[DomainMemory]) -> None:
+def _unique(domains: Sequence[DomainMemory]) -> None:
     names = [d.name for d in domains]
-    raise ValueError(f"duplicate domain names: {sorted({n for n in names if names.count(n) > 1})}")
+    if len(set(names)) != len(names):
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        raise ValueError(f"duplicate domain names: {duplicates}")

@@ -9,8 +9,9 @@ only where it changes who is starved, and a choice, once applied, is chosen agai
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import accumulate, chain, compress, filterfalse
 
 
 def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool]) -> list[bool]:
@@ -19,33 +20,29 @@ def choose_covered(costs: Sequence[int], budget: int, covered_now: Sequence[bool
     Returns, per item, whether it is covered: as many items as the budget allows, and among those
     choices the one with the most items of ``covered_now``. Deterministic: ties by index.
     """
-    if budget < 0 or any(cost < 0 for cost in costs):
+    if budget < 0 or (costs and min(costs) < 0):
         raise ValueError("costs and budget must not be negative")
-    order = sorted(range(len(costs)), key=costs.__getitem__)  # stable: ties by index
-    count = _most_coverable([costs[index] for index in order], budget)
-    kept = [index for index in order if covered_now[index]]
-    others = [index for index in order if not covered_now[index]]
-    kept_sums = [0, *accumulate(costs[index] for index in kept)]
-    other_sums = [0, *accumulate(costs[index] for index in others)]
+    count = bisect_right(list(accumulate(sorted(costs))), budget)  # the cheapest first
+    if sum(covered_now) == count and sum(compress(costs, covered_now)) <= budget:
+        return list(covered_now)  # the choice stands (as after it was applied)
+    by_cost = costs.__getitem__  # sorts are stable: ties by index
+    kept = list(compress(range(len(costs)), covered_now))
+    spent = sum(map(by_cost, kept))
+    kept.sort(key=by_cost)
+    others = sorted(filterfalse(covered_now.__getitem__, range(len(costs))), key=by_cost)
     # Keep as many of the covered ones as possible: the largest feasible ``from_kept``. One exists:
-    # the ``count`` cheapest items overall are a prefix of each group.
-    for from_kept in range(min(count, len(kept)), -1, -1):
-        from_others = count - from_kept
-        if from_others > len(others):
-            break
-        if kept_sums[from_kept] + other_sums[from_others] <= budget:
-            covered = [False] * len(costs)
-            for index in kept[:from_kept] + others[:from_others]:
-                covered[index] = True
-            return covered
-    raise AssertionError("unreachable: the cheapest items always fit")  # pragma: no cover
-
-
-def _most_coverable(ascending: Sequence[int], budget: int) -> int:
-    count = 0
-    for cost in ascending:
-        if cost > budget:
-            break
-        budget -= cost
-        count += 1
-    return count
+    # the ``count`` cheapest items overall are a prefix of each group, so trading kept items for
+    # others (cheapest first) never runs out of others before it fits.
+    from_kept = min(count, len(kept))
+    from_others = count - from_kept
+    if from_kept < len(kept):
+        spent = sum(map(by_cost, kept[:from_kept]))
+    spent += sum(map(by_cost, others[:from_others]))
+    while spent > budget:
+        from_kept -= 1
+        spent += costs[others[from_others]] - costs[kept[from_kept]]
+        from_others += 1
+    covered = [False] * len(costs)
+    for index in chain(kept[:from_kept], others[:from_others]):
+        covered[index] = True
+    return covered

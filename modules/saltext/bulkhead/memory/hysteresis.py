@@ -17,15 +17,6 @@ reproduces it: balancing unchanged inputs again changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True, slots=True)
-class Tolerance:
-    threshold: int
-    """Absolute: changes smaller than this many KiB are not made."""
-    band: float
-    """Relative to the ideal target; for domains with their preference while memory is plentiful."""
 
 
 def hold_small_changes(
@@ -35,32 +26,42 @@ def hold_small_changes(
     lows: Sequence[int],
     highs: Sequence[int],
     capacity: int,
-    tolerance: Tolerance,
+    threshold: int,
+    band: float,
 ) -> list[int]:
     """Return ``ideal`` (preferences fit in ``capacity``) with small changes undone where that
-    stays safe. A domain whose current size is outside its bounds is always moved to its ideal.
+    stays safe: ``threshold`` KiB for everyone, ``band`` (of the ideal) for a domain that has its
+    preference. A domain whose current size is outside its bounds is always moved to its ideal.
     """
-    threshold, band = tolerance.threshold, tolerance.band
-    result = list(ideal)
+    result: list[int] = []
     costly: list[tuple[int, int]] = []  # (memory it costs to hold, index)
-    for index, target in enumerate(ideal):
-        now = current[index]
+    for target, now, pref, low, high in zip(ideal, current, preferred, lows, highs, strict=True):
         change = target - now
-        if change == 0 or now < lows[index] or now > highs[index]:
+        if change == 0 or now < low or now > high:
+            result.append(target)
             continue
-        plentiful_band = max(threshold, int(band * target))
-        satisfied = now >= preferred[index]
-        if abs(change) >= (plentiful_band if satisfied else threshold):
-            if change > 0 and not satisfied:
+        size = change if change > 0 else -change
+        if now >= pref:  # it has its preference: the band applies too
+            band_kib = int(band * target)
+            if size >= (band_kib if band_kib > threshold else threshold):
+                result.append(target)
+                continue
+        elif size >= threshold:
+            if change > 0:
                 # Raise it to its preference plus headroom, just inside the band it will then be
                 # held in, rather than all the way to its share of spare memory (which the next
                 # shortage would take back at once).
-                headroom = max(preferred[index] + threshold, target - plentiful_band + 1)
-                result[index] = min(target, headroom)
-        elif change > 0:
-            result[index] = now
+                band_kib = int(band * target)
+                headroom = target - (band_kib if band_kib > threshold else threshold) + 1
+                headroom = pref + threshold if pref + threshold > headroom else headroom
+                target = headroom if headroom < target else target
+            result.append(target)
+            continue
+        if change > 0:
+            result.append(now)
         else:
-            costly.append((-change, index))
+            costly.append((size, len(result)))
+            result.append(target)
 
     # Cheapest first, so as many domains as possible stay still; ties by index for determinism.
     budget = capacity - sum(result)

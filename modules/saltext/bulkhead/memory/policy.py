@@ -30,7 +30,7 @@ class BulkheadPolicy:
 
     def balance(self, domains: Sequence[DomainMemory], capacity_kib: int) -> dict[str, int]:
         try:
-            return dict(balance(domains, capacity_kib, self.config).targets)
+            return balance(domains, capacity_kib, self.config).targets  # a new dict each time
         except InsufficientMemory:  # as the daemon: log it (here: count it) and change nothing
             return {d.name: d.current_kib for d in domains}
 

@@ -98,28 +98,32 @@ def level_fill(total: int, weights: Sequence[int], highs: Sequence[int]) -> list
     """``proportional_fill`` for the case the balancer meets when memory is plentiful: the lows
     are at most the weights and ``sum(weights) <= total``, so the level is >= 1 and no item sits
     at its low. No sort: items reaching their high at the current level are capped, which only
-    raises the level, until none is left (usually one or two passes). The few KiB left over by
-    rounding go one each to the first uncapped items."""
+    raises the level (so the others capped with them would have been capped one by one too),
+    until none is left (usually one pass). The few KiB left over by rounding go one each to the
+    first uncapped items."""
     if total >= sum(highs):
         return list(highs)
     numerator, denominator = total, sum(weights)  # the level, as a fraction
-    capped = [False] * len(weights)
-    changed = True
-    while changed:
-        changed = False
-        for index, weight in enumerate(weights):
-            if not capped[index] and highs[index] * denominator <= weight * numerator:
-                capped[index] = True
-                numerator -= highs[index]
-                denominator -= weight
-                changed = True
-    result = [high if cap else weight * numerator // denominator
-              for weight, high, cap in zip(weights, highs, capped, strict=True)]
-    left = total - sum(result)
-    for index, cap in enumerate(capped):
-        if not left:
+    capped: set[int] = set()
+    while True:
+        reaching = [index for index, (weight, high) in enumerate(zip(weights, highs, strict=True))
+                    if high * denominator <= weight * numerator and index not in capped]
+        if not reaching:
             break
-        if not cap:
+        for index in reaching:
+            capped.add(index)
+            numerator -= highs[index]
+            denominator -= weights[index]
+    if capped:
+        result = [high if index in capped else weight * numerator // denominator
+                  for index, (weight, high) in enumerate(zip(weights, highs, strict=True))]
+    else:
+        result = [weight * numerator // denominator for weight in weights]
+    left = total - sum(result)
+    index = 0
+    while left:
+        if index not in capped:
             result[index] += 1
             left -= 1
+        index += 1
     return result

@@ -24,6 +24,7 @@ and once applied it is chosen again (idempotent).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import add, ge, not_, or_, sub
 
 from .cover import choose_covered
 
@@ -39,22 +40,25 @@ def short_targets(
 ) -> list[int]:
     """``lows[i] <= needs[i] <= preferred[i] <= highs[i]`` and
     ``sum(lows) <= capacity < sum(preferred)``; the result sums to at most ``capacity``."""
-    covered = _covered(current, needs, lows, capacity)
-    held = []
+    if sum(needs) <= capacity:
+        covered: list[bool | None] = [True] * len(needs)
+    else:
+        covered = _most_covered(current, needs, lows, capacity)  # type: ignore[assignment]
+    held: list[int] = []
     spare = 0  # what donors and uncovered domains could give without touching a covered one's need
-    for index, now in enumerate(current):
-        need = needs[index]
-        if covered[index]:
+    for now, need, pref, low, high, cover in zip(
+            current, needs, preferred, lows, highs, covered, strict=True):
+        if cover:
             if now < need:
                 now = need + threshold
-                now = preferred[index] if now > preferred[index] else now
-            elif now > highs[index]:
-                now = highs[index]
-            if now > preferred[index]:
-                spare += now - preferred[index]
+                now = pref if now > pref else now
+            elif now > high:
+                now = high
+            if now > pref:
+                spare += now - pref
         else:
-            now = need - 1 if now >= need else lows[index] if now < lows[index] else now
-            spare += now - lows[index]
+            now = need - 1 if now >= need else low if now < low else now
+            spare += now - low
         held.append(now)
     total = sum(held)
     if total - spare > capacity:
@@ -93,15 +97,13 @@ def _leave_jumps(
     return total
 
 
-def _covered(
+def _most_covered(
     current: Sequence[int], needs: Sequence[int], lows: Sequence[int], capacity: int
 ) -> list[bool]:
-    if sum(needs) <= capacity:
-        return [True] * len(needs)
-    costs = [need - low for need, low in zip(needs, lows, strict=True)]
+    """The needs do not all fit: cover as many as can be, keeping those covered now."""
+    costs = list(map(sub, needs, lows))
     # Covering a domain whose need is its minimum costs nothing: it always counts as covered.
-    covered_now = [now >= need or need == low
-                   for now, need, low in zip(current, needs, lows, strict=True)]
+    covered_now = list(map(or_, map(ge, current, needs), map(not_, costs)))
     return choose_covered(costs, capacity - sum(lows), covered_now)
 
 
@@ -113,24 +115,28 @@ def _shrink(
     covered: Sequence[bool | None],
     excess: int,
 ) -> list[int]:
-    """Take ``excess`` in tiers: donors to their preference, uncovered domains to their minimum,
-    covered ones to their need (which fits: ``choose_covered`` saw to it; a jump left uncovered
-    stays below the need it was counted with)."""
-    tiers = (
-        lambda: [min(now, pref) for now, pref in zip(held, preferred, strict=True)],
-        lambda: [low if cover is False else now
-                 for now, low, cover in zip(held, lows, covered, strict=True)],
-        lambda: [need if cover else now
-                 for now, need, cover in zip(held, needs, covered, strict=True)],
-    )
-    above = held
-    for tier in tiers:  # built only when the one before is used up
-        floors = [floor if floor < now else now for floor, now in zip(tier(), above, strict=True)]
-        room = [now - floor for now, floor in zip(above, floors, strict=True)]
-        available = sum(room)
-        if available >= excess:
-            return _spread(above, room, -excess, available)
-        above, excess = floors, excess - available
+    """Take ``excess`` in tiers, each only once the one before is used up: donors to their
+    preference, uncovered domains to their minimum, covered ones to their need (which fits:
+    ``choose_covered`` saw to it; a jump left uncovered stays below the need it was counted with).
+    Within a tier each gives the same share of what it can give (its room)."""
+    room = [now - pref if now > pref else 0 for now, pref in zip(held, preferred, strict=True)]
+    available = sum(room)
+    if available >= excess:
+        return _spread(held, room, -excess, available)
+    excess -= available
+    above = list(map(sub, held, room))
+    room = [now - low if cover is False and now > low else 0
+            for now, low, cover in zip(above, lows, covered, strict=True)]
+    available = sum(room)
+    if available >= excess:
+        return _spread(above, room, -excess, available)
+    excess -= available
+    above = list(map(sub, above, room))
+    room = [now - need if cover and now > need else 0
+            for now, need, cover in zip(above, needs, covered, strict=True)]
+    available = sum(room)
+    if available >= excess:
+        return _spread(above, room, -excess, available)
     raise AssertionError("unreachable: the covered needs and other minimums fit")  # pragma: no cover
 
 
@@ -145,15 +151,15 @@ def _grow(
     """Hand out ``free``: uncovered domains first, then covered ones (not a jump left uncovered);
     rooms under ``threshold`` are left alone (so once applied, nothing is left that the next call
     would hand out)."""
+    threshold = threshold if threshold > 0 else 1
     for cover_tier in (False, True):
         room = []
         for now, need, pref, cover in zip(held, needs, preferred, covered, strict=True):
-            top = (pref if cover else need - 1) if cover is cover_tier else now
-            gap = top - now
-            room.append(gap if gap >= threshold and gap > 0 else 0)
+            gap = ((pref if cover else need - 1) - now) if cover is cover_tier else 0
+            room.append(gap if gap >= threshold else 0)
         available = sum(room)
         if available:
-            given = min(free, available)
+            given = free if free < available else available
             held = _spread(held, room, given, available)
             free -= given
             if not free:
@@ -161,20 +167,21 @@ def _grow(
     return held
 
 
-def _spread(base: list[int], room: Sequence[int], amount: int, available: int) -> list[int]:
+def _spread(base: list[int], room: list[int], amount: int, available: int) -> list[int]:
     """Move ``abs(amount)`` (<= ``available == sum(room)``) into (amount > 0) or out of the items,
     each by the same share of its ``room``, in exact integers: shares are rounded down and the few
     KiB left go one each to the first items that still have room."""
-    sign = 1 if amount > 0 else -1
+    sign, move = (1, add) if amount > 0 else (-1, sub)
     amount *= sign
     if amount == available:
-        return [now + sign * gap for now, gap in zip(base, room, strict=True)]
+        return list(map(move, base, room))
     parts = [gap * amount // available for gap in room]
+    result = list(map(move, base, parts))
     left = amount - sum(parts)
-    result = []
-    for now, gap, part in zip(base, room, parts, strict=True):
-        if left and part < gap:
-            part += 1
+    index = 0
+    while left:
+        if parts[index] < room[index]:
+            result[index] += sign
             left -= 1
-        result.append(now + sign * part)
+        index += 1
     return result

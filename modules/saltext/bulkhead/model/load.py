@@ -12,6 +12,7 @@ from typing import Any
 import pydantic
 
 from .checks import ROOT, check_pillar
+from .cpu_checks import check_cpu_partitions
 from .errors import PillarError, PillarIssue
 from .fields import NAME_RULE, describe, key
 from .memory_balancer import MemoryBalancer
@@ -59,6 +60,7 @@ def load_pillar(data: Any, minion_id: str | None = None,
     issues += _unknown_accepted(tcb, domains, broken)
     prune = _validate(Pruning, {k: data[k] for k in ("prune", "purge") if k in data}, (ROOT,), issues)
     issues += check_pillar(domains, broken, host)
+    issues += check_cpu_partitions(domains, host)
     if host is not None and host.workstation is None:
         host = _with_workstation(host, minion_id, issues)
     if issues:

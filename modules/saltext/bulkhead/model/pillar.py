@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StringConstraints
 
+from .cpu_partition import PARTITION_NAME_RULE, CpuPartition, PartitionName
 from .fields import (
     IPV4_INTERFACE_RULE,
     IPV4_RULE,
@@ -34,6 +35,7 @@ from .fields import (
 )
 from .firewall import FirewallRule
 from .images import DebianImage, ImageName
+from .label import LABEL_RULE, Label
 from .memory_balancer import MemoryBalancer
 from .rpc_policy import PolicyConfig
 from .tcb import TcbConfig
@@ -69,25 +71,6 @@ class DomainType(str, Enum):
     xen = "xen"
 
 
-class Label(str, Enum):
-    """Qubes trust labels, from least to most trusted."""
-
-    red = "red"
-    orange = "orange"
-    yellow = "yellow"
-    green = "green"
-    gray = "gray"
-    blue = "blue"
-    purple = "purple"
-    black = "black"
-
-    @property
-    def trust_level(self) -> int:
-        """0 (red, untrusted) .. 7 (black, ultimately trusted)."""
-        return list(Label).index(self)
-
-
-LABEL_RULE = "must be one of " + ", ".join(label.value for label in Label) + " (least to most trusted)"
 
 
 class Memory(Frozen):
@@ -258,6 +241,12 @@ class Domain(Frozen):
         ),
         rule=IPV4_RULE + " inside host:address_pool, not its network, first or broadcast address, unique",
     )
+    cpu_partition: PartitionName | None = key(
+        None,
+        doc="The host:cpu_partitions entry this domain runs in; absent: the partition listing its "
+            "label (required then when host:cpu_partitions is set).",
+        rule=PARTITION_NAME_RULE + ", one of host:cpu_partitions",
+    )
     tags: tuple[TagName, ...] = key((), doc="Tags for RPC policy (@tag:NAME).", rule=TAG_RULE)
     firewall: tuple[FirewallRule, ...] = key(
         (),
@@ -304,6 +293,13 @@ class Host(Frozen):
     pool_path: AbsPath = key("/var/lib/bulkhead/pool", doc="Directory of that storage pool.", rule=PATH_RULE)
     address_pool: AddressPool = key(
         ipaddress.IPv4Network("10.137.0.0/16"), doc="Addresses given to domains come from this network.", rule=POOL_RULE
+    )
+    cpu_partitions: dict[PartitionName, CpuPartition] = key(
+        {},
+        doc="Host CPUs by trust: each partition's CPUs run only its domains (by label or by "
+            "cpu_partition); absent: domains may run on any CPU. Checked against the host's cores "
+            "and SMT siblings when planning (docs/cpu-partitions.md).",
+        rule="must be a mapping of partition name to {cpus, labels}",
     )
     workstation: WorkstationName | None = key(
         None,

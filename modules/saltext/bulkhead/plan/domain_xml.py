@@ -14,6 +14,8 @@ from lxml import etree
 
 from .. import NAMESPACE
 from ..model import Pillar
+from ..model.cpu_list import format_cpu_list
+from ..model.cpu_partition import partition_of
 from . import lineage, names
 from .allocations import Allocation
 from .metadata import domain_metadata, stamp_hash
@@ -29,6 +31,8 @@ DISK_TARGETS = ("vda", "vdb", "vdc", "vdd")
 
 def fingerprint(pillar: Pillar, name: str) -> str:
     entry = pillar.domains[name].model_dump(mode="json", by_alias=True)
+    if entry.get("cpu_partition") is None:
+        del entry["cpu_partition"]  # a key added later: unpinned domains keep their fingerprint
     if entry.get("autostart") is None:
         # recorded as false before absent meant "netvms: true": defined domains keep their
         # fingerprint, so the upgrade redefines nothing (autostart never reaches the XML)
@@ -117,9 +121,27 @@ def _console_and_agent(devices: etree._Element, name: str, xen: bool) -> None:
     sub(balloon, "stats", period="5")
 
 
+def _cpus(root: etree._Element, vcpus: int, cpus: frozenset[int] | None, xen: bool) -> None:
+    if cpus is None:
+        sub(root, "vcpu", vcpus, placement="static")
+        return
+    # cpuset is the default for every thread of the domain; the pins say it again per vCPU and for
+    # QEMU's emulator threads (its main loop, where I/O runs: no <iothreads> are defined). Xen's
+    # device model runs in dom0, outside libvirt's emulatorpin.
+    cpuset = format_cpu_list(cpus)
+    sub(root, "vcpu", vcpus, placement="static", cpuset=cpuset)
+    tune = sub(root, "cputune")
+    for vcpu in range(vcpus):
+        sub(tune, "vcpupin", vcpu=str(vcpu), cpuset=cpuset)
+    if not xen:
+        sub(tune, "emulatorpin", cpuset=cpuset)
+
+
 def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: str,
-               volumes: tuple[VolumePlan, ...], allocation: Allocation) -> tuple[str, str]:
-    """Render the domain; returns (xml, config hash recorded inside it)."""
+               volumes: tuple[VolumePlan, ...], allocation: Allocation,
+               cpus: frozenset[int] | None = None) -> tuple[str, str]:
+    """Render the domain, pinned to ``cpus`` (its CPU partition) when given; returns (xml,
+    config hash recorded inside it)."""
     domain = pillar.domains[name]
     xen = domain_type == "xen"
     root = etree.Element("domain", type=domain_type)
@@ -131,6 +153,9 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
              "netvm": str(domain.netvm) if domain.has_network else "none"}
     if domain.template is not None:
         attrs["template"] = domain.template
+    partition = partition_of(pillar.host.cpu_partitions, domain)
+    if partition is not None:
+        attrs["cpu_partition"] = partition
     bounds = RecordedMemory(domain.memory.minimum, domain.memory.initial, domain.memory.maximum)
     meta = domain_metadata(name, attrs, allocation, fingerprint(pillar, name), bounds)
     for vol in volumes:
@@ -140,7 +165,7 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
     sub(root, "metadata").append(meta)
     sub(root, "memory", domain.memory.maximum, unit="MiB")
     sub(root, "currentMemory", domain.memory.initial, unit="MiB")
-    sub(root, "vcpu", domain.vcpus, placement="static")
+    _cpus(root, domain.vcpus, cpus, xen)
     _os(root, pillar, name, domain_type)
     if not xen:
         features = sub(root, "features")

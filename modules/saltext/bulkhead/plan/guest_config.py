@@ -6,7 +6,6 @@ the same archive and its hash can be recorded and compared without reading the v
 
 from __future__ import annotations
 
-import io
 import json
 import tarfile
 from typing import Any
@@ -74,24 +73,29 @@ def network_lines(config: dict[str, Any]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def _member(name: str, data: bytes) -> tuple[tarfile.TarInfo, io.BytesIO]:
+def _header(name: str, size: int) -> bytes:
+    """The ustar header of member ``name`` (the only other field that varies is its size)."""
     info = tarfile.TarInfo(name)
-    info.size = len(data)
+    info.size = size
     info.mtime = 0
     info.mode = 0o444
     info.uid = info.gid = 0
     info.uname = info.gname = "root"
-    return info, io.BytesIO(data)
+    return info.tobuf(tarfile.USTAR_FORMAT, "utf-8", "surrogateescape")
+
+
+def _padded(data: bytes, size: int) -> bytes:
+    return data + tarfile.NUL * (-len(data) % size)
 
 
 def config_tar(config: dict[str, Any]) -> bytes:
+    """The archive, byte for byte what ``tarfile`` writes for these members (every plan builds
+    one per domain, so without ``tarfile``'s per-member copying and bookkeeping)."""
     files = {
         "config.json": (json.dumps(config, sort_keys=True, indent=1) + "\n").encode(),
         "name": (config["name"] + "\n").encode(),
         "network": network_lines(config).encode(),
     }
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        for fname in sorted(files):
-            tar.addfile(*_member(fname, files[fname]))
-    return buf.getvalue()
+    members = b"".join(_header(name, len(data)) + _padded(data, tarfile.BLOCKSIZE)
+                       for name, data in sorted(files.items()))
+    return _padded(members + tarfile.NUL * 2 * tarfile.BLOCKSIZE, tarfile.RECORDSIZE)

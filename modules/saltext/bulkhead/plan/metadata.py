@@ -86,10 +86,10 @@ def read_memory(meta: etree._Element) -> RecordedMemory | None:
 
 
 def read_recorded(domain_xml: str) -> RecordedDomain | None:
-    meta = find_ours(domain_xml)
+    doc = etree.fromstring(domain_xml.encode())
+    meta = doc.find(f"metadata/{{{NAMESPACE}}}*")  # find_ours, on the one parse
     if meta is None or meta.tag != ns("domain"):
         return None
-    doc = etree.fromstring(domain_xml.encode())
     interfaces = []
     for el in meta.findall(ns("interface")):
         addr = el.get("address")
@@ -101,8 +101,11 @@ def read_recorded(domain_xml: str) -> RecordedDomain | None:
 def read_imports(xml: str) -> dict[str, str]:
     """volume name -> sha256 of the image it was imported from, as recorded in a domain's XML."""
     meta = find_ours(xml)
-    if meta is None:
-        return {}
+    return {} if meta is None else imports_in(meta)
+
+
+def imports_in(meta: etree._Element) -> dict[str, str]:
+    """``read_imports`` of an already parsed metadata element."""
     return {el.get("volume", ""): el.get("sha256", "") for el in meta.iterfind(ns(IMPORT_TAG))}
 
 

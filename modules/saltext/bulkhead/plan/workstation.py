@@ -6,11 +6,13 @@ Same pillar + same recorded allocations + same domain type => byte-identical XML
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ..model import Pillar
 from .allocations import Allocation, allocate
+from .cpu_pinning import domain_cpus, partition_cpus
+from .cpu_topology import HostTopology
 from .domain_xml import domain_xml, stable_uuid
 from .guest_config import config_tar, guest_config
 from .metadata import read_recorded
@@ -30,6 +32,7 @@ class DomainPlan:
     volumes: tuple[VolumePlan, ...]  # root, private, config[, firewall] (vda, vdb, vdc[, vdd])
     networks: tuple[str, ...]  # libvirt networks its NICs attach to
     allocation: Allocation
+    cpus: frozenset[int] | None = None  # the host CPUs its threads are pinned to (its partition)
 
     def volume(self, role: str) -> VolumePlan:
         return next(v for v in self.volumes if v.role == role)
@@ -42,6 +45,9 @@ class Plan:
     domains: Mapping[str, DomainPlan]
     networks: Mapping[str, NetworkPlan]  # keyed by network name (bulkhead-<owner>)
     volumes: Mapping[str, VolumePlan]  # keyed by volume name
+    # partition name -> its host CPUs (empty: nothing is pinned)
+    cpu_partitions: Mapping[str, frozenset[int]] = field(
+        default_factory=lambda: MappingProxyType({}))
 
     def network_of(self, owner: str) -> NetworkPlan:
         return next(n for n in self.networks.values() if n.owner == owner)
@@ -59,8 +65,10 @@ def _domain_type(pillar: Pillar, domain_type: str | None) -> str:
 
 
 def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
-                     domain_type: str | None = None) -> Plan:
+                     domain_type: str | None = None, topology: HostTopology | None = None) -> Plan:
+    """The plan; ``topology`` (the host's CPUs) is needed when the pillar has CPU partitions."""
     dtype = _domain_type(pillar, domain_type)
+    partitions = partition_cpus(pillar, topology)
     allocations = allocate(pillar, recorded)
     pool = pool_plan(pillar)
     domains: dict[str, DomainPlan] = {}
@@ -71,16 +79,17 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
         vols = domain_volumes(pillar, name, config)
         rec = recorded.get(name)
         uuid = rec.uuid if rec is not None and rec.uuid else stable_uuid(name)
+        cpus = domain_cpus(pillar, name, partitions)
         xml, digest = domain_xml(pillar, name, domain_type=dtype, uuid=uuid, pool=pool.name,
-                                 volumes=vols, allocation=allocations[name])
+                                 volumes=vols, allocation=allocations[name], cpus=cpus)
         nets = tuple(nic.network for nic in allocations[name].nics)
-        domains[name] = DomainPlan(name, uuid, xml, digest, vols, nets, allocations[name])
+        domains[name] = DomainPlan(name, uuid, xml, digest, vols, nets, allocations[name], cpus)
         volumes.update((v.name, v) for v in vols)
         if pillar.domains[name].provides_network:
             net = network_plan(name, pillar.workstation)
             networks[net.name] = net
     return Plan(dtype, pool, MappingProxyType(domains), MappingProxyType(dict(sorted(networks.items()))),
-                MappingProxyType(dict(sorted(volumes.items()))))
+                MappingProxyType(dict(sorted(volumes.items()))), MappingProxyType(partitions))
 
 
 def plan_still_holds(plan: Plan, before: Mapping[str, RecordedDomain],

@@ -31,8 +31,13 @@ class Request:
     def __post_init__(self) -> None:
         if not self.service or not set(self.service) <= RPCNAME_CHARS - {"+"}:
             raise RequestError(f"invalid service name {self.service!r}")
-        if not self.argument.startswith("+") or not set(self.argument) <= RPCNAME_CHARS:
+        if not self.argument.startswith("+"):
             raise RequestError(f"invalid argument {self.argument!r} (must start with '+')")
+        refused = dict.fromkeys(c for c in self.argument[1:] if c not in RPCNAME_CHARS)
+        if refused:  # qrexec's names: letters, digits and . _ - + only; say which ones broke it
+            shown = " ".join(repr(c) for c in refused)
+            raise RequestError(f"invalid argument {self.argument!r}: {shown} not allowed "
+                               "(letters, digits, '.', '_', '-', '+' only)")
 
     @classmethod
     def from_call(cls, call: str, source: str, target: str) -> Request:

@@ -46,7 +46,7 @@ class BrokerPaths:
 
 
 def command(pillar: Pillar, paths: BrokerPaths) -> list[str]:
-    return [sys.executable, "-m", MODULE, "broker", "--uri", pillar.host.uri, "--pillar", str(paths.pillar),
+    return [sys.executable, "-m", MODULE, "broker", "--uri", pillar.host.uri, "--pillar-json", str(paths.pillar),
             "--policy-dir", str(pillar.policy.dir), "--socket-dir", str(paths.socket_dir),
             "--ask", pillar.policy.ask, "--log", str(paths.log), "--pidfile", str(paths.pidfile),
             "--call-timeout", str(pillar.policy.call_timeout), "--max-output-mib", str(pillar.policy.call_output_mib),

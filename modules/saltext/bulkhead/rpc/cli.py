@@ -8,12 +8,14 @@ from typing import Annotated
 
 import typer
 
+from .. import cli_style
+from ..cli_style import command_group
 from .call_limits import DEFAULT_MAX_OUTPUT_MIB, DEFAULT_TIMEOUT_S, MIB, CallLimits
 from .dispvm_factory import REGISTRY_DIR
 from .prompt import ASK_MODES
 from .service import DEFAULT_LOG, DEFAULT_SOCKET_DIR
 
-rpc_app = typer.Typer(no_args_is_help=True, help="Inter-domain RPC: the host broker.")
+rpc_app = command_group("Inter-domain RPC: the host broker.")
 DEFAULT_PILLAR = Path("/etc/bulkhead/broker-pillar.json")
 
 
@@ -28,6 +30,7 @@ def broker_command(
         "/etc/bulkhead/policy.d"),
     uri: Annotated[str, typer.Option(help="libvirt URI of the domains")] = "qemu:///system",
     pillar: Annotated[Path, typer.Option(
+        "--pillar-json", metavar="FILE",
         help="JSON of the bulkhead pillar key (tags, classes; written by the formula)")] = DEFAULT_PILLAR,
     system: Annotated[Path | None, typer.Option(
         help="serve a fixed SYSTEM.json instead of libvirt + pillar (starts no domains)")] = None,
@@ -58,7 +61,7 @@ def broker_command(
         if system is None:
             host.system()  # a missing or invalid pillar file stops the start, not the first call
     except (ValueError, OSError, SystemInfoError, SocketDirError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        cli_style.error(f"{exc}")
         raise typer.Exit(2) from exc
     if pidfile is not None:
         write_atomically(pidfile, f"{os.getpid()}\n".encode())

@@ -73,7 +73,10 @@ def surface_of(xml: str) -> Surface:
         channels=channels,
         graphics=tuple(str(Device(d.tag, _detail(d))) for d in devices if d.tag in GRAPHICS
                        and not (d.tag == "video" and _no_video(d))),
-        sound=tuple(str(Device(d.tag, _detail(d))) for d in devices if d.tag in SOUND),
+        # libvirt adds <audio type='none'/> to a live definition by itself: a backend that plays
+        # nothing and no device a guest can drive
+        sound=tuple(str(Device(d.tag, _detail(d))) for d in devices if d.tag in SOUND
+                    and not (d.tag == "audio" and d.get("type") == "none")),
         usb=tuple(str(Device(d.tag, _detail(d))) for d in devices if _usb(d)),
         passthrough=tuple(str(Device(d.tag, _detail(d))) for d in devices if d.tag in PASSTHROUGH)
         + nics,

@@ -9,9 +9,10 @@ from typing import Annotated
 
 import typer
 
+from ..cli_style import command_group, fail
 from ..untrusted.text import printable
 
-template_app = typer.Typer(no_args_is_help=True, help="Templates (updates without a network).")
+template_app = command_group("Templates (updates without a network).")
 DEFAULT_PILLAR = Path("/etc/bulkhead/broker-pillar.json")
 
 
@@ -21,6 +22,7 @@ def update_command(
     proxy: Annotated[str, typer.Option(help="The domain with network whose qubes.UpdatesProxy "
                                             "carries apt's requests.")] = "sys-net",
     pillar: Annotated[Path, typer.Option(
+        "--pillar-json", metavar="FILE",
         help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons")
     ] = DEFAULT_PILLAR,
     timeout: Annotated[int, typer.Option(min=60, max=86400, help="Seconds apt may take.")] = 3600,
@@ -35,18 +37,15 @@ def update_command(
     try:
         model = load_pillar(json.loads(pillar.read_text(encoding="utf-8")))
     except (PillarError, OSError, ValueError) as exc:
-        typer.echo(f"error: cannot read the pillar {pillar}: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(f"cannot read the pillar {pillar}: {exc}")
     try:
         with connect(model.host.uri) as conn:
             report = update_template(conn, model, name, proxy, timeout, say=typer.echo)
     except (UpdateError, BulkheadVirtError) as exc:
-        typer.echo(f"bulkhead template update {printable(name)}: {exc}", err=True)
-        raise typer.Exit(2) from exc
+        fail(f"template update {printable(name)}: {exc}")
     for line in report.changed:
         typer.echo(line)
     if not report.ok:
-        typer.echo(f"apt failed (exit {report.apt_rc}); the template is unchanged "
-                   "where apt refused:\n" + "\n".join(report.apt_tail), err=True)
-        raise typer.Exit(1)
+        fail(f"apt failed (exit {report.apt_rc}); the template is unchanged where apt refused:\n"
+             + "\n".join(report.apt_tail), code=1)
     typer.echo(f"{name}: updated, {len(report.changed)} package lines changed")

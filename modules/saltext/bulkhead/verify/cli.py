@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,10 +12,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.padding import Padding
 
+from .. import cli_style
 from ..model import PillarError, load_pillar, load_pillar_file
 from .pillar_source import PillarUnavailable, salt_pillar_data
-from .runner import SuiteRun, run_suite
+from .runner import SuiteRun, report_data, run_suite
 
+# Console style is set once (cli_style.console: no highlighting, unwrapped when piped).
 _MARK = {"passed": "[green]PASS[/] ", "failed": "[red]FAIL[/] ", "error": "[red]ERROR[/]",
          "skipped": "[yellow]SKIP[/] ", "n/a": "[dim]N/A[/]  "}
 
@@ -27,42 +30,57 @@ def _summary(run: SuiteRun, console: Console) -> None:
         console.print(f"[green]{run.counts()}[/]")
     elif not run.results:
         console.print("[red]the suite did not run:[/]")
-        console.print(run.output[-4000:], markup=False, highlight=False)
+        console.print(run.output[-4000:], markup=False)
     elif bad:
-        console.print(f"[red]{bad} of {total} checks failed[/] ({run.counts()})", highlight=False)
+        console.print(f"[red]{bad} of {total} checks failed[/] ({run.counts()})")
     else:  # a skipped check is an isolation property nobody checked: not a pass
-        console.print(f"[yellow]{run.counts()}:[/]", highlight=False)
+        console.print(f"[yellow]{run.counts()}:[/]")
     for res in run.results:
         if res.outcome == "skipped":
             reason = " ".join(res.message.split()) or "no reason given"
-            console.print(f"  skipped {res.check}: {reason}", markup=False, highlight=False,
-                          soft_wrap=True)
+            console.print(f"  skipped {res.check}: {reason}", markup=False)
+
+
+def _line(console: Console, check: str, outcome: str) -> None:
+    """One check, the moment it finished: one line, never wrapped."""
+    console.print(f"{_MARK.get(outcome, escape(outcome))} {escape(check)}")
 
 
 def _report(run: SuiteRun, console: Console) -> None:
+    """After the live lines: what each failed check found and why a check had nothing to check
+    (a skipped one is listed with the summary), then the summary."""
     for res in run.results:
-        console.print(f"{_MARK.get(res.outcome, res.outcome)} {escape(res.check)}", highlight=False)
-        if res.outcome != "passed" and res.message:
-            console.print(Padding(res.message, (0, 0, 0, 6)), markup=False, highlight=False)
+        if res.outcome in ("failed", "error", "n/a") and res.message:
+            console.print(f"  {escape(res.check)}:")
+            console.print(Padding(res.message, (0, 0, 0, 6)), markup=False)
     _summary(run, console)
 
 
 def verify_command(
     pillar: Annotated[Path | None, typer.Option(
-        "--pillar", exists=True, dir_okay=False,
-        help="pillar file with the bulkhead key; default: this minion's pillar through salt-call "
+        "--pillar", exists=True, dir_okay=False, metavar="FILE",
+        help="pillar SLS file with the bulkhead key; default: this minion's pillar through salt-call "
              "(from its master, or masterless with file_client: local)")] = None,
-    uri: Annotated[str | None, typer.Option(help="libvirt URI (default: the pillar's host.uri)")] = None,
-    hosts: Annotated[str, typer.Option(help="testinfra host spec the commands run on")] = "local://",
-    salt_config: Annotated[str | None, typer.Option(help="salt-call -c DIR when reading Salt's pillar")] = None,
+    uri: Annotated[str | None, typer.Option(
+        metavar="URI", help="libvirt URI (default: the pillar's host.uri)")] = None,
+    hosts: Annotated[str, typer.Option(
+        metavar="SPEC", help="testinfra host spec the commands run on")] = "local://",
+    salt_config: Annotated[str | None, typer.Option(
+        metavar="DIR", help="salt-call -c DIR when reading Salt's pillar")] = None,
     local: Annotated[bool, typer.Option(
         "--local", help="read Salt's pillar masterless (salt-call --local)")] = False,
     probe: Annotated[list[str] | None, typer.Option(
-        help="IP:PORT of a TCP service to test every client's firewall against (repeatable)")] = None,
+        metavar="IP:PORT",
+        help="a TCP service to test every client's firewall against (repeatable)")] = None,
+    select: Annotated[str | None, typer.Option(
+        "-k", metavar="EXPR",
+        help="run only the checks whose names match EXPR (pytest -k: words, and, or, not)")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="print the report as JSON at the end (docs/verify.md), no live lines")] = False,
 ) -> None:
     """Check on the host that the isolation the pillar describes holds (exit 1 on any failure,
     3 when nothing failed but a check was skipped; docs/verify.md)."""
-    console = Console()
+    console = cli_style.console()
     data = None
     try:
         if pillar is not None:
@@ -71,8 +89,7 @@ def verify_command(
             data = salt_pillar_data(config_dir=salt_config, local=local)
             load_pillar(data)
     except (PillarError, PillarUnavailable) as exc:
-        console.print(f"[red]error:[/] {exc}", markup=True, highlight=False)
-        raise typer.Exit(2) from None
+        cli_style.fail(str(exc))
     for spec in probe or []:
         address, _, port = spec.rpartition(":")
         try:
@@ -81,9 +98,14 @@ def verify_command(
         except ValueError:
             valid = False
         if not valid:
-            console.print(f"[red]error:[/] --probe {spec!r}: expected IPv4:PORT", highlight=False)
-            raise typer.Exit(2)
+            cli_style.fail(f"--probe {spec!r}: expected IPv4:PORT")
     extra = tuple(f"--bulkhead-probe={spec}" for spec in probe or [])
-    run = run_suite(hosts=hosts, pillar_file=pillar, pillar_data=data, uri=uri, extra=extra)
-    _report(run, console)
+    extra += ("-k", select) if select else ()
+    live = None if as_json else (lambda check, outcome: _line(console, check, outcome))
+    run = run_suite(hosts=hosts, pillar_file=pillar, pillar_data=data, uri=uri, extra=extra,
+                    on_check=live)
+    if as_json:
+        typer.echo(json.dumps(report_data(run), indent=2))
+    else:
+        _report(run, console)
     raise typer.Exit(run.exit_code)

@@ -7,15 +7,19 @@ cache) out of the caller, and its JUnit XML report is a stable, parseable record
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
 from ..untrusted.text import printable
+from .progress import OPTION as PROGRESS
 from .skips import NOT_APPLICABLE
 
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
@@ -126,13 +130,46 @@ def suite_command(*, hosts: str, pillar_file: Path | None, pillar_data: dict | N
     return cmd + list(extra)
 
 
+def _follow(read_fd: int, on_check: Callable[[str, str], None]) -> threading.Thread:
+    """Call ``on_check(check, outcome)`` for each progress line until the child closes it."""
+    def follow() -> None:
+        with os.fdopen(read_fd, encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                try:
+                    item = json.loads(line)
+                    on_check(_safe(str(item["check"])), str(item["outcome"]))
+                except (ValueError, KeyError, TypeError):
+                    continue  # progress is a courtesy: the JUnit report is the record
+    thread = threading.Thread(target=follow, name="verify-progress", daemon=True)
+    thread.start()
+    return thread
+
+
 def run_suite(*, hosts: str = "local://", pillar_file: Path | None = None, pillar_data: dict | None = None,
-              uri: str | None = None, extra: tuple[str, ...] = (), timeout: float = 900) -> SuiteRun:
+              uri: str | None = None, extra: tuple[str, ...] = (), timeout: float = 900,
+              on_check: Callable[[str, str], None] | None = None) -> SuiteRun:
+    """Run the suite; ``on_check(check, outcome)`` is called as each check finishes."""
     with tempfile.TemporaryDirectory(prefix="bulkhead-verify-") as tmp:
         workdir = Path(tmp)
         cmd = suite_command(hosts=hosts, pillar_file=pillar_file, pillar_data=pillar_data, uri=uri,
                             workdir=workdir, extra=extra)
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+        read_fd, write_fd = os.pipe()
+        with open(workdir / "output.txt", "w+", encoding="utf-8", errors="replace") as output:
+            try:
+                proc = subprocess.Popen([*cmd, f"{PROGRESS}={write_fd}"], stdout=output,
+                                        stderr=subprocess.STDOUT, text=True, pass_fds=(write_fd,))
+            finally:
+                os.close(write_fd)
+            follower = _follow(read_fd, on_check or (lambda check, outcome: None))
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise
+            follower.join()
+            output.seek(0)
+            text = output.read()
         report = workdir / "report.xml"
         results = read_junit(report.read_bytes()) if report.exists() else ()
-    return SuiteRun(proc.returncode, results, _safe(proc.stdout + proc.stderr))
+    return SuiteRun(proc.returncode, results, _safe(text))

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from .. import cli_style
 from ..model import PillarError
 from ..policy import PolicySyntaxError
 from ..tcb import collect, dot_graph, svg_of, text_report
@@ -22,8 +23,8 @@ from .pillar_source import PillarUnavailable
 
 def tcb_command(
     pillar: Annotated[Path | None, typer.Option(
-        "--pillar", exists=True, dir_okay=False,
-        help="pillar file with the bulkhead key; default: salt-call --local pillar.get bulkhead",
+        "--pillar", exists=True, dir_okay=False, metavar="FILE",
+        help="pillar SLS file with the bulkhead key; default: salt-call --local pillar.get bulkhead",
     )] = None,
     uri: Annotated[str | None, typer.Option(
         help="libvirt URI (default: the pillar's host.uri)")] = None,
@@ -44,14 +45,14 @@ def tcb_command(
         with connect(uri or model.host.uri) as conn:
             report = collect(conn, model)
     except (PillarError, PillarUnavailable, PolicySyntaxError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        cli_style.error(f"{exc}")
         raise typer.Exit(2) from None
     graph = dot_graph(report)
     if svg is not None:
         try:
             svg.write_text(svg_of(graph), encoding="utf-8")
         except GraphvizMissing as exc:
-            typer.echo(f"error: {exc}", err=True)
+            cli_style.error(f"{exc}")
             raise typer.Exit(2) from None
     if dot:
         typer.echo(graph, nl=False)

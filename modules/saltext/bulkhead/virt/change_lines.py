@@ -49,6 +49,12 @@ def hash_line(old: str | None, new: str) -> str:
             "xml_diff: true shows the XML)")
 
 
+def restart_line(domain: str) -> str:
+    """A running domain's new definition waits for its next start: said, not left to a flag."""
+    return (f"restart needed: {domain} is running and keeps its old configuration until it "
+            "restarts (bulkhead does not restart it)")
+
+
 def adoption_line(workstation: str) -> str:
     return f"workstation: none -> {workstation} (made before ownership: adopted)"
 

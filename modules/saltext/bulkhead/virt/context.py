@@ -5,25 +5,37 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..model import Pillar
-from ..plan import Plan, PlanError, RecordedDomain, plan_still_holds, plan_workstation
+from ..plan import (
+    HostTopology,
+    Plan,
+    PlanError,
+    RecordedDomain,
+    plan_still_holds,
+    plan_workstation,
+)
 from .connection import Connection
+from .cpu_topology import host_topology
 from .errors import BulkheadVirtError
 from .hypervisor import probe_kernel, resolve
 from .inventory import recorded_domains
+from .inventory_cache import InventoryCache
 from .texts import Refusal
 from .tracked import cache_of
 
 
 def current_plan(conn: Connection, pillar: Pillar) -> Plan:
     """The plan; on a tracked connection computed once per run while the pillar, the resolved
-    domain type and the recorded allocations stay the same (plans are pure: same inputs, same plan)."""
+    domain type and the recorded allocations stay the same (plans are pure: same inputs, same plan).
+    The host's CPU topology is read once, when the pillar has CPU partitions."""
     requested, kernel = pillar.host.domain_type.value, probe_kernel(pillar)
     cache = cache_of(conn)
     if cache is None:
         domain_type = resolve(conn, requested, kernel=kernel)
-        return plan_workstation(pillar, recorded_domains(conn, pillar.workstation), domain_type=domain_type)
+        return plan_workstation(pillar, recorded_domains(conn, pillar.workstation),
+                                domain_type=domain_type, topology=_topology(conn, pillar, None))
     domain_type = cache.derived(f"domain-type {requested} {kernel}", None,
                                 lambda: resolve(conn, requested, kernel=kernel))
+    topology = _topology(conn, pillar, cache)
     recorded = recorded_domains(conn, pillar.workstation)
 
     def still_valid(old: tuple[int, str, Mapping[str, RecordedDomain]], held: tuple[Pillar, Plan]) -> bool:
@@ -34,7 +46,17 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
     # The pillar object is held with the plan, so its id cannot be reused by another one meanwhile.
     return cache.derived_or_kept(
         "plan", (id(pillar), domain_type, recorded),
-        lambda: (pillar, plan_workstation(pillar, recorded, domain_type=domain_type)), still_valid)[1]
+        lambda: (pillar, plan_workstation(pillar, recorded, domain_type=domain_type,
+                                          topology=topology)), still_valid)[1]
+
+
+def _topology(conn: Connection, pillar: Pillar,
+              cache: InventoryCache | None) -> HostTopology | None:
+    if not pillar.host.cpu_partitions:
+        return None
+    if cache is None:
+        return host_topology(conn)
+    return cache.derived("cpu-topology", None, lambda: host_topology(conn))
 
 
 def plan_or_reason(conn: Connection, pillar: Pillar) -> Plan | Refusal:

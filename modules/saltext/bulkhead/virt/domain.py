@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from lxml import etree
 
 from ..apply_lock import mutating
 from ..model import DomainClass, Pillar
@@ -10,16 +15,16 @@ from ..plan import DomainPlan, Plan, VolumePlan, lineage
 from ..plan.metadata import find_ours, recorded_hash, with_imports
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
-from .change_lines import adoption_line, hash_line, imports_line, property_lines
+from .change_lines import adoption_line, hash_line, imports_line, property_lines, restart_line
 from .connection import Connection
 from .context import plan_or_reason
 from .domain_props import differences, properties
-from .inventory import defined_xml, lookup, network_xml, pool_xmls, volume_xml
+from .inventory import defined_xml, lookup, network_xml, pool_xmls, volume_exists, volume_xml
 from .network import network_work
 from .pool import pool_work
 from .root_import import ImportRecords, import_work
 from .texts import Refusal
-from .tracked import tracked
+from .tracked import cache_of, tracked
 from .volumes import (
     content_sha,
     create,
@@ -33,27 +38,28 @@ from .work import LibvirtWork
 from .xmldiff import unified
 
 
-def recorded_contents(xml: str | None) -> dict[str, str]:
-    meta = find_ours(xml) if xml else None
+def recorded_contents(meta: etree._Element | None) -> dict[str, str]:
     if meta is None:
         return {}
     return {el.get("volume", ""): el.get("sha256", "") for el in meta.iterfind(f"{{{meta.nsmap['bulkhead']}}}content")}
 
 
-def _volume_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, *, pool_new: bool,
-                 active: bool, contents: dict[str, str], owner: str) -> Refusal | None:
-    """Steps for a volume bulkhead fills itself (not imported: see root_import)."""
-    existing = None if pool_new else volume_xml(conn, plan.pool.name, vol.name)
+def _volume_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, *, present: bool,
+                 shaped: bool, active: Callable[[], bool], contents: dict[str, str],
+                 owner: str) -> Refusal | None:
+    """Steps for a volume bulkhead fills itself (not imported: see root_import). ``shaped``: if
+    present, it has the shape the plan gives it (bulkhead made it for the definition libvirt holds)."""
+    existing = None if not present or shaped else volume_xml(conn, plan.pool.name, vol.name)
     section = work.section("volumes")
-    if existing is None:
+    if not present or (existing is None and not shaped):
         section[vol.name] = "created"
         work.step(f"create volume {vol.name}", lambda: create(conn, plan, vol))
         return None
-    have, want = shape(existing), expected_shape(plan, vol)
-    if have != want:
+    have, want = (shape(existing) if existing else None), expected_shape(plan, vol)
+    if have is not None and have != want:
         if vol.keep:
             return kept_volume_in_the_way(vol, have, want)
-        if active:
+        if active():
             return None  # a fresh_on_start volume: it is recreated from the plan at the next start
         section[vol.name] = {"old": f"{have[0]} over {have[1]}", "new": f"{want[0]} over {want[1]}"}
         # Planned for a shut-off domain: replaced only if it still is (volumes.py).
@@ -77,6 +83,16 @@ def _bases(pillar: Pillar, name: str) -> list[tuple[str, str]]:
     return bases
 
 
+def _ours(conn: Connection, name: str) -> bool:
+    """Whether domain ``name`` is defined and bulkhead's; once per run per definition (every app
+    of a template asks about the template)."""
+    xml = defined_xml(conn, name)
+    cache = cache_of(conn)
+    if xml is None or cache is None:
+        return xml is not None and find_ours(xml) is not None
+    return cache.derived(f"ours {name}", xml, lambda: find_ours(xml) is not None)
+
+
 def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: Work, *,
                 shut_off_first: bool = False) -> Refusal | None:
     """Steps converging domain ``name``; returns why not when something forbids it.
@@ -88,16 +104,16 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
     existing = lookup(conn.lookupByName, name) if current is not None else None
     if existing is None:  # undefined since it was read
         current = None
-    if current is not None and find_ours(current) is None:
+    meta = find_ours(current) if current is not None else None  # parsed once for all below
+    if current is not None and meta is None:
         return Refusal(f"domain {name!r} exists and is not managed by bulkhead (no bulkhead "
                        "metadata); rename or remove it, bulkhead never takes over foreign domains")
     if current is not None:
-        problem = foreign("domain", name, owner_of(find_ours(current)), pillar.workstation)
+        problem = foreign("domain", name, owner_of(meta), pillar.workstation)
         if problem:
             return Refusal(problem)
     for base, role in _bases(pillar, name):
-        base_xml = defined_xml(conn, base)
-        if base_xml is None or find_ours(base_xml) is None:
+        if not _ours(conn, base):
             return Refusal(f"domain {name} is based on {base}'s {role} volume: make {base} "
                            "present first")
     new_pool = plan.pool.name not in pool_xmls(conn)
@@ -112,31 +128,42 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
                 "does not create uplink networks (define it, e.g. with virsh net-define)")
     if problem:
         return problem
-    active = bool(existing is not None and existing.isActive()) and not shut_off_first
-    contents = recorded_contents(current)
-    records = ImportRecords.of(current)
+
+    @functools.cache
+    def active() -> bool:  # asked live, and only when a decision depends on it
+        return existing is not None and not shut_off_first and bool(existing.isActive())
+
+    diffs = differences(properties(current), properties(dplan.xml)) if current is not None else None
+    # Defined as planned: its volumes are those bulkhead made for this definition. Whether each
+    # exists is asked (one listing of the pool per run), not its shape (one read per volume).
+    shaped = diffs == {} and meta is not None and recorded_hash(meta) == dplan.config_hash
+    contents = recorded_contents(meta)
+    records = ImportRecords.of(meta)
     standalone = pillar.domains[name].class_ == DomainClass.standalone
     for vol in dplan.volumes:
+        present = not new_pool and volume_exists(conn, plan.pool.name, vol.name)
         if vol.import_path is not None:
             problem = import_work(conn, plan, vol, work, records, owner=name, standalone=standalone,
-                                  pool_new=new_pool, defined=current is not None, active=active)
+                                  present=present, shaped=shaped, defined=current is not None,
+                                  active=active)
         else:
-            problem = _volume_work(conn, plan, vol, work, pool_new=new_pool, active=active,
-                                   contents=contents, owner=name)
+            problem = _volume_work(conn, plan, vol, work, present=present, shaped=shaped,
+                                   active=active, contents=contents, owner=name)
         if problem:
             return problem
-    _define_work(conn, dplan, current, active, work, records, pillar)
+    _define_work(conn, dplan, current, meta, diffs, active, work, records, pillar)
     return None
 
 
-def _define_work(conn: Connection, dplan: DomainPlan, current: str | None, active: bool,
-                 work: Work, records: ImportRecords, pillar: Pillar) -> None:
-    wanted = with_imports(dplan.xml, records.planned)
-    if current is None:
+def _define_work(conn: Connection, dplan: DomainPlan, current: str | None,
+                 meta: etree._Element | None, diffs: dict[str, Any] | None,
+                 active: Callable[[], bool], work: Work, records: ImportRecords,
+                 pillar: Pillar) -> None:
+    """Steps (re)defining the domain, with one line per changed property in ``changes``;
+    ``meta`` and ``diffs``: its definition's metadata and property differences, read once."""
+    if current is None or diffs is None:
         work.changes["domain"] = {"old": None, "new": "defined"}
     else:
-        meta = find_ours(current)
-        diffs = differences(properties(current), properties(dplan.xml))
         old_hash = recorded_hash(meta) if meta is not None else None
         imports_same = records.recorded == records.planned
         adopted = owner_of(meta) is None  # made before ownership: the mark is all it gains
@@ -145,16 +172,18 @@ def _define_work(conn: Connection, dplan: DomainPlan, current: str | None, activ
         lines = property_lines(diffs)
         if diffs or old_hash != dplan.config_hash:
             lines = lines or [hash_line(old_hash, dplan.config_hash)]
-            if active:
+            if active():
                 work.changes["restart_required"] = True
                 work.notes.append(f"{dplan.name} runs the old configuration until it restarts.")
+                lines.append(restart_line(dplan.name))
         if adopted:
             lines.append(adoption_line(pillar.workstation))
         if not imports_same:
             lines.append(imports_line(records.recorded, records.planned))
         work.changes["domain"] = lines
     if pillar.formula.xml_diff:
-        work.changes["xml"] = unified(current or "", wanted, dplan.name)
+        work.changes["xml"] = unified(current or "", with_imports(dplan.xml, records.planned),
+                                      dplan.name)
     # Define before anything is deleted: a failure here leaves the previous definition in place.
     # The import records are those really written (the same as planned unless an image file
     # changed while it was uploaded).

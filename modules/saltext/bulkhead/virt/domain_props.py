@@ -11,6 +11,7 @@ from typing import Any
 from lxml import etree
 
 from .. import NAMESPACE
+from ..model.cpu_list import format_cpu_list, parse_cpu_list
 
 _UNITS = {"b": 1, "bytes": 1, "k": 1024, "kib": 1024, "m": 1024**2, "mib": 1024**2, "g": 1024**3, "gib": 1024**3}
 
@@ -45,6 +46,23 @@ def _interface(el: etree._Element) -> str:
     ])
 
 
+def _cpu_pins(doc: etree._Element) -> str | None:
+    """Where the domain's threads may run: its vCPU default and every pin, CPU lists normalised;
+    None for a domain pinned nowhere."""
+    def cpus(text: str | None) -> str:
+        try:
+            return format_cpu_list(parse_cpu_list(text or ""))
+        except ValueError:
+            return repr(text)  # not ours to read: still compared, so it differs from the plan's
+
+    vcpu = doc.find("vcpu")
+    pins = [f"vcpu={cpus(vcpu.get('cpuset'))}"] if vcpu is not None and vcpu.get("cpuset") else []
+    for tag, index in (("vcpupin", "vcpu"), ("emulatorpin", None), ("iothreadpin", "iothread")):
+        pins += [f"{tag}{el.get(index) if index else ''}={cpus(el.get('cpuset'))}"
+                 for el in doc.iterfind(f"cputune/{tag}")]
+    return " ".join(sorted(pins)) or None
+
+
 def properties(xml: str) -> dict[str, Any]:
     doc = etree.fromstring(xml.encode())
     meta = doc.find(f"metadata/{{{NAMESPACE}}}domain")
@@ -61,8 +79,9 @@ def properties(xml: str) -> dict[str, Any]:
         "console_log": doc.find("devices/serial/source").get("path") if doc.find("devices/serial/source") is not None else None,
         "on_crash": doc.findtext("on_crash"),
         "on_poweroff": doc.findtext("on_poweroff"),
+        "cpu_pins": _cpu_pins(doc),
     }
-    for key in ("class", "template", "netvm", "label"):
+    for key in ("class", "template", "netvm", "label", "cpu_partition"):
         props[key] = meta.get(key) if meta is not None else None
     return props
 

@@ -88,6 +88,26 @@ def volume_xml(conn: Connection, pool: str, name: str) -> Xml | None:
     return _xml(cache.volumes(pool).get(conn, name))
 
 
+def volume_exists(conn: Connection, pool: str, name: str) -> bool:
+    """Whether volume ``name`` is in ``pool`` (and the pool active); on a tracked connection from
+    one listing of the pool's volume names per run."""
+    cache = cache_of(conn)
+    return volume_xml(conn, pool, name) is not None if cache is None else cache.volumes(pool).exists(conn, name)
+
+
+def pool_settled(conn: Connection, name: str) -> bool:
+    """True when the run has seen pool ``name`` active and starting at boot (one listing per
+    run); False when it has not, or on a plain connection: then ask the pool itself."""
+    cache = cache_of(conn)
+    return cache is not None and cache.settled_pools.includes(conn, name)
+
+
+def network_settled(conn: Connection, name: str) -> bool:
+    """As ``pool_settled``, for network ``name``."""
+    cache = cache_of(conn)
+    return cache is not None and cache.settled_networks.includes(conn, name)
+
+
 def defined_domains(conn: Connection) -> list[tuple[str, str]]:
     """(name, inactive XML) of every defined domain; one undefined meanwhile is simply absent."""
     cache = cache_of(conn)

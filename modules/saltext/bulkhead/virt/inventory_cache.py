@@ -1,9 +1,10 @@
 """One read of libvirt's definitions per Salt run, shared by every bulkhead state of that run.
 
 Without it every state listed all domains and read each one's XML to plan the workstation: N
-states times N domains. The cache holds definitions only (domain, network, pool and volume XML,
-the connection's capabilities) and values derived from them (the recorded allocations, plans);
-whether something runs is always asked live. It is kept current by bulkhead's own mutations:
+states times N domains. The cache holds definitions (domain, network and pool XML, the names of
+volumes and the XML of those asked about, the connection's capabilities), which pools and
+networks run and start at boot, and values derived from them (the recorded allocations, plans);
+whether a domain runs is always asked live. It is kept current by bulkhead's own mutations:
 ``virt.tracked`` reports every mutating libvirt call, and the objects it touched are read again
 on their next use (everything, for a call it cannot attribute), so nothing is ever decided from a
 definition older than our last change to it. Changes other programs make during a run are seen
@@ -12,6 +13,8 @@ by the next run, as they were seen by the next state before.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -84,14 +87,42 @@ class _Section:
             self._stale.add(name)
 
 
+# libvirt writes an object's own <name> as the first element of its XML.
+_FIRST_NAME = re.compile(r"<name>([^<]*)</name>")
+
+
+def _name_in(xml: str, obj: Any) -> str:
+    """The name of ``obj`` from its XML (no call per object when listing many), else asked."""
+    found = _FIRST_NAME.search(xml)
+    return html.unescape(found.group(1)) if found else obj.name()
+
+
 def _xmls(objects: list[Any], flags: int) -> dict[str, str]:
     """name -> XML of ``objects``; one removed meanwhile is simply absent."""
     out = {}
     for obj in objects:
         xml = _or_none(lambda obj=obj: obj.XMLDesc(flags))
         if xml is not None:
-            out[obj.name()] = xml
+            out[_name_in(xml, obj)] = xml
     return out
+
+
+class _Settled:
+    """Names of the objects of one kind that are active and start at boot (one filtered listing;
+    the pool and the networks a run converges, asked again by every domain that uses them)."""
+
+    def __init__(self, list_all: Callable[[Any, int], list[Any]], flags: int) -> None:
+        self._list_all = list_all
+        self._flags = flags
+        self._names: frozenset[str] | None = None
+
+    def includes(self, conn: Connection, name: str) -> bool:
+        if self._names is None:
+            self._names = frozenset(obj.name() for obj in self._list_all(conn, self._flags))
+        return name in self._names
+
+    def forget(self) -> None:
+        self._names = None
 
 
 def list_domains(conn: Connection) -> dict[str, str]:
@@ -107,16 +138,56 @@ def _active_pool(conn: Connection, name: str) -> Any | None:
     return pool if pool is not None and pool.isActive() else None  # an inactive pool lists no volumes
 
 
-def _volumes_of(pool_name: str, list_first: bool) -> _Section:
-    def list_all(conn: Connection) -> dict[str, str]:
-        pool = _active_pool(conn, pool_name)
-        return {} if pool is None else _xmls(pool.listAllVolumes(0), 0)
+class _Volumes:
+    """The volumes of one pool. ``list_first``: their names are listed in one call, and each
+    one's XML is read only when asked (a no-op asks whether a volume exists; its shape matters
+    to a domain whose definition changes); otherwise each asked volume is read alone."""
 
-    def read_one(conn: Connection, name: str) -> str | None:
-        pool = _active_pool(conn, pool_name)
+    def __init__(self, pool_name: str, list_first: bool) -> None:
+        self._pool_name = pool_name
+        self._list_first = list_first
+        self._names: set[str] | None = None  # every volume, once listed
+        self._pool: Any | None = None  # the pool they were listed from (None: inactive or missing)
+        self._xml: dict[str, str | None] = {}
+        self._stale: set[str] = set()
+
+    def _read_one(self, conn: Connection, name: str) -> str | None:
+        pool = self._pool if self._names is not None else _active_pool(conn, self._pool_name)
         return None if pool is None else _or_none(lambda: pool.storageVolLookupByName(name).XMLDesc(0))
 
-    return _Section(list_all, read_one, list_first)
+    def names(self, conn: Connection) -> set[str]:
+        if self._names is None:
+            self._pool = _active_pool(conn, self._pool_name)
+            self._names = set(self._pool.listVolumes() if self._pool is not None else ())
+            self._stale, self._xml = set(), {}
+        for name in sorted(self._stale):  # changed by this run: read alone
+            self._xml[name] = self._read_one(conn, name)
+            (self._names.add if self._xml[name] is not None else self._names.discard)(name)
+        self._stale.clear()
+        return self._names
+
+    def exists(self, conn: Connection, name: str) -> bool:
+        return name in self.names(conn) if self._list_first else self.get(conn, name) is not None
+
+    def get(self, conn: Connection, name: str) -> str | None:
+        """The volume's XML; None when it or an active pool is missing."""
+        if self._list_first and name not in self.names(conn):
+            return None
+        if name not in self._xml:
+            self._xml[name] = self._read_one(conn, name)
+        return self._xml[name]
+
+    def all(self, conn: Connection) -> dict[str, str]:
+        """name -> XML of every volume (each read alone)."""
+        return {name: xml for name in sorted(self.names(conn)) if (xml := self.get(conn, name))}
+
+    def forget(self, name: str | None = None) -> None:
+        if name is None:
+            self._names, self._pool, self._xml, self._stale = None, None, {}, set()
+            return
+        self._xml.pop(name, None)
+        if self._names is not None:
+            self._stale.add(name)
 
 
 class InventoryCache:
@@ -132,12 +203,18 @@ class InventoryCache:
         self.pools = _Section(lambda conn: _xmls(conn.listAllStoragePools(0), 0),
                               lambda conn, name: _or_none(lambda: conn.storagePoolLookupByName(name).XMLDesc(0)),
                               shared)
-        self._volumes: dict[str, _Section] = {}
+        self._volumes: dict[str, _Volumes] = {}
+        self.settled_pools = _Settled(lambda conn, flags: conn.listAllStoragePools(flags),
+                                      libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE
+                                      | libvirt.VIR_CONNECT_LIST_STORAGE_POOLS_AUTOSTART)
+        self.settled_networks = _Settled(lambda conn, flags: conn.listAllNetworks(flags),
+                                         libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE
+                                         | libvirt.VIR_CONNECT_LIST_NETWORKS_AUTOSTART)
         self._derived: dict[str, tuple[Any, Any]] = {}
 
-    def volumes(self, pool: str) -> _Section:
+    def volumes(self, pool: str) -> _Volumes:
         if pool not in self._volumes:
-            self._volumes[pool] = _volumes_of(pool, self._shared)
+            self._volumes[pool] = _Volumes(pool, self._shared)
         return self._volumes[pool]
 
     def derived(self, key: str, source: Any, compute: Callable[[], Any]) -> Any:
@@ -166,9 +243,11 @@ class InventoryCache:
 
     def forget_network(self, name: str) -> None:
         self.networks.forget(name)
+        self.settled_networks.forget()
 
     def forget_pool(self, name: str) -> None:
         self.pools.forget(name)
+        self.settled_pools.forget()
         self.volumes(name).forget()
 
     def forget_volume(self, name: str) -> None:
@@ -176,6 +255,7 @@ class InventoryCache:
             section.forget(name)
 
     def forget_all(self) -> None:
-        for section in (self.domains, self.networks, self.pools, *self._volumes.values()):
+        for section in (self.domains, self.networks, self.pools, *self._volumes.values(),
+                        self.settled_pools, self.settled_networks):
             section.forget()
         self._derived.clear()

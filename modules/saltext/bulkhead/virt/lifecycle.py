@@ -22,7 +22,7 @@ from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
 from .connection import Connection
 from .domain import prepared
-from .inventory import defined_xml, domains_using, lookup, volume_xml
+from .inventory import defined_xml, domains_using, lookup, volume_exists
 from .power import Power, power_of, settled_power
 from .shutdown import local_hypervisor, shut_down
 from .start_memory import reserve_start_memory
@@ -151,10 +151,10 @@ def absent_work(conn: Connection, pillar: Pillar, name: str, work: Work, *, purg
     doomed = [v for v in names.own_volume_names(name) if purge or v != names.private_volume(name)]
     deleted = work.section("volumes")
     for vol_name in doomed:
-        if volume_xml(conn, pool, vol_name) is not None:
+        if volume_exists(conn, pool, vol_name):
             deleted[vol_name] = "deleted"
             work.step(f"delete volume {vol_name}", lambda vol_name=vol_name: delete(conn, pool, vol_name))
-    if not purge and volume_xml(conn, pool, names.private_volume(name)) is not None:
+    if not purge and volume_exists(conn, pool, names.private_volume(name)):
         work.notes.append(f"Kept {names.private_volume(name)} (private data; purge deletes it).")
     return None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import libvirt
@@ -15,7 +16,7 @@ from ..reconcile import Outcome, Work, refused
 from .change_lines import hash_line
 from .connection import Connection
 from .context import plan_or_reason
-from .inventory import domains_using, lookup, network_xml
+from .inventory import domains_using, lookup, network_settled, network_xml
 from .texts import Refusal
 from .tracked import tracked
 from .work import LibvirtWork
@@ -44,9 +45,13 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work,
                  xml_diff: bool = False) -> Refusal | None:
     """Steps converging one network; returns why not when a foreign network is in the way.
     ``xml_diff``: the full XML diff of a redefinition in ``changes`` (else one line)."""
-    existing = lookup(conn.networkLookupByName, net.name)
+    current = network_xml(conn, net.name)
+    # Active and autostarted, as the run's one listing says: the network itself is asked nothing
+    # unless its definition changes or its mark must be read from the persistent definition.
+    settled = current is not None and network_settled(conn, net.name)
+    existing = None if settled else lookup(conn.networkLookupByName, net.name)
     section = work.section("networks")
-    if existing is None:
+    if not settled and existing is None:
         section[net.name] = {"old": None, "new": f"isolated bridge {net.bridge}"}
 
         def define() -> None:
@@ -56,13 +61,18 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work,
 
         work.step(f"define network {net.name}", define)
         return None
-    current = network_xml(conn, net.name) or existing.XMLDesc(0)
+
+    @functools.cache
+    def live() -> Any:
+        return existing if existing is not None else conn.networkLookupByName(net.name)
+
+    current = current or live().XMLDesc(0)
     meta = find_ours(current)
     if meta is None:
         return Refusal(f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead "
                        "metadata); remove or rename it, bulkhead never takes over foreign networks")
-    active = existing.isActive()
-    owner = network_owner(existing, meta, active)
+    active = settled or bool(live().isActive())
+    owner = owner_of(meta) or network_owner(live(), meta, active)
     problem = foreign("network", net.name, owner, net.workstation)
     if problem:
         return Refusal(problem)
@@ -78,11 +88,11 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work,
             if active:
                 changes["restart_required"] = True
         work.step(f"redefine network {net.name}",
-                  lambda: conn.networkDefineXML(_with_uuid(net.xml, existing.UUIDString())))
+                  lambda: conn.networkDefineXML(_with_uuid(net.xml, live().UUIDString())))
     if not active:
         changes["state"] = {"old": "inactive", "new": "active"}
         work.step(f"start network {net.name}", lambda: conn.networkLookupByName(net.name).create())
-    if not existing.autostart():
+    if not settled and not live().autostart():
         changes["autostart"] = {"old": False, "new": True}
         work.step(f"autostart network {net.name}", lambda: conn.networkLookupByName(net.name).setAutostart(1))
     if not changes:

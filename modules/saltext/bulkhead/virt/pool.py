@@ -14,14 +14,25 @@ from ..plan import Plan
 from ..reconcile import Outcome, Work, refused
 from .connection import Connection
 from .context import plan_or_reason
-from .inventory import lookup, pool_xmls
+from .inventory import lookup, pool_settled, pool_xmls
 from .texts import Refusal
-from .tracked import tracked
+from .tracked import cache_of, tracked
 from .work import LibvirtWork
 
 
 def pool_clash(conn: Connection, plan: Plan) -> Refusal | None:
-    for other, xml in pool_xmls(conn).items():
+    """Why the plan's pool cannot be bulkhead's; on a tracked connection decided once per run
+    while the pools' definitions stay the same (every domain asks)."""
+    pools = pool_xmls(conn)
+    cache = cache_of(conn)
+    if cache is None:
+        return _clash(pools, plan)
+    return cache.derived(f"pool clash {plan.pool.name}\0{plan.pool.path}", tuple(pools.items()),
+                         lambda: _clash(pools, plan))
+
+
+def _clash(pools: dict[str, str], plan: Plan) -> Refusal | None:
+    for other, xml in pools.items():
         doc = etree.fromstring(xml.encode())
         same_path = doc.findtext("target/path") == plan.pool.path
         same_name = other == plan.pool.name
@@ -41,6 +52,8 @@ def pool_work(conn: Connection, plan: Plan, work: Work) -> Refusal | None:
     if clash:
         return clash
     name = plan.pool.name
+    if pool_settled(conn, name):  # defined, active, autostarted: nothing to ask the pool itself
+        return None
     pool = lookup(conn.storagePoolLookupByName, name)
     changes = work.section("pool")
     if pool is None:

@@ -18,11 +18,14 @@ leaves a volume nobody vouches for, which the next apply imports again.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from lxml import etree
+
 from ..plan import Plan, VolumePlan
-from ..plan.metadata import read_imports, with_imports
+from ..plan.metadata import imports_in, read_imports, with_imports
 from ..reconcile import Work
 from .connection import Connection
 from .inventory import domain_xml, lookup, volume_xml
@@ -40,8 +43,9 @@ class ImportRecords:
     written: dict[str, str] = field(default_factory=dict)  # filled by the import steps
 
     @classmethod
-    def of(cls, current_xml: str | None) -> ImportRecords:
-        return cls(read_imports(current_xml) if current_xml else {})
+    def of(cls, meta: etree._Element | None) -> ImportRecords:
+        """The records in a domain's bulkhead metadata element (None: not defined)."""
+        return cls(imports_in(meta) if meta is not None else {})
 
     def final(self) -> dict[str, str]:
         return {**self.planned, **self.written}
@@ -72,13 +76,15 @@ def _import_step(conn: Connection, plan: Plan, vol: VolumePlan, owner: str,
 
 def import_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work,
                 records: ImportRecords, *,
-                owner: str, standalone: bool, pool_new: bool, defined: bool,
-                active: bool) -> Refusal | None:
+                owner: str, standalone: bool, present: bool, shaped: bool, defined: bool,
+                active: Callable[[], bool]) -> Refusal | None:
     """Steps keeping imported volume ``vol`` of domain ``owner`` in step with its image; returns
-    why not when the volume is in the way."""
+    why not when the volume is in the way. ``present``: the volume exists; ``shaped``: if so, it
+    has the planned shape (bulkhead made it for the definition libvirt holds)."""
     assert vol.import_path is not None
     path = vol.import_path
-    existing = None if pool_new else volume_xml(conn, plan.pool.name, vol.name)
+    existing = volume_xml(conn, plan.pool.name, vol.name) if present and not shaped else None
+    present = present and (shaped or existing is not None)  # not removed since it was listed
     section = work.section("volumes")
 
     def step(what: str) -> None:
@@ -88,15 +94,15 @@ def import_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work,
         have, want = shape(existing), expected_shape(plan, vol)
         if have != want:
             return kept_volume_in_the_way(vol, have, want)
-    if existing is None or not defined:
+    if not present or not defined:
         # Missing, or present without a defined owner: an import may have been cut short.
         if not Path(path).is_file():  # said in test mode too, not "would define"
             return (f"image file {path} is missing: build it (bulkhead image build, or the "
                     "formula's bulkhead.host) or point image:root at an existing file")
         with contextlib.suppress(OSError):  # unreadable: the import step fails with the reason
             records.planned[vol.name] = source_sha256(path)
-        section[vol.name] = f"imported from {path}" if existing is None else f"re-imported from {path}"
-        step("create" if existing is None else "re-import")
+        section[vol.name] = f"re-imported from {path}" if present else f"imported from {path}"
+        step("re-import" if present else "create")
         return None
     recorded = records.recorded.get(vol.name)
     if standalone:
@@ -111,7 +117,7 @@ def import_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work,
     if source == recorded:
         records.keep(vol.name)
         return None
-    if active:
+    if active():
         records.keep(vol.name)
         work.notes.append(f"{path} changed (sha256 {_short(source)}, {vol.name} holds {_short(recorded)}): "
                           f"re-import pending until {owner} is shut off.")

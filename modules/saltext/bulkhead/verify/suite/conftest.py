@@ -23,6 +23,8 @@ from saltext.bulkhead.plan.metadata import find_ours
 from saltext.bulkhead.rpc.broker_service import is_broker_command, option
 from saltext.bulkhead.verify import pillar_source
 from saltext.bulkhead.verify.observe import BridgePort, bridge_names, bridge_ports
+from saltext.bulkhead.verify.progress import OPTION as PROGRESS
+from saltext.bulkhead.verify.progress import ProgressWriter
 from saltext.bulkhead.verify.skips import skipped
 from saltext.bulkhead.verify.workstations import other_workstations_bridges
 from saltext.bulkhead.virt import connect
@@ -51,6 +53,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--bulkhead-broker-pidfile", metavar="FILE", help="the RPC broker's pidfile")
     group.addoption("--bulkhead-memd-pidfile", metavar="FILE", help="bulkhead-memd's pidfile")
     group.addoption("--bulkhead-memd-config", metavar="FILE", help="bulkhead-memd's configuration file")
+    group.addoption(PROGRESS, type=int, metavar="FD",
+                    help="write one JSON line per finished check to this inherited descriptor")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    fd = config.getoption(PROGRESS)
+    if fd is not None:
+        config.pluginmanager.register(ProgressWriter(fd), "bulkhead-progress")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,9 @@
-"""``bulkhead policy``: check, evaluate (one request or a batch) and lint a policy directory."""
+"""``bulkhead policy``: check, evaluate (one request or a batch) and lint a policy directory.
+
+``eval`` decides against this host's system (its pillar and libvirt, as the broker does) unless
+``--system SYSTEM.json`` is given. A host without a policy directory has no policy installed: the
+broker then denies every call, and ``check`` says so (exit 0: nothing is wrong with it).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,19 @@ from typing import IO, Annotated
 
 import typer
 
-from .decision import deny
-from .errors import PolicySyntaxError, RequestError, SystemInfoError
-from .lint import lint as lint_policy
-from .policy import DEFAULT_POLICY_DIR, Policy, evaluate
-from .request import Request
-from .system import System
+from ..cli_style import command_group
+from ..model.pillar import FormulaPaths
+from ..policy.decision import deny
+from ..policy.errors import PolicySyntaxError, RequestError, SystemInfoError
+from ..policy.lint import lint as lint_policy
+from ..policy.policy import DEFAULT_POLICY_DIR, Policy, evaluate
+from ..policy.request import Request
+from ..policy.system import System
+from .host_system import host_system
 
-policy_app = typer.Typer(no_args_is_help=True, help="RPC policy (qrexec v5 grammar): check, eval, lint.")
+policy_app = command_group("RPC policy (qrexec v5 grammar): check, eval, lint.")
 
+DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
 PolicyDir = Annotated[Path, typer.Option("--policy-dir", help="Directory of *.policy files.")]
 
 
@@ -34,6 +43,9 @@ def _load(policy_dir: Path) -> Policy | None:
 @policy_app.command()
 def check(policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR)) -> None:
     """Parse the policy; exit 1 listing file:line of every error."""
+    if not policy_dir.exists():
+        typer.echo(f"{policy_dir}: no policy installed: the broker denies every call")
+        return
     policy = _load(policy_dir)
     if policy is None:
         raise typer.Exit(1)
@@ -42,18 +54,23 @@ def check(policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR)) -> None:
 
 @policy_app.command("eval")
 def eval_(
-    system_file: Annotated[Path, typer.Option("--system", help="SYSTEM.json: the domains and their properties.")],
+    system_file: Annotated[Path | None, typer.Option(
+        "--system", metavar="FILE",
+        help="SYSTEM.json: the domains and their properties (default: this host's).")] = None,
     call: Annotated[str | None, typer.Argument(help="SERVICE+ARG (no '+' means the empty argument).")] = None,
     source: Annotated[str | None, typer.Argument(help="Calling domain.")] = None,
     target: Annotated[str | None, typer.Argument(help="A domain, @default, @dispvm[:T], @adminvm.")] = None,
     policy_dir: PolicyDir = Path(DEFAULT_POLICY_DIR),
     batch: Annotated[Path | None, typer.Option("--batch", help="JSONL requests ('-' for stdin).")] = None,
+    pillar: Annotated[Path, typer.Option(
+        "--pillar-json", metavar="FILE", help="The host's pillar (JSON), read when --system is not given.")
+    ] = DEFAULT_PILLAR,
 ) -> None:
     """Decide one request (and show the deciding rule) or a batch (one JSON decision per line)."""
     try:
-        system = System.from_file(system_file)
+        system = host_system(pillar) if system_file is None else System.from_file(system_file)
     except SystemInfoError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"bulkhead: error: {exc}", err=True)
         raise typer.Exit(2) from None
     policy = _load(policy_dir)
     if batch is not None:

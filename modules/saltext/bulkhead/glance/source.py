@@ -1,0 +1,41 @@
+"""Where ``ls``, ``show`` and ``firewall`` get the pillar and libvirt: as ``bulkhead tcb`` does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..cli_style import fail
+from ..model import Pillar, PillarError
+from ..verify import pillar_source
+from ..verify.pillar_source import PillarUnavailable
+from ..virt import BulkheadVirtError, connect
+from .live import LiveDomain, workstation_domains
+
+PillarOption = Annotated[Path | None, typer.Option(
+    "--pillar", exists=True, dir_okay=False, metavar="FILE",
+    help="pillar SLS file with the bulkhead key; default: this minion's pillar through salt-call")]
+UriOption = Annotated[str | None, typer.Option(
+    metavar="URI", help="libvirt URI (default: the pillar's host.uri)")]
+SaltConfigOption = Annotated[str | None, typer.Option(
+    metavar="DIR", help="salt-call -c DIR when reading Salt's pillar")]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+
+
+def pillar_of(pillar: Path | None, salt_config: str | None) -> Pillar:
+    try:
+        return pillar_source.load(pillar, None, salt_config)
+    except (PillarError, PillarUnavailable) as exc:
+        fail(str(exc))
+
+
+def live_of(conn_uri: str, workstation: str) -> dict[str, LiveDomain]:
+    """The workstation's domains in one bulk read of libvirt."""
+    try:
+        with connect(conn_uri) as conn:
+            return workstation_domains(conn, workstation)
+    except BulkheadVirtError as exc:
+        fail(str(exc))
+

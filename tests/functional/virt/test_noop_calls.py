@@ -1,0 +1,77 @@
+"""A no-op apply asks libvirt in bulk: at most 4 calls per domain, counted by the one proxy.
+
+The formula's order (pool, the netvm's network, every domain) as one Salt run applies it: one
+tracked connection, one inventory. The second run, on a fresh inventory as the next Salt run
+has, changes nothing, makes no mutating call and reads libvirt at most 4 times per domain
+(the listings are shared; no call per volume or per property). Counts, not times.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.virt import (
+    InventoryCache,
+    connect,
+    counting,
+    domain_present,
+    network_present,
+    pool_present,
+    tracked,
+)
+from tests.guests import IMAGE
+
+from .virt_fixtures import node_file
+
+CALLS_PER_DOMAIN = 4
+
+
+def fleet(pool_path: str, apps: int) -> dict:
+    """A template and ``apps`` app domains, the first providing network, every third behind it."""
+    domains: dict = {"tpl": {"class": "template", "image": IMAGE, "netvm": "none"},
+                     "net": {"class": "app", "template": "tpl", "provides_network": True,
+                             "netvm": "none"}}
+    for i in range(1, apps):
+        domains[f"app{i:03d}"] = {"class": "app", "template": "tpl",
+                                  "netvm": "net" if i % 3 == 1 else "none"}
+    return {"host": {"pool": "bhpool", "pool_path": pool_path, "domain_type": "auto"},
+            "domains": domains}
+
+
+def run(conn, pillar) -> list:
+    """One Salt run's worth of states on a fresh inventory; (name, result, changes) of each."""
+    conn = tracked(conn, InventoryCache())
+    outs = [("pool", pool_present(conn, pillar)), ("network", network_present(conn, pillar, "net"))]
+    outs += [(name, domain_present(conn, pillar, name)) for name in pillar.domains]
+    return [(name, out.result, out.changes) for name, out in outs]
+
+
+@pytest.mark.parametrize("apps", [10, 30])
+def test_a_noop_apply_makes_at_most_four_libvirt_calls_per_domain(tmp_path, apps) -> None:
+    pillar = load_pillar(fleet(str(tmp_path / "pool"), apps))
+    domains = len(pillar.domains)
+    with connect(node_file(tmp_path)) as raw:
+        conn, log = counting(raw)
+        cold = run(conn, pillar)
+        assert all(result is True for _, result, _ in cold), cold
+        assert sum(1 for _, _, changes in cold if changes) == domains + 2
+        log.clear()
+        again = run(conn, pillar)
+    assert all((result, changes) == (True, {}) for _, result, changes in again), again
+    assert log.mutating == []
+    calls = Counter(log.calls)
+    assert calls["connect.listAllDomains"] == 1  # one read of libvirt per run
+    assert len(log.calls) <= CALLS_PER_DOMAIN * domains, (len(log.calls) / domains, calls)
+
+
+def test_a_volume_removed_behind_bulkheads_back_is_seen_by_the_listing(tmp_path) -> None:
+    # A domain defined as planned is not asked its volumes' shapes, but whether each exists.
+    pillar = load_pillar(fleet(str(tmp_path / "pool"), 4))
+    with connect(node_file(tmp_path)) as raw:
+        run(raw, pillar)
+        raw.storagePoolLookupByName("bhpool").storageVolLookupByName("app002-private.qcow2").delete(0)
+        again = {name: changes for name, _, changes in run(raw, pillar) if changes}
+    assert again == {"app002": {"volumes": {"app002-private.qcow2": "created"}}}
