@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import io
 import tarfile
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from saltext.bulkhead.agent import AgentClient
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import names
 from saltext.bulkhead.template_update.run import update_template
+from saltext.bulkhead.template_update.state import template_updated
 from saltext.bulkhead.virt import connect, domain_halted, domain_running
 
 from ..functional import apt_repo
@@ -116,11 +118,22 @@ def test_update_goes_through_and_tampering_changes_nothing(world):
 
         apt_repo.add_package(repo, "2.0")
         publish(repo)
+        would = template_updated(model, TPL, test=True, proxy=NET)  # the state in test mode
+        assert would.result is None and would.changes == {}, would
+        assert not conn.lookupByName(TPL).isActive()
+        started = time.monotonic()
         report = update_template(conn, model, TPL, NET, UPDATE_TIMEOUT_S)
+        print(f"timing: one template update (start, apt, shut down): "
+              f"{time.monotonic() - started:.0f} s")
         assert report.ok, report
+        # 1.0 was still there: test mode installed nothing
+        assert any(line.startswith("< bulkhead-hello 1.0 ii") for line in report.changed), report
         assert any(line.startswith("> bulkhead-hello 2.0 ii") for line in report.changed), report
         assert not conn.lookupByName(TPL).isActive()
         assert f"call qubes.UpdatesProxy+ from {TPL} to {NET}: allowed" in log.read_text()
+
+        again = template_updated(model, TPL, test=False, proxy=NET, timeout=UPDATE_TIMEOUT_S)
+        assert again.result is True and again.changes == {}, again  # a second apply: no changes
 
         apt_repo.add_package(repo, "3.0")
         deb = repo.deb("3.0")

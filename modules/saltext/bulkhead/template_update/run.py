@@ -21,6 +21,9 @@ from ..virt.lifecycle import domain_halted, domain_running
 from .script import UpdateReport, parse_report, update_script
 
 AGENT_WAIT_S = 300  # a Debian template boots in about 10 s under TCG; slow hosts get margin
+# The sh agent answers a ping in well under a second, but a loaded TCG guest took over 5 s: a
+# shorter wait never succeeds, each next ping reading the late answer to the one before.
+PING_WAIT_S = 30
 UPDATE_TIMEOUT_S = 3600
 DEFAULT_PROXY = "sys-net"
 
@@ -34,7 +37,7 @@ def wait_for_agent(socket: str | Path, timeout: float) -> AgentClient:
     client = AgentClient(socket)
     while True:
         try:
-            client.request("ping", timeout=5)
+            client.request("ping", timeout=PING_WAIT_S)
             return client
         except AgentError as exc:
             if time.monotonic() > deadline:
