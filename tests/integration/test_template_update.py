@@ -57,7 +57,8 @@ def run(domain: str, cmd: str, timeout: int = 60) -> str:
 
 
 def push(domain: str, files: dict[str, bytes], into: str) -> None:
-    """``files`` (relative path: bytes) into the directory ``into`` of ``domain``, replaced."""
+    """``files`` (relative path: bytes) into the directory ``into`` of ``domain``, emptied first
+    (not replaced: busybox httpd serves the directory it changed into at its start)."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
         for rel, data in files.items():
@@ -65,7 +66,7 @@ def push(domain: str, files: dict[str, bytes], into: str) -> None:
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
     b64 = base64.b64encode(buffer.getvalue()).decode()
-    run(domain, f"rm -rf {into} && mkdir -p {into} && echo {b64} | base64 -d | tar -xf - -C {into}")
+    run(domain, f"mkdir -p {into} && rm -rf {into}/* && echo {b64} | base64 -d | tar -xf - -C {into}")
 
 
 def publish(repo: apt_repo.Repo) -> None:
