@@ -49,7 +49,17 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("apply through libvirt", ("virt",)),
     (
         "host daemons and their systemd face",
-        ("memd", "rpc", "systemd", "daemon_service", "boot", "host", "exclusive", "runcmd"),
+        (
+            "memd",
+            "rpc",
+            "systemd",
+            "daemon_service",
+            "boot",
+            "host",
+            "exclusive",
+            "runcmd",
+            "template_update",
+        ),
     ),
     ("verification, the TCB report and the workstation at a glance", ("verify", "tcb", "glance")),
     ("Salt face and command line", ("saltret", "states", "modules", "cli")),

@@ -23,6 +23,7 @@ from .rpc.cli import rpc_app
 from .rpc.policy_cli import policy_app
 from .runcmd.cli import CONTEXT as RUN_CONTEXT
 from .runcmd.cli import run_command
+from .template_update.cli import template_app
 from .verify.cli import verify_command
 from .verify.tcb_cli import tcb_command
 
@@ -31,6 +32,7 @@ app = command_group("bulkhead: isolated workstations on libvirt.")
 # Each area registers its group here (one line each, kept alphabetical).
 app.add_typer(ask_app, name="ask")
 app.add_typer(image_app, name="image")
+app.add_typer(template_app, name="template")
 app.add_typer(memory_app, name="memory")
 app.add_typer(pillar_app, name="pillar")
 app.add_typer(policy_app, name="policy")

@@ -45,11 +45,14 @@ GUEST_FILES = {  # package data file -> (path in the root image, mode)
     "bulkhead-rpc": ("usr/bin/bulkhead-rpc", 0o755),
     "bulkhead-copy": ("usr/bin/bulkhead-copy", 0o755),
     "qubes.Filecopy": ("usr/lib/bulkhead/rpc-services/qubes.Filecopy", 0o755),
+    "qubes.UpdatesProxy": ("usr/lib/bulkhead/rpc-services/qubes.UpdatesProxy", 0o755),
+    "bulkhead-updates-forwarder": ("usr/bin/bulkhead-updates-forwarder", 0o755),
 }
 # The RPC daemon, its clients and the file-copy receiver are Python; nothing else in the guest is.
 PYTHON_PACKAGES = ("python3.11-minimal", "libpython3.11-minimal", "libpython3.11-stdlib")
 BUILDER_SOURCES = ("build.py", "initramfs.py", "rootfs.py", "cpio_newc.py", "modules_dep.py",
-                   "elf_needed.py", "debs.py", "manifest.py", "python_closure.py")
+                   "elf_needed.py", "debs.py", "manifest.py", "python_closure.py",
+                   "closure_probe.py")
 
 
 def netfilter_wanted(deps: dict[str, list[str]]) -> list[str]:

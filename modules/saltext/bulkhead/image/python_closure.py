@@ -1,15 +1,17 @@
 """The part of Debian's Python the guest programs need: found by running them, not by guessing.
 
-The extracted ``python3.11`` (from the downloaded debs, so exactly what the guest gets) imports
-the guest modules and exercises them (a file copy round trip, a subprocess), then reports every
-module file it loaded. Only those files go into the image, with their shared libraries; a module
-that is needed but missing from the debs fails the build instead of failing in the guest.
+The extracted ``python3.11`` (from the downloaded debs, so exactly what the guest gets) runs
+closure_probe.py: it imports every module of GUEST_MODULES and exercises them (a file copy round
+trip, an updates-proxy request, a subprocess), then reports every module file it loaded. Only
+those files go into the image, with their shared libraries; a module that is needed but missing
+from the debs fails the build instead of failing in the guest.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+from importlib import resources
 from pathlib import Path
 
 PYTHON = "usr/bin/python3.11"
@@ -23,6 +25,8 @@ GUEST_MODULES = (
     "guest/daemon.py",
     "guest/client.py",
     "guest/filecopy_service.py",
+    "guest/updates_proxy.py",
+    "guest/updates_forwarder.py",
     "rpcwire/__init__.py",
     "rpcwire/frames.py",
     "rpcwire/messages.py",
@@ -45,39 +49,41 @@ GUEST_MODULES = (
 # without them, and left out of the image (_hashlib alone would pull in libcrypto, 4.5 MB).
 BLOCKED = ("_hashlib", "_bz2", "_lzma")
 
-_PROBE = r"""
-import sys
-for blocked in sys.argv[2:]:
-    sys.modules[blocked] = None  # makes "import blocked" raise ImportError
-import json, os, subprocess, tempfile
-sys.path.insert(0, sys.argv[1])
-import saltext.bulkhead.guest.daemon, saltext.bulkhead.guest.client
-import saltext.bulkhead.guest.filecopy_service
-from saltext.bulkhead.filecopy import receive, send
-with tempfile.TemporaryDirectory() as tmp:
-    os.mkdir(tmp + "/src"); os.mkdir(tmp + "/in")
-    with open(tmp + "/src/f", "wb") as f:
-        f.write(b"x" * 100000)
-    receive(send([tmp + "/src"]), tmp + "/in", "probe")
-    subprocess.run(["/bin/true"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, check=True)
-loaded = [m for m in list(sys.modules.values()) if m and getattr(m, "__file__", None)]
-files = sorted({m.__file__ for m in loaded})
-print(json.dumps(files))
-"""
+
+def guest_module_names() -> list[str]:
+    """GUEST_MODULES as module names (``guest/daemon.py`` is ``saltext.bulkhead.guest.daemon``)."""
+    names = []
+    for rel in GUEST_MODULES:
+        parts = rel.removesuffix(".py").split("/")
+        names.append(".".join(["saltext", "bulkhead", *parts[:-1]]
+                              + ([] if parts[-1] == "__init__" else parts[-1:])))
+    return names
+
+
+def probe_loaded(extracted: Path, pyroot: Path) -> list[Path]:
+    """Every module file the probe (closure_probe.py) loaded, run by the extracted Python on the
+    guest modules in ``pyroot``: all of GUEST_MODULES is imported, or this raises."""
+    probe = (resources.files(__package__) / "closure_probe.py").read_text(encoding="utf-8")
+    out = subprocess.run([str(extracted / PYTHON), "-I", "-S", "-c", probe, str(pyroot),
+                          json.dumps(guest_module_names()), *BLOCKED],
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise RuntimeError(f"the guest Python modules do not run on the extracted Python:\n"
+                           f"{out.stderr}{out.stdout}")
+    loaded = [Path(name).resolve() for name in json.loads(out.stdout)]
+    guest = pyroot.resolve() / "saltext/bulkhead"
+    unloaded = sorted(set(GUEST_MODULES) - {str(p.relative_to(guest)) for p in loaded
+                                            if p.is_relative_to(guest)})
+    if unloaded:
+        raise RuntimeError(f"the probe did not import the guest modules {unloaded}")
+    return loaded
 
 
 def guest_python_files(extracted: Path, pyroot: Path) -> list[str]:
     """Paths relative to ``extracted`` of every standard-library file the guest code loaded."""
-    out = subprocess.run([str(extracted / PYTHON), "-I", "-S", "-c", _PROBE, str(pyroot), *BLOCKED],
-                         capture_output=True, text=True, check=False)
-    if out.returncode != 0:
-        raise RuntimeError(
-            f"the guest Python modules do not run on the extracted Python:\n{out.stderr}"
-        )
     stdlib = (extracted / STDLIB).resolve()
     needed = []
-    for name in json.loads(out.stdout):
-        path = Path(name).resolve()
+    for path in probe_loaded(extracted, pyroot):
         if path.is_relative_to(pyroot.resolve()):
             continue
         if not path.is_relative_to(stdlib):
