@@ -41,7 +41,7 @@ FORGED = "[vault] forged title"
 
 @pytest.fixture(scope="module")
 def gui_image():
-    return build_debian(IMAGE, DebianSpec(size_mib=1024), DEFAULT_CACHE)
+    return build_debian(IMAGE, DebianSpec(size_mib=1024, gui=True), DEFAULT_CACHE)
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from .checks import ROOT, check_pillar
 from .cpu_checks import check_cpu_partitions
 from .errors import PillarError, PillarIssue
 from .fields import NAME_RULE, describe, key
+from .images import ImagesSection
 from .memory_balancer import MemoryBalancer
 from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown_key
 from .pillar import Domain, DomainName, Formula, Host, Pillar
@@ -66,11 +67,12 @@ def load_pillar(data: Any, minion_id: str | None = None,
     )
     domains, broken = _domains(data.get("domains", {}), issues)
     tcb = _validate(TcbConfig, data.get("tcb", {}), (ROOT, "tcb"), issues)
+    images = _validate(ImagesSection, {"images": data.get("images") or {}}, (ROOT,), issues)
     issues += _unknown_accepted(tcb, domains, broken)
     prune = _validate(
         Pruning, {k: data[k] for k in ("prune", "purge") if k in data}, (ROOT,), issues
     )
-    issues += check_pillar(domains, broken, host)
+    issues += check_pillar(domains, broken, host, images.images if images else {})
     issues += check_cpu_partitions(domains, host)
     if host is not None and host.workstation is None:
         host = _with_workstation(host, minion_id, issues)
@@ -81,7 +83,7 @@ def load_pillar(data: Any, minion_id: str | None = None,
         "paths": own_paths(formula.paths, host.workstation, host_own)})
     policy = own_policy(policy, host.workstation, host_own)
     return Pillar(host=host, formula=formula, domains=domains, policy=policy, memory=memory,
-                  tcb=tcb, prune=prune.prune, purge=prune.purge)
+                  tcb=tcb, prune=prune.prune, purge=prune.purge, images=images.images)
 
 
 def _unknown_accepted(
