@@ -15,6 +15,7 @@ unprivileged, with no network.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import selectors
@@ -37,6 +38,9 @@ from .sway_ipc import swaymsg
 
 CHUNK = 64 * 1024
 START_TIMEOUT_S = 10.0
+# A peer that takes no byte for this long while the relay has some for it (a guest that never
+# reads its port, a stuck client) ends the relay: each side holds at most CHUNK of the relay's.
+SEND_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +55,12 @@ class RelayTarget:
 
 
 class Relay(threading.Thread):
-    def __init__(self, target: RelayTarget, channel: socket.socket, log: logging.Logger):
+    def __init__(self, target: RelayTarget, channel: socket.socket, log: logging.Logger,
+                 send_timeout: float = SEND_TIMEOUT_S):
         super().__init__(name=f"gui-relay-{target.domain}", daemon=True)
         self.target, self.channel, self.log = target, channel, log
+        self.send_timeout = send_timeout
+        channel.settimeout(send_timeout)  # reads only when ready: the timeout bounds sends
         self._stopping = threading.Event()
         self.process: subprocess.Popen[bytes] | None = None
         self.filter: subprocess.Popen[bytes] | None = None
@@ -81,6 +88,8 @@ class Relay(threading.Thread):
 
     def stop(self) -> None:
         self._stopping.set()
+        with contextlib.suppress(OSError):  # a send blocked on a guest that does not read ends
+            self.channel.shutdown(socket.SHUT_RDWR)
         self._end_process()
         sandboxed_process.end(self.filter)
 
@@ -132,6 +141,7 @@ class Relay(threading.Thread):
     def _session(self) -> bool:
         """One session; False once the channel is gone (the domain stopped)."""
         client = self._start_client()
+        client.settimeout(self.send_timeout)
         try:
             return self._copy(client)
         finally:
