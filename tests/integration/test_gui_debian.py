@@ -10,6 +10,7 @@ label colour, and the time from the run to the window is reported.
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -93,6 +94,10 @@ def test_debian_app_window_is_labelled_on_the_host(gui_image, sway, tmp_path, re
             returned, time.monotonic() - started)
         assert window["name"] == FORGED
         assert window["marks"] == [f"{MARK_PREFIX}{APP}"]
+        # sway's client is the domain's Wayland filter (the only one with the compositor socket)
+        pid = window["pid"]
+        assert Path(f"/proc/{pid}/comm").read_text().strip() == "python3"
+        assert sorted(os.listdir(f"/proc/{pid}/root/run")) == ["compositor", "python", "relay"]
         time.sleep(2.0)  # the first frame under TCG
         assert pixel(read_ppm(sway.screenshot("ppm")), 6, 6) == COLOURS[Label.blue][0]
         save_screenshot("debian-domain.png", sway.screenshot("png"))
