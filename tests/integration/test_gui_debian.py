@@ -4,8 +4,8 @@ A headless sway runs as an unprivileged user; the domain (gui: true, label blue)
 Debian template built with gui: true (waypipe, foot, bulkhead-gui); the real broker runs its
 GUI relay; ``bulkhead run --gui`` starts foot with a title imitating another domain. The window
 must appear in sway's tree marked by the host, its title bar must start with the host's prefix
-drawn in the label colour, sway's client must be the domain's Wayland filter, and the time from the run to the
-window is reported.
+drawn in the label colour, sway's client must be the domain's Wayland filter, and the time from
+the run to the window is reported.
 """
 
 from __future__ import annotations
