@@ -158,3 +158,27 @@ def test_window_of_a_gui_domain_is_labelled_by_the_host(sway, tmp_path, relay_us
         relays.stop()
     assert relays.relays == {}
     assert not (tmp_path / "sessions" / DOMAIN).exists()  # its folder went with it
+
+
+def test_no_session_starts_without_the_filter(sway, tmp_path, relay_user_removed):
+    channels = tmp_path / "channels"
+    channels.mkdir(mode=0o700)
+    qemu = socket.socket(socket.AF_UNIX)
+    qemu.bind(str(channels / f"{DOMAIN}.sock"))
+    qemu.listen(1)
+    relays = GuiRelays(lambda: _pillar(sway.display), lambda: [DOMAIN],
+                       logging.getLogger("test"), socket_dir=channels,
+                       sessions=tmp_path / "sessions")
+    relays.scan()
+    try:
+        channel, _ = qemu.accept()
+        relay = relays.relays[DOMAIN]
+        relay.filter.kill()  # the filter gone while the relay waits for its first session
+        server = _guest(channel, tmp_path / "guest", "foot", "-T", "unfiltered")
+        relay.join(WINDOW_TIMEOUT_S)
+        assert not relay.is_alive()  # the session broke at the filter, no other one started
+        assert sway.windows() == []
+        server.terminate()
+        server.wait(10)
+    finally:
+        relays.stop()

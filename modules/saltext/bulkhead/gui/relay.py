@@ -23,7 +23,6 @@ import shutil
 import socket
 import subprocess
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +36,6 @@ from .sandbox import sandboxed
 from .sway_ipc import swaymsg
 
 CHUNK = 64 * 1024
-START_TIMEOUT_S = 10.0
 # A peer that takes no byte for this long while the relay has some for it (a guest that never
 # reads its port, a stuck client) ends the relay: each side holds at most CHUNK of the relay's.
 SEND_TIMEOUT_S = 60.0
@@ -102,23 +100,12 @@ class Relay(threading.Thread):
         os.chown(t.session, t.uid, t.gid)
         argv = sandboxed(filter_chain(t.domain, t.compositor), t.uid, t.gid, t.session)
         self.filter, last = sandboxed_process.start(argv, self.log, f"{t.domain}: filter")
-        pid = self._wait_for(self.filter, t.session / FILTER_SOCKET)
+        pid = sandboxed_process.wait_for(self.filter, t.uid, t.session / FILTER_SOCKET)
         if pid is None:
             raise RuntimeError(f"the Wayland filter did not start: {' / '.join(last)}")
         # the label rule exists before any session's first byte reaches the filter
         swaymsg(t.sway, window_rule(pid, t.domain, t.label))
         self.filter_pid = pid
-
-    def _wait_for(self, process: subprocess.Popen[bytes], path: Path) -> int | None:
-        """The sandboxed program's pid once ``path`` (its socket) exists; None if it died or
-        took longer than START_TIMEOUT_S."""
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline and process.poll() is None:
-            pid = sandboxed_process.user_pid(process.pid, self.target.uid)
-            if pid is not None and path.exists():
-                return pid
-            time.sleep(0.02)
-        return None
 
     def _start_client(self) -> socket.socket:
         t = self.target
@@ -129,9 +116,10 @@ class Relay(threading.Thread):
         argv = sandboxed(client_chain(), t.uid, t.gid, t.session)
         self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                         stderr=subprocess.DEVNULL, close_fds=True)
-        pid = self._wait_for(self.process, path)
+        pid = sandboxed_process.wait_for(self.process, t.uid, path)
         if pid is None:
-            raise RuntimeError(f"waypipe client did not start within {START_TIMEOUT_S:.0f}s")
+            raise RuntimeError(f"waypipe client did not start within "
+                               f"{sandboxed_process.START_TIMEOUT_S:.0f}s")
         client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         client.connect(str(path))
         self.log.info("%s: GUI session started (waypipe client pid %d, filter pid %d)", t.domain,

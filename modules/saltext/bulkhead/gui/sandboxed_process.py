@@ -13,12 +13,14 @@ import logging
 import os
 import subprocess
 import threading
+import time
 from collections import deque
 from pathlib import Path
 
 from ..untrusted.text import printable
 
 LINE_MAX = 4096
+START_TIMEOUT_S = 10.0
 
 
 def user_pid(root_pid: int, uid: int) -> int | None:
@@ -33,6 +35,18 @@ def user_pid(root_pid: int, uid: int) -> int | None:
         except OSError:
             continue
         todo += [int(c) for c in children]
+    return None
+
+
+def wait_for(process: subprocess.Popen, uid: int, path: Path) -> int | None:
+    """The sandboxed program's pid once ``path`` (its socket) exists; None if it died or took
+    longer than START_TIMEOUT_S."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and process.poll() is None:
+        pid = user_pid(process.pid, uid)
+        if pid is not None and path.exists():
+            return pid
+        time.sleep(0.02)
     return None
 
 
