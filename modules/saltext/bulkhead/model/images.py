@@ -54,8 +54,10 @@ class ImagesSection(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     images: dict[ImageName, DebianImage] = key(
-        {}, doc="Templates bulkhead builds.",
-        rule=f"must map image names to images ({IMAGE_NAME_RULE})")
+        {},
+        doc="Templates bulkhead builds.",
+        rule=f"must map image names to images ({IMAGE_NAME_RULE})",
+    )
 
 
 def built_image(root: str) -> str | None:
