@@ -1,15 +1,17 @@
 """GUI from a Debian domain to the host's compositor, end to end on a TCG guest.
 
 A headless sway runs as an unprivileged user; the domain (gui: true, label blue) boots from a
-Debian template that ships waypipe, foot and bulkhead-gui; the real broker runs its GUI relay;
-``bulkhead run --gui`` starts foot with a title imitating another domain. The window must appear
-in sway's tree marked by the host, its title bar must start with the host's prefix drawn in the
-label colour, and the time from the run to the window is reported.
+Debian template built with gui: true (waypipe, foot, bulkhead-gui); the real broker runs its
+GUI relay; ``bulkhead run --gui`` starts foot with a title imitating another domain. The window
+must appear in sway's tree marked by the host, its title bar must start with the host's prefix
+drawn in the label colour, sway's client must be the domain's Wayland filter, and the time from
+the run to the window is reported.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -41,7 +43,7 @@ FORGED = "[vault] forged title"
 
 @pytest.fixture(scope="module")
 def gui_image():
-    return build_debian(IMAGE, DebianSpec(size_mib=1024), DEFAULT_CACHE)
+    return build_debian(IMAGE, DebianSpec(size_mib=1024, gui=True), DEFAULT_CACHE)
 
 
 @pytest.fixture
@@ -93,6 +95,10 @@ def test_debian_app_window_is_labelled_on_the_host(gui_image, sway, tmp_path, re
             returned, time.monotonic() - started)
         assert window["name"] == FORGED
         assert window["marks"] == [f"{MARK_PREFIX}{APP}"]
+        # sway's client is the domain's Wayland filter (the only one with the compositor socket)
+        pid = window["pid"]
+        assert Path(f"/proc/{pid}/comm").read_text().strip() == "python3"
+        assert sorted(os.listdir(f"/proc/{pid}/root/run")) == ["compositor", "python", "relay"]
         time.sleep(2.0)  # the first frame under TCG
         assert pixel(read_ppm(sway.screenshot("ppm")), 6, 6) == COLOURS[Label.blue][0]
         save_screenshot("debian-domain.png", sway.screenshot("png"))

@@ -1,4 +1,5 @@
-"""``bulkhead tcb`` lists the GUI relay once a domain has gui: true, and not before."""
+"""``bulkhead tcb`` lists the GUI relay and its Wayland filter once a domain has gui: true,
+and not before."""
 
 from __future__ import annotations
 
@@ -18,3 +19,11 @@ def _names(gui: bool) -> list[str]:
 def test_the_relay_is_listed_with_its_sandbox_only_for_gui_workstations():
     assert "waypipe client (GUI relay)" in _names(True)
     assert "waypipe client (GUI relay)" not in _names(False)
+
+
+def test_the_wayland_filter_is_listed_with_its_lines_only_for_gui_workstations():
+    pillar = load_pillar({"domains": {"tpl": {"class": "template", "image": IMAGE},
+                                      "work": {"class": "app", "template": "tpl", "gui": True}}})
+    found = {c.name: c for c in host_components(pillar, "libvirt 9.0.0", "kvm")}
+    assert found["Wayland filter (GUI relay)"].lines > 500  # gui/wayland_filter and untrusted
+    assert "Wayland filter (GUI relay)" not in _names(False)

@@ -9,6 +9,7 @@ USER_PREFIX = "bulkhead-gui-"
 MAX_USER_NAME = 32  # useradd's limit
 SESSION_DIR = Path("/run/bulkhead/gui-session")
 WAYPIPE_SOCKET = "waypipe.sock"
+FILTER_SOCKET = "filter.sock"  # the domain's Wayland filter, waypipe client's only display
 
 
 def relay_user(domain: str) -> str:
@@ -22,5 +23,6 @@ def relay_user(domain: str) -> str:
 
 
 def session_dir(domain: str, base: Path = SESSION_DIR) -> Path:
-    """The relay user's only writable folder (its waypipe socket), bound into its sandbox."""
+    """The relay user's only writable folder (the waypipe and filter sockets), bound into its
+    sandboxes."""
     return base / domain

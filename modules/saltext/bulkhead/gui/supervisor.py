@@ -72,8 +72,14 @@ class GuiRelays:
         target = RelayTarget(name, pillar.domains[name].label, uid, gid,
                              session_dir(name, self.sessions), display, sway)
         relay = Relay(target, channel, self.log)
+        try:
+            relay.start_filter()  # fail closed: no filter, no relay
+        except BaseException:
+            relay.close()
+            raise
         relay.start()
-        self.log.info("%s: GUI relay started as %s", name, relay_user(name))
+        self.log.info("%s: GUI relay started as %s (filter pid %d)", name, relay_user(name),
+                      relay.filter_pid)
         return relay
 
     def run(self, stopping: threading.Event, interval: float = 0.5) -> None:

@@ -38,6 +38,7 @@ def build_command(
         list[str] | None, typer.Option(help="debian: an extra package (repeat the option for more)")
     ] = None,
     size_mib: Annotated[int, typer.Option(help="debian: size of the root filesystem")] = 2048,
+    gui: Annotated[bool, typer.Option("--gui", help="debian: with the GUI's guest side")] = False,
 ) -> None:
     """Assemble <cache>/<name>/ from Debian packages: vmlinuz, initrd.img, manifest.json and
     root.img (tiny) or root.qcow2 (debian). A no-op when a template built from the same inputs
@@ -45,7 +46,8 @@ def build_command(
     log = (lambda _m: None) if quiet else (lambda m: typer.echo(m, err=True))
     try:
         if kind == "debian":
-            spec = DebianSpec(suite=suite, packages=tuple(package or ()), size_mib=size_mib)
+            spec = DebianSpec(suite=suite, packages=tuple(package or ()), size_mib=size_mib,
+                              gui=gui)
             result = build_debian(name, spec, cache, force=force, log=log)
         elif kind == "tiny":
             result = build_image(name=name, cache=cache, force=force, log=log)

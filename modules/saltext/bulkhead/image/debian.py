@@ -78,12 +78,13 @@ class DebianSpec:
     suite: str = "bookworm"
     packages: tuple[str, ...] = field(default=())
     size_mib: int = 2048
+    gui: bool = False  # the guest side of the GUI (docs/gui.md): only templates that ask for it
 
     def all_packages(self) -> list[str]:
         bad = [p for p in self.packages if not PACKAGE_RE.match(p)]
         if bad:
             raise ValueError(f"package names {bad}: use Debian package names")
-        return sorted({*BASE_PACKAGES, *GUI_PACKAGES, *self.packages})
+        return sorted({*BASE_PACKAGES, *(GUI_PACKAGES if self.gui else ()), *self.packages})
 
 
 def _run(argv: list[str], what: str) -> None:

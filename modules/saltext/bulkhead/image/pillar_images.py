@@ -12,7 +12,8 @@ from .debian import DebianSpec, build_debian
 
 
 def spec_of(image: DebianImage) -> DebianSpec:
-    return DebianSpec(suite=image.suite, packages=image.packages, size_mib=image.size_mib)
+    return DebianSpec(suite=image.suite, packages=image.packages, size_mib=image.size_mib,
+                      gui=image.gui)
 
 
 def build_pillar_images(pillar: Pillar, names: list[str] | None = None, cache: Path = DEFAULT_CACHE,

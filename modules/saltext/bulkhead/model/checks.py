@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from .errors import PillarIssue
+from .images import DebianImage, built_image
 from .messages import colon_path
 from .pillar import Domain, DomainClass, Host
 
@@ -19,7 +20,8 @@ NEEDS_IMAGE = {DomainClass.template, DomainClass.standalone}
 
 
 def check_pillar(
-    domains: Mapping[str, Domain], broken: set[str], host: Host | None
+    domains: Mapping[str, Domain], broken: set[str], host: Host | None,
+    images: Mapping[str, DebianImage] | None = None,
 ) -> list[PillarIssue]:
     issues: list[PillarIssue] = []
     for name, domain in domains.items():
@@ -32,6 +34,7 @@ def check_pillar(
         issues += _memory(at, domain)
         issues += _firewall(at, domain)
         issues += _gui(at, domain)
+        issues += _gui_image(at, name, domains, images or {})
     issues += _netvm_cycles(domains)
     if host is not None:
         issues += _addresses(domains, host)
@@ -192,6 +195,22 @@ def _gui(at: tuple, domain: Domain) -> Iterator[PillarIssue]:
     if domain.gui and (domain.provides_network or domain.uplink is not None):
         yield _issue(at + ("gui",), "a domain that provides network or has an uplink gets no GUI; "
                                     "set gui: false (run the application in an app domain)")
+
+
+def _gui_image(at: tuple, name: str, domains: Mapping[str, Domain],
+               images: Mapping[str, DebianImage]) -> Iterator[PillarIssue]:
+    """A GUI domain's root, when it is a bulkhead-built image, must have been built with gui."""
+    if not domains[name].gui:
+        return
+    seen, booted = set(), name  # an app boots its template's root, a disposable its app's one's
+    while booted in domains and booted not in seen and domains[booted].image is None:
+        seen.add(booted)
+        booted = domains[booted].template
+    root = domains[booted].image if booted in domains else None
+    image = built_image(root.root) if root is not None else None
+    if image in images and not images[image].gui:
+        yield _issue(at + ("gui",), f"'{booted}' boots bulkhead:images:{image}, built without the "
+                                    f"GUI packages: set bulkhead:images:{image}:gui: true")
 
 
 def _uplink_networks(host: Host) -> Iterator[PillarIssue]:

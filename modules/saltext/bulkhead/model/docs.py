@@ -46,7 +46,9 @@ CROSS_RULES = """## Rules between keys
   used by another domain, and only on a domain with a network interface.
 - In a firewall rule, `dstports` only with `proto: tcp|udp`, `icmptype` only with `proto: icmp`,
   and `dsthost` not together with `specialtarget`.
-- `gui: true` not on a domain with `provides_network: true` or an `uplink`.
+- `gui: true` not on a domain with `provides_network: true` or an `uplink`; a `gui: true` domain
+  that boots a `bulkhead:images` template (its `root` under /var/cache/bulkhead/images) needs
+  that image's `gui: true`.
 """
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StringConstraints
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StringConstraints
 
 from .fields import key
 
@@ -12,6 +12,7 @@ IMAGE_NAME_RULE = (
     "image names are lowercase letters, digits, '.', '_' and '-', starting with a letter"
 )
 ImageName = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9._-]{0,62}$")]
+BUILT_UNDER = "/var/cache/bulkhead/images"  # image/build.py's DEFAULT_CACHE
 PackageName = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9+.-]{0,63}$")]
 
 
@@ -40,6 +41,12 @@ class DebianImage(BaseModel):
         2048, ge=512, le=65536, doc="Size of the root filesystem in MiB (the qcow2 stays sparse).",
         rule="must be an integer from 512 to 65536",
     )
+    gui: StrictBool = key(
+        False,
+        doc="Install the guest side of the GUI (waypipe, foot, fonts-dejavu-core) for domains "
+            "with gui: true (docs/gui.md); off, the template builds and boots without them.",
+        rule="must be true or false",
+    )
 
 
 class ImagesSection(BaseModel):
@@ -51,3 +58,12 @@ class ImagesSection(BaseModel):
         doc="Templates bulkhead builds.",
         rule=f"must map image names to images ({IMAGE_NAME_RULE})",
     )
+
+
+def built_image(root: str) -> str | None:
+    """The name of the bulkhead-built image whose root file is ``root``, or None."""
+    prefix = BUILT_UNDER + "/"
+    if not root.startswith(prefix) or not root.endswith("/root.qcow2"):
+        return None
+    name = root[len(prefix):-len("/root.qcow2")]
+    return None if "/" in name else name

@@ -72,7 +72,7 @@ def load_pillar(data: Any, minion_id: str | None = None,
     prune = _validate(
         Pruning, {k: data[k] for k in ("prune", "purge") if k in data}, (ROOT,), issues
     )
-    issues += check_pillar(domains, broken, host)
+    issues += check_pillar(domains, broken, host, images.images if images else {})
     issues += check_cpu_partitions(domains, host)
     if host is not None and host.workstation is None:
         host = _with_workstation(host, minion_id, issues)

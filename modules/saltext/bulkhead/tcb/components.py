@@ -64,14 +64,28 @@ def _package_version(name: str) -> str:
         return "not installed"
 
 
+def _relay_users(name: str) -> list[int]:
+    return [pid for pid in pids_named(name)
+            if (proc := process(pid)) is not None and proc.user.startswith(USER_PREFIX)]
+
+
 def _gui_relay() -> Component:
     """The GUI domains' waypipe clients: the host code that parses their Wayland streams."""
-    relays = [pid for pid in pids_named("waypipe")
-              if (proc := process(pid)) is not None and proc.user.startswith(USER_PREFIX)]
     return Component("waypipe client (GUI relay)", "qubes-guid: draws the domains' windows",
-                     _version(["waypipe", "--version"]), _described(relays),
+                     _version(["waypipe", "--version"]), _described(_relay_users("waypipe")),
+                     note=f"one per GUI session, as {USER_PREFIX}<domain>, in bubblewrap: "
+                          "no network, its session folder only (the filter's socket)")
+
+
+def _gui_filter() -> Component:
+    """The GUI domains' Wayland filters: the only clients of theirs the compositor sees."""
+    return Component("Wayland filter (GUI relay)",
+                     "qubes-guid's checks: the globals a domain sees, its own clipboard", "",
+                     _described(_relay_users("python3")),
+                     python_lines(("gui/wayland_filter", "untrusted")),
                      note=f"one per running GUI domain, as {USER_PREFIX}<domain>, in bubblewrap: "
-                          "no network, its session folder and the compositor socket only")
+                          "no network, its session folder, the compositor socket, bulkhead "
+                          "read-only")
 
 
 def host_components(pillar: Pillar, libvirt_version: str, hypervisor: str) -> tuple[Component, ...]:
@@ -90,7 +104,7 @@ def host_components(pillar: Pillar, libvirt_version: str, hypervisor: str) -> tu
         Component("salt", "applies the pillar (dom0's qubesctl)", _package_version("salt")),
     ]
     if any(domain.gui for domain in pillar.domains.values()):
-        found.append(_gui_relay())
+        found += [_gui_relay(), _gui_filter()]
     paths = pillar.formula.paths
     for name, role, packages, pidfile in OWN:
         pid = pid_from_file(Path(getattr(paths, pidfile))) if pidfile else None
