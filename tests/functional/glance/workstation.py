@@ -67,3 +67,10 @@ def undefine(conn: libvirt.virConnect) -> None:
             if dom.isActive():
                 dom.destroy()
             dom.undefine()
+    # The test driver keeps its state while any connection of this process is open (another
+    # test's may be): the pool names this test's folder, so it goes too.
+    for pool in conn.listAllStoragePools(0):
+        if pool.name() == "glpool":
+            if pool.isActive():
+                pool.destroy()
+            pool.undefine()

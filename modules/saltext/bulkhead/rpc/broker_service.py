@@ -179,4 +179,8 @@ def broker_stopped(paths: BrokerPaths, test: bool = False,
                    systemd: tuple[Systemd, str] | None = None) -> Outcome:
     work = Work()
     keep_stopped(work, paths.process(), "broker", systemd)
-    return work.finish(test, "RPC broker")
+    outcome = work.finish(test, "RPC broker")
+    if not test and running_broker(paths) is None and paths.ask_socket.is_socket():
+        # a broker killed after its stop timeout leaves its answer socket: nothing answers there
+        paths.ask_socket.unlink(missing_ok=True)
+    return outcome
