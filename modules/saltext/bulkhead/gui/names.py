@@ -24,3 +24,11 @@ def relay_user(domain: str) -> str:
 def session_dir(domain: str, base: Path = SESSION_DIR) -> Path:
     """The relay user's only writable folder (its waypipe socket), bound into its sandbox."""
     return base / domain
+
+
+CONTROL_SOCKET = "clipboard.sock"
+
+
+def control_socket(domain: str, base: Path = SESSION_DIR) -> Path:
+    """The domain filter's clipboard control socket (root only: ``bulkhead clipboard``)."""
+    return session_dir(domain, base) / CONTROL_SOCKET
