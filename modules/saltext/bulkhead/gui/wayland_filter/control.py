@@ -111,7 +111,8 @@ class Control:
             self.answer(conn, wire.error("the domain has no text selection"))
             return None, "copy: no text selection"
         pair = max(owners, key=lambda p: p.stream.clipboard.selected_at)
-        read_end, write_end = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        read_end, write_end = os.pipe2(os.O_CLOEXEC)
+        os.set_blocking(read_end, False)  # the client's end stays blocking, as it expects
         try:
             pair.to_client.push(pair.stream.clipboard.send_text(), [write_end])
         except Violation as exc:  # the outbox holds write_end now: closed with the connection
