@@ -14,6 +14,9 @@ send another client's offer (on focus) before it has processed our set_selection
 other connections arrive in no fixed order; the marker travels inside the offer itself, so no
 timing can pass someone else's offer off as ours. A source carries another domain's marker
 only if its own client offers that type: then it gives its own data away, which it could anyway.
+
+For ``bulkhead clipboard copy`` (``control``) it also tracks the connection's sources, which offer
+``TEXT``, and its live selection (set_selection, until destroy or the compositor's cancelled).
 """
 
 from __future__ import annotations
