@@ -25,7 +25,7 @@ from ..policy.errors import PolicySyntaxError, SystemInfoError
 from ..policy.policy import DEFAULT_POLICY_DIR, Policy, evaluate
 from ..policy.request import Request
 from ..policy.rules import Verdict
-from ..policy.system import System
+from ..policy.system import DOMAIN_NAME, System
 from ..untrusted.text import printable
 from .host_system import host_system
 from .policy_cli import DEFAULT_PILLAR
@@ -42,6 +42,8 @@ BufferFile = Annotated[Path, typer.Option("--buffer", help="The host's clipboard
 
 def ask_filter(domain: str, request: bytes, sessions: Path) -> bytes:
     """Send one control request to the domain's filter; the payload of its ``ok``."""
+    if not DOMAIN_NAME.fullmatch(domain):  # it names a folder
+        fail(f"{domain!r} is not a domain name")
     path = control_socket(domain, sessions)
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:

@@ -17,6 +17,7 @@ import os
 import socket
 import struct
 import time
+from collections.abc import Callable
 
 from . import control_wire as wire
 from .paste import Paster
@@ -82,8 +83,10 @@ class Fetch:
 class Control:
     """Accepts root's control connections for one domain's filter (see the module's doc)."""
 
-    def __init__(self, listener: socket.socket, upstream: str, marker: str) -> None:
+    def __init__(self, listener: socket.socket, upstream: str, marker: str,
+                 unwatch: Callable[[Paster], None]) -> None:
         self.listener, self.upstream, self.marker = listener, upstream, marker
+        self.unwatch = unwatch  # the relay stops watching a paste connection that failed
         self.paster: Paster | None = None
 
     def accept(self, relay) -> tuple[Fetch | Paster | None, str]:
@@ -130,6 +133,10 @@ class Control:
                 self.paster = fresh = Paster(self.upstream, self.marker)
             self.paster.paste(text)
         except (OSError, Violation) as exc:
+            if self.paster is not None and fresh is None:
+                self.unwatch(self.paster)
+            if self.paster is not None:
+                self.paster.close()
             self.paster = None
             self.answer(conn, wire.error(f"cannot set the selection: {exc}"))
             return None, f"paste: {exc}"

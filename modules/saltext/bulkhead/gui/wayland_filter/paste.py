@@ -24,7 +24,7 @@ from .outbox import receive
 from .wire import Args, Message, Violation, build, split, string, u32
 
 log = logging.getLogger("bulkhead.gui.filter")
-DISPLAY, ERROR, SYNC, GET_REGISTRY, BIND, DONE = 1, 0, 0, 1, 0, 0
+DISPLAY, ERROR, DELETE_ID, SYNC, GET_REGISTRY, BIND, DONE = 1, 0, 1, 0, 1, 0, 0
 MANAGER, SEAT = "zwlr_data_control_manager_v1", "wl_seat"
 CREATE_SOURCE, GET_DEVICE, SET_SELECTION, DESTROY = 0, 1, 0, 1
 SOURCE_OFFER, SOURCE_SEND, SOURCE_CANCELLED, DEVICE_SELECTION = 0, 0, 1, 1
@@ -56,6 +56,7 @@ class Paster:
         self.marker, self.next_id, self.buffer, self.fds = marker, 2, bytearray(), deque()
         self.source: int | None = None  # the one that is (or is about to be) the selection
         self.sources: set[int] = set()  # every source not yet destroyed
+        self.retired: set[int] = set()  # destroyed, until the compositor's delete_id
         self.text = b""
         self.writers = threading.BoundedSemaphore(MAX_WRITERS)
         registry = self.new_id()
@@ -142,10 +143,12 @@ class Paster:
             offer = Args(event).uint()
             if offer:  # the filter never reads offers: each is destroyed at once
                 self.send(offer, DESTROY, b"")
+        elif event.object_id == DISPLAY and event.opcode == DELETE_ID:
+            self.retired.discard(Args(event).uint())
+        elif event.object_id in self.retired and event.opcode == SOURCE_SEND:
+            os.close(self.take_fd())  # sent before the compositor saw our destroy
         elif event.object_id in self.sources and event.opcode == SOURCE_SEND:
-            if not self.fds:
-                raise Violation("send without its file descriptor")
-            fd = self.fds.popleft()
+            fd = self.take_fd()
             wanted = Args(event).string() in (self.marker, *TEXT_TYPES)
             if event.object_id == self.source and wanted and self.writers.acquire(False):
                 threading.Thread(target=self.serve, args=(fd, self.text), daemon=True).start()
@@ -154,8 +157,14 @@ class Paster:
         elif event.object_id in self.sources and event.opcode == SOURCE_CANCELLED:
             self.send(event.object_id, DESTROY, b"")
             self.sources.discard(event.object_id)
+            self.retired.add(event.object_id)
             if event.object_id == self.source:
                 self.source, self.text = None, b""
+
+    def take_fd(self) -> int:
+        if not self.fds:
+            raise Violation("send without its file descriptor")
+        return self.fds.popleft()
 
     def serve(self, fd: int, text: bytes) -> None:
         try:

@@ -36,7 +36,8 @@ class Relay:
         self.selector = selectors.DefaultSelector()
         listener.setblocking(False)
         self.selector.register(listener, selectors.EVENT_READ, None)
-        self.control = None if control is None else Control(control, upstream, self.marker)
+        self.control = (None if control is None
+                        else Control(control, upstream, self.marker, self.unwatch))
         self.fetches: set[Fetch] = set()
         if control is not None:
             control.setblocking(False)
@@ -89,9 +90,13 @@ class Relay:
                 self.fetches.discard(what)
                 log.info("domain %s: copy: answered", self.domain)
         elif not what.ready():  # the paste connection closed
-            self.selector.unregister(what.sock)
+            self.unwatch(what)
             self.control.forget(what)
             log.warning("domain %s: paste connection closed", self.domain)
+
+    def unwatch(self, paster) -> None:
+        if paster.sock in self.selector.get_map():
+            self.selector.unregister(paster.sock)
 
     def handle(self, pair: Pair, side: str, mask: int) -> None:
         if mask & selectors.EVENT_WRITE:
