@@ -20,6 +20,7 @@ from .memd.cli import memory_app
 from .model.cli import pillar_app
 from .rpc.ask_cli import ask_app
 from .rpc.cli import rpc_app
+from .rpc.clipboard_cli import clipboard_app
 from .rpc.policy_cli import policy_app
 from .runcmd.cli import CONTEXT as RUN_CONTEXT
 from .runcmd.cli import run_command
@@ -31,6 +32,7 @@ app = command_group("bulkhead: isolated workstations on libvirt.")
 
 # Each area registers its group here (one line each, kept alphabetical).
 app.add_typer(ask_app, name="ask")
+app.add_typer(clipboard_app, name="clipboard")
 app.add_typer(image_app, name="image")
 app.add_typer(template_app, name="template")
 app.add_typer(memory_app, name="memory")

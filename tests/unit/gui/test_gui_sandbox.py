@@ -13,7 +13,14 @@ from saltext.bulkhead.gui.chain import (
     client_chain,
     filter_chain,
 )
-from saltext.bulkhead.gui.names import FILTER_SOCKET, MAX_USER_NAME, relay_user, session_dir
+from saltext.bulkhead.gui.names import (
+    CONTROL_SOCKET,
+    FILTER_SOCKET,
+    MAX_USER_NAME,
+    control_socket,
+    relay_user,
+    session_dir,
+)
 from saltext.bulkhead.gui.sandbox import sandboxed
 
 
@@ -53,6 +60,9 @@ def test_waypipe_speaks_only_to_the_filter_which_speaks_to_the_compositor():
     assert "--no-gpu" in chain.argv and chain.argv[-1] == "client"
     argv = filter_chain("work", "/c").argv
     assert argv[argv.index("--listen") + 1] == f"{SESSION_MOUNT}/{FILTER_SOCKET}"
+    # the clipboard control socket is the session folder's, where root's CLI looks for it
+    assert argv[argv.index("--control") + 1] == f"{SESSION_MOUNT}/{CONTROL_SOCKET}"
+    assert control_socket("work", Path("/s")).name == CONTROL_SOCKET
     assert argv[argv.index("--upstream") + 1] == COMPOSITOR_SOCKET
     assert argv[argv.index("--domain") + 1] == "work"
 

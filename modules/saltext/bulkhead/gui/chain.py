@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .names import FILTER_SOCKET, WAYPIPE_SOCKET
+from .names import CONTROL_SOCKET, FILTER_SOCKET, WAYPIPE_SOCKET
 
 SESSION_MOUNT = "/run/relay"  # the session folder, inside the sandbox
 COMPOSITOR_DIR = "/run/compositor"
@@ -44,7 +44,10 @@ def filter_chain(domain: str, compositor: str) -> Chain:
     """The domain's Wayland filter (gui/wayland_filter), the only one to see the compositor."""
     argv = ["/usr/bin/python3", "-m", "saltext.bulkhead.gui.wayland_filter",
             "--listen", f"{SESSION_MOUNT}/{FILTER_SOCKET}", "--upstream", COMPOSITOR_SOCKET,
-            "--domain", domain]
+            "--domain", domain,
+            # root's `bulkhead clipboard` on the host reaches it in the session folder; the filter
+            # takes only uid 0 there (waypipe client shares the folder as the domain's user)
+            "--control", f"{SESSION_MOUNT}/{CONTROL_SOCKET}"]
     env = {"PYTHONPATH": PYTHON_DIR, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONSAFEPATH": "1"}
     return Chain(argv, env, binds=((compositor, COMPOSITOR_SOCKET),),
                  ro_binds=((str(PACKAGE), f"{PYTHON_DIR}/saltext/bulkhead"),))

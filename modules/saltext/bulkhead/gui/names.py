@@ -26,3 +26,11 @@ def session_dir(domain: str, base: Path = SESSION_DIR) -> Path:
     """The relay user's only writable folder (the waypipe and filter sockets), bound into its
     sandboxes."""
     return base / domain
+
+
+CONTROL_SOCKET = "clipboard.sock"
+
+
+def control_socket(domain: str, base: Path = SESSION_DIR) -> Path:
+    """The domain filter's clipboard control socket (root only: ``bulkhead clipboard``)."""
+    return session_dir(domain, base) / CONTROL_SOCKET

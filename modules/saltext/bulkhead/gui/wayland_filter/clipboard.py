@@ -14,19 +14,26 @@ send another client's offer (on focus) before it has processed our set_selection
 other connections arrive in no fixed order; the marker travels inside the offer itself, so no
 timing can pass someone else's offer off as ours. A source carries another domain's marker
 only if its own client offers that type: then it gives its own data away, which it could anyway.
+
+For ``bulkhead clipboard copy`` (``control``) it also tracks the connection's sources, which offer
+``TEXT``, and its live selection (set_selection, until destroy or the compositor's cancelled).
 """
 
 from __future__ import annotations
 
+import itertools
 import secrets
 
 from .wire import Args, Message, Violation, build, u32
 from .wire import string as string_arg
 
-MANAGER, DEVICE = "wl_data_device_manager", "wl_data_device"
+MANAGER, DEVICE, SOURCE = "wl_data_device_manager", "wl_data_device", "wl_data_source"
 CREATE_SOURCE, GET_DEVICE = 0, 1
-SOURCE_OFFER = 0
-RELEASE = 2
+SOURCE_OFFER, SOURCE_DESTROY, LAST_SOURCE_REQUEST = 0, 1, 2
+SOURCE_SEND, SOURCE_CANCELLED, LAST_SOURCE_EVENT = 1, 2, 5
+SET_SELECTION, RELEASE = 1, 2
+TEXT = "text/plain;charset=utf-8"  # the only type `bulkhead clipboard copy` fetches
+ORDER = itertools.count(1)  # orders set_selection across the domain's connections
 DATA_OFFER, ENTER, SELECTION, LAST_DEVICE_EVENT = 0, 1, 5, 5
 OFFER_MIME, OFFER_DESTROY = 0, 2
 SERVER_IDS = range(0xFF000000, 0x1_0000_0000)
@@ -47,6 +54,9 @@ class Clipboard:
         self.held: dict[int, list[Message]] = {}  # offer -> its events, not yet forwarded
         self.refused: set[int] = set()  # offers destroyed by the filter
         self.to_upstream = bytearray()  # the filter's own requests (destroys of refused offers)
+        self.texts: set[int] = set()  # sources that offer TEXT
+        self.selected: int | None = None  # the source of this connection's live set_selection
+        self.selected_at = 0  # when (ORDER), to find the domain's latest
 
     def new(self, object_id: int, interface: str) -> None:
         if object_id in self.kinds or object_id == 0 or object_id in SERVER_IDS:
@@ -56,20 +66,53 @@ class Clipboard:
     def request(self, message: Message) -> bytes:
         """The bytes to send upstream for a request to a manager or a device."""
         kind, args = self.kinds[message.object_id], Args(message)
+        if kind == SOURCE:
+            return self.source_request(message, args)
         if kind == MANAGER and message.opcode == CREATE_SOURCE:
             source = args.uint()
             args.end()
             if source == 0 or source in SERVER_IDS or source in self.kinds:
                 raise Violation("data source with an invalid id")
+            self.kinds[source] = SOURCE
             return message.raw + build(source, SOURCE_OFFER, string_arg(self.marker))
         if kind == MANAGER and message.opcode == GET_DEVICE:
             self.new(args.uint(), DEVICE)
+        elif kind == DEVICE and message.opcode == SET_SELECTION:
+            source = args.uint()
+            args.uint()  # the serial: the compositor checks it
+            args.end()
+            self.selected = source if self.kinds.get(source) == SOURCE else None
+            self.selected_at = next(ORDER)
         elif kind == DEVICE and message.opcode == RELEASE:
             args.end()
             del self.kinds[message.object_id]
         elif kind == MANAGER or message.opcode > RELEASE:
             raise Violation(f"unknown request {message.opcode} to {kind}")
         return message.raw
+
+    def source_request(self, message: Message, args: Args) -> bytes:
+        source = message.object_id
+        if message.opcode == SOURCE_OFFER:
+            if args.string() == TEXT:
+                self.texts.add(source)
+        elif message.opcode == SOURCE_DESTROY:
+            del self.kinds[source]
+            self.texts.discard(source)
+            self.selected = None if self.selected == source else self.selected
+        elif message.opcode > LAST_SOURCE_REQUEST:
+            raise Violation(f"unknown request {message.opcode} to {SOURCE}")
+        return message.raw
+
+    def text_selection(self) -> int | None:
+        """This connection's live selection source, if it offers TEXT."""
+        return self.selected if self.selected in self.texts else None
+
+    def send_text(self) -> bytes:
+        """The event asking the selection's source to write its TEXT (the fd travels beside)."""
+        source = self.text_selection()
+        if source is None:
+            raise ValueError("no selection offering text")
+        return build(source, SOURCE_SEND, string_arg(TEXT))
 
     def check_request(self, object_id: int) -> None:
         if object_id in self.refused or object_id in self.held:
@@ -85,6 +128,12 @@ class Clipboard:
             return b""
         if object_id in self.refused:
             return b""
+        if self.kinds.get(object_id) == SOURCE:
+            if message.opcode > LAST_SOURCE_EVENT:
+                raise Violation(f"unknown {SOURCE} event {message.opcode}")
+            if message.opcode == SOURCE_CANCELLED and self.selected == object_id:
+                self.selected = None  # another client's selection replaced it
+            return None
         if self.kinds.get(object_id) == DEVICE:
             return self.device_event(message)
         return None

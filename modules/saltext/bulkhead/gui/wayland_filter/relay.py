@@ -12,9 +12,12 @@ from __future__ import annotations
 import logging
 import selectors
 import socket
+import time
 
 from ...untrusted.text import printable
+from . import control_wire
 from .clipboard import new_marker
+from .control import Control, Fetch
 from .pair import Limits, Pair
 from .wire import Violation
 
@@ -24,7 +27,8 @@ log = logging.getLogger("bulkhead.gui.filter")
 class Relay:
     """Accepts clients on ``listener`` and relays each to a new connection to ``upstream``."""
 
-    def __init__(self, listener: socket.socket, upstream: str, domain: str, limits: Limits) -> None:
+    def __init__(self, listener: socket.socket, upstream: str, domain: str, limits: Limits,
+                 control: socket.socket | None = None) -> None:
         self.listener, self.upstream, self.limits = listener, upstream, limits
         self.domain = printable(domain)
         self.pairs: set[Pair] = set()
@@ -32,15 +36,27 @@ class Relay:
         self.selector = selectors.DefaultSelector()
         listener.setblocking(False)
         self.selector.register(listener, selectors.EVENT_READ, None)
+        self.control = (None if control is None
+                        else Control(control, upstream, self.marker, self.unwatch))
+        self.fetches: set[Fetch] = set()
+        if control is not None:
+            control.setblocking(False)
+            self.selector.register(control, selectors.EVENT_READ, self.control)
 
     def serve_forever(self) -> None:
         while True:
             self.step(None)
 
     def step(self, timeout: float | None) -> None:
+        if self.fetches:  # a copy waits for the domain's client at most until its deadline
+            left = min(f.deadline for f in self.fetches) - time.monotonic()
+            timeout = max(0.0, left if timeout is None else min(timeout, left))
         for key, mask in self.selector.select(timeout):
             if key.data is None:
                 self.accept()
+                continue
+            if not isinstance(key.data, tuple):
+                self.serve_control(key.data)
                 continue
             pair, side = key.data
             if pair not in self.pairs:
@@ -51,6 +67,36 @@ class Relay:
                 self.close(pair, str(exc))
             else:
                 self.rearm(pair)
+        for fetch in [f for f in self.fetches if f.deadline <= time.monotonic()]:
+            self.selector.unregister(fetch.fd)
+            self.fetches.discard(fetch)
+            fetch.finish(control_wire.error("the domain's client did not write its selection"))
+            log.info("domain %s: copy: timed out", self.domain)
+
+    def serve_control(self, what) -> None:
+        """A control request (the socket itself), a copy's pipe, or the paste connection."""
+        if isinstance(what, Control):
+            watch, line = what.accept(self)
+            if line:
+                log.info("domain %s: %s", self.domain, printable(line))
+            if isinstance(watch, Fetch):
+                self.fetches.add(watch)
+            if watch is not None:
+                self.selector.register(watch.fd if isinstance(watch, Fetch) else watch.sock,
+                                       selectors.EVENT_READ, watch)
+        elif isinstance(what, Fetch):
+            if what.ready():
+                self.selector.unregister(what.fd)
+                self.fetches.discard(what)
+                log.info("domain %s: copy: answered", self.domain)
+        elif not what.ready():  # the paste connection closed
+            self.unwatch(what)
+            self.control.forget(what)
+            log.warning("domain %s: paste connection closed", self.domain)
+
+    def unwatch(self, paster) -> None:
+        if paster.sock in self.selector.get_map():
+            self.selector.unregister(paster.sock)
 
     def handle(self, pair: Pair, side: str, mask: int) -> None:
         if mask & selectors.EVENT_WRITE:

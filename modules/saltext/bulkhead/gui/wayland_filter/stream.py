@@ -14,14 +14,14 @@ tracked object) means: close the connection.
 from __future__ import annotations
 
 from . import decoration, shell
-from .clipboard import DEVICE, MANAGER, Clipboard
+from .clipboard import DEVICE, MANAGER, SOURCE, Clipboard
 from .registry import DISPLAY, GET_REGISTRY, Registries
 from .wire import Message, split
 
-CLIPBOARD_KINDS = frozenset({MANAGER, DEVICE})
+CLIPBOARD_KINDS = frozenset({MANAGER, DEVICE, SOURCE})
 DECORATION_KINDS = frozenset({decoration.MANAGER, decoration.DECORATION})
 SHELL_KINDS = frozenset({shell.WM_BASE, shell.SURFACE, shell.TOPLEVEL})
-BOUND = CLIPBOARD_KINDS | DECORATION_KINDS | {shell.WM_BASE}  # interfaces tracked from the bind
+BOUND = {MANAGER} | DECORATION_KINDS | {shell.WM_BASE}  # interfaces tracked from the bind
 
 
 class Stream:
