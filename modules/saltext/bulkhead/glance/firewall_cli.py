@@ -11,9 +11,10 @@ from ..agent import AgentClient
 from ..cli_style import fail
 from ..plan import names
 from ..untrusted.text import printable
+from ..verify.options import PillarOption, SaltConfigOption, UriOption
 from ..virt import BulkheadVirtError, connect
 from .firewall_view import firewall_view
-from .source import JsonOption, PillarOption, SaltConfigOption, UriOption, pillar_of
+from .source import JsonOption, pillar_of
 
 AGENT_TIMEOUT = 10.0
 

@@ -10,8 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..cli_style import console, fail
+from ..verify.options import PillarOption, SaltConfigOption, UriOption
 from .properties import PILLAR, domain_properties
-from .source import JsonOption, PillarOption, SaltConfigOption, UriOption, live_of, pillar_of
+from .source import JsonOption, live_of, pillar_of
 
 
 def _text(value: object) -> str:

@@ -14,13 +14,6 @@ from ..verify.pillar_source import PillarUnavailable
 from ..virt import BulkheadVirtError, connect
 from .live import LiveDomain, workstation_domains
 
-PillarOption = Annotated[Path | None, typer.Option(
-    "--pillar", exists=True, dir_okay=False, metavar="FILE",
-    help="pillar SLS file with the bulkhead key; default: this minion's pillar through salt-call")]
-UriOption = Annotated[str | None, typer.Option(
-    metavar="URI", help="libvirt URI (default: the pillar's host.uri)")]
-SaltConfigOption = Annotated[str | None, typer.Option(
-    metavar="DIR", help="salt-call -c DIR when reading Salt's pillar")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 
 
