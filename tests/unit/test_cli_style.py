@@ -71,6 +71,17 @@ def test_the_commands_reading_the_pillar_share_its_options():
     assert len({tuple(sorted(options.items())) for options in found.values()}) == 1, found
 
 
+def test_the_commands_reading_the_daemons_pillar_share_pillar_json():
+    """The commands that run without Salt read the pillar the formula writes for the daemons
+    through one --pillar-json (model/pillar_json.py): same option, wording and default."""
+    found = {path: (tuple(p.opts), p.metavar, p.help, str(p.default))
+             for path, command in commands() for p in command.params
+             if "--pillar-json" in getattr(p, "opts", ())}
+    assert {("boot",), ("exclusive",), ("run",), ("rpc", "broker"), ("policy", "eval"),
+            ("template", "update")} <= set(found), sorted(found)
+    assert len(set(found.values())) == 1, found
+
+
 def test_version():
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0
