@@ -24,6 +24,15 @@ def pillar_of(pillar: Path | None, salt_config: str | None) -> Pillar:
         fail(str(exc))
 
 
+def pillar_with(domain: str, pillar: Path | None, salt_config: str | None) -> Pillar:
+    """The pillar, when it declares ``domain``; else the command fails naming the workstation."""
+    model = pillar_of(pillar, salt_config)
+    if domain not in model.domains:
+        fail(f"no domain {domain!r} in the pillar of workstation {model.workstation!r} "
+             f"(bulkhead ls lists them)")
+    return model
+
+
 def live_of(conn_uri: str, workstation: str) -> dict[str, LiveDomain]:
     """The workstation's domains in one bulk read of libvirt."""
     try:
