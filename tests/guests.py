@@ -31,9 +31,10 @@ IMAGE = kernel_image()
 
 
 def own_host(prefix: str) -> dict[str, str]:
-    """The pillar's ``host`` for a test's TCG guests: the pool ``<prefix>-pool``, its own."""
+    """The pillar's ``host`` for a test's TCG guests: the pool ``<prefix>-pool`` and the
+    workstation ``test-<prefix>``, its own (tests/unit/test_test_pillars.py)."""
     pool = f"{prefix}-pool"
-    return {"uri": URI, "domain_type": "qemu", "pool": pool,
+    return {"uri": URI, "workstation": f"test-{prefix}", "domain_type": "qemu", "pool": pool,
             "pool_path": f"/var/lib/bulkhead/{pool}"}
 
 
@@ -88,5 +89,6 @@ DRIVER_URI = "test:///default"
 
 
 def driver_host(pool: str, pool_path: Path) -> dict[str, str]:
-    """The pillar's ``host`` on the test driver, with the test's own pool."""
-    return {"uri": DRIVER_URI, "domain_type": "auto", "pool": pool, "pool_path": str(pool_path)}
+    """The pillar's ``host`` on the test driver, with the test's own pool and workstation."""
+    return {"uri": DRIVER_URI, "workstation": f"test-{pool}", "domain_type": "auto", "pool": pool,
+            "pool_path": str(pool_path)}

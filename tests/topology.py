@@ -80,8 +80,8 @@ def prefixed_pillar_text(example: Path, prefix: str, pool: str, root: Path) -> s
         own = own.replace(POLICY_SECTION + own_policy_dir(root), "")
     text = text.replace("\nbulkhead:\n", "\nbulkhead:\n" + own, 1)
     return text.replace(
-        "  host:\n", f"  host:\n    pool: {pool}\n    pool_path: /var/lib/bulkhead/{pool}-pool\n", 1
-    )
+        "  host:\n", f"  host:\n    workstation: test-{pool}\n    pool: {pool}\n"
+        f"    pool_path: /var/lib/bulkhead/{pool}-pool\n", 1)
 
 
 # The example gives the vault's core (1) to black alone and five running guests share core 0;

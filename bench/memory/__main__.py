@@ -4,8 +4,8 @@
     python -m bench.memory --seeds 1,2     # other seeds (the balancer was tuned on 1, 2, 3)
 
 Traces are generated deterministically (seeded) by saltext.bulkhead.memory.tracegen, every kernel
-taking 53 MiB; both policies replay each trace in the same loop with every domain of a step
-running (a start the policy refuses happens anyway) and ballooning instant. Every metric except
+taking 53 MiB; both strategies replay each trace in the same loop with every domain of a step
+running (a start the strategy refuses happens anyway) and ballooning instant. Every metric except
 the decision times is identical from run to run. Ratio = bulkhead / qmemman: lower is better for
 every metric here except domain_steps and starts (workload).
 """
@@ -17,8 +17,8 @@ import platform
 import sys
 from dataclasses import dataclass
 
-from saltext.bulkhead.memory.policy import BulkheadPolicy, QmemmanPolicy
 from saltext.bulkhead.memory.simulate import simulate
+from saltext.bulkhead.memory.strategy import BulkheadStrategy, QmemmanStrategy
 from saltext.bulkhead.memory.tracegen import generate_trace
 
 HELD_OUT_SEEDS = (1001, 1002)
@@ -73,10 +73,10 @@ def run_suite(suite: Suite, seeds: tuple[int, ...]) -> dict[str, dict[str, float
         trace = generate_trace(
             suite.domains, suite.steps, seed, suite.short_share, OVERHEAD_MIB, suite.starved_share
         )
-        for policy in (BulkheadPolicy(), QmemmanPolicy()):
-            report = simulate(trace, policy, every_domain_runs=True).report()
+        for strategy in (BulkheadStrategy(), QmemmanStrategy()):
+            report = simulate(trace, strategy, every_domain_runs=True).report()
             into = totals.setdefault(
-                policy.name, {k: 0.0 for k in SUMMED} | {"mean_us": 0.0, "max_us": 0.0}
+                strategy.name, {k: 0.0 for k in SUMMED} | {"mean_us": 0.0, "max_us": 0.0}
             )
             for key in SUMMED:
                 into[key] += float(report[key])  # type: ignore[arg-type]

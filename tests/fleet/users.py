@@ -40,7 +40,8 @@ def user_pillar_text(minion_id: str, short: str, root: Path, *, booted: bool,
     domains are only defined (``formula:manage_power: false``)."""
     uplink = f"{short}-lab"
     own = yaml.safe_load("bulkhead:\n" + own_files(root))["bulkhead"]  # formula:paths, policy:dir
-    data = {"host": {"uri": "qemu:///system", "domain_type": "qemu", "pool": f"{short}-pool",
+    data = {"host": {"workstation": minion_id, "uri": "qemu:///system", "domain_type": "qemu",
+                     "pool": f"{short}-pool",
                      "pool_path": f"/var/lib/bulkhead/{short}-pool", "uplinks": {uplink: {}}},
             "domains": domains(short, running=booted, uplink=uplink), **own,
             # this host's kernel has no AppArmor: the fleet report's TCB check must be told

@@ -38,7 +38,7 @@ def memory_pillar(tmp_path):
     def _pillar(**settings) -> dict:
         memory = {"socket": str(tmp_path / "run" / "memd.sock"), "host_mib": 4096, **settings}
         return {
-            "host": {"uri": "test:///default"},
+            "host": {"uri": "test:///default", "workstation": "test-memory"},
             "memory": memory,
             "domains": {
                 "tpl": {
@@ -109,7 +109,7 @@ def test_starts_then_no_changes_then_restarts_on_a_new_config_then_stops(
     status = ask(tmp_path / "run" / "memd.sock", {"op": "status"})
     assert status["capacity_kib"] == (4096 - 1024) * 1024
 
-    set_pillar({"host": {"uri": "test:///default"}})
+    set_pillar({"host": {"uri": "test:///default", "workstation": "test-memory"}})
     new_pid = daemon_pid(paths)
     stopped = managed(loaders, paths)
     assert stopped.result is True, stopped.comment
@@ -173,7 +173,7 @@ def test_an_invalid_pillar_changes_nothing(loaders, set_pillar, paths, memory_pi
 
 
 def test_formula_orders_the_daemon_before_every_domain(loaders, set_pillar):
-    set_pillar({"memory": {}, "domains": {
+    set_pillar({"host": {"workstation": "test-memory"}, "memory": {}, "domains": {
         "tpl": {"class": "template", "netvm": "none",
                 "image": {"kind": "disk", "root": "/srv/images/tpl.qcow2"}},
         "work": {"class": "app", "template": "tpl", "running": True}}})
@@ -202,7 +202,8 @@ def test_without_arguments_the_paths_come_from_the_pillar(
         record = read_pidfile(Path(own["memd_pidfile"]))
         assert record is not None and is_memd(record.pid, Path(own["memd_config"]))
         assert Path(own["memd_log"]).exists()
-        set_pillar({"host": {"uri": "test:///default"}, "formula": {"paths": own}})
+        set_pillar({"host": {"uri": "test:///default", "workstation": "test-memory"},
+                    "formula": {"paths": own}})
         stopped = loaders.states.bulkhead_memory.managed(name="bulkhead-memd")
         assert stopped.changes["daemon"] == {"old": "running", "new": "stopped"}, stopped.comment
         assert (

@@ -40,6 +40,7 @@ def env(tmp_path):
     data = {
         "host": {
             "uri": URI,
+            "workstation": "test-dispvm",
             "pool": f"bhp-{s}",
             "pool_path": str(tmp_path / "pool"),
             "domain_type": "auto",

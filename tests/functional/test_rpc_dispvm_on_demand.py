@@ -62,6 +62,7 @@ def rig(tmp_path):
     data = {
         "host": {
             "uri": URI,
+            "workstation": "test-dispvm-demand",
             "pool": pool,
             "pool_path": str(tmp_path / "pool"),
             "domain_type": "auto",

@@ -48,7 +48,7 @@ def running(loaders, paths, test=False):
 
 
 def pillar(tmp_path, ask="deny", **limits):
-    return {"host": {"uri": "test:///default"},
+    return {"host": {"uri": "test:///default", "workstation": "test-rpc"},
             "domains": {"work": {"class": "standalone", "tags": ["office"],
                                  "image": {"kind": "disk", "root": "/var/lib/x.qcow2"}}},
             "policy": {"dir": str(tmp_path / "policy.d"), "ask": ask, **limits}}

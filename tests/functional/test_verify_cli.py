@@ -61,7 +61,8 @@ def test_a_failed_check_shows_live_then_its_finding_unwrapped(tmp_path):
 
 def test_an_invalid_pillar_is_an_error_on_stderr(tmp_path):
     bad = tmp_path / "bad.sls"
-    bad.write_text("bulkhead:\n  domains:\n    x: {class: nosuch}\n")
+    bad.write_text("bulkhead:\n  host: {workstation: test-verify-cli}\n"
+                   "  domains:\n    x: {class: nosuch}\n")
     result = verify("--pillar", str(bad))
     assert result.exit_code == 2 and result.stdout == ""
     assert result.stderr.startswith("bulkhead: error: ")

@@ -31,7 +31,9 @@ def fresh(loaders, set_pillar):
 
 
 def test_verify_returns_every_check_as_data(tmp_path, fresh, loaders, only_known_checks):
-    out = fresh(pillar(tmp_path, running=False, policy=False)).bulkhead.verify()
+    data = pillar(tmp_path, running=False, policy=False)
+    del data["host"]["workstation"]  # so that the minion's id names it
+    out = fresh(data).bulkhead.verify()
     assert out["result"] is True and out["exit_code"] == 0, out
     assert out["summary"] == "1 passed, 3 not applicable"
     assert out["workstation"] == "bulkhead-functional"  # the minion id
@@ -51,15 +53,17 @@ def test_a_check_nobody_could_make_sets_a_retcode(tmp_path, fresh, loaders, only
 
 
 def test_verify_of_an_invalid_pillar_checks_nothing_and_fails(fresh, loaders):
-    out = fresh({"domains": {"vault": {"class": "app", "netvm": False}}}).bulkhead.verify()
+    out = fresh({"host": {"workstation": "test-verify"},
+                 "domains": {"vault": {"class": "app", "netvm": False}}}).bulkhead.verify()
     assert out["result"] is False and "checks" not in out
     assert any(e.startswith("bulkhead:domains:vault:netvm:") for e in out["errors"])
     assert loaders.context["retcode"] == 2
 
 
 def test_pillar_check_sets_a_retcode_when_invalid(fresh, loaders):
-    assert fresh({"domains": {"vault": {"class": "app", "netvm": False}}}).bulkhead_pillar.check()[
-        "valid"] is False
+    invalid = {"host": {"workstation": "test-verify"},
+               "domains": {"vault": {"class": "app", "netvm": False}}}
+    assert fresh(invalid).bulkhead_pillar.check()["valid"] is False
     assert loaders.context["retcode"] == 1
     assert fresh({}).bulkhead_pillar.check()["valid"] is True
     assert "retcode" not in loaders.context

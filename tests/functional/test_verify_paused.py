@@ -29,7 +29,8 @@ WORK = "vpzwork"  # no agent socket of this name exists on any host
 
 
 def pillar_data(pool_path: str) -> dict:
-    return {"host": {"pool": "vpzpool", "pool_path": pool_path, "domain_type": "auto"},
+    return {"host": {"workstation": "test-verify-paused", "pool": "vpzpool",
+                     "pool_path": pool_path, "domain_type": "auto"},
             "domains": {"vpztpl": {"class": "template", "image": IMAGE, "netvm": "none"},
                         "vpznet": {"class": "app", "template": "vpztpl", "provides_network": True,
                                    "netvm": "none"},

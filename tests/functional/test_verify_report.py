@@ -26,7 +26,7 @@ IMAGE = {"kind": "kernel", "root": "/img/root.img", "kernel": "/img/vmlinuz",
 def pillar(tmp_path, *, running: bool, policy: bool) -> dict:
     app = {"class": "app", "template": "tpl", "netvm": "sys-firewall", "running": running}
     data = {
-        "host": {"uri": "test:///default", "domain_type": "auto"},
+        "host": {"uri": "test:///default", "domain_type": "auto", "workstation": "test-report"},
         "domains": {
             "tpl": {"class": "template", "netvm": "none", "image": IMAGE},
             "sys-firewall": {"class": "app", "template": "tpl", "provides_network": True,

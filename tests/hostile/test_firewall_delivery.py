@@ -94,7 +94,8 @@ def world(tmp_path):
             }
             domains[f"fc{mode[0]}{s}"] = {"class": "app", "template": tpl, "netvm": net,
                                           "firewall": rules(*ports)}
-        return load_pillar({"host": {"uri": URI, "domain_type": "auto", "pool": pool,
+        return load_pillar({"host": {"uri": URI, "workstation": "test-firewall-delivery",
+                                     "domain_type": "auto", "pool": pool,
                                      "pool_path": str(tmp_path / "pool")},
                             "domains": domains, "policy": {"dispvm_limit": 1},
                             # records and registry: where this workstation keeps them

@@ -1,6 +1,6 @@
 """Every `bulkhead` command's help, walked through CliRunner, follows the one CLI style:
 `-h` as well as `--help`, placeholders in UPPERCASE, no `<bool>` flags, and `--pillar` always
-a pillar SLS file."""
+a pillar SLS file, one option wherever the pillar is read."""
 
 from __future__ import annotations
 
@@ -54,6 +54,32 @@ def test_pillar_is_always_a_pillar_file():
             if "--pillar" in getattr(param, "opts", ()):
                 assert param.metavar == "FILE", path
                 assert "SLS" in (param.help or ""), (path, param.help)
+
+
+def test_the_commands_reading_the_pillar_share_its_options():
+    """verify, tcb, ls, show and firewall read the pillar one way (verify/options.py): their
+    --pillar, --uri and --salt-config are the same options, worded alike."""
+    def described(param):
+        return tuple(param.opts), param.metavar, param.help
+
+    shared = ("--pillar", "--uri", "--salt-config")
+    found = {path: {p.opts[0]: described(p) for p in command.params if p.opts[0] in shared}
+             for path, command in commands()
+             if any("--pillar" in getattr(p, "opts", ()) for p in command.params)}
+    assert set(found) == {("verify",), ("tcb",), ("ls",), ("show",), ("firewall",)}
+    assert all(set(options) == set(shared) for options in found.values()), found
+    assert len({tuple(sorted(options.items())) for options in found.values()}) == 1, found
+
+
+def test_the_commands_reading_the_daemons_pillar_share_pillar_json():
+    """The commands that run without Salt read the pillar the formula writes for the daemons
+    through one --pillar-json (model/pillar_json.py): same option, wording and default."""
+    found = {path: (tuple(p.opts), p.metavar, p.help, str(p.default))
+             for path, command in commands() for p in command.params
+             if "--pillar-json" in getattr(p, "opts", ())}
+    assert {("boot",), ("exclusive",), ("run",), ("rpc", "broker"), ("policy", "eval"),
+            ("template", "update")} <= set(found), sorted(found)
+    assert len(set(found.values())) == 1, found
 
 
 def test_version():

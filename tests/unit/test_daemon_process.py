@@ -31,15 +31,21 @@ time.sleep(60)
 """
 
 
-@pytest.fixture
-def daemon(tmp_path):
+def standin(tmp_path, stop_timeout: float):
+    """The stand-in daemon's DaemonProcess under ``tmp_path``; killed after the test."""
     pidfile = tmp_path / "run" / "standin.pid"
     found = DaemonProcess("the stand-in", pidfile, tmp_path / "log" / "standin.log",
-                          marks=("--pidfile", str(pidfile)), start_timeout=10.0, stop_timeout=0.5)
+                          marks=("--pidfile", str(pidfile)), start_timeout=10.0,
+                          stop_timeout=stop_timeout)
     yield found
     running = found.running()
     if running is not None:
         os.kill(running.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def daemon(tmp_path):
+    yield from standin(tmp_path, stop_timeout=0.5)
 
 
 def argv(daemon: DaemonProcess, *flags: str) -> list[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sys
 from pathlib import Path
 
@@ -17,18 +16,12 @@ from saltext.bulkhead.daemon_process import DaemonProcess, alive
 from saltext.bulkhead.daemon_service import Wanted, drift, keep_running, keep_stopped
 from saltext.bulkhead.reconcile import Outcome, Work
 
-from .test_daemon_process import SERVE
+from .test_daemon_process import SERVE, standin
 
 
 @pytest.fixture
 def daemon(tmp_path):
-    pidfile = tmp_path / "run" / "standin.pid"
-    found = DaemonProcess("the stand-in", pidfile, tmp_path / "log" / "standin.log",
-                          marks=("--pidfile", str(pidfile)), start_timeout=10.0, stop_timeout=2.0)
-    yield found
-    running = found.running()
-    if running is not None:
-        os.kill(running.pid, signal.SIGKILL)
+    yield from standin(tmp_path, stop_timeout=2.0)
 
 
 @pytest.fixture

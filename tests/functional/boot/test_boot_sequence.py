@@ -46,7 +46,8 @@ DOMAINS = {
 def host(tmp_path):
     conn = libvirt.open(URI)  # keeps the default host's state between connections
     pillar = load_pillar({
-        "host": {"uri": URI, "pool": "bootpool", "pool_path": str(tmp_path / "pool")},
+        "host": {"uri": URI, "workstation": "test-boot", "pool": "bootpool",
+                 "pool_path": str(tmp_path / "pool")},
         "memory": {"socket": str(tmp_path / "memd.sock"), "host_mib": 4096, "reserve_mib": 256},
         "domains": DOMAINS,
     })

@@ -56,3 +56,13 @@ def test_json_and_a_domain_without_network(workstation):
     assert vault.exit_code == 2 and vault.stdout == ""
     assert vault.stderr == ("bulkhead: error: gl-vault has netvm: none: it has no network "
                             "interface, so no firewall\n")
+
+
+def test_an_unknown_domain_is_an_error_as_in_show(workstation):
+    """firewall and show find DOMAIN the same way (glance/source.py pillar_with)."""
+    said = [CliRunner().invoke(app, [command, "nosuch", "--pillar", str(workstation)])
+            for command in ("firewall", "show")]
+    assert [(r.exit_code, r.stdout) for r in said] == [(2, ""), (2, "")]
+    assert said[0].stderr == said[1].stderr == (
+        "bulkhead: error: no domain 'nosuch' in the pillar of workstation 'glancetest' "
+        "(bulkhead ls lists them)\n")

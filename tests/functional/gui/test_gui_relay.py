@@ -44,7 +44,8 @@ pytestmark = pytest.mark.skipif(available() is not None, reason=str(available())
 def _pillar(display: Path):
     image = {"kind": "kernel", "root": "/i/root.qcow2", "kernel": "/i/vmlinuz",
              "initrd": "/i/initrd.img"}
-    return load_pillar({"host": {"gui": {"wayland_display": str(display)}}, "domains": {
+    return load_pillar({"host": {"workstation": "test-gui-relay",
+                                 "gui": {"wayland_display": str(display)}}, "domains": {
         "bhtest-tpl": {"class": "template", "image": image},
         DOMAIN: {"class": "app", "template": "bhtest-tpl", "gui": True, "label": "blue"}}})
 

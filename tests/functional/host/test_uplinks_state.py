@@ -11,7 +11,7 @@ from tests.functional.virt.virt_fixtures import node_file
 
 
 def pillar(uri: str):
-    return load_pillar({"host": {"uri": uri, "uplinks": {
+    return load_pillar({"host": {"uri": uri, "workstation": "test-uplinks", "uplinks": {
         "lab": {}, "out": {"forward": "nat", "address": "192.168.150.1/24"}}}}, "ws-test")
 
 
@@ -43,7 +43,8 @@ def test_an_existing_network_is_used_as_it_is(tmp_path):
         conn.networkDefineXML(theirs)
         before = conn.networkLookupByName("lab").XMLDesc(0)
         out = uplinks_present(
-            conn, load_pillar({"host": {"uri": uri, "uplinks": {"lab": {}}}}, "ws")
+            conn, load_pillar({"host": {"uri": uri, "workstation": "test-uplinks",
+                                    "uplinks": {"lab": {}}}}, "ws")
         )
         assert out.changes == {"started": {"lab": True}}  # down: started, not redefined
         net = conn.networkLookupByName("lab")

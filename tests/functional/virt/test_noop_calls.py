@@ -38,7 +38,8 @@ def fleet(pool_path: str, apps: int) -> dict:
     for i in range(1, apps):
         domains[f"app{i:03d}"] = {"class": "app", "template": "tpl",
                                   "netvm": "net" if i % 3 == 1 else "none"}
-    return {"host": {"pool": "bhpool", "pool_path": pool_path, "domain_type": "auto"},
+    return {"host": {"workstation": "test-noop", "pool": "bhpool", "pool_path": pool_path,
+                     "domain_type": "auto"},
             "domains": domains}
 
 

@@ -31,7 +31,8 @@ def env(tmp_path, monkeypatch):
     img = {"kind": "kernel", "root": str(image), "kernel": str(tmp_path / "vmlinuz"),
            "initrd": str(tmp_path / "initrd.img")}
     pillar = load_pillar({
-        "host": {"pool": "bhpool", "pool_path": str(tmp_path / "pool"), "domain_type": "auto"},
+        "host": {"workstation": "test-root-import", "pool": "bhpool",
+                 "pool_path": str(tmp_path / "pool"), "domain_type": "auto"},
         "domains": {
             "tpl": {"class": "template", "image": img, "netvm": "none"},
             "work": {"class": "app", "template": "tpl", "netvm": "none"},

@@ -9,7 +9,8 @@ from tests.guests import IMAGE
 
 def pillar_data(pool_path: str) -> dict:
     return {
-        "host": {"pool": "bhpool", "pool_path": pool_path, "domain_type": "auto"},
+        "host": {"workstation": "test-virt", "pool": "bhpool", "pool_path": pool_path,
+                 "domain_type": "auto"},
         "domains": {
             "tpl": {"class": "template", "image": IMAGE, "netvm": "none"},
             "net": {"class": "app", "template": "tpl", "provides_network": True, "netvm": "none"},

@@ -5,8 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from saltext.bulkhead.memory.policy import BulkheadPolicy, QmemmanPolicy, make_policy
 from saltext.bulkhead.memory.simulate import simulate
+from saltext.bulkhead.memory.strategy import BulkheadStrategy, QmemmanStrategy, make_strategy
 from saltext.bulkhead.memory.trace import Trace
 from saltext.bulkhead.memory.tracegen import generate_trace
 
@@ -33,7 +33,7 @@ def test_qmemman_replay_matches_the_hand_computed_metrics():
         },
         [{"a": 100, "b": 100}, {"a": 300, "b": 100}],
     )
-    report = simulate(replay, QmemmanPolicy()).report()
+    report = simulate(replay, QmemmanStrategy()).report()
     a1 = int(0.999 * 390 * 1024 * (1 + (1000 - 390 - 200) / 590))
     b1 = int(0.999 * 200 * 1024 * (1 + (1000 - 390 - 200) / 590))
     step0 = 2 * (int(0.999 * 200 * 1024 * 2.5) - 200 * 1024)
@@ -46,7 +46,7 @@ def test_qmemman_replay_matches_the_hand_computed_metrics():
 
 def test_every_domain_runs_even_when_its_start_is_refused():
     replay = trace(REFUSAL, [{"a": 700}, {"a": 700, "b": 10}, {"a": 700, "b": 10}])
-    report = simulate(replay, BulkheadPolicy(), every_domain_runs=True).report()
+    report = simulate(replay, BulkheadStrategy(), every_domain_runs=True).report()
     assert (report["starts"], report["refused_starts"], report["domain_steps"]) == (2, 1, 5)
     assert report["overcommitted_steps"] == 0
 
@@ -60,17 +60,17 @@ REFUSAL = {
 def test_bulkhead_refuses_a_start_that_the_baseline_overcommits_for():
     # a grows to its max (1000 MiB, preference 910); b needs 300 MiB but a can spare only 90.
     replay = trace(REFUSAL, [{"a": 700}, {"a": 700, "b": 10}, {"a": 700, "b": 10}])
-    ours = simulate(replay, BulkheadPolicy()).report()
+    ours = simulate(replay, BulkheadStrategy()).report()
     assert (ours["starts"], ours["refused_starts"], ours["overcommitted_steps"]) == (1, 2, 0)
     assert ours["domain_steps"] == 3  # b never ran
-    theirs = simulate(replay, QmemmanPolicy()).report()  # a, at its maximum, has no excess
+    theirs = simulate(replay, QmemmanStrategy()).report()  # a, at its maximum, has no excess
     assert (theirs["starts"], theirs["refused_starts"], theirs["overcommitted_steps"]) == (1, 2, 0)
 
 
 def test_refused_domain_starts_once_memory_is_freed():
     # At step 2 a uses less: its preference falls to its minimum (600), so it can spare 400.
     replay = trace(REFUSAL, [{"a": 700}, {"a": 700, "b": 10}, {"a": 300, "b": 10}])
-    report = simulate(replay, BulkheadPolicy()).report()
+    report = simulate(replay, BulkheadStrategy()).report()
     assert (report["starts"], report["refused_starts"], report["domain_steps"]) == (2, 1, 4)
 
 
@@ -78,7 +78,7 @@ def test_refused_domain_starts_once_memory_is_freed():
 @given(st.integers(1, 8), st.integers(1, 40), st.integers(0, 10**6), st.floats(0.0, 0.9))
 def test_bulkhead_never_overcommits_on_generated_traces(domains, steps, seed, short_share):
     report = simulate(
-        generate_trace(domains, steps, seed, short_share), make_policy("bulkhead")
+        generate_trace(domains, steps, seed, short_share), make_strategy("bulkhead")
     ).report()
     assert report["overcommitted_steps"] == 0
     assert report["decisions"] <= report["steps"] == steps
@@ -121,7 +121,7 @@ def test_overhead_counts_in_preference_and_starvation():
     # the trace the same target would look like 60 MiB of slack.
     domains = {"a": {"min_mib": 96, "max_mib": 512, "initial_mib": 128, "overhead_mib": 53}}
     replay = trace(domains, [{"a": 100}, {"a": 140}], host=660, reserve=500)
-    report = simulate(replay, BulkheadPolicy()).report()
+    report = simulate(replay, BulkheadStrategy()).report()
     assert report["starved_domain_steps"] == 1  # 140 + 53 > 160: the second step cannot fit
     assert report["overcommitted_steps"] == 0
     assert (

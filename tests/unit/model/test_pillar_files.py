@@ -74,6 +74,38 @@ def test_missing_key_points_at_its_parent_and_unknown_key_at_itself():
     ]
 
 
+def test_an_invalid_name_is_reported_by_what_it_names():
+    """An invalid key of a mapping (an image's, an uplink's, a partition's name) gets FILE:LINE,
+    its pillar path and that kind of name's rule, as a domain name does; never a domain's rule.
+    A key the path quotes (a space, a ':') is found on its own line, not its parent's."""
+    text = (
+        "bulkhead:\n"
+        "  host:\n"
+        "    uplinks:\n"
+        "      'bad name': {}\n"
+        "    cpu_partitions:\n"
+        "      Bad: {cpus: '0', labels: [red]}\n"
+        "  images:\n"
+        "    Debian_12: {kind: debian}\n"
+        "    'debian:12': {kind: debian}\n"
+        "  domains:\n"
+        "    Work: {class: standalone, image: {kind: disk, root: /i/w.qcow2}}\n"
+    )
+    image_rule = ("image names are lowercase letters, digits, '.', '_' and '-', starting with a "
+                  "letter")
+    assert lines_of(text) == [
+        "p.sls:11: bulkhead:domains:Work: domain names are lowercase letters, digits and '-', "
+        "start with a letter, at most 31 characters (got the text 'Work')",
+        "p.sls:6: bulkhead:host:cpu_partitions:Bad: must be a partition name: lowercase letters, "
+        "digits and '-', starting with a letter, at most 31 characters (got the text 'Bad')",
+        "p.sls:4: bulkhead:host:uplinks:'bad name': uplink names are libvirt network names: "
+        "letters, digits, '_', '.' and '-', starting with a letter or digit, at most 64 "
+        "characters (got the text 'bad name')",
+        f"p.sls:9: bulkhead:images:'debian:12': {image_rule} (got the text 'debian:12')",
+        f"p.sls:8: bulkhead:images:Debian_12: {image_rule} (got the text 'Debian_12')",
+    ]
+
+
 def test_lines_follow_the_source_when_jinja_removes_lines():
     text = "{#- a comment\n    on two lines #}\n{%- set mib = 64 %}\n" + GOOD.replace(
         "max: 64", "max: {{ mib }}"

@@ -3,39 +3,30 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from .. import cli_style
-from ..model.pillar import FormulaPaths
-
-DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
+from ..model.pillar_json import DEFAULT_PILLAR_JSON, PillarJsonOption
 
 
 def boot_command(
-    pillar: Annotated[
-        Path,
-        typer.Option(
-            "--pillar-json",
-            metavar="FILE",
-            help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons",
-        ),
-    ] = DEFAULT_PILLAR,
+    pillar: PillarJsonOption = DEFAULT_PILLAR_JSON,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="print the order, start nothing")
     ] = False,
 ) -> None:
     """Start every autostart domain (and the netvms it needs), netvms first; exit 1 on a failure."""
     from ..model import PillarError
+    from ..model.pillar_json import read_pillar_json
     from ..untrusted.text import printable
     from ..virt import BulkheadVirtError
     from .order import boot_order
-    from .sequence import boot, read_pillar
+    from .sequence import boot
 
     try:
-        model = read_pillar(pillar)
+        model = read_pillar_json(pillar)
     except PillarError as exc:  # before ValueError: it is one
         cli_style.error(f"{pillar} is not a valid pillar:\n" + "\n".join(exc.lines))
         raise typer.Exit(2) from exc

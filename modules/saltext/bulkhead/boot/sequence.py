@@ -8,12 +8,11 @@ start is not started (it would come up without network); its failure is reported
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..exclusive import RecordError, recover
-from ..model import Pillar, load_pillar
+from ..model import Pillar
 from ..virt import BulkheadVirtError, InventoryCache, connect, domain_running, tracked
 from .order import boot_order, netvm_chain
 
@@ -23,11 +22,6 @@ class Started:
     name: str
     ok: bool
     comment: str
-
-
-def read_pillar(path: Path) -> Pillar:
-    """The pillar the formula wrote for the host daemons (JSON of the ``bulkhead`` key)."""
-    return load_pillar(json.loads(path.read_text(encoding="utf-8")))
 
 
 def resume_interrupted(pillar: Pillar) -> list[Started]:

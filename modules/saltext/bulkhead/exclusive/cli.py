@@ -7,7 +7,6 @@ does, and its output is written the same way (escapes filtered on a terminal).
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 from pathlib import Path
@@ -17,9 +16,9 @@ import typer
 
 from .. import cli_style
 from ..model.pillar import FormulaPaths
+from ..model.pillar_json import DEFAULT_PILLAR_JSON, PillarJsonOption
 from ..untrusted.text import printable
 
-DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
 RECORD_ENV = "BULKHEAD_EXCLUSIVE_RECORD"
 DEFAULT_RECORD = Path(FormulaPaths().exclusive)
 
@@ -52,23 +51,21 @@ def exclusive_command(
     command: Annotated[list[str], typer.Argument(help="After --: the shell command.")],
     timeout: Annotated[int, typer.Option(min=1, max=3600,
                                          help="Seconds before the command is killed.")] = 30,
-    pillar: Annotated[Path, typer.Option(
-        "--pillar-json", metavar="FILE",
-        help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons")
-    ] = DEFAULT_PILLAR,
+    pillar: PillarJsonOption = DEFAULT_PILLAR_JSON,
     filter_escape_chars: Annotated[bool | None, typer.Option(
         "--filter-escape-chars/--no-filter-escape-chars", show_default=False,
         help="Escape the guest's control characters (default: on a terminal).")] = None,
 ) -> None:
     """Pause every other running domain of the workstation, run COMMAND in DOMAIN, resume exactly
     the domains it paused; exits with COMMAND's status (2 when it could not run)."""
-    from ..model import PillarError, load_pillar
+    from ..model import PillarError
+    from ..model.pillar_json import read_pillar_json
     from ..runcmd.cli import write_output
     from ..virt import BulkheadVirtError
     from . import ExclusiveError, run_exclusive, where_of
 
     try:
-        model = load_pillar(json.loads(pillar.read_text(encoding="utf-8")))
+        model = read_pillar_json(pillar)
     except PillarError as exc:
         cli_style.error(f"{pillar} is not a valid pillar:\n" + "\n".join(exc.lines))
         raise typer.Exit(2) from exc

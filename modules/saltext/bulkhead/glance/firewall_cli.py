@@ -11,9 +11,10 @@ from ..agent import AgentClient
 from ..cli_style import fail
 from ..plan import names
 from ..untrusted.text import printable
+from ..verify.options import PillarOption, SaltConfigOption, UriOption
 from ..virt import BulkheadVirtError, connect
 from .firewall_view import firewall_view
-from .source import JsonOption, PillarOption, SaltConfigOption, UriOption, pillar_of
+from .source import JsonOption, pillar_with
 
 AGENT_TIMEOUT = 10.0
 
@@ -32,9 +33,7 @@ def firewall_command(
     """Show DOMAIN's firewall rules from the pillar (first match wins, then drop) and whether
     its netvm enforces exactly them now. Exit 0 when it does, 1 when it does not or cannot be
     asked, 2 on an error (docs/cli.md#firewall)."""
-    model = pillar_of(pillar, salt_config)
-    if domain not in model.domains:
-        fail(f"no domain {domain!r} in the pillar of workstation {model.workstation!r}")
+    model = pillar_with(domain, pillar, salt_config)
     if model.domains[domain].netvm is None:
         fail(f"{domain} has netvm: none: it has no network interface, so no firewall")
     try:

@@ -10,8 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..cli_style import console
+from ..verify.options import PillarOption, SaltConfigOption, UriOption
 from .rows import PARTITION, has_partitions, netvm_tree, rows
-from .source import JsonOption, PillarOption, SaltConfigOption, UriOption, live_of, pillar_of
+from .source import JsonOption, live_of, pillar_of
 
 # Each label's colour on a terminal (black and gray stay readable on a dark background).
 LABEL_STYLE = {"red": "red", "orange": "dark_orange", "yellow": "yellow", "green": "green",

@@ -9,9 +9,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from ..cli_style import console, fail
+from ..cli_style import console
+from ..verify.options import PillarOption, SaltConfigOption, UriOption
 from .properties import PILLAR, domain_properties
-from .source import JsonOption, PillarOption, SaltConfigOption, UriOption, live_of, pillar_of
+from .source import JsonOption, live_of, pillar_with
 
 
 def _text(value: object) -> str:
@@ -33,10 +34,7 @@ def show_command(
 ) -> None:
     """Show every property of DOMAIN with its source: pillar (written there), default, or
     libvirt (state, address, memory now in MiB) (docs/cli.md#show)."""
-    model = pillar_of(pillar, salt_config)
-    if domain not in model.domains:
-        fail(f"no domain {domain!r} in the pillar of workstation {model.workstation!r} "
-             f"(bulkhead ls lists them)")
+    model = pillar_with(domain, pillar, salt_config)
     live = live_of(uri or model.host.uri, model.workstation).get(domain)
     props = domain_properties(model.domains[domain], live)
     if as_json:

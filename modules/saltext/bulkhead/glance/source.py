@@ -14,13 +14,6 @@ from ..verify.pillar_source import PillarUnavailable
 from ..virt import BulkheadVirtError, connect
 from .live import LiveDomain, workstation_domains
 
-PillarOption = Annotated[Path | None, typer.Option(
-    "--pillar", exists=True, dir_okay=False, metavar="FILE",
-    help="pillar SLS file with the bulkhead key; default: this minion's pillar through salt-call")]
-UriOption = Annotated[str | None, typer.Option(
-    metavar="URI", help="libvirt URI (default: the pillar's host.uri)")]
-SaltConfigOption = Annotated[str | None, typer.Option(
-    metavar="DIR", help="salt-call -c DIR when reading Salt's pillar")]
 JsonOption = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
 
 
@@ -29,6 +22,15 @@ def pillar_of(pillar: Path | None, salt_config: str | None) -> Pillar:
         return pillar_source.load(pillar, None, salt_config)
     except (PillarError, PillarUnavailable) as exc:
         fail(str(exc))
+
+
+def pillar_with(domain: str, pillar: Path | None, salt_config: str | None) -> Pillar:
+    """The pillar, when it declares ``domain``; else the command fails naming the workstation."""
+    model = pillar_of(pillar, salt_config)
+    if domain not in model.domains:
+        fail(f"no domain {domain!r} in the pillar of workstation {model.workstation!r} "
+             f"(bulkhead ls lists them)")
+    return model
 
 
 def live_of(conn_uri: str, workstation: str) -> dict[str, LiveDomain]:

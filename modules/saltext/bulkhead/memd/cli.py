@@ -14,8 +14,8 @@ from .. import cli_style
 from ..cli_style import command_group
 from ..memory.config import BalancerConfig
 from ..memory.domain import KIB_PER_MIB
-from ..memory.policy import POLICIES, make_policy
 from ..memory.simulate import simulate
+from ..memory.strategy import STRATEGIES, make_strategy
 from ..memory.trace import load_trace
 from ..memory.tracegen import generate_trace
 from ..untrusted.log_format import EscapingFormatter
@@ -30,7 +30,7 @@ memory_app = command_group("Memory balancing: simulate and tune.")
 def simulate_command(
     trace_path: Annotated[Path, typer.Argument(metavar="TRACE", exists=True, dir_okay=False)],
     strategy: Annotated[str, typer.Option(
-        help=f"the balancing strategy, one of: {', '.join(POLICIES)}")] = "bulkhead",
+        help=f"the balancing strategy, one of: {', '.join(STRATEGIES)}")] = "bulkhead",
     policy: Annotated[str | None, typer.Option(hidden=True, help="deprecated: --strategy")] = None,
     cache_factor: Annotated[float, typer.Option(help="preference = used x this")] = 1.3,
     floor_mib: Annotated[int, typer.Option(help="lowest preference")] = 96,
@@ -40,11 +40,11 @@ def simulate_command(
     ] = 0.25,
 ) -> None:
     """Replay TRACE (a JSON file) and print the metrics as JSON (defined in docs/memory.md)."""
-    if policy is not None:  # its old name, read as an RPC policy's; kept for scripts
+    if policy is not None:  # --strategy's old name, read as an RPC policy's; kept for scripts
         cli_style.warn("--policy is deprecated: use --strategy (the balancing strategy)")
         strategy = policy
-    if strategy not in POLICIES:
-        cli_style.fail(f"--strategy {strategy!r}: choose one of {', '.join(POLICIES)}")
+    if strategy not in STRATEGIES:
+        cli_style.fail(f"--strategy {strategy!r}: choose one of {', '.join(STRATEGIES)}")
     try:
         config = BalancerConfig(
             cache_factor=cache_factor,
@@ -52,7 +52,7 @@ def simulate_command(
             threshold_kib=threshold_mib * KIB_PER_MIB,
             band=band,
         )
-        chosen = make_policy(strategy, config)
+        chosen = make_strategy(strategy, config)
         trace = load_trace(trace_path)
     except (ValueError, ValidationError) as error:  # pydantic's error is a ValueError too
         cli_style.error(f"{error}")

@@ -3,7 +3,7 @@
 Written from qmemman's published design (qubes-core-admin, ``qubes/qmemman``), not its code:
 
 - preference: ``used x 1.3``, at least 200 MiB, at most the maximum (qmemman's ``used`` excludes
-  the kernel's own memory, so neither does this; the replay's bounds apply to every policy, so the
+  the kernel's own memory, so neither does this; the replay's bounds apply to every strategy, so the
   preference is also kept at or above the domain's minimum);
 - enough memory (preferences fit in what is free plus what donors hold above theirs): everyone gets
   its preference plus a share of the spare in proportion to it; what a maximum cuts off is split

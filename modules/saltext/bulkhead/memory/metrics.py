@@ -12,7 +12,7 @@ OSCILLATION_WINDOW_STEPS = 3
 
 @dataclass
 class Metrics:
-    policy: str
+    strategy: str  # the report keeps the key "policy" (scripts read it)
     steps: int = 0
     decisions: int = 0
     decision_ns: list[int] = field(default_factory=list)
@@ -30,6 +30,7 @@ class Metrics:
         """The JSON-ready summary the CLI prints."""
         times = self.decision_ns
         summary = {k: v for k, v in asdict(self).items() if k not in ("decision_ns", "moved_kib")}
+        summary = {"policy": summary.pop("strategy"), **summary}
         summary["mean_decision_us"] = round(sum(times) / len(times) / 1000, 3) if times else 0.0
         summary["max_decision_us"] = round(max(times) / 1000, 3) if times else 0.0
         summary["mib_moved"] = round(self.moved_kib / KIB_PER_MIB, 3)

@@ -1,9 +1,10 @@
-"""Replay a trace against a policy and measure the decisions (metrics in docs/memory.md).
+"""Replay a trace against a balancing strategy and measure the decisions (metrics in
+docs/memory.md).
 
 Each step: domains absent from the step stop and release their memory; domains that appear ask
-for their initial memory (the policy may free it from others or refuse; a refused domain asks
+for their initial memory (the strategy may free it from others or refuse; a refused domain asks
 again at every later step that lists it; with ``every_domain_runs`` it starts anyway, with its
-initial memory, as if started behind the policy's back); then the policy balances everyone
+initial memory, as if started behind the strategy's back); then the strategy balances everyone
 running. A balloon is
 assumed to reach its target before the next step, and guests use what the trace says whatever
 their target, so pressure shows up as targets below use rather than as changed behaviour.
@@ -17,8 +18,8 @@ from collections.abc import Mapping
 from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import KIB_PER_MIB, DomainMemory
 from .metrics import DirectionTracker, Metrics
-from .policy import Policy
 from .preference import preferred_kib
+from .strategy import Strategy
 from .trace import Trace
 
 TIMED_RUNS = 3
@@ -27,12 +28,13 @@ TIMED_RUNS = 3
 
 def simulate(
     trace: Trace,
-    policy: Policy,
+    strategy: Strategy,
     config: BalancerConfig = DEFAULT_CONFIG,
     every_domain_runs: bool = False,
 ) -> Metrics:
-    """Run the whole trace; ``config`` defines "preference" for the metrics, whatever the policy."""
-    replay = _Replay(trace, policy, config, every_domain_runs)
+    """Run the whole trace; ``config`` defines "preference" for the metrics, whatever the
+    strategy."""
+    replay = _Replay(trace, strategy, config, every_domain_runs)
     for number, step in enumerate(trace.steps):
         replay.step(number, {name: round(mib * KIB_PER_MIB) for name, mib in step.used_mib.items()})
     return replay.metrics
@@ -40,15 +42,15 @@ def simulate(
 
 class _Replay:
     def __init__(
-        self, trace: Trace, policy: Policy, config: BalancerConfig, every_domain_runs: bool
+        self, trace: Trace, strategy: Strategy, config: BalancerConfig, every_domain_runs: bool
     ) -> None:
         self.trace = trace
         self.every_domain_runs = every_domain_runs
-        self.policy = policy
+        self.strategy = strategy
         self.config = config
         self.capacity = trace.capacity_mib * KIB_PER_MIB
         self.targets: dict[str, int] = {}
-        self.metrics = Metrics(policy=policy.name)
+        self.metrics = Metrics(strategy=strategy.name)
         self.directions = DirectionTracker()
 
     def step(self, number: int, used: Mapping[str, int]) -> None:
@@ -62,9 +64,9 @@ class _Replay:
             return
         running = self._running(used)
         fastest = None
-        for _ in range(TIMED_RUNS):  # the policy is pure: the fastest run is the least disturbed
+        for _ in range(TIMED_RUNS):  # the strategy is pure: the fastest run is the least disturbed
             began = time.perf_counter_ns()
-            targets = self.policy.balance(running, self.capacity)
+            targets = self.strategy.balance(running, self.capacity)
             took = time.perf_counter_ns() - began
             fastest = took if fastest is None else min(fastest, took)
         self.metrics.decision_ns.append(fastest)
@@ -74,7 +76,7 @@ class _Replay:
 
     def _start(self, number: int, name: str, used: Mapping[str, int]) -> None:
         need = self.trace.domains[name].initial_mib * KIB_PER_MIB
-        admission = self.policy.admit(self._running(used), self.capacity, need)
+        admission = self.strategy.admit(self._running(used), self.capacity, need)
         if not admission.granted:
             self.metrics.refused_starts += 1
             if not self.every_domain_runs:

@@ -6,12 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, StringConstraints
 
-from .fields import key
+from .fields import Rule, key
 
 IMAGE_NAME_RULE = (
     "image names are lowercase letters, digits, '.', '_' and '-', starting with a letter"
 )
-ImageName = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9._-]{0,62}$")]
+ImageName = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z][a-z0-9._-]{0,62}$"),
+                     Rule(IMAGE_NAME_RULE)]
 BUILT_UNDER = "/var/cache/bulkhead/images"  # image/build.py's DEFAULT_CACHE
 PackageName = Annotated[str, StringConstraints(strict=True, pattern=r"^[a-z0-9][a-z0-9+.-]{0,63}$")]
 

@@ -7,6 +7,7 @@ the field it is about (found by walking the model along the error's location) an
 
 from __future__ import annotations
 
+import ast
 import re
 import types
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ import pydantic
 from pydantic.fields import FieldInfo
 
 from .errors import PillarIssue
-from .fields import NAME_RULE, Rule, describe
+from .fields import Rule, describe
 
 Loc = tuple[Any, ...]
 
@@ -30,6 +31,15 @@ def colon_path(loc: Loc) -> str:
     return ":".join(
         part if re.fullmatch(r"[A-Za-z0-9_.@/+-]+", part) else repr(part) for part in map(str, loc)
     )
+
+
+_PART = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^:]+""")
+
+
+def path_parts(path: str) -> list[str]:
+    """``colon_path`` undone: the keys of an issue's path, quoted ones unquoted (``'a:b c'``)."""
+    parts = [m.group() for m in _PART.finditer(path)]
+    return [ast.literal_eval(p) if p[:1] in "'\"" else p for p in parts]
 
 
 def keys_of(model: type[pydantic.BaseModel]) -> list[str]:
@@ -68,6 +78,13 @@ def _field_named(model: type[pydantic.BaseModel], key: Any) -> tuple[str, FieldI
     return None
 
 
+def _key_rule(mapping: Any, info: FieldInfo | None) -> str | None:
+    """What a key of ``mapping`` must be: its type's rule (an image name's, a partition name's),
+    else the rule of the mapping's field; never another kind of name's."""
+    key_type, metadata = _strip(get_args(mapping)[0])
+    return _rule(key_type, metadata, None) or _rule(mapping, [], info)
+
+
 def _rule(tp: Any, metadata: list[Any], info: FieldInfo | None) -> str | None:
     extra = info.json_schema_extra if info is not None else None
     if isinstance(extra, dict) and isinstance(extra.get("rule"), str):
@@ -101,7 +118,7 @@ def locate(model: type[pydantic.BaseModel], loc: Loc) -> tuple[Loc, str | None, 
         elif get_origin(tp) is dict:
             kept.append(part)
             if loc[index + 1 : index + 2] == ("[key]",):  # the key itself is invalid
-                return tuple(kept), NAME_RULE, None
+                return tuple(kept), _key_rule(tp, info), None
             tp, info, metadata = get_args(tp)[1], None, []
         elif get_origin(tp) is tuple and isinstance(part, int):
             kept.append(part)

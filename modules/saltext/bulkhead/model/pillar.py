@@ -30,6 +30,7 @@ from .fields import (
     IPv4InterfaceText,
     IPv4Text,
     NetVM,
+    Rule,
     TagName,
     key,
 )
@@ -387,7 +388,9 @@ class Host(Frozen):
     )
     uplinks: dict[
         Annotated[
-            str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+            str, StringConstraints(strict=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"),
+            Rule("uplink names are libvirt network names: letters, digits, '_', '.' and '-', "
+                 "starting with a letter or digit, at most 64 characters"),
         ],
         UplinkNetwork,
     ] = key(

@@ -22,6 +22,7 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from .errors import PillarError, PillarIssue
+from .messages import path_parts
 
 DUPLICATE = "duplicate key"
 
@@ -77,7 +78,7 @@ class PillarSource:
     def line_of(self, path: str) -> int | None:
         """The line of the deepest key of ``path`` (``bulkhead:domains:work``) in the file."""
         node, line = self.root, None
-        for part in path.split(":") if path else []:
+        for part in path_parts(path):
             if isinstance(node, MappingNode):
                 match = next(
                     (

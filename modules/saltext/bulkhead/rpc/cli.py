@@ -10,6 +10,7 @@ import typer
 
 from .. import cli_style
 from ..cli_style import command_group
+from ..model.pillar_json import DEFAULT_PILLAR_JSON, PillarJsonOption
 from .ask_server import DEFAULT_ASK_SOCKET
 from .asks import DEFAULT_TIMEOUT_S as DEFAULT_ASK_TIMEOUT_S
 from .call_limits import DEFAULT_MAX_OUTPUT_MIB, DEFAULT_TIMEOUT_S, MIB, CallLimits
@@ -18,7 +19,6 @@ from .prompt import ASK_MODES
 from .service import DEFAULT_LOG, DEFAULT_SOCKET_DIR
 
 rpc_app = command_group("Inter-domain RPC: the host broker.")
-DEFAULT_PILLAR = Path("/etc/bulkhead/broker-pillar.json")
 
 
 @rpc_app.callback()
@@ -32,14 +32,7 @@ def broker_command(
         Path, typer.Option("--policy-dir", help="Directory of *.policy files.")
     ] = Path("/etc/bulkhead/policy.d"),
     uri: Annotated[str, typer.Option(help="libvirt URI of the domains")] = "qemu:///system",
-    pillar: Annotated[
-        Path,
-        typer.Option(
-            "--pillar-json",
-            metavar="FILE",
-            help="JSON of the bulkhead pillar key (tags, classes; written by the formula)",
-        ),
-    ] = DEFAULT_PILLAR,
+    pillar: PillarJsonOption = DEFAULT_PILLAR_JSON,
     system: Annotated[
         Path | None,
         typer.Option(

@@ -20,6 +20,7 @@ from ..cli_style import command_group
 from ..gui import clipboard_buffer as buffer
 from ..gui.names import SESSION_DIR, control_socket
 from ..gui.wayland_filter import control_wire as wire
+from ..model.pillar_json import DEFAULT_PILLAR_JSON, PillarJsonOption
 from ..policy.decision import Decision, deny
 from ..policy.errors import PolicySyntaxError, SystemInfoError
 from ..policy.policy import DEFAULT_POLICY_DIR, Policy, evaluate
@@ -28,7 +29,6 @@ from ..policy.rules import Verdict
 from ..policy.system import DOMAIN_NAME, System
 from ..untrusted.text import printable
 from .host_system import host_system
-from .policy_cli import DEFAULT_PILLAR
 
 SERVICE = "qubes.ClipboardPaste"
 REPLY_SECONDS = 15.0  # the filter gives the domain's client 5 s to write its selection
@@ -98,7 +98,7 @@ def paste(domain: Annotated[str, typer.Argument(help="The domain to paste into."
           policy_dir: Annotated[Path, typer.Option("--policy-dir")] = Path(DEFAULT_POLICY_DIR),
           system_file: Annotated[Path | None, typer.Option(
               "--system", metavar="FILE", help="SYSTEM.json (default: this host's).")] = None,
-          pillar: Annotated[Path, typer.Option("--pillar-json", metavar="FILE")] = DEFAULT_PILLAR,
+          pillar: PillarJsonOption = DEFAULT_PILLAR_JSON,
           session_dir: SessionDir = SESSION_DIR,
           buffer_file: BufferFile = buffer.DEFAULT_BUFFER) -> None:
     """Paste the host's clipboard buffer into DOMAIN if policy allows; then empty the buffer."""

@@ -3,10 +3,10 @@ it (the host's pillar, written by the formula for the daemons, and the domains l
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-from ..model import PillarError, load_pillar
+from ..model import PillarError
+from ..model.pillar_json import read_pillar_json
 from ..policy.errors import SystemInfoError
 from ..policy.system import System
 from ..virt import BulkheadVirtError, connect
@@ -16,7 +16,7 @@ from .facts import libvirt_domains, system_from
 def host_system(pillar_path: Path) -> System:
     """The broker's view of the host; SystemInfoError saying what could not be read."""
     try:
-        pillar = load_pillar(json.loads(pillar_path.read_text(encoding="utf-8")))
+        pillar = read_pillar_json(pillar_path)
     except PillarError as exc:  # before ValueError: it is one
         raise SystemInfoError(
             f"{pillar_path} is not a valid pillar: {'; '.join(exc.lines)}"

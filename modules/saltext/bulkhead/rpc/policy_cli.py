@@ -15,7 +15,7 @@ from typing import IO, Annotated
 import typer
 
 from ..cli_style import command_group
-from ..model.pillar import FormulaPaths
+from ..model.pillar_json import DEFAULT_PILLAR_JSON, PillarJsonOption
 from ..policy.decision import deny
 from ..policy.errors import PolicySyntaxError, RequestError, SystemInfoError
 from ..policy.lint import lint as lint_policy
@@ -26,7 +26,6 @@ from .host_system import host_system
 
 policy_app = command_group("RPC policy (qrexec v5 grammar): check, eval, lint.")
 
-DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
 PolicyDir = Annotated[Path, typer.Option("--policy-dir", help="Directory of *.policy files.")]
 
 
@@ -73,14 +72,7 @@ def eval_(
     batch: Annotated[
         Path | None, typer.Option("--batch", help="JSONL requests ('-' for stdin).")
     ] = None,
-    pillar: Annotated[
-        Path,
-        typer.Option(
-            "--pillar-json",
-            metavar="FILE",
-            help="The host's pillar (JSON), read when --system is not given.",
-        ),
-    ] = DEFAULT_PILLAR,
+    pillar: PillarJsonOption = DEFAULT_PILLAR_JSON,  # read when --system is not given
 ) -> None:
     """Decide one request (and show the deciding rule) or a batch (one JSON decision per line)."""
     try:

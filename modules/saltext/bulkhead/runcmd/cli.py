@@ -24,7 +24,7 @@ from typing import Annotated, BinaryIO, TextIO
 import typer
 
 from ..agent import MAX_STDIN, AgentClient, AgentError, AgentTimeout
-from ..model.pillar import FormulaPaths
+from ..model.pillar_json import DEFAULT_PILLAR_JSON, PillarJsonOption
 from ..plan import names
 from ..untrusted.text import printable
 from .exits import FAILED, TIMEOUT, RunRefused
@@ -32,7 +32,6 @@ from .gui import GuiOption, gui_command
 from .target import ensure_running, wait_for_agent
 from .users import parse_user
 
-DEFAULT_PILLAR = Path(FormulaPaths().broker_pillar)
 BOOT_WAIT_S = 300  # a TCG guest may take minutes to boot; its agent answers once it serves
 CONTEXT = {"allow_interspersed_args": False}  # `run work ip -4 addr`: -4 belongs to the command
 
@@ -123,14 +122,7 @@ def run_command(
             "--connect", metavar="URI", help="libvirt URI (default: the host's pillar's)."
         ),
     ] = None,
-    pillar: Annotated[
-        Path,
-        typer.Option(
-            "--pillar-json",
-            metavar="FILE",
-            help="The host's pillar (JSON), for the URI and --autostart.",
-        ),
-    ] = DEFAULT_PILLAR,
+    pillar: PillarJsonOption = DEFAULT_PILLAR_JSON,  # for the URI and --autostart
     socket_path: Annotated[
         Path | None,
         typer.Option(

@@ -3,17 +3,15 @@ succeeded, 1 when apt failed or refused the update, 2 when it could not run)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from ..cli_style import command_group, fail
+from ..model.pillar_json import DEFAULT_PILLAR_JSON, PillarJsonOption
 from ..untrusted.text import printable
 
 template_app = command_group("Templates (updates without a network).")
-DEFAULT_PILLAR = Path("/etc/bulkhead/broker-pillar.json")
 
 
 @template_app.command("update")
@@ -21,21 +19,19 @@ def update_command(
     name: Annotated[str, typer.Argument(help="The template (a pillar domain of class template).")],
     proxy: Annotated[str, typer.Option(help="The domain with network whose qubes.UpdatesProxy "
                                             "carries apt's requests.")] = "sys-net",
-    pillar: Annotated[Path, typer.Option(
-        "--pillar-json", metavar="FILE",
-        help="JSON of the bulkhead pillar key, as the formula writes it for the host daemons")
-    ] = DEFAULT_PILLAR,
+    pillar: PillarJsonOption = DEFAULT_PILLAR_JSON,
     timeout: Annotated[int, typer.Option(min=60, max=86400, help="Seconds apt may take.")] = 3600,
 ) -> None:
     """Start NAME, run apt update and dist-upgrade through PROXY over the RPC broker, shut it down.
     A Release file or package that does not verify changes nothing (apt refuses it)."""
-    from ..model import PillarError, load_pillar
+    from ..model import PillarError
+    from ..model.pillar_json import read_pillar_json
     from ..virt import BulkheadVirtError
     from ..virt.connection import connect
     from .run import UpdateError, update_template
 
     try:
-        model = load_pillar(json.loads(pillar.read_text(encoding="utf-8")))
+        model = read_pillar_json(pillar)
     except (PillarError, OSError, ValueError) as exc:
         fail(f"cannot read the pillar {pillar}: {exc}")
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,6 +13,7 @@ from rich.padding import Padding
 
 from .. import cli_style
 from ..model import PillarError, load_pillar, load_pillar_file
+from .options import PillarOption, SaltConfigOption, UriOption
 from .pillar_source import PillarUnavailable, salt_pillar_data
 from .runner import SuiteRun, report_data, run_suite
 
@@ -57,27 +57,12 @@ def _report(run: SuiteRun, console: Console) -> None:
 
 
 def verify_command(
-    pillar: Annotated[
-        Path | None,
-        typer.Option(
-            "--pillar",
-            exists=True,
-            dir_okay=False,
-            metavar="FILE",
-            help="pillar SLS file with the bulkhead key; default: this minion's pillar through "
-                 "salt-call "
-            "(from its master, or masterless with file_client: local)",
-        ),
-    ] = None,
-    uri: Annotated[
-        str | None, typer.Option(metavar="URI", help="libvirt URI (default: the pillar's host.uri)")
-    ] = None,
+    pillar: PillarOption = None,
+    uri: UriOption = None,
     hosts: Annotated[
         str, typer.Option(metavar="SPEC", help="testinfra host spec the commands run on")
     ] = "local://",
-    salt_config: Annotated[
-        str | None, typer.Option(metavar="DIR", help="salt-call -c DIR when reading Salt's pillar")
-    ] = None,
+    salt_config: SaltConfigOption = None,
     local: Annotated[
         bool, typer.Option("--local", help="read Salt's pillar masterless (salt-call --local)")
     ] = False,

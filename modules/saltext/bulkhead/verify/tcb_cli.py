@@ -18,24 +18,13 @@ from ..tcb import collect, dot_graph, svg_of, text_report
 from ..tcb.render import GraphvizMissing
 from ..virt import connect
 from . import pillar_source
+from .options import PillarOption, SaltConfigOption, UriOption
 from .pillar_source import PillarUnavailable
 
 
 def tcb_command(
-    pillar: Annotated[
-        Path | None,
-        typer.Option(
-            "--pillar",
-            exists=True,
-            dir_okay=False,
-            metavar="FILE",
-            help="pillar SLS file with the bulkhead key; default: salt-call --local pillar.get "
-                 "bulkhead",
-        ),
-    ] = None,
-    uri: Annotated[
-        str | None, typer.Option(help="libvirt URI (default: the pillar's host.uri)")
-    ] = None,
+    pillar: PillarOption = None,
+    uri: UriOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="print the report as JSON (docs/tcb.md)")
     ] = False,
@@ -48,9 +37,7 @@ def tcb_command(
         ),
     ] = None,
     dot: Annotated[bool, typer.Option("--dot", help="print the graphviz source instead")] = False,
-    salt_config: Annotated[
-        str | None, typer.Option(help="salt-call -c DIR when reading Salt's pillar")
-    ] = None,
+    salt_config: SaltConfigOption = None,
 ) -> None:
     """Report the trusted computing base: host components, each domain's devices, network
     position and RPC edges, and every deviation from the recommended state with why it matters.

@@ -1,4 +1,5 @@
-"""The policies the simulator replays a trace with (bulkhead's, a qmemman-style baseline)."""
+"""The balancing strategies the simulator replays a trace with (bulkhead's, a qmemman-style
+baseline): ``bulkhead memory simulate --strategy``, not an RPC policy."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from .config import DEFAULT_CONFIG, BalancerConfig
 from .domain import DomainMemory
 
 
-class Policy(Protocol):
+class Strategy(Protocol):
     name: str
 
     def balance(self, domains: Sequence[DomainMemory], capacity_kib: int) -> dict[str, int]: ...
@@ -24,7 +25,7 @@ class Policy(Protocol):
 
 
 @dataclass(frozen=True)
-class BulkheadPolicy:
+class BulkheadStrategy:
     config: BalancerConfig = DEFAULT_CONFIG
     name: str = "bulkhead"
 
@@ -39,7 +40,7 @@ class BulkheadPolicy:
 
 
 @dataclass(frozen=True)
-class QmemmanPolicy:
+class QmemmanStrategy:
     """Qubes' qmemman design (baseline.py), the balancer users would otherwise run."""
 
     name: str = "qmemman"
@@ -51,12 +52,12 @@ class QmemmanPolicy:
         return qmemman_admission(domains, capacity_kib, need_kib)
 
 
-POLICIES = ("bulkhead", "qmemman")
+STRATEGIES = ("bulkhead", "qmemman")
 
 
-def make_policy(name: str, config: BalancerConfig = DEFAULT_CONFIG) -> Policy:
+def make_strategy(name: str, config: BalancerConfig = DEFAULT_CONFIG) -> Strategy:
     if name == "bulkhead":
-        return BulkheadPolicy(config)
+        return BulkheadStrategy(config)
     if name == "qmemman":
-        return QmemmanPolicy()
-    raise ValueError(f"unknown policy {name!r}; choose one of {', '.join(POLICIES)}")
+        return QmemmanStrategy()
+    raise ValueError(f"unknown strategy {name!r}; choose one of {', '.join(STRATEGIES)}")
