@@ -32,7 +32,7 @@ class SessionCopy:
             while not stopping.is_set():
                 for key, _ in sel.select(timeout=0.5):
                     if key.fileobj is client:
-                        data = client.recv(CHUNK)
+                        data = _received(client)
                         if not data:  # waypipe ended on its own: a fresh one for what follows
                             return True
                         channel.sendall(data)
@@ -45,11 +45,24 @@ class SessionCopy:
         return False
 
     def _to_client(self, client: socket.socket, frames: list[bytes | None]) -> bool:
-        """Pass the frames read to the client; True at the session's end (the rest kept)."""
+        """Pass the frames read to the client; True at the session's end, or when the client
+        ended (the rest kept for the next session's client)."""
         self._pending += frames
         while self._pending:
             item = self._pending.pop(0)
             if item is END:
                 return True
-            client.sendall(item)
+            try:
+                client.sendall(item)
+            except (BrokenPipeError, ConnectionResetError):  # waypipe ended (the filter closed
+                return True  # its display): the session's client, not the relay
         return False
+
+
+def _received(client: socket.socket) -> bytes:
+    """The client's next bytes; empty once it ended, however it closed (a waypipe client whose
+    display the filter closed resets the connection)."""
+    try:
+        return client.recv(CHUNK)
+    except ConnectionResetError:
+        return b""
