@@ -82,6 +82,11 @@ class GuiRelays:
                       relay.filter_pid)
         return relay
 
+    def filter_pids(self) -> dict[int, str]:
+        """The host pid of each running relay's filter (the client sway sees): its domain."""
+        return {relay.filter_pid: name for name, relay in dict(self.relays).items()
+                if relay.filter_pid is not None and relay.is_alive()}
+
     def run(self, stopping: threading.Event, interval: float = 0.5) -> None:
         """Scan until ``stopping`` is set, then stop every relay."""
         while not stopping.wait(interval):
