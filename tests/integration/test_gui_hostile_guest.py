@@ -11,6 +11,7 @@ A's GUI port ends A's relay only, and A shows windows again after.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -173,6 +174,14 @@ def apps(desktop):
         time.sleep(0.5)
 
 
+def _next_session_shows_a_window(desktop: Desktop, domain: str, window: dict) -> None:
+    """End the domain's app of ``window`` (one GUI session at a time), start another: its
+    window appears."""
+    desktop.run(domain, "kill $(cat /tmp/foot.pid); rm /tmp/foot.pid")
+    desktop.gui(domain, "echo $$ > /tmp/foot.pid; exec foot")
+    desktop.window(domain, "foot", after={window["id"]})
+
+
 def test_guest_cannot_capture_the_screen_nor_bind_a_hidden_global(desktop, apps):
     desktop.run(A, "rm -f /tmp/info /tmp/grim.rc /tmp/shot.png /tmp/bind.out")
     # one Wayland client per session: waypipe server --oneshot hands its one connection to the
@@ -195,10 +204,9 @@ def test_guest_cannot_capture_the_screen_nor_bind_a_hidden_global(desktop, apps)
     assert "offered bind: answered" in out, out
     assert out.strip().splitlines()[-1] in ("hidden bind: closed", "hidden bind: no answer"), out
     wait_for(desktop.log, "zwlr_screencopy_manager_v1 v1), not offered", 60)
-    # B is untouched: its window is there, and it opens another one
+    # B is untouched: its window is there, and its next session shows another
     assert before["id"] in {w["id"] for w in desktop.sway.windows()}
-    desktop.gui(B, "echo $$ > /tmp/foot2.pid; exec foot")
-    desktop.window(B, "foot", after={before["id"]})
+    _next_session_shows_a_window(desktop, B, before)
 
 
 def test_guest_reads_another_domains_selection_only_after_an_allowed_copy_and_paste(desktop, apps):
@@ -254,18 +262,23 @@ def test_forged_title_from_inside_the_guest_shows_the_hosts_label_first(desktop,
 
 
 def test_garbage_on_the_gui_port_ends_only_that_domains_relay(desktop, apps):
-    desktop.gui(B, "echo $$ > /tmp/flood.pid; exec foot")
+    desktop.gui(B, "echo $$ > /tmp/foot.pid; exec foot")
     before = desktop.window(B, "foot")
     started = desktop.log.read_text().count(f"{A}: GUI relay started")
-    # a length far over the bound, then a megabyte of noise, straight on A's port
-    desktop.run(A, f"{{ printf '\\377\\377\\377\\377'; head -c 1000000 /dev/urandom; }} "
+    # a length far over the bound, then 256 KiB of noise, straight on A's port
+    flooded = time.monotonic()
+    desktop.run(A, f"{{ printf '\\377\\377\\377\\377'; head -c 262144 /dev/urandom; }} "
                    f"| timeout 60 dd of={PORT} bs=64k 2>/dev/null; true")
     wait_for(desktop.log, f"{A}: GUI relay failed: a frame of", 60)
     wait_for(desktop.log, f"{A}: GUI relay started", WAIT_S, times=started + 1)
     assert f"{B}: GUI relay failed" not in desktop.log.read_text()
     assert before["id"] in {w["id"] for w in desktop.sway.windows()}
-    desktop.gui(B, "echo $$ > /tmp/flood2.pid; exec foot")
-    desktop.window(B, "foot", after={before["id"]})
+    _next_session_shows_a_window(desktop, B, before)
     # A shows windows again through its new relay
-    desktop.gui(A, "echo $$ > /tmp/flood.pid; exec foot")
+    desktop.gui(A, "echo $$ > /tmp/foot.pid; exec foot")
     desktop.window(A, "foot")
+    log = desktop.log.read_text()
+    logging.getLogger("test").warning(
+        "after the garbage: %d relays of A failed, %d started; A's window again %.1f s after it",
+        log.count(f"{A}: GUI relay failed"), log.count(f"{A}: GUI relay started") - started,
+        time.monotonic() - flooded)
