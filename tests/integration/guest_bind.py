@@ -3,8 +3,9 @@
 It lists the globals its display offers, binds an offered one (the control: the compositor
 answers), then binds the first global number missing from the list (what the host hid; the
 filter passes the compositor's own numbers, so a gap is a hidden global) as screencopy, and
-writes to OUT what came back: ``answered`` (the bind went through), ``closed`` (the connection
-ended) or ``no answer`` (nothing within the wait). Standard library only (the guest's python3).
+writes to OUT what came back: ``answered`` (the bind went through), ``error`` (a
+wl_display.error), ``closed`` (the connection ended) or ``no answer`` (nothing within the
+wait). Standard library only (the guest's python3).
 """
 
 import os
