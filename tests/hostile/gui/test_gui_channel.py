@@ -118,3 +118,17 @@ def test_a_guest_that_never_reads_ends_its_relay_and_no_other(relays):
     assert not hostile.is_alive()
     assert written < 1 << 30, "the relay stopped taking bytes, then closed"
     _still_serves(other)
+
+
+def test_a_session_client_that_resets_ends_the_session_not_the_relay(relays):
+    """The filter closing a hostile client's display ends waypipe client, which resets its
+    connection to the relay (bytes unread): the next session gets a fresh client over the same
+    channel, and the relay lives on."""
+    relay = relays("reset")
+    client = relay.clients.get(timeout=ENDED_WITHIN_S)
+    client.settimeout(ENDED_WITHIN_S)
+    relay.guest.sendall(frame(b"unread"))
+    client.recv(1, socket.MSG_PEEK)  # the relay's bytes wait in the client's buffer
+    client.close()  # with bytes unread: the relay's next read is a reset
+    _still_serves(relay)
+    assert relay.is_alive()

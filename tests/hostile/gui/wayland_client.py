@@ -22,6 +22,8 @@ class Closed(Exception):
 
 
 class Client:
+    keyboard: int = 0  # the virtual keyboard's object, once it has one
+
     def __init__(self, path: str) -> None:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.connect(path)
@@ -104,4 +106,15 @@ def virtual_keyboard(path: str) -> Client:
     client.send(keyboard, 0, u32(1) + u32(len(KEYMAP)), (fd,))
     os.close(fd)
     client.roundtrip()
+    client.keyboard = keyboard
     return client
+
+
+def press_with_ctrl_shift(client: Client, key: int) -> None:
+    """Ctrl+Shift+``key`` (an evdev code) on ``virtual_keyboard``'s keyboard."""
+    ctrl_shift = 0x4 | 0x1  # the keymap's Control and Shift modifier bits
+    for modifiers, state in ((ctrl_shift, 1), (ctrl_shift, 0)):
+        client.send(client.keyboard, 2, u32(modifiers) + u32(0) + u32(0) + u32(0))
+        client.send(client.keyboard, 1, u32(0) + u32(key) + u32(state))
+    client.send(client.keyboard, 2, u32(0) * 4)
+    client.roundtrip()

@@ -21,13 +21,21 @@ COLOURS = {
     Label.purple: ("#75507b", "#ffffff"), Label.black: ("#000000", "#ffffff"),
 }
 MARK_PREFIX = "bulkhead:"
+# The host's copy and paste keys (Qubes' own): sway runs nothing for them (``nop``); the broker,
+# subscribed to sway's binding events, acts on the focused window's domain (rpc/clipboard_keys.py)
+COPY_BINDING = "nop bulkhead-clipboard copy"
+PASTE_BINDING = "nop bulkhead-clipboard paste"
 # the static part of the host's sway config: markup in titles (so %title is escaped and the
 # prefix coloured) needs a pango font; title bars always drawn
-SWAY_CONFIG = """# written by bulkhead (docs/gui.md): include it in your sway config.
+SWAY_CONFIG = f"""# written by bulkhead (docs/gui.md): include it in your sway config.
 # Label rules for each GUI domain's windows are added at run time, keyed on the pid of the
 # domain's relay (for_window [pid=N]); nothing a domain sends can select them.
 font pango:monospace 10
 default_border normal 2
+# Copy the focused domain's selection to the host's buffer / paste it into the focused domain
+# (qubes.ClipboardPaste policy decides; the broker does both, as root)
+bindsym Ctrl+Shift+c {COPY_BINDING}
+bindsym Ctrl+Shift+v {PASTE_BINDING}
 """
 
 

@@ -11,45 +11,30 @@ session the client is ended, and the next session gets a fresh process. Without 
 no session starts. The domain stopping closes the channel: the relay stops its client and filter
 and ends. What the host parses of the guest's bytes is parsed by waypipe and the filter,
 unprivileged, with no network.
+
+Here: the thread's life (sessions one after another, stop, close); starting the sandboxed
+processes is ``relay_processes.py``, copying a session's bytes ``session_copy.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import selectors
 import shutil
 import socket
 import subprocess
 import threading
-from dataclasses import dataclass
-from pathlib import Path
 
-from ..model.label import Label
 from . import sandboxed_process
-from .chain import client_chain, filter_chain
-from .frames import END, Frames
-from .labels import window_rule
-from .names import FILTER_SOCKET, WAYPIPE_SOCKET
-from .sandbox import sandboxed
-from .sway_ipc import swaymsg
+from .relay_processes import start_client, start_filter
+from .relay_target import RelayTarget
+from .session_copy import CHUNK, SessionCopy
 
-CHUNK = 64 * 1024
+__all__ = ["CHUNK", "SEND_TIMEOUT_S", "Relay", "RelayTarget"]
+
 # A peer that takes no byte for this long while the relay has some for it (a guest that never
 # reads its port, a stuck client) ends the relay: each side holds at most CHUNK of the relay's.
 SEND_TIMEOUT_S = 60.0
-
-
-@dataclass(frozen=True, slots=True)
-class RelayTarget:
-    domain: str
-    label: Label
-    uid: int
-    gid: int
-    session: Path  # the relay user's folder on the host
-    compositor: str  # the compositor's Wayland socket
-    sway: Path  # its IPC socket
 
 
 class Relay(threading.Thread):
@@ -64,8 +49,7 @@ class Relay(threading.Thread):
         self.filter: subprocess.Popen[bytes] | None = None
         self.filter_pid: int | None = None  # the process sway sees as the domain's client
         self.sessions = 0
-        self.frames = Frames()
-        self._pending: list[bytes | None] = []  # the next session's frames, read with the last end
+        self.copier = SessionCopy()
 
     def run(self) -> None:
         try:
@@ -94,36 +78,12 @@ class Relay(threading.Thread):
     def start_filter(self) -> None:
         """The domain's filter up and its windows' label rule in sway, or an error (before the
         relay thread starts: no session without it)."""
-        t = self.target
-        shutil.rmtree(t.session, ignore_errors=True)
-        t.session.mkdir(mode=0o700, parents=True)
-        os.chown(t.session, t.uid, t.gid)
-        argv = sandboxed(filter_chain(t.domain, t.compositor), t.uid, t.gid, t.session)
-        self.filter, last = sandboxed_process.start(argv, self.log, f"{t.domain}: filter")
-        pid = sandboxed_process.wait_for(self.filter, t.uid, t.session / FILTER_SOCKET)
-        if pid is None:
-            raise RuntimeError(f"the Wayland filter did not start: {' / '.join(last)}")
-        # the label rule exists before any session's first byte reaches the filter
-        swaymsg(t.sway, window_rule(pid, t.domain, t.label))
-        self.filter_pid = pid
+        self.filter, self.filter_pid = start_filter(self.target, self.log)
 
     def _start_client(self) -> socket.socket:
-        t = self.target
-        if self.filter is None or self.filter.poll() is not None:
-            raise RuntimeError("the Wayland filter is not running: no session without it")
-        path = t.session / WAYPIPE_SOCKET
-        path.unlink(missing_ok=True)
-        argv = sandboxed(client_chain(), t.uid, t.gid, t.session)
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL, close_fds=True)
-        pid = sandboxed_process.wait_for(self.process, t.uid, path)
-        if pid is None:
-            raise RuntimeError(f"waypipe client did not start within "
-                               f"{sandboxed_process.START_TIMEOUT_S:.0f}s")
-        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        client.connect(str(path))
-        self.log.info("%s: GUI session started (waypipe client pid %d, filter pid %d)", t.domain,
-                      pid, self.filter_pid)
+        self.process, pid, client = start_client(self.target, self.filter)
+        self.log.info("%s: GUI session started (waypipe client pid %d, filter pid %d)",
+                      self.target.domain, pid, self.filter_pid)
         return client
 
     def _session(self) -> bool:
@@ -131,42 +91,10 @@ class Relay(threading.Thread):
         client = self._start_client()
         client.settimeout(self.send_timeout)
         try:
-            return self._copy(client)
+            return self.copier.copy(self.channel, client, self._stopping)
         finally:
             client.close()
             self._end_process()
-
-    def _copy(self, client: socket.socket) -> bool:
-        """Until the session ends (True) or the channel closes or breaks the framing (False)."""
-        if self._to_client(client, []):
-            return True
-        with selectors.DefaultSelector() as sel:
-            sel.register(self.channel, selectors.EVENT_READ)
-            sel.register(client, selectors.EVENT_READ)
-            while not self._stopping.is_set():
-                for key, _ in sel.select(timeout=0.5):
-                    if key.fileobj is client:
-                        data = client.recv(CHUNK)
-                        if not data:  # waypipe ended on its own: a fresh one for what follows
-                            return True
-                        self.channel.sendall(data)
-                        continue
-                    data = self.channel.recv(CHUNK)
-                    if not data:
-                        return False
-                    if self._to_client(client, self.frames.feed(data)):
-                        return True
-        return False
-
-    def _to_client(self, client: socket.socket, frames: list[bytes | None]) -> bool:
-        """Pass the frames read to the client; True at the session's end (the rest kept)."""
-        self._pending += frames
-        while self._pending:
-            item = self._pending.pop(0)
-            if item is END:
-                return True
-            client.sendall(item)
-        return False
 
     def _end_process(self) -> None:
         sandboxed_process.end(self.process)

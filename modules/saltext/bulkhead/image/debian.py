@@ -33,8 +33,10 @@ from .python_closure import GUEST_PYTHONPATH, compile_tree
 
 BASE_PACKAGES = ("systemd-sysv", "udev", "linux-image-cloud-amd64", "nftables", "iproute2",
                  "python3-minimal", "libpython3.11-stdlib", "e2fsprogs", "kmod")
-# GUI domains (docs/gui.md): the guest end of the GUI channel and a terminal to start with
-GUI_PACKAGES = ("waypipe", "foot", "fonts-dejavu-core")
+# GUI domains (docs/gui.md): the guest end of the GUI channel and a terminal to start with; the
+# Wayland tools a user (and the hostile guest tests) reach for: a screenshot, the clipboard, the
+# globals offered
+GUI_PACKAGES = ("waypipe", "foot", "fonts-dejavu-core", "grim", "wl-clipboard", "wayland-utils")
 GUI_FILES = {"bulkhead-gui": ("usr/bin/bulkhead-gui", 0o755)}  # Debian templates only
 # What bulkhead verify's guest network checks run inside a client (ping, nc -w), as busybox's.
 BASE_PACKAGES += ("iputils-ping", "netcat-openbsd")

@@ -44,8 +44,9 @@ class DebianImage(BaseModel):
     )
     gui: StrictBool = key(
         False,
-        doc="Install the guest side of the GUI (waypipe, foot, fonts-dejavu-core) for domains "
-            "with gui: true (docs/gui.md); off, the template builds and boots without them.",
+        doc="Install the guest side of the GUI (waypipe, foot, fonts-dejavu-core, grim, "
+            "wl-clipboard, wayland-utils) for domains with gui: true (docs/gui.md); off, the "
+            "template builds and boots without them.",
         rule="must be true or false",
     )
 

@@ -14,6 +14,7 @@ from ..gui.supervisor import GuiRelays
 from ..untrusted.log_format import EscapingFormatter
 from .broker import Broker
 from .call_limits import CallLimits
+from .clipboard_keys import ClipboardKeys, compositor_ipc
 from .host import Host
 from .prompt import Prompt
 from .watcher import Watcher
@@ -90,6 +91,10 @@ def serve(
         gui = threading.Thread(target=relays.run, args=(stopping, interval), name="gui-relays",
                                daemon=True)
         gui.start()
+        keys = ClipboardKeys(lambda: compositor_ipc(pillar()), relays.filter_pids,
+                             Path(policy_dir), host.system, prompt, log)
+        threading.Thread(target=keys.run, args=(stopping,), name="clipboard-keys",
+                         daemon=True).start()
     while not stopping.wait(1.0):
         pass
     if gui is not None:
