@@ -4,8 +4,9 @@ Two Debian GUI domains under TCG (A labelled blue, B red), booted once for the m
 broker running their relays into a headless sway. From inside the guests (``bulkhead run`` and
 ``run --gui``): screen capture and the privileged globals are not there, and binding a hidden one
 by number ends that connection only; A's selection is not B's until the explicit copy and paste
-that policy allows; a title imitating A's label in B's window shows B's label first; garbage on
-A's GUI port ends A's relay only, and A shows windows again after.
+that policy allows; keys typed on the host reach only the focused domain's window; a title
+imitating A's label in B's window shows B's label first; garbage on A's GUI port ends A's relay
+only, and A shows windows again after.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from saltext.bulkhead.virt import connect
 
 from ..guests import URI, app, own_host, template
 from ..gui_session import NOBODY, Sway, available, headless_sway
-from ..hostile.gui.wayland_client import virtual_keyboard
+from ..hostile.gui.wayland_client import Client, type_keys, virtual_keyboard
 from ..ppm import pixel, read_ppm
 from ..topology import define_and_start, purge
 from .rpc_broker import broker_running, wait_for
@@ -51,6 +52,7 @@ HIDDEN = ("zwlr_screencopy_manager_v1", "zwlr_export_dmabuf_manager_v1",
           "zwp_virtual_keyboard_manager_v1", "zwlr_virtual_pointer_manager_v1",
           "zwlr_data_control_manager_v1", "zwlr_layer_shell_v1")
 SECRET = "a-secret-of-bhguih-a 42"
+EVDEV = {"a": 30, "b": 48, "c": 46, "x": 45, "y": 21, "z": 44, "\n": 28}
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,13 @@ class Desktop:
     sway: Sway
     log: Path  # the broker's
     root: Path
+    keyboard: Client  # the seat's (the host's) keyboard
+
+    def type_into(self, window: dict, text: str) -> None:
+        """Focus ``window`` by the compositor's IPC (as its user would by a click), then type."""
+        subprocess.run(["swaymsg", "-s", str(self.sway.ipc), f"[con_id={window['id']}] focus"],
+                       check=True, capture_output=True)
+        type_keys(self.keyboard, [EVDEV[char] for char in text])
 
     def bulkhead(self, *args: str, stdin: bytes | None = None,
                  timeout: float = 300) -> subprocess.CompletedProcess:
@@ -152,7 +161,7 @@ def desktop(tmp_path_factory) -> Iterator[Desktop]:
         with _booted(data), broker_running(root, "", data, A) as log:
             for domain in (A, B):
                 wait_for(log, f"{domain}: GUI relay started", 120)
-            yield Desktop(sway, log, root)
+            yield Desktop(sway, log, root, keyboard)
     finally:
         keyboard.close()
         sways.close()
@@ -247,6 +256,19 @@ def test_guest_reads_another_domains_selection_only_after_an_allowed_copy_and_pa
     assert pasted.returncode == 0, pasted.stderr
     rc, text = pasted_in_b()
     assert (rc, text) == ("0", SECRET)
+
+
+def test_keys_typed_on_the_host_reach_only_the_focused_domains_window(desktop, apps):
+    windows = {}
+    for domain in (A, B):  # each a terminal whose shell line goes to the guest's /tmp/typed
+        desktop.run(domain, "rm -f /tmp/typed")
+        desktop.gui(domain, "echo $$ > /tmp/typed.pid; exec foot sh -c 'cat > /tmp/typed'")
+        windows[domain] = desktop.window(domain, "foot")
+    for domain, word in ((A, "abc"), (B, "xyz")):
+        desktop.type_into(windows[domain], word + "\n")
+        assert desktop.result(domain, "/tmp/typed") == word + "\n"
+    # each line reached its focused window only: neither domain saw the other's keys
+    assert [desktop.run(domain, "cat /tmp/typed") for domain in (A, B)] == ["abc\n", "xyz\n"]
 
 
 def test_forged_title_from_inside_the_guest_shows_the_hosts_label_first(desktop, apps):

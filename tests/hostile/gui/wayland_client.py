@@ -118,3 +118,12 @@ def press_with_ctrl_shift(client: Client, key: int) -> None:
         client.send(client.keyboard, 1, u32(0) + u32(key) + u32(state))
     client.send(client.keyboard, 2, u32(0) * 4)
     client.roundtrip()
+
+
+def type_keys(client: Client, keys: list[int]) -> None:
+    """Press and release each evdev code of ``keys`` in turn on ``virtual_keyboard``'s keyboard,
+    to whichever window the compositor has focused."""
+    for key in keys:
+        for state in (1, 0):
+            client.send(client.keyboard, 1, u32(0) + u32(key) + u32(state))
+    client.roundtrip()
