@@ -1,10 +1,11 @@
 """Waiting for a freshly started guest's agent: one ping that waits, not pings on a fixed beat.
 
 QEMU holds what the host writes into the agent channel until the guest's agent opens its port, so
-a ping sent while the guest boots is read, and answered, the moment the agent serves. Pings of a
-few seconds each, sent again after a pause, answered late or not at all on a loaded TCG host: each
-next ping read the late answer to the one before. A ping is only sent again when its connection
-failed (no socket yet) or after PING_WAIT_S, in case something in the booting guest took it.
+a ping sent while the guest boots is read, and answered, the moment the agent serves. Short pings
+sent again on a beat cost up to a beat each boot, and on a loaded TCG host, where an answer can
+take longer than the ping waits, never succeed: each next ping reads the late answer to the one
+before. A ping is sent again only when its connection failed (no socket yet) or after PING_WAIT_S,
+in case something in the booting guest read it.
 """
 
 from __future__ import annotations
