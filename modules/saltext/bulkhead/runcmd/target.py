@@ -7,10 +7,10 @@ same convergence as an apply, under the pillar's apply lock), so it needs the ho
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
-from ..agent import AgentClient, AgentError
+from ..agent import AgentError
+from ..agent.ready import wait_answering
 from ..untrusted.text import printable
 from .exits import FAILED, NOT_RUNNING, RunRefused
 
@@ -55,17 +55,11 @@ def _state(uri: str, domain: str) -> str | None:
 
 def wait_for_agent(domain: str, socket: str, timeout: float) -> None:
     """Until a freshly started domain's agent answers a ping; RunRefused (125) after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    client = AgentClient(socket)
-    while True:
-        try:
-            client.request("ping", timeout=5)
-            return
-        except AgentError as exc:
-            if time.monotonic() >= deadline:
-                raise RunRefused(f"{printable(domain)} started, but its agent did not answer "
-                                 f"within {timeout:g} s: {exc}", FAILED) from None
-        time.sleep(1)  # the socket appears, then the guest boots: ask again
+    try:
+        wait_answering(socket, timeout)
+    except AgentError as exc:
+        raise RunRefused(f"{printable(domain)} started, but its agent did not answer "
+                         f"within {timeout:g} s: {exc}", FAILED) from None
 
 
 def ensure_running(domain: str, uri: str | None, pillar_path: Path, autostart: bool) -> bool:

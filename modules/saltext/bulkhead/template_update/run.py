@@ -9,11 +9,11 @@ it on the template's first call, waiting for the apply lock a Salt state run hol
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 from ..agent import AgentClient, AgentError
+from ..agent.ready import wait_answering
 from ..model.pillar import DomainClass, Pillar
 from ..plan import names
 from ..virt.connection import Connection
@@ -21,9 +21,6 @@ from ..virt.lifecycle import domain_halted, domain_running
 from .script import UpdateReport, parse_report, update_script
 
 AGENT_WAIT_S = 300  # a Debian template boots in about 10 s under TCG; slow hosts get margin
-# The sh agent answers a ping in well under a second, but a loaded TCG guest took over 5 s: a
-# shorter wait never succeeds, each next ping reading the late answer to the one before.
-PING_WAIT_S = 30
 UPDATE_TIMEOUT_S = 3600
 DEFAULT_PROXY = "sys-net"
 
@@ -33,16 +30,10 @@ class UpdateError(Exception):
 
 
 def wait_for_agent(socket: str | Path, timeout: float) -> AgentClient:
-    deadline = time.monotonic() + timeout
-    client = AgentClient(socket)
-    while True:
-        try:
-            client.request("ping", timeout=PING_WAIT_S)
-            return client
-        except AgentError as exc:
-            if time.monotonic() > deadline:
-                raise UpdateError(f"no answer from the agent in {timeout:.0f}s: {exc}") from None
-            time.sleep(1)
+    try:
+        return wait_answering(socket, timeout)
+    except AgentError as exc:
+        raise UpdateError(f"no answer from the agent in {timeout:.0f}s: {exc}") from None
 
 
 def update_template(conn: Connection, pillar: Pillar, name: str, proxy: str = DEFAULT_PROXY,

@@ -2,7 +2,8 @@
 
 Commands run in the domains through their agent channels (``bulkhead://`` testinfra hosts), so a
 domain without any network is checked too. Probes are short TCP connects (busybox ``nc -w``) and
-single pings; every "cannot reach" claim is backed by a control that shows the target answers.
+single pings, all of a check's at once (verify/reach.py); every "cannot reach" claim is backed by a
+control that shows the target answers.
 """
 
 from __future__ import annotations
@@ -12,19 +13,25 @@ import json
 import time
 
 from saltext.bulkhead.verify.firewall_oracle import verdict
+from saltext.bulkhead.verify.reach import reached
 from saltext.bulkhead.verify.skips import no_subject, not_applicable, skipped
 
 IP = ipaddress.IPv4Address
-
-
-def _tcp(guest, address, port) -> bool:
-    return guest.run("echo | nc -w 3 %s %s", str(address), str(port)).rc == 0
 
 
 def _ping(guest, address, source=None) -> bool:
     if source is None:
         return guest.run("ping -c 1 -W 2 %s", str(address)).rc == 0
     return guest.run("ping -c 1 -W 2 -I %s %s", str(source), str(address)).rc == 0
+
+
+def _ping_or_ssh(address) -> list[tuple]:
+    """The probes that show ``address`` answers at all: a ping, or a TCP connect to port 22."""
+    return [("ping", address), ("tcp", address, 22)]
+
+
+def _answers(got, name, address) -> bool:
+    return any(got[(name, probe)] for probe in _ping_or_ssh(address))
 
 
 def _clients(pillar, plan, running):
@@ -96,9 +103,13 @@ def test_clients_of_one_netvm_cannot_reach_each_other(bulkhead_pillar, bulkhead_
     ]
     if not pairs and not problems:
         no_subject("no netvm has two running clients", not_running)
+    asked: dict[str, list[tuple]] = {}
+    for source, target in pairs:
+        asked.setdefault(source, []).extend(_ping_or_ssh(clients[target][0]))
+    got = reached(guest, asked)
     for source, target in pairs:
         address = clients[target][0]
-        if _ping(guest(source), address) or _tcp(guest(source), address, 22):
+        if _answers(got, source, address):
             problems.append(f"{source} reaches {target} ({address}) through their netvm")
     assert not problems, "\n".join(problems)
 
@@ -114,9 +125,11 @@ def test_domains_cannot_reach_the_host(host, bulkhead_pillar, running_domains, g
         no_subject("no running domain has a network", not_running)
     if not addresses:
         skipped("the host has no IPv4 address but loopback to probe")
+    got = reached(guest, {name: [p for a in addresses for p in _ping_or_ssh(a)]
+                          for name in networked})
     problems = paused + [f"{name} reaches the host at {address}"
                          for name in networked for address in addresses
-                         if _ping(guest(name), address) or _tcp(guest(name), address, 22)]
+                         if _answers(got, name, address)]
     assert not problems, "\n".join(problems)
 
 
@@ -132,15 +145,16 @@ def test_firewall_allows_exactly_what_the_rules_allow(
         no_subject("no running client or nothing to probe (no single-port tcp rule, no --probe)",
                    not_running)
     now = int(time.time())
-    observed = {(name, probe): _tcp(guest(name), *probe) for name in clients for probe in probes}
-    for (name, (address, port)), reached in sorted(observed.items()):
+    got = reached(guest, {name: [("tcp", *probe) for probe in probes] for name in clients})
+    for name, (address, port) in sorted((n, p) for n in clients for p in probes):
+        reaches = got[(name, ("tcp", address, port))]
         rules = bulkhead_pillar.domains[name].firewall
         allowed = verdict(rules, address, "tcp", port, dns=[clients[name][1]], now=now)
         if allowed is None:
             continue  # the rules name a host by DNS name: the oracle cannot judge
-        if reached and not allowed:
+        if reaches and not allowed:
             problems.append(f"{name} reaches {address}:{port}, which its rules do not allow")
-        elif allowed and not reached:
+        elif allowed and not reaches:
             problems.append(f"{name} cannot reach {address}:{port}, which its rules allow")
     assert not problems, "\n".join(problems)
 
@@ -156,15 +170,17 @@ def test_dns_goes_only_through_the_netvm(bulkhead_pillar, bulkhead_plan, running
         not_applicable("no uplink in the pillar names a DNS server")
     if not clients and not problems:
         no_subject("no running client", not_running)
+    got = reached(guest, {name: [("tcp", a, 53) for a in (netvm_address, *sorted(upstream))]
+                          for name, (_own, netvm_address) in clients.items()})
     for name, (_own, netvm_address) in sorted(clients.items()):
         rules = bulkhead_pillar.domains[name].firewall
-        g = guest(name)
-        via_netvm = _tcp(g, netvm_address, 53)
+        via_netvm = got[(name, ("tcp", netvm_address, 53))]
         if via_netvm != bool(verdict(rules, netvm_address, "tcp", 53, dns=[netvm_address])):
             problems.append(f"{name}: DNS through its netvm {netvm_address} is "
                             f"{'open' if via_netvm else 'closed'}, its rules say otherwise")
         for server in sorted(upstream):
-            if _tcp(g, server, 53) and not verdict(rules, server, "tcp", 53, dns=[netvm_address]):
+            direct = got[(name, ("tcp", server, 53))]
+            if direct and not verdict(rules, server, "tcp", 53, dns=[netvm_address]):
                 problems.append(
                     f"{name} reaches the DNS server {server} directly, not through its netvm"
                 )
