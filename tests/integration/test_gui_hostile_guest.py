@@ -1,18 +1,23 @@
-"""A hostile GUI domain, from inside a real guest: each attack refused or bounded (issue 17 part 5).
+"""GUI from Debian domains to the host's compositor, and a hostile GUI domain from inside a real
+guest: each attack refused or bounded (issue 17 parts 3-5).
 
-Two Debian GUI domains under TCG (A labelled blue, B red), booted once for the module, the real
-broker running their relays into a headless sway. From inside the guests (``bulkhead run`` and
-``run --gui``): screen capture and the privileged globals are not there, and binding a hidden one
-by number ends that connection only; A's selection is not B's until the explicit copy and paste
-that policy allows; keys typed on the host reach only the focused domain's window; a title
-imitating A's label in B's window shows B's label first; garbage on A's GUI port ends A's relay
-only, and A shows windows again after.
+Two Debian GUI domains under TCG (A labelled blue, B red), booted once for the module from the
+Debian template built with gui: true, the real broker running their relays into a headless sway
+as an unprivileged user. ``bulkhead run --gui`` starts a terminal whose window appears marked by
+the host, its title bar starting with the host's prefix in the label colour, sway's client being
+the domain's Wayland filter (the time from the run to the window is reported). From inside the
+guests (``bulkhead run`` and ``run --gui``): screen capture and the privileged globals are not
+there, and binding a hidden one by number ends that connection only; A's selection is not B's
+until the explicit copy and paste that policy allows; keys typed on the host reach only the
+focused domain's window; a title imitating A's label in B's window shows B's label first;
+garbage on A's GUI port ends A's relay only, and A shows windows again after.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -25,14 +30,14 @@ from pathlib import Path
 import pytest
 
 from saltext.bulkhead.gui.labels import COLOURS, MARK_PREFIX
-from saltext.bulkhead.gui.names import relay_user
+from saltext.bulkhead.gui.names import relay_user, session_dir
 from saltext.bulkhead.image.build import DEFAULT_CACHE
 from saltext.bulkhead.image.debian import DebianSpec, build_debian
 from saltext.bulkhead.model import Label, load_pillar
 from saltext.bulkhead.virt import connect
 
 from ..guests import URI, app, own_host, template
-from ..gui_session import NOBODY, Sway, available, headless_sway
+from ..gui_session import NOBODY, Sway, available, headless_sway, save_screenshot
 from ..hostile.gui.wayland_client import Client, type_keys, virtual_keyboard
 from ..ppm import pixel, read_ppm
 from ..topology import define_and_start, purge
@@ -42,7 +47,7 @@ pytestmark = [pytest.mark.integration,
               pytest.mark.skipif(available() is not None, reason=str(available()))]
 
 TPL, A, B = "bhguih-tpl", "bhguih-a", "bhguih-b"
-IMAGE = "debian-gui-hostile"  # the GUI template with grim, wl-clipboard and wayland-utils
+IMAGE = "debian-gui"  # the Debian template with the GUI packages, in the shared image cache
 MEMORY = {"initial": 512, "max": 512}
 BOOT_TIMEOUT_S = 600
 WAIT_S = 180
@@ -162,6 +167,7 @@ def desktop(tmp_path_factory) -> Iterator[Desktop]:
             for domain in (A, B):
                 wait_for(log, f"{domain}: GUI relay started", 120)
             yield Desktop(sway, log, root, keyboard)
+        assert not [d for d in (A, B) if session_dir(d).exists()]  # the broker ended its relays
     finally:
         keyboard.close()
         sways.close()
@@ -189,6 +195,26 @@ def _next_session_shows_a_window(desktop: Desktop, domain: str, window: dict) ->
     desktop.run(domain, "kill $(cat /tmp/foot.pid); rm /tmp/foot.pid")
     desktop.gui(domain, "echo $$ > /tmp/foot.pid; exec foot")
     desktop.window(domain, "foot", after={window["id"]})
+
+
+def test_an_app_window_is_labelled_on_the_host(desktop, apps):
+    forged = "[vault] forged title"
+    started = time.monotonic()
+    desktop.gui(A, f"echo $$ > /tmp/foot.pid; exec foot -T '{forged}'")
+    returned = time.monotonic() - started
+    window = desktop.window(A, "foot")
+    logging.getLogger("test").warning(
+        "run --gui returned after %.2f s (session started), first window after %.2f s",
+        returned, time.monotonic() - started)
+    assert window["name"] == forged
+    assert window["marks"] == [f"{MARK_PREFIX}{A}"]
+    # sway's client is the domain's Wayland filter (the only one with the compositor socket)
+    pid = window["pid"]
+    assert Path(f"/proc/{pid}/comm").read_text().strip() == "python3"
+    assert sorted(os.listdir(f"/proc/{pid}/root/run")) == ["compositor", "python", "relay"]
+    time.sleep(2.0)  # the first frame under TCG
+    assert pixel(read_ppm(desktop.sway.screenshot("ppm")), 6, 6) == COLOURS[Label.blue][0]
+    save_screenshot("debian-domain.png", desktop.sway.screenshot("png"))
 
 
 def test_guest_cannot_capture_the_screen_nor_bind_a_hidden_global(desktop, apps):
