@@ -65,8 +65,7 @@ class Bench:
         conn, log = counting(raw)
         bulkhead_side.teardown(raw, pillar, work, path)
         if tool == BULKHEAD:
-            def apply() -> list[str]:
-                return bulkhead_side.apply_states(self.salt, conn, raw_pillar, work)
+            apply = bulkhead_side.StateRun(self.salt, conn, raw_pillar, work)
         else:
             def apply() -> list[str]:
                 return bulkhead_side.apply(conn, pillar, work)
