@@ -14,6 +14,7 @@ table: medians over rounds, libvirt calls per domain from bulkhead's counting pr
 from __future__ import annotations
 
 import argparse
+import functools
 import platform
 import shutil
 import statistics
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +66,9 @@ class Bench:
         pillar = load_pillar(raw_pillar)
         conn, log = counting(raw)
         bulkhead_side.teardown(raw, pillar, work, path)
-        if tool == BULKHEAD:
-            def apply() -> list[str]:
-                return bulkhead_side.apply_states(self.salt, conn, raw_pillar, work)
-        else:
-            def apply() -> list[str]:
-                return bulkhead_side.apply(conn, pillar, work)
+        apply: Callable[[], list[str]] = (
+            bulkhead_side.StateRun(self.salt, conn, raw_pillar, work) if tool == BULKHEAD
+            else functools.partial(bulkhead_side.apply, conn, pillar, work))
         try:
             changed, cold = timed(apply)
             cold_calls = bulkhead_side.calls_per_domain(log, n + 1)

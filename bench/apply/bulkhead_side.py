@@ -21,22 +21,30 @@ from .saltvirt_side import SaltVirt
 from .workload import Workload
 
 
-def apply_states(
-    salt: SaltVirt, conn: Any, raw_pillar: dict[str, Any], work: Workload
-) -> list[str]:
-    """One Salt state run of bulkhead's states in the formula's order, through Salt's loaders as
-    saltext-virt's are: ``bulkhead_pool.present``, ``bulkhead_network.present``, then
-    ``bulkhead_domain.present`` for every domain, sharing a new ``__context__``. The run is
-    handed ``conn`` (counted) as its connection; any failure raises."""
-    context: dict[str, Any] = {CONNECTIONS_KEY: {raw_pillar["host"]["uri"]: conn}}
-    st = salt.run_states({"bulkhead": raw_pillar}, context)
-    rets = [st["bulkhead_pool.present"](name=work.pool),
-            st["bulkhead_network.present"](name=work.netvm)]
-    rets += [st["bulkhead_domain.present"](name=name) for name in work.domains()]
-    failed = [f"{r['name']}: {r['comment']}" for r in rets if r["result"] is not True]
-    if failed:
-        raise RuntimeError("bulkhead apply failed: " + "; ".join(failed))
-    return [r["name"] for r in rets if r["changes"]]
+class StateRun:
+    """bulkhead's states through Salt's loaders as saltext-virt's are: ``bulkhead_pool.present``,
+    ``bulkhead_network.present``, then ``bulkhead_domain.present`` for every domain. The states
+    loader is made once, outside the timings (saltext-virt's is made once for the whole bench);
+    each run gets a new, empty ``__context__`` (as ``salt.state.State`` gives each run) holding
+    only ``conn`` (counted) as the run's connection."""
+
+    def __init__(self, salt: SaltVirt, conn: Any, raw_pillar: dict[str, Any], work: Workload):
+        self._context: dict[str, Any] = {}
+        self._states = salt.run_states({"bulkhead": raw_pillar}, self._context)
+        self._conn, self._uri, self._work = conn, raw_pillar["host"]["uri"], work
+
+    def __call__(self) -> list[str]:
+        """One run; the names of the objects that reported changes. Any failure raises."""
+        self._context.clear()  # the loader holds this dict: emptied, it is a new run's context
+        self._context[CONNECTIONS_KEY] = {self._uri: self._conn}
+        st, work = self._states, self._work
+        rets = [st["bulkhead_pool.present"](name=work.pool),
+                st["bulkhead_network.present"](name=work.netvm)]
+        rets += [st["bulkhead_domain.present"](name=name) for name in work.domains()]
+        failed = [f"{r['name']}: {r['comment']}" for r in rets if r["result"] is not True]
+        if failed:
+            raise RuntimeError("bulkhead apply failed: " + "; ".join(failed))
+        return [r["name"] for r in rets if r["changes"]]
 
 
 def apply(conn: Any, pillar: Pillar, work: Workload) -> list[str]:

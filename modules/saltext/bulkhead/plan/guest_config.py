@@ -6,6 +6,7 @@ the same archive and its hash can be recorded and compared without reading the v
 
 from __future__ import annotations
 
+import functools
 import json
 import tarfile
 from typing import Any
@@ -73,8 +74,10 @@ def network_lines(config: dict[str, Any]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+@functools.lru_cache(maxsize=256)
 def _header(name: str, size: int) -> bytes:
-    """The ustar header of member ``name`` (the only other field that varies is its size)."""
+    """The ustar header of member ``name`` (the only other field that varies is its size): the
+    same few (name, size) pairs recur across a workstation's domains."""
     info = tarfile.TarInfo(name)
     info.size = size
     info.mtime = 0

@@ -22,7 +22,7 @@ from lxml import etree
 
 from .. import NAMESPACE
 from .allocations import Allocation
-from .ownership import mark
+from .ownership import mark, owner_of
 from .recorded import RecordedDomain, RecordedInterface, RecordedMemory
 from .xmlutil import NSMAP, ns, sub
 
@@ -92,6 +92,13 @@ def read_memory(meta: etree._Element) -> RecordedMemory | None:
 
 
 def read_recorded(domain_xml: str) -> RecordedDomain | None:
+    read = read_recorded_with_owner(domain_xml)
+    return None if read is None else read[0]
+
+
+def read_recorded_with_owner(domain_xml: str) -> tuple[RecordedDomain, str | None] | None:
+    """What a bulkhead domain recorded, and the workstation it belongs to (None: made before
+    ownership); None when it is not a bulkhead domain. One parse for both."""
     doc = etree.fromstring(domain_xml.encode())
     meta = ours_in(doc)
     if meta is None or meta.tag != ns("domain"):
@@ -101,7 +108,7 @@ def read_recorded(domain_xml: str) -> RecordedDomain | None:
         addr = el.get("address")
         interfaces.append(RecordedInterface(el.get("network", ""), el.get("mac", ""),
                                             ipaddress.IPv4Address(addr) if addr else None))
-    return RecordedDomain(doc.findtext("uuid"), tuple(interfaces))
+    return RecordedDomain(doc.findtext("uuid"), tuple(interfaces)), owner_of(meta)
 
 
 def read_imports(xml: str) -> dict[str, str]:

@@ -17,8 +17,8 @@ from .connection import Connection
 from .cpu_topology import host_topology
 from .errors import BulkheadVirtError
 from .hypervisor import probe_kernel, resolve
-from .inventory import recorded_domains
 from .inventory_cache import InventoryCache
+from .own_records import recorded_for_plan
 from .texts import Refusal
 from .tracked import cache_of
 
@@ -31,12 +31,12 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
     cache = cache_of(conn)
     if cache is None:
         domain_type = resolve(conn, requested, kernel=kernel)
-        return plan_workstation(pillar, recorded_domains(conn, pillar.workstation),
+        return plan_workstation(pillar, recorded_for_plan(conn, pillar),
                                 domain_type=domain_type, topology=_topology(conn, pillar, None))
     domain_type = cache.derived(f"domain-type {requested} {kernel}", None,
                                 lambda: resolve(conn, requested, kernel=kernel))
     topology = _topology(conn, pillar, cache)
-    recorded = recorded_domains(conn, pillar.workstation)
+    recorded = recorded_for_plan(conn, pillar)
 
     def still_valid(
         old: tuple[int, str, Mapping[str, RecordedDomain]], held: tuple[Pillar, Plan]

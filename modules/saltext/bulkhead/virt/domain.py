@@ -41,6 +41,7 @@ from .volumes import (
     recreate_unless_active,
     shape,
     shape_read_each_run,
+    shape_seen_here,
 )
 from .work import LibvirtWork
 from .xmldiff import unified
@@ -153,7 +154,8 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
     standalone = pillar.domains[name].class_ == DomainClass.standalone
     for vol in dplan.volumes:
         present = not new_pool and volume_exists(conn, plan.pool.name, vol.name)
-        shaped = as_planned and not shape_read_each_run(vol)
+        shaped = as_planned and (not shape_read_each_run(vol)
+                                 or (present and shape_seen_here(conn, plan, vol)))
         if vol.import_path is not None:
             problem = import_work(conn, plan, vol, work, records, owner=name, standalone=standalone,
                                   present=present, shaped=shaped, defined=current is not None,

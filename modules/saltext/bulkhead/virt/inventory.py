@@ -11,8 +11,7 @@ from typing import Any
 import libvirt
 from lxml import etree
 
-from ..plan.metadata import find_ours, read_recorded
-from ..plan.ownership import owner_of
+from ..plan.metadata import find_ours, read_recorded_with_owner
 from ..plan.recorded import RecordedDomain
 from .connection import Connection
 from .inventory_cache import INACTIVE, list_domains, read_domain
@@ -134,9 +133,9 @@ def recorded_domains(conn: Connection, workstation: str) -> dict[str, RecordedDo
     def read() -> dict[str, RecordedDomain]:
         recorded = {}
         for name, xml in defined_domains(conn):
-            rec = read_recorded(xml)
-            if rec is not None and owner_of(find_ours(xml)) in (None, workstation):
-                recorded[name] = rec
+            read = read_recorded_with_owner(xml)
+            if read is not None and read[1] in (None, workstation):
+                recorded[name] = read[0]
         return recorded
 
     cache = cache_of(conn)

@@ -13,8 +13,6 @@ by the next run, as they were seen by the next state before.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -41,47 +39,71 @@ Read = tuple[str, Any]  # an object's XML, and the object (a handle to act on it
 
 class _Section:
     """name -> XML for one kind of object, with the object it came from. ``list_first``: the
-    first question lists them all (a run's states will ask about most of them); otherwise objects
-    are read one by one as asked (one reconcile call asks about a few). Names forgotten since are
-    read again alone."""
+    first question lists them all (a run's states will ask about most of them), and each one's
+    XML is read when first asked (or all at once by ``all``); otherwise objects are read one by
+    one as asked (one reconcile call asks about a few). Names forgotten since are read again
+    alone."""
 
-    def __init__(self, list_all: Callable[[Any], dict[str, Read]],
+    def __init__(self, list_all: Callable[[Any], list[Any]], flags: int,
                  read_one: Callable[[Any, str], Read | None], list_first: bool):
         self._list_all = list_all
+        self._flags = flags
         self._read_one = read_one
         self._list_first = list_first
-        self._xml: dict[str, str] | None = None  # every object, once listed
-        self._handles: dict[str, Any] = {}  # the listed objects, by name
+        self._handles: dict[str, Any] | None = None  # every object, once listed, by name
+        self._xml: dict[str, str] = {}  # the XML of those read so far
         self._single: dict[str, Read | None] = {}  # objects read one by one before any listing
         self._stale: set[str] = set()
         self.version = 0  # changes whenever what ``all`` returns may have changed
 
-    def all(self, conn: Connection) -> dict[str, str]:
-        if self._xml is None:
-            listed = self._list_all(conn)
-            self._xml = {name: xml for name, (xml, _) in listed.items()}
-            self._handles = {name: obj for name, (_, obj) in listed.items()}
-            self._stale, self._single = set(), {}
+    def _listing(self, conn: Connection) -> dict[str, Any]:
+        if self._handles is None:
+            # name(): the binding answers it from the object, no call reaches libvirtd
+            self._handles = {obj.name(): obj for obj in self._list_all(conn)}
+            self._xml, self._stale, self._single = {}, set(), {}
             self.version += 1
         for name in sorted(self._stale):
             self._refresh(conn, name)
+        return self._handles
+
+    def current_version(self, conn: Connection) -> int:
+        """``version`` once what this run changed is read again (lists on first use)."""
+        self._listing(conn)
+        return self.version
+
+    def _fill(self, name: str) -> None:
+        """Read the XML of listed object ``name``; one removed meanwhile is dropped."""
+        assert self._handles is not None
+        obj = self._handles[name]
+        xml = _or_none(lambda: obj.XMLDesc(self._flags))
+        if xml is None:
+            del self._handles[name]
+            self.version += 1
+        else:
+            self._xml[name] = xml
+
+    def all(self, conn: Connection) -> dict[str, str]:
+        for name in [n for n in self._listing(conn) if n not in self._xml]:
+            self._fill(name)
         return self._xml
 
     def read(self, conn: Connection, name: str) -> Read | None:
         """(XML, object) of ``name``; None when it is not defined."""
-        if self._xml is None and not self._list_first:
+        if self._handles is None and not self._list_first:
             if name not in self._single:
                 self._single[name] = self._read_one(conn, name)
             return self._single[name]
-        xml = (self.all(conn) if self._xml is None or name in self._stale else self._xml).get(name)
-        return None if xml is None else (xml, self._handles[name])
+        handles = self._listing(conn)
+        if name in handles and name not in self._xml:
+            self._fill(name)
+        return (self._xml[name], handles[name]) if name in self._xml else None
 
     def get(self, conn: Connection, name: str) -> str | None:
         read = self.read(conn, name)
         return None if read is None else read[0]
 
     def _refresh(self, conn: Connection, name: str) -> None:
-        assert self._xml is not None
+        assert self._handles is not None
         read = self._read_one(conn, name)
         if read is None:
             self._xml.pop(name, None)
@@ -93,31 +115,11 @@ class _Section:
 
     def forget(self, name: str | None = None) -> None:
         if name is None:
-            self._xml, self._handles, self._single = None, {}, {}
+            self._handles, self._xml, self._single = None, {}, {}
             return
         self._single.pop(name, None)
-        if self._xml is not None:
+        if self._handles is not None:
             self._stale.add(name)
-
-
-# libvirt writes an object's own <name> as the first element of its XML.
-_FIRST_NAME = re.compile(r"<name>([^<]*)</name>")
-
-
-def _name_in(xml: str, obj: Any) -> str:
-    """The name of ``obj`` from its XML (no call per object when listing many), else asked."""
-    found = _FIRST_NAME.search(xml)
-    return html.unescape(found.group(1)) if found else obj.name()
-
-
-def _listed(objects: list[Any], flags: int) -> dict[str, Read]:
-    """name -> (XML, object) of ``objects``; one removed meanwhile is simply absent."""
-    out = {}
-    for obj in objects:
-        xml = _or_none(lambda obj=obj: obj.XMLDesc(flags))
-        if xml is not None:
-            out[_name_in(xml, obj)] = (xml, obj)
-    return out
 
 
 def _read(lookup: Callable[[], Any], flags: int) -> Read | None:
@@ -148,7 +150,13 @@ class _Settled:
 
 
 def list_domains(conn: Connection) -> dict[str, str]:
-    return {name: xml for name, (xml, _) in _listed(conn.listAllDomains(0), INACTIVE).items()}
+    """name -> inactive XML of every defined domain; one undefined meanwhile is simply absent."""
+    out = {}
+    for dom in conn.listAllDomains(0):
+        xml = _or_none(lambda dom=dom: dom.XMLDesc(INACTIVE))
+        if xml is not None:
+            out[dom.name()] = xml
+    return out
 
 
 def read_domain(conn: Connection, name: str) -> Read | None:
@@ -238,15 +246,14 @@ class InventoryCache:
     def __init__(self, shared: bool = True) -> None:
         """``shared``: used by many reconcile calls (a Salt run), so objects are listed at once."""
         self._shared = shared
-        self.domains = _Section(lambda conn: _listed(conn.listAllDomains(0), INACTIVE),
-                                read_domain, shared)
+        self.domains = _Section(lambda conn: conn.listAllDomains(0), INACTIVE, read_domain, shared)
         self.networks = _Section(
-            lambda conn: _listed(conn.listAllNetworks(0), 0),
+            lambda conn: conn.listAllNetworks(0), 0,
             lambda conn, name: _read(lambda: conn.networkLookupByName(name), 0),
             shared,
         )
         self.pools = _Section(
-            lambda conn: _listed(conn.listAllStoragePools(0), 0),
+            lambda conn: conn.listAllStoragePools(0), 0,
             lambda conn, name: _read(lambda: conn.storagePoolLookupByName(name), 0),
             shared,
         )
@@ -258,6 +265,10 @@ class InventoryCache:
                                          libvirt.VIR_CONNECT_LIST_NETWORKS_ACTIVE
                                          | libvirt.VIR_CONNECT_LIST_NETWORKS_AUTOSTART)
         self._derived: dict[str, tuple[Any, Any]] = {}
+
+    @property
+    def shared(self) -> bool:
+        return self._shared
 
     def volumes(self, pool: str) -> _Volumes:
         if pool not in self._volumes:

@@ -23,8 +23,9 @@ MUTATING = frozenset({
     "storagePoolCreateXML", "storagePoolDefineXML", "suspend", "undefine", "undefineFlags",
     "upload", "wipe",
 })
-# Calls the binding answers from the object itself: nothing reaches libvirtd.
-LOCAL = frozenset({"name"})
+# Calls the binding answers from the object itself: nothing reaches libvirtd (a connection's
+# URI is the one it was opened with, formatted by the client library).
+LOCAL = frozenset({"name", "getURI"})
 # What each libvirt object is called in logs and by watchers (the connection is "connect").
 KINDS = {"virDomain": "domain", "virNetwork": "network", "virStoragePool": "storagepool",
          "virStorageVol": "storagevol", "virStream": "stream"}

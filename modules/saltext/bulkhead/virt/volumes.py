@@ -20,6 +20,7 @@ from .errors import BulkheadVirtError
 from .inventory import lookup
 from .source_digest import source_sha256
 from .texts import Note, Refusal
+from .volume_header import local_files, qcow2_shape_is
 
 CHUNK = 1024 * 1024
 
@@ -47,6 +48,14 @@ def shape_read_each_run(vol: VolumePlan) -> bool:
     recreated), never accepted. A raw volume reaches no other file whatever it holds, and a
     volume recreated before every start (an app's root) is never started as found."""
     return vol.format == "qcow2" and not vol.fresh_on_start
+
+
+def shape_seen_here(conn: Connection, plan: Plan, vol: VolumePlan) -> bool:
+    """Whether ``vol`` has the shape the plan gives it, confirmed from its header on this host
+    without asking libvirt (volume_header.py); False when that cannot be confirmed here."""
+    want_format, backing = expected_shape(plan, vol)
+    return (want_format == "qcow2" and local_files(conn.getURI())
+            and qcow2_shape_is(f"{plan.pool.path}/{vol.name}", backing))
 
 
 def expected_shape(plan: Plan, vol: VolumePlan) -> tuple[str, str | None]:
