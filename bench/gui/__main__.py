@@ -40,7 +40,9 @@ def table(columns: dict[str, list[Round]], spice: str) -> str:
     def med(rounds: list[Round], get) -> float | None:
         return measures.median([get(r) for r in rounds])
 
-    rows = [("time to first window / first update", "s",
+    rows = [("`bulkhead run` started -> the app's first frame / first display update", "s",
+             lambda rounds: med(rounds, lambda r: r.first_frame_s)),
+            ("`run --gui` started -> window in sway's tree / viewer connect -> first update", "s",
              lambda rounds: med(rounds, lambda r: r.first_window_s)),
             ("frames / display updates per second, the loop printing", "/s",
              lambda rounds: med(rounds, lambda r: r.fps)),
@@ -60,7 +62,8 @@ def table(columns: dict[str, list[Round]], spice: str) -> str:
         for i, r in enumerate(rounds):
             out.append(f"\n{name}, round {i + 1}: first {r.first_window_s:.2f} s (frame "
                        f"{r.first_frame_s:.2f} s), {r.fps:.2f}/s, keys "
-                       f"{', '.join(_ms(v) for v in r.latencies_s)}; {r.note}")
+                       f"{', '.join(_ms(v) for v in r.latencies_s)}; {r.note}; guest CPU "
+                       f"{', '.join(f'{c} {share:.0%}' for c, share in r.guest_cpu)}")
     return "\n".join(out)
 
 
@@ -99,7 +102,8 @@ def main() -> int:
                                                       Path(tmp) / "pillar.json", settings, output)
                         columns[f"bulkhead, sway output {output}"].append(got)
                         print(f"bulkhead {output}: {got}", flush=True)
-                        got = spice_path.one_round(socket, spice_agent, settings)
+                        got = spice_path.one_round(socket, spice_agent,
+                                                      Path(tmp) / "pillar.json", settings)
                         columns[SPICE_COLUMN].append(got)
                         print(f"SPICE: {got}", flush=True)
             finally:

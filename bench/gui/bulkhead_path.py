@@ -18,7 +18,7 @@ from tests.gui_session import Sway
 from . import measures, wayland_log, workload
 from .domains import GUI
 from .keyboard import VirtualKeyboard
-from .rounds import Round, Settings
+from .rounds import Round, Settings, counted_window
 
 WINDOW_TIMEOUT_S = 300
 OUTPUT = "HEADLESS-1"  # the headless sway's one output
@@ -57,11 +57,12 @@ class WindowWatch:
         self.process.wait(10)
 
 
-def _run_gui(pillar_json: Path) -> subprocess.CompletedProcess:
+def run_cli(pillar_json: Path, *args: str) -> subprocess.CompletedProcess:
+    """``bulkhead run ARGS`` as a user types it (the CLI's start-up included)."""
     return subprocess.run(
-        [sys.executable, "-c", "from saltext.bulkhead.cli import main; main()", "run", "--gui",
-         "--connect", URI, "--pillar-json", str(pillar_json), "--timeout", "120", GUI, "--",
-         "foot", "sh", "-c", workload.SCRIPT], capture_output=True, text=True, check=False)
+        [sys.executable, "-c", "from saltext.bulkhead.cli import main; main()", "run",
+         "--connect", URI, "--pillar-json", str(pillar_json), "--timeout", "120", *args],
+        capture_output=True, text=True, check=False)
 
 
 def one_round(sway: Sway, watch: WindowWatch, keyboard: VirtualKeyboard, agent: AgentClient,
@@ -72,7 +73,7 @@ def one_round(sway: Sway, watch: WindowWatch, keyboard: VirtualKeyboard, agent: 
     retry_until = time.monotonic() + ACTIVE_RETRY_S
     while True:
         started, started_real = time.monotonic(), time.time()
-        done = _run_gui(pillar_json)
+        done = run_cli(pillar_json, "--gui", GUI, "--", "foot", "sh", "-c", workload.SCRIPT)
         if done.returncode == 0:
             break
         if "session is active" not in done.stderr or time.monotonic() > retry_until:
@@ -82,7 +83,7 @@ def one_round(sway: Sway, watch: WindowWatch, keyboard: VirtualKeyboard, agent: 
     window = watch.wait("new", started, WINDOW_TIMEOUT_S)
     size = next(f"{w['window_rect']['width']}x{w['window_rect']['height']}"
                 for w in sway.windows() if w.get("app_id") == "foot")
-    time.sleep(settings.warmup_s + settings.window_s)
+    cpu = counted_window(agent, settings)
     agent.run(workload.HALT_LOOP)
     time.sleep(settings.settle_s)
     for _ in range(settings.keys):
@@ -109,4 +110,4 @@ def one_round(sway: Sway, watch: WindowWatch, keyboard: VirtualKeyboard, agent: 
     return Round(first_window_s=window - started, first_frame_s=first - started_real,
                  fps=measures.rate(frames, counted_from, counted_from + settings.window_s),
                  latencies_s=measures.key_latencies(presses, frames),
-                 note=f"window {size}, run --gui returned after {returned:.2f} s")
+                 note=f"window {size}, run --gui returned after {returned:.2f} s", guest_cpu=cpu)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+
+from saltext.bulkhead.agent import AgentClient
+
+from . import guest_cpu
 
 
 @dataclass(frozen=True)
@@ -16,8 +21,19 @@ class Settings:
 
 @dataclass(frozen=True)
 class Round:
-    first_window_s: float  # start -> the window (bulkhead) / connect -> the first update (SPICE)
-    first_frame_s: float  # start -> its first frame (bulkhead) / the first update (SPICE)
+    first_window_s: float  # run started -> window in sway's tree / viewer connect -> 1st update
+    first_frame_s: float  # run started -> the app's first frame / first update after the run
     fps: float  # frames (bulkhead) / display updates (SPICE) per second, the loop printing
     latencies_s: list  # key -> next frame / update, one per key (None: none before the next)
     note: str = ""  # what else was seen (run --gui's return, the screen's size)
+    guest_cpu: tuple = ()  # the busiest guest commands while frames were counted (share of 1 CPU)
+
+
+def counted_window(agent: AgentClient, settings: Settings) -> tuple:
+    """Sleep through the warm-up and the counted window; the guest's busiest commands in it."""
+    time.sleep(settings.warmup_s)
+    before, started = guest_cpu.parse_stat(agent.run(guest_cpu.READ_ALL).stdout.decode()), \
+        time.monotonic()
+    time.sleep(settings.window_s)
+    after = guest_cpu.parse_stat(agent.run(guest_cpu.READ_ALL).stdout.decode())
+    return tuple(guest_cpu.busiest(before, after, time.monotonic() - started))

@@ -12,12 +12,15 @@ from pathlib import Path
 from saltext.bulkhead.agent import AgentClient
 
 from . import measures, workload
-from .rounds import Round, Settings
+from .bulkhead_path import run_cli
+from .domains import SPICE
+from .rounds import Round, Settings, counted_window
 
 PROBE = Path(__file__).with_name("spice_probe.py")
 SYSTEM_PYTHON = "/usr/bin/python3"  # where python3-gi is
 FIRST_UPDATE_TIMEOUT_S = 60
 SCANCODE_A = 0x1E  # PC set 1
+IDLE_BEFORE_S = 1.0
 UPDATE_GAP_S = 0.008
 """Messages of one update arrive back to back (well under a millisecond apart on a unix
 socket); QEMU looks for changes on a VGA screen every 30 ms, so updates are that far apart."""
@@ -62,15 +65,27 @@ class Probe:
             self.process.wait()
 
 
-def one_round(socket: str, agent: AgentClient, settings: Settings) -> Round:
-    agent.run(workload.RESET)
-    agent.run(workload.ON_CONSOLE)
+def one_round(socket: str, agent: AgentClient, pillar_json: Path, settings: Settings) -> Round:
+    """The viewer connects to an idle console; then ``bulkhead run`` (no --gui: the same CLI
+    and agent as the bulkhead path) starts the workload on it."""
+    agent.run(workload.CONSOLE_IDLE)
     probe = Probe(socket)
     try:
         connected = probe.wait("connect", FIRST_UPDATE_TIMEOUT_S)["t"]
         primary = probe.wait("primary", FIRST_UPDATE_TIMEOUT_S)
-        first = probe.wait("invalidate", FIRST_UPDATE_TIMEOUT_S)["t"]
-        time.sleep(settings.warmup_s + settings.window_s)
+        shown = probe.wait("invalidate", FIRST_UPDATE_TIMEOUT_S)["t"]
+        time.sleep(IDLE_BEFORE_S)
+        started = time.monotonic()
+        done = run_cli(pillar_json, SPICE, "--", "sh", "-c", workload.ON_CONSOLE)
+        if done.returncode != 0:
+            raise RuntimeError(f"run failed: {done.stderr.strip()}")
+        first = measures.first_after(probe.times("invalidate"), started)
+        while first is None and time.monotonic() < started + FIRST_UPDATE_TIMEOUT_S:
+            time.sleep(0.02)
+            first = measures.first_after(probe.times("invalidate"), started)
+        if first is None:
+            raise RuntimeError("the workload drew nothing on the console")
+        cpu = counted_window(agent, settings)
         agent.run(workload.HALT_LOOP)
         time.sleep(settings.settle_s)
         for _ in range(settings.keys):
@@ -83,8 +98,8 @@ def one_round(socket: str, agent: AgentClient, settings: Settings) -> Round:
     updates = measures.bursts(rectangles, UPDATE_GAP_S)
     counted_from = first + settings.warmup_s
     window = (counted_from, counted_from + settings.window_s)
-    return Round(first_window_s=first - connected, first_frame_s=first - connected,
+    return Round(first_window_s=shown - connected, first_frame_s=first - started,
                  fps=measures.rate(updates, *window),
                  latencies_s=measures.key_latencies(probe.times("key"), updates),
                  note=f"screen {primary['width']}x{primary['height']}, "
-                      f"{measures.rate(rectangles, *window):.0f} rectangles/s")
+                      f"{measures.rate(rectangles, *window):.0f} rectangles/s", guest_cpu=cpu)

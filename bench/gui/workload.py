@@ -18,5 +18,7 @@ SCRIPT = (f"echo $$ > {PIDFILE}; printf '\\033[?25l'; i=0; "
           f"echo \"line $i: the quick brown fox jumps over the lazy dog\"; done; exec cat")
 ON_CONSOLE = f"setsid sh -c {shlex.quote(SCRIPT)} </dev/tty1 >/dev/tty1 2>&1 &"
 RESET = f"rm -f {STOP} {PIDFILE}"
+# the console cleared, its cursor hidden: nothing on it changes until the workload starts
+CONSOLE_IDLE = f"{RESET}; printf '\\033[H\\033[2J\\033[?25l' >/dev/tty1"
 HALT_LOOP = f"touch {STOP}"
 END = f"kill $(cat {PIDFILE})"

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bench.gui import measures, wayland_log
+from bench.gui import guest_cpu, measures, wayland_log
 
 LOG = """\
 00:00:01.234 [INFO] [sway/server.c:123] Starting backend on wayland display 'wayland-1'
@@ -82,3 +82,26 @@ def test_bursts_partition_the_times(times, gap):
 def test_median_skips_missing_values():
     assert measures.median([None, 3.0, 1.0, 2.0]) == 2.0
     assert measures.median([None]) is None
+
+
+STAT_BEFORE = ("1 (systemd) S 0 1 1 0 -1 4194560 0 0 0 0 50 20 0 0 20 0 1 0 5 0\n"
+               "300 (foot) S 1 300 300 0 -1 0 0 0 0 0 100 10 0 0 20 0 1 0 9 0\n"
+               "301 (sh) R 300 301 301 0 -1 0 0 0 0 0 40 60 0 0 20 0 1 0 9 0\n")
+STAT_AFTER = ("1 (systemd) S 0 1 1 0 -1 4194560 0 0 0 0 50 21 0 0 20 0 1 0 5 0\n"
+              "300 (foot) S 1 300 300 0 -1 0 0 0 0 0 300 60 0 0 20 0 1 0 9 0\n"
+              "301 (sh) R 300 301 301 0 -1 0 0 0 0 0 90 110 0 0 20 0 1 0 9 0\n"
+              "302 (a (odd) name) R 1 302 302 0 -1 0 0 0 0 0 30 0 0 0 20 0 1 0 9 0\n")
+
+
+def test_parse_stat_takes_the_command_up_to_the_last_parenthesis():
+    parsed = guest_cpu.parse_stat(STAT_AFTER + "garbage\n")
+    assert parsed[302] == ("a (odd) name", 30)
+    assert parsed[300] == ("foot", 360)
+    assert len(parsed) == 4
+
+
+def test_busiest_ranks_what_each_command_used_in_between():
+    ranked = guest_cpu.busiest(guest_cpu.parse_stat(STAT_BEFORE),
+                               guest_cpu.parse_stat(STAT_AFTER), seconds=5.0)
+    # foot 250 ticks, sh 100, the new process 30 (from zero), all over 5 s at 100 ticks/s
+    assert ranked == [("foot", 0.5), ("sh", 0.2), ("a (odd) name", 0.06)]
