@@ -22,7 +22,7 @@ from saltext.bulkhead.image.build import DEFAULT_CACHE
 from saltext.bulkhead.image.debian import DebianSpec, build_debian
 from saltext.bulkhead.plan import names
 from tests.gui_session import headless_sway
-from tests.integration.rpc_broker import broker_running, wait_for
+from tests.integration.rpc_broker import broker_process, wait_for
 
 from . import bulkhead_path, domains, measures, spice_path
 from .keyboard import VirtualKeyboard
@@ -63,7 +63,8 @@ def table(columns: dict[str, list[Round]], spice: str) -> str:
             out.append(f"\n{name}, round {i + 1}: first {r.first_window_s:.2f} s (frame "
                        f"{r.first_frame_s:.2f} s), {r.fps:.2f}/s, keys "
                        f"{', '.join(_ms(v) for v in r.latencies_s)}; {r.note}; guest CPU "
-                       f"{', '.join(f'{c} {share:.0%}' for c, share in r.guest_cpu)}")
+                       f"{', '.join(f'{c} {share:.0%}' for c, share in r.guest_cpu)}; host CPU "
+                       f"{', '.join(f'{c} {share:.0%}' for c, share in r.host_cpu)}")
     return "\n".join(out)
 
 
@@ -88,7 +89,7 @@ def main() -> int:
         data = domains.pillar(image.directory, sway.display)
         with tempfile.TemporaryDirectory(prefix="bhbench-") as tmp, \
                 domains.booted(data) as socket, \
-                broker_running(Path(tmp), "", data, domains.GUI) as log:
+                broker_process(Path(tmp), "", data, domains.GUI) as (log, broker):
             wait_for(log, f"{domains.GUI}: GUI relay started", 60)
             print(f"booted; load average {os.getloadavg()}", flush=True)
             gui_agent = AgentClient(names.agent_socket(domains.GUI))
@@ -99,7 +100,8 @@ def main() -> int:
                 for _ in range(args.rounds):  # A B A B: load on the machine hits both
                     for output in outputs:
                         got = bulkhead_path.one_round(sway, watch, keyboard, gui_agent,
-                                                      Path(tmp) / "pillar.json", settings, output)
+                                                      Path(tmp) / "pillar.json", settings, output,
+                                                      (log, broker.pid))
                         columns[f"bulkhead, sway output {output}"].append(got)
                         print(f"bulkhead {output}: {got}", flush=True)
                         got = spice_path.one_round(socket, spice_agent,

@@ -4,6 +4,7 @@ domain, its frames counted where they reach the host compositor (sway's WAYLAND_
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -18,7 +19,7 @@ from tests.gui_session import Sway
 from . import measures, wayland_log, workload
 from .domains import GUI
 from .keyboard import VirtualKeyboard
-from .rounds import Round, Settings, counted_window
+from .rounds import Round, Settings, counted_window, qemu_pid
 
 WINDOW_TIMEOUT_S = 300
 OUTPUT = "HEADLESS-1"  # the headless sway's one output
@@ -65,8 +66,18 @@ def run_cli(pillar_json: Path, *args: str) -> subprocess.CompletedProcess:
         capture_output=True, text=True, check=False)
 
 
+def host_pids(sway: Sway, window: dict, broker_log: Path, broker_pid: int) -> dict[str, int]:
+    """The host processes of the path: QEMU, the broker (its relay thread), the session's
+    waypipe client, the domain's filter (sway's client: the window's pid), sway."""
+    client = re.findall(r"GUI session started \(waypipe client pid (\d+)", broker_log.read_text())
+    return {"QEMU": qemu_pid(GUI), "broker (relay)": broker_pid,
+            "waypipe client": int(client[-1]), "filter": window["pid"],
+            "sway": int(sway.ipc.name.split(".")[2])}
+
+
 def one_round(sway: Sway, watch: WindowWatch, keyboard: VirtualKeyboard, agent: AgentClient,
-              pillar_json: Path, settings: Settings, output: str) -> Round:
+              pillar_json: Path, settings: Settings, output: str,
+              broker: tuple[Path, int]) -> Round:
     """A round with sway's output at ``output`` (WxH; foot's window fills it but the title)."""
     swaymsg(sway.ipc, f"output {OUTPUT} mode --custom {output}")
     agent.run(workload.RESET)
@@ -81,9 +92,9 @@ def one_round(sway: Sway, watch: WindowWatch, keyboard: VirtualKeyboard, agent: 
         time.sleep(1)
     returned = time.monotonic() - started
     window = watch.wait("new", started, WINDOW_TIMEOUT_S)
-    size = next(f"{w['window_rect']['width']}x{w['window_rect']['height']}"
-                for w in sway.windows() if w.get("app_id") == "foot")
-    cpu = counted_window(agent, settings)
+    foot = next(w for w in sway.windows() if w.get("app_id") == "foot")
+    size = f"{foot['window_rect']['width']}x{foot['window_rect']['height']}"
+    cpu, host = counted_window(agent, settings, host_pids(sway, foot, *broker))
     agent.run(workload.HALT_LOOP)
     time.sleep(settings.settle_s)
     for _ in range(settings.keys):
@@ -110,4 +121,5 @@ def one_round(sway: Sway, watch: WindowWatch, keyboard: VirtualKeyboard, agent: 
     return Round(first_window_s=window - started, first_frame_s=first - started_real,
                  fps=measures.rate(frames, counted_from, counted_from + settings.window_s),
                  latencies_s=measures.key_latencies(presses, frames),
-                 note=f"window {size}, run --gui returned after {returned:.2f} s", guest_cpu=cpu)
+                 note=f"window {size}, run --gui returned after {returned:.2f} s", guest_cpu=cpu,
+                 host_cpu=host)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from saltext.bulkhead.agent import AgentClient
 
@@ -27,13 +29,32 @@ class Round:
     latencies_s: list  # key -> next frame / update, one per key (None: none before the next)
     note: str = ""  # what else was seen (run --gui's return, the screen's size)
     guest_cpu: tuple = ()  # the busiest guest commands while frames were counted (share of 1 CPU)
+    host_cpu: tuple = ()  # the path's host processes in the same window (share of one core)
 
 
-def counted_window(agent: AgentClient, settings: Settings) -> tuple:
-    """Sleep through the warm-up and the counted window; the guest's busiest commands in it."""
+def _host_ticks(pids: dict[str, int]) -> dict[int, tuple[str, int]]:
+    text = ""
+    for pid in pids.values():
+        with contextlib.suppress(OSError):
+            text += Path(f"/proc/{pid}/stat").read_text()
+    names = {pid: name for name, pid in pids.items()}
+    return {pid: (names[pid], ticks) for pid, (_, ticks) in guest_cpu.parse_stat(text).items()}
+
+
+def counted_window(agent: AgentClient, settings: Settings,
+                   host_pids: dict[str, int]) -> tuple[tuple, tuple]:
+    """Sleep through the warm-up and the counted window; the guest's busiest commands in it and
+    the CPU of the path's host processes (``host_pids``: name -> pid, all threads counted)."""
     time.sleep(settings.warmup_s)
-    before, started = guest_cpu.parse_stat(agent.run(guest_cpu.READ_ALL).stdout.decode()), \
-        time.monotonic()
+    before = guest_cpu.parse_stat(agent.run(guest_cpu.READ_ALL).stdout.decode())
+    host_before, started = _host_ticks(host_pids), time.monotonic()
     time.sleep(settings.window_s)
+    host_after, seconds = _host_ticks(host_pids), time.monotonic() - started
     after = guest_cpu.parse_stat(agent.run(guest_cpu.READ_ALL).stdout.decode())
-    return tuple(guest_cpu.busiest(before, after, time.monotonic() - started))
+    return (tuple(guest_cpu.busiest(before, after, seconds)),
+            tuple(guest_cpu.busiest(host_before, host_after, seconds, count=len(host_pids))))
+
+
+def qemu_pid(domain: str) -> int:
+    """The QEMU process of a running domain (libvirt's pid file)."""
+    return int(Path(f"/run/libvirt/qemu/{domain}.pid").read_text())

@@ -14,7 +14,7 @@ from saltext.bulkhead.agent import AgentClient
 from . import measures, workload
 from .bulkhead_path import run_cli
 from .domains import SPICE
-from .rounds import Round, Settings, counted_window
+from .rounds import Round, Settings, counted_window, qemu_pid
 
 PROBE = Path(__file__).with_name("spice_probe.py")
 SYSTEM_PYTHON = "/usr/bin/python3"  # where python3-gi is
@@ -85,7 +85,8 @@ def one_round(socket: str, agent: AgentClient, pillar_json: Path, settings: Sett
             first = measures.first_after(probe.times("invalidate"), started)
         if first is None:
             raise RuntimeError("the workload drew nothing on the console")
-        cpu = counted_window(agent, settings)
+        cpu, host = counted_window(agent, settings, {"QEMU": qemu_pid(SPICE),
+                                                     "SPICE client": probe.process.pid})
         agent.run(workload.HALT_LOOP)
         time.sleep(settings.settle_s)
         for _ in range(settings.keys):
@@ -102,4 +103,5 @@ def one_round(socket: str, agent: AgentClient, pillar_json: Path, settings: Sett
                  fps=measures.rate(updates, *window),
                  latencies_s=measures.key_latencies(probe.times("key"), updates),
                  note=f"screen {primary['width']}x{primary['height']}, "
-                      f"{measures.rate(rectangles, *window):.0f} rectangles/s", guest_cpu=cpu)
+                      f"{measures.rate(rectangles, *window):.0f} rectangles/s", guest_cpu=cpu,
+                 host_cpu=host)
