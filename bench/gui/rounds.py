@@ -46,12 +46,15 @@ def counted_window(agent: AgentClient, settings: Settings,
     """Sleep through the warm-up and the counted window; the guest's busiest commands in it and
     the CPU of the path's host processes (``host_pids``: name -> pid, all threads counted)."""
     time.sleep(settings.warmup_s)
-    before = guest_cpu.parse_stat(agent.run(guest_cpu.READ_ALL).stdout.decode())
+    before = agent.run(guest_cpu.READ_ALL).stdout.decode()
     host_before, started = _host_ticks(host_pids), time.monotonic()
     time.sleep(settings.window_s)
     host_after, seconds = _host_ticks(host_pids), time.monotonic() - started
-    after = guest_cpu.parse_stat(agent.run(guest_cpu.READ_ALL).stdout.decode())
-    return (tuple(guest_cpu.busiest(before, after, seconds)),
+    after = agent.run(guest_cpu.READ_ALL).stdout.decode()
+    # the guest's share over the guest's own clock between its two readings
+    guest = guest_cpu.busiest(guest_cpu.parse_stat(before), guest_cpu.parse_stat(after),
+                              guest_cpu.uptime(after) - guest_cpu.uptime(before))
+    return (tuple(guest),
             tuple(guest_cpu.busiest(host_before, host_after, seconds, count=len(host_pids))))
 
 

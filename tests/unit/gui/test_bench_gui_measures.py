@@ -94,7 +94,7 @@ STAT_AFTER = ("1 (systemd) S 0 1 1 0 -1 4194560 0 0 0 0 50 21 0 0 20 0 1 0 5 0\n
 
 
 def test_parse_stat_takes_the_command_up_to_the_last_parenthesis():
-    parsed = guest_cpu.parse_stat(STAT_AFTER + "garbage\n")
+    parsed = guest_cpu.parse_stat("523.25 410.02\n" + STAT_AFTER + "garbage\n")
     assert parsed[302] == ("a (odd) name", 30)
     assert parsed[300] == ("foot", 360)
     assert len(parsed) == 4
@@ -105,3 +105,7 @@ def test_busiest_ranks_what_each_command_used_in_between():
                                guest_cpu.parse_stat(STAT_AFTER), seconds=5.0)
     # foot 250 ticks, sh 100, the new process 30 (from zero), all over 5 s at 100 ticks/s
     assert ranked == [("foot", 0.5), ("sh", 0.2), ("a (odd) name", 0.06)]
+
+
+def test_uptime_is_the_first_number():
+    assert guest_cpu.uptime("523.25 410.02\n1 (systemd) S 0") == 523.25
