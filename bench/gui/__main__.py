@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import tempfile
 from pathlib import Path
 
 from saltext.bulkhead.agent import AgentClient
+from saltext.bulkhead.gui.names import relay_user
 from saltext.bulkhead.image.build import DEFAULT_CACHE
 from saltext.bulkhead.image.debian import DebianSpec, build_debian
 from saltext.bulkhead.plan import names
@@ -114,6 +116,8 @@ def main() -> int:
             print(f"load average after: {os.getloadavg()}", flush=True)
     finally:
         sway_gen.close()
+        # the relay's user for the domain, made by the broker (tests/integration does the same)
+        subprocess.run(["userdel", relay_user(domains.GUI)], check=False, capture_output=True)
     print(table(columns, SPICE_COLUMN))
     return 0
 
