@@ -1,9 +1,10 @@
 """GUI from a domain, side by side in one run: bulkhead's path (``bulkhead run --gui`` through
 the relay, the sandboxed waypipe client and the domain's Wayland filter into a headless sway)
 and SPICE on a unix socket (the domain's VGA console, a spice-client-glib client), alternating
-rounds A B A B on two Debian domains under TCG booted once.
+rounds A B A' B (A, A': bulkhead at each of --outputs) on two Debian domains under TCG booted
+once.
 
-    python -m bench.gui [--rounds 3] [--keys 8] [--window 10]
+    python -m bench.gui [--rounds 3] [--keys 8] [--window 10] [--outputs 1280x720,720x424]
 
 Both run the same terminal workload (workload.py): a shell loop printing lines (frame rate),
 then idle (key latency). What each figure measures and where its clock is read: BENCHMARKS.md.
