@@ -14,6 +14,7 @@ APT_PACKAGES=(
   graphviz  # dot: bulkhead tcb --svg draws the workstation
   waypipe bubblewrap  # the GUI relay: waypipe client in a bubblewrap sandbox (docs/gui.md)
   sway foot grim wl-clipboard wayland-utils  # the GUI tests' headless compositor, app, screenshots
+  python3-gi gir1.2-spiceclientglib-2.0  # bench.gui's SPICE client (/usr/bin/python3)
   mmdebstrap  # Debian templates (bulkhead:images; the example workstation's app domains)
 )
 

@@ -70,8 +70,10 @@ def available() -> str | None:
     return None
 
 
-def headless_sway() -> Iterator[Sway]:
-    """A headless sway in a folder of its own under /tmp (pytest's tmp_path is root's 0700)."""
+def headless_sway(extra_env: dict[str, str] | None = None) -> Iterator[Sway]:
+    """A headless sway in a folder of its own under /tmp (pytest's tmp_path is root's 0700);
+    ``extra_env`` is added to its environment (the GUI benchmark's WAYLAND_DEBUG=server).
+    Its log (stdout and stderr) is ``sway.log`` beside its runtime folder."""
     base = Path(tempfile.mkdtemp(prefix="bhtest-sway-"))
     runtime = base / "runtime"
     runtime.mkdir(mode=0o700)
@@ -81,7 +83,8 @@ def headless_sway() -> Iterator[Sway]:
     config.write_text(SWAY_CONFIG)
     config.chmod(0o644)
     env = {"PATH": "/usr/bin:/bin", "HOME": str(base), "XDG_RUNTIME_DIR": str(runtime),
-           "WLR_BACKENDS": "headless", "WLR_RENDERER": "pixman", "WLR_LIBINPUT_NO_DEVICES": "1"}
+           "WLR_BACKENDS": "headless", "WLR_RENDERER": "pixman", "WLR_LIBINPUT_NO_DEVICES": "1",
+           **(extra_env or {})}
     with open(base / "sway.log", "wb") as log:
         proc = subprocess.Popen(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
                                  "--clear-groups", "sway", "-c", str(config)],
