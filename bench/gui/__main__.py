@@ -32,7 +32,7 @@ from .keyboard import VirtualKeyboard
 from .rounds import Round, Settings
 
 SPICE_COLUMN = "SPICE"
-IMAGE = "debian-gui"  # the GUI Debian template, as tests/integration/test_gui_hostile_guest.py builds it
+IMAGE = "debian-gui"  # the GUI Debian template, as the GUI integration tests build it
 
 
 def _ms(value: float | None) -> str:
