@@ -45,7 +45,20 @@ def test_json_is_the_report_as_data_with_the_same_check_names(tmp_path):
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["result"] is True and data["exit_code"] == 0 and data["summary"] == "1 passed"
+    seconds = data["checks"][0].pop("seconds")
     assert data["checks"] == [{"name": TCB, "result": True, "outcome": "passed", "message": ""}]
+    assert isinstance(seconds, float) and seconds >= 0
+
+
+def test_durations_lists_the_slowest_checks_after_the_summary(tmp_path):
+    result = verify("--pillar", pillar(tmp_path), "-k", "tcb or no_host_address",
+                    "--durations", "1")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[2:4] == ["all 2 checks passed", "slowest 1 checks:"]
+    seconds, unit, check = lines[4].split(None, 2)
+    assert float(seconds) >= 0 and unit == "s" and check in (TCB, lines[0].split(None, 1)[1])
+    assert len(lines) == 5
 
 
 def test_a_failed_check_shows_live_then_its_finding_unwrapped(tmp_path):

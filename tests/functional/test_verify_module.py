@@ -38,7 +38,7 @@ def test_verify_returns_every_check_as_data(tmp_path, fresh, loaders, only_known
     assert out["summary"] == "1 passed, 3 not applicable"
     assert out["workstation"] == "bulkhead-functional"  # the minion id
     assert len(out["checks"]) == 4
-    assert all(set(c) == {"name", "result", "outcome", "message"} for c in out["checks"])
+    assert all(set(c) == {"name", "result", "outcome", "message", "seconds"} for c in out["checks"])
     assert {c["outcome"] for c in out["checks"]} == {"passed", "n/a"}
     assert "retcode" not in loaders.context
 

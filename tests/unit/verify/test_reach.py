@@ -15,6 +15,7 @@ from types import SimpleNamespace
 import pytest
 
 from saltext.bulkhead.verify.reach import reached
+from saltext.bulkhead.verify.suite.test_guest_network import IP, _spoofer
 
 BUSYBOX = shutil.which("busybox")
 pytestmark = pytest.mark.skipif(BUSYBOX is None, reason="busybox (nc, ping) is not installed")
@@ -104,3 +105,24 @@ def test_a_probe_that_is_not_an_address_and_port_never_reaches_a_guest(probe):
     guest = Liar()
     with pytest.raises(ValueError):
         reached(lambda _name: guest, {"a": [probe]})
+
+
+class Silent:
+    """A guest that reaches nothing: every probe of its one command goes unanswered."""
+
+    def __init__(self):
+        self.commands: list[str] = []
+
+    def run(self, command: str):
+        self.commands.append(command)
+        return SimpleNamespace(rc=0, stdout="")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="busybox ping needs a raw socket (root)")
+def test_the_spoof_check_takes_the_first_client_that_pings_a_target_all_asked_at_once(bin_dir):
+    guests = {"a": Silent(), "b": ShellGuest(bin_dir), "c": ShellGuest(bin_dir)}
+    targets = [IP("127.0.0.1"), IP("127.0.0.2")]
+    clients = {name: (None, None) for name in guests}
+    assert _spoofer(guests.__getitem__, clients, targets) == ("b", IP("127.0.0.1"))
+    assert [len(g.commands) for g in guests.values()] == [1, 1, 1]  # one batch per guest
+    assert _spoofer(guests.__getitem__, {"a": (None, None)}, targets) is None

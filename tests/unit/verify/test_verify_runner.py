@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 import sys
 
-from saltext.bulkhead.verify.runner import SUITE_DIR, SuiteRun, read_junit, suite_command
+from saltext.bulkhead.verify.runner import (
+    SUITE_DIR,
+    CheckResult,
+    SuiteRun,
+    read_junit,
+    report_data,
+    slowest,
+    suite_command,
+)
 
 JUNIT = b"""<?xml version="1.0" encoding="utf-8"?><testsuites>
 <testsuite name="pytest" errors="1" failures="1">
@@ -42,6 +50,20 @@ def test_read_junit_names_each_check_and_keeps_only_the_message():
         "host_domains: persistent_definitions_match_the_plan",
         "error",
     )
+
+
+def test_each_check_keeps_its_seconds_from_the_report():
+    passed, failed, error = read_junit(JUNIT.replace(b'time="0.1"', b'time="12.345"'))
+    assert (passed.seconds, failed.seconds, error.seconds) == (12.345, 0.0, 0.0)  # none: 0
+    assert read_junit(JUNIT.replace(b'time="0.1"', b'time="x"'))[0].seconds == 0.0
+    assert report_data(SuiteRun(0, (passed,), ""))["checks"][0]["seconds"] == 12.35
+
+
+def test_slowest_lists_the_longest_checks_first():
+    checks = tuple(CheckResult(f"c{n}", "passed", "", s) for n, s in enumerate((1.0, 9.5, 3.0)))
+    run = SuiteRun(0, checks, "")
+    assert [r.check for r in slowest(run, 2)] == ["c1", "c2"]
+    assert len(slowest(run, 10)) == 3
 
 
 def test_a_run_is_ok_only_when_every_check_passed():

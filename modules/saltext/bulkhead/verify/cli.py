@@ -15,7 +15,7 @@ from .. import cli_style
 from ..model import PillarError, load_pillar, load_pillar_file
 from .options import PillarOption, SaltConfigOption, UriOption
 from .pillar_source import PillarUnavailable, salt_pillar_data
-from .runner import SuiteRun, report_data, run_suite
+from .runner import SuiteRun, report_data, run_suite, slowest
 
 # Console style is set once (cli_style.console: no highlighting, unwrapped when piped).
 _MARK = {"passed": "[green]PASS[/] ", "failed": "[red]FAIL[/] ", "error": "[red]ERROR[/]",
@@ -56,6 +56,15 @@ def _report(run: SuiteRun, console: Console) -> None:
     _summary(run, console)
 
 
+def _durations(run: SuiteRun, count: int, console: Console) -> None:
+    """The slowest checks, with the seconds each took (a shared fixture counts in its first)."""
+    if count <= 0 or not run.results:
+        return
+    console.print(f"slowest {min(count, len(run.results))} checks:")
+    for res in slowest(run, count):
+        console.print(f"  {res.seconds:7.2f} s  {escape(res.check)}")
+
+
 def verify_command(
     pillar: PillarOption = None,
     uri: UriOption = None,
@@ -87,6 +96,13 @@ def verify_command(
             "--json", help="print the report as JSON at the end (docs/verify.md), no live lines"
         ),
     ] = False,
+    durations: Annotated[
+        int,
+        typer.Option(
+            "--durations", metavar="N", min=0,
+            help="after the report, the N slowest checks and their seconds (JSON: each check's)",
+        ),
+    ] = 0,
 ) -> None:
     """Check on the host that the isolation the pillar describes holds (exit 1 on any failure,
     3 when nothing failed but a check was skipped; docs/verify.md)."""
@@ -118,4 +134,5 @@ def verify_command(
         typer.echo(json.dumps(report_data(run), indent=2))
     else:
         _report(run, console)
+        _durations(run, durations, console)
     raise typer.Exit(run.exit_code)

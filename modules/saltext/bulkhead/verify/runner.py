@@ -30,6 +30,9 @@ class CheckResult:
     check: str  # e.g. "host_bridges: no_host_address_on_bulkhead_bridges [local]"
     outcome: str  # passed | failed | error | skipped | n/a (nothing to check, by the pillar)
     message: str
+    # Wall time of its setup, call and teardown; a fixture shared by several checks (a module's
+    # agent calls, the probes' one command) counts in the first check that needs it.
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ def report_data(run: SuiteRun) -> dict:
                 "result": RESULTS.get(r.outcome, False),
                 "outcome": r.outcome,
                 "message": r.message,
+                "seconds": round(r.seconds, 2),
             }
             for r in run.results
         ],
@@ -104,6 +108,18 @@ def _safe(text: str) -> str:
     return printable(text, keep="\n\t", backslash=False)
 
 
+def _seconds(text: str | None) -> float:
+    try:
+        return max(0.0, float(text or 0))
+    except ValueError:
+        return 0.0
+
+
+def slowest(run: SuiteRun, count: int) -> list[CheckResult]:
+    """The ``count`` checks that took longest, longest first (``bulkhead verify --durations``)."""
+    return sorted(run.results, key=lambda r: r.seconds, reverse=True)[:count]
+
+
 def read_junit(xml: bytes) -> tuple[CheckResult, ...]:
     root = etree.fromstring(xml)
     out = []
@@ -122,7 +138,7 @@ def read_junit(xml: bytes) -> tuple[CheckResult, ...]:
         if outcome == "skipped" and message.startswith(NOT_APPLICABLE):
             outcome, message = "n/a", message.removeprefix(NOT_APPLICABLE)
         # Findings quote what guests answered (agent output, names): safe for the terminal.
-        out.append(CheckResult(_safe(check), outcome, _safe(message)))
+        out.append(CheckResult(_safe(check), outcome, _safe(message), _seconds(case.get("time"))))
     return tuple(out)
 
 

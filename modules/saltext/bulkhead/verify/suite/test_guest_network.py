@@ -19,9 +19,8 @@ from saltext.bulkhead.verify.skips import no_subject, not_applicable, skipped
 IP = ipaddress.IPv4Address
 
 
-def _ping(guest, address, source=None) -> bool:
-    if source is None:
-        return guest.run("ping -c 1 -W 2 %s", str(address)).rc == 0
+def _ping_from(guest, address, source) -> bool:
+    """One ping of ``address`` sent from ``source`` (an address the guest took on for it)."""
     return guest.run("ping -c 1 -W 2 -I %s %s", str(source), str(address)).rc == 0
 
 
@@ -187,6 +186,18 @@ def test_dns_goes_only_through_the_netvm(bulkhead_pillar, bulkhead_plan, running
     assert not problems, "\n".join(problems)
 
 
+def _spoofer(guest, clients, targets) -> tuple | None:
+    """The first client (by name) and the first target it can ping with its own address: the
+    control showing a spoofed ping would otherwise be answered. Every client pings every target
+    at once (reach.py), so a silent target costs its timeout once, not once per client."""
+    answered = reached(guest, {name: [("ping", t) for t in targets] for name in clients})
+    for name in sorted(clients):
+        target = next((t for t in targets if answered[(name, ("ping", t))]), None)
+        if target is not None:
+            return name, target
+    return None
+
+
 def test_spoofed_source_addresses_are_dropped(bulkhead_pillar, bulkhead_plan, running_domains,
                                               guest, not_running, paused_domains):
     clients = _clients(bulkhead_pillar, bulkhead_plan, running_domains)
@@ -195,18 +206,16 @@ def test_spoofed_source_addresses_are_dropped(bulkhead_pillar, bulkhead_plan, ru
         no_subject("no running client", not_running)
     targets = sorted({d.uplink.address.ip for d in bulkhead_pillar.domains.values() if d.uplink}
                      | {netvm for _, netvm in clients.values()})
-    # The spoofer needs a target it can ping with its own address: that is the control.
-    for name in sorted(clients):
+    found = _spoofer(guest, clients, targets)
+    if found is not None:
+        name, target = found
         g = guest(name)
-        target = next((t for t in targets if _ping(g, t)), None)
-        if target is None:
-            continue
         victim = next(
             (clients[o][0] for o in sorted(clients) if o != name), IP(int(clients[name][0]) + 1)
         )
         g.check_output("ip addr add %s/32 dev lo", str(victim))
         try:
-            spoofed = _ping(g, target, source=victim)
+            spoofed = _ping_from(g, target, victim)
         finally:
             g.run("ip addr del %s/32 dev lo", str(victim))
         assert not spoofed, f"{name} pretending to be {victim} got an answer from {target}"
