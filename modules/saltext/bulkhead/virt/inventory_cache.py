@@ -13,7 +13,8 @@ by the next run, as they were seen by the next state before.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import libvirt
@@ -21,6 +22,8 @@ import libvirt
 from .connection import Connection
 
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
+PREFETCH_THREADS = 4  # calls in flight; more gained nothing measurable on a 2-core host
+PREFETCH_MIN = 4  # fewer objects are read one by one: starting threads would cost more
 _GONE = {libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_NETWORK, libvirt.VIR_ERR_NO_STORAGE_POOL,
          libvirt.VIR_ERR_NO_STORAGE_VOL}
 
@@ -82,7 +85,25 @@ class _Section:
         else:
             self._xml[name] = xml
 
+    def prefetch(self, conn: Connection, names: Iterable[str]) -> None:
+        """Read the XML of the listed ``names`` not read yet, a few calls in flight at once: one
+        connection carries concurrent calls, and each waits on libvirtd far more than it costs
+        here (a no-op reads every domain of the pillar: the largest part of its wall time)."""
+        handles = self._listing(conn)
+        todo = [n for n in names if n in handles and n not in self._xml]
+        if len(todo) < PREFETCH_MIN:
+            return
+        with ThreadPoolExecutor(PREFETCH_THREADS, thread_name_prefix="bulkhead-read") as pool:
+            xmls = list(pool.map(lambda n: _or_none(lambda: handles[n].XMLDesc(self._flags)), todo))
+        for name, xml in zip(todo, xmls, strict=True):
+            if xml is None:  # removed meanwhile
+                del handles[name]
+                self.version += 1
+            else:
+                self._xml[name] = xml
+
     def all(self, conn: Connection) -> dict[str, str]:
+        self.prefetch(conn, list(self._listing(conn)))
         for name in [n for n in self._listing(conn) if n not in self._xml]:
             self._fill(name)
         return self._xml

@@ -37,6 +37,7 @@ def _own_records(conn: Connection, pillar: Pillar) -> dict[str, RecordedDomain] 
     cache = cache_of(conn)
     assert cache is not None
     found = {}
+    cache.domains.prefetch(conn, pillar.domains)
     for name in sorted(pillar.domains):
         xml = cache.domains.get(conn, name)
         read = recorded_with_owner_in(parsed_domain(conn, name, xml)) if xml is not None else None
