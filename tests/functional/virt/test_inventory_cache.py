@@ -171,3 +171,25 @@ def test_one_proxy_counts_and_tracks_each_call_once(driver, pillar) -> None:
     vol.delete(0)
     assert log.mutating == relog.mutating == ["storagepool.createXML", "storagevol.delete"]
     assert log.calls.count("storagepool.createXML") == 1  # not once per layer of wrapping
+
+
+def test_a_prefetch_reads_each_listed_definition_once_and_drops_one_undefined_since(driver):
+    # The no-op's reads of the pillar's domains are made a few at a time (inventory_cache).
+    conn, log = driver
+    names = [f"pre{i}" for i in range(6)]
+    for name in names:
+        conn.defineXML(f"<domain type='test'><name>{name}</name><memory>1024</memory>"
+                       "<os><type>hvm</type></os></domain>")
+    cache = InventoryCache()
+    section = cache.domains
+    version = section.current_version(conn)  # listed: every name is known
+    conn.lookupByName("pre3").undefine()  # behind the run's back, after its listing
+    log.clear()
+    section.prefetch(conn, names + ["not-listed"])
+    assert Counter(log.calls) == {"domain.XMLDesc": len(names)}  # each once, none for the unknown
+    assert section.current_version(conn) > version  # one disappeared: derived values recomputed
+    log.clear()
+    assert {n for n in section.all(conn) if n.startswith("pre")} == set(names) - {"pre3"}
+    assert section.get(conn, "pre3") is None
+    assert "<name>pre1</name>" in section.get(conn, "pre1")
+    assert "domain.XMLDesc" not in Counter(log.calls)  # all read already

@@ -38,7 +38,7 @@ def pillar_data(root: Path) -> dict[str, Any]:
     (image / "vmlinuz").write_bytes(b"kernel")
     (image / "initrd.img").write_bytes(b"initrd")
     return {
-        "host": {"uri": URI, "domain_type": "qemu", "pool": POOL,
+        "host": {"uri": URI, "workstation": "test-shape", "domain_type": "qemu", "pool": POOL,
                  "pool_path": str(root / "pool")},
         "formula": {"paths": {"locks": str(root / "locks")}},
         "domains": {TPL: {"class": "template", "image": kernel_image(image), "netvm": "none"},

@@ -99,7 +99,11 @@ def read_recorded(domain_xml: str) -> RecordedDomain | None:
 def read_recorded_with_owner(domain_xml: str) -> tuple[RecordedDomain, str | None] | None:
     """What a bulkhead domain recorded, and the workstation it belongs to (None: made before
     ownership); None when it is not a bulkhead domain. One parse for both."""
-    doc = etree.fromstring(domain_xml.encode())
+    return recorded_with_owner_in(etree.fromstring(domain_xml.encode()))
+
+
+def recorded_with_owner_in(doc: etree._Element) -> tuple[RecordedDomain, str | None] | None:
+    """``read_recorded_with_owner`` of an already parsed domain document."""
     meta = ours_in(doc)
     if meta is None or meta.tag != ns("domain"):
         return None

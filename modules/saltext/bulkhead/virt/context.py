@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 from ..model import Pillar
@@ -16,7 +17,8 @@ from ..plan import (
 from .connection import Connection
 from .cpu_topology import host_topology
 from .errors import BulkheadVirtError
-from .hypervisor import probe_kernel, resolve
+from .hypervisor import probe_kernel
+from .hypervisor import resolve as resolve_type
 from .inventory_cache import InventoryCache
 from .own_records import recorded_for_plan
 from .texts import Refusal
@@ -27,7 +29,11 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
     """The plan; on a tracked connection computed once per run while the pillar, the resolved
     domain type and the recorded allocations stay the same (plans are pure: same inputs, same plan).
     The host's CPU topology is read once, when the pillar has CPU partitions."""
-    requested, kernel = pillar.host.domain_type.value, probe_kernel(pillar)
+    requested = pillar.host.domain_type.value
+    # Only auto boots a kernel to test KVM; finding it sorts every domain (in every state).
+    kernel = probe_kernel(pillar) if requested == "auto" else None
+    # The test driver has no domain capabilities: asking would be one failed call more.
+    resolve = functools.partial(resolve_type, domain_caps=not pillar.host.uri.startswith("test:"))
     cache = cache_of(conn)
     if cache is None:
         domain_type = resolve(conn, requested, kernel=kernel)

@@ -23,6 +23,7 @@ from .inventory import (
     defined_domain,
     defined_xml,
     network_xml,
+    parsed_domain,
     pool_xmls,
     volume_exists,
     volume_xml,
@@ -115,7 +116,7 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
     dplan: DomainPlan = plan.domains[name]
     # A domain another program undefines during a run is seen by the next run (inventory_cache).
     current, existing = defined_domain(conn, name) or (None, None)
-    doc = etree.fromstring(current.encode()) if current is not None else None  # parsed once
+    doc = parsed_domain(conn, name, current) if current is not None else None  # read only
     meta = ours_in(doc) if doc is not None else None
     if current is not None and meta is None:
         return Refusal(f"domain {name!r} exists and is not managed by bulkhead (no bulkhead "

@@ -52,6 +52,15 @@ def defined_domain(conn: Connection, name: str) -> tuple[Xml, Any] | None:
     return None if read is None else (Xml(read[0]), read[1])
 
 
+def parsed_domain(conn: Connection, name: str, xml: str) -> etree._Element:
+    """``xml`` (domain ``name``'s definition) parsed; on a tracked connection once per
+    definition per run (the plan's records and the domain's state both read it). Read only."""
+    cache = cache_of(conn)
+    if cache is None:
+        return etree.fromstring(xml.encode())
+    return cache.derived(f"parsed {name}", xml, lambda: etree.fromstring(xml.encode()))
+
+
 def defined_xml(conn: Connection, name: str) -> Xml | None:
     """The inactive XML of domain ``name``; None when it is not defined."""
     read = defined_domain(conn, name)

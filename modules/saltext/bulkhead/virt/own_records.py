@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from ..model import Pillar
 from ..plan.allocations import wanted_networks
-from ..plan.metadata import read_recorded_with_owner
+from ..plan.metadata import recorded_with_owner_in
 from ..plan.recorded import RecordedDomain
 from .connection import Connection
-from .inventory import recorded_domains
+from .inventory import parsed_domain, recorded_domains
 from .tracked import cache_of
 
 
@@ -37,9 +37,10 @@ def _own_records(conn: Connection, pillar: Pillar) -> dict[str, RecordedDomain] 
     cache = cache_of(conn)
     assert cache is not None
     found = {}
+    cache.domains.prefetch(conn, pillar.domains)
     for name in sorted(pillar.domains):
         xml = cache.domains.get(conn, name)
-        read = read_recorded_with_owner(xml) if xml is not None else None
+        read = recorded_with_owner_in(parsed_domain(conn, name, xml)) if xml is not None else None
         if read is None or read[1] not in (None, pillar.workstation):
             return None
         if not _complete(pillar, name, read[0]):
