@@ -95,7 +95,9 @@ def _guest(channel: socket.socket, folder: Path, *app: str, stdout=subprocess.DE
     conn, _ = bridge.accept()
     guest = _guest_program()  # its copy loop, with the channel's socket as the port
     guest.drain(channel.fileno())
-    threading.Thread(target=guest.copy, args=(channel.fileno(), conn), daemon=True).start()
+    copier = threading.Thread(target=guest.copy, args=(channel.fileno(), conn), daemon=True)
+    copier.start()
+    server.copier = copier  # joined before the next session, as bulkhead-gui runs one at a time
     return server
 
 
@@ -142,6 +144,7 @@ def test_window_of_a_gui_domain_is_labelled_by_the_host(sway, tmp_path, relay_us
         save_screenshot("host-relay.png", sway.screenshot("png"))
         server.terminate()
         server.wait(10)
+        server.copier.join(10)
         # the next session on the same channel gets a fresh client, labelled again
         second = _guest(channel, tmp_path / "guest2", "foot", "-T", "second")
         again = _window(sway, time.monotonic() + WINDOW_TIMEOUT_S, "second")
@@ -150,6 +153,7 @@ def test_window_of_a_gui_domain_is_labelled_by_the_host(sway, tmp_path, relay_us
         assert relays.relays[DOMAIN].sessions == 1
         second.terminate()
         second.wait(10)
+        second.copier.join(10)
         # what an application in the domain is offered, through waypipe and the filter
         info = _guest(channel, tmp_path / "guest3", "wayland-info", stdout=subprocess.PIPE)
         offered = interfaces(info.communicate(timeout=WINDOW_TIMEOUT_S)[0])
