@@ -45,8 +45,8 @@ class Watched:
 
 HOST = Watched(
     pidfiles=(RUN / "memd.pid", RUN / "broker.pid"),
-    content=(Path("/etc/bulkhead"), LIB / "firewall", LIB / "dispvms", LIB / "images",
-             LIB / OTHERS, LIB / "exclusive.json"),
+    content=(Path("/etc/bulkhead"), LIB / "firewall", LIB / "dispvms", LIB / OTHERS,
+             LIB / "exclusive.json"),
     units=Path("/etc/systemd/system"),
     socket_dirs=(RUN, RUN / "agent", RUN / "rpc", RUN / "gui", RUN / "clipboard", RUN / "locks"),
     socket_trees=(RUN / "gui-session", RUN / OTHERS),
@@ -58,6 +58,9 @@ UNWATCHED = {
     Path("/var/log/bulkhead"): "logs: the live daemons append to them",
     LIB / "pool": "its volumes are compared through libvirt (the pool's entry)",
     RUN / "kvm-verdict.json": "a cache of facts about this host that any probe may add to",
+    LIB / "images": "the template image cache the tests share with the host: made by a fresh "
+                    "machine's first test, rebuilt by one when this checkout's image inputs "
+                    "changed, as `bulkhead image build` would",
 }
 # A pool's sizes follow the filesystem it shares with the tests' pools.
 _POOL_SIZES = re.compile(r"<(capacity|allocation|available)\b[^>]*>[^<]*</\1>")

@@ -98,12 +98,13 @@ def test_a_removed_policy_file_is_a_change(installed):
     ]
 
 
-def test_image_records_and_the_exclusive_record_are_compared(installed):
+def test_the_exclusive_record_is_compared_and_the_shared_image_cache_is_not(installed):
     lib = installed["lib"]
     assert _changed(installed, lambda: (
         (lib / "images" / "debian-12.json").write_text('{"fingerprint": "2"}\n'),
+        (lib / "images" / "debian-min.json").write_text('{"fingerprint": "1"}\n'),
         (lib / "exclusive.json").write_text("{}\n"),
-    )) == [f"file {lib / 'images/debian-12.json'}", f"file {lib / 'exclusive.json'}"]
+    )) == [f"file {lib / 'exclusive.json'}"]
 
 
 def test_a_rewritten_clipboard_buffer_is_a_change(installed):
