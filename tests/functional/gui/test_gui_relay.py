@@ -9,8 +9,6 @@ application in the domain no privileged global.
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import logging
 import os
 import pwd
@@ -18,7 +16,6 @@ import socket
 import subprocess
 import threading
 import time
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -30,6 +27,7 @@ from saltext.bulkhead.gui.supervisor import GuiRelays
 from saltext.bulkhead.gui.wayland_filter.allowlist import ALLOWED
 from saltext.bulkhead.model import Label, load_pillar
 
+from ...guest_gui import guest_gui_program
 from ...gui_session import available, headless_sway, save_screenshot
 from ...hostile.gui.test_wayland_filter import PRIVILEGED, interfaces
 from ...ppm import pixel, read_ppm
@@ -71,14 +69,6 @@ def _exists(user: str) -> bool:
     return True
 
 
-def _guest_program():
-    """The guest's bulkhead-gui, loaded from the package data the image installs."""
-    path = resources.files("saltext.bulkhead.image") / "guest" / "bulkhead-gui"
-    loader = importlib.machinery.SourceFileLoader("bulkhead_gui", str(path))
-    spec = importlib.util.spec_from_loader("bulkhead_gui", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
 
 
 def _guest(channel: socket.socket, folder: Path, *app: str, stdout=subprocess.DEVNULL
@@ -93,7 +83,7 @@ def _guest(channel: socket.socket, folder: Path, *app: str, stdout=subprocess.DE
          *app], env={"PATH": "/usr/bin:/bin", "HOME": str(folder), "XDG_RUNTIME_DIR": str(folder)},
         stdout=stdout, stderr=subprocess.DEVNULL, text=True)
     conn, _ = bridge.accept()
-    guest = _guest_program()  # its copy loop, with the channel's socket as the port
+    guest = guest_gui_program()  # its copy loop, with the channel's socket as the port
     guest.drain(channel.fileno())
     copier = threading.Thread(target=guest.copy, args=(channel.fileno(), conn), daemon=True)
     copier.start()

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
 import socket
 import struct
 import threading
-from importlib import resources
 
-
-def _guest_program():
-    path = resources.files("saltext.bulkhead.image") / "guest" / "bulkhead-gui"
-    loader = importlib.machinery.SourceFileLoader("bulkhead_gui_copy", str(path))
-    spec = importlib.util.spec_from_loader("bulkhead_gui_copy", loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+from ...guest_gui import guest_gui_program
 
 
 def _frames(data: bytes) -> list[bytes]:
@@ -33,7 +23,7 @@ def _session(end, from_host: bytes = b"") -> list[bytes]:
     server's connection, which ``end`` ends; the frames the host got."""
     host, port = socket.socketpair()
     server, conn = socket.socketpair()
-    copier = threading.Thread(target=_guest_program().copy, args=(port.fileno(), conn))
+    copier = threading.Thread(target=guest_gui_program().copy, args=(port.fileno(), conn))
     copier.start()
     server.sendall(b"hello")
     if from_host:  # what the host sends reaches the server, which never reads it
