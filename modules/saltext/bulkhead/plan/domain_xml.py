@@ -66,8 +66,8 @@ def _os(root: etree._Element, pillar: Pillar, name: str, domain_type: str) -> No
 
 def _disks(devices: etree._Element, pool: str, volumes: tuple[VolumePlan, ...], bus: str) -> None:
     for target, vol in zip(DISK_TARGETS, volumes, strict=False):
-        disk = sub(devices, "disk", type_="volume", device="disk")
-        sub(disk, "driver", name="qemu", type_=vol.format)
+        disk = sub(devices, "disk", type="volume", device="disk")
+        sub(disk, "driver", name="qemu", type=vol.format)
         sub(disk, "source", pool=pool, volume=vol.name)
         sub(disk, "target", dev=target if bus == "virtio" else "xv" + target[1:], bus=bus)
         if vol.role in ("config", "firewall"):
@@ -77,11 +77,11 @@ def _disks(devices: etree._Element, pool: str, volumes: tuple[VolumePlan, ...], 
 def _interfaces(devices: etree._Element, allocation: Allocation, xen: bool,
                 uplink_address: object | None) -> None:
     for nic in allocation.nics:
-        iface = sub(devices, "interface", type_="network")
+        iface = sub(devices, "interface", type="network")
         sub(iface, "mac", address=nic.mac)
         sub(iface, "source", network=nic.network)
         if not xen:
-            sub(iface, "model", type_="virtio")
+            sub(iface, "model", type="virtio")
         if nic.role == "uplink":
             # Anti-spoofing on the host side of a client's port; clients of one netvm cannot
             # reach each other (isolated ports), only the netvm's own, non-isolated port.
@@ -97,36 +97,36 @@ def _interfaces(devices: etree._Element, allocation: Allocation, xen: bool,
 def _rpc_channel(devices: etree._Element, name: str, kind: str) -> None:
     # A port of its own per domain, separate from the agent's: the host-side socket path is the
     # caller's identity for the RPC broker, so nothing a guest sends can claim another name.
-    channel = sub(devices, "channel", type_="unix")
+    channel = sub(devices, "channel", type="unix")
     sub(channel, "source", mode="bind", path=names.rpc_socket(name))
-    sub(channel, "target", type_=kind, name=names.RPC_CHANNEL)
+    sub(channel, "target", type=kind, name=names.RPC_CHANNEL)
 
 
 def _gui_channel(devices: etree._Element, name: str, kind: str) -> None:
     # waypipe's stream of this domain's windows (docs/gui.md); like the RPC port, the socket path
     # names the domain, so the relay labels windows by where they came from, not by what they say.
-    channel = sub(devices, "channel", type_="unix")
+    channel = sub(devices, "channel", type="unix")
     sub(channel, "source", mode="bind", path=names.gui_socket(name))
-    sub(channel, "target", type_=kind, name=names.GUI_CHANNEL)
+    sub(channel, "target", type=kind, name=names.GUI_CHANNEL)
 
 
 def _console_and_agent(devices: etree._Element, name: str, xen: bool) -> None:
     if xen:
-        console = sub(devices, "console", type_="file")
+        console = sub(devices, "console", type="file")
         sub(console, "source", path=names.console_log(name))
-        sub(console, "target", type_="xen", port="0")
-        channel = sub(devices, "channel", type_="unix")
+        sub(console, "target", type="xen", port="0")
+        channel = sub(devices, "channel", type="unix")
         sub(channel, "source", mode="bind", path=names.agent_socket(name))
-        sub(channel, "target", type_="xen", name=names.AGENT_CHANNEL)
+        sub(channel, "target", type="xen", name=names.AGENT_CHANNEL)
         _rpc_channel(devices, name, "xen")
         sub(devices, "memballoon", model="xen")
         return
-    serial = sub(devices, "serial", type_="file")
+    serial = sub(devices, "serial", type="file")
     sub(serial, "source", path=names.console_log(name))
     sub(serial, "target", port="0")
-    channel = sub(devices, "channel", type_="unix")
+    channel = sub(devices, "channel", type="unix")
     sub(channel, "source", mode="bind", path=names.agent_socket(name))
-    sub(channel, "target", type_="virtio", name=names.AGENT_CHANNEL)
+    sub(channel, "target", type="virtio", name=names.AGENT_CHANNEL)
     _rpc_channel(devices, name, "virtio")
     balloon = sub(devices, "memballoon", model="virtio")
     sub(balloon, "stats", period="5")
@@ -192,6 +192,6 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
     if domain.gui:
         _gui_channel(devices, name, "xen" if xen else "virtio")
     if not xen:
-        sub(devices, "controller", type_="usb", model="none")
+        sub(devices, "controller", type="usb", model="none")
     digest = stamp_hash(root, meta, pillar.workstation)
     return render(root), digest

@@ -51,11 +51,11 @@ class VolumePlan:
         if size is not None:
             sub(root, "capacity", size, unit="bytes")
         target = sub(root, "target")
-        sub(target, "format", type_=self.format)
+        sub(target, "format", type=self.format)
         if self.backing is not None:
             backing = sub(root, "backingStore")
             sub(backing, "path", f"{pool_path}/{self.backing}")
-            sub(backing, "format", type_=self.backing_format or "qcow2")
+            sub(backing, "format", type=self.backing_format or "qcow2")
         return render(root)
 
 
