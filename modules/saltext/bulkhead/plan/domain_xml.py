@@ -22,12 +22,13 @@ from .allocations import Allocation
 from .metadata import domain_metadata, stamp_hash
 from .recorded import RecordedMemory
 from .storage import VolumePlan
-from .xmlutil import render, sub
+from .xmlutil import render, sub, text_sub
 
 # no_timer_check: under TCG on a busy host the kernel's IO-APIC timer test can fail and panic the
 # boot ("IO-APIC + timer doesn't work"); the virtual timer is fine, the test is what misfires.
 BASE_CMDLINE = "console=ttyS0 quiet no_timer_check"
 DISK_TARGETS = ("vda", "vdb", "vdc", "vdd")
+DESCRIPTION = "Managed by bulkhead: changes made outside its pillar are reverted."
 
 
 def fingerprint(pillar: Pillar, name: str) -> str:
@@ -53,13 +54,13 @@ def _os(root: etree._Element, pillar: Pillar, name: str, domain_type: str) -> No
     image = lineage.image_of(pillar, name)
     os_el = sub(root, "os")
     # Xen boots kernel images as PVH (no emulated firmware); a disk image needs Xen HVM firmware.
-    sub(os_el, "type", "xenpvh" if domain_type == "xen" and image.kind == "kernel" else "hvm")
+    text_sub(os_el, "type", "xenpvh" if domain_type == "xen" and image.kind == "kernel" else "hvm")
     if image.kind == "kernel":
         base = image.root.rsplit("/", 1)[0]
-        sub(os_el, "kernel", image.kernel or f"{base}/vmlinuz")
-        sub(os_el, "initrd", image.initrd or f"{base}/initrd.img")
+        text_sub(os_el, "kernel", image.kernel or f"{base}/vmlinuz")
+        text_sub(os_el, "initrd", image.initrd or f"{base}/initrd.img")
         cmdline = f"{BASE_CMDLINE} bulkhead.name={name}"
-        sub(os_el, "cmdline", f"{cmdline} {image.cmdline}".strip())
+        text_sub(os_el, "cmdline", f"{cmdline} {image.cmdline}".strip())
     else:
         sub(os_el, "boot", dev="hd")
 
@@ -134,13 +135,13 @@ def _console_and_agent(devices: etree._Element, name: str, xen: bool) -> None:
 
 def _cpus(root: etree._Element, vcpus: int, cpus: frozenset[int] | None, xen: bool) -> None:
     if cpus is None:
-        sub(root, "vcpu", vcpus, placement="static")
+        text_sub(root, "vcpu", vcpus, placement="static")
         return
     # cpuset is the default for every thread of the domain; the pins say it again per vCPU and for
     # QEMU's emulator threads (its main loop, where I/O runs: no <iothreads> are defined). Xen's
     # device model runs in dom0, outside libvirt's emulatorpin.
     cpuset = format_cpu_list(cpus)
-    sub(root, "vcpu", vcpus, placement="static", cpuset=cpuset)
+    text_sub(root, "vcpu", vcpus, placement="static", cpuset=cpuset)
     tune = sub(root, "cputune")
     for vcpu in range(vcpus):
         sub(tune, "vcpupin", vcpu=str(vcpu), cpuset=cpuset)
@@ -156,10 +157,10 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
     domain = pillar.domains[name]
     xen = domain_type == "xen"
     root = etree.Element("domain", type=domain_type)
-    sub(root, "name", name)
-    sub(root, "uuid", uuid)
-    sub(root, "title", f"{name} ({domain.class_.value}, {domain.label.value})")
-    sub(root, "description", "Managed by bulkhead: changes made outside its pillar are reverted.")
+    text_sub(root, "name", name)
+    text_sub(root, "uuid", uuid)
+    text_sub(root, "title", f"{name} ({domain.class_.value}, {domain.label.value})")
+    text_sub(root, "description", DESCRIPTION)
     attrs = {"class": domain.class_.value, "label": domain.label.value,
              "netvm": str(domain.netvm) if domain.has_network else "none"}
     if domain.template is not None:
@@ -174,16 +175,16 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
             sub(meta, f"{{{NAMESPACE}}}content", volume=vol.name,
                 sha256=hashlib.sha256(vol.content).hexdigest())
     sub(root, "metadata").append(meta)
-    sub(root, "memory", domain.memory.maximum, unit="MiB")
-    sub(root, "currentMemory", domain.memory.initial, unit="MiB")
+    text_sub(root, "memory", domain.memory.maximum, unit="MiB")
+    text_sub(root, "currentMemory", domain.memory.initial, unit="MiB")
     _cpus(root, domain.vcpus, cpus, xen)
     _os(root, pillar, name, domain_type)
     if not xen:
         features = sub(root, "features")
         sub(features, "acpi")  # lets domain_halted ask for a graceful shutdown
-    sub(root, "on_poweroff", "destroy")
-    sub(root, "on_reboot", "restart")
-    sub(root, "on_crash", "destroy")
+    text_sub(root, "on_poweroff", "destroy")
+    text_sub(root, "on_reboot", "restart")
+    text_sub(root, "on_crash", "destroy")
     devices = sub(root, "devices")
     _disks(devices, pool, volumes, "xen" if xen else "virtio")
     _interfaces(devices, allocation, xen,

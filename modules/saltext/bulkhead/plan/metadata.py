@@ -24,7 +24,7 @@ from .. import NAMESPACE
 from .allocations import Allocation
 from .ownership import mark, owner_of
 from .recorded import RecordedDomain, RecordedInterface, RecordedMemory
-from .xmlutil import NSMAP, ns, sub
+from .xmlutil import NSMAP, ns, sub, text_sub
 
 HASH_TAG = "config-hash"
 MEMORY_TAG = "memory"
@@ -33,16 +33,13 @@ IMPORT_TAG = "import"
 
 def domain_metadata(name: str, attrs: dict[str, str], allocation: Allocation, fingerprint: str,
                     memory: RecordedMemory) -> etree._Element:
-    root = etree.Element(ns("domain"), nsmap=NSMAP)
-    for key in sorted(attrs):
-        root.set(key, attrs[key])
+    root = etree.Element(ns("domain"), {key: attrs[key] for key in sorted(attrs)}, nsmap=NSMAP)
+    address = {} if allocation.address is None else {"address": str(allocation.address)}
     for nic in allocation.nics:
-        iface = sub(root, ns("interface"), network=nic.network, role=nic.role, mac=nic.mac)
-        if allocation.address is not None:
-            iface.set("address", str(allocation.address))
+        sub(root, ns("interface"), network=nic.network, role=nic.role, mac=nic.mac, **address)
     sub(root, ns(MEMORY_TAG), unit="MiB", min=str(memory.min_mib), initial=str(memory.initial_mib),
         max=str(memory.max_mib))
-    sub(root, ns("fingerprint"), fingerprint)
+    text_sub(root, ns("fingerprint"), fingerprint)
     return root
 
 
@@ -54,7 +51,7 @@ def stamp_hash(doc: etree._Element, meta: etree._Element, workstation: str) -> s
     """Hash the whole document (without a hash) and record it inside our metadata element, then
     mark it as ``workstation``'s (the mark is not hashed: ``ownership``)."""
     digest = hashlib.sha256(etree.tostring(doc, method="c14n")).hexdigest()
-    sub(meta, ns(HASH_TAG), digest)
+    text_sub(meta, ns(HASH_TAG), digest)
     mark(meta, workstation)
     return digest
 
