@@ -14,6 +14,7 @@ from .allocations import Allocation, allocate
 from .cpu_pinning import domain_cpus, partition_cpus
 from .cpu_topology import HostTopology
 from .domain_xml import domain_xml, stable_uuid
+from .draft import Renderer
 from .guest_config import config_tar, guest_config
 from .metadata import read_recorded
 from .network_xml import NetworkPlan, network_plan
@@ -74,6 +75,7 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
     domains: dict[str, DomainPlan] = {}
     volumes: dict[str, VolumePlan] = {}
     networks: dict[str, NetworkPlan] = {}
+    renderer = Renderer()
     for name in sorted(pillar.domains):
         config = config_tar(guest_config(pillar, allocations, name))
         vols = domain_volumes(pillar, name, config)
@@ -81,7 +83,8 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
         uuid = rec.uuid if rec is not None and rec.uuid else stable_uuid(name)
         cpus = domain_cpus(pillar, name, partitions)
         xml, digest = domain_xml(pillar, name, domain_type=dtype, uuid=uuid, pool=pool.name,
-                                 volumes=vols, allocation=allocations[name], cpus=cpus)
+                                 volumes=vols, allocation=allocations[name], cpus=cpus,
+                                 renderer=renderer)
         nets = tuple(nic.network for nic in allocations[name].nics)
         domains[name] = DomainPlan(name, uuid, xml, digest, vols, nets, allocations[name], cpus)
         volumes.update((v.name, v) for v in vols)
