@@ -38,16 +38,18 @@ def _outcome(render: Callable[[], tuple[str, str]]) -> tuple[str, str] | str:
 @settings(max_examples=400, deadline=None)
 @given(st.lists(VALUES, min_size=1, max_size=3), AWKWARD)
 def test_filled_in_is_what_lxml_writes(documents: list[list[str]], workstation: str) -> None:
-    renderer = Renderer()  # the documents share a shape: the first one's serialisations are reused
-    for values in documents:
-        draft, meta = _draft(values)
+    drafts = [_draft(values) for values in documents + documents]  # each shape is shared
+    renderer = Renderer(drafts)
+    for draft, meta in drafts:
         assert (_outcome(lambda: renderer.render(draft, meta, workstation))  # noqa: B023
                 == _outcome(lambda: render_built(draft, meta, workstation)))  # noqa: B023
 
 
-def test_a_shape_is_serialised_once_per_renderer() -> None:
-    renderer = Renderer()
-    for name in ("work", "mail", "vault"):
-        draft, meta = _draft([name] * 9)
+def test_a_shared_shape_is_serialised_once_per_renderer_and_a_lone_one_never() -> None:
+    drafts = [_draft([name] * 9) for name in ("work", "mail", "vault")]
+    lone = Draft("network")
+    lone.root.text_sub("name", "net")
+    renderer = Renderer([*drafts, (lone, lone.root)])
+    for draft, meta in [*drafts, (lone, lone.root)]:
         assert renderer.render(draft, meta, "ws") == render_built(draft, meta, "ws")
     assert len(renderer._templates) == 1

@@ -17,7 +17,7 @@ from ..model.cpu_list import format_cpu_list
 from ..model.cpu_partition import partition_of
 from . import lineage, names
 from .allocations import Allocation
-from .draft import Draft, Node, Renderer, render_built
+from .draft import Draft, Node
 from .metadata import domain_metadata
 from .recorded import RecordedMemory
 from .storage import VolumePlan
@@ -147,12 +147,11 @@ def _cpus(root: Node, vcpus: int, cpus: frozenset[int] | None, xen: bool) -> Non
         tune.sub("emulatorpin", cpuset=cpuset)
 
 
-def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: str,
-               volumes: tuple[VolumePlan, ...], allocation: Allocation,
-               cpus: frozenset[int] | None = None,
-               renderer: Renderer | None = None) -> tuple[str, str]:
-    """Render the domain, pinned to ``cpus`` (its CPU partition) when given; returns (xml,
-    config hash recorded inside it). ``renderer``: the plan's (shapes shared between domains)."""
+def domain_draft(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: str,
+                 volumes: tuple[VolumePlan, ...], allocation: Allocation,
+                 cpus: frozenset[int] | None = None) -> tuple[Draft, Node]:
+    """The domain's document, pinned to ``cpus`` (its CPU partition) when given, and our metadata
+    element in it (where rendering records the config hash: ``draft.Renderer``)."""
     domain = pillar.domains[name]
     xen = domain_type == "xen"
     draft = Draft("domain", type=domain_type)
@@ -194,6 +193,4 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
         _gui_channel(devices, name, "xen" if xen else "virtio")
     if not xen:
         devices.sub("controller", type="usb", model="none")
-    if renderer is None:
-        return render_built(draft, meta, pillar.workstation)
-    return renderer.render(draft, meta, pillar.workstation)
+    return draft, meta

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 import operator
 import re
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
@@ -63,17 +64,15 @@ class Node:
 
 def build(shape: Sequence[Shape], values: Sequence[str]) -> list[etree._Element]:
     """The lxml elements of a draft, in document order (the first is the root)."""
-    at = 0
+    given = iter(values)
     elements: list[etree._Element] = []
     for parent, tag, names, has_text, nsmap in shape:
-        attrs = dict(zip(names, values[at:at + len(names)], strict=True))
-        at += len(names)
+        attrs = dict(zip(names, given))  # noqa: B905 (names first: takes no value too many)
         ns = None if nsmap is None else dict(nsmap)
-        el = (etree.Element(tag, attrs, nsmap=ns) if parent < 0
-              else etree.SubElement(elements[parent], tag, attrs, nsmap=ns))
+        el = (etree.SubElement(elements[parent], tag, attrs, nsmap=ns) if parent >= 0
+              else etree.Element(tag, attrs, nsmap=ns))
         if has_text:
-            el.text = values[at]
-            at += 1
+            el.text = next(given)
         elements.append(el)
     return elements
 
@@ -105,18 +104,20 @@ class _Template:
 
 
 class Renderer:
-    """Renders a plan's drafts; a shape's serialisations are made once per plan (never kept
-    across plans: every run renders from its own pillar)."""
+    """Renders a plan's drafts: a shape two or more of them share is serialised once (per plan,
+    never across plans: every run renders from its own pillar), any other by lxml."""
 
-    def __init__(self) -> None:
-        self._templates: dict[tuple[tuple[Shape, ...], int], tuple[_Template, _Template]] = {}
+    def __init__(self, drafts: Iterable[tuple[Draft, Node]]) -> None:
+        self._shared = {key for key, count in Counter(_key(*d) for d in drafts).items()
+                        if count > 1}
+        self._templates: dict[_Key, tuple[_Template, _Template]] = {}
 
     def render(self, draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
         """(pretty XML, config hash), the hash and ``workstation`` recorded in ``meta``."""
         values = [*draft.values, workstation]
-        if not _verbatim(values):
+        key = _key(draft, meta)
+        if key not in self._shared or not _verbatim(values):
             return render_built(draft, meta, workstation)
-        key = (tuple(draft.shape), meta.index)
         templates = self._templates.get(key)
         if templates is None:
             templates = self._templates[key] = _templates(draft.shape, meta.index)
@@ -124,6 +125,13 @@ class Renderer:
         digest = hashlib.sha256(canonical.fill(values).encode()).hexdigest()
         values.append(digest)
         return pretty.fill(values), digest
+
+
+_Key = tuple[tuple[Shape, ...], int]
+
+
+def _key(draft: Draft, meta: Node) -> _Key:
+    return tuple(draft.shape), meta.index
 
 
 def _templates(shape: Sequence[Shape], meta: int) -> tuple[_Template, _Template]:

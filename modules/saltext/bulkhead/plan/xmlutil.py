@@ -11,7 +11,7 @@ NSMAP = {NS_PREFIX: NAMESPACE}
 
 
 # A child with attributes in the order given: lxml's own SubElement, without a wrapper in Python
-# (a plan builds about fifty per domain).
+# (domains are drafted instead: draft.py).
 sub = etree.SubElement
 
 
