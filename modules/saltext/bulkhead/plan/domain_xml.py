@@ -11,23 +11,22 @@ import hashlib
 import json
 import uuid as uuidlib
 
-from lxml import etree
-
 from .. import NAMESPACE
 from ..model import Pillar
 from ..model.cpu_list import format_cpu_list
 from ..model.cpu_partition import partition_of
 from . import lineage, names
 from .allocations import Allocation
-from .metadata import domain_metadata, stamp_hash
+from .draft import Draft, Node
+from .metadata import domain_metadata
 from .recorded import RecordedMemory
 from .storage import VolumePlan
-from .xmlutil import render, sub
 
 # no_timer_check: under TCG on a busy host the kernel's IO-APIC timer test can fail and panic the
 # boot ("IO-APIC + timer doesn't work"); the virtual timer is fine, the test is what misfires.
 BASE_CMDLINE = "console=ttyS0 quiet no_timer_check"
 DISK_TARGETS = ("vda", "vdb", "vdc", "vdd")
+DESCRIPTION = "Managed by bulkhead: changes made outside its pillar are reverted."
 
 
 def fingerprint(pillar: Pillar, name: str) -> str:
@@ -49,117 +48,118 @@ def stable_uuid(name: str) -> str:
     return str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"{NAMESPACE}#domain/{name}"))
 
 
-def _os(root: etree._Element, pillar: Pillar, name: str, domain_type: str) -> None:
+def _os(root: Node, pillar: Pillar, name: str, domain_type: str) -> None:
     image = lineage.image_of(pillar, name)
-    os_el = sub(root, "os")
+    os_el = root.sub("os")
     # Xen boots kernel images as PVH (no emulated firmware); a disk image needs Xen HVM firmware.
-    sub(os_el, "type", "xenpvh" if domain_type == "xen" and image.kind == "kernel" else "hvm")
+    os_el.text_sub("type", "xenpvh" if domain_type == "xen" and image.kind == "kernel" else "hvm")
     if image.kind == "kernel":
         base = image.root.rsplit("/", 1)[0]
-        sub(os_el, "kernel", image.kernel or f"{base}/vmlinuz")
-        sub(os_el, "initrd", image.initrd or f"{base}/initrd.img")
+        os_el.text_sub("kernel", image.kernel or f"{base}/vmlinuz")
+        os_el.text_sub("initrd", image.initrd or f"{base}/initrd.img")
         cmdline = f"{BASE_CMDLINE} bulkhead.name={name}"
-        sub(os_el, "cmdline", f"{cmdline} {image.cmdline}".strip())
+        os_el.text_sub("cmdline", f"{cmdline} {image.cmdline}".strip())
     else:
-        sub(os_el, "boot", dev="hd")
+        os_el.sub("boot", dev="hd")
 
 
-def _disks(devices: etree._Element, pool: str, volumes: tuple[VolumePlan, ...], bus: str) -> None:
+def _disks(devices: Node, pool: str, volumes: tuple[VolumePlan, ...], bus: str) -> None:
     for target, vol in zip(DISK_TARGETS, volumes, strict=False):
-        disk = sub(devices, "disk", type_="volume", device="disk")
-        sub(disk, "driver", name="qemu", type_=vol.format)
-        sub(disk, "source", pool=pool, volume=vol.name)
-        sub(disk, "target", dev=target if bus == "virtio" else "xv" + target[1:], bus=bus)
+        disk = devices.sub("disk", type="volume", device="disk")
+        disk.sub("driver", name="qemu", type=vol.format)
+        disk.sub("source", pool=pool, volume=vol.name)
+        disk.sub("target", dev=target if bus == "virtio" else "xv" + target[1:], bus=bus)
         if vol.role in ("config", "firewall"):
-            sub(disk, "readonly")
+            disk.sub("readonly")
 
 
-def _interfaces(devices: etree._Element, allocation: Allocation, xen: bool,
+def _interfaces(devices: Node, allocation: Allocation, xen: bool,
                 uplink_address: object | None) -> None:
     for nic in allocation.nics:
-        iface = sub(devices, "interface", type_="network")
-        sub(iface, "mac", address=nic.mac)
-        sub(iface, "source", network=nic.network)
+        iface = devices.sub("interface", type="network")
+        iface.sub("mac", address=nic.mac)
+        iface.sub("source", network=nic.network)
         if not xen:
-            sub(iface, "model", type_="virtio")
+            iface.sub("model", type="virtio")
         if nic.role == "uplink":
             # Anti-spoofing on the host side of a client's port; clients of one netvm cannot
             # reach each other (isolated ports), only the netvm's own, non-isolated port.
-            filt = sub(iface, "filterref", filter="clean-traffic")
-            sub(filt, "parameter", name="IP", value=str(allocation.address))
-            sub(iface, "port", isolated="yes")
+            filt = iface.sub("filterref", filter="clean-traffic")
+            filt.sub("parameter", name="IP", value=str(allocation.address))
+            iface.sub("port", isolated="yes")
         elif nic.role == "external" and uplink_address is not None:
             # Not our network: no port isolation to ask for, but the address is still pinned.
-            filt = sub(iface, "filterref", filter="clean-traffic")
-            sub(filt, "parameter", name="IP", value=str(uplink_address))
+            filt = iface.sub("filterref", filter="clean-traffic")
+            filt.sub("parameter", name="IP", value=str(uplink_address))
 
 
-def _rpc_channel(devices: etree._Element, name: str, kind: str) -> None:
+def _rpc_channel(devices: Node, name: str, kind: str) -> None:
     # A port of its own per domain, separate from the agent's: the host-side socket path is the
     # caller's identity for the RPC broker, so nothing a guest sends can claim another name.
-    channel = sub(devices, "channel", type_="unix")
-    sub(channel, "source", mode="bind", path=names.rpc_socket(name))
-    sub(channel, "target", type_=kind, name=names.RPC_CHANNEL)
+    channel = devices.sub("channel", type="unix")
+    channel.sub("source", mode="bind", path=names.rpc_socket(name))
+    channel.sub("target", type=kind, name=names.RPC_CHANNEL)
 
 
-def _gui_channel(devices: etree._Element, name: str, kind: str) -> None:
+def _gui_channel(devices: Node, name: str, kind: str) -> None:
     # waypipe's stream of this domain's windows (docs/gui.md); like the RPC port, the socket path
     # names the domain, so the relay labels windows by where they came from, not by what they say.
-    channel = sub(devices, "channel", type_="unix")
-    sub(channel, "source", mode="bind", path=names.gui_socket(name))
-    sub(channel, "target", type_=kind, name=names.GUI_CHANNEL)
+    channel = devices.sub("channel", type="unix")
+    channel.sub("source", mode="bind", path=names.gui_socket(name))
+    channel.sub("target", type=kind, name=names.GUI_CHANNEL)
 
 
-def _console_and_agent(devices: etree._Element, name: str, xen: bool) -> None:
+def _console_and_agent(devices: Node, name: str, xen: bool) -> None:
     if xen:
-        console = sub(devices, "console", type_="file")
-        sub(console, "source", path=names.console_log(name))
-        sub(console, "target", type_="xen", port="0")
-        channel = sub(devices, "channel", type_="unix")
-        sub(channel, "source", mode="bind", path=names.agent_socket(name))
-        sub(channel, "target", type_="xen", name=names.AGENT_CHANNEL)
+        console = devices.sub("console", type="file")
+        console.sub("source", path=names.console_log(name))
+        console.sub("target", type="xen", port="0")
+        channel = devices.sub("channel", type="unix")
+        channel.sub("source", mode="bind", path=names.agent_socket(name))
+        channel.sub("target", type="xen", name=names.AGENT_CHANNEL)
         _rpc_channel(devices, name, "xen")
-        sub(devices, "memballoon", model="xen")
+        devices.sub("memballoon", model="xen")
         return
-    serial = sub(devices, "serial", type_="file")
-    sub(serial, "source", path=names.console_log(name))
-    sub(serial, "target", port="0")
-    channel = sub(devices, "channel", type_="unix")
-    sub(channel, "source", mode="bind", path=names.agent_socket(name))
-    sub(channel, "target", type_="virtio", name=names.AGENT_CHANNEL)
+    serial = devices.sub("serial", type="file")
+    serial.sub("source", path=names.console_log(name))
+    serial.sub("target", port="0")
+    channel = devices.sub("channel", type="unix")
+    channel.sub("source", mode="bind", path=names.agent_socket(name))
+    channel.sub("target", type="virtio", name=names.AGENT_CHANNEL)
     _rpc_channel(devices, name, "virtio")
-    balloon = sub(devices, "memballoon", model="virtio")
-    sub(balloon, "stats", period="5")
+    balloon = devices.sub("memballoon", model="virtio")
+    balloon.sub("stats", period="5")
 
 
-def _cpus(root: etree._Element, vcpus: int, cpus: frozenset[int] | None, xen: bool) -> None:
+def _cpus(root: Node, vcpus: int, cpus: frozenset[int] | None, xen: bool) -> None:
     if cpus is None:
-        sub(root, "vcpu", vcpus, placement="static")
+        root.text_sub("vcpu", vcpus, placement="static")
         return
     # cpuset is the default for every thread of the domain; the pins say it again per vCPU and for
     # QEMU's emulator threads (its main loop, where I/O runs: no <iothreads> are defined). Xen's
     # device model runs in dom0, outside libvirt's emulatorpin.
     cpuset = format_cpu_list(cpus)
-    sub(root, "vcpu", vcpus, placement="static", cpuset=cpuset)
-    tune = sub(root, "cputune")
+    root.text_sub("vcpu", vcpus, placement="static", cpuset=cpuset)
+    tune = root.sub("cputune")
     for vcpu in range(vcpus):
-        sub(tune, "vcpupin", vcpu=str(vcpu), cpuset=cpuset)
+        tune.sub("vcpupin", vcpu=str(vcpu), cpuset=cpuset)
     if not xen:
-        sub(tune, "emulatorpin", cpuset=cpuset)
+        tune.sub("emulatorpin", cpuset=cpuset)
 
 
-def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: str,
-               volumes: tuple[VolumePlan, ...], allocation: Allocation,
-               cpus: frozenset[int] | None = None) -> tuple[str, str]:
-    """Render the domain, pinned to ``cpus`` (its CPU partition) when given; returns (xml,
-    config hash recorded inside it)."""
+def domain_draft(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: str,
+                 volumes: tuple[VolumePlan, ...], allocation: Allocation,
+                 cpus: frozenset[int] | None = None) -> tuple[Draft, Node]:
+    """The domain's document, pinned to ``cpus`` (its CPU partition) when given, and our metadata
+    element in it (where rendering records the config hash: ``draft.Renderer``)."""
     domain = pillar.domains[name]
     xen = domain_type == "xen"
-    root = etree.Element("domain", type=domain_type)
-    sub(root, "name", name)
-    sub(root, "uuid", uuid)
-    sub(root, "title", f"{name} ({domain.class_.value}, {domain.label.value})")
-    sub(root, "description", "Managed by bulkhead: changes made outside its pillar are reverted.")
+    draft = Draft("domain", type=domain_type)
+    root = draft.root
+    root.text_sub("name", name)
+    root.text_sub("uuid", uuid)
+    root.text_sub("title", f"{name} ({domain.class_.value}, {domain.label.value})")
+    root.text_sub("description", DESCRIPTION)
     attrs = {"class": domain.class_.value, "label": domain.label.value,
              "netvm": str(domain.netvm) if domain.has_network else "none"}
     if domain.template is not None:
@@ -168,23 +168,23 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
     if partition is not None:
         attrs["cpu_partition"] = partition
     bounds = RecordedMemory(domain.memory.minimum, domain.memory.initial, domain.memory.maximum)
-    meta = domain_metadata(name, attrs, allocation, fingerprint(pillar, name), bounds)
+    meta = domain_metadata(root.sub("metadata"), attrs, allocation, fingerprint(pillar, name),
+                           bounds)
     for vol in volumes:
         if vol.content is not None:
-            sub(meta, f"{{{NAMESPACE}}}content", volume=vol.name,
-                sha256=hashlib.sha256(vol.content).hexdigest())
-    sub(root, "metadata").append(meta)
-    sub(root, "memory", domain.memory.maximum, unit="MiB")
-    sub(root, "currentMemory", domain.memory.initial, unit="MiB")
+            meta.sub(f"{{{NAMESPACE}}}content", volume=vol.name,
+                     sha256=hashlib.sha256(vol.content).hexdigest())
+    root.text_sub("memory", domain.memory.maximum, unit="MiB")
+    root.text_sub("currentMemory", domain.memory.initial, unit="MiB")
     _cpus(root, domain.vcpus, cpus, xen)
     _os(root, pillar, name, domain_type)
     if not xen:
-        features = sub(root, "features")
-        sub(features, "acpi")  # lets domain_halted ask for a graceful shutdown
-    sub(root, "on_poweroff", "destroy")
-    sub(root, "on_reboot", "restart")
-    sub(root, "on_crash", "destroy")
-    devices = sub(root, "devices")
+        features = root.sub("features")
+        features.sub("acpi")  # lets domain_halted ask for a graceful shutdown
+    root.text_sub("on_poweroff", "destroy")
+    root.text_sub("on_reboot", "restart")
+    root.text_sub("on_crash", "destroy")
+    devices = root.sub("devices")
     _disks(devices, pool, volumes, "xen" if xen else "virtio")
     _interfaces(devices, allocation, xen,
                 domain.uplink.address.ip if domain.uplink is not None else None)
@@ -192,6 +192,5 @@ def domain_xml(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool: 
     if domain.gui:
         _gui_channel(devices, name, "xen" if xen else "virtio")
     if not xen:
-        sub(devices, "controller", type_="usb", model="none")
-    digest = stamp_hash(root, meta, pillar.workstation)
-    return render(root), digest
+        devices.sub("controller", type="usb", model="none")
+    return draft, meta

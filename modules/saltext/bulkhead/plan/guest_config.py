@@ -7,12 +7,12 @@ the same archive and its hash can be recorded and compared without reading the v
 from __future__ import annotations
 
 import functools
-import json
 import tarfile
 from typing import Any
 
 from ..model import Pillar
 from .allocations import Allocation
+from .indented_json import dumps_indented
 
 HOST_PREFIX = 32  # Qubes-style point-to-point addressing: every domain is alone on its link
 
@@ -95,7 +95,7 @@ def config_tar(config: dict[str, Any]) -> bytes:
     """The archive, byte for byte what ``tarfile`` writes for these members (every plan builds
     one per domain, so without ``tarfile``'s per-member copying and bookkeeping)."""
     files = {
-        "config.json": (json.dumps(config, sort_keys=True, indent=1) + "\n").encode(),
+        "config.json": (dumps_indented(config) + "\n").encode(),
         "name": (config["name"] + "\n").encode(),
         "network": network_lines(config).encode(),
     }

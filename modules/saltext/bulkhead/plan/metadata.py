@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
@@ -24,25 +25,26 @@ from .. import NAMESPACE
 from .allocations import Allocation
 from .ownership import mark, owner_of
 from .recorded import RecordedDomain, RecordedInterface, RecordedMemory
-from .xmlutil import NSMAP, ns, sub
+from .xmlutil import NSMAP, ns, sub, text_sub
+
+if TYPE_CHECKING:
+    from .draft import Node
 
 HASH_TAG = "config-hash"
 MEMORY_TAG = "memory"
 IMPORT_TAG = "import"
 
 
-def domain_metadata(name: str, attrs: dict[str, str], allocation: Allocation, fingerprint: str,
-                    memory: RecordedMemory) -> etree._Element:
-    root = etree.Element(ns("domain"), nsmap=NSMAP)
-    for key in sorted(attrs):
-        root.set(key, attrs[key])
+def domain_metadata(parent: Node, attrs: dict[str, str], allocation: Allocation, fingerprint: str,
+                    memory: RecordedMemory) -> Node:
+    """Our metadata element of a domain's draft, added to ``parent`` (its ``<metadata>``)."""
+    root = parent.sub(ns("domain"), NSMAP, **{key: attrs[key] for key in sorted(attrs)})
+    address = {} if allocation.address is None else {"address": str(allocation.address)}
     for nic in allocation.nics:
-        iface = sub(root, ns("interface"), network=nic.network, role=nic.role, mac=nic.mac)
-        if allocation.address is not None:
-            iface.set("address", str(allocation.address))
-    sub(root, ns(MEMORY_TAG), unit="MiB", min=str(memory.min_mib), initial=str(memory.initial_mib),
-        max=str(memory.max_mib))
-    sub(root, ns("fingerprint"), fingerprint)
+        root.sub(ns("interface"), network=nic.network, role=nic.role, mac=nic.mac, **address)
+    root.sub(ns(MEMORY_TAG), unit="MiB", min=str(memory.min_mib), initial=str(memory.initial_mib),
+             max=str(memory.max_mib))
+    root.text_sub(ns("fingerprint"), fingerprint)
     return root
 
 
@@ -53,10 +55,19 @@ def network_metadata(owner: str) -> etree._Element:
 def stamp_hash(doc: etree._Element, meta: etree._Element, workstation: str) -> str:
     """Hash the whole document (without a hash) and record it inside our metadata element, then
     mark it as ``workstation``'s (the mark is not hashed: ``ownership``)."""
-    digest = hashlib.sha256(etree.tostring(doc, method="c14n")).hexdigest()
-    sub(meta, ns(HASH_TAG), digest)
-    mark(meta, workstation)
+    digest = hashlib.sha256(canonical_form(doc)).hexdigest()
+    record_hash(meta, digest, workstation)
     return digest
+
+
+def canonical_form(doc: etree._Element) -> bytes:
+    """What the config hash is the sha256 of (taken before the hash and the mark are recorded)."""
+    return etree.tostring(doc, method="c14n")
+
+
+def record_hash(meta: etree._Element, digest: str, workstation: str) -> None:
+    text_sub(meta, ns(HASH_TAG), digest)
+    mark(meta, workstation)
 
 
 def find_ours(xml: str | bytes) -> etree._Element | None:

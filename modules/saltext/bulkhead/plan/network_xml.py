@@ -13,7 +13,7 @@ from lxml import etree
 
 from . import names
 from .metadata import network_metadata, stamp_hash
-from .xmlutil import render, sub
+from .xmlutil import render, sub, text_sub
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ def network_plan(owner: str, workstation: str) -> NetworkPlan:
     name = names.network_name(owner)
     bridge = names.bridge_name(owner)
     root = etree.Element("network")
-    sub(root, "name", name)
+    text_sub(root, "name", name)
     meta = network_metadata(owner)
     sub(root, "metadata").append(meta)
     sub(root, "bridge", name=bridge, stp="off", delay="0")

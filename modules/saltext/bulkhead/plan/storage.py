@@ -9,7 +9,7 @@ from lxml import etree
 from ..model import Pillar
 from ..net import boot_ruleset
 from . import lineage, names
-from .xmlutil import render, sub
+from .xmlutil import render, sub, text_sub
 
 MIB = 1024 * 1024
 
@@ -44,26 +44,26 @@ class VolumePlan:
     def xml(self, pool_path: str, capacity_bytes: int | None = None) -> str:
         """Volume XML for createXML; ``capacity_bytes`` is given by apply for imports."""
         root = etree.Element("volume")
-        sub(root, "name", self.name)
+        text_sub(root, "name", self.name)
         size = capacity_bytes if capacity_bytes is not None else self.capacity_bytes
         if self.content is not None:
             size = len(self.content)
         if size is not None:
-            sub(root, "capacity", size, unit="bytes")
+            text_sub(root, "capacity", size, unit="bytes")
         target = sub(root, "target")
-        sub(target, "format", type_=self.format)
+        sub(target, "format", type=self.format)
         if self.backing is not None:
             backing = sub(root, "backingStore")
-            sub(backing, "path", f"{pool_path}/{self.backing}")
-            sub(backing, "format", type_=self.backing_format or "qcow2")
+            text_sub(backing, "path", f"{pool_path}/{self.backing}")
+            sub(backing, "format", type=self.backing_format or "qcow2")
         return render(root)
 
 
 def pool_plan(pillar: Pillar) -> PoolPlan:
     root = etree.Element("pool", type="dir")
-    sub(root, "name", pillar.host.pool)
+    text_sub(root, "name", pillar.host.pool)
     target = sub(root, "target")
-    sub(target, "path", pillar.host.pool_path)
+    text_sub(target, "path", pillar.host.pool_path)
     return PoolPlan(pillar.host.pool, pillar.host.pool_path, render(root))
 
 

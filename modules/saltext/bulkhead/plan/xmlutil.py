@@ -10,12 +10,17 @@ NS_PREFIX = "bulkhead"
 NSMAP = {NS_PREFIX: NAMESPACE}
 
 
-def sub(
-    parent: etree._Element, tag: str, text: str | int | None = None, **attrs: str
+# A child with attributes in the order given: lxml's own SubElement, without a wrapper in Python
+# (domains are drafted instead: draft.py).
+sub = etree.SubElement
+
+
+def text_sub(
+    parent: etree._Element, tag: str, text: str | int, **attrs: str
 ) -> etree._Element:
-    el = etree.SubElement(parent, tag, {k.rstrip("_"): v for k, v in attrs.items()})
-    if text is not None:
-        el.text = str(text)
+    """A child holding ``text`` (a number is written as str() writes it)."""
+    el = etree.SubElement(parent, tag, attrs)
+    el.text = str(text)
     return el
 
 

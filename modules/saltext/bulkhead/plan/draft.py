@@ -1,0 +1,153 @@
+"""Domain documents drafted as a shape and its values, rendered by filling in the shape's text.
+
+lxml builds a document one element at a time (a Python object each) and serialises it twice per
+domain (canonical, to hash; pretty, to define). Most domains of a plan share a shape: the same
+elements, attribute names and places for text; only the values differ (names, paths, MACs). A
+``Draft`` records the shape and the values; ``Renderer`` (one per plan) builds each shape once with
+markers for its values, keeps both serialisations as text with a gap per value and fills in every
+domain's values. A document with a value either serialiser would escape (or lxml would refuse) is
+built and serialised by lxml as before. Either way the bytes are lxml's (tests/unit/plan/
+test_draft_render.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from lxml import etree
+
+from .metadata import canonical_form, record_hash
+from .xmlutil import render
+
+# parent's index (-1: the root), tag, attribute names in order, holds text, namespace map items
+Shape = tuple[int, str, tuple[str, ...], bool, tuple[tuple[str, str], ...] | None]
+
+_MARKER = re.compile(r"@@(\d+)@@")
+
+
+class Draft:
+    """One document: its shape (elements in document order) and values (in the same order)."""
+
+    def __init__(self, tag: str, **attrs: str) -> None:
+        self.shape: list[Shape] = [(-1, tag, tuple(attrs), False, None)]
+        self.values: list[str] = list(attrs.values())
+        self.root = Node(self, 0)
+
+
+class Node:
+    """An element of a draft, added to like an lxml element (``xmlutil.sub``, ``text_sub``)."""
+
+    __slots__ = ("draft", "index")
+
+    def __init__(self, draft: Draft, index: int) -> None:
+        self.draft = draft
+        self.index = index
+
+    def sub(self, tag: str, nsmap: dict[str, str] | None = None, **attrs: str) -> Node:
+        draft = self.draft
+        draft.shape.append((self.index, tag, tuple(attrs), False,
+                            None if nsmap is None else tuple(nsmap.items())))
+        draft.values.extend(attrs.values())
+        return Node(draft, len(draft.shape) - 1)
+
+    def text_sub(self, tag: str, text: str | int, **attrs: str) -> Node:
+        draft = self.draft
+        draft.shape.append((self.index, tag, tuple(attrs), True, None))
+        draft.values.extend(attrs.values())
+        draft.values.append(str(text))
+        return Node(draft, len(draft.shape) - 1)
+
+
+def build(shape: Sequence[Shape], values: Sequence[str]) -> list[etree._Element]:
+    """The lxml elements of a draft, in document order (the first is the root)."""
+    given = iter(values)
+    elements: list[etree._Element] = []
+    for parent, tag, names, has_text, nsmap in shape:
+        attrs = dict(zip(names, given))  # noqa: B905 (names first: takes no value too many)
+        ns = None if nsmap is None else dict(nsmap)
+        el = (etree.SubElement(elements[parent], tag, attrs, nsmap=ns) if parent >= 0
+              else etree.Element(tag, attrs, nsmap=ns))
+        if has_text:
+            el.text = next(given)
+        elements.append(el)
+    return elements
+
+
+def render_built(draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
+    """(pretty XML, config hash) of ``draft`` by lxml, its hash recorded in ``meta``."""
+    elements = build(draft.shape, draft.values)
+    digest = hashlib.sha256(canonical_form(elements[0])).hexdigest()
+    record_hash(elements[meta.index], digest, workstation)
+    return render(elements[0]), digest
+
+
+class _Template:
+    """A serialisation with a gap for each value: literal text at even places of ``parts``."""
+
+    def __init__(self, text: str, gaps: int) -> None:
+        split = _MARKER.split(text)
+        order = [int(i) for i in split[1::2]]
+        if sorted(order) != list(range(gaps)):
+            raise AssertionError("every value is written exactly once in a serialisation")
+        pick = operator.itemgetter(*order)
+        self._parts = split
+        self._pick = pick if len(order) > 1 else lambda values: tuple(values[i] for i in order)
+
+    def fill(self, values: Sequence[str]) -> str:
+        parts = self._parts.copy()
+        parts[1::2] = self._pick(values)
+        return "".join(parts)
+
+
+class Renderer:
+    """Renders a plan's drafts: a shape two or more of them share is serialised once (per plan,
+    never across plans: every run renders from its own pillar), any other by lxml."""
+
+    def __init__(self, drafts: Iterable[tuple[Draft, Node]]) -> None:
+        self._shared = {key for key, count in Counter(_key(*d) for d in drafts).items()
+                        if count > 1}
+        self._templates: dict[_Key, tuple[_Template, _Template]] = {}
+
+    def render(self, draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
+        """(pretty XML, config hash), the hash and ``workstation`` recorded in ``meta``."""
+        values = [*draft.values, workstation]
+        key = _key(draft, meta)
+        if key not in self._shared or not _verbatim(values):
+            return render_built(draft, meta, workstation)
+        templates = self._templates.get(key)
+        if templates is None:
+            templates = self._templates[key] = _templates(draft.shape, meta.index)
+        canonical, pretty = templates
+        digest = hashlib.sha256(canonical.fill(values).encode()).hexdigest()
+        values.append(digest)
+        return pretty.fill(values), digest
+
+
+_Key = tuple[tuple[Shape, ...], int]
+
+
+def _key(draft: Draft, meta: Node) -> _Key:
+    return tuple(draft.shape), meta.index
+
+
+def _templates(shape: Sequence[Shape], meta: int) -> tuple[_Template, _Template]:
+    """(canonical, pretty) serialisations of ``shape``; the values are followed by the workstation
+    (the mark) and the hash."""
+    count = sum(len(names) + has_text for _, _, names, has_text, _ in shape)
+    markers = [f"@@{i}@@" for i in range(count + 2)]
+    elements = build(shape, markers[:count])
+    canonical = canonical_form(elements[0]).decode()
+    record_hash(elements[meta], markers[count + 1], markers[count])
+    return _Template(canonical, count), _Template(render(elements[0]), count + 2)
+
+
+def _verbatim(values: Sequence[str]) -> bool:
+    """Whether both serialisers write every value as it is: printable ASCII but " & < > (what
+    one or the other escapes). Values are joined by '"' to look at them all at once."""
+    joined = '"'.join(values)
+    return (joined.isascii() and joined.isprintable() and joined.count('"') == len(values) - 1
+            and "&" not in joined and "<" not in joined and ">" not in joined)
