@@ -20,8 +20,7 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,8 +49,11 @@ def lock_path(lock_dir: Path = DEFAULT_DIR, key: str = "apply") -> Path:
 
 
 class _Entry:
+    __slots__ = ("thread_lock", "owner", "fd", "depth", "lease")
+
     def __init__(self) -> None:
-        self.thread_lock = threading.RLock()  # other threads of this process wait here
+        self.thread_lock = threading.Lock()  # held by the owner; other threads wait here
+        self.owner: int | None = None  # the holding thread's ident
         self.fd: int | None = None
         self.depth = 0
         self.lease: Lease | None = None
@@ -61,45 +63,73 @@ _entries: dict[Path, _Entry] = {}
 _entries_lock = threading.Lock()
 
 
+def _entry(path: Path) -> _Entry:
+    entry = _entries.get(path)
+    if entry is None:
+        with _entries_lock:
+            entry = _entries.setdefault(path, _Entry())
+    return entry
+
+
 def _forget_after_fork() -> None:
     # The child shares the parent's open file description: closing its copy keeps the parent's
-    # lock, and unlocking it would release the parent's. The child starts holding nothing.
+    # lock, and unlocking it would release the parent's. The child starts holding nothing (a
+    # ``with`` it leaves that the parent entered unlocks nothing).
     global _entries, _entries_lock
     for entry in _entries.values():
-        if entry.fd is not None:
-            os.close(entry.fd)
+        fd, entry.fd, entry.owner = entry.fd, None, None
+        if fd is not None:
+            os.close(fd)
     _entries, _entries_lock = {}, threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
 
 
-@contextmanager
-def hold(path: Path, timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[Lease]:
+def hold(path: Path, timeout: float = DEFAULT_TIMEOUT_S) -> _Hold:
     """Hold the lock at ``path`` (waiting at most ``timeout`` s); re-entrant in this thread."""
-    path = path if isinstance(path, Path) else Path(path)
-    deadline = time.monotonic() + max(0.0, timeout)
-    with _entries_lock:
-        entry = _entries.get(path)
-        if entry is None:
-            entry = _entries[path] = _Entry()
-    if not entry.thread_lock.acquire(timeout=max(0.0, timeout)):
-        raise LockTimeout(f"{path} is held by another thread of this process (pid {os.getpid()}); "
-                          f"waited {timeout:g}s")
-    try:
-        if entry.depth == 0:
-            entry.fd, entry.lease = _take(path, deadline, timeout)
-        entry.depth += 1
+    return _Hold(path if isinstance(path, Path) else Path(path), timeout)
+
+
+class _Hold:
+    """The context manager of ``hold``; its lease is the outermost entry's. An inner entry by
+    the holding thread only counts (a state enters three times: keep that nearly free)."""
+
+    __slots__ = ("_path", "_timeout", "_entry")
+
+    def __init__(self, path: Path, timeout: float) -> None:
+        self._path, self._timeout = path, timeout
+
+    def __enter__(self) -> Lease:
+        entry = self._entry = _entry(self._path)
+        if entry.owner == threading.get_ident():
+            entry.depth += 1
+            return entry.lease  # type: ignore[return-value]  # set whenever owned
+        path, timeout = self._path, self._timeout
+        deadline = time.monotonic() + max(0.0, timeout)
+        if not entry.thread_lock.acquire(timeout=max(0.0, timeout)):
+            raise LockTimeout(f"{path} is held by another thread of this process "
+                              f"(pid {os.getpid()}); waited {timeout:g}s")
         try:
-            yield entry.lease
+            entry.fd, entry.lease = _take(path, deadline, timeout)
+        except BaseException:
+            entry.thread_lock.release()
+            raise
+        entry.owner, entry.depth = threading.get_ident(), 1
+        return entry.lease
+
+    def __exit__(self, *exc_info: object) -> None:
+        entry = self._entry
+        entry.depth -= 1
+        if entry.depth > 0:
+            return
+        fd, entry.fd, entry.owner = entry.fd, None, None
+        try:
+            if fd is not None:  # None: this is a forked child, which holds nothing
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
         finally:
-            entry.depth -= 1
-            if entry.depth == 0 and entry.fd is not None:
-                fcntl.flock(entry.fd, fcntl.LOCK_UN)
-                os.close(entry.fd)
-                entry.fd = None
-    finally:
-        entry.thread_lock.release()
+            entry.thread_lock.release()
 
 
 def _take(path: Path, deadline: float, timeout: float) -> tuple[int, Lease]:
@@ -128,11 +158,11 @@ def _take(path: Path, deadline: float, timeout: float) -> tuple[int, Lease]:
                 time.sleep(min(POLL_S, left))
         previous = _record(fd).get("token")
         lease = Lease(secrets.token_hex(8), previous if isinstance(previous, str) else None)
-        record = {"pid": os.getpid(), "command": _own_command(), "token": lease.token,
-                  "since": time.strftime("%Y-%m-%d %H:%M:%S %z")}
+        record = (f'{_own_record_head()}, "token": "{lease.token}", '
+                  f'"since": "{time.strftime("%Y-%m-%d %H:%M:%S %z")}"}}')
         # One write of a fixed length over the last record (JSON ignores the trailing blanks):
         # truncating first costs a journal commit on some filesystems, once per state.
-        os.pwrite(fd, json.dumps(record).encode()[:RECORD_MAX].ljust(RECORD_MAX), 0)
+        os.pwrite(fd, record.encode()[:RECORD_MAX].ljust(RECORD_MAX), 0)
         return fd, lease
     except BaseException:
         os.close(fd)
@@ -154,9 +184,27 @@ def _own_command() -> str:
     return _command_of(os.getpid())  # by pid: a forked child reads its own
 
 
+@functools.lru_cache(maxsize=1)
+def _record_head(pid: int, command: str) -> str:
+    """The start of this process's record, up to its token: the same at every take."""
+    return json.dumps({"pid": pid, "command": command})[:-1]
+
+
+def _own_record_head() -> str:
+    return _record_head(os.getpid(), _own_command())
+
+
+_decoder = json.JSONDecoder()
+
+
 def _record(fd: int) -> dict[str, Any]:
     try:
-        value = json.loads(os.pread(fd, RECORD_MAX, 0) or b"{}")
+        text = os.pread(fd, RECORD_MAX, 0).decode().lstrip() or "{}"
+        # The record, then the blanks of the fixed-length write (json.loads would read them
+        # through its whitespace pattern, at more than the rest of a take).
+        value, end = _decoder.raw_decode(text)
+        if end < len(text) and not text[end:].isspace():
+            return {}
     except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
@@ -210,14 +258,34 @@ def mutating(reconciler: Callable[..., Any]) -> Callable[..., Any]:
     """A library entry point ``f(conn, pillar, ..., test=...)`` that runs under the pillar's lock,
     unless in test mode (which changes nothing and so never waits)."""
     signature = inspect.signature(reconciler)
-    pillar_arg = list(signature.parameters)[1]
+    params = list(signature.parameters.values())
+    if len(params) < 2 or params[1].kind is not params[1].POSITIONAL_OR_KEYWORD:
+        raise TypeError(f"{reconciler.__qualname__}: its second parameter must be the pillar")
+    pillar_arg = params[1].name
+    # Where ``test`` is, found once (binding every call cost a tenth of a no-op state): None
+    # when there is none (always locked), past the end when only a keyword can pass it.
+    test_at = _test_index(params)
 
     @functools.wraps(reconciler)
     def run(*args: Any, **kwargs: Any) -> Any:
-        bound = signature.bind(*args, **kwargs).arguments
-        if bound.get("test", False):
+        if test_at is not None and (
+            args[test_at] if len(args) > test_at else kwargs.get("test", False)
+        ):
             return reconciler(*args, **kwargs)
-        with pillar_lock(bound[pillar_arg]):
+        pillar = args[1] if len(args) > 1 else kwargs.get(pillar_arg, _MISSING)
+        if pillar is _MISSING:
+            signature.bind(*args, **kwargs)  # raises the TypeError of the missing argument
+        with pillar_lock(pillar):
             return reconciler(*args, **kwargs)
 
     return run
+
+
+_MISSING = object()
+
+
+def _test_index(params: list[inspect.Parameter]) -> int | None:
+    for index, param in enumerate(params):
+        if param.name == "test":
+            return index if param.kind is param.POSITIONAL_OR_KEYWORD else len(params)
+    return None
