@@ -17,7 +17,10 @@ def ret(
     name: str, result: bool | None, comment: str, changes: dict | None = None
 ) -> dict[str, Any]:
     # A comment can carry a guest's text (an agent's refusal): escaped before Salt prints it.
-    comment = printable(comment, keep="\n\t", backslash=False)
+    # Printable ASCII (the usual comment) has nothing to escape: not scanned character by
+    # character (tests/unit/test_saltret.py: the same comment as escaping it).
+    if not (isinstance(comment, str) and comment.isascii() and comment.isprintable()):
+        comment = printable(comment, keep="\n\t", backslash=False)
     return {"name": name, "result": result, "comment": comment, "changes": changes or {}}
 
 
@@ -57,8 +60,14 @@ def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], context:
     ``lock_timeout`` s (default ``bulkhead:formula:lock_timeout``); test mode takes no lock and
     says who holds it, if anyone: its report may be out of date once that run is done.
     """
-    return _state(name, salt_pillar, lambda model, _lease: action(model, **kwargs), context,
-                  test, lock_timeout, minion_id)
+    return _state(name, salt_pillar, lambda model, _lease: action(model, **kwargs),
+                  _run_dict(context), test, lock_timeout, minion_id)
+
+
+def _run_dict(context: Any) -> dict | None:
+    """The run's dict behind Salt's ``__context__``: a module is given a proxy that finds it
+    again at each access (a context variable, the loader, its pack); found once per state."""
+    return context.value() if callable(getattr(type(context), "value", None)) else context
 
 
 def _state(name: str, salt_pillar: dict, action: Callable[[Any, Lease | None], Any],
@@ -109,6 +118,7 @@ def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *arg
     apply lock since this run's previous state, it is read again.
     """
     virt = _virt()
+    context = _run_dict(context)
 
     def action(model: Any, lease: Lease | None) -> Any:
         if xml_diff is not None:

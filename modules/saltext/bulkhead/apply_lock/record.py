@@ -20,7 +20,16 @@ RECORD_MAX = 4096
 # generator seeded by the system's randomness once per process (a system call each cost a tenth
 # of a take), seeded again in a forked child so that it never repeats its parent's.
 _tokens = random.Random()
-os.register_at_fork(after_in_child=_tokens.seed)
+_own: tuple[str, dict[str, Any]] | None = None  # this process's ``_head``, made at its first take
+
+
+def _after_fork() -> None:
+    global _own
+    _tokens.seed()
+    _own = None  # a child writes its own pid and command line
+
+
+os.register_at_fork(after_in_child=_after_fork)
 _decoder = json.JSONDecoder()
 
 
@@ -28,12 +37,17 @@ def write(fd: int) -> str:
     """Write this process's record over the last one; its new token."""
     global _last
     token = f"{_tokens.getrandbits(64):016x}"
-    text = f'{_own_head()}, "token": "{token}", "since": "{_since(int(time.time()))}"}}'
+    since = _since(int(time.time()))
+    head, mine = _own_head()
+    encoded = f'{head}, "token": "{token}", "since": "{since}"}}'.encode()
     # One write of a fixed length over the last record (JSON ignores the trailing blanks):
     # truncating first costs a journal commit on some filesystems, once per state.
-    raw = text.encode()[:RECORD_MAX].ljust(RECORD_MAX)
+    raw = encoded[:RECORD_MAX].ljust(RECORD_MAX)
     os.pwrite(fd, raw, 0)
-    _last = (raw, _parsed(raw))  # the next take most often reads this record back
+    # The next take most often reads this record back: what it says is known without parsing
+    # (unless cut at RECORD_MAX, which leaves no record to read).
+    fits = len(encoded) <= RECORD_MAX
+    _last = (raw, {**mine, "token": token, "since": since} if fits else _parsed(raw))
     return token
 
 
@@ -84,20 +98,23 @@ def _since(now: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(now))  # once per second
 
 
-@functools.lru_cache(maxsize=1)
-def _head(pid: int) -> str:
-    """The start of process ``pid``'s record, up to its token: the same at every take."""
-    return json.dumps({"pid": pid, "command": _command_of(pid)})[:-1]
+def _own_head() -> tuple[str, dict[str, Any]]:
+    global _own
+    if _own is None:
+        _own = _head(os.getpid())
+    return _own
 
 
-def _own_head() -> str:
-    return _head(os.getpid())  # by pid: a forked child writes its own
+def _head(pid: int) -> tuple[str, dict[str, Any]]:
+    """The start of process ``pid``'s record up to its token, as JSON text and as a dict: the
+    same at every take."""
+    mine = {"pid": pid, "command": _command_of(pid)}
+    return json.dumps(mine)[:-1], mine
 
 
-@functools.lru_cache(maxsize=1)
 def _command_of(pid: int) -> str:
-    """This process's command line, read once per process (a state takes the lock each time,
-    and the kernel's answer costs more than the rest of a take)."""
+    """Process ``pid``'s command line (read once per process: the kernel's answer costs more
+    than the rest of a take)."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
