@@ -56,6 +56,8 @@ _MISSING = object()
 
 def _test_index(params: list[inspect.Parameter]) -> int | None:
     for index, param in enumerate(params):
-        if param.name == "test":
-            return index if param.kind is param.POSITIONAL_OR_KEYWORD else len(params)
-    return None
+        if param.name == "test" and param.kind is param.POSITIONAL_OR_KEYWORD:
+            return index
+        if param.name == "test" and param.kind is param.KEYWORD_ONLY:
+            return len(params)
+    return None  # no ``test`` a caller can set on its own: every call is a real one
