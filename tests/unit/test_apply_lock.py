@@ -1,4 +1,4 @@
-"""The apply lock (apply_lock.py) between real processes: holder record, bounded wait naming the
+"""The apply lock (apply_lock/) between real processes: holder record, bounded wait naming the
 holder, re-entrancy in a thread, other threads and forked children waiting, a killed holder's
 lock free at once, and test mode never waiting."""
 
@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from saltext.bulkhead import apply_lock
 from saltext.bulkhead.apply_lock import LockTimeout, describe, hold, holder_now, lock_path, mutating
 
-MODULES = Path(apply_lock.__file__).resolve().parents[2]
+MODULES = Path(apply_lock.__file__).resolve().parents[3]
 # Holds the lock until its stdin closes (or it is killed); prints its lease's token once it holds.
 HOLDER = """
 import sys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,10 @@ def ret(
     name: str, result: bool | None, comment: str, changes: dict | None = None
 ) -> dict[str, Any]:
     # A comment can carry a guest's text (an agent's refusal): escaped before Salt prints it.
-    comment = printable(comment, keep="\n\t", backslash=False)
+    # Printable ASCII (the usual comment) has nothing to escape: not scanned character by
+    # character (tests/unit/test_saltret.py: the same comment as escaping it).
+    if not (isinstance(comment, str) and comment.isascii() and comment.isprintable()):
+        comment = printable(comment, keep="\n\t", backslash=False)
     return {"name": name, "result": result, "comment": comment, "changes": changes or {}}
 
 
@@ -56,16 +60,31 @@ def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], context:
     ``lock_timeout`` s (default ``bulkhead:formula:lock_timeout``); test mode takes no lock and
     says who holds it, if anyone: its report may be out of date once that run is done.
     """
+    return _state(name, salt_pillar, lambda model, _lease: action(model, **kwargs),
+                  _run_dict(context), test, lock_timeout, minion_id)
+
+
+def _run_dict(context: Any) -> dict | None:
+    """The run's dict behind Salt's ``__context__``: a module is given a proxy that finds it
+    again at each access (a context variable, the loader, its pack); found once per state."""
+    return context.value() if callable(getattr(type(context), "value", None)) else context
+
+
+def _state(name: str, salt_pillar: dict, action: Callable[[Any, Lease | None], Any],
+           context: dict | None, test: bool, lock_timeout: float | None,
+           minion_id: str | None) -> dict:
+    """``run_state``, where ``action(model, lease)`` also gets the lease it runs under (None in
+    test mode)."""
     try:
         model = _model(salt_pillar, context, minion_id)
     except PillarError as exc:
         return ret(name, False, "Invalid pillar, nothing changed:\n" + "\n".join(exc.lines))
     try:
         if test:
-            outcome = action(model, **kwargs)
+            outcome = action(model, None)
         else:
-            with pillar_lock(model, lock_timeout):
-                outcome = action(model, **kwargs)
+            with pillar_lock(model, lock_timeout) as lease:
+                outcome = action(model, lease)
     except LockTimeout as exc:
         return ret(name, False, str(exc))
     except Exception as exc:  # noqa: BLE001 - every failure must reach the admin as a failed state
@@ -76,6 +95,13 @@ def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], context:
         if holder is not None:
             comment += f" (A run is changing the host meanwhile: {holder}.)"
     return ret(name, outcome.result, comment, outcome.changes)
+
+
+@functools.cache
+def _virt() -> Any:
+    from . import virt  # libvirt is only needed by states that touch it; imported once
+
+    return virt
 
 
 def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *args: Any,
@@ -91,35 +117,39 @@ def reconcile(name: str, salt_pillar: dict, reconciler: Callable[..., Any], *arg
     (``virt.InventoryCache``), kept current by their own changes; when another process held the
     apply lock since this run's previous state, it is read again.
     """
-    from .virt import (  # libvirt is only needed by states that touch it
-        InventoryCache,
-        connect,
-        on_run_connection,
-        tracked,
-    )
+    virt = _virt()
+    context = _run_dict(context)
 
-    def action(model: Any) -> Any:
+    def action(model: Any, lease: Lease | None) -> Any:
         if xml_diff is not None:
             model = model.model_copy(update={
                 "formula": model.formula.model_copy(update={"xml_diff": bool(xml_diff)})})
-        cache = None
-        if context is not None:
-            cache = context.setdefault(INVENTORIES_KEY, {}).setdefault(
-                model.host.uri, InventoryCache()
-            )
-            if not test:
-                with pillar_lock(model) as lease:  # held by run_state already: never waits here
-                    _forget_others_changes(context, model.host.uri, cache, lease)
-        if cache is None:
-            with connect(model.host.uri) as conn:
-                return reconciler(tracked(conn), model, *args, test=test, **kwargs)
-        return on_run_connection(
-            context, model.host.uri,
-            lambda conn: reconciler(tracked(conn, cache), model, *args, test=test, **kwargs),
-            failed=lambda outcome: outcome.result is False, reopened=cache.forget_all)
+        uri = model.host.uri
+        if context is None:
+            with virt.connect(uri) as conn:
+                return reconciler(virt.tracked(conn), model, *args, test=test, **kwargs)
+        cache = _run_cache(context, uri, virt.InventoryCache)
+        if lease is not None:  # None: test mode, which takes no lease
+            _forget_others_changes(context, uri, cache, lease)
+        return virt.on_run_connection(
+            context, uri,
+            lambda conn: reconciler(virt.tracked(conn, cache), model, *args, test=test, **kwargs),
+            failed=_failed, reopened=cache.forget_all)
 
-    return run_state(name, salt_pillar, action, context, test=test, lock_timeout=lock_timeout,
-                     minion_id=minion_id)
+    return _state(name, salt_pillar, action, context, test, lock_timeout, minion_id)
+
+
+def _failed(outcome: Any) -> bool:
+    return outcome.result is False
+
+
+def _run_cache(context: dict, uri: str, new: Callable[[], Any]) -> Any:
+    """The run's inventory cache for ``uri`` (made by ``new`` only when there is none yet)."""
+    caches = context.setdefault(INVENTORIES_KEY, {})
+    cache = caches.get(uri)
+    if cache is None:
+        cache = caches[uri] = new()
+    return cache
 
 
 def _forget_others_changes(context: dict, uri: str, cache: Any, lease: Lease) -> None:

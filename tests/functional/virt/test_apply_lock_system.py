@@ -31,7 +31,7 @@ from saltext.bulkhead.virt import (
 from tests.guests import URI, kernel_image
 from tests.topology import remove_pool
 
-MODULES = Path(apply_lock.__file__).resolve().parents[2]
+MODULES = Path(apply_lock.__file__).resolve().parents[3]
 POOL, TPL, WORK = "bhlock-pool", "bhlock-tpl", "bhlock-work"
 # The library entry points a second apply runs (pool, template, app), as one process.
 CONVERGE = """
