@@ -39,6 +39,8 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
         domain_type = resolve(conn, requested, kernel=kernel)
         return plan_workstation(pillar, recorded_for_plan(conn, pillar),
                                 domain_type=domain_type, topology=_topology(conn, pillar, None))
+    if cache.shared:  # the pillar's definitions are on their way while the type is resolved
+        cache.domains.prefetch(conn, pillar.domains)
     domain_type = cache.derived(f"domain-type {requested} {kernel}", None,
                                 lambda: resolve(conn, requested, kernel=kernel))
     topology = _topology(conn, pillar, cache)

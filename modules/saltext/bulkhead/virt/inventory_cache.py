@@ -13,17 +13,18 @@ by the next run, as they were seen by the next state before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 import libvirt
 
 from .connection import Connection
+from .readers import readers
 
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
-PREFETCH_THREADS = 4  # calls in flight; more gained nothing measurable on a 2-core host
-PREFETCH_MIN = 4  # fewer objects are read one by one: starting threads would cost more
+PREFETCH_MIN = 4  # fewer objects are read one by one: handing them to threads would cost more
 _GONE = {libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_NETWORK, libvirt.VIR_ERR_NO_STORAGE_POOL,
          libvirt.VIR_ERR_NO_STORAGE_VOL}
 
@@ -55,6 +56,7 @@ class _Section:
         self._list_first = list_first
         self._handles: dict[str, Any] | None = None  # every object, once listed, by name
         self._xml: dict[str, str] = {}  # the XML of those read so far
+        self._pending: dict[str, Future[str | None]] = {}  # reads prefetched, not yet collected
         self._single: dict[str, Read | None] = {}  # objects read one by one before any listing
         self._stale: set[str] = set()
         self.version = 0  # changes whenever what ``all`` returns may have changed
@@ -63,7 +65,7 @@ class _Section:
         if self._handles is None:
             # name(): the binding answers it from the object, no call reaches libvirtd
             self._handles = {obj.name(): obj for obj in self._list_all(conn)}
-            self._xml, self._stale, self._single = {}, set(), {}
+            self._xml, self._stale, self._single, self._pending = {}, set(), {}, {}
             self.version += 1
         for name in sorted(self._stale):
             self._refresh(conn, name)
@@ -75,10 +77,15 @@ class _Section:
         return self.version
 
     def _fill(self, name: str) -> None:
-        """Read the XML of listed object ``name``; one removed meanwhile is dropped."""
+        """Read the XML of listed object ``name`` (or collect its prefetched read); one removed
+        meanwhile is dropped."""
         assert self._handles is not None
-        obj = self._handles[name]
-        xml = _or_none(lambda: obj.XMLDesc(self._flags))
+        pending = self._pending.pop(name, None)
+        if pending is not None:
+            xml = pending.result()  # a libvirt error of the read is raised here, in the caller
+        else:
+            obj = self._handles[name]
+            xml = _or_none(lambda: obj.XMLDesc(self._flags))
         if xml is None:
             del self._handles[name]
             self.version += 1
@@ -86,21 +93,18 @@ class _Section:
             self._xml[name] = xml
 
     def prefetch(self, conn: Connection, names: Iterable[str]) -> None:
-        """Read the XML of the listed ``names`` not read yet, a few calls in flight at once: one
-        connection carries concurrent calls, and each waits on libvirtd far more than it costs
-        here (a no-op reads every domain of the pillar: the largest part of its wall time)."""
+        """Start reading the XML of the listed ``names`` not read yet, a few calls in flight at
+        once, and return: each is collected when first asked. One connection carries concurrent
+        calls, and each waits on libvirtd far more than it costs here (a no-op reads every domain
+        of the pillar), so the caller parses the first while the next are still on their way."""
         handles = self._listing(conn)
-        todo = [n for n in names if n in handles and n not in self._xml]
+        todo = [n for n in names if n in handles and n not in self._xml and n not in self._pending]
         if len(todo) < PREFETCH_MIN:
             return
-        with ThreadPoolExecutor(PREFETCH_THREADS, thread_name_prefix="bulkhead-read") as pool:
-            xmls = list(pool.map(lambda n: _or_none(lambda: handles[n].XMLDesc(self._flags)), todo))
-        for name, xml in zip(todo, xmls, strict=True):
-            if xml is None:  # removed meanwhile
-                del handles[name]
-                self.version += 1
-            else:
-                self._xml[name] = xml
+        pool, flags = readers(), self._flags
+        for name in todo:
+            read = functools.partial(handles[name].XMLDesc, flags)
+            self._pending[name] = pool.submit(_or_none, read)
 
     def all(self, conn: Connection) -> dict[str, str]:
         self.prefetch(conn, list(self._listing(conn)))
@@ -136,9 +140,10 @@ class _Section:
 
     def forget(self, name: str | None = None) -> None:
         if name is None:
-            self._handles, self._xml, self._single = None, {}, {}
+            self._handles, self._xml, self._single, self._pending = None, {}, {}, {}
             return
         self._single.pop(name, None)
+        self._pending.pop(name, None)  # read before this run changed it: read again
         if self._handles is not None:
             self._stale.add(name)
 
