@@ -213,3 +213,27 @@ def test_a_prefetched_read_of_a_definition_changed_since_is_not_used(driver):
     log.clear()
     assert "<memory unit='KiB'>2048</memory>" in section.get(conn, "chg2")
     assert Counter(log.calls) == {"connect.lookupByName": 1, "domain.XMLDesc": 1}
+
+
+def test_listings_read_ahead_are_used_once_and_dropped_when_the_run_changes_an_object(driver):
+    # A run's listings are started in the reader pool while the plan is made (virt/context.py).
+    conn, log = driver
+    conn.networkDefineXML("<network><name>ahead0</name></network>")
+    cache = InventoryCache()
+    cache.read_ahead(conn, "default-pool", ["ahead0"])
+    assert "ahead0" in cache.networks.all(conn) and not cache.settled_networks.includes(
+        conn, "ahead0")  # defined, not started: not settled
+    calls = Counter(log.calls)
+    assert calls["connect.listAllNetworks"] == 2  # the plain listing and the settled one, once each
+    assert calls["connect.listAllStoragePools"] == 2
+    assert cache.volumes("default-pool").names(conn) is not None
+    log.clear()
+    assert cache.networks.get(conn, "ahead0") is not None and log.calls == []  # read already
+
+    again = InventoryCache()
+    again.read_ahead(conn, "default-pool", ["ahead0"])
+    again.networks._ahead.result()  # listed (with ahead0) before the change below
+    conn.networkLookupByName("ahead0").undefine()
+    again.forget_network("ahead0")  # what the tracker does after a mutating call on it
+    assert again.networks.get(conn, "ahead0") is None  # the listing from before is not used
+    assert not again.settled_networks.includes(conn, "ahead0")
