@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 
 from ..model import Pillar
 from ..plan import (
@@ -14,6 +15,7 @@ from ..plan import (
     plan_still_holds,
     plan_workstation,
 )
+from ..plan.allocations import wanted_networks
 from .connection import Connection
 from .cpu_topology import host_topology
 from .errors import BulkheadVirtError
@@ -21,6 +23,7 @@ from .hypervisor import probe_kernel
 from .hypervisor import resolve as resolve_type
 from .inventory_cache import InventoryCache
 from .own_records import recorded_for_plan
+from .readers import readers
 from .texts import Refusal
 from .tracked import cache_of
 
@@ -39,8 +42,12 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
         domain_type = resolve(conn, requested, kernel=kernel)
         return plan_workstation(pillar, recorded_for_plan(conn, pillar),
                                 domain_type=domain_type, topology=_topology(conn, pillar, None))
-    domain_type = cache.derived(f"domain-type {requested} {kernel}", None,
-                                lambda: resolve(conn, requested, kernel=kernel))
+    # Once per run: the type is resolved in the reader pool while the listings and the pillar's
+    # definitions are on their way (a tracked connection carries concurrent calls).
+    typing = cache.derived(f"domain-type {requested} {kernel}", None,
+                           lambda: _reading_ahead(conn, pillar, cache, functools.partial(
+                               resolve, conn, requested, kernel=kernel)))
+    domain_type = typing.result()
     topology = _topology(conn, pillar, cache)
     recorded = recorded_for_plan(conn, pillar)
 
@@ -56,6 +63,16 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
         "plan", (id(pillar), domain_type, recorded),
         lambda: (pillar, plan_workstation(pillar, recorded, domain_type=domain_type,
                                           topology=topology)), still_valid)[1]
+
+
+def _reading_ahead(conn: Connection, pillar: Pillar, cache: InventoryCache,
+                   resolve: Callable[[], str]) -> Future[str]:
+    typing = readers().submit(resolve)
+    if cache.shared:
+        cache.domains.prefetch(conn, pillar.domains)
+        cache.read_ahead(conn, pillar.host.pool, {net for name in pillar.domains
+                                                  for net, _ in wanted_networks(pillar, name)})
+    return typing
 
 
 def _topology(conn: Connection, pillar: Pillar,

@@ -55,10 +55,20 @@ def defined_domain(conn: Connection, name: str) -> tuple[Xml, Any] | None:
 def parsed_domain(conn: Connection, name: str, xml: str) -> etree._Element:
     """``xml`` (domain ``name``'s definition) parsed; on a tracked connection once per
     definition per run (the plan's records and the domain's state both read it). Read only."""
+    return _parsed(conn, f"parsed {name}", xml)
+
+
+def parsed_network(conn: Connection, name: str, xml: str) -> etree._Element:
+    """``xml`` (network ``name``'s definition) parsed, as ``parsed_domain`` (every client
+    domain's state reads its netvm's network). Read only."""
+    return _parsed(conn, f"parsed network {name}", xml)
+
+
+def _parsed(conn: Connection, key: str, xml: str) -> etree._Element:
     cache = cache_of(conn)
     if cache is None:
         return etree.fromstring(xml.encode())
-    return cache.derived(f"parsed {name}", xml, lambda: etree.fromstring(xml.encode()))
+    return cache.derived(key, xml, lambda: etree.fromstring(xml.encode()))
 
 
 def defined_xml(conn: Connection, name: str) -> Xml | None:

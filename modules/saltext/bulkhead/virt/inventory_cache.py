@@ -13,17 +13,18 @@ by the next run, as they were seen by the next state before.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any
 
 import libvirt
 
 from .connection import Connection
+from .readers import readers
 
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
-PREFETCH_THREADS = 4  # calls in flight; more gained nothing measurable on a 2-core host
-PREFETCH_MIN = 4  # fewer objects are read one by one: starting threads would cost more
+PREFETCH_MIN = 4  # fewer objects are read one by one: handing them to threads would cost more
 _GONE = {libvirt.VIR_ERR_NO_DOMAIN, libvirt.VIR_ERR_NO_NETWORK, libvirt.VIR_ERR_NO_STORAGE_POOL,
          libvirt.VIR_ERR_NO_STORAGE_VOL}
 
@@ -55,15 +56,20 @@ class _Section:
         self._list_first = list_first
         self._handles: dict[str, Any] | None = None  # every object, once listed, by name
         self._xml: dict[str, str] = {}  # the XML of those read so far
+        self._pending: dict[str, Future[str | None]] = {}  # reads prefetched, not yet collected
+        self._ahead: Future[tuple[dict[str, Any], dict[str, str]]] | None = None  # read_ahead's
         self._single: dict[str, Read | None] = {}  # objects read one by one before any listing
         self._stale: set[str] = set()
         self.version = 0  # changes whenever what ``all`` returns may have changed
 
     def _listing(self, conn: Connection) -> dict[str, Any]:
         if self._handles is None:
+            ahead, self._ahead = self._ahead, None
             # name(): the binding answers it from the object, no call reaches libvirtd
-            self._handles = {obj.name(): obj for obj in self._list_all(conn)}
-            self._xml, self._stale, self._single = {}, set(), {}
+            handles, xml = (ahead.result() if ahead is not None
+                            else ({obj.name(): obj for obj in self._list_all(conn)}, {}))
+            self._handles, self._xml = handles, xml
+            self._stale, self._single, self._pending = set(), {}, {}
             self.version += 1
         for name in sorted(self._stale):
             self._refresh(conn, name)
@@ -75,10 +81,15 @@ class _Section:
         return self.version
 
     def _fill(self, name: str) -> None:
-        """Read the XML of listed object ``name``; one removed meanwhile is dropped."""
+        """Read the XML of listed object ``name`` (or collect its prefetched read); one removed
+        meanwhile is dropped."""
         assert self._handles is not None
-        obj = self._handles[name]
-        xml = _or_none(lambda: obj.XMLDesc(self._flags))
+        pending = self._pending.pop(name, None)
+        if pending is not None:
+            xml = pending.result()  # a libvirt error of the read is raised here, in the caller
+        else:
+            obj = self._handles[name]
+            xml = _or_none(lambda: obj.XMLDesc(self._flags))
         if xml is None:
             del self._handles[name]
             self.version += 1
@@ -86,21 +97,39 @@ class _Section:
             self._xml[name] = xml
 
     def prefetch(self, conn: Connection, names: Iterable[str]) -> None:
-        """Read the XML of the listed ``names`` not read yet, a few calls in flight at once: one
-        connection carries concurrent calls, and each waits on libvirtd far more than it costs
-        here (a no-op reads every domain of the pillar: the largest part of its wall time)."""
+        """Start reading the XML of the listed ``names`` not read yet, a few calls in flight at
+        once, and return: each is collected when first asked. One connection carries concurrent
+        calls, and each waits on libvirtd far more than it costs here (a no-op reads every domain
+        of the pillar), so the caller parses the first while the next are still on their way."""
         handles = self._listing(conn)
-        todo = [n for n in names if n in handles and n not in self._xml]
+        todo = [n for n in names if n in handles and n not in self._xml and n not in self._pending]
         if len(todo) < PREFETCH_MIN:
             return
-        with ThreadPoolExecutor(PREFETCH_THREADS, thread_name_prefix="bulkhead-read") as pool:
-            xmls = list(pool.map(lambda n: _or_none(lambda: handles[n].XMLDesc(self._flags)), todo))
-        for name, xml in zip(todo, xmls, strict=True):
-            if xml is None:  # removed meanwhile
-                del handles[name]
-                self.version += 1
-            else:
-                self._xml[name] = xml
+        pool, flags = readers(), self._flags
+        for name in todo:
+            read = functools.partial(handles[name].XMLDesc, flags)
+            self._pending[name] = pool.submit(_or_none, read)
+
+    def read_ahead(self, conn: Connection, names: Iterable[str] | None) -> None:
+        """Start listing them in the reader pool and reading the XML of ``names`` (None: of
+        every one), to be collected by the first question."""
+        if self._handles is not None or self._ahead is not None or not self._list_first:
+            return
+        wanted = None if names is None else set(names)
+
+        def listing() -> tuple[dict[str, Any], dict[str, str]]:
+            handles = {obj.name(): obj for obj in self._list_all(conn)}
+            xml = {}
+            for name, obj in list(handles.items()):
+                if wanted is None or name in wanted:
+                    read = _or_none(functools.partial(obj.XMLDesc, self._flags))
+                    if read is None:  # removed meanwhile
+                        del handles[name]
+                    else:
+                        xml[name] = read
+            return handles, xml
+
+        self._ahead = readers().submit(listing)
 
     def all(self, conn: Connection) -> dict[str, str]:
         self.prefetch(conn, list(self._listing(conn)))
@@ -135,10 +164,12 @@ class _Section:
         self.version += 1
 
     def forget(self, name: str | None = None) -> None:
+        self._ahead = None  # it may have read before this run's change: listed again when asked
         if name is None:
-            self._handles, self._xml, self._single = None, {}, {}
+            self._handles, self._xml, self._single, self._pending = None, {}, {}, {}
             return
         self._single.pop(name, None)
+        self._pending.pop(name, None)  # read before this run changed it: read again
         if self._handles is not None:
             self._stale.add(name)
 
@@ -160,10 +191,21 @@ class _Settled:
         self._list_all = list_all
         self._flags = flags
         self._objects: dict[str, Any] | None = None  # name -> the listed object
+        self._ahead: Future[dict[str, Any]] | None = None  # read_ahead's listing
+
+    def _list(self, conn: Connection) -> dict[str, Any]:
+        return {obj.name(): obj for obj in self._list_all(conn, self._flags)}
+
+    def read_ahead(self, conn: Connection) -> Future[dict[str, Any]] | None:
+        """Start the listing in the reader pool; the future, unless already listed."""
+        if self._objects is None and self._ahead is None:
+            self._ahead = readers().submit(self._list, conn)
+        return self._ahead
 
     def includes(self, conn: Connection, name: str) -> bool:
         if self._objects is None:
-            self._objects = {obj.name(): obj for obj in self._list_all(conn, self._flags)}
+            ahead, self._ahead = self._ahead, None
+            self._objects = ahead.result() if ahead is not None else self._list(conn)
         return name in self._objects
 
     def listed(self, name: str) -> Any | None:
@@ -172,7 +214,7 @@ class _Settled:
         return None if self._objects is None else self._objects.get(name)
 
     def forget(self) -> None:
-        self._objects = None
+        self._objects, self._ahead = None, None
 
 
 def list_domains(conn: Connection) -> dict[str, str]:
@@ -211,6 +253,21 @@ class _Volumes:
         self._handles: dict[str, Any] = {}  # the listed volumes (not those changed since)
         self._xml: dict[str, str | None] = {}
         self._stale: set[str] = set()
+        self._ahead: Future[tuple[Any | None, list[Any]]] | None = None  # read_ahead's listing
+
+    def _list(self, conn: Connection, settled: Future[dict[str, Any]] | None = None,
+              ) -> tuple[Any | None, list[Any]]:
+        """(the pool, its volumes): the pool from the settled pools' listing (``settled``: that
+        listing still on its way) when it is there, else looked up; no volumes if inactive."""
+        listed = (settled.result().get(self._pool_name) if settled is not None
+                  else self._settled.listed(self._pool_name))
+        pool = listed or _active_pool(conn, self._pool_name)
+        return pool, (pool.listAllVolumes(0) if pool is not None else [])
+
+    def read_ahead(self, conn: Connection) -> None:
+        """Start the listing in the reader pool, after the settled pools' listing."""
+        if self._names is None and self._ahead is None and self._list_first:
+            self._ahead = readers().submit(self._list, conn, self._settled.read_ahead(conn))
 
     def _read_one(self, conn: Connection, name: str) -> str | None:
         vol = self._handles.get(name)
@@ -223,9 +280,8 @@ class _Volumes:
 
     def names(self, conn: Connection) -> set[str]:
         if self._names is None:
-            self._pool = (self._settled.listed(self._pool_name)
-                          or _active_pool(conn, self._pool_name))
-            listed = self._pool.listAllVolumes(0) if self._pool is not None else []
+            ahead, self._ahead = self._ahead, None
+            self._pool, listed = ahead.result() if ahead is not None else self._list(conn)
             self._handles = {
                 vol.name(): vol for vol in listed
             }  # name(): no call leaves the process
@@ -253,6 +309,7 @@ class _Volumes:
         return {name: xml for name in sorted(self.names(conn)) if (xml := self.get(conn, name))}
 
     def forget(self, name: str | None = None) -> None:
+        self._ahead = None  # it may have listed before this run's change: listed again
         if name is None:
             self._names, self._pool, self._handles, self._xml, self._stale = (
                 None,
@@ -302,6 +359,17 @@ class InventoryCache:
         if pool not in self._volumes:
             self._volumes[pool] = _Volumes(pool, self._shared, self.settled_pools)
         return self._volumes[pool]
+
+    def read_ahead(self, conn: Connection, pool: str, networks: Iterable[str]) -> None:
+        """Start the run's listings in the reader pool (after any definitions already asked
+        for), to be collected when first asked: they are on their way while the plan is made.
+        ``networks``: those whose XML the run will read."""
+        if not self._shared:
+            return
+        self.pools.read_ahead(conn, None)  # every pool's: a clash is looked for in all of them
+        self.networks.read_ahead(conn, networks)
+        self.settled_networks.read_ahead(conn)
+        self.volumes(pool).read_ahead(conn)
 
     def derived(self, key: str, source: Any, compute: Callable[[], Any]) -> Any:
         """``compute()``, reused while ``source`` (what it was computed from) compares equal."""

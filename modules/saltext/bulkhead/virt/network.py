@@ -10,13 +10,13 @@ import libvirt
 from ..apply_lock import mutating
 from ..model import Pillar
 from ..plan import NetworkPlan, names
-from ..plan.metadata import find_ours, recorded_hash
+from ..plan.metadata import find_ours, ours_in, recorded_hash
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
 from .change_lines import hash_line
 from .connection import Connection
 from .context import plan_or_reason
-from .inventory import domains_using, lookup, network_settled, network_xml
+from .inventory import domains_using, lookup, network_settled, network_xml, parsed_network
 from .texts import Refusal
 from .tracked import tracked
 from .work import LibvirtWork
@@ -67,7 +67,7 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work,
         return existing if existing is not None else conn.networkLookupByName(net.name)
 
     current = current or live().XMLDesc(0)
-    meta = find_ours(current)
+    meta = ours_in(parsed_network(conn, net.name, current))
     if meta is None:
         return Refusal(f"network {net.name!r} exists and is not managed by bulkhead (no bulkhead "
                        "metadata); remove or rename it, bulkhead never takes over foreign networks")
@@ -78,11 +78,12 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work,
         return Refusal(problem)
     changes: dict[str, Any] = {}
     section[net.name] = changes  # each entry recorded before the step that makes it (outcome.py)
-    if recorded_hash(meta) != net.config_hash or owner is None:
+    old_hash = recorded_hash(meta)
+    if old_hash != net.config_hash or owner is None:
         if owner is None:  # made before ownership: adopted, the mark is all that changes
             changes["workstation"] = {"old": None, "new": net.workstation}
         else:
-            changes["network"] = [hash_line(recorded_hash(meta), net.config_hash)]
+            changes["network"] = [hash_line(old_hash, net.config_hash)]
             if xml_diff:
                 changes["xml"] = unified(current, net.xml, net.name)
             if active:
