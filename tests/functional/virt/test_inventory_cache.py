@@ -173,13 +173,19 @@ def test_one_proxy_counts_and_tracks_each_call_once(driver, pillar) -> None:
     assert log.calls.count("storagepool.createXML") == 1  # not once per layer of wrapping
 
 
-def test_a_prefetch_reads_each_listed_definition_once_and_drops_one_undefined_since(driver):
-    # The no-op's reads of the pillar's domains are made a few at a time (inventory_cache).
-    conn, log = driver
-    names = [f"pre{i}" for i in range(6)]
+def define_domains(conn, prefix: str, count: int) -> list[str]:
+    """``count`` minimal test-driver domains named ``<prefix>0``...; their names."""
+    names = [f"{prefix}{i}" for i in range(count)]
     for name in names:
         conn.defineXML(f"<domain type='test'><name>{name}</name><memory>1024</memory>"
                        "<os><type>hvm</type></os></domain>")
+    return names
+
+
+def test_a_prefetch_reads_each_listed_definition_once_and_drops_one_undefined_since(driver):
+    # The no-op's reads of the pillar's domains are made a few at a time (inventory_cache).
+    conn, log = driver
+    names = define_domains(conn, "pre", 6)
     cache = InventoryCache()
     section = cache.domains
     version = section.current_version(conn)  # listed: every name is known
@@ -200,10 +206,7 @@ def test_a_prefetch_reads_each_listed_definition_once_and_drops_one_undefined_si
 def test_a_prefetched_read_of_a_definition_changed_since_is_not_used(driver):
     # A read started before this run changed the object may carry the old definition.
     conn, log = driver
-    names = [f"chg{i}" for i in range(5)]
-    for name in names:
-        conn.defineXML(f"<domain type='test'><name>{name}</name><memory>1024</memory>"
-                       "<os><type>hvm</type></os></domain>")
+    names = define_domains(conn, "chg", 5)
     uuid = conn.lookupByName("chg2").UUIDString()
     section = InventoryCache().domains
     section.prefetch(conn, names)
