@@ -35,7 +35,11 @@ class Draft:
     def __init__(self, tag: str, **attrs: str) -> None:
         self.shape: list[Shape] = [(-1, tag, tuple(attrs), False, None)]
         self.values: list[str] = list(attrs.values())
-        self.root = Node(self, 0)
+
+    @property
+    def root(self) -> Node:
+        # Not kept: a node refers to its draft, and a draft kept by its root would be a cycle.
+        return Node(self, 0)
 
 
 class Node:

@@ -42,10 +42,14 @@ class Watcher(Protocol):
 class Watched:
     """One libvirt object whose calls go through ``watchers``; ``kind`` names what it is."""
 
-    def __init__(self, target: Any, kind: str, watchers: tuple[Watcher, ...]) -> None:
+    def __init__(self, target: Any, kind: str, watchers: tuple[Watcher, ...],
+                 keep: Any = None) -> None:
         self._target = target
         self._kind = kind
         self._watchers = watchers
+        # What a watcher refers to weakly, held by the connection only (not by the objects it
+        # hands out, which a watcher's state may hold: that would be a reference cycle).
+        self._keep = keep
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._target, name)
@@ -85,12 +89,15 @@ def _unwrap(value: Any) -> Any:
     return value._target if isinstance(value, Watched) else value  # noqa: SLF001 - our own class
 
 
-def watch(conn: Connection, watcher: Watcher) -> Connection:
-    """``conn`` (plain or watched already) with ``watcher`` added to its watchers."""
+def watch(conn: Connection, watcher: Watcher, keep: Any = None) -> Connection:
+    """``conn`` (plain or watched already) with ``watcher`` added to its watchers; the new
+    connection holds ``keep`` (what ``watcher`` refers to weakly) while it lives."""
     if isinstance(conn, Watched):
         seen: Watched = conn
-        return cast("Connection", Watched(seen._target, seen._kind, (*seen._watchers, watcher)))  # noqa: SLF001
-    return cast("Connection", Watched(conn, "connect", (watcher,)))
+        held = seen._keep if keep is None else keep  # noqa: SLF001
+        return cast("Connection", Watched(seen._target, seen._kind, (*seen._watchers, watcher),  # noqa: SLF001
+                                          held))
+    return cast("Connection", Watched(conn, "connect", (watcher,), keep))
 
 
 def watchers(conn: Connection) -> tuple[Watcher, ...]:

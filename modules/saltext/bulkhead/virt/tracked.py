@@ -8,6 +8,7 @@ changed is forgotten by the cache and read again on its next use.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,28 +25,40 @@ _FORGET = {"domain": InventoryCache.forget_domain, "network": InventoryCache.for
 
 @dataclass(frozen=True, slots=True)
 class InventoryTracker:
-    """The watcher that keeps ``cache`` true to what this run changed."""
+    """The watcher that keeps ``cache`` true to what this run changed.
 
-    cache: InventoryCache
+    It refers to the cache weakly, and the tracked connection holds the cache: the cache holds
+    the objects the connection handed out, which hold their watchers, so a strong reference
+    here would make each run's reads a reference cycle, left to the garbage collector (whose
+    passes over them then cost later runs of the process milliseconds)."""
+
+    run: weakref.ref[InventoryCache]
+
+    @property
+    def cache(self) -> InventoryCache | None:
+        return self.run()
 
     def called(self, kind: str, call: str) -> None:
         """Reads change nothing."""
 
     def mutated(self, kind: str, target: Any, call: str, result: Any) -> None:
+        cache = self.run()
+        if cache is None:  # the run is over: nothing is cached any more
+            return
         if kind == "connect":
             forget = _CREATES.get(KINDS.get(type(result).__name__, ""))
             if forget is None:  # failed, or not attributable to one object: trust nothing cached
-                self.cache.forget_all()
+                cache.forget_all()
             else:
-                forget(self.cache, result.name())
+                forget(cache, result.name())
         elif kind == "stream":
             return  # a stream carries a volume's content; the volume call was seen already
         elif kind in _FORGET:
-            _FORGET[kind](self.cache, target.name())
+            _FORGET[kind](cache, target.name())
         elif call in ("createXML", "createXMLFrom") and result is not None:
-            self.cache.forget_volume(result.name())  # a new volume in this pool
+            cache.forget_volume(result.name())  # a new volume in this pool
         else:
-            self.cache.forget_pool(target.name())
+            cache.forget_pool(target.name())
 
 
 def tracked(conn: Connection, cache: InventoryCache | None = None) -> Connection:
@@ -53,10 +66,13 @@ def tracked(conn: Connection, cache: InventoryCache | None = None) -> Connection
     returned as it is. Without a cache, a fresh one for one reconcile call (reads one by one)."""
     if cache_of(conn) is not None:
         return conn
-    return watch(conn, InventoryTracker(InventoryCache(shared=False) if cache is None else cache))
+    cache = InventoryCache(shared=False) if cache is None else cache
+    return watch(conn, InventoryTracker(weakref.ref(cache)), keep=cache)
 
 
 def cache_of(conn: Connection) -> InventoryCache | None:
     """The inventory cache behind a tracked connection; None for a plain one (read live)."""
-    found = [w.cache for w in watchers(conn) if isinstance(w, InventoryTracker)]
-    return found[0] if found else None
+    for watcher in watchers(conn):
+        if isinstance(watcher, InventoryTracker):
+            return watcher.run()
+    return None
