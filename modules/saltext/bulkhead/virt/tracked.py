@@ -58,5 +58,7 @@ def tracked(conn: Connection, cache: InventoryCache | None = None) -> Connection
 
 def cache_of(conn: Connection) -> InventoryCache | None:
     """The inventory cache behind a tracked connection; None for a plain one (read live)."""
-    found = [w.cache for w in watchers(conn) if isinstance(w, InventoryTracker)]
-    return found[0] if found else None
+    for watcher in watchers(conn):  # asked a dozen times per domain state: no list made
+        if isinstance(watcher, InventoryTracker):
+            return watcher.cache
+    return None
