@@ -11,7 +11,7 @@ from lxml import etree
 from ..apply_lock import mutating
 from ..model import DomainClass, Pillar
 from ..plan import DomainPlan, Plan, VolumePlan, lineage
-from ..plan.metadata import find_ours, ours_in, recorded_hash, with_imports
+from ..plan.metadata import ours_in, recorded_hash, with_imports
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
 from .change_lines import adoption_line, hash_line, imports_line, property_lines, restart_line
@@ -99,12 +99,16 @@ def _bases(pillar: Pillar, name: str) -> list[tuple[str, str]]:
 
 def _ours(conn: Connection, name: str) -> bool:
     """Whether domain ``name`` is defined and bulkhead's; once per run per definition (every app
-    of a template asks about the template)."""
+    of a template asks about the template), from the definition the run has parsed already."""
     xml = defined_xml(conn, name)
+    if xml is None:
+        return False
+
+    def ours() -> bool:
+        return ours_in(parsed_domain(conn, name, xml)) is not None
+
     cache = cache_of(conn)
-    if xml is None or cache is None:
-        return xml is not None and find_ours(xml) is not None
-    return cache.derived(f"ours {name}", xml, lambda: find_ours(xml) is not None)
+    return ours() if cache is None else cache.derived(f"ours {name}", xml, ours)
 
 
 def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: Work, *,
