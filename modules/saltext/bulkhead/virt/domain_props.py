@@ -36,36 +36,32 @@ def _text(el: etree._Element | None) -> str | None:
     return None if el is None else el.text or ""
 
 
-# Element children are walked by plain iteration and compared by tag: a comment's tag is not a
-# string, so it matches none (each helper call, dict or filtered iterator cost more than the walk).
+def _firsts(el: etree._Element) -> dict[Any, etree._Element]:
+    """Each tag's first child (``find(tag)``), in one walk of the children (a comment's tag is
+    not a string: no property asks for it)."""
+    first: dict[Any, etree._Element] = {}
+    for child in el:
+        first.setdefault(child.tag, child)
+    return first
 
 
 def _disk(el: etree._Element) -> str:
-    src = driver = target = None
-    ro = ""
-    for child in el:
-        tag = child.tag
-        if tag == "source":
-            src = child if src is None else src
-        elif tag == "driver":
-            driver = child if driver is None else driver
-        elif tag == "target":
-            target = child if target is None else target
-        elif tag == "readonly":
-            ro = " ro"
+    first = _firsts(el)
+    src, driver = first.get("source"), first.get("driver")
     if src is None:
         where = None
     else:
         pool = src.get("pool")
         where = f"{pool}/{src.get('volume')}" if pool else src.get("file")
     fmt = driver.get("type") if driver is not None else None
-    return f"{target.get('dev')}={where} {fmt}{ro}"  # no target: AttributeError, as find()
+    ro = " ro" if "readonly" in first else ""
+    return f"{first.get('target').get('dev')}={where} {fmt}{ro}"
 
 
 def _interface(el: etree._Element) -> str:
     mac = src = port = filt = None
-    params: list[str] = []
-    for child in el:
+    params: list[str] = []  # of every filterref, as filterref/parameter finds them
+    for child in el:  # one walk: the first of each, and the parameters
         tag = child.tag
         if tag == "mac":
             mac = child if mac is None else mac
