@@ -46,8 +46,23 @@ def _model(salt_pillar: dict, context: dict | None, minion_id: str | None) -> An
     held = models.get(minion_id)
     if held is None or held[0] != raw:
         models.clear()
-        models[minion_id] = (copy.deepcopy(raw), pillar_from(salt_pillar, minion_id))
+        models[minion_id] = (_snapshot(raw), pillar_from(salt_pillar, minion_id))
     return models[minion_id][1]
+
+
+_ATOMS = frozenset({str, bytes, int, float, bool, type(None)})
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of pillar data to compare the pillar with later: every dict and list copied (the
+    pillar may change in place), immutable values shared, anything else deep-copied
+    (``copy.deepcopy`` of the whole pillar took as long as a no-op's domain state)."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _snapshot(item) for key, item in value.items()}
+    if kind is list:
+        return [_snapshot(item) for item in value]
+    return value if kind in _ATOMS else copy.deepcopy(value)
 
 
 def run_state(name: str, salt_pillar: dict, action: Callable[..., Any], context: dict | None = None,

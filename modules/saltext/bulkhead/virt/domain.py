@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +11,7 @@ from lxml import etree
 from ..apply_lock import mutating
 from ..model import DomainClass, Pillar
 from ..plan import DomainPlan, Plan, VolumePlan, lineage
-from ..plan.metadata import find_ours, ours_in, recorded_hash, with_imports
+from ..plan.metadata import ours_in, recorded_hash, with_imports
 from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
 from .change_lines import adoption_line, hash_line, imports_line, property_lines, restart_line
@@ -29,6 +28,7 @@ from .inventory import (
     volume_xml,
 )
 from .network import network_work
+from .once import Once
 from .pool import pool_work
 from .root_import import ImportRecords, import_work
 from .texts import Refusal
@@ -99,12 +99,16 @@ def _bases(pillar: Pillar, name: str) -> list[tuple[str, str]]:
 
 def _ours(conn: Connection, name: str) -> bool:
     """Whether domain ``name`` is defined and bulkhead's; once per run per definition (every app
-    of a template asks about the template)."""
+    of a template asks about the template), from the definition the run has parsed already."""
     xml = defined_xml(conn, name)
+    if xml is None:
+        return False
+
+    def ours() -> bool:
+        return ours_in(parsed_domain(conn, name, xml)) is not None
+
     cache = cache_of(conn)
-    if xml is None or cache is None:
-        return xml is not None and find_ours(xml) is not None
-    return cache.derived(f"ours {name}", xml, lambda: find_ours(xml) is not None)
+    return ours() if cache is None else cache.derived(f"ours {name}", xml, ours)
 
 
 def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: Work, *,
@@ -142,14 +146,13 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
     if problem:
         return problem
 
-    @functools.cache
-    def active() -> bool:  # asked live, and only when a decision depends on it
-        return existing is not None and not shut_off_first and bool(existing.isActive())
-
+    # Asked live, and only when a decision depends on it.
+    active = Once(lambda: existing is not None and not shut_off_first and bool(existing.isActive()))
     diffs = differences(properties_of(doc), properties(dplan.xml)) if doc is not None else None
+    old_hash = recorded_hash(meta) if meta is not None else None
     # Defined as planned: its volumes are those bulkhead made for this definition. Whether each
     # exists is asked (one listing of the pool per run); a volume's shape only where it matters.
-    as_planned = diffs == {} and meta is not None and recorded_hash(meta) == dplan.config_hash
+    as_planned = diffs == {} and meta is not None and old_hash == dplan.config_hash
     contents = recorded_contents(meta)
     records = ImportRecords.of(meta)
     standalone = pillar.domains[name].class_ == DomainClass.standalone
@@ -166,20 +169,20 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
                                    active=active, contents=contents, owner=name)
         if problem:
             return problem
-    _define_work(conn, dplan, current, meta, diffs, active, work, records, pillar)
+    _define_work(conn, dplan, current, meta, old_hash, diffs, active, work, records, pillar)
     return None
 
 
 def _define_work(conn: Connection, dplan: DomainPlan, current: str | None,
-                 meta: etree._Element | None, diffs: dict[str, Any] | None,
-                 active: Callable[[], bool], work: Work, records: ImportRecords,
-                 pillar: Pillar) -> None:
+                 meta: etree._Element | None, old_hash: str | None,
+                 diffs: dict[str, Any] | None, active: Callable[[], bool], work: Work,
+                 records: ImportRecords, pillar: Pillar) -> None:
     """Steps (re)defining the domain, with one line per changed property in ``changes``;
-    ``meta`` and ``diffs``: its definition's metadata and property differences, read once."""
+    ``meta``, ``old_hash`` and ``diffs``: its definition's metadata, recorded config hash and
+    property differences, read once."""
     if current is None or diffs is None:
         work.changes["domain"] = {"old": None, "new": "defined"}
     else:
-        old_hash = recorded_hash(meta) if meta is not None else None
         imports_same = records.recorded == records.planned
         adopted = owner_of(meta) is None  # made before ownership: the mark is all it gains
         if not diffs and old_hash == dplan.config_hash and imports_same and not adopted:

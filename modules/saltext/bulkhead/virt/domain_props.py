@@ -36,55 +36,69 @@ def _text(el: etree._Element | None) -> str | None:
     return None if el is None else el.text or ""
 
 
-def _first(parents: list[etree._Element], tag: str) -> etree._Element | None:
-    """The first ``tag`` child of any of ``parents`` (``find("parent/tag")``)."""
-    return next((el for parent in parents for el in parent.iterchildren(tag)), None)
-
-
-def _children(el: etree._Element) -> dict[str, etree._Element]:
-    """Each tag's first element child (``find(tag)``), in one pass over the children."""
-    first: dict[str, etree._Element] = {}
-    for child in el.iterchildren(etree.Element):
+def _firsts(el: etree._Element) -> dict[Any, etree._Element]:
+    """Each tag's first child (``find(tag)``), in one walk of the children (a comment's tag is
+    not a string: no property asks for it)."""
+    first: dict[Any, etree._Element] = {}
+    for child in el:
         first.setdefault(child.tag, child)
     return first
 
 
 def _disk(el: etree._Element) -> str:
-    first = _children(el)
+    first = _firsts(el)
     src, driver = first.get("source"), first.get("driver")
-    where = f"{src.get('pool')}/{src.get('volume')}" if src is not None and src.get("pool") else (
-        src.get("file") if src is not None else None)
+    if src is None:
+        where = None
+    else:
+        pool = src.get("pool")
+        where = f"{pool}/{src.get('volume')}" if pool else src.get("file")
     fmt = driver.get("type") if driver is not None else None
     ro = " ro" if "readonly" in first else ""
     return f"{first.get('target').get('dev')}={where} {fmt}{ro}"
 
 
 def _interface(el: etree._Element) -> str:
-    first = _children(el)
-    mac, src, port, filt = (first.get(tag) for tag in ("mac", "source", "port", "filterref"))
-    params = ",".join(f"{p.get('name')}={p.get('value')}"
-                      for f in el.iterchildren("filterref") for p in f.iterchildren("parameter"))
+    mac = src = port = filt = None
+    params: list[str] = []  # of every filterref, as filterref/parameter finds them
+    for child in el:  # one walk: the first of each, and the parameters
+        tag = child.tag
+        if tag == "mac":
+            mac = child if mac is None else mac
+        elif tag == "source":
+            src = child if src is None else src
+        elif tag == "port":
+            port = child if port is None else port
+        elif tag == "filterref":
+            filt = child if filt is None else filt
+            params += [f"{p.get('name')}={p.get('value')}" for p in child
+                       if p.tag == "parameter"]
     return " ".join([
         src.get("network", "?") if src is not None else "?",
         mac.get("address", "?").lower() if mac is not None else "?",
         "isolated" if port is not None and port.get("isolated") == "yes" else "shared",
-        f"{filt.get('filter')}({params})" if filt is not None else "unfiltered",
+        f"{filt.get('filter')}({','.join(params)})" if filt is not None else "unfiltered",
     ])
+
+
+def _cpus(text: str | None) -> str:
+    try:
+        return format_cpu_list(parse_cpu_list(text or ""))
+    except ValueError:
+        return repr(text)  # not ours to read: still compared, so it differs from the plan's
+
+
+_PINS = {"vcpupin": "vcpu", "emulatorpin": None, "iothreadpin": "iothread"}
 
 
 def _cpu_pins(vcpu: etree._Element | None, tunes: list[etree._Element]) -> str | None:
     """Where the domain's threads may run: its vCPU default and every pin, CPU lists normalised;
     None for a domain pinned nowhere."""
-    def cpus(text: str | None) -> str:
-        try:
-            return format_cpu_list(parse_cpu_list(text or ""))
-        except ValueError:
-            return repr(text)  # not ours to read: still compared, so it differs from the plan's
-
-    pins = [f"vcpu={cpus(vcpu.get('cpuset'))}"] if vcpu is not None and vcpu.get("cpuset") else []
-    for tag, index in (("vcpupin", "vcpu"), ("emulatorpin", None), ("iothreadpin", "iothread")):
-        pins += [f"{tag}{el.get(index) if index else ''}={cpus(el.get('cpuset'))}"
-                 for tune in tunes for el in tune.iterchildren(tag)]
+    cpuset = vcpu.get("cpuset") if vcpu is not None else None
+    pins = [f"vcpu={_cpus(cpuset)}"] if cpuset else []
+    for tag, index in _PINS.items():
+        pins += [f"{tag}{el.get(index) if index else ''}={_cpus(el.get('cpuset'))}"
+                 for tune in tunes for el in tune if el.tag == tag]
     return " ".join(sorted(pins)) or None
 
 
@@ -92,39 +106,60 @@ def properties(xml: str) -> dict[str, Any]:
     return properties_of(etree.fromstring(xml.encode()))
 
 
+_META = f"{{{NAMESPACE}}}domain"
+_OS = ("kernel", "initrd", "cmdline")
+_META_KEYS = ("class", "template", "netvm", "label", "cpu_partition")
+
+
 def properties_of(doc: etree._Element) -> dict[str, Any]:
     """The properties of a parsed domain document. One pass over its children (every domain's
     definition and plan are compared on every run: a path search per property cost 4x more)."""
-    first: dict[str, etree._Element] = {}
-    groups: dict[str, list[etree._Element]] = {
-        "os": [],
-        "devices": [],
-        "cputune": [],
-        "metadata": [],
-    }
-    for child in doc.iterchildren(etree.Element):
-        if child.tag in groups:
-            groups[child.tag].append(child)
-        first.setdefault(child.tag, child)
-    devices = groups["devices"]
-    meta = _first(groups["metadata"], f"{{{NAMESPACE}}}domain")
-    serial_source = _first([s for d in devices for s in d.iterchildren("serial")], "source")
+    first: dict[Any, etree._Element] = {}
+    devices: list[etree._Element] = []
+    tunes: list[etree._Element] = []
+    boot: dict[str, etree._Element] = {}  # the first of each of _OS in any <os>
+    meta = None
+    for child in doc:
+        tag = child.tag
+        if tag == "devices":
+            devices.append(child)
+        elif tag == "os":
+            for el in child:
+                if el.tag in _OS and el.tag not in boot:
+                    boot[el.tag] = el
+        elif tag == "cputune":
+            tunes.append(child)
+        elif tag == "metadata":
+            if meta is None:
+                meta = next(child.iterchildren(_META), None)
+        elif tag not in first:
+            first[tag] = child
+    disks, interfaces, serial_source = [], [], None
+    for dev in devices:
+        for el in dev:
+            tag = el.tag
+            if tag == "disk":
+                disks.append(el)
+            elif tag == "interface":
+                interfaces.append(el)
+            elif tag == "serial" and serial_source is None:
+                serial_source = next(el.iterchildren("source"), None)
     props: dict[str, Any] = {
         "type": doc.get("type"),
         "memory_mib": _mib(first.get("memory")),
         "current_memory_mib": _mib(first.get("currentMemory")),
         "vcpus": int(_text(first.get("vcpu")) or 0),
-        "kernel": _text(_first(groups["os"], "kernel")),
-        "initrd": _text(_first(groups["os"], "initrd")),
-        "cmdline": _text(_first(groups["os"], "cmdline")),
-        "disks": [_disk(d) for dev in devices for d in dev.iterchildren("disk")],
-        "interfaces": [_interface(i) for dev in devices for i in dev.iterchildren("interface")],
+        "kernel": _text(boot.get("kernel")),
+        "initrd": _text(boot.get("initrd")),
+        "cmdline": _text(boot.get("cmdline")),
+        "disks": [_disk(d) for d in disks],
+        "interfaces": [_interface(i) for i in interfaces],
         "console_log": serial_source.get("path") if serial_source is not None else None,
         "on_crash": _text(first.get("on_crash")),
         "on_poweroff": _text(first.get("on_poweroff")),
-        "cpu_pins": _cpu_pins(first.get("vcpu"), groups["cputune"]),
+        "cpu_pins": _cpu_pins(first.get("vcpu"), tunes),
     }
-    for key in ("class", "template", "netvm", "label", "cpu_partition"):
+    for key in _META_KEYS:
         props[key] = meta.get(key) if meta is not None else None
     return props
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import libvirt
@@ -17,8 +16,9 @@ from .change_lines import hash_line
 from .connection import Connection
 from .context import plan_or_reason
 from .inventory import domains_using, lookup, network_settled, network_xml, parsed_network
+from .once import Once
 from .texts import Refusal
-from .tracked import tracked
+from .tracked import cache_of, tracked
 from .work import LibvirtWork
 from .xmldiff import unified
 
@@ -49,6 +49,8 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work,
     # Active and autostarted, as the run's one listing says: the network itself is asked nothing
     # unless its definition changes or its mark must be read from the persistent definition.
     settled = current is not None and network_settled(conn, net.name)
+    if settled and current is not None and _settled_as_planned(conn, net, current):
+        return None
     existing = None if settled else lookup(conn.networkLookupByName, net.name)
     section = work.section("networks")
     if not settled and existing is None:
@@ -62,9 +64,7 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work,
         work.step(f"define network {net.name}", define)
         return None
 
-    @functools.cache
-    def live() -> Any:
-        return existing if existing is not None else conn.networkLookupByName(net.name)
+    live = Once(lambda: existing if existing is not None else conn.networkLookupByName(net.name))
 
     current = current or live().XMLDesc(0)
     meta = ours_in(parsed_network(conn, net.name, current))
@@ -102,6 +102,22 @@ def network_work(conn: Connection, net: NetworkPlan, work: Work,
     if not changes:
         del section[net.name]
     return None
+
+
+def _settled_as_planned(conn: Connection, net: NetworkPlan, current: str) -> bool:
+    """Whether a network the run listed as active and autostarted, defined as ``current``, is
+    this workstation's and as planned: then ``network_work`` has nothing to do. Decided from the
+    definition alone, so once per run while it stays the same (every client domain asks)."""
+
+    def decide() -> bool:
+        meta = ours_in(parsed_network(conn, net.name, current))
+        return (meta is not None and owner_of(meta) == net.workstation
+                and recorded_hash(meta) == net.config_hash)
+
+    cache = cache_of(conn)
+    if cache is None:
+        return decide()
+    return cache.derived(f"settled as planned {net.name}", (current, net), decide)
 
 
 @mutating

@@ -72,7 +72,7 @@ def tracked(conn: Connection, cache: InventoryCache | None = None) -> Connection
 
 def cache_of(conn: Connection) -> InventoryCache | None:
     """The inventory cache behind a tracked connection; None for a plain one (read live)."""
-    for watcher in watchers(conn):
+    for watcher in watchers(conn):  # asked a dozen times per domain state: no list made
         if isinstance(watcher, InventoryTracker):
             return watcher.run()
     return None
