@@ -20,8 +20,8 @@ from typing import Any
 
 import libvirt
 
-from .connection import Connection
-from .readers import readers
+from ..connection import Connection
+from ..readers import readers
 
 INACTIVE = libvirt.VIR_DOMAIN_XML_INACTIVE
 PREFETCH_MIN = 4  # fewer objects are read one by one: handing them to threads would cost more
