@@ -69,7 +69,8 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
 def _reading_ahead(conn: Connection, pillar: Pillar, cache: InventoryCache,
                    resolve: Callable[[], str]) -> Future[str]:
     typing = readers().submit(resolve)
-    cache.read_ahead(conn, pillar.domains, pillar.host.pool,
+    # In the order the plan's records are read (own_records): each is ready as it is asked for.
+    cache.read_ahead(conn, sorted(pillar.domains), pillar.host.pool,
                      {net for name in pillar.domains for net, _ in wanted_networks(pillar, name)})
     return typing
 
