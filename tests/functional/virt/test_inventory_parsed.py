@@ -1,7 +1,7 @@
-"""The definitions a run reads ahead are parsed by the reader threads that read them, and the
-trees handed out are read only: every caller gets them as libvirt's XML says. A definition that
-does not parse fails where and as it did when the caller parsed it; a read no longer wanted
-before it started is not made."""
+"""The trees of a run's definitions are handed out read only: every caller gets them as libvirt's
+XML says, whether the reader threads parsed them (``PARSE_IN_READERS``) or the first caller did.
+A definition that does not parse fails where and as it did when the caller parsed it; a read no
+longer wanted before it started is not made."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from saltext.bulkhead.virt import (
     connect,
     counting,
     domain_absent,
+    inventory_cache,
     network_absent,
     tracked,
 )
@@ -34,17 +35,19 @@ def driver(tmp_path):
         yield counting(raw)
 
 
-def test_a_runs_definitions_are_parsed_in_reader_threads_and_handed_out_as_read(
-        driver, tmp_path, monkeypatch) -> None:
+@pytest.mark.parametrize("in_readers", [False, True])
+def test_a_runs_definitions_are_parsed_once_and_handed_out_as_read(
+        driver, tmp_path, monkeypatch, in_readers) -> None:
+    monkeypatch.setattr(inventory_cache, "PARSE_IN_READERS", in_readers)
     conn, _log = driver
     pillar = load_pillar(pillar_data(str(tmp_path / "pool")))
     assert all(result is True for _, result, _ in apply_all(conn, pillar))
-    parse, by_readers = etree.fromstring, set()
+    parse, by_readers, by_main = etree.fromstring, set(), set()
 
     def parse_seen(text, *args, **kwargs):
         tree = parse(text, *args, **kwargs)
-        if threading.current_thread().name.startswith("bulkhead-read"):
-            by_readers.add(id(tree))
+        reader = threading.current_thread().name.startswith("bulkhead-read")
+        (by_readers if reader else by_main).add(id(tree))
         return tree
 
     monkeypatch.setattr(etree, "fromstring", parse_seen)
@@ -53,12 +56,13 @@ def test_a_runs_definitions_are_parsed_in_reader_threads_and_handed_out_as_read(
     # Callers that look at every domain's tree: a template's dependents, a network's users.
     assert domain_absent(run, pillar, "tpl", test=True).result is False
     assert network_absent(run, pillar, "net", test=True).result is False
-    monkeypatch.undo()
+    monkeypatch.setattr(etree, "fromstring", parse)
     cache = cache_of(run)
     domains = cache.domains.all(run)
     assert set(pillar.domains) <= set(domains)
-    for name in pillar.domains:  # every definition the plan read came parsed from a reader
-        assert id(cache.domains.parsed(name, domains[name])) in by_readers, name
+    for name in pillar.domains:  # every definition the plan read: parsed where said, then kept
+        assert id(cache.domains.parsed(name, domains[name])) in (
+            by_readers if in_readers else by_main), name
     held = [(cache.domains, name, xml) for name, xml in domains.items()]
     held += [(cache.networks, name, xml) for name, xml in cache.networks.all(run).items()]
     for section, name, xml in held:
