@@ -223,7 +223,7 @@ def test_listings_read_ahead_are_used_once_and_dropped_when_the_run_changes_an_o
     conn, log = driver
     conn.networkDefineXML("<network><name>ahead0</name></network>")
     cache = InventoryCache()
-    cache.read_ahead(conn, "default-pool", ["ahead0"])
+    cache.read_ahead(conn, [], "default-pool", ["ahead0"])
     assert "ahead0" in cache.networks.all(conn) and not cache.settled_networks.includes(
         conn, "ahead0")  # defined, not started: not settled
     calls = Counter(log.calls)
@@ -234,7 +234,7 @@ def test_listings_read_ahead_are_used_once_and_dropped_when_the_run_changes_an_o
     assert cache.networks.get(conn, "ahead0") is not None and log.calls == []  # read already
 
     again = InventoryCache()
-    again.read_ahead(conn, "default-pool", ["ahead0"])
+    again.read_ahead(conn, [], "default-pool", ["ahead0"])
     again.networks._ahead.result()  # listed (with ahead0) before the change below
     conn.networkLookupByName("ahead0").undefine()
     again.forget_network("ahead0")  # what the tracker does after a mutating call on it

@@ -35,8 +35,9 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
     requested = pillar.host.domain_type.value
     # Only auto boots a kernel to test KVM; finding it sorts every domain (in every state).
     kernel = probe_kernel(pillar) if requested == "auto" else None
-    # The test driver has no domain capabilities: asking would be one failed call more.
-    resolve = functools.partial(resolve_type, domain_caps=not pillar.host.uri.startswith("test:"))
+    # The test driver has no domain capabilities: asking would be one failed call more. Its URI
+    # is the connection's (asked locally), whatever the pillar names (tests connect their own).
+    resolve = functools.partial(resolve_type, domain_caps=not conn.getURI().startswith("test:"))
     cache = cache_of(conn)
     if cache is None:
         domain_type = resolve(conn, requested, kernel=kernel)
@@ -68,10 +69,9 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
 def _reading_ahead(conn: Connection, pillar: Pillar, cache: InventoryCache,
                    resolve: Callable[[], str]) -> Future[str]:
     typing = readers().submit(resolve)
-    if cache.shared:
-        cache.domains.prefetch(conn, pillar.domains)
-        cache.read_ahead(conn, pillar.host.pool, {net for name in pillar.domains
-                                                  for net, _ in wanted_networks(pillar, name)})
+    # In the order the plan's records are read (own_records): each is ready as it is asked for.
+    cache.read_ahead(conn, sorted(pillar.domains), pillar.host.pool,
+                     {net for name in pillar.domains for net, _ in wanted_networks(pillar, name)})
     return typing
 
 

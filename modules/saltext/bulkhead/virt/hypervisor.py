@@ -103,26 +103,17 @@ def resolve(conn: Connection, requested: str, *, kernel: str | None = None,
     ``auto`` picks kvm when libvirt offers kvm and the probes prove a KVM guest runs: the ioctl
     probe, then booting ``kernel`` (a template's) with libvirt's emulator, else qemu (TCG).
     libvirt's test driver only offers its own type ('test'), which auto then selects so that
-    functional tests exercise the very same code. An explicit type must be offered: with
+    functional tests exercise the very same code. An explicit type must be offered. With
     ``domain_caps`` (a driver that has them, not the test driver) libvirt's domain capabilities
-    for it are asked first, one small answer where the host's capabilities are 1-4 ms of XML.
+    are asked first, one small answer where the host's capabilities are 1-4 ms of XML: for an
+    explicit type, whether it is offered; for auto, kvm's (offered for the host's architecture,
+    and the emulator that runs it), then qemu's when the probes refuse KVM.
     """
-    if requested != "auto" and domain_caps and _offers_by_domain_caps(conn, requested):
-        return requested
-    capabilities = conn.getCapabilities()
-    offered = offered_types(capabilities)
     if requested == "auto":
-        if kvm_check is None:
-            emulator = emulator_for(capabilities, os.uname().machine)
-            kvm_check = functools.partial(kvm_runs_guests, emulator, kernel)
-        if "kvm" in offered and kvm_check():
-            return "kvm"
-        for fallback in ("qemu", "xen", "test"):
-            if fallback in offered:
-                return fallback
-        raise BulkheadVirtError(
-            f"libvirt offers none of kvm, qemu, xen (offers: {sorted(offered)})"
-        )
+        return _auto(conn, kernel, kvm_check, domain_caps)
+    if domain_caps and _domain_caps(conn, requested) is not None:
+        return requested
+    offered = offered_types(conn.getCapabilities())
     if requested not in offered:
         raise BulkheadVirtError(
             f"bulkhead:host:domain_type is {requested!r} but this libvirt connection offers "
@@ -130,12 +121,41 @@ def resolve(conn: Connection, requested: str, *, kernel: str | None = None,
     return requested
 
 
-def _offers_by_domain_caps(conn: Connection, requested: str) -> bool:
-    """True when libvirt answers domain capabilities for ``requested`` guests of the host's default
-    arch and emulator: the type is then among the host capabilities' own. Any error (not offered,
-    not supported) is False, and the host capabilities decide as ever (and name what is offered)."""
+def _auto(conn: Connection, kernel: str | None, kvm_check: Callable[[], bool] | None,
+          domain_caps: bool) -> str:
+    kvm_caps = _domain_caps(conn, "kvm") if domain_caps else None
+    if kvm_caps is not None:
+        # Offered for the host's architecture: the emulator is the one the host's capabilities
+        # name for it (libvirt looks it up there), and the probes decide as below.
+        emulator = etree.fromstring(kvm_caps.encode()).findtext("path")
+        if (kvm_check or functools.partial(kvm_runs_guests, emulator, kernel))():
+            return "kvm"
+        return "qemu" if _domain_caps(conn, "qemu") is not None else _fallback(
+            offered_types(conn.getCapabilities()))
+    capabilities = conn.getCapabilities()
+    offered = offered_types(capabilities)
+    if kvm_check is None:
+        emulator = emulator_for(capabilities, os.uname().machine)
+        kvm_check = functools.partial(kvm_runs_guests, emulator, kernel)
+    if "kvm" in offered and kvm_check():
+        return "kvm"
+    return _fallback(offered)
+
+
+def _fallback(offered: set[str]) -> str:
+    """What auto runs when KVM does not: the first of qemu (TCG), xen, test offered."""
+    for fallback in ("qemu", "xen", "test"):
+        if fallback in offered:
+            return fallback
+    raise BulkheadVirtError(f"libvirt offers none of kvm, qemu, xen (offers: {sorted(offered)})")
+
+
+def _domain_caps(conn: Connection, requested: str) -> str | None:
+    """libvirt's domain capabilities for ``requested`` guests of the host's default arch and
+    emulator; when it answers, the type is among the host capabilities' own. Any error (not
+    offered, not supported) is None, and the host capabilities decide as ever (and name what is
+    offered)."""
     try:
-        conn.getDomainCapabilities(None, None, None, requested, 0)
+        return str(conn.getDomainCapabilities(None, None, None, requested, 0))
     except libvirt.libvirtError:
-        return False
-    return True
+        return None

@@ -11,7 +11,7 @@ from typing import Any
 import libvirt
 from lxml import etree
 
-from ..plan.metadata import find_ours, read_recorded_with_owner
+from ..plan.metadata import find_ours, recorded_with_owner_in
 from ..plan.recorded import RecordedDomain
 from .connection import Connection
 from .inventory_cache import INACTIVE, list_domains, read_domain
@@ -54,21 +54,17 @@ def defined_domain(conn: Connection, name: str) -> tuple[Xml, Any] | None:
 
 def parsed_domain(conn: Connection, name: str, xml: str) -> etree._Element:
     """``xml`` (domain ``name``'s definition) parsed; on a tracked connection once per
-    definition per run (the plan's records and the domain's state both read it). Read only."""
-    return _parsed(conn, f"parsed {name}", xml)
+    definition per run (the plan's records and the domain's state both read it), mostly by the
+    reader thread that read it. READ ONLY: the same tree is handed to every later question."""
+    cache = cache_of(conn)
+    return etree.fromstring(xml.encode()) if cache is None else cache.domains.parsed(name, xml)
 
 
 def parsed_network(conn: Connection, name: str, xml: str) -> etree._Element:
     """``xml`` (network ``name``'s definition) parsed, as ``parsed_domain`` (every client
-    domain's state reads its netvm's network). Read only."""
-    return _parsed(conn, f"parsed network {name}", xml)
-
-
-def _parsed(conn: Connection, key: str, xml: str) -> etree._Element:
+    domain's state reads its netvm's network). READ ONLY, as there."""
     cache = cache_of(conn)
-    if cache is None:
-        return etree.fromstring(xml.encode())
-    return cache.derived(key, xml, lambda: etree.fromstring(xml.encode()))
+    return etree.fromstring(xml.encode()) if cache is None else cache.networks.parsed(name, xml)
 
 
 def defined_xml(conn: Connection, name: str) -> Xml | None:
@@ -152,7 +148,7 @@ def recorded_domains(conn: Connection, workstation: str) -> dict[str, RecordedDo
     def read() -> dict[str, RecordedDomain]:
         recorded = {}
         for name, xml in defined_domains(conn):
-            read = read_recorded_with_owner(xml)
+            read = recorded_with_owner_in(parsed_domain(conn, name, xml))
             if read is not None and read[1] in (None, workstation):
                 recorded[name] = read[0]
         return recorded
@@ -166,7 +162,7 @@ def recorded_domains(conn: Connection, workstation: str) -> dict[str, RecordedDo
 
 
 def domains_using(conn: Connection, predicate: Any) -> list[str]:
-    """Names of defined domains whose inactive XML satisfies ``predicate(etree root)``."""
-    return sorted(
-        name for name, xml in defined_domains(conn) if predicate(etree.fromstring(xml.encode()))
-    )
+    """Names of defined domains whose inactive XML satisfies ``predicate(etree root)`` (which
+    must not change the tree: see ``parsed_domain``)."""
+    return sorted(name for name, xml in defined_domains(conn)
+                  if predicate(parsed_domain(conn, name, xml)))

@@ -37,8 +37,9 @@ def _own_records(conn: Connection, pillar: Pillar) -> dict[str, RecordedDomain] 
     cache = cache_of(conn)
     assert cache is not None
     found = {}
-    cache.domains.prefetch(conn, pillar.domains)
-    for name in sorted(pillar.domains):
+    names = sorted(pillar.domains)
+    cache.domains.prefetch(conn, names)  # read ahead already, unless the cache was forgotten
+    for name in names:
         xml = cache.domains.get(conn, name)
         read = recorded_with_owner_in(parsed_domain(conn, name, xml)) if xml is not None else None
         if read is None or read[1] not in (None, pillar.workstation):

@@ -1,0 +1,65 @@
+"""A batch of the reader pool: a few submissions run every call, each result (or error) reaches
+the one who asks for it, and a call whose result is no longer wanted before it starts is not
+made."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import Future
+
+import pytest
+
+from saltext.bulkhead.virt import readers
+from saltext.bulkhead.virt.readers import THREADS, Batch, each
+
+
+class _Refused(Exception):
+    pass
+
+
+def _refuse() -> None:
+    raise _Refused("no such object")
+
+
+def test_every_call_runs_once_in_a_reader_thread_from_at_most_threads_submissions(monkeypatch):
+    submitted = []
+    pool = readers.readers()
+    monkeypatch.setattr(readers, "readers", lambda: _Counting(pool, submitted))
+    ran: list[tuple[int, str]] = []
+    futures = each([lambda i=i: ran.append((i, threading.current_thread().name)) or i * i
+                    for i in range(3 * THREADS)])
+    assert [f.result(timeout=30) for f in futures] == [i * i for i in range(3 * THREADS)]
+    assert sorted(i for i, _ in ran) == list(range(3 * THREADS))  # each once
+    assert all(name.startswith("bulkhead-read") for _, name in ran)
+    assert len(submitted) == THREADS
+
+
+def test_a_failed_call_raises_its_own_error_where_its_result_is_asked_for():
+    batch = Batch()
+    failed, fine = batch.add(_refuse), batch.add(lambda: "read")
+    batch.start()
+    with pytest.raises(_Refused, match="^no such object$"):
+        failed.result(timeout=30)
+    assert fine.result(timeout=30) == "read"
+
+
+def test_a_call_cancelled_before_it_starts_is_not_made():
+    made = []
+    batch = Batch()
+    dropped = batch.add(made.append, "dropped")
+    kept = batch.add(made.append, "kept")
+    assert dropped.cancel()
+    batch.start()
+    kept.result(timeout=30)
+    assert made == ["kept"] and dropped.cancelled()
+
+
+class _Counting:
+    """The reader pool, counting what is submitted to it."""
+
+    def __init__(self, pool, submitted: list) -> None:
+        self._pool, self._submitted = pool, submitted
+
+    def submit(self, fn, *args) -> Future:
+        self._submitted.append(fn)
+        return self._pool.submit(fn, *args)
