@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import operator
-import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from lxml import etree
@@ -26,7 +24,7 @@ from .xmlutil import render
 # parent's index (-1: the root), tag, attribute names in order, holds text, namespace map items
 Shape = tuple[int, str, tuple[str, ...], bool, tuple[tuple[str, str], ...] | None]
 
-_MARKER = re.compile(r"@@(\d+)@@")
+_MARK = "\x7f"  # around a value's number in a serialisation; verbatim values never hold it
 
 
 class Draft:
@@ -89,7 +87,7 @@ class _Template:
     """A serialisation with a gap for each value: literal text at even places of ``parts``."""
 
     def __init__(self, text: str, gaps: int) -> None:
-        split = _MARKER.split(text)
+        split = text.split(_MARK)
         order = [int(i) for i in split[1::2]]
         if sorted(order) != list(range(gaps)):
             raise AssertionError("every value is written exactly once in a serialisation")
@@ -108,26 +106,40 @@ class Renderer:
     never across plans: every run renders from its own pillar), any other by lxml."""
 
     def __init__(self, drafts: Iterable[tuple[Draft, Node]]) -> None:
-        self._shared = {key for key, count in Counter(_key(*d) for d in drafts).items()
-                        if count > 1}
-        self._templates: dict[_Key, tuple[_Template, _Template]] = {}
+        # Each shape is hashed once (a few dozen tuples): drafts sharing it share one entry.
+        shapes: dict[_Key, _Shared] = {}
+        self._shape_of = {draft: shapes.setdefault(_key(draft, meta), _Shared()).add()
+                          for draft, meta in drafts}  # a draft is hashed as itself (identity)
 
     def render(self, draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
         """(pretty XML, config hash), the hash and ``workstation`` recorded in ``meta``."""
         values = [*draft.values, workstation]
-        key = _key(draft, meta)
-        if key not in self._shared or not _verbatim(values):
+        shared = self._shape_of[draft]
+        if shared.drafts < 2 or not _verbatim(values):
             return render_built(draft, meta, workstation)
-        templates = self._templates.get(key)
-        if templates is None:
-            templates = self._templates[key] = _templates(draft.shape, meta.index)
-        canonical, pretty = templates
+        if shared.templates is None:
+            shared.templates = _templates(draft.shape, meta.index)
+        canonical, pretty = shared.templates
         digest = hashlib.sha256(canonical.fill(values).encode()).hexdigest()
         values.append(digest)
         return pretty.fill(values), digest
 
 
 _Key = tuple[tuple[Shape, ...], int]
+
+
+class _Shared:
+    """How many drafts of a plan have one shape, and its serialisations once written."""
+
+    __slots__ = ("drafts", "templates")
+
+    def __init__(self) -> None:
+        self.drafts = 0
+        self.templates: tuple[_Template, _Template] | None = None
+
+    def add(self) -> _Shared:
+        self.drafts += 1
+        return self
 
 
 def _key(draft: Draft, meta: Node) -> _Key:
@@ -138,7 +150,7 @@ def _templates(shape: Sequence[Shape], meta: int) -> tuple[_Template, _Template]
     """(canonical, pretty) serialisations of ``shape``; the values are followed by the workstation
     (the mark) and the hash."""
     count = sum(len(names) + has_text for _, _, names, has_text, _ in shape)
-    markers = [f"@@{i}@@" for i in range(count + 2)]
+    markers = [f"{_MARK}{i}{_MARK}" for i in range(count + 2)]
     elements = build(shape, markers[:count])
     canonical = canonical_form(elements[0]).decode()
     record_hash(elements[meta], markers[count + 1], markers[count])
