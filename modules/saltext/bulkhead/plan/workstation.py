@@ -15,7 +15,7 @@ from .cpu_pinning import domain_cpus, partition_cpus
 from .cpu_topology import HostTopology
 from .domain_xml import domain_draft, stable_uuid
 from .draft import Renderer
-from .guest_config import config_tar, guest_config
+from .guest_config import ConfigArchiver, guest_config
 from .metadata import read_recorded
 from .network_xml import NetworkPlan, network_plan
 from .recorded import RecordedDomain
@@ -76,8 +76,9 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
     volumes: dict[str, VolumePlan] = {}
     networks: dict[str, NetworkPlan] = {}
     drafted = {}
+    archiver = ConfigArchiver()
     for name in sorted(pillar.domains):
-        config = config_tar(guest_config(pillar, allocations, name))
+        config = archiver.config_tar(guest_config(pillar, allocations, name))
         vols = domain_volumes(pillar, name, config)
         rec = recorded.get(name)
         uuid = rec.uuid if rec is not None and rec.uuid else stable_uuid(name)
