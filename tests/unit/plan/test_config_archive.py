@@ -49,6 +49,7 @@ def test_archives_are_tarfiles(names: list[str], clients: list[str]) -> None:
                   "clients": clients}
         written = archiver.config_tar(config)
         with tarfile.open(fileobj=io.BytesIO(written)) as tar:
-            files = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}  # type: ignore[union-attr]
+            files = {m.name: tar.extractfile(m).read()  # type: ignore[union-attr]
+                     for m in tar.getmembers()}
         assert written == _tarfile_archive(files)
         assert files["name"] == f"{name}\n".encode()
