@@ -77,12 +77,13 @@ class ConfigArchiver:
     """Writes a plan's config volumes (one per plan: never across plans, every run plans afresh).
 
     Each archive is byte for byte what ``tarfile`` writes for its members, without ``tarfile``'s
-    per-member copying and bookkeeping: ``tarfile`` makes each member name's ustar header once per
-    plan, and each archive's headers are that one with the member's size (and so the checksum)
-    written in."""
+    per-member copying and bookkeeping: ``tarfile`` writes one ustar header per plan, and each
+    member's header is that one with the member's name and size (and so the checksum) written
+    in."""
 
     def __init__(self) -> None:
-        self._headers: dict[str, bytes] = {}
+        self._blank: bytes | None = None
+        self._headers: dict[tuple[str, int], bytes] = {}
 
     def config_tar(self, config: dict[str, Any]) -> bytes:
         files = {
@@ -96,18 +97,26 @@ class ConfigArchiver:
 
     def header(self, name: str, size: int) -> bytes:
         """The ustar header of member ``name`` of ``size`` bytes."""
-        if not 0 <= size < 8**11:  # more than its 11 octal digits: tarfile's to say what then
-            return _tarfile_header(name, size)
-        empty = self._headers.get(name)
-        if empty is None:
-            empty = self._headers[name] = _tarfile_header(name, 0)
-        sized = empty[:_SIZE] + b"%011o\0" % size + empty[_SIZE + 12:]
+        header = self._headers.get((name, size))
+        if header is None:
+            header = self._headers[name, size] = self._written_in(name, size)
+        return header
+
+    def _written_in(self, name: str, size: int) -> bytes:
+        if not (name.isascii() and len(name) <= _NAME_BYTES and 0 <= size < 8**11):
+            return _tarfile_header(name, size)  # a long name or size: tarfile's to write
+        if self._blank is None:
+            self._blank = _tarfile_header("", 0)
+        blank = self._blank
+        header = (name.encode().ljust(_NAME_BYTES, b"\0") + blank[_NAME_BYTES:_SIZE]
+                  + b"%011o\0" % size + blank[_SIZE + 12:])
         # the checksum: of the header with its own field as spaces (POSIX ustar)
-        checksum = sum(sized[:_CHECKSUM]) + 8 * ord(" ") + sum(sized[_CHECKSUM + 8:])
-        return sized[:_CHECKSUM] + b"%06o\0" % checksum + sized[_CHECKSUM + 7:]
+        checksum = sum(header[:_CHECKSUM]) + 8 * ord(" ") + sum(header[_CHECKSUM + 8:])
+        return header[:_CHECKSUM] + b"%06o\0" % checksum + header[_CHECKSUM + 7:]
 
 
-_SIZE, _CHECKSUM = 124, 148  # offsets of the size and checksum fields in a ustar header
+# the name field's length; offsets of the size and checksum fields in a ustar header
+_NAME_BYTES, _SIZE, _CHECKSUM = 100, 124, 148
 
 
 def _tarfile_header(name: str, size: int) -> bytes:
