@@ -13,18 +13,13 @@ test_draft_render.py).
 from __future__ import annotations
 
 import hashlib
-import operator
 from collections.abc import Iterable, Sequence
 
 from lxml import etree
 
 from .metadata import canonical_form, record_hash
+from .shape_text import Shape, ShapeWriter, Template
 from .xmlutil import render
-
-# parent's index (-1: the root), tag, attribute names in order, holds text, namespace map items
-Shape = tuple[int, str, tuple[str, ...], bool, tuple[tuple[str, str], ...] | None]
-
-_MARK = "\x7f"  # around a value's number in a serialisation; verbatim values never hold it
 
 
 class Draft:
@@ -83,43 +78,29 @@ def render_built(draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
     return render(elements[0]), digest
 
 
-class _Template:
-    """A serialisation with a gap for each value: literal text at even places of ``parts``."""
-
-    def __init__(self, text: str, gaps: int) -> None:
-        split = text.split(_MARK)
-        order = [int(i) for i in split[1::2]]
-        if sorted(order) != list(range(gaps)):
-            raise AssertionError("every value is written exactly once in a serialisation")
-        pick = operator.itemgetter(*order)
-        self._parts = split
-        self._pick = pick if len(order) > 1 else lambda values: tuple(values[i] for i in order)
-
-    def fill(self, values: Sequence[str]) -> str:
-        parts = self._parts.copy()
-        parts[1::2] = self._pick(values)
-        return "".join(parts)
-
-
 class Renderer:
-    """Renders a plan's drafts: a shape two or more of them share is serialised once (per plan,
-    never across plans: every run renders from its own pillar), any other by lxml."""
+    """Renders a plan's drafts: each shape is written out once per plan (never across plans: every
+    run renders from its own pillar) and filled in per draft; lxml renders what that cannot."""
 
     def __init__(self, drafts: Iterable[tuple[Draft, Node]]) -> None:
         # Each shape is hashed once (a few dozen tuples): drafts sharing it share one entry.
-        shapes: dict[_Key, _Shared] = {}
-        self._shape_of = {draft: shapes.setdefault(_key(draft, meta), _Shared()).add()
+        shapes: dict[_Key, _Shape] = {}
+        self._shape_of = {draft: shapes.setdefault(_key(draft, meta), _Shape())
                           for draft, meta in drafts}  # a draft is hashed as itself (identity)
+        self._writer = ShapeWriter()
 
     def render(self, draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
         """(pretty XML, config hash), the hash and ``workstation`` recorded in ``meta``."""
         values = [*draft.values, workstation]
-        shared = self._shape_of[draft]
-        if shared.drafts < 2 or not _verbatim(values):
+        shape = self._shape_of[draft]
+        if not _verbatim(values):
             return render_built(draft, meta, workstation)
-        if shared.templates is None:
-            shared.templates = _templates(draft.shape, meta.index)
-        canonical, pretty = shared.templates
+        if not shape.written:
+            shape.templates = self._writer.templates(draft.shape, meta.index)
+            shape.written = True
+        if shape.templates is None:
+            return render_built(draft, meta, workstation)
+        canonical, pretty = shape.templates
         digest = hashlib.sha256(canonical.fill(values).encode()).hexdigest()
         values.append(digest)
         return pretty.fill(values), digest
@@ -128,33 +109,18 @@ class Renderer:
 _Key = tuple[tuple[Shape, ...], int]
 
 
-class _Shared:
-    """How many drafts of a plan have one shape, and its serialisations once written."""
-
-    __slots__ = ("drafts", "templates")
-
-    def __init__(self) -> None:
-        self.drafts = 0
-        self.templates: tuple[_Template, _Template] | None = None
-
-    def add(self) -> _Shared:
-        self.drafts += 1
-        return self
-
-
 def _key(draft: Draft, meta: Node) -> _Key:
     return tuple(draft.shape), meta.index
 
 
-def _templates(shape: Sequence[Shape], meta: int) -> tuple[_Template, _Template]:
-    """(canonical, pretty) serialisations of ``shape``; the values are followed by the workstation
-    (the mark) and the hash."""
-    count = sum(len(names) + has_text for _, _, names, has_text, _ in shape)
-    markers = [f"{_MARK}{i}{_MARK}" for i in range(count + 2)]
-    elements = build(shape, markers[:count])
-    canonical = canonical_form(elements[0]).decode()
-    record_hash(elements[meta], markers[count + 1], markers[count])
-    return _Template(canonical, count), _Template(render(elements[0]), count + 2)
+class _Shape:
+    """A shape of a plan's drafts: its serialisations once written (None: lxml's to write)."""
+
+    __slots__ = ("templates", "written")
+
+    def __init__(self) -> None:
+        self.written = False
+        self.templates: tuple[Template, Template] | None = None
 
 
 def _verbatim(values: Sequence[str]) -> bool:
