@@ -19,9 +19,10 @@ from .ownership import WORKSTATION_ATTR
 # parent's index (-1: the root), tag, attribute names in order, holds text, namespace map items
 Shape = tuple[int, str, tuple[str, ...], bool, tuple[tuple[str, str], ...] | None]
 Scope = tuple[tuple[str, str], ...]  # (namespace, prefix) declared where an element is
-# An element's start as written (up to its '>'): its name, pretty start (attributes in order),
-# canonical start (sorted) and which of its attributes each gap of the canonical one takes.
-Start = tuple[str, str, str, tuple[int, ...]]
+# An element as written, but for its children: canonical and pretty when it has none (its text's
+# gap in it if it holds text), then both up to the children, its end tag, and which of its
+# attributes each gap of the canonical form takes (the pretty form: all in order).
+Written = tuple[str, str, str, str, str, tuple[int, ...]]
 
 HASH_TAG = f"{{{NAMESPACE}}}config-hash"  # metadata.HASH_TAG in our namespace
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
@@ -49,12 +50,13 @@ class ShapeWriter:
     shapes and within one, so each element's start is written once."""
 
     def __init__(self) -> None:
-        self._starts: dict[tuple[str, tuple[str, ...], object, Scope], Start | None] = {}
+        self._written: dict[tuple[str, tuple[str, ...], bool, object, Scope], Written | None] = {}
 
     def templates(self, shape: Sequence[Shape], meta: int) -> tuple[Template, Template] | None:
         """(canonical, pretty) of ``shape``, its values followed by the workstation (the mark of
         element ``meta``) and the config hash (the text of meta's last child), pretty only."""
-        starts: list[Start] = []
+        written = self._written  # each element as written, once per plan
+        starts: list[Written] = []
         scopes: list[Scope] = []
         firsts: list[int] = []  # each element's first value (values are in the shape's order)
         count = 0
@@ -66,7 +68,10 @@ class ShapeWriter:
                 if declared is None:
                     return None
                 scope = declared
-            start = self._start(tag, names, nsmap, scope)
+            key = (tag, names, has_text, nsmap, scope)
+            start = written.get(key, False)
+            if start is False:
+                start = written[key] = _written(tag, names, has_text, nsmap, scope)
             if start is None:
                 return None
             if parent >= 0:
@@ -81,18 +86,9 @@ class ShapeWriter:
         hash_name = _written_name(HASH_TAG, dict(scopes[meta]))
         if hash_name is None or has_text or WORKSTATION_ATTR in names:
             return None
-        writer = _Writer(shape, starts, children, firsts, (meta, hash_name, count))
+        writer = _Writer(starts, children, firsts, (meta, hash_name, count))
         writer.element(0, "\n")
         return writer.templates()
-
-    def _start(self, tag: str, names: tuple[str, ...], nsmap: tuple[tuple[str, str], ...] | None,
-               scope: Scope) -> Start | None:
-        key = (tag, names, nsmap, scope)
-        try:
-            return self._starts[key]
-        except KeyError:
-            start = self._starts[key] = _start(tag, names, nsmap, scope)
-            return start
 
 
 def _declared(scope: Scope, nsmap: tuple[tuple[str, str], ...]) -> Scope | None:
@@ -106,8 +102,8 @@ def _declared(scope: Scope, nsmap: tuple[tuple[str, str], ...]) -> Scope | None:
     return (*scope, (uri, prefix))
 
 
-def _start(tag: str, names: tuple[str, ...], nsmap: tuple[tuple[str, str], ...] | None,
-           scope: Scope) -> Start | None:
+def _written(tag: str, names: tuple[str, ...], has_text: bool,
+             nsmap: tuple[tuple[str, str], ...] | None, scope: Scope) -> Written | None:
     name = _written_name(tag, dict(scope))
     if name is None or not all(map(_NAME.fullmatch, names)):
         return None
@@ -116,8 +112,12 @@ def _start(tag: str, names: tuple[str, ...], nsmap: tuple[tuple[str, str], ...] 
         ((prefix, uri),) = nsmap
         opening += f' xmlns:{prefix}="{uri}"'
     by_name = tuple(sorted(range(len(names)), key=names.__getitem__))
-    return (name, opening + "".join(f' {attr}="{_GAP}"' for attr in names),
-            opening + "".join(f' {names[i]}="{_GAP}"' for i in by_name), by_name)
+    pretty = opening + "".join(f' {attr}="{_GAP}"' for attr in names)
+    canonical = opening + "".join(f' {names[i]}="{_GAP}"' for i in by_name)
+    end = f"</{name}>"
+    if has_text:
+        return f"{canonical}>{_GAP}{end}", f"{pretty}>{_GAP}{end}", "", "", end, by_name
+    return f"{canonical}>{end}", pretty + "/>", canonical + ">", pretty + ">", end, by_name
 
 
 def _written_name(tag: str, scope: dict[str, str]) -> str | None:
@@ -138,11 +138,11 @@ class _Writer:
     opened and closed), pretty as lxml's pretty printer does (attributes in order, two spaces per
     level, empty elements closed at once), the mark and the hash in meta (pretty only)."""
 
-    def __init__(self, shape: Sequence[Shape], starts: list[Start], children: list[list[int]],
-                 firsts: list[int], hashed: tuple[int, str, int]) -> None:
+    def __init__(self, starts: list[Written], children: list[list[int]], firsts: list[int],
+                 hashed: tuple[int, str, int]) -> None:
         """``hashed``: meta, the hash element's name and how many values the shape has (the
         workstation's and the hash's places follow them)."""
-        self._shape, self._starts, self._children = shape, starts, children
+        self._starts, self._children = starts, children
         self._firsts = firsts
         self._meta, self._hash_name, self._count = hashed
         self._canonical: list[str] = []
@@ -158,37 +158,35 @@ class _Writer:
     def element(self, index: int, newline: str) -> None:
         """``newline``: what goes before the element's children in the pretty form (a newline,
         indented)."""
-        _, _, names, has_text, _ = self._shape[index]
-        name, pretty_start, canonical_start, by_name = self._starts[index]
-        canonical, pretty = self._canonical, self._pretty
+        canonical_leaf, pretty_leaf, canonical, pretty, end, by_name = self._starts[index]
         first = self._firsts[index]
-        self._pretty_values += range(first, first + len(names))
-        self._canonical_values += [first + i for i in by_name]
+        if by_name:
+            self._pretty_values += range(first, first + len(by_name))
+            self._canonical_values += [first + i for i in by_name]
+        children = self._children[index]
         if index == self._meta:  # its mark and last child: the workstation and the hash
             self._pretty_values.append(self._count)
-            pretty.append(f'{pretty_start} {WORKSTATION_ATTR}="{_GAP}">')
-            canonical.append(canonical_start + ">")
-            self._children_of(index, newline + "  ")
+            self._pretty.append(f'{pretty[:-1]} {WORKSTATION_ATTR}="{_GAP}">')
+            self._canonical.append(canonical)
+            self._children_of(children, newline + "  ")
             self._pretty_values.append(self._count + 1)
-            pretty.append(f"{newline}  <{self._hash_name}>{_GAP}</{self._hash_name}>{newline}"
-                          f"</{name}>")
-            canonical.append(f"</{name}>")
-        elif has_text:
-            self._canonical_values.append(first + len(names))
-            self._pretty_values.append(first + len(names))
-            canonical.append(f"{canonical_start}>{_GAP}</{name}>")
-            pretty.append(f"{pretty_start}>{_GAP}</{name}>")
-        elif self._children[index]:
-            canonical.append(canonical_start + ">")
-            pretty.append(pretty_start + ">")
-            self._children_of(index, newline + "  ")
-            canonical.append(f"</{name}>")
-            pretty.append(f"{newline}</{name}>")
+            self._pretty.append(f"{newline}  <{self._hash_name}>{_GAP}</{self._hash_name}>"
+                                f"{newline}{end}")
+            self._canonical.append(end)
+        elif not children:
+            if not canonical:  # holds text
+                self._canonical_values.append(first + len(by_name))
+                self._pretty_values.append(first + len(by_name))
+            self._canonical.append(canonical_leaf)
+            self._pretty.append(pretty_leaf)
         else:
-            canonical.append(f"{canonical_start}></{name}>")
-            pretty.append(pretty_start + "/>")
+            self._canonical.append(canonical)
+            self._pretty.append(pretty)
+            self._children_of(children, newline + "  ")
+            self._canonical.append(end)
+            self._pretty.append(newline + end)
 
-    def _children_of(self, index: int, inner: str) -> None:
-        for child in self._children[index]:
+    def _children_of(self, children: list[int], inner: str) -> None:
+        for child in children:
             self._pretty.append(inner)
             self.element(child, inner)
