@@ -41,7 +41,7 @@ def _outcome(render: Callable[[], tuple[str, str]]) -> tuple[str, str] | str:
 @given(st.lists(VALUES, min_size=1, max_size=3), AWKWARD)
 def test_filled_in_is_what_lxml_writes(documents: list[list[str]], workstation: str) -> None:
     drafts = [_draft(values) for values in documents + documents]  # each shape is shared
-    renderer = Renderer(drafts)
+    renderer = Renderer()
     for draft, meta in drafts:
         assert (_outcome(lambda: renderer.render(draft, meta, workstation))  # noqa: B023
                 == _outcome(lambda: render_built(draft, meta, workstation)))  # noqa: B023
@@ -119,7 +119,7 @@ def test_any_shape_is_rendered_as_lxml_writes_it(
     meta = _add_oddity(oddity, parents[(odd_at + 1) % len(parents)][0], meta)  # 0: ours
     if oddity in COVERED:
         assert ShapeWriter().templates(draft.shape, meta.index) is not None
-    renderer = Renderer([(draft, meta)])
+    renderer = Renderer()
     for _ in range(2):
         assert (_outcome(lambda: renderer.render(draft, meta, workstation))  # noqa: B023
                 == _outcome(lambda: render_built(draft, meta, workstation)))  # noqa: B023
@@ -129,7 +129,7 @@ def test_a_shape_is_written_once_per_renderer_however_many_drafts_share_it() -> 
     drafts = [_draft([name] * 9) for name in ("work", "mail", "vault")]
     lone = Draft("network")
     lone.root.text_sub("name", "net")
-    renderer = Renderer([*drafts, (lone, lone.root)])
+    renderer = Renderer()
     for draft, meta in [*drafts, (lone, lone.root)]:
         assert renderer.render(draft, meta, "ws") == render_built(draft, meta, "ws")
-    assert len({id(shape) for shape in renderer._shape_of.values() if shape.written}) == 2
+    assert len(renderer._templates) == 2

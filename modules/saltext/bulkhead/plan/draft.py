@@ -3,17 +3,17 @@
 lxml builds a document one element at a time (a Python object each) and serialises it twice per
 domain (canonical, to hash; pretty, to define). Most domains of a plan share a shape: the same
 elements, attribute names and places for text; only the values differ (names, paths, MACs). A
-``Draft`` records the shape and the values; ``Renderer`` (one per plan) builds each shape once with
-markers for its values, keeps both serialisations as text with a gap per value and fills in every
-domain's values. A document with a value either serialiser would escape (or lxml would refuse) is
-built and serialised by lxml as before. Either way the bytes are lxml's (tests/unit/plan/
-test_draft_render.py).
+``Draft`` records the shape and the values; ``Renderer`` (one per plan) writes each shape's two
+serialisations once as text with a gap per value (``shape_text``, in Python: cheaper than building
+the elements with lxml) and fills in every domain's values. A document with a value either
+serialiser would escape (or lxml would refuse), or a shape ``shape_text`` leaves out, is built and
+serialised by lxml. Either way the bytes are lxml's (tests/unit/plan/test_draft_render.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from lxml import etree
 
@@ -82,25 +82,24 @@ class Renderer:
     """Renders a plan's drafts: each shape is written out once per plan (never across plans: every
     run renders from its own pillar) and filled in per draft; lxml renders what that cannot."""
 
-    def __init__(self, drafts: Iterable[tuple[Draft, Node]]) -> None:
-        # Each shape is hashed once (a few dozen tuples): drafts sharing it share one entry.
-        shapes: dict[_Key, _Shape] = {}
-        self._shape_of = {draft: shapes.setdefault(_key(draft, meta), _Shape())
-                          for draft, meta in drafts}  # a draft is hashed as itself (identity)
+    def __init__(self) -> None:
         self._writer = ShapeWriter()
+        # each shape's serialisations; None: lxml's to write
+        self._templates: dict[_Key, tuple[Template, Template] | None] = {}
 
     def render(self, draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
         """(pretty XML, config hash), the hash and ``workstation`` recorded in ``meta``."""
         values = [*draft.values, workstation]
-        shape = self._shape_of[draft]
         if not _verbatim(values):
             return render_built(draft, meta, workstation)
-        if not shape.written:
-            shape.templates = self._writer.templates(draft.shape, meta.index)
-            shape.written = True
-        if shape.templates is None:
+        key = _key(draft, meta)
+        try:
+            templates = self._templates[key]
+        except KeyError:
+            templates = self._templates[key] = self._writer.templates(draft.shape, meta.index)
+        if templates is None:
             return render_built(draft, meta, workstation)
-        canonical, pretty = shape.templates
+        canonical, pretty = templates
         digest = hashlib.sha256(canonical.fill(values).encode()).hexdigest()
         values.append(digest)
         return pretty.fill(values), digest
@@ -111,16 +110,6 @@ _Key = tuple[tuple[Shape, ...], int]
 
 def _key(draft: Draft, meta: Node) -> _Key:
     return tuple(draft.shape), meta.index
-
-
-class _Shape:
-    """A shape of a plan's drafts: its serialisations once written (None: lxml's to write)."""
-
-    __slots__ = ("templates", "written")
-
-    def __init__(self) -> None:
-        self.written = False
-        self.templates: tuple[Template, Template] | None = None
 
 
 def _verbatim(values: Sequence[str]) -> bool:
