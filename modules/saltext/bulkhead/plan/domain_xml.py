@@ -27,6 +27,8 @@ from .storage import VolumePlan
 BASE_CMDLINE = "console=ttyS0 quiet no_timer_check"
 DISK_TARGETS = ("vda", "vdb", "vdc", "vdd")
 DESCRIPTION = "Managed by bulkhead: changes made outside its pillar are reverted."
+# json.dumps(..., sort_keys=True) makes this encoder on every call; one does for every domain
+_SORTED_JSON = json.JSONEncoder(sort_keys=True)
 
 
 def fingerprint(pillar: Pillar, name: str) -> str:
@@ -39,7 +41,7 @@ def fingerprint(pillar: Pillar, name: str) -> str:
         # recorded as false before absent meant "netvms: true": defined domains keep their
         # fingerprint, so the upgrade redefines nothing (autostart never reaches the XML)
         entry["autostart"] = False
-    return hashlib.sha256(json.dumps(entry, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(_SORTED_JSON.encode(entry).encode()).hexdigest()
 
 
 def stable_uuid(name: str) -> str:

@@ -3,30 +3,23 @@
 lxml builds a document one element at a time (a Python object each) and serialises it twice per
 domain (canonical, to hash; pretty, to define). Most domains of a plan share a shape: the same
 elements, attribute names and places for text; only the values differ (names, paths, MACs). A
-``Draft`` records the shape and the values; ``Renderer`` (one per plan) builds each shape once with
-markers for its values, keeps both serialisations as text with a gap per value and fills in every
-domain's values. A document with a value either serialiser would escape (or lxml would refuse) is
-built and serialised by lxml as before. Either way the bytes are lxml's (tests/unit/plan/
-test_draft_render.py).
+``Draft`` records the shape and the values; ``Renderer`` (one per plan) writes each shape's two
+serialisations once as text with a gap per value (``shape_text``, in Python: cheaper than building
+the elements with lxml) and fills in every domain's values. A document with a value either
+serialiser would escape (or lxml would refuse), or a shape ``shape_text`` leaves out, is built and
+serialised by lxml. Either way the bytes are lxml's (tests/unit/plan/test_draft_render.py).
 """
 
 from __future__ import annotations
 
 import hashlib
-import operator
-import re
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from lxml import etree
 
 from .metadata import canonical_form, record_hash
+from .shape_text import Shape, ShapeWriter, Template
 from .xmlutil import render
-
-# parent's index (-1: the root), tag, attribute names in order, holds text, namespace map items
-Shape = tuple[int, str, tuple[str, ...], bool, tuple[tuple[str, str], ...] | None]
-
-_MARKER = re.compile(r"@@(\d+)@@")
 
 
 class Draft:
@@ -89,42 +82,27 @@ def render_built(draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
     return render(elements[0]), digest
 
 
-class _Template:
-    """A serialisation with a gap for each value: literal text at even places of ``parts``."""
-
-    def __init__(self, text: str, gaps: int) -> None:
-        split = _MARKER.split(text)
-        order = [int(i) for i in split[1::2]]
-        if sorted(order) != list(range(gaps)):
-            raise AssertionError("every value is written exactly once in a serialisation")
-        pick = operator.itemgetter(*order)
-        self._parts = split
-        self._pick = pick if len(order) > 1 else lambda values: tuple(values[i] for i in order)
-
-    def fill(self, values: Sequence[str]) -> str:
-        parts = self._parts.copy()
-        parts[1::2] = self._pick(values)
-        return "".join(parts)
-
-
 class Renderer:
-    """Renders a plan's drafts: a shape two or more of them share is serialised once (per plan,
-    never across plans: every run renders from its own pillar), any other by lxml."""
+    """Renders a plan's drafts: each shape is written out once per plan (never across plans: every
+    run renders from its own pillar) and filled in per draft; lxml renders what that cannot."""
 
-    def __init__(self, drafts: Iterable[tuple[Draft, Node]]) -> None:
-        self._shared = {key for key, count in Counter(_key(*d) for d in drafts).items()
-                        if count > 1}
-        self._templates: dict[_Key, tuple[_Template, _Template]] = {}
+    def __init__(self) -> None:
+        self._writer = ShapeWriter()
+        # each shape's serialisations; None: lxml's to write
+        self._templates: dict[_Key, tuple[Template, Template] | None] = {}
 
     def render(self, draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
         """(pretty XML, config hash), the hash and ``workstation`` recorded in ``meta``."""
         values = [*draft.values, workstation]
-        key = _key(draft, meta)
-        if key not in self._shared or not _verbatim(values):
+        if not _verbatim(values):
             return render_built(draft, meta, workstation)
-        templates = self._templates.get(key)
+        key = _key(draft, meta)
+        try:
+            templates = self._templates[key]
+        except KeyError:
+            templates = self._templates[key] = self._writer.templates(draft.shape, meta.index)
         if templates is None:
-            templates = self._templates[key] = _templates(draft.shape, meta.index)
+            return render_built(draft, meta, workstation)
         canonical, pretty = templates
         digest = hashlib.sha256(canonical.fill(values).encode()).hexdigest()
         values.append(digest)
@@ -136,17 +114,6 @@ _Key = tuple[tuple[Shape, ...], int]
 
 def _key(draft: Draft, meta: Node) -> _Key:
     return tuple(draft.shape), meta.index
-
-
-def _templates(shape: Sequence[Shape], meta: int) -> tuple[_Template, _Template]:
-    """(canonical, pretty) serialisations of ``shape``; the values are followed by the workstation
-    (the mark) and the hash."""
-    count = sum(len(names) + has_text for _, _, names, has_text, _ in shape)
-    markers = [f"@@{i}@@" for i in range(count + 2)]
-    elements = build(shape, markers[:count])
-    canonical = canonical_form(elements[0]).decode()
-    record_hash(elements[meta], markers[count + 1], markers[count])
-    return _Template(canonical, count), _Template(render(elements[0]), count + 2)
 
 
 def _verbatim(values: Sequence[str]) -> bool:

@@ -6,7 +6,6 @@ the same archive and its hash can be recorded and compared without reading the v
 
 from __future__ import annotations
 
-import functools
 import tarfile
 from typing import Any
 
@@ -74,10 +73,53 @@ def network_lines(config: dict[str, Any]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-@functools.lru_cache(maxsize=256)
-def _header(name: str, size: int) -> bytes:
-    """The ustar header of member ``name`` (the only other field that varies is its size): the
-    same few (name, size) pairs recur across a workstation's domains."""
+class ConfigArchiver:
+    """Writes a plan's config volumes (one per plan: never across plans, every run plans afresh).
+
+    Each archive is byte for byte what ``tarfile`` writes for its members, without ``tarfile``'s
+    per-member copying and bookkeeping: ``tarfile`` writes one ustar header per plan, and each
+    member's header is that one with the member's name and size (and so the checksum) written
+    in."""
+
+    def __init__(self) -> None:
+        self._blank: bytes | None = None
+        self._headers: dict[tuple[str, int], bytes] = {}
+
+    def config_tar(self, config: dict[str, Any]) -> bytes:
+        files = {
+            "config.json": (dumps_indented(config) + "\n").encode(),
+            "name": (config["name"] + "\n").encode(),
+            "network": network_lines(config).encode(),
+        }
+        members = b"".join(self.header(name, len(data)) + _padded(data, tarfile.BLOCKSIZE)
+                           for name, data in sorted(files.items()))
+        return _padded(members + tarfile.NUL * 2 * tarfile.BLOCKSIZE, tarfile.RECORDSIZE)
+
+    def header(self, name: str, size: int) -> bytes:
+        """The ustar header of member ``name`` of ``size`` bytes."""
+        header = self._headers.get((name, size))
+        if header is None:
+            header = self._headers[name, size] = self._written_in(name, size)
+        return header
+
+    def _written_in(self, name: str, size: int) -> bytes:
+        if not (name.isascii() and len(name) <= _NAME_BYTES and 0 <= size < 8**11):
+            return _tarfile_header(name, size)  # a long name or size: tarfile's to write
+        if self._blank is None:
+            self._blank = _tarfile_header("", 0)
+        blank = self._blank
+        header = (name.encode().ljust(_NAME_BYTES, b"\0") + blank[_NAME_BYTES:_SIZE]
+                  + b"%011o\0" % size + blank[_SIZE + 12:])
+        # the checksum: of the header with its own field as spaces (POSIX ustar)
+        checksum = sum(header[:_CHECKSUM]) + 8 * ord(" ") + sum(header[_CHECKSUM + 8:])
+        return header[:_CHECKSUM] + b"%06o\0" % checksum + header[_CHECKSUM + 7:]
+
+
+# the name field's length; offsets of the size and checksum fields in a ustar header
+_NAME_BYTES, _SIZE, _CHECKSUM = 100, 124, 148
+
+
+def _tarfile_header(name: str, size: int) -> bytes:
     info = tarfile.TarInfo(name)
     info.size = size
     info.mtime = 0
@@ -89,16 +131,3 @@ def _header(name: str, size: int) -> bytes:
 
 def _padded(data: bytes, size: int) -> bytes:
     return data + tarfile.NUL * (-len(data) % size)
-
-
-def config_tar(config: dict[str, Any]) -> bytes:
-    """The archive, byte for byte what ``tarfile`` writes for these members (every plan builds
-    one per domain, so without ``tarfile``'s per-member copying and bookkeeping)."""
-    files = {
-        "config.json": (dumps_indented(config) + "\n").encode(),
-        "name": (config["name"] + "\n").encode(),
-        "network": network_lines(config).encode(),
-    }
-    members = b"".join(_header(name, len(data)) + _padded(data, tarfile.BLOCKSIZE)
-                       for name, data in sorted(files.items()))
-    return _padded(members + tarfile.NUL * 2 * tarfile.BLOCKSIZE, tarfile.RECORDSIZE)

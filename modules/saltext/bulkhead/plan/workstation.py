@@ -15,7 +15,7 @@ from .cpu_pinning import domain_cpus, partition_cpus
 from .cpu_topology import HostTopology
 from .domain_xml import domain_draft, stable_uuid
 from .draft import Renderer
-from .guest_config import config_tar, guest_config
+from .guest_config import ConfigArchiver, guest_config
 from .metadata import read_recorded
 from .network_xml import NetworkPlan, network_plan
 from .recorded import RecordedDomain
@@ -75,26 +75,22 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
     domains: dict[str, DomainPlan] = {}
     volumes: dict[str, VolumePlan] = {}
     networks: dict[str, NetworkPlan] = {}
-    drafted = {}
+    archiver, renderer = ConfigArchiver(), Renderer()  # per plan: nothing is kept across plans
     for name in sorted(pillar.domains):
-        config = config_tar(guest_config(pillar, allocations, name))
+        config = archiver.config_tar(guest_config(pillar, allocations, name))
         vols = domain_volumes(pillar, name, config)
         rec = recorded.get(name)
         uuid = rec.uuid if rec is not None and rec.uuid else stable_uuid(name)
         cpus = domain_cpus(pillar, name, partitions)
         draft = domain_draft(pillar, name, domain_type=dtype, uuid=uuid, pool=pool.name,
                              volumes=vols, allocation=allocations[name], cpus=cpus)
-        drafted[name] = (draft, uuid, vols, cpus)
+        xml, digest = renderer.render(*draft, pillar.workstation)
+        nets = tuple(nic.network for nic in allocations[name].nics)
+        domains[name] = DomainPlan(name, uuid, xml, digest, vols, nets, allocations[name], cpus)
         volumes.update((v.name, v) for v in vols)
         if pillar.domains[name].provides_network:
             net = network_plan(name, pillar.workstation)
             networks[net.name] = net
-    # Rendered once every domain is drafted: the renderer serialises only shapes that recur.
-    renderer = Renderer([draft for draft, *_ in drafted.values()])
-    for name, (draft, uuid, vols, cpus) in drafted.items():
-        xml, digest = renderer.render(*draft, pillar.workstation)
-        nets = tuple(nic.network for nic in allocations[name].nics)
-        domains[name] = DomainPlan(name, uuid, xml, digest, vols, nets, allocations[name], cpus)
     return Plan(
         dtype,
         pool,
