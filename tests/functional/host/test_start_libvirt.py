@@ -38,8 +38,18 @@ def rig(tmp_path):
     yield tmp_path, env
     for name in DAEMONS:
         for pid in starts(tmp_path, name):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+            # Only a fake of this test: one it killed already may have left its pid to another
+            # process (another test's, or a host daemon), which must not be killed in its place.
+            if is_fake(pid, tmp_path / "bin" / name):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def is_fake(pid: int, fake: Path) -> bool:
+    try:
+        return str(fake).encode() in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
 
 
 def run_script(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
