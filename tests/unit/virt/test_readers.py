@@ -10,7 +10,7 @@ from concurrent.futures import Future
 import pytest
 
 from saltext.bulkhead.virt import readers
-from saltext.bulkhead.virt.readers import THREADS, Batch, each
+from saltext.bulkhead.virt.readers import THREADS, Batch
 
 
 class _Refused(Exception):
@@ -52,6 +52,14 @@ def test_a_call_cancelled_before_it_starts_is_not_made():
     batch.start()
     kept.result(timeout=30)
     assert made == ["kept"] and dropped.cancelled()
+
+
+def each(calls) -> list[Future]:
+    """A future of each of ``calls``, run in the reader pool in their order (one batch)."""
+    batch = Batch()
+    futures = [batch.add(call) for call in calls]
+    batch.start()
+    return futures
 
 
 class _Counting:

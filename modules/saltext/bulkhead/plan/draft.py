@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from lxml import etree
 
 from .metadata import canonical_form, record_hash
-from .shape_text import Shape, ShapeWriter, Template
+from .shape_text import Shape, ShapeWriter, Template, verbatim
 from .xmlutil import render
 
 
@@ -94,7 +94,7 @@ class Renderer:
     def render(self, draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
         """(pretty XML, config hash), the hash and ``workstation`` recorded in ``meta``."""
         values = [*draft.values, workstation]
-        if not _verbatim(values):
+        if not verbatim(values):
             return render_built(draft, meta, workstation)
         key = _key(draft, meta)
         try:
@@ -115,10 +115,3 @@ _Key = tuple[tuple[Shape, ...], int]
 def _key(draft: Draft, meta: Node) -> _Key:
     return tuple(draft.shape), meta.index
 
-
-def _verbatim(values: Sequence[str]) -> bool:
-    """Whether both serialisers write every value as it is: printable ASCII but " & < > (what
-    one or the other escapes). Values are joined by '"' to look at them all at once."""
-    joined = '"'.join(values)
-    return (joined.isascii() and joined.isprintable() and joined.count('"') == len(values) - 1
-            and "&" not in joined and "<" not in joined and ">" not in joined)

@@ -2,7 +2,7 @@
 
 Two serialisations per shape: canonical (c14n: what the config hash is taken of) and pretty (what
 libvirt is given, with the hash and the workstation's mark recorded in our metadata element). They
-hold for values neither serialiser escapes (``draft._verbatim``); tests/unit/plan/
+hold for values neither serialiser escapes (``verbatim``); tests/unit/plan/
 test_draft_render.py compares them with lxml's. A shape outside what this writes (an element with
 text and children; a namespace declared twice, shadowed, default or not at all; a name that is
 not a plain XML name) gives None, and lxml renders it.
@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .. import NAMESPACE
+from .metadata import HASH_TAG as METADATA_HASH_TAG
 from .ownership import WORKSTATION_ATTR
+from .xmlutil import ns
 
 # parent's index (-1: the root), tag, attribute names in order, holds text, namespace map items
 Shape = tuple[int, str, tuple[str, ...], bool, tuple[tuple[str, str], ...] | None]
@@ -24,7 +25,7 @@ Scope = tuple[tuple[str, str], ...]  # (namespace, prefix) declared where an ele
 # attributes each gap of the canonical form takes (the pretty form: all in order).
 Written = tuple[str, str, str, str, str, tuple[int, ...]]
 
-HASH_TAG = f"{{{NAMESPACE}}}config-hash"  # metadata.HASH_TAG in our namespace
+HASH_TAG = ns(METADATA_HASH_TAG)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _QUALIFIED = re.compile(r"\{([^{}]*)\}(.*)")
 _GAP = "\x00"  # where a value goes: verbatim values never hold it (it is not printable)
@@ -96,7 +97,7 @@ def _declared(scope: Scope, nsmap: tuple[tuple[str, str], ...]) -> Scope | None:
     if len(nsmap) != 1:
         return None
     ((prefix, uri),) = nsmap
-    if prefix is None or not _NAME.fullmatch(prefix) or not _plain(uri) or any(
+    if prefix is None or not _NAME.fullmatch(prefix) or not verbatim((uri,)) or any(
             prefix == declared for _, declared in scope):
         return None  # a default namespace, or a prefix declared again (shadowing its namespace)
     return (*scope, (uri, prefix))
@@ -129,8 +130,12 @@ def _written_name(tag: str, scope: dict[str, str]) -> str | None:
         else None
 
 
-def _plain(text: str) -> bool:
-    return text.isascii() and text.isprintable() and not any(c in text for c in '"&<>')
+def verbatim(values: Sequence[str]) -> bool:
+    """Whether both serialisers write every value as it is: printable ASCII but " & < > (what
+    one or the other escapes). Values are joined by '"' to look at them all at once."""
+    joined = '"'.join(values)
+    return (joined.isascii() and joined.isprintable() and joined.count('"') == len(values) - 1
+            and "&" not in joined and "<" not in joined and ">" not in joined)
 
 
 class _Writer:

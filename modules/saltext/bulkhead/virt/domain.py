@@ -32,7 +32,7 @@ from .once import Once
 from .pool import pool_work
 from .root_import import ImportRecords, import_work
 from .texts import Refusal
-from .tracked import cache_of, tracked
+from .tracked import once_per_run, tracked
 from .volumes import (
     content_sha,
     create,
@@ -104,11 +104,8 @@ def _ours(conn: Connection, name: str) -> bool:
     if xml is None:
         return False
 
-    def ours() -> bool:
-        return ours_in(parsed_domain(conn, name, xml)) is not None
-
-    cache = cache_of(conn)
-    return ours() if cache is None else cache.derived(f"ours {name}", xml, ours)
+    return once_per_run(conn, f"ours {name}", xml,
+                        lambda: ours_in(parsed_domain(conn, name, xml)) is not None)
 
 
 def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: Work, *,

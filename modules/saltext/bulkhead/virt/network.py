@@ -18,7 +18,7 @@ from .context import plan_or_reason
 from .inventory import domains_using, lookup, network_settled, network_xml, parsed_network
 from .once import Once
 from .texts import Refusal
-from .tracked import cache_of, tracked
+from .tracked import once_per_run, tracked
 from .work import LibvirtWork
 from .xmldiff import unified
 
@@ -114,10 +114,7 @@ def _settled_as_planned(conn: Connection, net: NetworkPlan, current: str) -> boo
         return (meta is not None and owner_of(meta) == net.workstation
                 and recorded_hash(meta) == net.config_hash)
 
-    cache = cache_of(conn)
-    if cache is None:
-        return decide()
-    return cache.derived(f"settled as planned {net.name}", (current, net), decide)
+    return once_per_run(conn, f"settled as planned {net.name}", (current, net), decide)
 
 
 @mutating

@@ -16,7 +16,7 @@ from .connection import Connection
 from .context import plan_or_reason
 from .inventory import lookup, pool_settled, pool_xmls
 from .texts import Refusal
-from .tracked import cache_of, tracked
+from .tracked import once_per_run, tracked
 from .work import LibvirtWork
 
 
@@ -24,11 +24,8 @@ def pool_clash(conn: Connection, plan: Plan) -> Refusal | None:
     """Why the plan's pool cannot be bulkhead's; on a tracked connection decided once per run
     while the pools' definitions stay the same (every domain asks)."""
     pools = pool_xmls(conn)
-    cache = cache_of(conn)
-    if cache is None:
-        return _clash(pools, plan)
-    return cache.derived(f"pool clash {plan.pool.name}\0{plan.pool.path}", tuple(pools.items()),
-                         lambda: _clash(pools, plan))
+    return once_per_run(conn, f"pool clash {plan.pool.name}\0{plan.pool.path}",
+                        tuple(pools.items()), lambda: _clash(pools, plan))
 
 
 def _clash(pools: dict[str, str], plan: Plan) -> Refusal | None:

@@ -12,7 +12,7 @@ import functools
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -65,13 +65,6 @@ class Batch:
             except BaseException as exc:  # noqa: BLE001 - raised where the result is asked for
                 future.set_exception(exc)
 
-
-def each(calls: Iterable[Callable[[], T]]) -> list[Future[T]]:
-    """A future of each of ``calls``, run in the reader pool in their order (one ``Batch``)."""
-    batch = Batch()
-    futures = [batch.add(call) for call in calls]
-    batch.start()
-    return futures
 
 
 def _forget_after_fork() -> None:

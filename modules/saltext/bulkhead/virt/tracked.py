@@ -9,12 +9,15 @@ changed is forgotten by the cache and read again on its next use.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from .connection import Connection
 from .inventory_cache import InventoryCache
 from .proxy import KINDS, watch, watchers
+
+T = TypeVar("T")
 
 # Connection calls that create an object, by the kind of what they return.
 _CREATES = {"domain": InventoryCache.forget_domain, "network": InventoryCache.forget_network,
@@ -68,6 +71,13 @@ def tracked(conn: Connection, cache: InventoryCache | None = None) -> Connection
         return conn
     cache = InventoryCache(shared=False) if cache is None else cache
     return watch(conn, InventoryTracker(weakref.ref(cache)), keep=cache)
+
+
+def once_per_run(conn: Connection, key: str, source: Any, decide: Callable[[], T]) -> T:
+    """``decide()``; on a tracked connection once per run while ``source`` (what it is decided
+    from) compares equal (every domain state of a run asks the same questions)."""
+    cache = cache_of(conn)
+    return decide() if cache is None else cache.derived(key, source, decide)
 
 
 def cache_of(conn: Connection) -> InventoryCache | None:

@@ -11,6 +11,7 @@ confirmed", and libvirt's own reading decides as before.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 import struct
@@ -25,6 +26,7 @@ _EXTERNAL_DATA_FILE = 1 << 2  # its data would live in another file: not confirm
 _MAX_BACKING = 1023  # QEMU's limit on the backing file name
 
 
+@functools.lru_cache(maxsize=16)  # a URI's answer never changes; every domain state asks
 def local_files(uri: str) -> bool:
     """Whether the hypervisor at ``uri`` keeps its volumes on this host's file system: a local
     driver (no host in the URI, no remote transport), not libvirt's test driver (no files)."""

@@ -8,7 +8,6 @@ rewritten or deleted here.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 from typing import Any
@@ -55,11 +54,8 @@ def shape_seen_here(conn: Connection, plan: Plan, vol: VolumePlan) -> bool:
     """Whether ``vol`` has the shape the plan gives it, confirmed from its header on this host
     without asking libvirt (volume_header.py); False when that cannot be confirmed here."""
     want_format, backing = expected_shape(plan, vol)
-    return (want_format == "qcow2" and _local_files(conn.getURI())
+    return (want_format == "qcow2" and local_files(conn.getURI())
             and qcow2_shape_is(f"{plan.pool.path}/{vol.name}", backing))
-
-
-_local_files = functools.lru_cache(maxsize=16)(local_files)  # a URI's answer never changes
 
 
 def expected_shape(plan: Plan, vol: VolumePlan) -> tuple[str, str | None]:
