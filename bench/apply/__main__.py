@@ -5,7 +5,8 @@
 
 For each URI and N (app domains on one kernel template; every third behind a netvm), each round
 applies cold, re-applies (the first no-op), re-applies --steady times more (the no-op a fleet
-runs most: its median is the no-op column), then removes everything: bulkhead's states as one Salt
+runs most: its median is the no-op column), re-applies once in a new process (as a salt-call
+would; not on the test driver), then removes everything: bulkhead's states as one Salt
 state run (through Salt's loaders, one connection and one inventory read per run), bulkhead's
 reconcilers with every call reading libvirt itself (as before the shared inventory), then
 saltext-virt's states (A B C A B C ...). Domains are defined, never started. Prints a Markdown
@@ -31,15 +32,9 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.virt import connect, counting
 
 from . import bulkhead_side, saltvirt_side
+from .new_process import in_new_process
 from .table import BULKHEAD, PER_STATE, SALTVIRT, table
-from .workload import IMAGE_DIR, Workload, bulkhead_pillar
-
-SYSTEM = "qemu:///system"
-
-
-def pool_dir(uri: str, name: str, scratch: str) -> str:
-    # qemu:///system needs a directory libvirt's qemu user can reach; the test driver none at all.
-    return f"/var/lib/bulkhead/{name}" if uri == SYSTEM else f"{scratch}/{name}"
+from .workload import IMAGE_DIR, SYSTEM, Workload, bulkhead_pillar, pool_dir
 
 
 def timed(fn: Any, *args: Any) -> tuple[Any, float]:
@@ -75,6 +70,7 @@ class Bench:
             log.clear()
             again, noops = self.noops(apply, getattr(apply, "new_run", None))
             noop_calls = bulkhead_side.calls_per_domain(log, (n + 1) * len(noops))
+            again += self.new_process(tool, uri, n, scratch)
         finally:
             bulkhead_side.teardown(raw, pillar, work, path)
         if len(changed) != n + 3 or again:
@@ -100,6 +96,15 @@ class Bench:
             times.append(took)
         return changed, times
 
+    def new_process(self, tool: str, uri: str, n: int, scratch: str) -> list[str]:
+        """One more no-op, timed in a new process (recorded); what it changed. Skipped on the
+        test driver, whose objects live in this process alone."""
+        if uri.startswith("test:"):
+            return []
+        changed, took = in_new_process(tool, uri, n, scratch, self.image_dir)
+        self.times[uri, n, tool, "new"].append(took)
+        return changed
+
     def record(self, uri: str, n: int, tool: str, cold: float, noops: list[float]) -> None:
         self.times[uri, n, tool, "cold"].append(cold)
         self.times[uri, n, tool, "first"].append(noops[0])
@@ -116,6 +121,7 @@ class Bench:
         try:
             changed, cold = timed(apply)
             again, noops = self.noops(apply, None)
+            again += self.new_process(SALTVIRT, uri, n, scratch)
         except Exception as exc:  # recorded verbatim in the report, never papered over
             self.errors[uri] = f"{type(exc).__name__}: {exc}"
             return

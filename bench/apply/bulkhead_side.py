@@ -34,6 +34,11 @@ class StateRun:
         self._states = salt.run_states({"bulkhead": raw_pillar}, self._context)
         self._conn, self._uri, self._work = conn, raw_pillar["host"]["uri"], work
 
+    def load(self, names: tuple[str, ...]) -> None:
+        """Have Salt's loader load these states' modules now (a salt-call's start-up does)."""
+        for name in names:
+            self._states[name]  # noqa: B018 - the lookup is what loads
+
     def new_run(self) -> None:
         """Drop the previous run's context: the loader holds this dict, emptied it is a new run's.
         Called outside the timings (a salt-call exits after its run; it never frees one)."""
