@@ -4,11 +4,14 @@
     python3 -m bench.apply --sizes 10 --uris test:///default --repeat 3
 
 For each URI and N (app domains on one kernel template; every third behind a netvm), each round
-applies cold, then re-applies (no-op), then removes everything: bulkhead's states as one Salt
+applies cold, re-applies (the first no-op), re-applies --steady times more (the no-op a fleet
+runs most: its median is the no-op column), re-applies once in a new process (as a salt-call
+would; not on the test driver), then removes everything: bulkhead's states as one Salt
 state run (through Salt's loaders, one connection and one inventory read per run), bulkhead's
 reconcilers with every call reading libvirt itself (as before the shared inventory), then
 saltext-virt's states (A B C A B C ...). Domains are defined, never started. Prints a Markdown
-table: medians over rounds, libvirt calls per domain from bulkhead's counting proxy, and ratios.
+table: medians over rounds, libvirt calls per domain (per no-op) from bulkhead's counting proxy,
+and ratios.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import argparse
 import functools
 import platform
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -30,16 +32,9 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.virt import connect, counting
 
 from . import bulkhead_side, saltvirt_side
-from .workload import IMAGE_DIR, Workload, bulkhead_pillar
-
-SYSTEM = "qemu:///system"
-BULKHEAD = "bulkhead"
-PER_STATE = "bulkhead, reads per state"
-
-
-def pool_dir(uri: str, name: str, scratch: str) -> str:
-    # qemu:///system needs a directory libvirt's qemu user can reach; the test driver none at all.
-    return f"/var/lib/bulkhead/{name}" if uri == SYSTEM else f"{scratch}/{name}"
+from .new_process import in_new_process
+from .table import BULKHEAD, PER_STATE, SALTVIRT, table
+from .workload import IMAGE_DIR, SYSTEM, Workload, bulkhead_pillar, pool_dir
 
 
 def timed(fn: Any, *args: Any) -> tuple[Any, float]:
@@ -49,8 +44,8 @@ def timed(fn: Any, *args: Any) -> tuple[Any, float]:
 
 
 class Bench:
-    def __init__(self, repeat: int) -> None:
-        self.repeat = repeat
+    def __init__(self, repeat: int, steady: int) -> None:
+        self.repeat, self.steady = repeat, steady
         self.times: dict[tuple[str, int, str, str], list[float]] = defaultdict(list)
         self.calls: dict[tuple[str, int, str, str], tuple[float, int]] = {}
         self.errors: dict[str, str] = {}
@@ -73,18 +68,47 @@ class Bench:
             changed, cold = timed(apply)
             cold_calls = bulkhead_side.calls_per_domain(log, n + 1)
             log.clear()
-            again, noop = timed(apply)
-            noop_calls = bulkhead_side.calls_per_domain(log, n + 1)
+            again, noops = self.noops(apply, getattr(apply, "new_run", None))
+            noop_calls = bulkhead_side.calls_per_domain(log, (n + 1) * len(noops))
+            again += self.new_process(tool, uri, n, scratch)
         finally:
             bulkhead_side.teardown(raw, pillar, work, path)
         if len(changed) != n + 3 or again:
             raise RuntimeError(
                 f"bulkhead: cold apply changed {len(changed)} of {n + 3}, re-apply changed {again}"
             )
-        self.times[uri, n, tool, "cold"].append(cold)
-        self.times[uri, n, tool, "noop"].append(noop)
+        self.record(uri, n, tool, cold, noops)
         self.calls[uri, n, tool, "cold"] = cold_calls
         self.calls[uri, n, tool, "noop"] = noop_calls
+
+    def noops(self, apply: Callable[[], list[str]],
+              new_run: Callable[[], None] | None) -> tuple[list[str], list[float]]:
+        """The first no-op after the cold apply, then ``self.steady`` more: (what any of them
+        changed, their times). ``new_run`` (bulkhead's state run) drops the previous run's
+        context before the timer starts: a salt-call exits after its run, it never frees one."""
+        changed: list[str] = []
+        times = []
+        for _ in range(1 + self.steady):
+            if new_run is not None:
+                new_run()
+            again, took = timed(apply)
+            changed += again
+            times.append(took)
+        return changed, times
+
+    def new_process(self, tool: str, uri: str, n: int, scratch: str) -> list[str]:
+        """One more no-op, timed in a new process (recorded); what it changed. Skipped on the
+        test driver, whose objects live in this process alone."""
+        if uri.startswith("test:"):
+            return []
+        changed, took = in_new_process(tool, uri, n, scratch, self.image_dir)
+        self.times[uri, n, tool, "new"].append(took)
+        return changed
+
+    def record(self, uri: str, n: int, tool: str, cold: float, noops: list[float]) -> None:
+        self.times[uri, n, tool, "cold"].append(cold)
+        self.times[uri, n, tool, "first"].append(noops[0])
+        self.times[uri, n, tool, "noop"].extend(noops[1:] or noops)
 
     def saltvirt_round(self, raw: Any, uri: str, n: int, scratch: str) -> None:
         if uri in self.errors:
@@ -93,9 +117,11 @@ class Bench:
         path = pool_dir(uri, work.pool, scratch)
         vm_type = "qemu" if uri == SYSTEM else "test"
         saltvirt_side.teardown(raw, work, path)
+        apply = functools.partial(saltvirt_side.apply, self.salt, uri, work, path, vm_type)
         try:
-            changed, cold = timed(saltvirt_side.apply, self.salt, uri, work, path, vm_type)
-            again, noop = timed(saltvirt_side.apply, self.salt, uri, work, path, vm_type)
+            changed, cold = timed(apply)
+            again, noops = self.noops(apply, None)
+            again += self.new_process(SALTVIRT, uri, n, scratch)
         except Exception as exc:  # recorded verbatim in the report, never papered over
             self.errors[uri] = f"{type(exc).__name__}: {exc}"
             return
@@ -105,9 +131,8 @@ class Bench:
             self.errors[uri] = f"cold apply changed {len(changed)} of {n + 3} objects"
             return
         if again:  # a no-op that is not one is a finding to print, not a reason to drop the figures
-            self.not_noop[uri, n] = again
-        self.times[uri, n, "saltext-virt", "cold"].append(cold)
-        self.times[uri, n, "saltext-virt", "noop"].append(noop)
+            self.not_noop[uri, n] = sorted(set(again))
+        self.record(uri, n, SALTVIRT, cold, noops)
 
     def run(self, uris: list[str], sizes: list[int]) -> None:
         with tempfile.TemporaryDirectory(prefix="bhbench-") as scratch:
@@ -125,43 +150,6 @@ class Bench:
                             self.saltvirt_round(raw, uri, n, scratch)
                         print(f"# done {uri} N={n}", file=sys.stderr, flush=True)
 
-    def table(self, uris: list[str], sizes: list[int]) -> str:
-        rows = [
-            "| URI | N | tool | cold s | cold ms/domain | no-op s | no-op ms/domain | no-op / cold "
-            "| libvirt calls/domain cold | no-op | mutating calls in no-op |",
-            "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-        ]
-        for uri in uris:
-            for n in sizes:
-                medians = {}
-                for tool in (BULKHEAD, PER_STATE, "saltext-virt"):
-                    cold, noop = (self.times.get((uri, n, tool, k)) for k in ("cold", "noop"))
-                    if not cold or not noop:
-                        continue
-                    c, o = statistics.median(cold), statistics.median(noop)
-                    medians[tool] = (c, o)
-                    calls = ("", "", "")
-                    if tool != "saltext-virt":
-                        (cc, _), (nc, nm) = (
-                            self.calls[uri, n, tool, "cold"],
-                            self.calls[uri, n, tool, "noop"],
-                        )
-                        calls = (f"{cc:.1f}", f"{nc:.1f}", str(nm))
-                    per = 1000 / (n + 1)
-                    rows.append(
-                        f"| {uri} | {n} | {tool} | {c:.2f} | {c * per:.1f} | {o:.3f} | "
-                        f"{o * per:.2f} "
-                        f"| {o / c:.3f} | {' | '.join(calls)} |"
-                    )
-                for other in (PER_STATE, "saltext-virt"):
-                    if BULKHEAD in medians and other in medians:
-                        (bc, bo), (oc, oo) = medians[BULKHEAD], medians[other]
-                        rows.append(
-                            f"| {uri} | {n} | **ratio bulkhead / {other}** | {bc / oc:.2f} | | "
-                            f"{bo / oo:.2f} | | | | | |"
-                        )
-        return "\n".join(rows)
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -172,13 +160,17 @@ def main() -> int:
     parser.add_argument(
         "--repeat", type=int, default=3, help="rounds per size; medians are reported"
     )
+    parser.add_argument(
+        "--steady", type=int, default=3,
+        help="no-ops timed after the first one of each round (the steady no-op's median)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     uris = args.uris.split(",")
     if not (IMAGE_DIR / "root.img").exists():
         print(f"no guest image at {IMAGE_DIR}: run `bulkhead image build` first", file=sys.stderr)
         return 2
-    bench = Bench(args.repeat)
+    bench = Bench(args.repeat, args.steady)
     start = time.perf_counter()
     try:
         bench.run(uris, sizes)
@@ -191,7 +183,7 @@ def main() -> int:
         f"{time.perf_counter() - start:.0f} s total"
     )
     print(f"saltext-virt's virt.defined loaded from {source}\n")
-    print(bench.table(uris, sizes))
+    print(table(bench.times, bench.calls, uris, sizes))
     for uri, error in bench.errors.items():
         print(f"\nsaltext-virt on {uri} failed: {error}")
     for (uri, n), names in bench.not_noop.items():

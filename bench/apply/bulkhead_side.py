@@ -30,12 +30,26 @@ class StateRun:
 
     def __init__(self, salt: SaltVirt, conn: Any, raw_pillar: dict[str, Any], work: Workload):
         self._context: dict[str, Any] = {}
+        self._fresh = True  # the context holds no run's data yet
         self._states = salt.run_states({"bulkhead": raw_pillar}, self._context)
         self._conn, self._uri, self._work = conn, raw_pillar["host"]["uri"], work
 
+    def load(self, names: tuple[str, ...]) -> None:
+        """Have Salt's loader load these states' modules now (a salt-call's start-up does)."""
+        for name in names:
+            self._states[name]  # noqa: B018 - the lookup is what loads
+
+    def new_run(self) -> None:
+        """Drop the previous run's context: the loader holds this dict, emptied it is a new run's.
+        Called outside the timings (a salt-call exits after its run; it never frees one)."""
+        self._context.clear()
+        self._fresh = True
+
     def __call__(self) -> list[str]:
         """One run; the names of the objects that reported changes. Any failure raises."""
-        self._context.clear()  # the loader holds this dict: emptied, it is a new run's context
+        if not self._fresh:  # never a run on the previous one's reads
+            self.new_run()
+        self._fresh = False
         self._context[CONNECTIONS_KEY] = {self._uri: self._conn}
         st, work = self._states, self._work
         rets = [st["bulkhead_pool.present"](name=work.pool),

@@ -12,6 +12,7 @@ from typing import Any
 
 PREFIX = "bhbench-"
 IMAGE_DIR = Path("/var/cache/bulkhead/images/debian-min")
+SYSTEM = "qemu:///system"
 MEMORY_MIB = 128
 PRIVATE_MIB = 64
 
@@ -58,6 +59,12 @@ def image(work: Workload) -> dict[str, str]:
 
 
 WORKSTATION = "bhbench"
+
+
+def pool_dir(uri: str, name: str, scratch: str) -> str:
+    # qemu:///system needs a directory libvirt's qemu user can reach; the test driver none at all.
+    return f"/var/lib/bulkhead/{name}" if uri == SYSTEM else f"{scratch}/{name}"
+
 
 
 def bulkhead_pillar(work: Workload, uri: str, pool_path: str, domain_type: str,

@@ -8,7 +8,7 @@ once.
 
 Both run the same terminal workload (workload.py): a shell loop printing lines (frame rate),
 then idle (key latency). What each figure measures and where its clock is read: BENCHMARKS.md.
-Not part of ``make bench``: it boots two TCG guests (``bhbench-``, removed at the end).
+Not part of ``make bench``: it boots two TCG guests (``bhgui-``, removed at the end).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def main() -> int:
     columns[SPICE_COLUMN] = []
     try:
         data = domains.pillar(image.directory, sway.display)
-        with tempfile.TemporaryDirectory(prefix="bhbench-") as tmp, \
+        with tempfile.TemporaryDirectory(prefix="bhgui-") as tmp, \
                 domains.booted(data) as socket, \
                 broker_process(Path(tmp), "", data, domains.GUI) as (log, broker):
             wait_for(log, f"{domains.GUI}: GUI relay started", 60)

@@ -1,4 +1,4 @@
-"""The two domains of bench.gui, in a pool of their own (``bhbench-``), removed at the end:
+"""The two domains of bench.gui, in a pool of their own (``bhgui-``), removed at the end:
 one with ``gui: true`` (its windows through the relay) and one like it without, given a SPICE
 display on a unix socket and a VGA card (the stock way to see a guest's screen)."""
 
@@ -16,7 +16,7 @@ from saltext.bulkhead.virt import connect, domain_present, domain_running, pool_
 from tests.guests import URI, app, own_host, template, wait_ready
 from tests.topology import purge
 
-PREFIX = "bhbench"
+PREFIX = "bhgui"  # apart from bench.apply's bhbench- names: either may run during the other
 TPL, GUI, SPICE = f"{PREFIX}-tpl", f"{PREFIX}-gui", f"{PREFIX}-spice"
 MEMORY = {"initial": 512, "max": 512}  # foot's shared-memory pool under waypipe needs room
 BOOT_TIMEOUT_S = 600

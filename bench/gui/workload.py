@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import shlex
 
-STOP = "/run/bhbench-stop"
-PIDFILE = "/run/bhbench-pid"
+STOP = "/run/bhgui-stop"
+PIDFILE = "/run/bhgui-pid"
 SCRIPT = (f"echo $$ > {PIDFILE}; printf '\\033[?25l'; i=0; "
           f"while [ ! -e {STOP} ]; do i=$((i+1)); "
           f"echo \"line $i: the quick brown fox jumps over the lazy dog\"; done; exec cat")
