@@ -17,8 +17,9 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from .element_text import verbatim
 from .metadata import canonical_form, record_hash
-from .shape_text import Shape, ShapeWriter, Template, verbatim
+from .shape_text import Shape, ShapeWriter, Template
 from .xmlutil import render
 
 
