@@ -20,6 +20,7 @@ GAP = "\x00"  # where a value goes: verbatim values never hold it (it is not pri
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _QUALIFIED = re.compile(r"\{([^{}]*)\}(.*)")
 _ATTRIBUTE = ' {}="' + GAP + '"'
+_VERBATIM = re.compile(r"[ !#-%'-;=?-~]*")  # printable ASCII (space to ~) but " & < >
 
 
 def declared(scope: Scope, nsmap: tuple[tuple[str, str], ...]) -> Scope | None:
@@ -71,7 +72,5 @@ def written_name(tag: str, scope: Scope) -> str | None:
 
 def verbatim(values: Sequence[str]) -> bool:
     """Whether both serialisers write every value as it is: printable ASCII but " & < > (what
-    one or the other escapes). Values are joined by '"' to look at them all at once."""
-    joined = '"'.join(values)
-    return (joined.isascii() and joined.isprintable() and joined.count('"') == len(values) - 1
-            and "&" not in joined and "<" not in joined and ">" not in joined)
+    one or the other escapes), looked at all at once."""
+    return _VERBATIM.fullmatch("".join(values)) is not None
