@@ -8,8 +8,12 @@ no USB, no sound, no host devices.
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid as uuidlib
+from json.encoder import (  # type: ignore[attr-defined]
+    JSONEncoder,
+    c_make_encoder,
+    encode_basestring_ascii,
+)
 
 from .. import NAMESPACE
 from ..model import Pillar
@@ -27,8 +31,10 @@ from .storage import VolumePlan
 BASE_CMDLINE = "console=ttyS0 quiet no_timer_check"
 DISK_TARGETS = ("vda", "vdb", "vdc", "vdd")
 DESCRIPTION = "Managed by bulkhead: changes made outside its pillar are reverted."
-# json.dumps(..., sort_keys=True) makes this encoder on every call; one does for every domain
-_SORTED_JSON = json.JSONEncoder(sort_keys=True)
+# json.dumps(..., sort_keys=True) as chunks, by the C encoder json makes on every call (made once:
+# one does for every domain; no check for cycles, which a dumped model cannot hold)
+_SORTED_JSON = c_make_encoder(None, JSONEncoder().default, encode_basestring_ascii, None,
+                              ": ", ", ", True, False, True)
 
 
 def fingerprint(pillar: Pillar, name: str) -> str:
@@ -41,7 +47,7 @@ def fingerprint(pillar: Pillar, name: str) -> str:
         # recorded as false before absent meant "netvms: true": defined domains keep their
         # fingerprint, so the upgrade redefines nothing (autostart never reaches the XML)
         entry["autostart"] = False
-    return hashlib.sha256(_SORTED_JSON.encode(entry).encode()).hexdigest()
+    return hashlib.sha256("".join(_SORTED_JSON(entry, 0)).encode()).hexdigest()
 
 
 def stable_uuid(name: str) -> str:
