@@ -82,7 +82,9 @@ class ConfigArchiver:
     in."""
 
     def __init__(self) -> None:
-        self._blank: bytes | None = None
+        # tarfile's header for no name and no size, and the sum of its bytes but the name's and
+        # the size's (the checksum's own counted as spaces, as POSIX ustar has it)
+        self._blank: tuple[bytes, int] | None = None
         self._headers: dict[tuple[str, int], bytes] = {}
 
     def config_tar(self, config: dict[str, Any]) -> bytes:
@@ -106,13 +108,14 @@ class ConfigArchiver:
         if not (name.isascii() and len(name) <= _NAME_BYTES and 0 <= size < 8**11):
             return _tarfile_header(name, size)  # a long name or size: tarfile's to write
         if self._blank is None:
-            self._blank = _tarfile_header("", 0)
-        blank = self._blank
-        header = (name.encode().ljust(_NAME_BYTES, b"\0") + blank[_NAME_BYTES:_SIZE]
-                  + b"%011o\0" % size + blank[_SIZE + 12:])
-        # the checksum: of the header with its own field as spaces (POSIX ustar)
-        checksum = sum(header[:_CHECKSUM]) + 8 * ord(" ") + sum(header[_CHECKSUM + 8:])
-        return header[:_CHECKSUM] + b"%06o\0" % checksum + header[_CHECKSUM + 7:]
+            blank = _tarfile_header("", 0)
+            self._blank = blank, (sum(blank[_NAME_BYTES:_SIZE]) + sum(blank[_SIZE + 12:_CHECKSUM])
+                                  + 8 * ord(" ") + sum(blank[_CHECKSUM + 8:]))
+        blank, rest = self._blank
+        name_field, size_field = name.encode(), b"%011o\0" % size
+        checksum = rest + sum(name_field) + sum(size_field)  # (the name's NUL padding adds 0)
+        return (name_field.ljust(_NAME_BYTES, b"\0") + blank[_NAME_BYTES:_SIZE] + size_field
+                + blank[_SIZE + 12:_CHECKSUM] + b"%06o\0" % checksum + blank[_CHECKSUM + 7:])
 
 
 # the name field's length; offsets of the size and checksum fields in a ustar header
