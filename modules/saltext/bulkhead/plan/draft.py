@@ -8,6 +8,9 @@ serialisations once as text with a gap per value (``shape_text``, in Python: che
 the elements with lxml) and fills in every domain's values. A document with a value either
 serialiser would escape (or lxml would refuse), or a shape ``shape_text`` leaves out, is built and
 serialised by lxml. Either way the bytes are lxml's (tests/unit/plan/test_draft_render.py).
+
+Elements are added under their parent's index (``Draft.sub``: no object per element, which was a
+fifth of drafting a domain), or through a ``Node``, added to like an lxml element.
 """
 
 from __future__ import annotations
@@ -17,17 +20,37 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from .element_text import verbatim
 from .metadata import canonical_form, record_hash
-from .shape_text import Shape, ShapeWriter, Template, verbatim
+from .shape_text import Shape, ShapeWriter, Template
 from .xmlutil import render
 
 
 class Draft:
-    """One document: its shape (elements in document order) and values (in the same order)."""
+    """One document: its shape (elements in the order added) and values (in the same order).
+
+    Elements are added as lxml's are (``xmlutil.sub``, ``text_sub``): under a parent, here its
+    index (the root's is 0); each addition gives the new element's index."""
 
     def __init__(self, tag: str, **attrs: str) -> None:
         self.shape: list[Shape] = [(-1, tag, tuple(attrs), False, None)]
         self.values: list[str] = list(attrs.values())
+
+    def sub(self, parent: int, tag: str, nsmap: dict[str, str] | None = None, /,
+            **attrs: str) -> int:
+        shape = self.shape
+        shape.append((parent, tag, tuple(attrs), False,
+                      None if nsmap is None else tuple(nsmap.items())))
+        self.values.extend(attrs.values())
+        return len(shape) - 1
+
+    def text_sub(self, parent: int, tag: str, text: str | int, /, **attrs: str) -> int:
+        shape = self.shape
+        shape.append((parent, tag, tuple(attrs), True, None))
+        values = self.values
+        values.extend(attrs.values())
+        values.append(str(text))
+        return len(shape) - 1
 
     @property
     def root(self) -> Node:
@@ -36,7 +59,7 @@ class Draft:
 
 
 class Node:
-    """An element of a draft, added to like an lxml element (``xmlutil.sub``, ``text_sub``)."""
+    """An element of a draft, added to like an lxml element itself."""
 
     __slots__ = ("draft", "index")
 
@@ -45,18 +68,10 @@ class Node:
         self.index = index
 
     def sub(self, tag: str, nsmap: dict[str, str] | None = None, **attrs: str) -> Node:
-        draft = self.draft
-        draft.shape.append((self.index, tag, tuple(attrs), False,
-                            None if nsmap is None else tuple(nsmap.items())))
-        draft.values.extend(attrs.values())
-        return Node(draft, len(draft.shape) - 1)
+        return Node(self.draft, self.draft.sub(self.index, tag, nsmap, **attrs))
 
     def text_sub(self, tag: str, text: str | int, **attrs: str) -> Node:
-        draft = self.draft
-        draft.shape.append((self.index, tag, tuple(attrs), True, None))
-        draft.values.extend(attrs.values())
-        draft.values.append(str(text))
-        return Node(draft, len(draft.shape) - 1)
+        return Node(self.draft, self.draft.text_sub(self.index, tag, text, **attrs))
 
 
 def build(shape: Sequence[Shape], values: Sequence[str]) -> list[etree._Element]:

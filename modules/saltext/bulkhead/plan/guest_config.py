@@ -6,6 +6,7 @@ the same archive and its hash can be recorded and compared without reading the v
 
 from __future__ import annotations
 
+import ipaddress
 import tarfile
 from typing import Any
 
@@ -16,7 +17,21 @@ from .indented_json import dumps_indented
 HOST_PREFIX = 32  # Qubes-style point-to-point addressing: every domain is alone on its link
 
 
-def guest_config(pillar: Pillar, allocations: dict[str, Allocation], name: str) -> dict[str, Any]:
+def netvm_clients(pillar: Pillar, allocations: dict[str, Allocation]) -> dict[str, list[str]]:
+    """Each netvm's clients' addresses in address order (a guest config's ``clients``), for every
+    netvm in one pass over the domains (one pass per netvm made a plan quadratic)."""
+    clients: dict[str, list[ipaddress.IPv4Address]] = {}
+    for client, domain in pillar.domains.items():
+        address = allocations[client].address
+        if domain.netvm is not None and address is not None:
+            clients.setdefault(domain.netvm, []).append(address)
+    return {netvm: [str(a) for a in sorted(addresses, key=int)]
+            for netvm, addresses in clients.items()}
+
+
+def guest_config(pillar: Pillar, allocations: dict[str, Allocation], name: str,
+                 clients: list[str]) -> dict[str, Any]:
+    """``clients``: its own (``netvm_clients``)."""
     domain = pillar.domains[name]
     own = allocations[name]
     interfaces = []
@@ -36,10 +51,8 @@ def guest_config(pillar: Pillar, allocations: dict[str, Allocation], name: str) 
             "gateway": gateway,
             "role": nic.role,
         })
-    clients = sorted((allocations[c].address for c, d in pillar.domains.items()
-                      if d.netvm == name and allocations[c].address is not None), key=int)
     return {"name": name, "label": domain.label.value, "interfaces": interfaces, "dns": dns,
-            "forward": domain.provides_network, "clients": [str(c) for c in clients]}
+            "forward": domain.provides_network, "clients": clients}
 
 
 def _nic_addressing(pillar: Pillar, allocations: dict[str, Allocation], name: str,
@@ -82,7 +95,9 @@ class ConfigArchiver:
     in."""
 
     def __init__(self) -> None:
-        self._blank: bytes | None = None
+        # tarfile's header for no name and no size, and the sum of its bytes but the name's and
+        # the size's (the checksum's own counted as spaces, as POSIX ustar has it)
+        self._blank: tuple[bytes, int] | None = None
         self._headers: dict[tuple[str, int], bytes] = {}
 
     def config_tar(self, config: dict[str, Any]) -> bytes:
@@ -106,13 +121,14 @@ class ConfigArchiver:
         if not (name.isascii() and len(name) <= _NAME_BYTES and 0 <= size < 8**11):
             return _tarfile_header(name, size)  # a long name or size: tarfile's to write
         if self._blank is None:
-            self._blank = _tarfile_header("", 0)
-        blank = self._blank
-        header = (name.encode().ljust(_NAME_BYTES, b"\0") + blank[_NAME_BYTES:_SIZE]
-                  + b"%011o\0" % size + blank[_SIZE + 12:])
-        # the checksum: of the header with its own field as spaces (POSIX ustar)
-        checksum = sum(header[:_CHECKSUM]) + 8 * ord(" ") + sum(header[_CHECKSUM + 8:])
-        return header[:_CHECKSUM] + b"%06o\0" % checksum + header[_CHECKSUM + 7:]
+            blank = _tarfile_header("", 0)
+            self._blank = blank, (sum(blank[_NAME_BYTES:_SIZE]) + sum(blank[_SIZE + 12:_CHECKSUM])
+                                  + 8 * ord(" ") + sum(blank[_CHECKSUM + 8:]))
+        blank, rest = self._blank
+        name_field, size_field = name.encode(), b"%011o\0" % size
+        checksum = rest + sum(name_field) + sum(size_field)  # (the name's NUL padding adds 0)
+        return (name_field.ljust(_NAME_BYTES, b"\0") + blank[_NAME_BYTES:_SIZE] + size_field
+                + blank[_SIZE + 12:_CHECKSUM] + b"%06o\0" % checksum + blank[_CHECKSUM + 7:])
 
 
 # the name field's length; offsets of the size and checksum fields in a ustar header

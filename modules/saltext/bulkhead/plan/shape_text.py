@@ -2,48 +2,56 @@
 
 Two serialisations per shape: canonical (c14n: what the config hash is taken of) and pretty (what
 libvirt is given, with the hash and the workstation's mark recorded in our metadata element). They
-hold for values neither serialiser escapes (``verbatim``); tests/unit/plan/
+hold for values neither serialiser escapes (``element_text.verbatim``); tests/unit/plan/
 test_draft_render.py compares them with lxml's. A shape outside what this writes (an element with
 text and children; a namespace declared twice, shadowed, default or not at all; a name that is
 not a plain XML name) gives None, and lxml renders it.
+
+Both forms are written in one pass over the shape in document order, each element's start
+written once per plan (``element_text``); a shape drafted out of that order (a child added to an
+element after other elements) is put in order first.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
+from itertools import accumulate
+from operator import itemgetter
 
+from .element_text import GAP, Scope, Written, declared, written, written_name
 from .metadata import HASH_TAG as METADATA_HASH_TAG
 from .ownership import WORKSTATION_ATTR
 from .xmlutil import ns
 
 # parent's index (-1: the root), tag, attribute names in order, holds text, namespace map items
 Shape = tuple[int, str, tuple[str, ...], bool, tuple[tuple[str, str], ...] | None]
-Scope = tuple[tuple[str, str], ...]  # (namespace, prefix) declared where an element is
-# An element as written, but for its children: canonical and pretty when it has none (its text's
-# gap in it if it holds text), then both up to the children, its end tag, and which of its
-# attributes each gap of the canonical form takes (the pretty form: all in order).
-Written = tuple[str, str, str, str, str, tuple[int, ...]]
 
 HASH_TAG = ns(METADATA_HASH_TAG)
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-_QUALIFIED = re.compile(r"\{([^{}]*)\}(.*)")
-_GAP = "\x00"  # where a value goes: verbatim values never hold it (it is not printable)
 
 
 class Template:
-    """Literal text at even places of ``parts``, a value at each odd place (``order``: which)."""
+    """Literal text with a gap for each value: ``order`` says which value each gap takes (an index
+    into the values filled in; negative: counted from their end)."""
 
     def __init__(self, text: str, order: list[int]) -> None:
-        literals = text.split(_GAP)
+        literals = text.split(GAP)
         self._parts = [""] * (2 * len(literals) - 1)
         self._parts[::2] = literals
         self._order = order
+        # the values in the gaps' order, taken by C code (itemgetter of one index gives no tuple)
+        self._taken = itemgetter(*order, 0) if order else None
 
     def fill(self, values: Sequence[str]) -> str:
         parts = self._parts.copy()
-        parts[1::2] = [values[i] for i in self._order]
+        if self._taken is not None:
+            parts[1::2] = self._taken(values)[:-1]
         return "".join(parts)
+
+    def taking(self, positions: Sequence[int]) -> Template:
+        """This template filled from values in other places: the value at ``i`` now at
+        ``positions[i]`` (the last two, negative, stay where they are)."""
+        return Template(GAP.join(self._parts[::2]),
+                        [positions[i] if i >= 0 else i for i in self._order])
 
 
 class ShapeWriter:
@@ -51,147 +59,120 @@ class ShapeWriter:
     shapes and within one, so each element's start is written once."""
 
     def __init__(self) -> None:
-        self._written: dict[tuple[str, tuple[str, ...], bool, object, Scope], Written | None] = {}
+        self._starts: dict[tuple[str, tuple[str, ...], bool, object, Scope, int],
+                            Written | None] = {}
 
     def templates(self, shape: Sequence[Shape], meta: int) -> tuple[Template, Template] | None:
         """(canonical, pretty) of ``shape``, its values followed by the workstation (the mark of
         element ``meta``) and the config hash (the text of meta's last child), pretty only."""
-        written = self._written  # each element as written, once per plan
-        starts: list[Written] = []
-        scopes: list[Scope] = []
-        firsts: list[int] = []  # each element's first value (values are in the shape's order)
-        count = 0
-        children: list[list[int]] = [[] for _ in shape]
+        try:
+            return self._written_in_order(shape, meta)
+        except _OutOfOrder:
+            pass  # a child added to an element after other elements: written in document order
+        ordered, positions, values = _in_document_order(shape)
+        templates = self._written_in_order(ordered, positions[meta])
+        return None if templates is None else (templates[0].taking(values),
+                                               templates[1].taking(values))
+
+    def _written_in_order(self, shape: Sequence[Shape],
+                          meta: int) -> tuple[Template, Template] | None:
+        """``templates`` of a shape in document order (each element after its parent and its
+        parent's earlier children's descendants); _OutOfOrder for any other."""
+        if shape[meta][3] or WORKSTATION_ATTR in shape[meta][2]:
+            return None  # meta holds text, or the mark would be written over an attribute
+        starts = self._starts  # each element as written, once per plan
+        canonical: list[str] = []
+        pretty: list[str] = []
+        # the open elements (index, end, pretty end, namespaces declared), over a sentinel
+        opened: list[tuple[int, str, str, Scope]] = [(-1, "", "", ())]
+        permuted: list[tuple[int, tuple[int, ...]]] = []  # (first value, order) of sorted ones
+        count = mark_at = hash_at = 0  # values before: any, the workstation's, the hash's
+        last = len(shape) - 1
         for index, (parent, tag, names, has_text, nsmap) in enumerate(shape):
-            scope = scopes[parent] if parent >= 0 else ()
+            while opened[-1][0] != parent:
+                closed, end, pretty_end, _ = opened.pop()
+                if not opened:
+                    raise _OutOfOrder  # the sentinel: ``parent`` is not open
+                canonical.append(end)
+                pretty.append(pretty_end)
+                if closed == meta:
+                    hash_at = count
+            scope = opened[-1][3]
             if nsmap is not None:
-                declared = _declared(scope, nsmap)
-                if declared is None:
+                scope = declared(scope, nsmap)
+                if scope is None:
                     return None
-                scope = declared
-            key = (tag, names, has_text, nsmap, scope)
-            start = written.get(key, False)
+            depth = len(opened) - 1
+            key = (tag, names, has_text, nsmap, scope, depth)
+            start = starts.get(key, False)
             if start is False:
-                start = written[key] = _written(tag, names, has_text, nsmap, scope)
+                start = starts[key] = written(tag, names, has_text, nsmap, scope, depth)
             if start is None:
                 return None
-            if parent >= 0:
-                if shape[parent][3]:
+            canonical_leaf, pretty_leaf, canonical_start, pretty_start, end, pretty_end, by_name \
+                = start
+            if by_name is not None:
+                permuted.append((count, by_name))
+            count += len(names)
+            if index == meta:  # its mark and last child: the workstation and the hash
+                hash_name = written_name(HASH_TAG, scope)
+                if hash_name is None:
+                    return None
+                mark_at = count
+                canonical.append(canonical_start)
+                pretty.append(f'{pretty_start[:-1]} {WORKSTATION_ATTR}="{GAP}">')
+                opened.append((index, end, f"\n{'  ' * (depth + 1)}<{hash_name}>{GAP}"
+                                           f"</{hash_name}>{pretty_end}", scope))
+            elif index < last and shape[index + 1][0] == index:  # it has children
+                if has_text:
                     return None  # children beside text: mixed content, not indented by lxml
-                children[parent].append(index)
-            starts.append(start)
-            scopes.append(scope)
-            firsts.append(count)
-            count += len(names) + has_text
-        _, _, names, has_text, _ = shape[meta]
-        hash_name = _written_name(HASH_TAG, dict(scopes[meta]))
-        if hash_name is None or has_text or WORKSTATION_ATTR in names:
-            return None
-        writer = _Writer(starts, children, firsts, (meta, hash_name, count))
-        writer.element(0, "\n")
-        return writer.templates()
+                canonical.append(canonical_start)
+                pretty.append(pretty_start)
+                opened.append((index, end, pretty_end, scope))
+            else:
+                count += has_text
+                canonical.append(canonical_leaf)
+                pretty.append(pretty_leaf)
+        while len(opened) > 1:
+            closed, end, pretty_end, _ = opened.pop()
+            canonical.append(end)
+            pretty.append(pretty_end)
+            if closed == meta:
+                hash_at = count
+        pretty.append("\n")
+        canonical_values = list(range(count))
+        for first, order in permuted:
+            canonical_values[first:first + len(order)] = [first + i for i in order]
+        return (Template("".join(canonical), canonical_values),
+                Template("".join(pretty), [*range(mark_at), _WORKSTATION, *range(mark_at, hash_at),
+                                           _HASH, *range(hash_at, count)]))
 
 
-def _declared(scope: Scope, nsmap: tuple[tuple[str, str], ...]) -> Scope | None:
-    """The scope with ``nsmap`` declared in it; None when that is not written here."""
-    if len(nsmap) != 1:
-        return None
-    ((prefix, uri),) = nsmap
-    if prefix is None or not _NAME.fullmatch(prefix) or not verbatim((uri,)) or any(
-            prefix == declared for _, declared in scope):
-        return None  # a default namespace, or a prefix declared again (shadowing its namespace)
-    return (*scope, (uri, prefix))
+class _OutOfOrder(Exception):
+    """A shape not in document order."""
 
 
-def _written(tag: str, names: tuple[str, ...], has_text: bool,
-             nsmap: tuple[tuple[str, str], ...] | None, scope: Scope) -> Written | None:
-    name = _written_name(tag, dict(scope))
-    if name is None or not all(map(_NAME.fullmatch, names)):
-        return None
-    opening = f"<{name}"
-    if nsmap is not None:
-        ((prefix, uri),) = nsmap
-        opening += f' xmlns:{prefix}="{uri}"'
-    by_name = tuple(sorted(range(len(names)), key=names.__getitem__))
-    pretty = opening + "".join(f' {attr}="{_GAP}"' for attr in names)
-    canonical = opening + "".join(f' {names[i]}="{_GAP}"' for i in by_name)
-    end = f"</{name}>"
-    if has_text:
-        return f"{canonical}>{_GAP}{end}", f"{pretty}>{_GAP}{end}", "", "", end, by_name
-    return f"{canonical}>{end}", pretty + "/>", canonical + ">", pretty + ">", end, by_name
+# the values after the shape's own in the pretty form: the workstation, then the config hash
+_WORKSTATION, _HASH = -2, -1
 
 
-def _written_name(tag: str, scope: dict[str, str]) -> str | None:
-    if "{" not in tag:
-        return tag if _NAME.fullmatch(tag) else None
-    qualified = _QUALIFIED.fullmatch(tag)
-    prefix = None if qualified is None else scope.get(qualified[1])
-    return f"{prefix}:{qualified[2]}" if prefix is not None and _NAME.fullmatch(qualified[2]) \
-        else None
-
-
-def verbatim(values: Sequence[str]) -> bool:
-    """Whether both serialisers write every value as it is: printable ASCII but " & < > (what
-    one or the other escapes). Values are joined by '"' to look at them all at once."""
-    joined = '"'.join(values)
-    return (joined.isascii() and joined.isprintable() and joined.count('"') == len(values) - 1
-            and "&" not in joined and "<" not in joined and ">" not in joined)
-
-
-class _Writer:
-    """Writes both forms in one walk: canonical as c14n does (attributes sorted, empty elements
-    opened and closed), pretty as lxml's pretty printer does (attributes in order, two spaces per
-    level, empty elements closed at once), the mark and the hash in meta (pretty only)."""
-
-    def __init__(self, starts: list[Written], children: list[list[int]], firsts: list[int],
-                 hashed: tuple[int, str, int]) -> None:
-        """``hashed``: meta, the hash element's name and how many values the shape has (the
-        workstation's and the hash's places follow them)."""
-        self._starts, self._children = starts, children
-        self._firsts = firsts
-        self._meta, self._hash_name, self._count = hashed
-        self._canonical: list[str] = []
-        self._canonical_values: list[int] = []
-        self._pretty: list[str] = []
-        self._pretty_values: list[int] = []
-
-    def templates(self) -> tuple[Template, Template]:
-        self._pretty.append("\n")
-        return (Template("".join(self._canonical), self._canonical_values),
-                Template("".join(self._pretty), self._pretty_values))
-
-    def element(self, index: int, newline: str) -> None:
-        """``newline``: what goes before the element's children in the pretty form (a newline,
-        indented)."""
-        canonical_leaf, pretty_leaf, canonical, pretty, end, by_name = self._starts[index]
-        first = self._firsts[index]
-        if by_name:
-            self._pretty_values += range(first, first + len(by_name))
-            self._canonical_values += [first + i for i in by_name]
-        children = self._children[index]
-        if index == self._meta:  # its mark and last child: the workstation and the hash
-            self._pretty_values.append(self._count)
-            self._pretty.append(f'{pretty[:-1]} {WORKSTATION_ATTR}="{_GAP}">')
-            self._canonical.append(canonical)
-            self._children_of(children, newline + "  ")
-            self._pretty_values.append(self._count + 1)
-            self._pretty.append(f"{newline}  <{self._hash_name}>{_GAP}</{self._hash_name}>"
-                                f"{newline}{end}")
-            self._canonical.append(end)
-        elif not children:
-            if not canonical:  # holds text
-                self._canonical_values.append(first + len(by_name))
-                self._pretty_values.append(first + len(by_name))
-            self._canonical.append(canonical_leaf)
-            self._pretty.append(pretty_leaf)
-        else:
-            self._canonical.append(canonical)
-            self._pretty.append(pretty)
-            self._children_of(children, newline + "  ")
-            self._canonical.append(end)
-            self._pretty.append(newline + end)
-
-    def _children_of(self, children: list[int], inner: str) -> None:
-        for child in children:
-            self._pretty.append(inner)
-            self.element(child, inner)
+def _in_document_order(shape: Sequence[Shape]) -> tuple[list[Shape], list[int], list[int]]:
+    """``shape`` in document order, where each of its elements went and where each of its values
+    came from."""
+    children: list[list[int]] = [[] for _ in shape]
+    for index in range(1, len(shape)):
+        children[shape[index][0]].append(index)
+    order: list[int] = []
+    pending = [0]
+    while pending:
+        order.append(pending.pop())
+        pending += reversed(children[order[-1]])
+    positions = [0] * len(shape)
+    for new, old in enumerate(order):
+        positions[old] = new
+    firsts = list(accumulate(len(names) + has_text for _, _, names, has_text, _ in shape))
+    values = [value for old in order
+              for value in range(firsts[old] - len(shape[old][2]) - shape[old][3], firsts[old])]
+    ordered = [(positions[parent] if parent >= 0 else -1, *rest)
+               for parent, *rest in (shape[old] for old in order)]
+    return ordered, positions, values  # type: ignore[return-value]

@@ -15,7 +15,7 @@ from .cpu_pinning import domain_cpus, partition_cpus
 from .cpu_topology import HostTopology
 from .domain_xml import domain_draft, stable_uuid
 from .draft import Renderer
-from .guest_config import ConfigArchiver, guest_config
+from .guest_config import ConfigArchiver, guest_config, netvm_clients
 from .metadata import read_recorded
 from .network_xml import NetworkPlan, network_plan
 from .recorded import RecordedDomain
@@ -76,8 +76,10 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
     volumes: dict[str, VolumePlan] = {}
     networks: dict[str, NetworkPlan] = {}
     archiver, renderer = ConfigArchiver(), Renderer()  # per plan: nothing is kept across plans
+    clients = netvm_clients(pillar, allocations)
     for name in sorted(pillar.domains):
-        config = archiver.config_tar(guest_config(pillar, allocations, name))
+        config = archiver.config_tar(guest_config(pillar, allocations, name,
+                                                  clients.get(name, [])))
         vols = domain_volumes(pillar, name, config)
         rec = recorded.get(name)
         uuid = rec.uuid if rec is not None and rec.uuid else stable_uuid(name)
