@@ -32,28 +32,36 @@ def identity(path: str) -> str:
     return f"{path}\0{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
-def _entries(cache: Path) -> dict[str, str]:
+def _read(cache: Path) -> object:
     try:
-        data = json.loads(cache.read_text())
+        return json.loads(cache.read_text())
     except (OSError, ValueError):
-        return {}
+        return None
+
+
+def _digests(data: object) -> dict[object, object]:
+    """The cache's digests as read, not checked yet; empty when the file has the wrong shape."""
     entries = data.get("digests") if isinstance(data, dict) else None
-    if not isinstance(entries, dict):
-        return {}
-    return {
-        k: v
-        for k, v in entries.items()
-        if isinstance(k, str) and isinstance(v, str) and _SHA.fullmatch(v)
-    }
+    return entries if isinstance(entries, dict) else {}
+
+
+def _valid(digest: object) -> bool:
+    return isinstance(digest, str) and _SHA.fullmatch(digest) is not None
+
+
+def _entries(digests: dict[object, object]) -> dict[str, str]:
+    return {k: v for k, v in digests.items() if isinstance(k, str) and _valid(v)}  # type: ignore[misc]
 
 
 def source_sha256(path: str, cache: Path | None = None) -> str:
     """sha256 of ``path``'s content; raises OSError when the file cannot be read."""
     cache = cache or CACHE_PATH
     before = identity(path)
-    entries = _entries(cache)
-    if before in entries:
-        return entries[before]
+    digests = _digests(_read(cache))
+    known = digests.get(before)
+    if _valid(known):  # only the entry asked for is checked (a no-op asks every run)
+        return known  # type: ignore[return-value]
+    entries = _entries(digests)
     digest = file_sha256(path)
     if identity(path) != before:
         # Written while we read it: the digest may describe no version of the file. Not cached;
