@@ -35,6 +35,8 @@ MEMORY_TAG = "memory"
 IMPORT_TAG = "import"
 _DOMAIN = ns("domain")
 _INTERFACE = ns("interface")
+_HASH = ns(HASH_TAG)
+_IMPORT = ns(IMPORT_TAG)
 
 
 def domain_metadata(parent: Node, attrs: dict[str, str], allocation: Allocation, fingerprint: str,
@@ -100,8 +102,10 @@ def _ours_under(metadata: etree._Element) -> etree._Element | None:
 
 
 def recorded_hash(meta: etree._Element) -> str | None:
-    el = meta.find(ns(HASH_TAG))
-    return el.text if el is not None else None
+    for el in meta:  # meta.find(ns(HASH_TAG)) without a path search (asked of every definition)
+        if el.tag == _HASH:
+            return el.text
+    return None
 
 
 def read_memory(meta: etree._Element) -> RecordedMemory | None:
@@ -166,7 +170,7 @@ def read_imports(xml: str) -> dict[str, str]:
 
 def imports_in(meta: etree._Element) -> dict[str, str]:
     """``read_imports`` of an already parsed metadata element."""
-    return {el.get("volume", ""): el.get("sha256", "") for el in meta.iterfind(ns(IMPORT_TAG))}
+    return {el.get("volume", ""): el.get("sha256", "") for el in meta if el.tag == _IMPORT}
 
 
 def with_imports(xml: str, imports: Mapping[str, str]) -> str:

@@ -51,10 +51,8 @@ from .xmldiff import unified
 def recorded_contents(meta: etree._Element | None) -> dict[str, str]:
     if meta is None:
         return {}
-    return {
-        el.get("volume", ""): el.get("sha256", "")
-        for el in meta.iterfind(f"{{{meta.nsmap['bulkhead']}}}content")
-    }
+    tag = f"{{{meta.nsmap['bulkhead']}}}content"
+    return {el.get("volume", ""): el.get("sha256", "") for el in meta if el.tag == tag}
 
 
 def _volume_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, *, present: bool,
