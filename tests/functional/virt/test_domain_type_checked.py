@@ -27,10 +27,10 @@ from saltext.bulkhead.virt import (
     pool_present,
     tracked,
 )
-from tests.guests import IMAGE, URI, kernel_image
+from tests.guests import IMAGE, URI
 from tests.topology import remove_pool
 
-from .virt_fixtures import node_file
+from .virt_fixtures import defined_only_image, node_file
 
 POOL, TPL, WORK = "bhtype-pool", "bhtype-tpl", "bhtype-work"
 TYPE_CALLS = {"connect.getDomainCapabilities", "connect.getCapabilities"}
@@ -68,12 +68,7 @@ def test_a_type_the_driver_does_not_offer_refuses_each_definition_not_the_pool(
 
 
 def system_pillar(root: Path, domain_type: str) -> Any:
-    image = root / "image"
-    image.mkdir(exist_ok=True)
-    (image / "root.img").write_bytes(bytes(1024 * 1024))  # never booted: defined-only domains
-    (image / "vmlinuz").write_bytes(b"kernel")
-    (image / "initrd.img").write_bytes(b"initrd")
-    data = pillar_data(str(root / "pool"), domain_type, kernel_image(image))
+    data = pillar_data(str(root / "pool"), domain_type, defined_only_image(root))
     data["host"]["uri"] = URI
     data["formula"] = {"paths": {"locks": str(root / "locks")}}
     return load_pillar(data)
