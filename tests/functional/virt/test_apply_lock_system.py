@@ -28,8 +28,10 @@ from saltext.bulkhead.virt import (
     domain_present,
     pool_present,
 )
-from tests.guests import URI, kernel_image
+from tests.guests import URI
 from tests.topology import remove_pool
+
+from .virt_fixtures import defined_only_image
 
 MODULES = Path(apply_lock.__file__).resolve().parents[3]
 POOL, TPL, WORK = "bhlock-pool", "bhlock-tpl", "bhlock-work"
@@ -59,16 +61,11 @@ with hold(Path(sys.argv[1]), 30):
 
 
 def pillar_data(root: Path) -> dict[str, Any]:
-    image = root / "image"
-    image.mkdir(exist_ok=True)
-    (image / "root.img").write_bytes(bytes(1024 * 1024))  # never booted: defined-only domains
-    (image / "vmlinuz").write_bytes(b"kernel")
-    (image / "initrd.img").write_bytes(b"initrd")
     return {
         "host": {"uri": URI, "workstation": "test-apply-lock", "domain_type": "qemu", "pool": POOL,
                  "pool_path": str(root / "pool")},
         "formula": {"paths": {"locks": str(root / "locks")}, "lock_timeout": 120},
-        "domains": {TPL: {"class": "template", "image": kernel_image(image), "netvm": "none"},
+        "domains": {TPL: {"class": "template", "image": defined_only_image(root), "netvm": "none"},
                     WORK: {"class": "app", "template": TPL, "netvm": "none", "private_mib": 16}},
     }
 

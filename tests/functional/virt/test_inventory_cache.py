@@ -243,3 +243,44 @@ def test_listings_read_ahead_are_used_once_and_dropped_when_the_run_changes_an_o
     again.forget_network("ahead0")  # what the tracker does after a mutating call on it
     assert again.networks.get(conn, "ahead0") is None  # the listing from before is not used
     assert not again.settled_networks.includes(conn, "ahead0")
+
+
+def test_settled_networks_read_ahead_are_read_from_that_listing_and_others_list_them_all(
+        driver):
+    # A no-op reads only networks active and started at boot: the settled listing has them all.
+    conn, log = driver
+    for name in ("set0", "other0"):
+        conn.networkDefineXML(f"<network><name>{name}</name></network>")
+    net = conn.networkLookupByName("set0")
+    net.create()
+    net.setAutostart(1)
+    cache = InventoryCache()
+    log.clear()
+    cache.read_ahead(conn, [], "default-pool", ["set0"])
+    assert "<name>set0</name>" in cache.networks.get(conn, "set0")
+    assert cache.settled_networks.includes(conn, "set0")
+    calls = Counter(log.calls)
+    assert calls["connect.listAllNetworks"] == 1 and calls["network.XMLDesc"] == 1  # not listed
+    log.clear()
+    assert "<name>other0</name>" in cache.networks.get(conn, "other0")  # not read: all listed
+    assert {"set0", "other0"} <= set(cache.networks.all(conn))
+    assert Counter(log.calls)["connect.listAllNetworks"] == 1
+
+    again = InventoryCache()
+    again.read_ahead(conn, [], "default-pool", ["set0"])
+    again.networks.get(conn, "set0")  # read from the settled listing
+    conn.networkLookupByName("set0").setAutostart(0)  # a change of the run's: set0 forgotten
+    again.forget_network("set0")
+    log.clear()
+    assert "<name>set0</name>" in again.networks.get(conn, "set0")
+    assert Counter(log.calls)["connect.listAllNetworks"] == 1  # read again, from a listing
+    conn.networkLookupByName("set0").destroy()
+    again.forget_network("set0")
+    conn.networkLookupByName("set0").undefine()
+    assert again.networks.get(conn, "set0") is None  # gone: not answered from the early read
+
+    unsettled = InventoryCache()  # a wanted network not settled: every network is listed
+    log.clear()
+    unsettled.read_ahead(conn, [], "default-pool", ["other0"])
+    assert "<name>other0</name>" in unsettled.networks.get(conn, "other0")
+    assert Counter(log.calls)["connect.listAllNetworks"] == 2  # the settled and the plain one

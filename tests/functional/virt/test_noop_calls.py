@@ -1,13 +1,14 @@
-"""A no-op apply asks libvirt in bulk: 2 calls per domain and 9 per run, counted by the one proxy.
+"""A no-op apply asks libvirt in bulk: 2 calls per domain and 8 per run, counted by the one proxy.
 
 The formula's order (pool, the netvm's network, every domain) as one Salt run applies it: one
 tracked connection, one inventory. The second run, on a fresh inventory as the next Salt run
 has, changes nothing, makes no mutating call and reads libvirt at most twice per domain (its
 definition from the one listing; no call per property, and per volume only the shape of a private
 one, which QEMU opens as qcow2: the test driver keeps no files, so libvirt is asked; on a local
-hypervisor its header is read instead, virt/volume_header.py) and 9 times per run: the listings
-of domains, pools, networks and the pool's volumes (from the settled-pools listing's handle, no
-lookup), the settled pools and networks, the pool's and the network's XML, the capabilities.
+hypervisor its header is read instead, virt/volume_header.py) and 8 times per run: the listings
+of domains, pools and the pool's volumes (from the settled-pools listing's handle, no lookup), the
+settled pools and networks, the pool's XML, the network's XML (from the settled-networks
+listing's handle: the networks are not listed), the capabilities (auto is resolved each run).
 Counts, not times.
 """
 
@@ -32,7 +33,7 @@ from tests.guests import IMAGE
 from .virt_fixtures import node_file
 
 CALLS_PER_DOMAIN = 2
-CALLS_PER_RUN = 9
+CALLS_PER_RUN = 8
 
 
 def fleet(pool_path: str, apps: int) -> dict:
@@ -57,7 +58,7 @@ def run(conn, pillar) -> list:
 
 
 @pytest.mark.parametrize("apps", [10, 30])
-def test_a_noop_apply_makes_two_libvirt_calls_per_domain_and_nine_per_run(tmp_path, apps) -> None:
+def test_a_noop_apply_makes_two_libvirt_calls_per_domain_and_eight_per_run(tmp_path, apps) -> None:
     pillar = load_pillar(fleet(str(tmp_path / "pool"), apps))
     domains = len(pillar.domains)
     with connect(node_file(tmp_path)) as raw:
@@ -71,6 +72,7 @@ def test_a_noop_apply_makes_two_libvirt_calls_per_domain_and_nine_per_run(tmp_pa
     assert log.mutating == []
     calls = Counter(log.calls)
     assert calls["connect.listAllDomains"] == 1  # one read of libvirt per run
+    assert calls["connect.listAllNetworks"] == 1  # the settled ones: every network read is
     assert len(log.calls) <= CALLS_PER_DOMAIN * domains + CALLS_PER_RUN, (len(log.calls), calls)
 
 

@@ -24,24 +24,21 @@ from saltext.bulkhead.virt import (
     pool_present,
     tracked,
 )
-from tests.guests import URI, kernel_image
+from tests.guests import URI
 from tests.topology import remove_pool
+
+from .virt_fixtures import defined_only_image
 
 POOL, TPL, WORK = "bhshape-pool", "bhshape-tpl", "bhshape-work"
 PRIVATE = f"{WORK}-private.qcow2"
 
 
 def pillar_data(root: Path) -> dict[str, Any]:
-    image = root / "image"
-    image.mkdir(exist_ok=True)
-    (image / "root.img").write_bytes(bytes(1024 * 1024))  # never booted: defined-only domains
-    (image / "vmlinuz").write_bytes(b"kernel")
-    (image / "initrd.img").write_bytes(b"initrd")
     return {
         "host": {"uri": URI, "workstation": "test-shape", "domain_type": "qemu", "pool": POOL,
                  "pool_path": str(root / "pool")},
         "formula": {"paths": {"locks": str(root / "locks")}},
-        "domains": {TPL: {"class": "template", "image": kernel_image(image), "netvm": "none"},
+        "domains": {TPL: {"class": "template", "image": defined_only_image(root), "netvm": "none"},
                     WORK: {"class": "app", "template": TPL, "netvm": "none", "private_mib": 16}},
     }
 

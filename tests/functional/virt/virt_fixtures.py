@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.guests import IMAGE
+from tests.guests import IMAGE, kernel_image
 
 
 def pillar_data(pool_path: str) -> dict:
@@ -31,3 +31,14 @@ def node_file(tmp_path: Path) -> str:
     path = tmp_path / "node.xml"
     path.write_text("<node/>\n")
     return f"test://{path}"
+
+
+def defined_only_image(root: Path) -> dict[str, str]:
+    """A template's kernel-boot ``image`` of placeholder files under ``root``: for domains that are
+    defined on qemu:///system and never booted."""
+    image = root / "image"
+    image.mkdir(exist_ok=True)
+    (image / "root.img").write_bytes(bytes(1024 * 1024))
+    (image / "vmlinuz").write_bytes(b"kernel")
+    (image / "initrd.img").write_bytes(b"initrd")
+    return kernel_image(image)

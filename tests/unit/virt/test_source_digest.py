@@ -58,3 +58,16 @@ def test_an_unwritable_cache_still_gives_the_digest(tmp_path) -> None:
     (tmp_path / "file").write_text("")
     cache = tmp_path / "file" / "c.json"  # its parent is a file: cannot be created
     assert source_sha256(str(image), cache) == hashlib.sha256(b"data").hexdigest()
+
+
+def test_only_the_entry_asked_for_must_be_well_formed_and_a_rewrite_drops_the_others(
+        tmp_path) -> None:
+    image, other, cache = tmp_path / "root.img", tmp_path / "other.img", tmp_path / "c.json"
+    image.write_bytes(b"data")
+    other.write_bytes(b"other")
+    planted = "b" * 64  # only a cache hit can return this
+    cache.write_text(json.dumps({"digests": {"junk": "zz", identity(str(image)): planted}}))
+    assert source_sha256(str(image), cache) == planted
+    assert source_sha256(str(other), cache) == hashlib.sha256(b"other").hexdigest()  # a miss
+    assert json.loads(cache.read_text())["digests"] == {
+        identity(str(image)): planted, identity(str(other)): hashlib.sha256(b"other").hexdigest()}

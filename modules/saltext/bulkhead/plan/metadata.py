@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 HASH_TAG = "config-hash"
 MEMORY_TAG = "memory"
 IMPORT_TAG = "import"
+_DOMAIN = ns("domain")
+_INTERFACE = ns("interface")
+_HASH = ns(HASH_TAG)
+_IMPORT = ns(IMPORT_TAG)
 
 
 def domain_metadata(parent: Node, attrs: dict[str, str], allocation: Allocation, fingerprint: str,
@@ -75,14 +79,33 @@ def find_ours(xml: str | bytes) -> etree._Element | None:
     return ours_in(etree.fromstring(xml.encode() if isinstance(xml, str) else xml))
 
 
+_OURS = f"{{{NAMESPACE}}}"
+
+
 def ours_in(doc: etree._Element) -> etree._Element | None:
-    """``find_ours`` of an already parsed document."""
-    return doc.find(f"metadata/{{{NAMESPACE}}}*")
+    """``find_ours`` of an already parsed document: the first element of our namespace in any
+    ``<metadata>`` (``doc.find("metadata/{ns}*")`` in a plain walk, a few times cheaper)."""
+    for child in doc:
+        if child.tag == "metadata":
+            found = _ours_under(child)
+            if found is not None:
+                return found
+    return None
+
+
+def _ours_under(metadata: etree._Element) -> etree._Element | None:
+    for el in metadata:
+        tag = el.tag
+        if isinstance(tag, str) and tag.startswith(_OURS):  # a comment's tag is no string
+            return el
+    return None
 
 
 def recorded_hash(meta: etree._Element) -> str | None:
-    el = meta.find(ns(HASH_TAG))
-    return el.text if el is not None else None
+    for el in meta:  # meta.find(ns(HASH_TAG)) without a path search (asked of every definition)
+        if el.tag == _HASH:
+            return el.text
+    return None
 
 
 def read_memory(meta: etree._Element) -> RecordedMemory | None:
@@ -114,16 +137,29 @@ def read_recorded_with_owner(domain_xml: str) -> tuple[RecordedDomain, str | Non
 
 
 def recorded_with_owner_in(doc: etree._Element) -> tuple[RecordedDomain, str | None] | None:
-    """``read_recorded_with_owner`` of an already parsed domain document."""
-    meta = ours_in(doc)
-    if meta is None or meta.tag != ns("domain"):
+    """``read_recorded_with_owner`` of an already parsed domain document: one walk of its
+    children finds the UUID and our metadata element (every domain's record is read on every
+    run), one of that element's the interfaces."""
+    uuid: etree._Element | None = None
+    meta: etree._Element | None = None
+    for child in doc:  # the first <uuid> and the first of ours in any <metadata>, as find does
+        tag = child.tag
+        if tag == "uuid":
+            uuid = child if uuid is None else uuid
+        elif tag == "metadata" and meta is None:
+            meta = _ours_under(child)
+        if uuid is not None and meta is not None:
+            break
+    if meta is None or meta.tag != _DOMAIN:
         return None
     interfaces = []
-    for el in meta.findall(ns("interface")):
-        addr = el.get("address")
-        interfaces.append(RecordedInterface(el.get("network", ""), el.get("mac", ""),
-                                            ipaddress.IPv4Address(addr) if addr else None))
-    return RecordedDomain(doc.findtext("uuid"), tuple(interfaces)), owner_of(meta)
+    for el in meta:
+        if el.tag == _INTERFACE:
+            addr = el.get("address")
+            interfaces.append(RecordedInterface(el.get("network", ""), el.get("mac", ""),
+                                                ipaddress.IPv4Address(addr) if addr else None))
+    uuid_text = None if uuid is None else uuid.text or ""  # findtext's answer
+    return RecordedDomain(uuid_text, tuple(interfaces)), owner_of(meta)
 
 
 def read_imports(xml: str) -> dict[str, str]:
@@ -134,7 +170,7 @@ def read_imports(xml: str) -> dict[str, str]:
 
 def imports_in(meta: etree._Element) -> dict[str, str]:
     """``read_imports`` of an already parsed metadata element."""
-    return {el.get("volume", ""): el.get("sha256", "") for el in meta.iterfind(ns(IMPORT_TAG))}
+    return {el.get("volume", ""): el.get("sha256", "") for el in meta if el.tag == _IMPORT}
 
 
 def with_imports(xml: str, imports: Mapping[str, str]) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
 
 from ..model import Pillar
 from ..plan import (
@@ -25,30 +24,40 @@ from .inventory_cache import InventoryCache
 from .own_records import recorded_for_plan
 from .readers import readers
 from .texts import Refusal
-from .tracked import cache_of
+from .tracked import cache_of, once_per_run
 
 
-def current_plan(conn: Connection, pillar: Pillar) -> Plan:
+def _resolver(conn: Connection) -> Callable[..., str]:
+    # The test driver has no domain capabilities: asking would be one failed call more. Its URI
+    # is the connection's (asked locally), whatever the pillar names (tests connect their own).
+    return functools.partial(resolve_type, domain_caps=not conn.getURI().startswith("test:"))
+
+
+def current_plan(conn: Connection, pillar: Pillar, *, check_type: bool = True) -> Plan:
     """The plan; on a tracked connection computed once per run while the pillar, the resolved
     domain type and the recorded allocations stay the same (plans are pure: same inputs, same plan).
-    The host's CPU topology is read once, when the pillar has CPU partitions."""
+    The host's CPU topology is read once, when the pillar has CPU partitions.
+
+    Not ``check_type``: an explicit domain type is planned as asked, without asking libvirt
+    whether it offers it (a no-op defines nothing); who defines checks it first
+    (``type_refusal``). ``auto`` is always resolved: the plan needs what it resolves to."""
     requested = pillar.host.domain_type.value
     # Only auto boots a kernel to test KVM; finding it sorts every domain (in every state).
     kernel = probe_kernel(pillar) if requested == "auto" else None
-    # The test driver has no domain capabilities: asking would be one failed call more. Its URI
-    # is the connection's (asked locally), whatever the pillar names (tests connect their own).
-    resolve = functools.partial(resolve_type, domain_caps=not conn.getURI().startswith("test:"))
+    resolve = _resolver(conn)
+    checked = check_type or requested == "auto"
     cache = cache_of(conn)
     if cache is None:
-        domain_type = resolve(conn, requested, kernel=kernel)
+        domain_type = resolve(conn, requested, kernel=kernel) if checked else requested
         return plan_workstation(pillar, recorded_for_plan(conn, pillar),
                                 domain_type=domain_type, topology=_topology(conn, pillar, None))
     # Once per run: the type is resolved in the reader pool while the listings and the pillar's
     # definitions are on their way (a tracked connection carries concurrent calls).
-    typing = cache.derived(f"domain-type {requested} {kernel}", None,
-                           lambda: _reading_ahead(conn, pillar, cache, functools.partial(
-                               resolve, conn, requested, kernel=kernel)))
-    domain_type = typing.result()
+    typing = cache.derived(f"domain-type {requested} {kernel}", None, lambda: readers().submit(
+        resolve, conn, requested, kernel=kernel)) if checked else None
+    cache.derived(f"read ahead {requested} {kernel}", None,
+                  lambda: _read_ahead(conn, pillar, cache))
+    domain_type = requested if typing is None else typing.result()
     topology = _topology(conn, pillar, cache)
     recorded = recorded_for_plan(conn, pillar)
 
@@ -66,13 +75,10 @@ def current_plan(conn: Connection, pillar: Pillar) -> Plan:
                                           topology=topology)), still_valid)[1]
 
 
-def _reading_ahead(conn: Connection, pillar: Pillar, cache: InventoryCache,
-                   resolve: Callable[[], str]) -> Future[str]:
-    typing = readers().submit(resolve)
+def _read_ahead(conn: Connection, pillar: Pillar, cache: InventoryCache) -> None:
     # In the order the plan's records are read (own_records): each is ready as it is asked for.
     cache.read_ahead(conn, sorted(pillar.domains), pillar.host.pool,
                      {net for name in pillar.domains for net, _ in wanted_networks(pillar, name)})
-    return typing
 
 
 def _topology(conn: Connection, pillar: Pillar,
@@ -85,8 +91,28 @@ def _topology(conn: Connection, pillar: Pillar,
 
 
 def plan_or_reason(conn: Connection, pillar: Pillar) -> Plan | Refusal:
-    """The plan, or the admin-readable reason there is none (a plan or hypervisor error)."""
+    """The plan, or the admin-readable reason there is none (a plan or hypervisor error). An
+    explicit domain type is not checked here: a state checks it before it defines anything
+    (``type_refusal``)."""
     try:
-        return current_plan(conn, pillar)
+        return current_plan(conn, pillar, check_type=False)
     except (PlanError, BulkheadVirtError) as exc:
         return Refusal(str(exc))
+
+
+def type_refusal(conn: Connection, pillar: Pillar) -> Refusal | None:
+    """Why domains of the pillar's domain type cannot be defined here (libvirt does not offer an
+    explicit type: the error names the pillar path and what is offered); None when they can.
+    On a tracked connection asked once per run. ``auto`` was resolved to an offered type."""
+    requested = pillar.host.domain_type.value
+    if requested == "auto":
+        return None
+
+    def check() -> Refusal | None:
+        try:
+            _resolver(conn)(conn, requested)
+        except BulkheadVirtError as exc:
+            return Refusal(str(exc))
+        return None
+
+    return once_per_run(conn, f"domain-type offered {requested}", None, check)

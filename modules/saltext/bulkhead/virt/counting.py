@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .connection import Connection
-from .proxy import LOCAL, MUTATING, watch
+from .proxy import MUTATING, watch
 
 
 @dataclass
@@ -27,8 +27,7 @@ class CallLog:
         self.calls.clear()
 
     def called(self, kind: str, call: str) -> None:
-        if call not in LOCAL:  # an object's name is no libvirt call
-            self.calls.append(f"{kind}.{call}")
+        self.calls.append(f"{kind}.{call}")  # the proxy reports no LOCAL call
 
     def mutated(self, kind: str, target: Any, call: str, result: Any) -> None:
         """Nothing more to log: the call was logged before it ran."""

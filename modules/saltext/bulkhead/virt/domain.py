@@ -16,7 +16,7 @@ from ..plan.ownership import foreign, owner_of
 from ..reconcile import Outcome, Work, refused
 from .change_lines import adoption_line, hash_line, imports_line, property_lines, restart_line
 from .connection import Connection
-from .context import plan_or_reason
+from .context import plan_or_reason, type_refusal
 from .domain_props import differences, properties, properties_of
 from .inventory import (
     defined_domain,
@@ -51,10 +51,8 @@ from .xmldiff import unified
 def recorded_contents(meta: etree._Element | None) -> dict[str, str]:
     if meta is None:
         return {}
-    return {
-        el.get("volume", ""): el.get("sha256", "")
-        for el in meta.iterfind(f"{{{meta.nsmap['bulkhead']}}}content")
-    }
+    tag = f"{{{meta.nsmap['bulkhead']}}}content"
+    return {el.get("volume", ""): el.get("sha256", "") for el in meta if el.tag == tag}
 
 
 def _volume_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, *, present: bool,
@@ -115,6 +113,7 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
     ``shut_off_first``: ``work`` already shuts the domain off before these steps run, so they may
     do what only a shut-off domain allows (re-import its root, no restart needed)."""
     dplan: DomainPlan = plan.domains[name]
+    steps_before = len(work.steps)
     # A domain another program undefines during a run is seen by the next run (inventory_cache).
     current, existing = defined_domain(conn, name) or (None, None)
     doc = parsed_domain(conn, name, current) if current is not None else None  # read only
@@ -167,7 +166,9 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
         if problem:
             return problem
     _define_work(conn, dplan, current, meta, old_hash, diffs, active, work, records, pillar)
-    return None
+    # The plan took an explicit domain type as asked: checked before anything of it is written
+    # or previewed (test mode too), not on a no-op.
+    return type_refusal(conn, pillar) if len(work.steps) > steps_before else None
 
 
 def _define_work(conn: Connection, dplan: DomainPlan, current: str | None,

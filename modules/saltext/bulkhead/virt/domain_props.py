@@ -36,26 +36,26 @@ def _text(el: etree._Element | None) -> str | None:
     return None if el is None else el.text or ""
 
 
-def _firsts(el: etree._Element) -> dict[Any, etree._Element]:
-    """Each tag's first child (``find(tag)``), in one walk of the children (a comment's tag is
-    not a string: no property asks for it)."""
-    first: dict[Any, etree._Element] = {}
-    for child in el:
-        first.setdefault(child.tag, child)
-    return first
-
-
 def _disk(el: etree._Element) -> str:
-    first = _firsts(el)
-    src, driver = first.get("source"), first.get("driver")
+    src = driver = target = None
+    ro = ""
+    for child in el:  # one walk: the first of each (a comment's tag is not a string)
+        tag = child.tag
+        if tag == "source":
+            src = child if src is None else src
+        elif tag == "driver":
+            driver = child if driver is None else driver
+        elif tag == "target":
+            target = child if target is None else target
+        elif tag == "readonly":
+            ro = " ro"
     if src is None:
         where = None
     else:
         pool = src.get("pool")
         where = f"{pool}/{src.get('volume')}" if pool else src.get("file")
     fmt = driver.get("type") if driver is not None else None
-    ro = " ro" if "readonly" in first else ""
-    return f"{first.get('target').get('dev')}={where} {fmt}{ro}"
+    return f"{target.get('dev')}={where} {fmt}{ro}"  # type: ignore[union-attr]
 
 
 def _interface(el: etree._Element) -> str:

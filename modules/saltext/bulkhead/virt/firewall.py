@@ -109,7 +109,9 @@ def firewalls_applied(
     record_dir = Path(pillar.formula.paths.firewall_records) if record_dir is None else record_dir
     # The broker's own disposables alive now keep their chains: rulesets match the broker's.
     pillar = with_live_disposables(conn, pillar, dispvms)
-    allocations = {n: d.allocation for n, d in current_plan(conn, pillar).domains.items()}
+    # Allocations only: whether libvirt offers the domain type is the domain states' question.
+    plan = current_plan(conn, pillar, check_type=False)
+    allocations = {n: d.allocation for n, d in plan.domains.items()}
     rulesets = pillar_rulesets(pillar, allocations, int(time.time()) if now is None else now,
                                resolve, check=check)
     volumes = volumes or FirewallVolumes(conn, pillar.host.pool)

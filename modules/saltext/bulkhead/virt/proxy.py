@@ -24,7 +24,8 @@ MUTATING = frozenset({
     "upload", "wipe",
 })
 # Calls the binding answers from the object itself: nothing reaches libvirtd (a connection's
-# URI is the one it was opened with, formatted by the client library).
+# URI is the one it was opened with, formatted by the client library). Not reported to watchers
+# (a run asks every listed object its name).
 LOCAL = frozenset({"name", "getURI"})
 # What each libvirt object is called in logs and by watchers (the connection is "connect").
 KINDS = {"virDomain": "domain", "virNetwork": "network", "virStoragePool": "storagepool",
@@ -33,7 +34,7 @@ KINDS = {"virDomain": "domain", "virNetwork": "network", "virStoragePool": "stor
 
 class Watcher(Protocol):
     def called(self, kind: str, call: str) -> None:
-        """Before ``call`` on an object of ``kind``."""
+        """Before ``call`` (any but a ``LOCAL`` one) on an object of ``kind``."""
 
     def mutated(self, kind: str, target: Any, call: str, result: Any) -> None:
         """After mutating ``call`` on ``target`` (unwrapped); ``result`` is None if it failed."""
@@ -53,7 +54,7 @@ class Watched:
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._target, name)
-        if not callable(attr):
+        if not callable(attr) or name in LOCAL:  # nothing reaches libvirtd: nothing to report
             return attr
 
         def call(*args: Any, **kwargs: Any) -> Any:

@@ -32,28 +32,31 @@ def identity(path: str) -> str:
     return f"{path}\0{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
 
 
-def _entries(cache: Path) -> dict[str, str]:
+def _digests(cache: Path) -> dict[str, object]:
+    """The cache's digests as read, not checked yet; empty when the file cannot be read or has
+    the wrong shape."""
     try:
         data = json.loads(cache.read_text())
     except (OSError, ValueError):
         return {}
     entries = data.get("digests") if isinstance(data, dict) else None
-    if not isinstance(entries, dict):
-        return {}
-    return {
-        k: v
-        for k, v in entries.items()
-        if isinstance(k, str) and isinstance(v, str) and _SHA.fullmatch(v)
-    }
+    return entries if isinstance(entries, dict) else {}
+
+
+def _sha(value: object) -> str | None:
+    """``value`` when it is a well-formed digest, else None."""
+    return value if isinstance(value, str) and _SHA.fullmatch(value) else None
 
 
 def source_sha256(path: str, cache: Path | None = None) -> str:
     """sha256 of ``path``'s content; raises OSError when the file cannot be read."""
     cache = cache or CACHE_PATH
     before = identity(path)
-    entries = _entries(cache)
-    if before in entries:
-        return entries[before]
+    digests = _digests(cache)
+    known = _sha(digests.get(before))  # only the entry asked for is checked (a no-op asks)
+    if known is not None:
+        return known
+    entries = {k: sha for k, v in digests.items() if (sha := _sha(v)) is not None}
     digest = file_sha256(path)
     if identity(path) != before:
         # Written while we read it: the digest may describe no version of the file. Not cached;

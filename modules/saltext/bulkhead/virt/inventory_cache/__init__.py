@@ -86,8 +86,9 @@ class InventoryCache:
         batch = Batch()
         self.domains.prefetch(conn, domains, batch)
         self.pools.read_ahead(batch, conn, None)  # every pool's: a clash is looked for in all
-        self.networks.read_ahead(batch, conn, networks)
-        self.settled_networks.read_ahead(batch, conn)
+        # The networks a run reads are settled on a no-op: read from that listing, not listed.
+        settled = self.settled_networks.read_ahead(batch, conn)
+        self.networks.read_ahead(batch, conn, networks, settled)
         self.volumes(pool).read_ahead(batch, conn)
         batch.start()
 

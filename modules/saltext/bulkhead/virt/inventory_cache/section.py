@@ -14,7 +14,9 @@ from .reads import Parsed, Read, read_parsed
 
 PREFETCH_MIN = 4  # fewer objects are read one by one: handing them to threads would cost more
 
-Listing = tuple[dict[str, Any], dict[str, Parsed | None]]  # handles by name, what was read
+# handles by name, what was read, whether the handles are every object's (else only the read
+# ones': read from the settled objects, nothing listed)
+Listing = tuple[dict[str, Any], dict[str, Parsed | None], bool]
 
 
 class Section:
@@ -39,20 +41,39 @@ class Section:
         self._pending: dict[str, Future[Parsed | None]] = {}  # reads prefetched, not collected
         self._ahead: Future[Listing] | None = None  # read_ahead's listing
         self._single: dict[str, Read | None] = {}  # objects read one by one before any listing
+        self._early: dict[str, Read | None] = {}  # read ahead from settled objects, not listed
         self._stale: set[str] = set()
         self.version = 0  # changes whenever what ``all`` returns may have changed
 
+    def _collect_ahead(self) -> None:
+        """Take read_ahead's listing and reads, once: a listing of every object is installed,
+        reads made without one are kept for ``read``."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return
+        handles, reads, every = ahead.result()
+        if every:
+            self._install(handles, reads)
+            return
+        for name, read in reads.items():
+            self._early[name] = None if read is None else (read[0], handles[name])
+            if read is not None and read[1] is not None:
+                self._trees[name] = (read[0], read[1])
+
+    def _install(self, handles: dict[str, Any], reads: dict[str, Parsed | None]) -> None:
+        self._handles, self._xml, self._trees = handles, {}, {}
+        self._stale, self._single, self._pending, self._early = set(), {}, {}, {}
+        for name, read in reads.items():
+            self._keep(name, read)
+        self.version += 1
+
     def _listing(self, conn: Connection) -> dict[str, Any]:
         if self._handles is None:
-            ahead, self._ahead = self._ahead, None
+            self._collect_ahead()
+        if self._handles is None:
             # name(): the binding answers it from the object, no call reaches libvirtd
-            handles, reads = (ahead.result() if ahead is not None
-                              else ({obj.name(): obj for obj in self._list_all(conn)}, {}))
-            self._handles, self._xml, self._trees = handles, {}, {}
-            self._stale, self._single, self._pending = set(), {}, {}
-            for name, read in reads.items():
-                self._keep(name, read)
-            self.version += 1
+            self._install({obj.name(): obj for obj in self._list_all(conn)}, {})
+        assert self._handles is not None
         for name in sorted(self._stale):
             self._refresh(conn, name)
         return self._handles
@@ -110,21 +131,34 @@ class Section:
         if batch is None:
             reads.start()
 
-    def read_ahead(self, batch: Batch, conn: Connection, names: Iterable[str] | None) -> None:
+    def read_ahead(self, batch: Batch, conn: Connection, names: Iterable[str] | None,
+                   settled: Future[dict[str, Any]] | None = None) -> None:
         """Add to ``batch`` listing them and reading (and parsing) the definitions of ``names``
-        (None: of every one), to be collected by the first question."""
+        (None: of every one), to be collected by the first question. ``settled``: the listing of
+        those active and started at boot, added to ``batch`` before (so on its way when this
+        starts); when it has every one of ``names``, they are read from its objects and nothing
+        else is listed (a no-op's networks all are settled): the first question about any other
+        object lists them all."""
         if self._handles is not None or self._ahead is not None or not self._list_first:
             return
         wanted = None if names is None else set(names)
 
         def listing() -> Listing:
+            found = {} if settled is None or wanted is None else settled.result()
+            if wanted is not None and wanted <= found.keys():
+                return ({name: found[name] for name in wanted},
+                        {name: read_parsed(found[name], self._flags, self._parse)
+                         for name in sorted(wanted)}, False)
             handles = {obj.name(): obj for obj in self._list_all(conn)}
             return handles, {name: read_parsed(obj, self._flags, self._parse)
-                             for name, obj in handles.items() if wanted is None or name in wanted}
+                             for name, obj in handles.items()
+                             if wanted is None or name in wanted}, True
 
         self._ahead = batch.add(listing)
 
     def all(self, conn: Connection) -> dict[str, str]:
+        if len(self._xml) == len(self._listing(conn)):  # every listed one read (each domain asks)
+            return self._xml
         self.prefetch(conn, list(self._listing(conn)))
         for name in [n for n in self._listing(conn) if n not in self._xml]:
             self._fill(name)
@@ -136,6 +170,10 @@ class Section:
             if name not in self._single:
                 self._single[name] = self._read_one(conn, name)
             return self._single[name]
+        if self._handles is None:
+            self._collect_ahead()
+            if name in self._early:
+                return self._early[name]
         handles = self._listing(conn)
         if name in handles and name not in self._xml:
             self._fill(name)
@@ -164,9 +202,10 @@ class Section:
             for pending in self._pending.values():
                 pending.cancel()
             self._handles, self._xml, self._trees, self._single = None, {}, {}, {}
-            self._pending = {}
+            self._pending, self._early = {}, {}
             return
         self._single.pop(name, None)
+        self._early.pop(name, None)
         self._trees.pop(name, None)
         pending = self._pending.pop(name, None)  # read before this run changed it: read again
         if pending is not None:
