@@ -15,7 +15,7 @@ import pydantic
 from .checks import ROOT, check_pillar
 from .cpu_checks import check_cpu_partitions
 from .errors import PillarError, PillarIssue
-from .fields import NAME_RULE, describe, key
+from .fields import NAME_RULE, describe, is_domain_name, key
 from .images import ImagesSection
 from .memory_balancer import MemoryBalancer
 from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown_key
@@ -151,6 +151,8 @@ def _domains(raw: Any, issues: list[PillarIssue]) -> tuple[dict[str, Domain], se
 
 
 def _name_problem(name: Any) -> str | None:
+    if is_domain_name(name):
+        return None
     try:
         _NAME.validate_python(name)
     except pydantic.ValidationError as exc:
