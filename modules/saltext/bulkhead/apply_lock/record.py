@@ -60,7 +60,8 @@ def read(fd: int) -> dict[str, Any]:
     raw = _pread(fd)
     if raw is None:
         return {}
-    last_raw, token, said = _last if raw == _last[0] else _remember(raw)
+    last = _last  # once: another thread may take the lock meanwhile
+    _, token, said = last if raw == last[0] else _remember(raw)
     if isinstance(said, tuple):  # this process's own record: its own part, then when
         mine, since = said
         return {**mine, "token": token, "since": since}
