@@ -83,3 +83,17 @@ def test_a_forked_child_leaving_its_parents_with_releases_nothing(tmp_path: Path
     finally:
         entered.__exit__(None, None, None)
     assert holder_now(path) is None
+
+
+def test_a_record_cut_at_its_maximum_reads_as_no_record(tmp_path: Path, monkeypatch) -> None:
+    """A command line JSON makes longer than the record leaves no token to chain to (as a parse
+    of what is on disk says), although this process knows the token it drew."""
+    mine = {"pid": os.getpid(), "command": "\u00e9" * 1000}  # 6 bytes each as JSON
+    monkeypatch.setattr(record, "_own", (json.dumps(mine)[:-1], mine))
+    fd = _file(tmp_path)
+    try:
+        assert record.write(fd)
+        assert record.read(fd) == {} and record.previous_token(fd) is None
+        assert len(os.pread(fd, 2 * record.RECORD_MAX, 0)) == record.RECORD_MAX
+    finally:
+        os.close(fd)

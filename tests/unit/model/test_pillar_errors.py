@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from saltext.bulkhead.model import DomainClass, Label, load_pillar
+from saltext.bulkhead.model import DomainClass, Label, Pillar, load_pillar
 
 NAME_RULE = (
     "domain names are lowercase letters, digits and '-', start with a letter, at most 31 characters"
@@ -36,6 +36,19 @@ def test_valid_pillar_loads_with_derived_values(valid):
     assert pillar.domains["net"].netvm is None  # 'none' is stored as "no netvm"
     assert Label.red.trust_level == 0 and Label.black.trust_level == 7
     assert load_pillar(None).domains == {}
+
+
+@pytest.mark.parametrize("extra", [
+    {},
+    {"memory": {"reserve_mib": 256}, "images": {"deb": {"kind": "debian"}}, "prune": True,
+     "purge": ["gone"], "formula": {"paths": {"broker_log": "/srv/b.log"}}, "tcb": {}},
+], ids=["plain", "every-section"])
+def test_the_loaded_pillar_is_the_model_its_parts_validate_to(valid, extra):
+    """Built from parts validated one by one, it is the model pydantic makes of those parts."""
+    pillar = load_pillar({**valid, **extra}, "ws")
+    again = Pillar(**{field: getattr(pillar, field) for field in pillar.model_fields_set})
+    assert again == pillar and again.model_fields_set == pillar.model_fields_set
+    assert again.model_dump() == pillar.model_dump()
 
 
 @pytest.mark.parametrize(

@@ -3,9 +3,14 @@ workstation keeps the plain ones (upgrade in place), a path the pillar sets is k
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
+import pytest
+
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.model.pillar import FormulaPaths
-from saltext.bulkhead.model.workstation_paths import PER_WORKSTATION
+from saltext.bulkhead.model.rpc_policy import PolicyConfig
+from saltext.bulkhead.model.workstation_paths import PER_WORKSTATION, derived
 from saltext.bulkhead.systemd_units import unit_names
 
 
@@ -32,3 +37,13 @@ def test_a_path_the_pillar_sets_is_kept() -> None:
     bob = load_pillar(data, "bob", host_workstation="lab")
     assert bob.formula.paths.broker_log == "/srv/bob.log" and bob.policy.dir == "/srv/pol"
     assert bob.formula.paths.broker_pidfile == "/run/bulkhead/workstations/bob/broker.pid"
+
+
+@pytest.mark.parametrize("default", [
+    *(FormulaPaths.model_fields[field].default for field in PER_WORKSTATION),
+    PolicyConfig.model_fields["dir"].default, "/top",
+])
+def test_a_derived_default_is_the_path_pathlib_would_make(default: str) -> None:
+    assert default == str(PurePosixPath(default))  # a plain absolute path, as derived expects
+    path = PurePosixPath(default)
+    assert derived(default, "bob.lab") == str(path.parent / "workstations" / "bob.lab" / path.name)

@@ -38,9 +38,10 @@ def lock_path(lock_dir: Path = DEFAULT_DIR, key: str = "apply") -> Path:
 
 
 class _Entry:
-    __slots__ = ("thread_lock", "owner", "fd", "depth", "lease")
+    __slots__ = ("thread_lock", "owner", "fd", "depth", "lease", "file")
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path) -> None:
+        self.file = os.fspath(path)  # what is opened at each take, spelled once
         self.thread_lock = threading.Lock()  # held by the owner; other threads wait here
         self.owner: int | None = None  # the holding thread's ident
         self.fd: int | None = None
@@ -56,7 +57,7 @@ def _entry(path: Path) -> _Entry:
     entry = _entries.get(path)
     if entry is None:
         with _entries_lock:
-            entry = _entries.setdefault(path, _Entry())
+            entry = _entries.setdefault(path, _Entry(path))
     return entry
 
 
@@ -90,21 +91,23 @@ class _Hold:
         self._path, self._timeout = path, timeout
 
     def __enter__(self) -> Lease:
-        entry = self._entry = _entry(self._path)
-        if entry.owner == threading.get_ident():
+        entry = self._entry = _entries.get(self._path) or _entry(self._path)
+        thread = threading.get_ident()
+        if entry.owner == thread:
             entry.depth += 1
             return entry.lease  # type: ignore[return-value]  # set whenever owned
-        path, timeout = self._path, self._timeout
-        deadline = time.monotonic() + max(0.0, timeout)
-        if not entry.thread_lock.acquire(timeout=max(0.0, timeout)):
-            raise LockTimeout(f"{path} is held by another thread of this process "
+        timeout = self._timeout
+        wait = timeout if timeout > 0.0 else 0.0  # max(0.0, timeout), NaN included
+        deadline = time.monotonic() + wait
+        if not entry.thread_lock.acquire(True, wait):
+            raise LockTimeout(f"{self._path} is held by another thread of this process "
                               f"(pid {os.getpid()}); waited {timeout:g}s")
         try:
-            entry.fd, entry.lease = _take(path, deadline, timeout)
+            entry.fd, entry.lease = _take(self._path, entry.file, deadline, timeout)
         except BaseException:
             entry.thread_lock.release()
             raise
-        entry.owner, entry.depth = threading.get_ident(), 1
+        entry.owner, entry.depth = thread, 1
         return entry.lease
 
     def __exit__(self, *exc_info: object) -> None:
@@ -121,12 +124,12 @@ class _Hold:
             entry.thread_lock.release()
 
 
-def _take(path: Path, deadline: float, timeout: float) -> tuple[int, Lease]:
+def _take(path: Path, file: str, deadline: float, timeout: float) -> tuple[int, Lease]:
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = os.open(file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     except FileNotFoundError:  # the first run since boot (/run is a tmpfs)
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = os.open(file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         waited = False
         while True:

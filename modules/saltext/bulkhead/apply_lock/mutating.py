@@ -9,14 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .lock import hold, lock_path
+from .lock import _Hold, lock_path
 
 
 def pillar_lock(pillar: Any, timeout: float | None = None) -> Any:
     """``hold`` on the pillar's lock (``formula:paths:locks``, ``formula:lock_timeout``)."""
     formula = pillar.formula
     wait = formula.lock_timeout if timeout is None else timeout
-    return hold(_lock_in(str(formula.paths.locks)), float(wait))
+    return _Hold(_lock_in(str(formula.paths.locks)), float(wait))  # ``hold``, on a Path already
 
 
 @functools.lru_cache(maxsize=16)

@@ -42,42 +42,60 @@ def write(fd: int) -> str:
     encoded = f'{head}, "token": "{token}", "since": "{since}"}}'.encode()
     # One write of a fixed length over the last record (JSON ignores the trailing blanks):
     # truncating first costs a journal commit on some filesystems, once per state.
-    raw = encoded[:RECORD_MAX].ljust(RECORD_MAX)
+    fits = len(encoded) <= RECORD_MAX
+    raw = encoded.ljust(RECORD_MAX) if fits else encoded[:RECORD_MAX]
     os.pwrite(fd, raw, 0)
     # The next take most often reads this record back: what it says is known without parsing
-    # (unless cut at RECORD_MAX, which leaves no record to read).
-    fits = len(encoded) <= RECORD_MAX
-    _last = (raw, {**mine, "token": token, "since": since} if fits else _parsed(raw))
+    # (unless cut at RECORD_MAX, which leaves no record to read), and made a dict only when
+    # asked (a take asks for the token only).
+    if fits:
+        _last = (raw, token, (mine, since))
+    else:
+        _remember(raw)
     return token
 
 
 def read(fd: int) -> dict[str, Any]:
     """The record in ``fd``'s file; {} when there is none or it is unreadable."""
-    return dict(_read(fd))
+    raw = _pread(fd)
+    if raw is None:
+        return {}
+    last = _last  # once: another thread may take the lock meanwhile
+    _, token, said = last if raw == last[0] else _remember(raw)
+    if isinstance(said, tuple):  # this process's own record: its own part, then when
+        mine, since = said
+        return {**mine, "token": token, "since": since}
+    return dict(said)
 
 
 def previous_token(fd: int) -> str | None:
     """The token of the record in ``fd``'s file (None: none or unreadable)."""
-    token = _read(fd).get("token")
-    return token if isinstance(token, str) else None
+    raw = _pread(fd)
+    if raw is None:
+        return None
+    last_raw, token, _ = _last
+    return token if raw == last_raw else _remember(raw)[1]
 
 
-_last: tuple[bytes, dict[str, Any]] = (b"", {})  # the last record written or read, parsed
+# The last record written or read: its bytes, its token, and what it says (parsed, or this
+# process's own part and since when).
+_last: tuple[bytes, str | None, Any] = (b"", None, {})
 
 
-def _read(fd: int) -> dict[str, Any]:
-    """The record in ``fd``'s file, shared with ``_last`` (callers change nothing in it)."""
-    global _last
+def _pread(fd: int) -> bytes | None:
     try:
-        raw = os.pread(fd, RECORD_MAX, 0)
+        return os.pread(fd, RECORD_MAX, 0)
     except OSError:
-        return {}
-    last_raw, last_value = _last
-    if raw == last_raw:  # what this process wrote (or read) last: parsed already
-        return last_value
+        return None
+
+
+def _remember(raw: bytes) -> tuple[bytes, str | None, dict[str, Any]]:
+    """A record parsed (another process's, or this one's cut at RECORD_MAX), kept as the last."""
+    global _last
     value = _parsed(raw)
-    _last = (raw, value)
-    return value
+    token = value.get("token")
+    _last = (raw, token if isinstance(token, str) else None, value)
+    return _last
 
 
 def _parsed(raw: bytes) -> dict[str, Any]:

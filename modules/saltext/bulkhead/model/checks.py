@@ -15,8 +15,9 @@ from .messages import colon_path
 from .pillar import Domain, DomainClass, Host
 
 ROOT = "bulkhead"
-NEEDS_TEMPLATE = {DomainClass.app, DomainClass.disposable}
-NEEDS_IMAGE = {DomainClass.template, DomainClass.standalone}
+# Tuples: a member is found by identity, where a set would hash it (in Python, for an Enum).
+NEEDS_TEMPLATE = (DomainClass.app, DomainClass.disposable)
+NEEDS_IMAGE = (DomainClass.template, DomainClass.standalone)
 
 
 def check_pillar(
@@ -28,13 +29,21 @@ def check_pillar(
         at = (ROOT, "domains", name)
         issues += _template(at, domain, domains, broken)
         issues += _image(at, domain)
-        issues += _netvm(at, name, domain, domains, broken)
-        issues += _uplink(at, domain, host)
-        issues += _default_dispvm(at, domain, domains, broken)
-        issues += _memory(at, domain)
-        issues += _firewall(at, domain)
-        issues += _gui(at, domain)
-        issues += _gui_image(at, name, domains, images or {})
+        # The rules of optional keys, for a domain that sets them (each run checks every domain,
+        # most set few of them).
+        if domain.netvm is not None:
+            issues += _netvm(at, name, domain, domains, broken)
+        if domain.uplink is not None:
+            issues += _uplink(at, domain, host)
+        if domain.default_dispvm is not None:
+            issues += _default_dispvm(at, domain, domains, broken)
+        if domain.memory.max is not None or domain.memory.min is not None:
+            issues += _memory(at, domain)
+        if domain.firewall:
+            issues += _firewall(at, domain)
+        if domain.gui:
+            issues += _gui(at, domain)
+            issues += _gui_image(at, name, domains, images or {})
     issues += _netvm_cycles(domains)
     if host is not None:
         issues += _addresses(domains, host)
@@ -288,6 +297,8 @@ def _firewall(at: tuple, domain: Domain) -> Iterator[PillarIssue]:
 
 
 def _addresses(domains: Mapping[str, Domain], host: Host) -> Iterator[PillarIssue]:
+    if all(domain.ip is None for domain in domains.values()):
+        return  # most pillars pin no address: the pool's reserved ones are not worked out
     pool = host.address_pool
     # The plan never hands out the network, first and broadcast addresses; a pin may not take them.
     reserved = {

@@ -43,13 +43,19 @@ def _disjoint(partitions: Mapping) -> Iterator[PillarIssue]:
             label_owner.setdefault(label.value, name)
 
 
-def _placed(name: str, domain: Domain, partitions: Mapping, known: bool) -> Iterator[PillarIssue]:
-    at = colon_path(ROOT + ("domains", name, "cpu_partition"))
+def _placed(name: str, domain: Domain, partitions: Mapping, known: bool) -> list[PillarIssue]:
+    # Asked of every domain of every run: the path is spelled only for an issue.
     if domain.cpu_partition is not None and known and domain.cpu_partition not in partitions:
         choices = ", ".join(sorted(partitions)) or "none is declared"
-        yield PillarIssue(at, f"no partition '{domain.cpu_partition}' in host:cpu_partitions "
-                              f"({choices})")
-    elif partitions and partition_of(partitions, domain) is None:
-        yield PillarIssue(at, f"label {domain.label.value} is in no partition of "
-                              "host:cpu_partitions: name a partition here or add the label to one "
-                              "(with partitions, every domain runs in one)")
+        return [PillarIssue(_at(name), f"no partition '{domain.cpu_partition}' in "
+                                       f"host:cpu_partitions ({choices})")]
+    if partitions and partition_of(partitions, domain) is None:
+        return [PillarIssue(_at(name), f"label {domain.label.value} is in no partition of "
+                                       "host:cpu_partitions: name a partition here or add the "
+                                       "label to one (with partitions, every domain runs in "
+                                       "one)")]
+    return []
+
+
+def _at(name: str) -> str:
+    return colon_path(ROOT + ("domains", name, "cpu_partition"))

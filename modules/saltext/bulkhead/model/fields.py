@@ -50,6 +50,16 @@ NAME_RULE = (
 RESERVED_NAMES = frozenset({"none", "dom0", "default"})
 
 
+_NAME = re.compile(NAME_PATTERN)
+
+
+def is_domain_name(value: Any) -> bool:
+    """Whether ``value`` is a valid ``DomainName``, asked without pydantic (every name of a
+    pillar, at every validation): only for a fast path, the errors come from ``DomainName``."""
+    return type(value) is str and _NAME.fullmatch(value) is not None and (
+        value not in RESERVED_NAMES)
+
+
 def _not_reserved(name: str) -> str:
     if name in RESERVED_NAMES:
         reserved = ", ".join(sorted(RESERVED_NAMES))
@@ -171,7 +181,7 @@ def _netvm(value: Any) -> str | None:
             f"got the YAML boolean {str(value).lower()} (unquoted yes/no/on/off are booleans); "
             "write netvm: none for no network, or a domain name"
         )
-    if not isinstance(value, str) or not re.fullmatch(NAME_PATTERN, value):
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise fail(f"{NETVM_RULE} (got {describe(value)})")
     return value
 

@@ -6,6 +6,7 @@ them are checked, so one run reports every problem in the pillar, not just the f
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import pydantic
 from .checks import ROOT, check_pillar
 from .cpu_checks import check_cpu_partitions
 from .errors import PillarError, PillarIssue
-from .fields import NAME_RULE, describe, key
+from .fields import NAME_RULE, describe, is_domain_name, key
 from .images import ImagesSection
 from .memory_balancer import MemoryBalancer
 from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown_key
@@ -74,16 +75,20 @@ def load_pillar(data: Any, minion_id: str | None = None,
     )
     issues += check_pillar(domains, broken, host, images.images if images else {})
     issues += check_cpu_partitions(domains, host)
+    machine_id = functools.cache(local_minion_id)  # read once, and only when it is needed
     if host is not None and host.workstation is None:
-        host = _with_workstation(host, minion_id, issues)
+        host = _with_workstation(host, minion_id or machine_id(), issues)
     if issues:
         raise PillarError(issues)
-    host_own = host_workstation or local_minion_id()
+    host_own = host_workstation or machine_id()
     formula = formula.model_copy(update={
         "paths": own_paths(formula.paths, host.workstation, host_own)})
     policy = own_policy(policy, host.workstation, host_own)
-    return Pillar(host=host, formula=formula, domains=domains, policy=policy, memory=memory,
-                  tcb=tcb, prune=prune.prune, purge=prune.purge, images=images.images)
+    # Every part is validated above: built without validating them all again (the same model:
+    # tests/unit/model/test_pillar_errors.py).
+    return Pillar.model_construct(
+        host=host, formula=formula, domains=domains, policy=policy, memory=memory, tcb=tcb,
+        prune=prune.prune, purge=prune.purge, images=images.images)
 
 
 def _unknown_accepted(
@@ -110,8 +115,7 @@ class Pruning(pydantic.BaseModel):
     purge: tuple[DomainName, ...] = key((), doc="", rule="must be a list of domain names")
 
 
-def _with_workstation(host: Host, minion_id: str | None, issues: list[PillarIssue]) -> Host:
-    name = minion_id or local_minion_id()
+def _with_workstation(host: Host, name: str, issues: list[PillarIssue]) -> Host:
     try:
         _WORKSTATION.validate_python(name)
     except pydantic.ValidationError:
@@ -147,6 +151,8 @@ def _domains(raw: Any, issues: list[PillarIssue]) -> tuple[dict[str, Domain], se
 
 
 def _name_problem(name: Any) -> str | None:
+    if is_domain_name(name):
+        return None
     try:
         _NAME.validate_python(name)
     except pydantic.ValidationError as exc:

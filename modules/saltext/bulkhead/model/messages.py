@@ -28,9 +28,10 @@ def colon_path(loc: Loc) -> str:
     A part that is not a plain word (an invalid key with ':', spaces or control characters) is
     quoted so that every issue stays one unambiguous line.
     """
-    return ":".join(
-        part if re.fullmatch(r"[A-Za-z0-9_.@/+-]+", part) else repr(part) for part in map(str, loc)
-    )
+    return ":".join(part if _PLAIN.fullmatch(part) else repr(part) for part in map(str, loc))
+
+
+_PLAIN = re.compile(r"[A-Za-z0-9_.@/+-]+")
 
 
 _PART = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^:]+""")

@@ -11,8 +11,6 @@ bulkhead-memd's files and the apply lock stay host-wide: one balancer, one lock 
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
-
 from .pillar import FormulaPaths
 from .rpc_policy import PolicyConfig
 
@@ -22,18 +20,21 @@ SUBDIR = "workstations"
 
 
 def derived(default: str, workstation: str) -> str:
-    """``/dir/file`` -> ``/dir/workstations/<workstation>/file``."""
-    path = PurePosixPath(default)
-    return str(path.parent / SUBDIR / workstation / path.name)
+    """``/dir/file`` -> ``/dir/workstations/<workstation>/file``. Defaults are plain absolute
+    paths (no '//', '.' or trailing '/': tests/unit/model/test_workstation_paths.py), so this is
+    what ``PurePosixPath`` would make of them, spelled with strings (asked at every validation
+    of another workstation's pillar)."""
+    parent, _, name = default.rpartition("/")
+    return f"{parent}/{SUBDIR}/{workstation}/{name}"
 
 
 def own_paths(paths: FormulaPaths, workstation: str, host_workstation: str) -> FormulaPaths:
     """``paths`` with this workstation's defaults where the pillar set none."""
     if workstation == host_workstation:
         return paths
-    defaults = FormulaPaths()
-    update = {field: derived(getattr(defaults, field), workstation) for field in PER_WORKSTATION
-              if field not in paths.model_fields_set}
+    fields, given = FormulaPaths.model_fields, paths.model_fields_set
+    update = {field: derived(fields[field].default, workstation) for field in PER_WORKSTATION
+              if field not in given}
     return paths.model_copy(update=update)
 
 
@@ -41,4 +42,5 @@ def own_policy(policy: PolicyConfig, workstation: str, host_workstation: str) ->
     """The policy directory: this workstation's unless the pillar names one."""
     if workstation == host_workstation or "dir" in policy.model_fields_set:
         return policy
-    return policy.model_copy(update={"dir": derived(PolicyConfig().dir, workstation)})
+    default = PolicyConfig.model_fields["dir"].default
+    return policy.model_copy(update={"dir": derived(default, workstation)})
