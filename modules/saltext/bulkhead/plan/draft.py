@@ -57,6 +57,39 @@ class Draft:
         # Not kept: a node refers to its draft, and a draft kept by its root would be a cycle.
         return Node(self, 0)
 
+    def document(self) -> Element:
+        """The root of the document as parsing its rendering gives it (tags, attributes, texts,
+        children), less what rendering records in it (the config hash and the workstation's
+        mark): read without writing it out and parsing it back."""
+        given = iter(self.values)
+        elements: list[Element] = []
+        append = elements.append
+        for parent, tag, names, has_text, _ in self.shape:
+            el = Element()  # attributes set here: an __init__ costs a third more per element
+            el.tag = tag
+            el.attrib = dict(zip(names, given)) if names else _NONE  # noqa: B905 (as ``build``)
+            el.text = (next(given) or None) if has_text else None  # parsed, "" is None
+            if parent >= 0:
+                elements[parent].append(el)
+            append(el)
+        return elements[0]
+
+
+class Element(list):  # type: ignore[type-arg]
+    """An element of a draft's document, read as a parsed lxml element is: ``tag``, ``text``,
+    ``get`` an attribute; like lxml's, a sequence of its children."""
+
+    __slots__ = ("tag", "attrib", "text")
+    tag: str
+    attrib: dict[str, str]  # not to be changed: elements without attributes share one
+    text: str | None
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self.attrib.get(name, default)
+
+
+_NONE: dict[str, str] = {}
+
 
 class Node:
     """An element of a draft, added to like an lxml element itself."""
