@@ -36,7 +36,7 @@ _HASH = ns(HASH_TAG)
 def tree(el: Any) -> tuple[Any, ...]:
     """An element as parsing reads it: tag, attributes, text (of a leaf: between elements, only
     the indentation is written) and children, without what rendering records."""
-    attrs = {k: v for k, v in el.attrib.items() if k != WORKSTATION_ATTR}
+    attrs = {k: v for k, v in el.items() if k != WORKSTATION_ATTR}
     text = el.text if len(el) == 0 else (el.text or "").strip() or None
     return el.tag, attrs, text, [tree(c) for c in el if c.tag != _HASH]
 

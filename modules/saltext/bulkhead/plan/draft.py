@@ -62,14 +62,22 @@ class Draft:
         """The root of the document as parsing its rendering gives it (tags, attributes, texts,
         children), less what rendering records in it (the config hash and the workstation's
         mark): read without writing it out and parsing it back."""
-        given = iter(self.values)
+        values = self.values
+        at = 0  # the first value of the element
         elements: list[Element] = []
         append = elements.append
         for parent, tag, names, has_text, _ in self.shape:
             el = Element()  # attributes set here: an __init__ costs a third more per element
             el.tag = tag
-            el.attrib = dict(zip(names, given)) if names else _NONE  # noqa: B905 (as ``build``)
-            el.text = (next(given) or None) if has_text else None  # parsed, "" is None
+            el.names = names
+            el.values = values
+            el.at = at
+            at += len(names)
+            if has_text:
+                el.text = values[at] or None  # parsed, an empty text is None
+                at += 1
+            else:
+                el.text = None
             if parent >= 0:
                 elements[parent].append(el)
             append(el)
@@ -78,18 +86,23 @@ class Draft:
 
 class Element(list):  # type: ignore[type-arg]
     """An element of a draft's document, read as a parsed lxml element is: ``tag``, ``text``,
-    ``get`` an attribute; like lxml's, a sequence of its children."""
+    ``get`` an attribute, its ``items``; like lxml's, a sequence of its children. Its attributes
+    are read where the draft holds them (a dict per element cost a quarter more to read a
+    domain's properties)."""
 
-    __slots__ = ("tag", "attrib", "text")
+    __slots__ = ("tag", "names", "values", "at", "text")
     tag: str
-    attrib: dict[str, str]  # not to be changed: elements without attributes share one
+    names: tuple[str, ...]  # its attributes' names, their values from ``values[at]`` on
+    values: list[str]
+    at: int
     text: str | None
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        return self.attrib.get(name, default)
+        names = self.names
+        return self.values[self.at + names.index(name)] if name in names else default
 
-
-_NONE: dict[str, str] = {}
+    def items(self) -> list[tuple[str, str]]:
+        return list(zip(self.names, self.values[self.at:], strict=False))
 
 
 class Node:
