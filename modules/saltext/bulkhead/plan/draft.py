@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from .draft_document import Element, document
 from .element_text import verbatim
 from .metadata import canonical_form, record_hash
 from .shape_text import Shape, ShapeWriter, Template
@@ -59,50 +60,10 @@ class Draft:
         return Node(self, 0)
 
     def document(self) -> Element:
-        """The root of the document as parsing its rendering gives it (tags, attributes, texts,
-        children), less what rendering records in it (the config hash and the workstation's
-        mark): read without writing it out and parsing it back."""
-        values = self.values
-        at = 0  # the first value of the element
-        elements: list[Element] = []
-        append = elements.append
-        for parent, tag, names, has_text, _ in self.shape:
-            el = Element()  # attributes set here: an __init__ costs a third more per element
-            el.tag = tag
-            el.names = names
-            el.values = values
-            el.at = at
-            at += len(names)
-            if has_text:
-                el.text = values[at] or None  # parsed, an empty text is None
-                at += 1
-            else:
-                el.text = None
-            if parent >= 0:
-                elements[parent].append(el)
-            append(el)
-        return elements[0]
-
-
-class Element(list):  # type: ignore[type-arg]
-    """An element of a draft's document, read as a parsed lxml element is: ``tag``, ``text``,
-    ``get`` an attribute, its ``items``; like lxml's, a sequence of its children. Its attributes
-    are read where the draft holds them (a dict per element cost a quarter more to read a
-    domain's properties)."""
-
-    __slots__ = ("tag", "names", "values", "at", "text")
-    tag: str
-    names: tuple[str, ...]  # its attributes' names, their values from ``values[at]`` on
-    values: list[str]
-    at: int
-    text: str | None
-
-    def get(self, name: str, default: str | None = None) -> str | None:
-        names = self.names
-        return self.values[self.at + names.index(name)] if name in names else default
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(zip(self.names, self.values[self.at:], strict=False))
+        """The root of the document as parsing its rendering gives it, less what rendering
+        records in it (the config hash and the workstation's mark): read without writing it out
+        and parsing it back."""
+        return document(self.shape, self.values)
 
 
 class Node:
