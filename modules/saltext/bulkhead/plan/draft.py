@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
+from .draft_document import Element, document
 from .element_text import verbatim
 from .metadata import canonical_form, record_hash
 from .shape_text import Shape, ShapeWriter, Template
@@ -33,19 +34,20 @@ class Draft:
     index (the root's is 0); each addition gives the new element's index."""
 
     def __init__(self, tag: str, **attrs: str) -> None:
-        self.shape: list[Shape] = [(-1, tag, tuple(attrs), False, None)]
+        # a list while drafted; once rendered, a tuple (``Renderer.render``)
+        self.shape: list[Shape] | Shapes = [(-1, tag, tuple(attrs), False, None)]
         self.values: list[str] = list(attrs.values())
 
     def sub(self, parent: int, tag: str, nsmap: dict[str, str] | None = None, /,
             **attrs: str) -> int:
-        shape = self.shape
+        shape: list[Shape] = self.shape  # type: ignore[assignment]
         shape.append((parent, tag, tuple(attrs), False,
                       None if nsmap is None else tuple(nsmap.items())))
         self.values.extend(attrs.values())
         return len(shape) - 1
 
     def text_sub(self, parent: int, tag: str, text: str | int, /, **attrs: str) -> int:
-        shape = self.shape
+        shape: list[Shape] = self.shape  # type: ignore[assignment]
         shape.append((parent, tag, tuple(attrs), True, None))
         values = self.values
         values.extend(attrs.values())
@@ -56,6 +58,12 @@ class Draft:
     def root(self) -> Node:
         # Not kept: a node refers to its draft, and a draft kept by its root would be a cycle.
         return Node(self, 0)
+
+    def document(self) -> Element:
+        """The root of the document as parsing its rendering gives it, less what rendering
+        records in it (the config hash and the workstation's mark): read without writing it out
+        and parsing it back."""
+        return document(self.shape, self.values)
 
 
 class Node:
@@ -103,8 +111,8 @@ class Renderer:
 
     def __init__(self) -> None:
         self._writer = ShapeWriter()
-        # each shape's serialisations; None: lxml's to write
-        self._templates: dict[_Key, tuple[Template, Template] | None] = {}
+        # each shape (shared by its drafts) and its serialisations (None: lxml's to write)
+        self._templates: dict[_Key, tuple[Shapes, tuple[Template, Template] | None]] = {}
 
     def render(self, draft: Draft, meta: Node, workstation: str) -> tuple[str, str]:
         """(pretty XML, config hash), the hash and ``workstation`` recorded in ``meta``."""
@@ -113,9 +121,13 @@ class Renderer:
             return render_built(draft, meta, workstation)
         key = _key(draft, meta)
         try:
-            templates = self._templates[key]
+            shape, templates = self._templates[key]
         except KeyError:
-            templates = self._templates[key] = self._writer.templates(draft.shape, meta.index)
+            shape, templates = self._templates[key] = (
+                key[0], self._writer.templates(draft.shape, meta.index))
+        # Finished: its shape the one its like share (a plan keeps its drafts; each its own
+        # shape would be ~100 objects more per domain for the garbage collector to go over).
+        draft.shape = shape
         if templates is None:
             return render_built(draft, meta, workstation)
         canonical, pretty = templates
@@ -124,7 +136,8 @@ class Renderer:
         return pretty.fill(values), digest
 
 
-_Key = tuple[tuple[Shape, ...], int]
+Shapes = tuple[Shape, ...]
+_Key = tuple[Shapes, int]
 
 
 def _key(draft: Draft, meta: Node) -> _Key:

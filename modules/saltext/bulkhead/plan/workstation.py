@@ -14,7 +14,7 @@ from .allocations import Allocation, allocate
 from .cpu_pinning import domain_cpus, partition_cpus
 from .cpu_topology import HostTopology
 from .domain_xml import domain_draft, stable_uuid
-from .draft import Renderer
+from .draft import Draft, Renderer
 from .guest_config import ConfigArchiver, guest_config, netvm_clients
 from .metadata import read_recorded
 from .network_xml import NetworkPlan, network_plan
@@ -33,6 +33,9 @@ class DomainPlan:
     volumes: tuple[VolumePlan, ...]  # root, private, config[, firewall] (vda, vdb, vdc[, vdd])
     networks: tuple[str, ...]  # libvirt networks its NICs attach to
     allocation: Allocation
+    # what ``xml`` was rendered from: its document read without parsing ``xml`` (apply compares
+    # the planned properties on every run); ``xml`` says all it holds
+    draft: Draft = field(compare=False, repr=False)
     cpus: frozenset[int] | None = None  # the host CPUs its threads are pinned to (its partition)
 
     def volume(self, role: str) -> VolumePlan:
@@ -84,11 +87,12 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
         rec = recorded.get(name)
         uuid = rec.uuid if rec is not None and rec.uuid else stable_uuid(name)
         cpus = domain_cpus(pillar, name, partitions)
-        draft = domain_draft(pillar, name, domain_type=dtype, uuid=uuid, pool=pool.name,
-                             volumes=vols, allocation=allocations[name], cpus=cpus)
-        xml, digest = renderer.render(*draft, pillar.workstation)
+        draft, meta = domain_draft(pillar, name, domain_type=dtype, uuid=uuid, pool=pool.name,
+                                   volumes=vols, allocation=allocations[name], cpus=cpus)
+        xml, digest = renderer.render(draft, meta, pillar.workstation)
         nets = tuple(nic.network for nic in allocations[name].nics)
-        domains[name] = DomainPlan(name, uuid, xml, digest, vols, nets, allocations[name], cpus)
+        domains[name] = DomainPlan(name, uuid, xml, digest, vols, nets, allocations[name], draft,
+                                   cpus)
         volumes.update((v.name, v) for v in vols)
         if pillar.domains[name].provides_network:
             net = network_plan(name, pillar.workstation)

@@ -17,7 +17,7 @@ from ..reconcile import Outcome, Work, refused
 from .change_lines import adoption_line, hash_line, imports_line, property_lines, restart_line
 from .connection import Connection
 from .context import plan_or_reason, type_refusal
-from .domain_props import differences, properties, properties_of
+from .domain_props import differences, properties_of
 from .inventory import (
     defined_domain,
     defined_xml,
@@ -144,7 +144,8 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
 
     # Asked live, and only when a decision depends on it.
     active = Once(lambda: existing is not None and not shut_off_first and bool(existing.isActive()))
-    diffs = differences(properties_of(doc), properties(dplan.xml)) if doc is not None else None
+    diffs = (differences(properties_of(doc), properties_of(dplan.draft.document()))
+             if doc is not None else None)
     old_hash = recorded_hash(meta) if meta is not None else None
     # Defined as planned: its volumes are those bulkhead made for this definition. Whether each
     # exists is asked (one listing of the pool per run); a volume's shape only where it matters.

@@ -1,17 +1,33 @@
 """The properties of a domain that bulkhead converges, read from any domain XML.
 
 Reading both libvirt's (normalised) XML and the plan's XML through the same function makes them
-comparable despite libvirt's defaults, unit conversions and added elements.
+comparable despite libvirt's defaults, unit conversions and added elements. The function reads an
+element only by its tag, attributes (``get``), text and children (iterating): a parsed lxml element
+or the plan's draft (``plan.draft.Element``, what the plan's XML was rendered from, read without
+parsing that XML again: tests/unit/virt/test_planned_props.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Protocol
 
 from lxml import etree
 
 from .. import NAMESPACE
 from ..model.cpu_list import format_cpu_list, parse_cpu_list
+
+
+class Readable(Protocol):
+    """What ``properties_of`` reads of an element (an lxml element's own names)."""
+
+    @property
+    def tag(self) -> Any: ...  # a comment's is not a string
+    @property
+    def text(self) -> str | None: ...
+    def get(self, name: str, default: str | None = None) -> str | None: ...
+    def __iter__(self) -> Iterator[Readable]: ...
+
 
 _UNITS = {
     "b": 1,
@@ -25,18 +41,18 @@ _UNITS = {
 }
 
 
-def _mib(el: etree._Element | None) -> int | None:
+def _mib(el: Readable | None) -> int | None:
     if el is None or el.text is None:
         return None
     return int(el.text) * _UNITS[el.get("unit", "KiB").lower()] // 1024**2
 
 
-def _text(el: etree._Element | None) -> str | None:
+def _text(el: Readable | None) -> str | None:
     """``findtext``'s answer for ``el``: None when missing, "" when empty."""
     return None if el is None else el.text or ""
 
 
-def _disk(el: etree._Element) -> str:
+def _disk(el: Readable) -> str:
     src = driver = target = None
     ro = ""
     for child in el:  # one walk: the first of each (a comment's tag is not a string)
@@ -58,7 +74,7 @@ def _disk(el: etree._Element) -> str:
     return f"{target.get('dev')}={where} {fmt}{ro}"  # type: ignore[union-attr]
 
 
-def _interface(el: etree._Element) -> str:
+def _interface(el: Readable) -> str:
     mac = src = port = filt = None
     params: list[str] = []  # of every filterref, as filterref/parameter finds them
     for child in el:  # one walk: the first of each, and the parameters
@@ -91,7 +107,7 @@ def _cpus(text: str | None) -> str:
 _PINS = {"vcpupin": "vcpu", "emulatorpin": None, "iothreadpin": "iothread"}
 
 
-def _cpu_pins(vcpu: etree._Element | None, tunes: list[etree._Element]) -> str | None:
+def _cpu_pins(vcpu: Readable | None, tunes: list[Readable]) -> str | None:
     """Where the domain's threads may run: its vCPU default and every pin, CPU lists normalised;
     None for a domain pinned nowhere."""
     cpuset = vcpu.get("cpuset") if vcpu is not None else None
@@ -111,13 +127,14 @@ _OS = ("kernel", "initrd", "cmdline")
 _META_KEYS = ("class", "template", "netvm", "label", "cpu_partition")
 
 
-def properties_of(doc: etree._Element) -> dict[str, Any]:
-    """The properties of a parsed domain document. One pass over its children (every domain's
-    definition and plan are compared on every run: a path search per property cost 4x more)."""
-    first: dict[Any, etree._Element] = {}
-    devices: list[etree._Element] = []
-    tunes: list[etree._Element] = []
-    boot: dict[str, etree._Element] = {}  # the first of each of _OS in any <os>
+def properties_of(doc: Readable) -> dict[str, Any]:
+    """The properties of a domain document, parsed or drafted. One pass over its children (every
+    domain's definition and plan are compared on every run: a path search per property cost 4x
+    more)."""
+    first: dict[Any, Readable] = {}
+    devices: list[Readable] = []
+    tunes: list[Readable] = []
+    boot: dict[str, Readable] = {}  # the first of each of _OS in any <os>
     meta = None
     for child in doc:
         tag = child.tag
@@ -131,7 +148,7 @@ def properties_of(doc: etree._Element) -> dict[str, Any]:
             tunes.append(child)
         elif tag == "metadata":
             if meta is None:
-                meta = next(child.iterchildren(_META), None)
+                meta = next((el for el in child if el.tag == _META), None)
         elif tag not in first:
             first[tag] = child
     disks, interfaces, serial_source = [], [], None
@@ -143,7 +160,7 @@ def properties_of(doc: etree._Element) -> dict[str, Any]:
             elif tag == "interface":
                 interfaces.append(el)
             elif tag == "serial" and serial_source is None:
-                serial_source = next(el.iterchildren("source"), None)
+                serial_source = next((s for s in el if s.tag == "source"), None)
     props: dict[str, Any] = {
         "type": doc.get("type"),
         "memory_mib": _mib(first.get("memory")),
