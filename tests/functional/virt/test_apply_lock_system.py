@@ -22,8 +22,6 @@ from saltext.bulkhead import apply_lock
 from saltext.bulkhead.apply_lock import hold, lock_path
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.virt import (
-    BulkheadVirtError,
-    connect,
     domain_absent,
     domain_present,
     pool_present,
@@ -31,7 +29,7 @@ from saltext.bulkhead.virt import (
 from tests.guests import URI
 from tests.topology import remove_pool
 
-from .virt_fixtures import defined_only_image
+from .virt_fixtures import defined_only_image, system_connection
 
 MODULES = Path(apply_lock.__file__).resolve().parents[3]
 POOL, TPL, WORK = "bhlock-pool", "bhlock-tpl", "bhlock-work"
@@ -81,16 +79,9 @@ def _cleanup(conn: Any, data: dict[str, Any]) -> None:
 
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[tuple[Any, dict[str, Any]]]:
-    if os.geteuid() != 0:
-        pytest.skip("qemu:///system needs root")
     data = pillar_data(tmp_path)
-    try:
-        with connect(URI) as conn:
-            _cleanup(conn, data)
-            yield conn, data
-            _cleanup(conn, data)
-    except BulkheadVirtError as exc:
-        pytest.skip(f"qemu:///system not reachable: {exc}")
+    with system_connection(lambda conn: _cleanup(conn, data)) as conn:
+        yield conn, data
 
 
 def _child(script: str, *args: str) -> subprocess.Popen:

@@ -9,7 +9,6 @@ the type. On the test driver (offers only its own type) and on qemu:///system.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ import pytest
 
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.virt import (
-    BulkheadVirtError,
     InventoryCache,
     connect,
     counting,
@@ -30,7 +28,7 @@ from saltext.bulkhead.virt import (
 from tests.guests import IMAGE, URI
 from tests.topology import remove_pool
 
-from .virt_fixtures import defined_only_image, node_file
+from .virt_fixtures import defined_only_image, node_file, system_connection
 
 POOL, TPL, WORK = "bhtype-pool", "bhtype-tpl", "bhtype-work"
 TYPE_CALLS = {"connect.getDomainCapabilities", "connect.getCapabilities"}
@@ -83,15 +81,8 @@ def _cleanup(conn: Any, root: Path) -> None:
 
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[tuple[Any, Path]]:
-    if os.geteuid() != 0:
-        pytest.skip("qemu:///system needs root")
-    try:
-        with connect(URI) as conn:
-            _cleanup(conn, tmp_path)
-            yield conn, tmp_path
-            _cleanup(conn, tmp_path)
-    except BulkheadVirtError as exc:
-        pytest.skip(f"qemu:///system not reachable: {exc}")
+    with system_connection(lambda conn: _cleanup(conn, tmp_path)) as conn:
+        yield conn, tmp_path
 
 
 def test_a_noop_asks_nothing_about_the_type_and_a_type_not_offered_is_refused_on_define(

@@ -13,20 +13,16 @@ from typing import Any
 
 import pytest
 
-from saltext.bulkhead.virt import BulkheadVirtError, connect, counting, hypervisor
+from saltext.bulkhead.virt import BulkheadVirtError, counting, hypervisor
 from saltext.bulkhead.virt.hypervisor import emulator_for, offered_types, resolve
-from tests.guests import URI
+
+from .virt_fixtures import system_connection
 
 
 @pytest.fixture
 def system() -> Iterator[Any]:
-    if os.geteuid() != 0:
-        pytest.skip("qemu:///system needs root")
-    try:
-        with connect(URI) as conn:
-            yield conn
-    except BulkheadVirtError as exc:
-        pytest.skip(f"qemu:///system not reachable: {exc}")
+    with system_connection() as conn:
+        yield conn
 
 
 def test_an_offered_type_is_confirmed_by_its_domain_capabilities_alone(system) -> None:

@@ -5,7 +5,6 @@ does not confirm it, so libvirt's own reading decides, as on a remote hypervisor
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,9 +14,7 @@ import pytest
 
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.virt import (
-    BulkheadVirtError,
     InventoryCache,
-    connect,
     counting,
     domain_absent,
     domain_present,
@@ -27,7 +24,7 @@ from saltext.bulkhead.virt import (
 from tests.guests import URI
 from tests.topology import remove_pool
 
-from .virt_fixtures import defined_only_image
+from .virt_fixtures import defined_only_image, system_connection
 
 POOL, TPL, WORK = "bhshape-pool", "bhshape-tpl", "bhshape-work"
 PRIVATE = f"{WORK}-private.qcow2"
@@ -52,16 +49,9 @@ def _cleanup(conn: Any, data: dict[str, Any]) -> None:
 
 @pytest.fixture
 def system(tmp_path: Path) -> Iterator[tuple[Any, dict[str, Any]]]:
-    if os.geteuid() != 0:
-        pytest.skip("qemu:///system needs root")
     data = pillar_data(tmp_path)
-    try:
-        with connect(URI) as conn:
-            _cleanup(conn, data)
-            yield conn, data
-            _cleanup(conn, data)
-    except BulkheadVirtError as exc:
-        pytest.skip(f"qemu:///system not reachable: {exc}")
+    with system_connection(lambda conn: _cleanup(conn, data)) as conn:
+        yield conn, data
 
 
 def run(conn: Any, pillar: Any) -> list:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from tests.guests import IMAGE, kernel_image
+import pytest
+
+from saltext.bulkhead.virt import BulkheadVirtError, connect
+from tests.guests import IMAGE, URI, kernel_image
 
 
 def pillar_data(pool_path: str) -> dict:
@@ -42,3 +49,20 @@ def defined_only_image(root: Path) -> dict[str, str]:
     (image / "vmlinuz").write_bytes(b"kernel")
     (image / "initrd.img").write_bytes(b"initrd")
     return kernel_image(image)
+
+
+@contextmanager
+def system_connection(cleanup: Callable[[Any], None] | None = None) -> Iterator[Any]:
+    """A connection to qemu:///system for a test, ``cleanup(conn)`` run before and after it; the
+    test is skipped when not run as root or when libvirtd cannot be reached."""
+    if os.geteuid() != 0:
+        pytest.skip("qemu:///system needs root")
+    try:
+        with connect(URI) as conn:
+            if cleanup is not None:
+                cleanup(conn)
+            yield conn
+            if cleanup is not None:
+                cleanup(conn)
+    except BulkheadVirtError as exc:
+        pytest.skip(f"qemu:///system not reachable: {exc}")

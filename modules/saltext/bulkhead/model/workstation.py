@@ -7,7 +7,6 @@ machine is used, else the host's name, as Salt itself would choose it.
 
 from __future__ import annotations
 
-import os
 import socket
 from pathlib import Path
 from typing import Annotated
@@ -38,14 +37,7 @@ def local_minion_id(id_file: Path = MINION_ID_FILE) -> str:
 
 
 def _text_of(path: Path) -> str:
-    """``path.read_text(encoding="utf-8")`` (its newlines too) without a text stream, at a third
-    of its cost: every validation of a pillar reads the minion id."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        chunks = []
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
-    text = b"".join(chunks).decode("utf-8")
+    """``path.read_text(encoding="utf-8")`` (its newlines too) without a text stream: every
+    validation of a pillar reads the minion id."""
+    text = path.read_bytes().decode("utf-8")
     return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
