@@ -221,6 +221,21 @@ def test_a_prefetched_read_of_a_definition_changed_since_is_not_used(driver):
     assert Counter(log.calls) == {"connect.lookupByName": 1, "domain.XMLDesc": 1}
 
 
+def test_reading_says_whether_reads_started_ahead_are_on_their_way_and_never_reads(driver):
+    conn, log = driver
+    names = define_domains(conn, "way", 5)
+    section = InventoryCache().domains
+    assert not section.reading(names)  # nothing started yet
+    section.prefetch(conn, names)
+    in_flight = list(section._pending.values())  # noqa: SLF001 - the reads the prefetch started
+    wait(in_flight)
+    log.clear()
+    assert not section.reading(names) and not section.reading(["unknown"])
+    assert log.calls == []  # asking read nothing
+    assert all(section.get(conn, name) is not None for name in names)
+    assert log.calls == []  # the reads started ahead were used
+
+
 def test_listings_read_ahead_are_used_once_and_dropped_when_the_run_changes_an_object(driver):
     # A run's listings are started in the reader pool while the plan is made (virt/context.py).
     conn, log = driver

@@ -131,6 +131,12 @@ class Section:
         if batch is None:
             reads.start()
 
+    def reading(self, names: Iterable[str]) -> bool:
+        """Whether a read of any of ``names`` started ahead (``prefetch``) is still on its way.
+        Never waits and never reads: a caller with other work does it meanwhile."""
+        pending = self._pending
+        return any(not pending[name].done() for name in names if name in pending)
+
     def read_ahead(self, batch: Batch, conn: Connection, names: Iterable[str] | None,
                    settled: Future[dict[str, Any]] | None = None) -> None:
         """Add to ``batch`` listing them and reading (and parsing) the definitions of ``names``
