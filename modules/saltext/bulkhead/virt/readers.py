@@ -93,11 +93,11 @@ class Batch:
             with contextlib.suppress(RuntimeError):
                 self._grow()
         while taken is not None:
-            settle(*taken)
+            _settle(*taken)
             taken = self._next()
 
 
-def settle(future: Future[T], call: Callable[[], T]) -> None:
+def _settle(future: Future[T], call: Callable[[], T]) -> None:
     """Run ``call`` into ``future``, unless the future was cancelled first; its exception is
     raised where the result is asked for."""
     if not future.set_running_or_notify_cancel():
