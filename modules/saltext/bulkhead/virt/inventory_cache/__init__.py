@@ -77,10 +77,11 @@ class InventoryCache:
 
     def read_ahead(self, conn: Connection, domains: Iterable[str], pool: str,
                    networks: Iterable[str]) -> None:
-        """Start reading what a run asks first, to be collected when first asked: the
-        definitions of ``domains`` (the plan waits for them), then the listings (on their way
-        while the plan is made) with the definitions of ``networks`` (those the run will read).
-        One batch of the reader pool: a few submissions, however many reads."""
+        """Start reading what a run asks first, to be collected when first asked: the domains'
+        listing, which queues the definitions of ``domains`` first (the plan waits for them),
+        then the other listings (on their way while the plan is made) with the definitions of
+        ``networks`` (those the run will read). One batch of the reader pool: this thread asks
+        libvirt nothing and submits one task, however many reads."""
         if not self._shared:
             return
         batch = Batch()

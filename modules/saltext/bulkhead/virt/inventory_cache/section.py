@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any
@@ -51,7 +52,11 @@ class Section:
         ahead, self._ahead = self._ahead, None
         if ahead is None:
             return
-        handles, reads, every = ahead.result()
+        try:
+            handles, reads, every = ahead.result()
+        except BaseException:
+            self._pending = {}  # the listing's reads, cancelled: listed again when next asked
+            raise
         if every:
             self._install(handles, reads)
             return
@@ -62,7 +67,9 @@ class Section:
 
     def _install(self, handles: dict[str, Any], reads: dict[str, Parsed | None]) -> None:
         self._handles, self._xml, self._trees = handles, {}, {}
-        self._stale, self._single, self._pending, self._early = set(), {}, {}, {}
+        self._stale, self._single, self._early = set(), {}, {}
+        # Reads the listing queued (prefetch ahead): those of objects it did not find are gone.
+        self._pending = {name: read for name, read in self._pending.items() if name in handles}
         for name, read in reads.items():
             self._keep(name, read)
         self.version += 1
@@ -120,7 +127,12 @@ class Section:
         few calls in flight at once, in ``batch`` (started by the caller) or in a batch of their
         own, and return: each is collected when first asked. One connection carries concurrent
         calls, and each waits on libvirtd far more than it costs here (a no-op reads every
-        domain of the pillar)."""
+        domain of the pillar). Nothing listed yet and a ``batch``: the listing is made in it too
+        (``_list_ahead``), the caller's thread asks libvirt nothing."""
+        if batch is not None and self._handles is None and self._ahead is None \
+                and self._list_first:
+            self._list_ahead(batch, conn, names)
+            return
         handles = self._listing(conn)
         todo = [n for n in names if n in handles and n not in self._xml and n not in self._pending]
         if len(todo) < PREFETCH_MIN:
@@ -131,9 +143,34 @@ class Section:
         if batch is None:
             reads.start()
 
+    def _list_ahead(self, batch: Batch, conn: Connection, names: Iterable[str]) -> None:
+        """Add to ``batch`` listing every object, which then queues the reads of those of
+        ``names`` it found first in the batch. Their futures are made here: ``reading`` and
+        ``forget`` see them while the listing is on its way (one not found is cancelled)."""
+        wanted: dict[str, Future[Parsed | None]] = {name: Future() for name in names}
+        self._pending.update(wanted)
+
+        def listing() -> Listing:
+            try:
+                handles = {obj.name(): obj for obj in self._list_all(conn)}
+            except BaseException:
+                for future in wanted.values():  # no read: the error is raised where collected
+                    future.cancel()
+                raise
+            batch.add_next([(future, functools.partial(read_parsed, handles[name], self._flags,
+                                                       self._parse))
+                            for name, future in wanted.items() if name in handles])
+            for name, future in wanted.items():
+                if name not in handles:
+                    future.cancel()
+            return handles, {}, True
+
+        self._ahead = batch.add(listing)
+
     def reading(self, names: Iterable[str]) -> bool:
-        """Whether a read of any of ``names`` started ahead (``prefetch``) is still on its way.
-        Never waits and never reads: a caller with other work does it meanwhile."""
+        """Whether a read of any of ``names`` started ahead (``prefetch``) is still on its way,
+        or the listing that will queue it. Never waits and never reads: a caller with other work
+        does it meanwhile."""
         pending = self._pending
         return any(not pending[name].done() for name in names if name in pending)
 
@@ -203,7 +240,7 @@ class Section:
     def forget(self, name: str | None = None) -> None:
         """Drop what was read of ``name`` (None: of all): read again when next asked. Reads
         prefetched that have not started yet are not made."""
-        self._ahead = None  # it may have read before this run's change: listed again when asked
+        self._drop_ahead()
         if name is None:
             for pending in self._pending.values():
                 pending.cancel()
@@ -218,3 +255,16 @@ class Section:
             pending.cancel()
         if self._handles is not None:
             self._stale.add(name)
+
+    def _drop_ahead(self) -> None:
+        """Drop read_ahead's (or prefetch's) listing: it may have read before this run's change,
+        so the objects are listed again when asked. Not started yet, it is not made, nor are the
+        reads it would have queued."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return
+        ahead.cancel()
+        if self._handles is None:  # the reads pending are the listing's
+            for pending in self._pending.values():
+                pending.cancel()
+            self._pending = {}
