@@ -181,9 +181,8 @@ def domain_draft(pillar: Pillar, name: str, *, domain_type: str, uuid: str, pool
     meta = domain_metadata(Node(draft, draft.sub(ROOT, "metadata")), attrs, allocation,
                            fingerprint(pillar, name), bounds)
     for vol in volumes:
-        if vol.content is not None:
-            meta.sub(f"{{{NAMESPACE}}}content", volume=vol.name,
-                     sha256=hashlib.sha256(vol.content).hexdigest())
+        if vol.content_sha256 is not None:
+            meta.sub(f"{{{NAMESPACE}}}content", volume=vol.name, sha256=vol.content_sha256)
     draft.text_sub(ROOT, "memory", domain.memory.maximum, unit="MiB")
     draft.text_sub(ROOT, "currentMemory", domain.memory.initial, unit="MiB")
     _cpus(draft, domain.vcpus, cpus, xen)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 
 from lxml import etree
 
@@ -40,6 +41,12 @@ class VolumePlan:
     content: bytes | None = None
     fresh_on_start: bool = False
     keep: bool = False
+    # sha256 of ``content``, recorded in the domain's metadata and compared on every run: once
+    content_sha256: str | None = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        digest = None if self.content is None else hashlib.sha256(self.content).hexdigest()
+        object.__setattr__(self, "content_sha256", digest)  # frozen: set once, here
 
     def xml(self, pool_path: str, capacity_bytes: int | None = None) -> str:
         """Volume XML for createXML; ``capacity_bytes`` is given by apply for imports."""

@@ -34,7 +34,6 @@ from .root_import import ImportRecords, import_work
 from .texts import Refusal
 from .tracked import once_per_run, tracked
 from .volumes import (
-    content_sha,
     create,
     expected_shape,
     kept_volume_in_the_way,
@@ -77,7 +76,7 @@ def _volume_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, *, p
         # Planned for a shut-off domain: replaced only if it still is (volumes.py).
         work.step(f"recreate volume {vol.name}",
                   lambda: recreate_unless_active(conn, plan, vol, owner))
-    elif vol.content is not None and contents.get(vol.name) != content_sha(vol):
+    elif vol.content is not None and contents.get(vol.name) != vol.content_sha256:
         section[vol.name] = "rewritten"
         work.step(f"rewrite volume {vol.name}", lambda: recreate(conn, plan, vol))
     return None

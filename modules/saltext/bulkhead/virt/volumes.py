@@ -154,5 +154,3 @@ def recreate_unless_active(conn: Connection, plan: Plan, vol: VolumePlan,
     return recreate(conn, plan, vol)
 
 
-def content_sha(vol: VolumePlan) -> str | None:
-    return hashlib.sha256(vol.content).hexdigest() if vol.content is not None else None

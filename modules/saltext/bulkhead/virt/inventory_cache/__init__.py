@@ -77,20 +77,25 @@ class InventoryCache:
 
     def read_ahead(self, conn: Connection, domains: Iterable[str], pool: str,
                    networks: Iterable[str]) -> None:
-        """Start reading what a run asks first, to be collected when first asked: the domains'
-        listing, which queues the definitions of ``domains`` first (the plan waits for them),
-        then the other listings (on their way while the plan is made) with the definitions of
-        ``networks`` (those the run will read). One batch of the reader pool: this thread asks
-        libvirt nothing and submits one task, however many reads."""
+        """Start reading what a run asks first, to be collected when first asked: the listings
+        with the definitions of ``networks`` (those the run will read), then the domains'
+        listing, which queues the definitions of ``domains`` next (the plan waits for them). One
+        batch of the reader pool: this thread asks libvirt nothing and submits one task, however
+        many reads.
+
+        The other listings go first so that all is read before the plan is made: a reader thread
+        finishing a call while the plan runs (pure Python) waits for the interpreter, and the
+        hand-over costs both threads (measured at N = 10: domains read last, a no-op's CPU time
+        0.8-1.0 ms less, its wall time 0.3-0.5 ms)."""
         if not self._shared:
             return
         batch = Batch()
-        self.domains.prefetch(conn, domains, batch)
         self.pools.read_ahead(batch, conn, None)  # every pool's: a clash is looked for in all
         # The networks a run reads are settled on a no-op: read from that listing, not listed.
         settled = self.settled_networks.read_ahead(batch, conn)
         self.networks.read_ahead(batch, conn, networks, settled)
         self.volumes(pool).read_ahead(batch, conn)
+        self.domains.prefetch(conn, domains, batch)
         batch.start()
 
     def derived(self, key: str, source: Any, compute: Callable[[], Any]) -> Any:
