@@ -21,7 +21,7 @@ from saltext.bulkhead.virt import (
     tracked,
 )
 
-from .virt_fixtures import node_file, pillar_data
+from .virt_fixtures import node_file, pillar_data, reads_on_their_way
 
 ORDER = ("tpl", "net", "work", "dvm", "disp")
 
@@ -221,16 +221,16 @@ def test_a_prefetched_read_of_a_definition_changed_since_is_not_used(driver):
     assert Counter(log.calls) == {"connect.lookupByName": 1, "domain.XMLDesc": 1}
 
 
-def test_reading_says_whether_reads_started_ahead_are_on_their_way_and_never_reads(driver):
+def test_reads_started_ahead_are_on_their_way_until_done_and_asking_reads_nothing(driver):
     conn, log = driver
     names = define_domains(conn, "way", 5)
     section = InventoryCache().domains
-    assert not section.reading(names)  # nothing started yet
+    assert not reads_on_their_way(section, names)  # nothing started yet
     section.prefetch(conn, names)
     in_flight = list(section._pending.values())  # noqa: SLF001 - the reads the prefetch started
     wait(in_flight)
     log.clear()
-    assert not section.reading(names) and not section.reading(["unknown"])
+    assert not reads_on_their_way(section, names) and not reads_on_their_way(section, ["unknown"])
     assert log.calls == []  # asking read nothing
     assert all(section.get(conn, name) is not None for name in names)
     assert log.calls == []  # the reads started ahead were used

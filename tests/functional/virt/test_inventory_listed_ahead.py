@@ -1,8 +1,8 @@
 """A run's first domain reads start without the run's thread asking libvirt anything: the
 listing is made by the reader pool, which then reads the wanted definitions a few at a time
 (inventory_cache.section ``prefetch`` with a batch, nothing listed yet). Until they are read they
-are on their way (``reading``); one forgotten meanwhile is not read; a failed listing raises where
-it is first asked, as it did when the run's thread listed."""
+are on their way; one forgotten meanwhile is not read; a failed listing raises where it is first
+asked, as it did when the run's thread listed."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from saltext.bulkhead.virt import InventoryCache, connect, counting, readers
 from saltext.bulkhead.virt.readers import Batch
 
 from .test_inventory_cache import define_domains
-from .virt_fixtures import node_file
+from .virt_fixtures import node_file, reads_on_their_way
 
 
 @pytest.fixture
@@ -33,13 +33,14 @@ def test_the_listing_and_the_reads_are_made_by_the_readers_once_each(driver) -> 
     batch = Batch()
     section.prefetch(conn, [*names, "not-defined"], batch)
     assert log.calls == []  # queued, not made: the caller listed nothing
-    assert section.reading(names) and section.reading(["not-defined"])  # the listing will read
-    assert not section.reading(["not-wanted"])
+    # the listing will read them
+    assert reads_on_their_way(section, names) and reads_on_their_way(section, ["not-defined"])
+    assert not reads_on_their_way(section, ["not-wanted"])
     batch.start()
     read = {name: section.get(conn, name) for name in [*names, "not-defined"]}
     assert all(f"<name>{name}</name>" in read[name] for name in names)
     assert read["not-defined"] is None
-    assert not section.reading([*names, "not-defined"])
+    assert not reads_on_their_way(section, [*names, "not-defined"])
     assert Counter(log.calls) == {"connect.listAllDomains": 1, "domain.XMLDesc": len(names)}
     log.clear()
     section.prefetch(conn, names)  # listed and read already: nothing more
@@ -54,7 +55,7 @@ def test_a_name_not_listed_is_no_longer_on_its_way_once_listed(driver) -> None:
     section.prefetch(conn, ["nl0", "missing"], batch)
     batch.start()
     wait([section._ahead])  # noqa: SLF001 - the listing the prefetch queued
-    assert not section.reading(["missing"])  # listed without it: no read will come
+    assert not reads_on_their_way(section, ["missing"])  # listed without it: no read will come
 
 
 @pytest.mark.parametrize("forgotten", ["fa0", None])
@@ -70,7 +71,7 @@ def test_a_listing_forgotten_before_it_started_is_not_made_nor_its_reads(
     pending = list(section._pending.values())  # noqa: SLF001 - the reads the listing will queue
     last = batch.add(lambda: None)
     section.forget(forgotten)  # what the tracker does after a mutating call
-    assert all(read.done() for read in pending) and not section.reading(names)
+    assert all(read.done() for read in pending) and not reads_on_their_way(section, names)
     batch.start()
     last.result(timeout=30)  # taken after the listing: passed over
     assert log.calls == []  # neither the listing nor a read was made
@@ -89,7 +90,7 @@ def test_a_failed_listing_raises_where_first_asked_and_is_made_again_next(driver
     section.prefetch(conn, names, batch)
     batch.start()
     wait([section._ahead])  # noqa: SLF001 - the listing the prefetch queued
-    assert not section.reading(names)  # nothing will come of it
+    assert not reads_on_their_way(section, names)  # nothing will come of it
     log.clear()
     with pytest.raises(libvirt.libvirtError, match="^listing refused$"):
         section.get(conn, "fl0")

@@ -66,3 +66,10 @@ def system_connection(cleanup: Callable[[Any], None] | None = None) -> Iterator[
                 cleanup(conn)
     except BulkheadVirtError as exc:
         pytest.skip(f"qemu:///system not reachable: {exc}")
+
+
+def reads_on_their_way(section: Any, names: Any) -> bool:
+    """Whether a read of any of ``names`` started ahead by an inventory section (``prefetch``,
+    or the listing that will queue it) is still on its way."""
+    pending = section._pending  # noqa: SLF001 - the reads the section started ahead
+    return any(not pending[name].done() for name in names if name in pending)

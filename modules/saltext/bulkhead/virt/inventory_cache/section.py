@@ -145,8 +145,8 @@ class Section:
 
     def _list_ahead(self, batch: Batch, conn: Connection, names: Iterable[str]) -> None:
         """Add to ``batch`` listing every object, which then queues the reads of those of
-        ``names`` it found first in the batch. Their futures are made here: ``reading`` and
-        ``forget`` see them while the listing is on its way (one not found is cancelled)."""
+        ``names`` it found first in the batch. Their futures are made here: ``forget`` sees
+        them while the listing is on its way (one not found is cancelled)."""
         wanted: dict[str, Future[Parsed | None]] = {name: Future() for name in names}
         self._pending.update(wanted)
 
@@ -166,13 +166,6 @@ class Section:
             return handles, {}, True
 
         self._ahead = batch.add(listing)
-
-    def reading(self, names: Iterable[str]) -> bool:
-        """Whether a read of any of ``names`` started ahead (``prefetch``) is still on its way,
-        or the listing that will queue it. Never waits and never reads: a caller with other work
-        does it meanwhile."""
-        pending = self._pending
-        return any(not pending[name].done() for name in names if name in pending)
 
     def read_ahead(self, batch: Batch, conn: Connection, names: Iterable[str] | None,
                    settled: Future[dict[str, Any]] | None = None) -> None:
