@@ -21,7 +21,7 @@ from saltext.bulkhead.virt import (
     tracked,
 )
 
-from .virt_fixtures import node_file, pillar_data, reads_on_their_way
+from .virt_fixtures import node_file, pillar_data
 
 ORDER = ("tpl", "net", "work", "dvm", "disp")
 
@@ -40,12 +40,6 @@ def apply_all(conn, pillar, test=False):
 @pytest.fixture
 def pillar(tmp_path):
     return load_pillar(pillar_data(str(tmp_path / "pool")))
-
-
-@pytest.fixture
-def driver(tmp_path):
-    with connect(node_file(tmp_path)) as raw:
-        yield counting(raw)
 
 
 def test_a_shared_run_changes_exactly_what_separate_reads_change(tmp_path, pillar) -> None:
@@ -219,21 +213,6 @@ def test_a_prefetched_read_of_a_definition_changed_since_is_not_used(driver):
     log.clear()
     assert "<memory unit='KiB'>2048</memory>" in section.get(conn, "chg2")
     assert Counter(log.calls) == {"connect.lookupByName": 1, "domain.XMLDesc": 1}
-
-
-def test_reads_started_ahead_are_on_their_way_until_done_and_asking_reads_nothing(driver):
-    conn, log = driver
-    names = define_domains(conn, "way", 5)
-    section = InventoryCache().domains
-    assert not reads_on_their_way(section, names)  # nothing started yet
-    section.prefetch(conn, names)
-    in_flight = list(section._pending.values())  # noqa: SLF001 - the reads the prefetch started
-    wait(in_flight)
-    log.clear()
-    assert not reads_on_their_way(section, names) and not reads_on_their_way(section, ["unknown"])
-    assert log.calls == []  # asking read nothing
-    assert all(section.get(conn, name) is not None for name in names)
-    assert log.calls == []  # the reads started ahead were used
 
 
 def test_listings_read_ahead_are_used_once_and_dropped_when_the_run_changes_an_object(driver):

@@ -12,17 +12,11 @@ from concurrent.futures import wait
 import libvirt
 import pytest
 
-from saltext.bulkhead.virt import InventoryCache, connect, counting, readers
+from saltext.bulkhead.virt import InventoryCache, readers
 from saltext.bulkhead.virt.readers import Batch
 
 from .test_inventory_cache import define_domains
-from .virt_fixtures import node_file, reads_on_their_way
-
-
-@pytest.fixture
-def driver(tmp_path):
-    with connect(node_file(tmp_path)) as raw:
-        yield counting(raw)
+from .virt_fixtures import reads_on_their_way
 
 
 def test_the_listing_and_the_reads_are_made_by_the_readers_once_each(driver) -> None:

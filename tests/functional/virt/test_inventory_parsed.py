@@ -15,8 +15,6 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.virt import (
     InventoryCache,
     cache_of,
-    connect,
-    counting,
     domain_absent,
     inventory_cache,
     network_absent,
@@ -26,13 +24,7 @@ from saltext.bulkhead.virt.inventory_cache.section import PREFETCH_MIN, Section
 from saltext.bulkhead.virt.readers import Batch
 
 from .test_inventory_cache import apply_all, define_domains
-from .virt_fixtures import node_file, pillar_data
-
-
-@pytest.fixture
-def driver(tmp_path):
-    with connect(node_file(tmp_path)) as raw:
-        yield counting(raw)
+from .virt_fixtures import pillar_data
 
 
 @pytest.mark.parametrize("in_readers", [False, True])
