@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from saltext.bulkhead.model import load_pillar
-from saltext.bulkhead.virt import BulkheadVirtError, connect, resolve
+from saltext.bulkhead.virt import BulkheadVirtError, connect, hypervisor, resolve
 from saltext.bulkhead.virt.hypervisor import boot_verdict, emulator_for, kvm_usable, probe_kernel
 from saltext.bulkhead.virt.kvm_boot import boot_probe
 from saltext.bulkhead.virt.kvm_console import BootVerdict
 from saltext.bulkhead.virt.kvm_verdict_cache import (
     MAX_ENTRIES,
     cached_verdict,
+    ioctl_key,
     store_verdict,
     verdict_key,
 )
@@ -97,22 +98,48 @@ def test_a_cache_file_of_the_wrong_shape_is_ignored(tmp_path, content: str) -> N
     assert cached_verdict("k", path) == BootVerdict(True, "fresh")
 
 
-@needs_qemu
-def test_verdict_key_follows_kernel_content_and_device_presence(tmp_path) -> None:
-    kernel = tmp_path / "vmlinuz"
+def test_verdict_key_follows_the_kernel_and_emulator_files_and_the_device_node(tmp_path) -> None:
+    kernel, emulator, device = tmp_path / "vmlinuz", tmp_path / "qemu", tmp_path / "kvm"
     kernel.write_bytes(b"one")
-    device = tmp_path / "kvm"
-    absent = verdict_key(str(kernel), QEMU, str(device))
+    emulator.write_bytes(b"qemu 1")
+    keys = [verdict_key(str(kernel), str(emulator), str(device))]  # no device
     device.touch()
-    present = verdict_key(str(kernel), QEMU, str(device))
-    kernel.write_bytes(b"two")
-    other_kernel = verdict_key(str(kernel), QEMU, str(device))
-    assert len({absent, present, other_kernel}) == 3
-    assert "QEMU emulator version" in present
-    with pytest.raises(OSError):
-        verdict_key(str(tmp_path / "missing"), QEMU, str(device))
-    with pytest.raises(OSError):
-        verdict_key(str(kernel), "/bin/false", str(device))
+    keys.append(verdict_key(str(kernel), str(emulator), str(device)))
+    kernel.write_bytes(b"two")  # rewritten in place: the same inode, another size and times
+    keys.append(verdict_key(str(kernel), str(emulator), str(device)))
+    replacement = tmp_path / "new-qemu"
+    replacement.write_bytes(b"qemu 1")  # the same bytes, another file (a package upgrade)
+    replacement.replace(emulator)
+    keys.append(verdict_key(str(kernel), str(emulator), str(device)))
+    assert len(set(keys)) == 4
+    assert keys[-1] == verdict_key(str(kernel), str(emulator), str(device))  # nothing changed
+    assert ioctl_key(str(device)) != ioctl_key(str(tmp_path / "none"))
+    for missing in ((tmp_path / "missing", emulator), (kernel, tmp_path / "missing")):
+        with pytest.raises(OSError):
+            verdict_key(str(missing[0]), str(missing[1]), str(device))
+
+
+def test_a_cached_verdict_spares_both_probes(tmp_path, monkeypatch) -> None:
+    # auto asks at every run: a new process (salt-call, a minion's job) must not pay the ioctl
+    # probe's child process (a Python start-up) or a boot, only a few stats and the cache.
+    path = tmp_path / "kvm-verdict.json"
+    kernel, emulator = tmp_path / "vmlinuz", tmp_path / "qemu"
+    kernel.write_bytes(b"k")
+    emulator.write_bytes(b"e")
+    probes: list[str] = []
+    monkeypatch.setattr(hypervisor, "cached_verdict", lambda key: cached_verdict(key, path))
+    monkeypatch.setattr(hypervisor, "store_verdict",
+                        lambda key, verdict: store_verdict(key, verdict, path))
+    monkeypatch.setattr(hypervisor, "kvm_usable",
+                        lambda device="/dev/kvm": probes.append("ioctl") or True)
+    monkeypatch.setattr(hypervisor, "boot_probe",
+                        lambda emu, kern: probes.append("boot") or BootVerdict(False, "hung"))
+    assert hypervisor.kvm_runs_guests(str(emulator), str(kernel)) is False
+    assert hypervisor.kvm_runs_guests(str(emulator), str(kernel)) is False
+    assert probes == ["ioctl", "boot"]
+    kernel.write_bytes(b"another kernel")  # a rebuilt image: booted again, the ioctl kept
+    assert hypervisor.kvm_runs_guests(str(emulator), str(kernel)) is False
+    assert probes == ["ioctl", "boot", "boot"]
 
 
 @pytest.mark.integration

@@ -17,7 +17,7 @@ from .connection import Connection
 from .errors import BulkheadVirtError
 from .kvm_boot import boot_probe
 from .kvm_console import BootVerdict
-from .kvm_verdict_cache import cached_verdict, store_verdict, verdict_key
+from .kvm_verdict_cache import cached_verdict, ioctl_key, store_verdict, verdict_key
 
 if TYPE_CHECKING:
     from ..model import Pillar
@@ -44,10 +44,24 @@ def boot_verdict(emulator: str, kernel: str) -> BootVerdict:
         key = verdict_key(kernel, emulator)
     except OSError as exc:
         return BootVerdict(False, f"cannot probe KVM by booting {kernel}: {exc}")
+    return _remembered(key, lambda: boot_probe(emulator, kernel))
+
+
+def ioctl_verdict(device: str = "/dev/kvm") -> BootVerdict:
+    """``kvm_usable``'s answer, cached while ``device`` is the same device node: a process
+    spares the probe's child process (a Python start-up, some 400 ms)."""
+    def probe() -> BootVerdict:
+        usable = kvm_usable(device)
+        return BootVerdict(usable, f"the ioctl probe {'ran' if usable else 'failed'} on {device}")
+
+    return _remembered(ioctl_key(device), probe)
+
+
+def _remembered(key: str, probe: Callable[[], BootVerdict]) -> BootVerdict:
     cached = cached_verdict(key)
     if cached is not None:
         return cached
-    verdict = boot_probe(emulator, kernel)
+    verdict = probe()
     try:
         store_verdict(key, verdict)
     except OSError as exc:  # a read-only /run only costs a new probe next time
@@ -57,7 +71,7 @@ def boot_verdict(emulator: str, kernel: str) -> BootVerdict:
 
 def kvm_runs_guests(emulator: str | None, kernel: str | None) -> bool:
     """KVM passes the ioctl probe and, given a kernel, really boots it with ``emulator``."""
-    if not kvm_usable():
+    if not ioctl_verdict().runs:
         log.info("bulkhead: KVM unusable (ioctl probe failed); using TCG")
         return False
     if kernel is None:
