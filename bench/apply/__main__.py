@@ -9,7 +9,9 @@ runs most: its median is the no-op column), re-applies once in a new process (as
 would; not on the test driver), then removes everything: bulkhead's states as one Salt
 state run (through Salt's loaders, one connection and one inventory read per run), bulkhead's
 reconcilers with every call reading libvirt itself (as before the shared inventory), then
-saltext-virt's states (A B C A B C ...). Domains are defined, never started. Prints a Markdown
+saltext-virt's states (A B C A B C ...). Domains are defined, never started. bulkhead's pillar
+leaves the domain type at its default, auto (resolved at every run; its KVM verdicts cached
+before the first round), saltext-virt's names it (qemu; test on the test driver). Prints a Markdown
 table: medians over rounds, libvirt calls per domain (per no-op) from bulkhead's counting proxy,
 and ratios.
 """
@@ -34,7 +36,7 @@ from saltext.bulkhead.virt import connect, counting
 from . import bulkhead_side, saltvirt_side
 from .new_process import in_new_process
 from .table import BULKHEAD, PER_STATE, SALTVIRT, table
-from .workload import IMAGE_DIR, SYSTEM, Workload, bulkhead_pillar, pool_dir
+from .workload import IMAGE_DIR, SYSTEM, Workload, bulkhead_pillar, pool_dir, resolved_once
 
 
 def timed(fn: Any, *args: Any) -> tuple[Any, float]:
@@ -56,8 +58,7 @@ class Bench:
     def bulkhead_round(self, raw: Any, uri: str, n: int, scratch: str, tool: str) -> None:
         work = Workload("bh", n, self.image_dir)
         path = pool_dir(uri, work.pool, scratch)
-        raw_pillar = bulkhead_pillar(work, uri, path, "qemu" if uri == SYSTEM else "auto",
-                                     f"{scratch}/locks")
+        raw_pillar = bulkhead_pillar(work, uri, path, f"{scratch}/locks")
         pillar = load_pillar(raw_pillar)
         conn, log = counting(raw)
         bulkhead_side.teardown(raw, pillar, work, path)
@@ -143,6 +144,7 @@ class Bench:
                 # One connection for the whole URI: test:///default forgets everything once the last
                 # connection to it closes, and saltext-virt opens and closes its own per call.
                 with connect(uri) as raw:
+                    resolved_once(raw, uri, self.image_dir)
                     for n in sizes:
                         for _ in range(self.repeat):
                             self.bulkhead_round(raw, uri, n, scratch, BULKHEAD)

@@ -64,8 +64,7 @@ def _prepared(tool: str, uri: str, n: int, scratch: str, image_dir: Path) -> Any
             salt.states[name]  # noqa: B018 - loads the module, as Salt's start-up would
         return functools.partial(saltvirt_side.apply, salt, uri, work, path,
                                  "qemu" if uri == SYSTEM else "test")
-    raw_pillar = bulkhead_pillar(work, uri, path, "qemu" if uri == SYSTEM else "auto",
-                                 f"{scratch}/locks")
+    raw_pillar = bulkhead_pillar(work, uri, path, f"{scratch}/locks")
     conn, _log = counting(open_connection(uri))  # closed when the process exits
     if tool == PER_STATE:
         return functools.partial(bulkhead_side.apply, conn, load_pillar(raw_pillar), work)

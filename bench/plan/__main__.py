@@ -29,7 +29,7 @@ SIZES = (10, 100)
 def bench_pillar(apps: int) -> Pillar:
     work = Workload("bh", apps, IMAGE_DIR)
     return load_pillar(bulkhead_pillar(work, "qemu:///system", "/var/lib/bulkhead/bench-pool",
-                                       "qemu", "/run/bulkhead/bench-locks"))
+                                       "/run/bulkhead/bench-locks"))
 
 
 def plan_ms(apps: int, repeat: int) -> float:

@@ -2,8 +2,8 @@
 capabilities for it (one small answer) without reading the host's capabilities; a type the
 domain capabilities refuse is decided by the host's capabilities as ever, and refused with what
 they offer. ``auto`` on a host offering KVM asks kvm's domain capabilities (then qemu's when the
-probes refuse KVM) and chooses what the host's capabilities choose. Reads only: nothing of the
-host is changed."""
+probes refuse KVM, unless the run defines nothing: who defines is refused a fallback not offered)
+and chooses what the host's capabilities choose. Reads only: nothing of the host is changed."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import libvirt
 import pytest
+from lxml import etree
 
-from saltext.bulkhead.virt import BulkheadVirtError, counting, hypervisor
+from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.virt import BulkheadVirtError, counting, hypervisor, tracked
+from saltext.bulkhead.virt.context import current_plan, type_refusal
 from saltext.bulkhead.virt.hypervisor import emulator_for, offered_types, resolve
 
-from .virt_fixtures import system_connection
+from .virt_fixtures import pillar_data, system_connection
 
 
 @pytest.fixture
@@ -68,3 +72,52 @@ def test_auto_probes_kvm_with_the_emulator_the_host_capabilities_name(system, mo
     assert resolve(system, "auto", kernel="/k", domain_caps=True) == "qemu"
     expected = emulator_for(system.getCapabilities(), os.uname().machine)
     assert probed == [(expected, "/k")] and expected is not None
+
+
+def test_a_run_that_defines_nothing_takes_tcg_as_offered_where_kvm_is(system, monkeypatch):
+    if "kvm" not in offered_types(system.getCapabilities()):
+        pytest.skip("this host offers no KVM")
+    monkeypatch.setattr(hypervisor, "kvm_runs_guests", lambda emulator, kernel: False)
+    conn, log = counting(system)
+    assert resolve(conn, "auto", domain_caps=True, confirm_fallback=False) == "qemu"
+    assert log.calls == ["connect.getDomainCapabilities"]  # kvm's alone: a no-op's one call
+
+
+class _WithoutTcg:
+    """The host's connection as one whose QEMU has no TCG (as a build without it): libvirt
+    offers kvm guests only."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def getDomainCapabilities(self, emulator, arch, machine, virttype, flags=0):  # noqa: N802
+        if virttype != "kvm":
+            raise libvirt.libvirtError(f"no {virttype} guests here")
+        return self._conn.getDomainCapabilities(emulator, arch, machine, virttype, flags)
+
+    def getCapabilities(self) -> str:  # noqa: N802
+        doc = etree.fromstring(self._conn.getCapabilities().encode())
+        for domain in doc.xpath("guest/arch/domain[@type!='kvm']"):
+            domain.getparent().remove(domain)
+        return etree.tostring(doc, encoding="unicode")
+
+
+def test_auto_that_falls_back_to_a_type_not_offered_is_refused_before_a_definition(
+        system, monkeypatch, tmp_path):
+    if "kvm" not in offered_types(system.getCapabilities()):
+        pytest.skip("this host offers no KVM")
+    monkeypatch.setattr(hypervisor, "kvm_runs_guests", lambda emulator, kernel: False)
+    conn = _WithoutTcg(system)
+    pillar = load_pillar(pillar_data(str(tmp_path / "pool")))
+    # A run that defines nothing plans TCG unasked; one that would define is refused, by name.
+    assert current_plan(tracked(conn), pillar, check_type=False).domain_type == "qemu"
+    refusal = type_refusal(tracked(conn), pillar)
+    assert refusal is not None
+    assert refusal.startswith("bulkhead:host:domain_type is 'auto' and KVM does not run guests "
+                              "here, so it chose 'qemu'; ")
+    assert "offers kvm" in refusal
+    with pytest.raises(BulkheadVirtError, match="offers"):  # asked to check: as before
+        current_plan(tracked(conn), pillar)

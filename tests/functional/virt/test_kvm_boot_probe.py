@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from saltext.bulkhead.model import load_pillar
-from saltext.bulkhead.virt import BulkheadVirtError, connect, hypervisor, resolve
+from saltext.bulkhead.virt import BulkheadVirtError, connect, hypervisor, kvm_verdict_cache, resolve
 from saltext.bulkhead.virt.hypervisor import boot_verdict, emulator_for, kvm_usable, probe_kernel
 from saltext.bulkhead.virt.kvm_boot import boot_probe
 from saltext.bulkhead.virt.kvm_console import BootVerdict
@@ -98,7 +99,16 @@ def test_a_cache_file_of_the_wrong_shape_is_ignored(tmp_path, content: str) -> N
     assert cached_verdict("k", path) == BootVerdict(True, "fresh")
 
 
-def test_verdict_key_follows_the_kernel_and_emulator_files_and_the_device_node(tmp_path) -> None:
+@pytest.fixture
+def cache_file(tmp_path, monkeypatch) -> Path:
+    """The verdict cache at a path of the test's own (never the host's)."""
+    path = tmp_path / "run" / "kvm-verdict.json"
+    monkeypatch.setattr(kvm_verdict_cache, "CACHE_PATH", path)
+    return path
+
+
+def test_verdict_key_follows_kernel_content_the_emulator_file_and_the_device_node(
+        tmp_path, cache_file) -> None:
     kernel, emulator, device = tmp_path / "vmlinuz", tmp_path / "qemu", tmp_path / "kvm"
     kernel.write_bytes(b"one")
     emulator.write_bytes(b"qemu 1")
@@ -112,24 +122,37 @@ def test_verdict_key_follows_the_kernel_and_emulator_files_and_the_device_node(t
     replacement.replace(emulator)
     keys.append(verdict_key(str(kernel), str(emulator), str(device)))
     assert len(set(keys)) == 4
-    assert keys[-1] == verdict_key(str(kernel), str(emulator), str(device))  # nothing changed
+    copy = tmp_path / "copy-of-vmlinuz"  # another file, the same kernel: the same verdict
+    copy.write_bytes(b"two")
+    assert verdict_key(str(copy), str(emulator), str(device)) == keys[-1]
     assert ioctl_key(str(device)) != ioctl_key(str(tmp_path / "none"))
     for missing in ((tmp_path / "missing", emulator), (kernel, tmp_path / "missing")):
         with pytest.raises(OSError):
             verdict_key(str(missing[0]), str(missing[1]), str(device))
 
 
-def test_a_cached_verdict_spares_both_probes(tmp_path, monkeypatch) -> None:
+def test_a_kernel_is_hashed_once_per_file(tmp_path, cache_file, monkeypatch) -> None:
+    kernel = tmp_path / "vmlinuz"
+    kernel.write_bytes(b"kernel")
+    hashed: list[str] = []
+    real = kvm_verdict_cache.file_sha256
+    monkeypatch.setattr(kvm_verdict_cache, "file_sha256",
+                        lambda path: hashed.append(path) or real(path))
+    first = kvm_verdict_cache.kernel_sha256(str(kernel))
+    assert kvm_verdict_cache.kernel_sha256(str(kernel)) == first == real(str(kernel))
+    assert hashed == [str(kernel)]
+    (key,) = json.loads(cache_file.read_text())["kernel-sha256"]
+    cache_file.write_text(json.dumps({"kernel-sha256": {key: "not a digest"}}))  # hashed again
+    assert kvm_verdict_cache.kernel_sha256(str(kernel)) == first and len(hashed) == 2
+
+
+def test_a_cached_verdict_spares_both_probes(tmp_path, cache_file, monkeypatch) -> None:
     # auto asks at every run: a new process (salt-call, a minion's job) must not pay the ioctl
     # probe's child process (a Python start-up) or a boot, only a few stats and the cache.
-    path = tmp_path / "kvm-verdict.json"
     kernel, emulator = tmp_path / "vmlinuz", tmp_path / "qemu"
     kernel.write_bytes(b"k")
     emulator.write_bytes(b"e")
     probes: list[str] = []
-    monkeypatch.setattr(hypervisor, "cached_verdict", lambda key: cached_verdict(key, path))
-    monkeypatch.setattr(hypervisor, "store_verdict",
-                        lambda key, verdict: store_verdict(key, verdict, path))
     monkeypatch.setattr(hypervisor, "kvm_usable",
                         lambda device="/dev/kvm": probes.append("ioctl") or True)
     monkeypatch.setattr(hypervisor, "boot_probe",
@@ -140,6 +163,7 @@ def test_a_cached_verdict_spares_both_probes(tmp_path, monkeypatch) -> None:
     kernel.write_bytes(b"another kernel")  # a rebuilt image: booted again, the ioctl kept
     assert hypervisor.kvm_runs_guests(str(emulator), str(kernel)) is False
     assert probes == ["ioctl", "boot", "boot"]
+    assert cache_file.exists()
 
 
 @pytest.mark.integration

@@ -40,21 +40,22 @@ def current_plan(conn: Connection, pillar: Pillar, *, check_type: bool = True) -
 
     Not ``check_type``: an explicit domain type is planned as asked, without asking libvirt
     whether it offers it (a no-op defines nothing); who defines checks it first
-    (``type_refusal``). ``auto`` is always resolved: the plan needs what it resolves to."""
+    (``type_refusal``). ``auto`` is always resolved: the plan needs what it resolves to; not
+    ``check_type``, TCG is taken as offered where libvirt offers KVM (``resolve``)."""
     requested = pillar.host.domain_type.value
     # Only auto boots a kernel to test KVM; finding it sorts every domain (in every state).
     kernel = probe_kernel(pillar) if requested == "auto" else None
-    resolve = _resolver(conn)
+    resolve = functools.partial(_resolver(conn), kernel=kernel, confirm_fallback=check_type)
     checked = check_type or requested == "auto"
     cache = cache_of(conn)
     if cache is None:
-        domain_type = resolve(conn, requested, kernel=kernel) if checked else requested
+        domain_type = resolve(conn, requested) if checked else requested
         return plan_workstation(pillar, recorded_for_plan(conn, pillar),
                                 domain_type=domain_type, topology=_topology(conn, pillar, None))
     # Once per run: the type is resolved in the reader pool while the listings and the pillar's
     # definitions are on their way (a tracked connection carries concurrent calls).
-    typing = cache.derived(f"domain-type {requested} {kernel}", None, lambda: readers().submit(
-        resolve, conn, requested, kernel=kernel)) if checked else None
+    typing = cache.derived(f"domain-type {requested} {kernel} {check_type}", None,
+                           lambda: readers().submit(resolve, conn, requested)) if checked else None
     cache.derived(f"read ahead {requested} {kernel}", None,
                   lambda: _read_ahead(conn, pillar, cache))
     domain_type = requested if typing is None else typing.result()
@@ -102,17 +103,24 @@ def plan_or_reason(conn: Connection, pillar: Pillar) -> Plan | Refusal:
 
 def type_refusal(conn: Connection, pillar: Pillar) -> Refusal | None:
     """Why domains of the pillar's domain type cannot be defined here (libvirt does not offer an
-    explicit type: the error names the pillar path and what is offered); None when they can.
-    On a tracked connection asked once per run. ``auto`` was resolved to an offered type."""
+    explicit type, or the type ``auto`` chose: the error names the pillar path and what is
+    offered); None when they can. On a tracked connection asked once per run."""
     requested = pillar.host.domain_type.value
-    if requested == "auto":
-        return None
+    chosen = requested
+    if requested == "auto":  # chosen without asking whether TCG is offered (current_plan)
+        plan = plan_or_reason(conn, pillar)
+        if isinstance(plan, str):  # a Refusal
+            return plan
+        chosen = plan.domain_type
 
     def check() -> Refusal | None:
         try:
-            _resolver(conn)(conn, requested)
+            _resolver(conn)(conn, chosen)
         except BulkheadVirtError as exc:
-            return Refusal(str(exc))
+            why = "" if chosen == requested else (
+                f"bulkhead:host:domain_type is 'auto' and KVM does not run guests here, so it "
+                f"chose {chosen!r}; ")
+            return Refusal(why + str(exc))
         return None
 
-    return once_per_run(conn, f"domain-type offered {requested}", None, check)
+    return once_per_run(conn, f"domain-type offered {chosen}", None, check)

@@ -111,7 +111,8 @@ def offered_types(capabilities_xml: str) -> set[str]:
 
 
 def resolve(conn: Connection, requested: str, *, kernel: str | None = None,
-            kvm_check: Callable[[], bool] | None = None, domain_caps: bool = False) -> str:
+            kvm_check: Callable[[], bool] | None = None, domain_caps: bool = False,
+            confirm_fallback: bool = True) -> str:
     """The domain type to render for ``conn``.
 
     ``auto`` picks kvm when libvirt offers kvm and the probes prove a KVM guest runs: the ioctl
@@ -121,10 +122,12 @@ def resolve(conn: Connection, requested: str, *, kernel: str | None = None,
     ``domain_caps`` (a driver that has them, not the test driver) libvirt's domain capabilities
     are asked first, one small answer where the host's capabilities are 1-4 ms of XML: for an
     explicit type, whether it is offered; for auto, kvm's (offered for the host's architecture,
-    and the emulator that runs it), then qemu's when the probes refuse KVM.
+    and the emulator that runs it), then qemu's when the probes refuse KVM, unless not
+    ``confirm_fallback``: the same emulator's TCG is then taken as offered, one call fewer for
+    a run that defines nothing (who defines checks the type first: ``context.type_refusal``).
     """
     if requested == "auto":
-        return _auto(conn, kernel, kvm_check, domain_caps)
+        return _auto(conn, kernel, kvm_check, domain_caps, confirm_fallback)
     if domain_caps and _domain_caps(conn, requested) is not None:
         return requested
     offered = offered_types(conn.getCapabilities())
@@ -136,7 +139,7 @@ def resolve(conn: Connection, requested: str, *, kernel: str | None = None,
 
 
 def _auto(conn: Connection, kernel: str | None, kvm_check: Callable[[], bool] | None,
-          domain_caps: bool) -> str:
+          domain_caps: bool, confirm_fallback: bool) -> str:
     kvm_caps = _domain_caps(conn, "kvm") if domain_caps else None
     if kvm_caps is not None:
         # Offered for the host's architecture: the emulator is the one the host's capabilities
@@ -144,8 +147,9 @@ def _auto(conn: Connection, kernel: str | None, kvm_check: Callable[[], bool] | 
         emulator = etree.fromstring(kvm_caps.encode()).findtext("path")
         if (kvm_check or functools.partial(kvm_runs_guests, emulator, kernel))():
             return "kvm"
-        return "qemu" if _domain_caps(conn, "qemu") is not None else _fallback(
-            offered_types(conn.getCapabilities()))
+        if not confirm_fallback or _domain_caps(conn, "qemu") is not None:
+            return "qemu"
+        return _fallback(offered_types(conn.getCapabilities()))
     capabilities = conn.getCapabilities()
     offered = offered_types(capabilities)
     if kvm_check is None:
