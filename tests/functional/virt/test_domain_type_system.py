@@ -121,3 +121,13 @@ def test_auto_that_falls_back_to_a_type_not_offered_is_refused_before_a_definiti
     assert "offers kvm" in refusal
     with pytest.raises(BulkheadVirtError, match="offers"):  # asked to check: as before
         current_plan(tracked(conn), pillar)
+
+
+def test_the_emulator_is_read_from_the_domain_capabilities_own_path(system) -> None:
+    caps = system.getDomainCapabilities(None, None, None, "qemu", 0)
+    expected = etree.fromstring(caps.encode()).findtext("path")
+    assert hypervisor._emulator_in(caps) == hypervisor._emulator_in(caps, chunk=7) == expected
+    nested = "<domainCapabilities><os><path>/x</path></os><path>/y</path></domainCapabilities>"
+    assert hypervisor._emulator_in(nested) == "/y"  # a deeper <path> is not the emulator
+    none = "<domainCapabilities><domain>kvm</domain></domainCapabilities>"
+    assert hypervisor._emulator_in(none) is None
