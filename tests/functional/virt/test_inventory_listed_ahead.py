@@ -6,17 +6,20 @@ asked, as it did when the run's thread listed."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from concurrent.futures import wait
 
 import libvirt
 import pytest
 
-from saltext.bulkhead.virt import InventoryCache, readers
+from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.virt import InventoryCache, readers, tracked
+from saltext.bulkhead.virt.context import current_plan
 from saltext.bulkhead.virt.readers import Batch
 
 from .test_inventory_cache import define_domains
-from .virt_fixtures import reads_on_their_way
+from .virt_fixtures import pillar_data, reads_on_their_way
 
 
 def test_the_listing_and_the_reads_are_made_by_the_readers_once_each(driver) -> None:
@@ -91,3 +94,25 @@ def test_a_failed_listing_raises_where_first_asked_and_is_made_again_next(driver
     assert log.calls == []  # no read of the failed listing's was made
     assert section.get(conn, "fl2") is not None  # listed again, here
     assert Counter(log.calls) == {"connect.listAllDomains": 1, "domain.XMLDesc": 1}
+
+
+def test_a_run_resolving_auto_submits_one_task_for_the_type_and_the_reads(
+        driver, monkeypatch, tmp_path) -> None:
+    # In a new process (salt-call, a minion's job) every submission of the run's thread starts
+    # a thread and waits for it: the type's resolution is the first call of the reads' batch.
+    conn, log = driver
+    pool = readers.readers()  # the process's one pool, however a module reaches it
+    submitted: list[str] = []
+    submit = pool.submit
+
+    def counted(fn, *args, **kwargs):
+        submitted.append(threading.current_thread().name)
+        return submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(pool, "submit", counted)
+    pillar = load_pillar(pillar_data(str(tmp_path / "pool")))
+    assert pillar.host.domain_type.value == "auto"
+    plan = current_plan(tracked(conn, InventoryCache()), pillar, check_type=False)
+    assert plan.domain_type == "test"  # what auto resolves to on the test driver
+    assert submitted.count(threading.current_thread().name) == 1
+    assert "connect.getCapabilities" in log.calls and "connect.listAllDomains" in log.calls

@@ -22,7 +22,7 @@ from .hypervisor import probe_kernel
 from .hypervisor import resolve as resolve_type
 from .inventory_cache import InventoryCache
 from .own_records import recorded_for_plan
-from .readers import readers
+from .readers import Batch
 from .texts import Refusal
 from .tracked import cache_of, once_per_run
 
@@ -53,11 +53,15 @@ def current_plan(conn: Connection, pillar: Pillar, *, check_type: bool = True) -
         return plan_workstation(pillar, recorded_for_plan(conn, pillar),
                                 domain_type=domain_type, topology=_topology(conn, pillar, None))
     # Once per run: the type is resolved in the reader pool while the listings and the pillar's
-    # definitions are on their way (a tracked connection carries concurrent calls).
+    # definitions are on their way (a tracked connection carries concurrent calls), first of
+    # one batch with them: starting it costs this thread one submission (in a new process, a
+    # thread started), not two.
+    batch = Batch()
     typing = cache.derived(f"domain-type {requested} {kernel} {check_type}", None,
-                           lambda: readers().submit(resolve, conn, requested)) if checked else None
+                           lambda: batch.add(resolve, conn, requested)) if checked else None
     cache.derived(f"read ahead {requested} {kernel}", None,
-                  lambda: _read_ahead(conn, pillar, cache))
+                  lambda: _read_ahead(conn, pillar, cache, batch))
+    batch.start()  # what this call added, if anything: an empty batch submits nothing
     domain_type = requested if typing is None else typing.result()
     topology = _topology(conn, pillar, cache)
     recorded = recorded_for_plan(conn, pillar)
@@ -76,10 +80,11 @@ def current_plan(conn: Connection, pillar: Pillar, *, check_type: bool = True) -
                                           topology=topology)), still_valid)[1]
 
 
-def _read_ahead(conn: Connection, pillar: Pillar, cache: InventoryCache) -> None:
+def _read_ahead(conn: Connection, pillar: Pillar, cache: InventoryCache, batch: Batch) -> None:
     # In the order the plan's records are read (own_records): each is ready as it is asked for.
     cache.read_ahead(conn, sorted(pillar.domains), pillar.host.pool,
-                     {net for name in pillar.domains for net, _ in wanted_networks(pillar, name)})
+                     {net for name in pillar.domains for net, _ in wanted_networks(pillar, name)},
+                     batch)
 
 
 def _topology(conn: Connection, pillar: Pillar,
