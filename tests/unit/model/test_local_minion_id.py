@@ -1,16 +1,17 @@
 """The machine's minion id (the host's own workstation) is read as ``Path.read_text`` read it:
-the same text for any content (newlines, blanks, a large file), the host's name when there is
-none, and the same error for a file that is not UTF-8."""
+the same text for any content (newlines, blanks, a large file), the id Salt would choose when
+there is none, and the same error for a file that is not UTF-8."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from salt.utils.network import generate_minion_id
 
+from saltext.bulkhead.model import workstation
 from saltext.bulkhead.model.workstation import local_minion_id
 
 
@@ -19,7 +20,7 @@ def _as_pathlib_reads_it(path: Path) -> str:
         stored = path.read_text(encoding="utf-8").strip()
     except OSError:
         stored = ""
-    return stored or socket.getfqdn()
+    return stored or generate_minion_id()
 
 
 @given(st.text(alphabet=st.sampled_from("ab-.\r\n \t\u00e9")))
@@ -38,9 +39,24 @@ def test_a_stored_id_reads_as_pathlib_reads_it(tmp_path: Path, content: bytes) -
     assert local_minion_id(path) == _as_pathlib_reads_it(path)
 
 
-def test_no_stored_id_is_the_hosts_name(tmp_path: Path) -> None:
-    assert local_minion_id(tmp_path / "absent") == socket.getfqdn()
-    assert local_minion_id(tmp_path) == socket.getfqdn()  # a directory: no id either
+def test_no_stored_id_is_the_one_salt_chooses(tmp_path: Path) -> None:
+    # Salt never names a minion after localhost: a masterless run whose configuration names no
+    # id gets Salt's choice, and a host whose FQDN is localhost is no exception.
+    assert local_minion_id(tmp_path / "absent") == generate_minion_id()
+    assert local_minion_id(tmp_path) == generate_minion_id()  # a directory: no id either
+    assert not local_minion_id(tmp_path / "absent").startswith("localhost")
+
+
+def test_salts_choice_is_made_once_per_process(tmp_path: Path, monkeypatch) -> None:
+    workstation.salt_chosen_id.cache_clear()
+    asked: list[str] = []
+    monkeypatch.setattr("salt.utils.network.generate_minion_id",
+                        lambda: asked.append("asked") or "ws-chosen")
+    try:
+        assert local_minion_id(tmp_path / "absent") == local_minion_id(tmp_path) == "ws-chosen"
+        assert asked == ["asked"]
+    finally:
+        workstation.salt_chosen_id.cache_clear()
 
 
 def test_an_id_that_is_not_utf8_fails_as_before(tmp_path: Path) -> None:

@@ -2,12 +2,12 @@
 
 The pillar may name it (``bulkhead:host:workstation``); otherwise it is the Salt minion id, which
 the state layer passes in. Without Salt (the CLI, the daemons) the minion id Salt stored on this
-machine is used, else the host's name, as Salt itself would choose it.
+machine is used, else the one Salt itself would choose (never a localhost name).
 """
 
 from __future__ import annotations
 
-import socket
+import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -28,12 +28,23 @@ MINION_ID_FILE = Path("/etc/salt/minion_id")
 
 
 def local_minion_id(id_file: Path = MINION_ID_FILE) -> str:
-    """The minion id Salt keeps for this machine, else the host's fully qualified name."""
+    """The minion id Salt keeps for this machine, else the one Salt would choose for it."""
     try:
         stored = _text_of(id_file).strip()
     except OSError:
         stored = ""
-    return stored or socket.getfqdn()
+    return stored or salt_chosen_id()
+
+
+@functools.cache
+def salt_chosen_id() -> str:
+    """The id Salt gives a minion that has none configured or stored (its
+    ``generate_minion_id``: the host's fully qualified name unless that is a localhost name, as
+    on many a fresh machine, then its node name, ...). Once per process: it costs name lookups
+    (~5 ms), and a process keeps its minion id while it runs."""
+    from salt.utils.network import generate_minion_id
+
+    return generate_minion_id()
 
 
 def _text_of(path: Path) -> str:
