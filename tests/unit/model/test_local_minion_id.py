@@ -50,8 +50,7 @@ def test_no_stored_id_is_the_one_salt_chooses(tmp_path: Path) -> None:
 def test_salts_choice_is_made_once_per_process(tmp_path: Path, monkeypatch) -> None:
     workstation.salt_chosen_id.cache_clear()
     asked: list[str] = []
-    monkeypatch.setattr("salt.utils.network.generate_minion_id",
-                        lambda: asked.append("asked") or "ws-chosen")
+    monkeypatch.setattr(workstation, "salt_choice", lambda: asked.append("asked") or "ws-chosen")
     try:
         assert local_minion_id(tmp_path / "absent") == local_minion_id(tmp_path) == "ws-chosen"
         assert asked == ["asked"]
@@ -66,3 +65,22 @@ def test_an_id_that_is_not_utf8_fails_as_before(tmp_path: Path) -> None:
         path.read_text(encoding="utf-8")
     with pytest.raises(UnicodeDecodeError):
         local_minion_id(path)
+
+
+NAMES = st.one_of(
+    st.sampled_from(["", "localhost", "localhost.localdomain", "ip6-localhost", "ipv6-loopback",
+                     "127.0.0.1", "127.1foo", "0.0.0.0", "::1", "fe00::0", "10.0.0.7",
+                     "1.0.0.127.in-addr.arpa", "vm", "ws-alice.example.org", "LOCALHOST"]),
+    st.from_regex(r"\A[a-z0-9][a-z0-9.:-]{0,20}\Z"),
+)
+
+
+@given(fqdn=NAMES, node=NAMES, hostname=NAMES)
+def test_the_choice_is_salts_for_any_names(fqdn, node, hostname) -> None:
+    # The first three of Salt's candidates decide wherever they can; anything else is Salt's.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("socket.getfqdn", lambda *_: fqdn)
+        patch.setattr("platform.node", lambda: node)
+        patch.setattr("socket.gethostname", lambda: hostname)
+        patch.setattr("salt.utils.network.ip_addrs", lambda *_, **__: [])
+        assert workstation.salt_choice() == generate_minion_id()

@@ -8,6 +8,9 @@ machine is used, else the one Salt itself would choose (never a localhost name).
 from __future__ import annotations
 
 import functools
+import platform
+import re
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -38,13 +41,33 @@ def local_minion_id(id_file: Path = MINION_ID_FILE) -> str:
 
 @functools.cache
 def salt_chosen_id() -> str:
-    """The id Salt gives a minion that has none configured or stored (its
-    ``generate_minion_id``: the host's fully qualified name unless that is a localhost name, as
-    on many a fresh machine, then its node name, ...). Once per process: it costs name lookups
-    (~5 ms), and a process keeps its minion id while it runs."""
+    """``salt_choice()``, once per process: a process keeps its minion id while it runs."""
+    return salt_choice()
+
+
+def salt_choice() -> str:
+    """The id Salt gives a minion that has none configured or stored: the first of the host's
+    fully qualified name, its node name and its host name that is not a loopback name (many a
+    fresh machine's FQDN is localhost), in Salt's order. Where a name may or may not be one
+    Salt passes over (an address, an arpa name: one starting with a digit or holding a ':'), or
+    none of the three will do, Salt's own ``generate_minion_id`` decides; it also reads
+    /etc/hosts and runs ``ip addr`` (~5 ms), which the three make needless on a host with a
+    name."""
+    hostname = socket.gethostname()
+    for name in (socket.getfqdn(hostname), platform.node(), hostname):
+        if not name or _LOOPBACK.match(name):
+            continue  # Salt passes over it too
+        if name[0].isdigit() or ":" in name:
+            break  # Salt's to judge
+        return name
     from salt.utils.network import generate_minion_id
 
     return generate_minion_id()
+
+
+# Names Salt never takes for a minion id: the loopback and unspecified hosts' (a fact of Salt's
+# generate_minion_id, which matches at the start of the name).
+_LOOPBACK = re.compile(r"localhost|ip6-|ipv6-|127\.\d|0\.0\.0\.0|::1|fe00::|fe02::")
 
 
 def _text_of(path: Path) -> str:
