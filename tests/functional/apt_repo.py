@@ -45,6 +45,13 @@ def make_repo(base: Path) -> Repo:
     return Repo(root, key, gnupg)
 
 
+def stop_agent(repo: Repo) -> None:
+    """End the gpg-agent that signing started for the throwaway key: it outlives the test
+    (a daemon of its own), one more per test run."""
+    subprocess.run(["gpgconf", "--homedir", str(repo.gnupg), "--kill", "gpg-agent"],
+                   capture_output=True, check=True)
+
+
 def add_package(repo: Repo, version: str) -> Path:
     """``PACKAGE`` at ``version`` (a file saying its version), then the indices signed again."""
     tree = repo.root.parent / f"build-{version}"

@@ -59,6 +59,7 @@ def world(tmp_path):
     harness.close()
     server.shutdown()
     listener.close()
+    apt_repo.stop_agent(repo)
 
 
 class AptRoot:

@@ -112,9 +112,10 @@ def trust_test_repo(conn, model, repo: apt_repo.Repo) -> None:
     assert domain_halted(conn, model, TPL, timeout=90).result is True
 
 
-def test_update_goes_through_and_tampering_changes_nothing(world):
+def test_update_goes_through_and_tampering_changes_nothing(world, request):
     model, log, tmp_path = world
     repo = apt_repo.make_repo(tmp_path / "r")
+    request.addfinalizer(lambda: apt_repo.stop_agent(repo))
     apt_repo.add_package(repo, "1.0")
     publish(repo)
     with connect(URI) as conn:
