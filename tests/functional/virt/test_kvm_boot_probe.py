@@ -126,6 +126,8 @@ def test_verdict_key_follows_kernel_content_the_emulator_file_and_the_device_nod
     copy.write_bytes(b"two")
     assert verdict_key(str(copy), str(emulator), str(device)) == keys[-1]
     assert ioctl_key(str(device)) != ioctl_key(str(tmp_path / "none"))
+    device.chmod(0o660)  # a node's group and mode set again (start-libvirt.sh): the same node
+    assert verdict_key(str(kernel), str(emulator), str(device)) == keys[-1]
     for missing in ((tmp_path / "missing", emulator), (kernel, tmp_path / "missing")):
         with pytest.raises(OSError):
             verdict_key(str(missing[0]), str(missing[1]), str(device))

@@ -40,13 +40,15 @@ def file_identity(path: str) -> str:
 
 
 def device_identity(device: str) -> str:
-    """Which device node ``device`` is now ("absent" when there is none)."""
+    """Which device node ``device`` is now ("absent" when there is none): the device and the
+    node's inode (a module reloaded makes the node anew), not its times (start-libvirt.sh
+    and udev change its group and mode)."""
     try:
         st = os.stat(device)
     except OSError:
         return "absent"
     kind = "char" if stat.S_ISCHR(st.st_mode) else "other"
-    return f"{kind}:{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}:{st.st_ino}:{st.st_ctime_ns}"
+    return f"{kind}:{os.major(st.st_rdev)}:{os.minor(st.st_rdev)}:{st.st_ino}"
 
 
 def ioctl_key(device: str = "/dev/kvm") -> str:
