@@ -35,7 +35,7 @@ s = socket.socket(socket.AF_UNIX); s.settimeout(3); s.connect(sys.argv[1])' "$1"
 live_pid() {
   local pidfile=$1 name pid stat comm
   name=$(basename "$2")
-  pid=$(tr -dc '0-9' <"$pidfile" 2>/dev/null) || true
+  pid=$(tr -dc '0-9' 2>/dev/null <"$pidfile") || true
   [ -n "$pid" ] || return 0
   read -r stat comm < <(ps -o stat=,comm= -p "$pid" 2>/dev/null) || true
   if [ -n "${stat:-}" ] && [ "${stat:0:1}" != Z ] && [ "$comm" = "${name:0:15}" ]; then
