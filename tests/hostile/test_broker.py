@@ -74,6 +74,9 @@ def test_a_caller_that_stops_reading_at_exit_leaves_the_target_reachable(tmp_pat
         except OSError:
             break
     beta.exit(0)  # the service ends: its EXIT must not wait for alpha
+    # beta is free once the broker has read its EXIT. Channels are read by threads of their own,
+    # so a call sent before that may be decided first and is rightly denied (beta is busy).
+    assert wait_for(lambda: "call alpha -> beta: service exited with 0" in rig.log())
     carol.sock.sendall(call_frame("test.Echo+", "beta"))
     exec_frame = beta.next_not_input()
     assert exec_frame is not None and exec_frame.kind is Kind.EXEC
