@@ -8,9 +8,10 @@ dir=${1:?usage: salt-config.sh DIR [PILLAR_DIR]}
 root=$(cd "$(dirname "$0")/.." && pwd)
 pillar=${2:-$root/pillar}
 mkdir -p "$dir/cache" "$dir/log"
-# The id bulkhead takes for this machine's own workstation (Salt's stored id, else the one Salt
-# would choose): named otherwise, the demo's workstation would be a second one on its own host,
-# and `bulkhead verify --pillar` (which has no minion id) would check another workstation.
+# The id bulkhead takes for this machine's own workstation (/etc/salt/minion's id, else the stored
+# one, else the one Salt would choose): named otherwise, the demo's workstation would be a second
+# one on its own host, and `bulkhead verify --pillar` (which has no minion id) would check
+# another workstation.
 id=$(python3 -c 'from saltext.bulkhead.model.workstation import local_minion_id
 print(local_minion_id())')
 cat > "$dir/minion" <<CONF

@@ -19,6 +19,7 @@ from .fields import NAME_RULE, describe, is_domain_name, key
 from .images import ImagesSection
 from .memory_balancer import MemoryBalancer
 from .messages import colon_path, issues_from, keys_of, locate, rule_of, unknown_key
+from .minion_config import MinionConfigError
 from .pillar import Domain, DomainName, Formula, Host, Pillar
 from .rpc_policy import PolicyConfig
 from .source import PillarSource, parse_pillar_text, read_pillar_source
@@ -75,12 +76,14 @@ def load_pillar(data: Any, minion_id: str | None = None,
     )
     issues += check_pillar(domains, broken, host, images.images if images else {})
     issues += check_cpu_partitions(domains, host)
-    machine_id = functools.cache(local_minion_id)  # read once, and only when it is needed
+    machine_id = functools.cache(functools.partial(_machine_id, issues))  # once, when needed
     if host is not None and host.workstation is None:
-        host = _with_workstation(host, minion_id or machine_id(), issues)
+        named = minion_id or machine_id()
+        if named is not None:
+            host = _with_workstation(host, named, issues)
+    host_own = host_workstation or machine_id()
     if issues:
         raise PillarError(issues)
-    host_own = host_workstation or machine_id()
     formula = formula.model_copy(update={
         "paths": own_paths(formula.paths, host.workstation, host_own)})
     policy = own_policy(policy, host.workstation, host_own)
@@ -113,6 +116,18 @@ class Pruning(pydantic.BaseModel):
     model_config = pydantic.ConfigDict(frozen=True, extra="forbid")
     prune: pydantic.StrictBool = key(False, doc="", rule="must be true or false")
     purge: tuple[DomainName, ...] = key((), doc="", rule="must be a list of domain names")
+
+
+def _machine_id(issues: list[PillarIssue]) -> str | None:
+    """This machine's minion id; None, with the issue, when Salt's configuration of it cannot be
+    read (it decides which workstation is the host's own)."""
+    try:
+        return local_minion_id()
+    except MinionConfigError as exc:
+        issues.append(PillarIssue(colon_path((ROOT, "host", "workstation")),
+                                  f"this machine's minion id cannot be read, so neither can "
+                                  f"which workstation is the host's own: {exc}"))
+        return None
 
 
 def _with_workstation(host: Host, name: str, issues: list[PillarIssue]) -> Host:

@@ -1,8 +1,9 @@
 """Which workstation a run acts for: every object bulkhead writes records it (ownership).
 
 The pillar may name it (``bulkhead:host:workstation``); otherwise it is the Salt minion id, which
-the state layer passes in. Without Salt (the CLI, the daemons) the minion id Salt stored on this
-machine is used, else the one Salt itself would choose (never a localhost name).
+the state layer passes in. Without Salt (the CLI, the daemons) it is the id this machine's minion
+has, found as Salt finds it: configured in /etc/salt/minion (or its includes), else stored in
+/etc/salt/minion_id, else the one Salt itself would choose (never a localhost name).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from .fields import Rule
+from .minion_config import MINION_CONFIG, minion_id_config
 
 # It ends up in XML attributes, file names and log lines: no characters that need escaping.
 WORKSTATION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -27,16 +29,40 @@ WORKSTATION_RULE = (
 WorkstationName = Annotated[str, StringConstraints(strict=True, pattern=WORKSTATION_PATTERN),
                             Rule(WORKSTATION_RULE)]
 
-MINION_ID_FILE = Path("/etc/salt/minion_id")
+ID_FILE = "etc/salt/minion_id"  # under the configuration's root_dir, as Salt keeps it
 
 
-def local_minion_id(id_file: Path = MINION_ID_FILE) -> str:
-    """The minion id Salt keeps for this machine, else the one Salt would choose for it."""
+def local_minion_id(id_file: Path | None = None, config: Path = MINION_CONFIG) -> str:
+    """This machine's minion id, as Salt decides it from its configuration ``config``: the
+    configured ``id``; else (an ``id_function`` left to Salt's own reader) the first line of
+    the stored ``id_file`` (default: under the configuration's root_dir) unless it is empty or
+    'localhost'; else the id Salt would choose. MinionConfigError: Salt could not read
+    ``config`` either."""
+    conf = minion_id_config(config)
+    if conf.id:
+        return conf.id
+    if conf.id_function:  # an execution module decides: Salt's whole reader (~100 ms), rarely
+        from salt.config import minion_config
+
+        return str(minion_config(str(config))["id"])
+    stored = _stored(id_file or Path(conf.root_dir) / ID_FILE) if conf.caching else ""
+    if stored:
+        return stored
+    chosen = salt_chosen_id()
+    return chosen.lower() if conf.lowercase else chosen
+
+
+def _stored(path: Path) -> str:
+    """The id Salt reads from its minion_id file: the first line, stripped; '' for none (no
+    file, an empty line, 'localhost'). A file that is not UTF-8 raises, as it does in Salt."""
     try:
-        stored = _text_of(id_file).strip()
+        data = path.read_bytes()
     except OSError:
-        stored = ""
-    return stored or salt_chosen_id()
+        return ""
+    # universal newlines, as Salt's text-mode readline sees them
+    first = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n").split("\n", 1)[0]
+    name = first.strip()
+    return "" if name == "localhost" else name
 
 
 @functools.cache
@@ -68,10 +94,3 @@ def salt_choice() -> str:
 # Names Salt never takes for a minion id: the loopback and unspecified hosts' (a fact of Salt's
 # generate_minion_id, which matches at the start of the name).
 _LOOPBACK = re.compile(r"localhost|ip6-|ipv6-|127\.\d|0\.0\.0\.0|::1|fe00::|fe02::")
-
-
-def _text_of(path: Path) -> str:
-    """``path.read_text(encoding="utf-8")`` (its newlines too) without a text stream: every
-    validation of a pillar reads the minion id."""
-    text = path.read_bytes().decode("utf-8")
-    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
