@@ -6,7 +6,8 @@ the facts file atomically and restarts the broker only when its command line mus
 directory, URI, ask mode, call limits) or its executable was replaced: the drift rule of the one
 daemon manager (``daemon_service.py``), which finds the running broker through its pidfile and
 recognises it by its command line in /proc, so a recycled pid is never taken for it. Inspection
-is read-only: test mode reports exactly what a real run does.
+is read-only: test mode reports exactly what a real run does. The workstation's broker left
+running from its other default paths is stopped first (former_broker.py).
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from ..plan import names
 from ..reconcile import Outcome, Work
 from ..socket_dirs import make_private_socket_dir
 from ..systemd import Systemd
-from ..systemd_units import daemon_unit
+from ..systemd_units import daemon_unit, unit_names
 from ..virt.dispvm_registry import REGISTRY_DIR
+from .former_broker import former_broker_paths
 
 MODULE = "saltext.bulkhead.rpc"
 START_TIMEOUT_S = 20.0
@@ -131,6 +133,7 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
     """The facts file written and the broker running its settings; ``systemd``: (systemctl,
     unit name) on a host run by systemd: the broker runs as that unit."""
     work = Work()
+    _stop_former(work, pillar, systemd)
     wanted = facts_file(pillar)
     try:
         current: bytes | None = paths.pillar.read_bytes()
@@ -149,6 +152,18 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
     unit = None if systemd is None else Unit(*systemd, broker_unit(pillar, paths))
     keep_running(work, paths.process(), Wanted(cmd), "broker", lambda: start(cmd, paths), unit)
     return work.finish(test, "RPC broker")
+
+
+def _stop_former(work: Work, pillar: Pillar, systemd: tuple[Systemd, str] | None) -> None:
+    """Steps stopping this workstation's broker still running from its other default paths
+    (former_broker.py), and removing its unit, before the one from its paths starts."""
+    former = former_broker_paths(pillar)
+    if former is None:
+        return
+    paths = BrokerPaths(Path(former.broker_pillar), Path(former.broker_pidfile),
+                        Path(former.broker_log), dispvm_registry=Path(former.dispvm_registry))
+    unit = None if systemd is None else (systemd[0], unit_names(former).broker)
+    keep_stopped(work, paths.process(), "former_broker", unit)
 
 
 def _sway_config(work: Work, pillar: Pillar) -> None:
