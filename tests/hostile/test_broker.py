@@ -13,10 +13,11 @@ import time
 
 import pytest
 
+from saltext.bulkhead.rpc.guest_limits import GuestLimits
 from saltext.bulkhead.rpc.host import StartError, StaticHost
 from saltext.bulkhead.rpc.watcher import Watcher
 from saltext.bulkhead.rpcwire.frames import Kind, encode
-from saltext.bulkhead.rpcwire.messages import parse_exit, parse_result
+from saltext.bulkhead.rpcwire.messages import encode_hello, parse_exit, parse_result
 
 from .broker_rig import Rig, call_frame, system, wait_for
 
@@ -155,6 +156,59 @@ def test_calls_over_the_domains_rate_are_denied_without_reading_libvirt_or_the_p
     reads = host.reads
     alpha.sock.sendall(call_frame("test.Nothing+", "gamma"))
     assert parse_result(alpha.next().payload) is None and host.reads == reads + 1
+
+
+FLOODS = {  # frames that are no call's data, each one the broker acts on
+    "data outside a call": encode(Kind.DATA, b"x" * 100),
+    "hellos": encode_hello(),
+    "calls": call_frame("test.Echo+", "nobody"),  # denied: over the rate, or by the policy
+}
+
+
+@pytest.mark.parametrize("flood", FLOODS)
+def test_a_flood_of_frames_is_acted_on_at_the_domains_frame_rate_and_slows_no_other(
+    tmp_path, rigs, flood
+):
+    limits = GuestLimits(frames_per_s=50.0, frame_burst=20)
+    rig = rigs(tmp_path, guest_limits=limits)
+    alpha, beta, carol = rig.guest("alpha"), rig.guest("beta"), rig.guest("carol")
+    acted = {"alpha": 0}
+    dispatch = rig.broker._dispatch
+
+    def counted(endpoint, frame):
+        if endpoint.name == "alpha":
+            acted["alpha"] += 1
+        dispatch(endpoint, frame)
+
+    rig.broker._dispatch = counted  # what the broker acts on, counted as it reaches it
+    alpha.drain()  # it reads every answer: it is never dropped for not reading
+    stop, sent = threading.Event(), [0]
+
+    def send() -> None:
+        burst = FLOODS[flood] * 100
+        while not stop.is_set():
+            try:
+                alpha.sock.sendall(burst)
+            except OSError:
+                return
+            sent[0] += 100
+
+    started = time.monotonic()
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    try:
+        time.sleep(1.0)
+        # beta's calls are decided and delivered meanwhile
+        beta.sock.sendall(call_frame("test.Echo+", "carol"))
+        assert carol.next().kind is Kind.EXEC and parse_result(beta.next().payload) == "carol"
+        carol.exit(0)
+        assert parse_exit(beta.next_not_input().payload) == 0
+        seen, elapsed = acted["alpha"], time.monotonic() - started
+    finally:
+        stop.set()
+    assert limits.frame_burst <= seen <= limits.frame_burst + limits.frames_per_s * elapsed + 1
+    assert sent[0] > 3 * seen  # the rest waited in alpha's own socket
+    assert "alpha" in rig.broker.attached()
 
 
 def test_a_log_flood_is_limited_per_domain_and_the_log_rotates(tmp_path, rigs):

@@ -19,6 +19,7 @@ from saltext.bulkhead.rpc.guest_limits import (
     MAX_LINE,
     CallRate,
     DomainLog,
+    FramePace,
     GuestLimits,
     TokenBucket,
 )
@@ -83,6 +84,31 @@ def test_each_domains_calls_are_limited_as_if_it_were_alone(rate, burst, steps):
             clock.now += advance
             if other == domain:
                 assert alone.take(domain) is passed
+
+
+# powers of two: a wait (a deficit over the rate) is then a multiple of 1/8 s too, and exact
+paced_rates = st.sampled_from([0.125, 0.25, 0.5, 1.0, 2.0, 4.0])
+
+
+@settings(max_examples=100, deadline=None)
+@given(paced_rates, st.integers(1, 6), st.lists(st.tuples(eighths, domains), max_size=60))
+def test_each_domains_frames_are_paced_to_its_own_bound(rate, burst, steps):
+    """Each frame is acted on once its domain's bucket has a token: the times a domain's frames
+    pass keep every window within its bound, and a domain that keeps within its burst never
+    waits, whatever the others send."""
+    clock = Clock()
+    pace = FramePace(GuestLimits(frames_per_s=rate, frame_burst=burst), clock,
+                     sleep=lambda seconds: setattr(clock, "now", clock.now + seconds))
+    passed: dict[str, list[float]] = {}
+    waited: dict[str, float] = {}
+    for advance, domain in steps:
+        clock.now += advance
+        waited[domain] = waited.get(domain, 0.0) + pace.wait(domain)
+        passed.setdefault(domain, []).append(clock.now)
+    for domain, times in passed.items():
+        assert within_bound(times, rate, burst)
+        if len(times) <= burst:
+            assert waited[domain] == 0.0
 
 
 class Lines(logging.Handler):

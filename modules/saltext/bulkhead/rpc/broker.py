@@ -32,12 +32,13 @@ from .calls import Calls
 from .channel import Endpoint
 from .channels import Channels
 from .disposables import Disposables
-from .guest_limits import DomainLog, GuestLimits
+from .guest_limits import DomainLog, FramePace, GuestLimits
 from .host import Host
 from .prompt import Prompt
 from .routing import Router, brief
 
 LOST_PEER_RC = 255  # what a caller gets when the target's channel went away mid-call
+_CALL_DATA = (Kind.DATA, Kind.EOF)  # relayed to the peer of a call: paced by the peer's reading
 WARNING, INFO = logging.WARNING, logging.INFO
 
 
@@ -55,6 +56,7 @@ class Broker:
         self.prompt = prompt
         self.log = log
         self.say = DomainLog(log, self.guest_limits)  # every line a guest can cause goes here
+        self.pace = FramePace(self.guest_limits)  # every frame the broker acts on, but call data
         self.backoff = Backoff()  # the watcher re-attaches a domain that broke the protocol later
         self.ready_timeout = ready_timeout
         self.channels = Channels()
@@ -117,6 +119,8 @@ class Broker:
                 frame = reader.next()
                 if frame is None:
                     break
+                if frame.kind not in _CALL_DATA or endpoint.call is None:
+                    self.pace.wait(name)  # a flood waits here, in this domain's own thread
                 self._dispatch(endpoint, frame)
         except (FrameError, MessageError) as exc:
             self.say(name, WARNING, "%s: malformed input, channel dropped: %s", name, exc)

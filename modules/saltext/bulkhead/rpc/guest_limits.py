@@ -4,8 +4,10 @@ behind the rates, and the broker's log limited per domain.
 Every guest is hostile. Per domain the broker holds at most a reader and a writer thread and one
 call thread, ``max_queued`` bytes waiting to be sent (outbox.py) plus one frame being read; a send
 waits at most ``send_timeout_s``; at most ``call_burst`` calls plus ``calls_per_s`` per second are
-decided (the others are denied before the policy or libvirt is read); and at most ``log_burst``
-plus ``log_lines_per_minute`` log lines a minute are written for it, each of at most ``MAX_LINE``
+decided (the others are denied before the policy or libvirt is read); at most ``frame_burst``
+plus ``frames_per_s`` a second of its frames that are not its call's data are acted on (beyond,
+its reader waits: its own writes back up, nobody else's); and at most ``log_burst`` plus
+``log_lines_per_minute`` log lines a minute are written for it, each of at most ``MAX_LINE``
 characters, plus one line saying how many were suppressed.
 """
 
@@ -30,13 +32,17 @@ class GuestLimits:
     control_queued: int = 4096  # control frames on top of that (a guest not reading is dropped)
     calls_per_s: float = 5.0
     call_burst: int = 20
+    # CALL, HELLO, EXIT, and DATA/EOF outside a call (dropped): a guest's protocol needs a few a
+    # call; a flood of them would hold a core and the interpreter every other channel needs
+    frames_per_s: float = 100.0
+    frame_burst: int = 200
     log_lines_per_minute: float = 60.0
     log_burst: int = 30
 
     def __post_init__(self) -> None:
         if (self.send_timeout_s <= 0 or self.data_queued < FRAME or self.control_queued < 0
-                or self.calls_per_s <= 0 or self.call_burst < 1 or self.log_lines_per_minute <= 0
-                or self.log_burst < 1):
+                or self.calls_per_s <= 0 or self.call_burst < 1 or self.frames_per_s <= 0
+                or self.frame_burst < 1 or self.log_lines_per_minute <= 0 or self.log_burst < 1):
             raise ValueError(f"guest limits out of range: {self}")
 
     @property
@@ -55,13 +61,23 @@ class TokenBucket:
         self._stamp = clock()
 
     def take(self) -> bool:
-        now = self._clock()
-        self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
+        self._refill()
         if self._tokens < 1:
             return False
         self._tokens -= 1
         return True
+
+    def reserve(self) -> float:
+        """A token taken, possibly one still to come: the seconds until it is there (0.0 when
+        it was). The next reservation waits for its own after this one's."""
+        self._refill()
+        self._tokens -= 1
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def _refill(self) -> None:
+        now = self._clock()
+        self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
 
 
 class CallRate:
@@ -80,6 +96,32 @@ class CallRate:
                 bucket = TokenBucket(self._limits.calls_per_s, self._limits.call_burst, self._clock)
                 self._buckets[domain] = bucket
             return bucket.take()
+
+
+class FramePace:
+    """Per domain name: a frame over the domain's rate is acted on only once its token is
+    there; its channel's reader waits meanwhile (the guest's writes back up, nobody else's)."""
+
+    def __init__(self, limits: GuestLimits, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self._limits = limits
+        self._clock = clock
+        self._sleep = sleep
+        self._buckets: dict[str, TokenBucket] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, domain: str) -> float:
+        """Return once ``domain`` may have one more frame acted on; the seconds waited."""
+        with self._lock:
+            bucket = self._buckets.get(domain)
+            if bucket is None:
+                bucket = TokenBucket(self._limits.frames_per_s, self._limits.frame_burst,
+                                     self._clock)
+                self._buckets[domain] = bucket
+            delay = bucket.reserve()
+        if delay:
+            self._sleep(delay)
+        return delay
 
 
 class DomainLog:
