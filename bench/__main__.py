@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHES = ("apply", "policy", "memory", "rpc", "gui_filter")
+BENCHES = ("apply", "policy", "memory", "rpc", "rpc_flood", "gui_filter")
 
 
 def main() -> int:
