@@ -41,43 +41,69 @@ def _as_formula_paths(paths: BrokerPaths) -> FormulaPaths:
                         firewall_records=str(paths.pillar.parent / "firewall"))
 
 
-def _pillar_of(tmp_path, workstation: str) -> dict:
+def _pillar_of(tmp_path, workstation: str, paths: BrokerPaths | None = None) -> dict:
+    """The test pillar for ``workstation``, its broker's files ``paths`` (its formula paths)."""
     data = pillar(tmp_path)
     data["host"]["workstation"] = workstation
+    if paths is not None:
+        data["formula"] = {"paths": {
+            "broker_pillar": str(paths.pillar), "broker_pidfile": str(paths.pidfile),
+            "broker_log": str(paths.log), "dispvm_registry": str(paths.dispvm_registry),
+            "firewall_records": str(paths.pillar.parent / "firewall")}}
     return data
+
+
+def from_pillar(loaders, paths: BrokerPaths, test: bool = False):
+    """The state with the broker's files from the pillar (as the formula runs it)."""
+    return loaders.states.bulkhead_rpc.broker_running(
+        name="bulkhead-rpc-broker", socket_dir=str(paths.socket_dir), test=test)
 
 
 def test_the_broker_left_on_the_former_paths_is_stopped_first(loaders, set_pillar, tmp_path,
                                                               old_and_new, monkeypatch):
     old, new = old_and_new
-    set_pillar(_pillar_of(tmp_path, "test-rpc"))
-    assert running(loaders, old).result is True
+    set_pillar(_pillar_of(tmp_path, "test-rpc", old))
+    assert from_pillar(loaders, old).result is True
     before = running_broker(old)
     assert before is not None
     # The paths moved: its pillar now gives ``new``; ``old`` is its other default.
+    set_pillar(_pillar_of(tmp_path, "test-rpc", new))
     monkeypatch.setattr(former_broker, "former_paths", lambda _p: _as_formula_paths(old))
 
-    preview = running(loaders, new, test=True)
+    preview = from_pillar(loaders, new, test=True)
     assert preview.result is None, preview.comment
     assert preview.changes["former_broker"] == {"old": "running", "new": "stopped"}
     assert running_broker(old).pid == before.pid and running_broker(new) is None
 
-    moved = running(loaders, new)
+    moved = from_pillar(loaders, new)
     assert moved.result is True, moved.comment
     assert set(moved.changes) == {"former_broker", "facts", "broker"}
     assert running_broker(old) is None and running_broker(new) is not None
-    again = running(loaders, new)
+    again = from_pillar(loaders, new)
     assert (again.result, again.changes) == (True, {}), again.comment
+
+
+def test_paths_given_to_the_state_have_no_former_broker(loaders, set_pillar, tmp_path,
+                                                         old_and_new, monkeypatch):
+    # A broker run from paths the state was given (as the tests' own) never stops another one:
+    # the pillar's paths, and their other default, may be a live workstation's.
+    old, new = old_and_new
+    set_pillar(_pillar_of(tmp_path, "test-rpc", old))
+    assert from_pillar(loaders, old).result is True
+    monkeypatch.setattr(former_broker, "former_paths", lambda _p: _as_formula_paths(old))
+    started = running(loaders, new)
+    assert started.result is True and "former_broker" not in started.changes, started.changes
+    assert running_broker(old) is not None and running_broker(new) is not None
 
 
 def test_another_workstations_broker_there_is_left_alone(loaders, set_pillar, tmp_path,
                                                          old_and_new, monkeypatch):
     old, new = old_and_new
-    set_pillar(_pillar_of(tmp_path, "the-hosts-own"))
-    assert running(loaders, old).result is True
+    set_pillar(_pillar_of(tmp_path, "the-hosts-own", old))
+    assert from_pillar(loaders, old).result is True
     monkeypatch.setattr(former_broker, "former_paths", lambda _p: _as_formula_paths(old))
-    set_pillar(_pillar_of(tmp_path, "test-rpc"))
-    started = running(loaders, new)
+    set_pillar(_pillar_of(tmp_path, "test-rpc", new))
+    started = from_pillar(loaders, new)
     assert started.result is True and "former_broker" not in started.changes, started.changes
     assert running_broker(old) is not None and running_broker(new) is not None
 

@@ -133,7 +133,7 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
     """The facts file written and the broker running its settings; ``systemd``: (systemctl,
     unit name) on a host run by systemd: the broker runs as that unit."""
     work = Work()
-    _stop_former(work, pillar, systemd)
+    _stop_former(work, pillar, paths, systemd)
     wanted = facts_file(pillar)
     try:
         current: bytes | None = paths.pillar.read_bytes()
@@ -154,9 +154,15 @@ def broker_running(pillar: Pillar, paths: BrokerPaths, test: bool = False,
     return work.finish(test, "RPC broker")
 
 
-def _stop_former(work: Work, pillar: Pillar, systemd: tuple[Systemd, str] | None) -> None:
+def _stop_former(work: Work, pillar: Pillar, paths: BrokerPaths,
+                 systemd: tuple[Systemd, str] | None) -> None:
     """Steps stopping this workstation's broker still running from its other default paths
-    (former_broker.py), and removing its unit, before the one from its paths starts."""
+    (former_broker.py), and removing its unit, before the one from its paths starts. Only for a
+    broker run from the pillar's paths: paths given to the state have no other default."""
+    own = pillar.formula.paths
+    if (str(paths.pillar), str(paths.pidfile), str(paths.log), str(paths.dispvm_registry)) != (
+            own.broker_pillar, own.broker_pidfile, own.broker_log, own.dispvm_registry):
+        return
     former = former_broker_paths(pillar)
     if former is None:
         return
