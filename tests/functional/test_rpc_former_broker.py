@@ -83,27 +83,22 @@ def test_the_broker_left_on_the_former_paths_is_stopped_first(loaders, set_pilla
     assert (again.result, again.changes) == (True, {}), again.comment
 
 
-def test_paths_given_to_the_state_have_no_former_broker(loaders, set_pillar, tmp_path,
-                                                         old_and_new, monkeypatch):
-    # A broker run from paths the state was given (as the tests' own) never stops another one:
-    # the pillar's paths, and their other default, may be a live workstation's.
+@pytest.mark.parametrize("case", ["another workstation's", "paths given to the state"])
+def test_no_other_broker_is_stopped(loaders, set_pillar, tmp_path, old_and_new, monkeypatch,
+                                    case):
+    """Left running: a broker on the other default paths that served another workstation (the
+    plain paths may be another's); and any, when the state was given its paths (as the tests'
+    own): the pillar's paths, and their other default, may be a live workstation's."""
     old, new = old_and_new
-    set_pillar(_pillar_of(tmp_path, "test-rpc", old))
+    first = "the-hosts-own" if case == "another workstation's" else "test-rpc"
+    set_pillar(_pillar_of(tmp_path, first, old))
     assert from_pillar(loaders, old).result is True
     monkeypatch.setattr(former_broker, "former_paths", lambda _p: _as_formula_paths(old))
-    started = running(loaders, new)
-    assert started.result is True and "former_broker" not in started.changes, started.changes
-    assert running_broker(old) is not None and running_broker(new) is not None
-
-
-def test_another_workstations_broker_there_is_left_alone(loaders, set_pillar, tmp_path,
-                                                         old_and_new, monkeypatch):
-    old, new = old_and_new
-    set_pillar(_pillar_of(tmp_path, "the-hosts-own", old))
-    assert from_pillar(loaders, old).result is True
-    monkeypatch.setattr(former_broker, "former_paths", lambda _p: _as_formula_paths(old))
-    set_pillar(_pillar_of(tmp_path, "test-rpc", new))
-    started = from_pillar(loaders, new)
+    if case == "another workstation's":
+        set_pillar(_pillar_of(tmp_path, "test-rpc", new))
+        started = from_pillar(loaders, new)
+    else:
+        started = running(loaders, new)
     assert started.result is True and "former_broker" not in started.changes, started.changes
     assert running_broker(old) is not None and running_broker(new) is not None
 
