@@ -85,6 +85,9 @@ CONFIGS = {  # file (relative to the configuration's directory) -> text; ROOT is
                 "extra.conf": "id: ws-extra\n", "minion.d/a.conf": "id: ws-a\n"},
     "nested": {"minion": "root_dir: ROOT\n", "minion.d/a.conf": "include: deeper.conf\nid: ws-a\n",
                "minion.d/deeper.conf": "id: ws-deeper\n"},
+    "include in minion.d": {"minion": "root_dir: ROOT\n",
+                            "minion.d/a.conf": "include: ../x.conf\nid: ws-a\n",
+                            "x.conf": "id: ws-x\n"},
     "stored": {"minion": "root_dir: ROOT\n# id: not this\n", "etc/salt/minion_id": "ws-stored\n"},
     "null id": {"minion": "root_dir: ROOT\nid:\n", "etc/salt/minion_id": "ws-stored\n"},
     "empty id": {"minion": 'root_dir: ROOT\nid: ""\n', "etc/salt/minion_id": "ws-stored\n"},
@@ -144,3 +147,10 @@ def test_a_pillar_says_so_when_the_machines_id_cannot_be_read(monkeypatch) -> No
         load_pillar({"host": {"workstation": "ws-alice"}})
     assert "bulkhead:host:workstation: this machine's minion id cannot be read" in str(err.value)
     assert "/etc/salt/minion:3: not YAML Salt can read: oops" in str(err.value)
+
+
+def test_a_file_that_includes_itself_is_read_once(tmp_path: Path) -> None:
+    # Salt would recurse until it fails; the id is still the one the file names.
+    config = _write(tmp_path, {"minion": "root_dir: ROOT\n",
+                               "minion.d/a.conf": "include: a.conf\nid: ws-a\n"})
+    assert local_minion_id(config=config) == "ws-a"

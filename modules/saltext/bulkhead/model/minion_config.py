@@ -69,8 +69,10 @@ def _merged(path: Path) -> tuple[dict[str, Any], tuple[str, ...], tuple[str, ...
     """Salt's merge of ``path`` and its includes; the files read and the include patterns."""
     files, patterns = [str(path)], []
     opts = _read(path)
-    for key, default in (("default_include", DEFAULT_INCLUDE), ("include", None)):
-        opts.update(_included(opts.get(key, default), path, files, patterns))
+    # both read from the main file before either is merged, as Salt does
+    specs = (opts.get("default_include", DEFAULT_INCLUDE), opts.get("include"))
+    for spec in specs:
+        opts.update(_included(spec, path, files, patterns))
     return opts, tuple(files), tuple(patterns)
 
 
@@ -86,6 +88,8 @@ def _included(spec: Any, relative_to: Path, files: list[str],
             pattern = os.path.join(os.path.dirname(relative_to), pattern)
         patterns.append(pattern)
         for file in sorted(glob.glob(pattern)):
+            if file in files:
+                continue  # included again (a cycle would never end in Salt either)
             files.append(file)
             opts = _read(Path(file))
             opts.update(_included(opts.get("include"), Path(file), files, patterns))
