@@ -58,6 +58,8 @@ UNWATCHED = {
     Path("/var/log/bulkhead"): "logs: the live daemons append to them",
     LIB / "pool": "its volumes are compared through libvirt (the pool's entry)",
     RUN / "kvm-verdict.json": "a cache of facts about this host that any probe may add to",
+    Path("/var/cache/bulkhead/plans"): "plans named by the sha256 of all they were made from "
+                                       "(virt/plan_memo.py): any run adds its own, the oldest go",
     LIB / "images": "the template image cache the tests share with the host: made by a fresh "
                     "machine's first test, rebuilt by one when this checkout's image inputs "
                     "changed, as `bulkhead image build` would",

@@ -51,6 +51,7 @@ def own_files(root: Path) -> str:
         "dispvm_registry": "lib/dispvms",
         "firewall_records": "lib/firewall",
         "image_records": "lib/images",
+        "plan_cache": "cache/plans",
         "locks": "run/locks",
         "exclusive": "lib/exclusive.json",
     }

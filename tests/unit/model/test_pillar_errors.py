@@ -403,7 +403,7 @@ CASES = [
         "/x",
         "bulkhead:formula:paths:nosuch: unknown key 'nosuch'; allowed: memd_config, memd_pidfile, "
         "memd_log, broker_pillar, broker_pidfile, broker_log, dispvm_registry, firewall_records, "
-        "image_records, locks, exclusive",
+        "image_records, plan_cache, locks, exclusive",
     ),
     # unknown keys
     (

@@ -447,6 +447,12 @@ class FormulaPaths(Frozen):
         "(its cheap no-op); the image cache itself is only read.",
         rule=PATH_RULE,
     )
+    plan_cache: AbsPath = key(
+        "/var/cache/bulkhead/plans",
+        doc="Where runs keep the plans they made, each named by the sha256 of all it was made "
+            "from, so that a new process's no-op loads its plan (virt/plan_memo.py); deleting it "
+            "only costs planning again.",
+        rule=PATH_RULE)
     locks: AbsPath = key(
         "/run/bulkhead/locks",
         doc="Where the apply lock lives (apply.lock): one bulkhead run changes the host at a time.",

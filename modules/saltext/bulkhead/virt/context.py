@@ -22,6 +22,7 @@ from .hypervisor import probe_kernel
 from .hypervisor import resolve as resolve_type
 from .inventory_cache import InventoryCache
 from .own_records import recorded_for_plan
+from .plan_memo import plan_key, remembered_plan
 from .readers import Batch
 from .texts import Refusal
 from .tracked import cache_of, once_per_run
@@ -50,8 +51,8 @@ def current_plan(conn: Connection, pillar: Pillar, *, check_type: bool = True) -
     cache = cache_of(conn)
     if cache is None:
         domain_type = resolve(conn, requested) if checked else requested
-        return plan_workstation(pillar, recorded_for_plan(conn, pillar),
-                                domain_type=domain_type, topology=_topology(conn, pillar, None))
+        return _plan(pillar, recorded_for_plan(conn, pillar), domain_type,
+                     _topology(conn, pillar, None))
     # Once per run: the type is resolved in the reader pool while the listings and the pillar's
     # definitions are on their way (a tracked connection carries concurrent calls), first of
     # one batch with them: starting it costs this thread one submission (in a new process, a
@@ -76,8 +77,15 @@ def current_plan(conn: Connection, pillar: Pillar, *, check_type: bool = True) -
     # The pillar object is held with the plan, so its id cannot be reused by another one meanwhile.
     return cache.derived_or_kept(
         "plan", (id(pillar), domain_type, recorded),
-        lambda: (pillar, plan_workstation(pillar, recorded, domain_type=domain_type,
-                                          topology=topology)), still_valid)[1]
+        lambda: (pillar, _plan(pillar, recorded, domain_type, topology)), still_valid)[1]
+
+
+def _plan(pillar: Pillar, recorded: Mapping[str, RecordedDomain], domain_type: str,
+          topology: HostTopology | None) -> Plan:
+    """The plan, as kept by an earlier run when one made it from the same inputs."""
+    key = plan_key(pillar, recorded, domain_type, topology)
+    return remembered_plan(pillar.formula.paths.plan_cache, key, lambda: plan_workstation(
+        pillar, recorded, domain_type=domain_type, topology=topology))
 
 
 def _read_ahead(conn: Connection, pillar: Pillar, cache: InventoryCache, batch: Batch) -> None:

@@ -1,0 +1,179 @@
+"""Plans kept across runs: a new process's no-op (a salt-call, a minion's job) loads its plan
+instead of making it again.
+
+A plan is a pure function of the validated pillar, the allocations recorded in libvirt, the
+domain type, the host's CPU topology and bulkhead's plan and model code (plan/workstation.py).
+Its file in ``formula:paths:plan_cache`` is named by the sha256 of all of them, so the file of a
+name holds the plan those inputs give, and a change of any input is another name. The code is
+known by the size and mtime of its files (``CODE_FINGERPRINT``) as this process loaded them.
+
+The files are pickles. They are read only from a directory and as files owned by this process's
+user that no one else may write, and unpickled with an allow-list: classes defined in the plan
+package and IP addresses; any other name a file refers to ends the read. Missing, unreadable,
+foreign or corrupt: the plan is made again, and a cache that cannot be written only costs that.
+The newest ``MAX_PLANS`` files are kept. A cache, not state: it is written in test mode too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import pickle
+import stat
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, BinaryIO
+
+from ..atomic_file import write_atomically
+from ..model import Pillar
+from ..plan import HostTopology, Plan, RecordedDomain
+
+log = logging.getLogger(__name__)
+
+MAX_PLANS = 8
+SUFFIX = ".plan"
+_PACKAGE = Path(__file__).resolve().parents[1]
+_CODE = ("plan", "model")
+_ADDRESSES = frozenset({"IPv4Address", "IPv4Network", "IPv4Interface",
+                        "IPv6Address", "IPv6Network", "IPv6Interface"})
+
+
+def _code_fingerprint() -> str:
+    """The code plans are made and compared with, as this process loaded it (it is imported
+    with this module): the plan and model packages and the properties compared."""
+    parts = [sys.version, str(pickle.HIGHEST_PROTOCOL), str(_PACKAGE)]
+    files = [_PACKAGE / "virt" / "domain_props.py"]
+    for package in _CODE:
+        with os.scandir(_PACKAGE / package) as entries:
+            files += [Path(e.path) for e in entries if e.name.endswith(".py")]
+    for file in sorted(files):
+        st = file.stat()
+        parts.append(f"{file.relative_to(_PACKAGE)} {st.st_size} {st.st_mtime_ns}")
+    return "\n".join(parts)
+
+
+CODE_FINGERPRINT = _code_fingerprint()
+
+
+def plan_key(pillar: Pillar, recorded: Mapping[str, RecordedDomain], domain_type: str,
+             topology: HostTopology | None) -> str:
+    """The name of the plan these inputs give: every one of them, in full."""
+    digest = hashlib.sha256(CODE_FINGERPRINT.encode())
+    for part in (pillar.model_dump_json(), repr(sorted(recorded.items())),
+                 repr((domain_type, topology))):
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()
+
+
+def remembered_plan(directory: str, key: str, make: Callable[[], Plan]) -> Plan:
+    """The plan named ``key`` from ``directory``, else ``make()``'s, then kept there."""
+    plan = _load(directory, key)
+    if plan is not None:
+        return plan
+    plan = make()
+    try:
+        _store(directory, key, plan)
+    except (OSError, pickle.PicklingError) as exc:
+        log.warning("bulkhead: cannot keep the plan in %s: %s", directory, exc)
+    return plan
+
+
+def _read_only(items: dict[str, Any]) -> MappingProxyType[str, Any]:
+    """How a plan's read-only mappings are pickled (``MappingProxyType`` itself cannot be)."""
+    return MappingProxyType(items)
+
+
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is MappingProxyType:
+            return _read_only, (dict(obj),)
+        return NotImplemented
+
+
+class _Unpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == (__name__, "_read_only"):
+            return _read_only
+        if module == "ipaddress" and name in _ADDRESSES:
+            return super().find_class(module, name)
+        if module.startswith("saltext.bulkhead.plan.") and module in sys.modules:
+            found = getattr(sys.modules[module], name, None)
+            if isinstance(found, type) and found.__module__ == module:
+                return found
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a plan")
+
+
+def _owned(st: os.stat_result) -> bool:
+    """Owned by this process's user and writable by no one else."""
+    return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def kept_file(directory: str, name: str) -> BinaryIO | None:
+    """``directory``/``name`` open for reading when both are this user's own and no one else
+    may write them (a symlink for either is not followed); else None."""
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        if not _owned(os.fstat(dir_fd)):
+            return None
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dir_fd)
+    except OSError:
+        return None
+    finally:
+        os.close(dir_fd)
+    file = open(fd, "rb")  # noqa: SIM115 - the caller closes it
+    st = os.fstat(fd)
+    if stat.S_ISREG(st.st_mode) and _owned(st):
+        return file
+    file.close()
+    return None
+
+
+def _load(directory: str, key: str) -> Plan | None:
+    file = kept_file(directory, key + SUFFIX)
+    if file is None:
+        return None
+    try:
+        with file:
+            plan = _Unpickler(file).load()
+    except Exception as exc:  # noqa: BLE001 - any broken file is a plan made again
+        log.warning("bulkhead: ignoring the kept plan %s/%s%s: %s", directory, key, SUFFIX, exc)
+        return None
+    return plan if isinstance(plan, Plan) else None
+
+
+def private_directory(directory: str) -> Path:
+    """``directory``, made if missing (mode 0700); OSError unless only this user may write it."""
+    path = Path(directory)
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    st = path.lstat()
+    if not stat.S_ISDIR(st.st_mode) or not _owned(st):  # never read either (``kept_file``)
+        raise OSError(f"{directory} is not a directory only this user may write")
+    return path
+
+
+def _store(directory: str, key: str, plan: Plan) -> None:
+    path = private_directory(directory)
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(plan)
+    write_atomically(path / (key + SUFFIX), buffer.getvalue(), mode=0o600, dir_mode=0o700)
+    _prune(path)
+
+
+def _prune(path: Path) -> None:
+    """Keep the newest ``MAX_PLANS`` plans (another run may be pruning at the same time)."""
+    kept = []
+    for entry in os.scandir(path):
+        with contextlib.suppress(FileNotFoundError):
+            if entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False):
+                kept.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
+    for _, old in sorted(kept)[:-MAX_PLANS]:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(old)
