@@ -17,7 +17,6 @@ from ..reconcile import Outcome, Work, refused
 from .change_lines import adoption_line, hash_line, imports_line, property_lines, restart_line
 from .connection import Connection
 from .context import plan_or_reason, type_refusal
-from .domain_props import differences, properties_of
 from .inventory import (
     defined_domain,
     defined_xml,
@@ -31,6 +30,7 @@ from .network import network_work
 from .once import Once
 from .pool import pool_work
 from .root_import import ImportRecords, import_work
+from .same_properties import property_differences
 from .texts import Refusal
 from .tracked import once_per_run, tracked
 from .volumes import (
@@ -143,8 +143,8 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
 
     # Asked live, and only when a decision depends on it.
     active = Once(lambda: existing is not None and not shut_off_first and bool(existing.isActive()))
-    diffs = (differences(properties_of(doc), properties_of(dplan.draft.document()))
-             if doc is not None else None)
+    diffs = (property_differences(conn, pillar.formula.paths.plan_cache, dplan, current, doc)
+             if current is not None and doc is not None else None)
     old_hash = recorded_hash(meta) if meta is not None else None
     # Defined as planned: its volumes are those bulkhead made for this definition. Whether each
     # exists is asked (one listing of the pool per run); a volume's shape only where it matters.

@@ -1,0 +1,88 @@
+"""Which definitions were found as planned, remembered across runs: a new process's no-op
+compares a domain's properties only when its definition or its plan changed.
+
+Whether libvirt's definition of a domain has the planned properties is a pure function of the
+two XML texts (``properties_of`` reads the plan's draft, which its XML says all of) and of the
+code comparing them. A comparison that found no difference is kept as one line in
+``formula:paths:plan_cache``/``same-properties``: the sha256 of that code (``CODE_FINGERPRINT``)
+and both texts. Any change of either text or of the code is another line, so a line found
+means: no difference. The file is read once per run, as plans are (``plan_memo.kept_file``);
+lines that are not a digest are skipped. A comparison that found differences is not kept: it
+is what a run acts on. The file holds at most ``MAX_LINES``; the newest half is kept then.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from typing import Any
+
+from lxml import etree
+
+from ..atomic_file import write_atomically
+from ..plan import DomainPlan
+from .connection import Connection
+from .domain_props import differences, properties_of
+from .plan_memo import CODE_FINGERPRINT, kept_file, private_directory
+from .tracked import once_per_run
+
+log = logging.getLogger(__name__)
+
+NAME = "same-properties"
+MAX_LINES = 2048
+_LINE = re.compile(rb"[0-9a-f]{64}")
+_FULL = 65 * MAX_LINES  # bytes: MAX_LINES lines
+_MAX_BYTES = 2 * _FULL  # a longer file is not one this module wrote: none of it is read
+
+
+def property_differences(conn: Connection, directory: str, dplan: DomainPlan, current: str,
+                         doc: etree._Element) -> dict[str, Any]:
+    """``differences`` between the definition ``current`` (parsed: ``doc``) and the plan's."""
+    known = once_per_run(conn, f"same properties {directory}", None, lambda: _read(directory))
+    line = _line(dplan.xml, current)
+    if line in known:
+        return {}
+    diffs = differences(properties_of(doc), properties_of(dplan.draft.document()))
+    if not diffs:
+        known.add(line)
+        _keep(directory, line)
+    return diffs
+
+
+def _line(planned: str, current: str) -> str:
+    digest = hashlib.sha256(CODE_FINGERPRINT.encode())
+    digest.update(b"\0" + planned.encode() + b"\0" + current.encode())
+    return digest.hexdigest()
+
+
+def _read(directory: str) -> set[str]:
+    file = kept_file(directory, NAME)
+    if file is None:
+        return set()
+    with file:
+        data = file.read(_MAX_BYTES + 1)
+    if len(data) > _MAX_BYTES:
+        return set()
+    return {line.decode() for line in data.split(b"\n") if _LINE.fullmatch(line)}
+
+
+def _keep(directory: str, line: str) -> None:
+    """Append ``line``; a file grown past ``MAX_LINES`` is rewritten with its newest half."""
+    try:
+        path = private_directory(directory) / NAME
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600)
+        try:
+            size = os.fstat(fd).st_size
+            if size < _FULL:
+                os.write(fd, line.encode() + b"\n")  # one short write: appends do not interleave
+                return
+            lines = [x for x in os.pread(fd, _MAX_BYTES, 0).split(b"\n") if _LINE.fullmatch(x)]
+        finally:
+            os.close(fd)
+        newest = [*lines[-MAX_LINES // 2:], line.encode()]
+        write_atomically(path, b"\n".join(newest) + b"\n", mode=0o600, dir_mode=0o700)
+    except OSError as exc:  # an unwritable cache only costs comparing again
+        log.warning("bulkhead: cannot keep a comparison in %s: %s", directory, exc)
