@@ -168,6 +168,28 @@ def test_a_cached_verdict_spares_both_probes(tmp_path, cache_file, monkeypatch) 
     assert cache_file.exists()
 
 
+def test_the_cache_file_is_parsed_once_per_version_of_it(tmp_path, cache_file,
+                                                        monkeypatch) -> None:
+    # A run asks it three times (the ioctl verdict, the kernel's digest, the boot verdict).
+    kernel, emulator = tmp_path / "vmlinuz", tmp_path / "qemu"
+    kernel.write_bytes(b"k")
+    emulator.write_bytes(b"e")
+    monkeypatch.setattr(hypervisor, "kvm_usable", lambda device="/dev/kvm": True)
+    monkeypatch.setattr(hypervisor, "boot_probe", lambda emu, kern: BootVerdict(True, "booted"))
+    assert hypervisor.kvm_runs_guests(str(emulator), str(kernel)) is True  # probed and stored
+    parsed: list[bytes] = []
+    loads = json.loads
+    monkeypatch.setattr(kvm_verdict_cache.json, "loads",
+                        lambda text: parsed.append(text) or loads(text))
+    assert hypervisor.kvm_runs_guests(str(emulator), str(kernel)) is True
+    assert hypervisor.kvm_runs_guests(str(emulator), str(kernel)) is True
+    assert len(parsed) <= 1
+    data = json.loads(cache_file.read_text())
+    data["verdicts"] = {k: {"runs": False, "reason": "edited"} for k in data["verdicts"]}
+    cache_file.write_text(json.dumps(data))  # rewritten in place: read again
+    assert hypervisor.kvm_runs_guests(str(emulator), str(kernel)) is False
+
+
 @pytest.mark.integration
 @needs_kernel
 def test_the_image_kernel_is_judged_running_under_tcg() -> None:

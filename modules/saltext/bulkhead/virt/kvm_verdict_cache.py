@@ -87,11 +87,27 @@ def _valid(section: str, value: object) -> bool:
 
 
 def _read(path: Path | None) -> dict[str, object]:
+    """The cache file's content; parsed again only when the file changed since this process
+    last read it (a run asks it three times: the ioctl verdict, the kernel's digest, the boot
+    verdict)."""
+    global _last_read  # noqa: PLW0603 - one entry, replaced whole (threads read it too)
+    where = path or CACHE_PATH
     try:
-        data = json.loads((path or CACHE_PATH).read_text())
+        with where.open("rb") as file:
+            st = os.fstat(file.fileno())
+            seen = (str(where), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+            last_seen, last_data = _last_read
+            if last_seen == seen:
+                return last_data
+            data = json.loads(file.read())
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
+    data = data if isinstance(data, dict) else {}
+    _last_read = (seen, data)
+    return data
+
+
+_last_read: tuple[Any, dict[str, object]] = (None, {})  # the file as read, its content
 
 
 def _section(path: Path | None, section: str,
