@@ -51,7 +51,7 @@ class Planner:
         return plan_workstation(pillar, recorded, domain_type=domain_type, topology=topology)
 
     def remembered(self, directory: Path):
-        return remembered_plan(str(directory), self.key, self)
+        return remembered_plan(str(directory), lambda: self.key, self)
 
 
 def test_a_kept_plan_is_the_plan_its_inputs_give_and_is_not_made_again(tmp_path) -> None:
@@ -173,3 +173,22 @@ def test_a_cache_that_cannot_be_written_still_gives_the_plan(tmp_path, caplog) -
     planner = Planner()
     assert planner.remembered(tmp_path / "file" / "plans") == planner()
     assert "cannot keep the plan" in caplog.text
+
+
+def test_a_key_that_cannot_be_computed_only_means_planning(tmp_path, caplog) -> None:
+    planner = Planner()
+
+    def broken() -> str:
+        raise TypeError("a value the key cannot serialise")
+
+    assert remembered_plan(str(tmp_path), broken, planner) == planner()
+    assert planner.made == 2 and list(tmp_path.iterdir()) == []
+    assert "planning without the plan cache" in caplog.text
+
+
+def test_a_plan_that_cannot_be_pickled_is_still_the_plan(tmp_path, caplog) -> None:
+    planner = Planner()
+    plan = planner()
+    object.__setattr__(plan, "domain_type", lambda: "not picklable")
+    assert remembered_plan(str(tmp_path), lambda: planner.key, lambda: plan) is plan
+    assert "cannot keep the plan" in caplog.text and not list(tmp_path.glob("*.plan"))

@@ -83,9 +83,10 @@ def current_plan(conn: Connection, pillar: Pillar, *, check_type: bool = True) -
 def _plan(pillar: Pillar, recorded: Mapping[str, RecordedDomain], domain_type: str,
           topology: HostTopology | None) -> Plan:
     """The plan, as kept by an earlier run when one made it from the same inputs."""
-    key = plan_key(pillar, recorded, domain_type, topology)
-    return remembered_plan(pillar.formula.paths.plan_cache, key, lambda: plan_workstation(
-        pillar, recorded, domain_type=domain_type, topology=topology))
+    return remembered_plan(
+        pillar.formula.paths.plan_cache,
+        functools.partial(plan_key, pillar, recorded, domain_type, topology),
+        lambda: plan_workstation(pillar, recorded, domain_type=domain_type, topology=topology))
 
 
 def _read_ahead(conn: Connection, pillar: Pillar, cache: InventoryCache, batch: Batch) -> None:

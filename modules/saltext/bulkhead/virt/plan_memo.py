@@ -70,15 +70,22 @@ def plan_key(pillar: Pillar, recorded: Mapping[str, RecordedDomain], domain_type
     return digest.hexdigest()
 
 
-def remembered_plan(directory: str, key: str, make: Callable[[], Plan]) -> Plan:
-    """The plan named ``key`` from ``directory``, else ``make()``'s, then kept there."""
-    plan = _load(directory, key)
+def remembered_plan(directory: str, key: Callable[[], str], make: Callable[[], Plan]) -> Plan:
+    """The plan named ``key()`` from ``directory``, else ``make()``'s, then kept there. Nothing
+    about the cache can fail a run: a key that cannot be computed or a plan that cannot be kept
+    only means planning (a plan's own errors are ``make``'s)."""
+    try:
+        name = key()
+    except Exception as exc:  # noqa: BLE001 - whatever it is, planning is the safe answer
+        log.warning("bulkhead: planning without the plan cache: %s", exc)
+        return make()
+    plan = _load(directory, name)
     if plan is not None:
         return plan
     plan = make()
     try:
-        _store(directory, key, plan)
-    except (OSError, pickle.PicklingError) as exc:
+        _store(directory, name, plan)
+    except Exception as exc:  # noqa: BLE001 - an unwritable cache or an unpicklable plan
         log.warning("bulkhead: cannot keep the plan in %s: %s", directory, exc)
     return plan
 

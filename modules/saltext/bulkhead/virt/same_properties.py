@@ -53,7 +53,8 @@ def property_differences(conn: Connection, directory: str, dplan: DomainPlan, cu
 
 def _line(planned: str, current: str) -> str:
     digest = hashlib.sha256(CODE_FINGERPRINT.encode())
-    digest.update(b"\0" + planned.encode() + b"\0" + current.encode())
+    digest.update(b"\0" + planned.encode(errors="surrogatepass") + b"\0"
+                  + current.encode(errors="surrogatepass"))
     return digest.hexdigest()
 
 
@@ -61,8 +62,11 @@ def _read(directory: str) -> set[str]:
     file = kept_file(directory, NAME)
     if file is None:
         return set()
-    with file:
-        data = file.read(_MAX_BYTES + 1)
+    try:
+        with file:
+            data = file.read(_MAX_BYTES + 1)
+    except OSError:
+        return set()
     if len(data) > _MAX_BYTES:
         return set()
     return {line.decode() for line in data.split(b"\n") if _LINE.fullmatch(line)}
