@@ -6,6 +6,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,9 +95,6 @@ def test_any_input_changed_is_another_plan(tmp_path, base, changed) -> None:
 
 
 def test_the_key_is_the_same_in_another_process_for_the_same_inputs(tmp_path) -> None:
-    import subprocess
-    import sys
-
     code = ("from tests.unit.virt.test_plan_memo import Planner, RECORDED;"
             "print(Planner(recorded=RECORDED).key)")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -192,3 +191,33 @@ def test_a_plan_that_cannot_be_pickled_is_still_the_plan(tmp_path, caplog) -> No
     object.__setattr__(plan, "domain_type", lambda: "not picklable")
     assert remembered_plan(str(tmp_path), lambda: planner.key, lambda: plan) is plan
     assert "cannot keep the plan" in caplog.text and not list(tmp_path.glob("*.plan"))
+
+
+PLANNING = """
+import sys
+from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.plan import plan_workstation
+from saltext.bulkhead.plan.cpu_topology import HostCpu, HostTopology
+image = {"kind": "kernel", "root": "/i/root.img", "kernel": "/i/vmlinuz", "initrd": "/i/initrd"}
+pillar = load_pillar({
+    "host": {"workstation": "ws-memo", "pool": "p", "pool_path": "/tmp/p",
+             "cpu_partitions": {"all": {"cpus": "0-1", "labels": [
+                 "red", "orange", "yellow", "green", "gray", "blue", "purple", "black"]}}},
+    "domains": {"tpl": {"class": "template", "image": image, "netvm": "none"},
+                "net": {"class": "app", "template": "tpl", "provides_network": True,
+                        "netvm": "none"},
+                "work": {"class": "app", "template": "tpl", "netvm": "net",
+                         "firewall": [{"action": "accept", "proto": "tcp", "dstports": 443}]}}})
+topology = HostTopology((HostCpu(0, (0, 0, 0), frozenset()), HostCpu(1, (0, 0, 1), frozenset())))
+plan_workstation(pillar, {}, domain_type="qemu", topology=topology)
+print("\\n".join(m.__file__ for n, m in sorted(sys.modules.items())
+                  if n.startswith("saltext.bulkhead") and getattr(m, "__file__", None)))
+"""
+
+
+def test_the_code_fingerprint_covers_every_module_planning_loads() -> None:
+    # In a new process: bulkhead's own modules that validating a pillar and planning import.
+    loaded = subprocess.run([sys.executable, "-c", PLANNING], capture_output=True, text=True,
+                            check=True, cwd=Path(__file__).parents[3]).stdout.split()
+    assert len(loaded) > 20
+    assert sorted(set(loaded) - {str(f) for f in plan_memo.code_files()}) == []

@@ -154,15 +154,21 @@ def test_the_file_keeps_the_newest_half_once_full(conn, tmp_path, monkeypatch) -
     last = PLANS["qemu"].domains[DOMAINS[4]].xml
     runs.differences("qemu", DOMAINS[4], "as planned")
     assert (tmp_path / NAME).read_text().split() == [*lines[-2:],
-                                                     same_properties._line(last, last)]
+                                                     same_properties._line(last, last).decode()]
 
 
-def test_lines_that_are_not_digests_are_skipped(conn, tmp_path) -> None:
+def test_lines_that_are_not_digests_match_nothing_and_go_at_the_rotation(conn, tmp_path,
+                                                                        monkeypatch) -> None:
+    monkeypatch.setattr(same_properties, "MAX_LINES", 4)
+    monkeypatch.setattr(same_properties, "_FULL", 65 * 4)
     runs = Runs(conn, tmp_path)
-    runs.differences("qemu", "work", "as planned")
+    runs.differences("qemu", DOMAINS[0], "as planned")
     with (tmp_path / NAME).open("a") as file:
-        file.write("not a digest\n" + "A" * 64 + "\n")
-    assert same_properties._read(str(tmp_path)) == set((tmp_path / NAME).read_text().split()[:1])
+        file.write("not a digest\n" + "A" * 64 + "\n" + "b" * 300 + "\n")
+    runs.new()
+    assert runs.differences("qemu", DOMAINS[0], "memory") == compared("qemu", DOMAINS[0], "memory")
+    runs.differences("qemu", DOMAINS[1], "as planned")  # the file is full: rotated
+    assert all(len(line) == 64 for line in (tmp_path / NAME).read_text().split())
 
 
 def test_an_unwritable_cache_still_compares(conn, tmp_path, caplog) -> None:

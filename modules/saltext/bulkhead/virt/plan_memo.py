@@ -38,20 +38,28 @@ log = logging.getLogger(__name__)
 MAX_PLANS = 8
 SUFFIX = ".plan"
 _PACKAGE = Path(__file__).resolve().parents[1]
-_CODE = ("plan", "model")
+# What plans are made and compared with: every module planning imports (the plan, the pillar
+# model, the firewall compiler for the firewall volume, the package's constants;
+# tests/unit/virt/test_plan_memo.py checks the list) and the properties compared.
+CODE_PACKAGES = ("plan", "model", "net")
+CODE_FILES = ("__init__.py", "virt/domain_props.py")
 _ADDRESSES = frozenset({"IPv4Address", "IPv4Network", "IPv4Interface",
                         "IPv6Address", "IPv6Network", "IPv6Interface"})
 
 
-def _code_fingerprint() -> str:
-    """The code plans are made and compared with, as this process loaded it (it is imported
-    with this module): the plan and model packages and the properties compared."""
-    parts = [sys.version, str(pickle.HIGHEST_PROTOCOL), str(_PACKAGE)]
-    files = [_PACKAGE / "virt" / "domain_props.py"]
-    for package in _CODE:
+def code_files() -> list[Path]:
+    """The files of the code plans are made and compared with."""
+    files = [_PACKAGE / name for name in CODE_FILES]
+    for package in CODE_PACKAGES:
         with os.scandir(_PACKAGE / package) as entries:
             files += [Path(e.path) for e in entries if e.name.endswith(".py")]
-    for file in sorted(files):
+    return sorted(files)
+
+
+def _code_fingerprint() -> str:
+    """That code as this process loaded it (it is imported with this module)."""
+    parts = [sys.version, str(pickle.HIGHEST_PROTOCOL), str(_PACKAGE)]
+    for file in code_files():
         st = file.stat()
         parts.append(f"{file.relative_to(_PACKAGE)} {st.st_size} {st.st_mtime_ns}")
     return "\n".join(parts)

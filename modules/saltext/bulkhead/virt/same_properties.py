@@ -6,9 +6,9 @@ two XML texts (``properties_of`` reads the plan's draft, which its XML says all 
 code comparing them. A comparison that found no difference is kept as one line in
 ``formula:paths:plan_cache``/``same-properties``: the sha256 of that code (``CODE_FINGERPRINT``)
 and both texts. Any change of either text or of the code is another line, so a line found
-means: no difference. The file is read once per run, as plans are (``plan_memo.kept_file``);
-lines that are not a digest are skipped. A comparison that found differences is not kept: it
-is what a run acts on. The file holds at most ``MAX_LINES``; the newest half is kept then.
+means: no difference. The file is read once per run, as plans are (``plan_memo.kept_file``); a
+line that is not a digest equals none asked for. A comparison that found differences is not
+kept: it is what a run acts on. The file holds at most ``MAX_LINES``; the newest half is kept then.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from .tracked import once_per_run
 log = logging.getLogger(__name__)
 
 NAME = "same-properties"
-MAX_LINES = 2048
+MAX_LINES = 1024
 _LINE = re.compile(rb"[0-9a-f]{64}")
 _FULL = 65 * MAX_LINES  # bytes: MAX_LINES lines
 _MAX_BYTES = 2 * _FULL  # a longer file is not one this module wrote: none of it is read
@@ -51,14 +51,14 @@ def property_differences(conn: Connection, directory: str, dplan: DomainPlan, cu
     return diffs
 
 
-def _line(planned: str, current: str) -> str:
+def _line(planned: str, current: str) -> bytes:
     digest = hashlib.sha256(CODE_FINGERPRINT.encode())
     digest.update(b"\0" + planned.encode(errors="surrogatepass") + b"\0"
                   + current.encode(errors="surrogatepass"))
-    return digest.hexdigest()
+    return digest.hexdigest().encode()
 
 
-def _read(directory: str) -> set[str]:
+def _read(directory: str) -> set[bytes]:
     file = kept_file(directory, NAME)
     if file is None:
         return set()
@@ -69,10 +69,10 @@ def _read(directory: str) -> set[str]:
         return set()
     if len(data) > _MAX_BYTES:
         return set()
-    return {line.decode() for line in data.split(b"\n") if _LINE.fullmatch(line)}
+    return set(data.split(b"\n"))  # a line that is not a digest equals no line asked for
 
 
-def _keep(directory: str, line: str) -> None:
+def _keep(directory: str, line: bytes) -> None:
     """Append ``line``; a file grown past ``MAX_LINES`` is rewritten with its newest half."""
     try:
         path = private_directory(directory) / NAME
@@ -81,12 +81,12 @@ def _keep(directory: str, line: str) -> None:
         try:
             size = os.fstat(fd).st_size
             if size < _FULL:
-                os.write(fd, line.encode() + b"\n")  # one short write: appends do not interleave
+                os.write(fd, line + b"\n")  # one short write: appends do not interleave
                 return
             lines = [x for x in os.pread(fd, _MAX_BYTES, 0).split(b"\n") if _LINE.fullmatch(x)]
         finally:
             os.close(fd)
-        newest = [*lines[-MAX_LINES // 2:], line.encode()]
+        newest = [*lines[-MAX_LINES // 2:], line]
         write_atomically(path, b"\n".join(newest) + b"\n", mode=0o600, dir_mode=0o700)
     except OSError as exc:  # an unwritable cache only costs comparing again
         log.warning("bulkhead: cannot keep a comparison in %s: %s", directory, exc)
