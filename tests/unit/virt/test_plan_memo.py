@@ -23,9 +23,9 @@ from tests.guests import IMAGE
 NOBODY = 65534
 
 
-def _pillar(memory: int = 256):
+def _pillar(memory: int = 256, workstation: str = "ws-memo"):
     return load_pillar({
-        "host": {"workstation": "ws-memo", "pool": "bhpool", "pool_path": "/tmp/bhpool"},
+        "host": {"workstation": workstation, "pool": "bhpool", "pool_path": "/tmp/bhpool"},
         "domains": {
             "tpl": {"class": "template", "image": IMAGE, "netvm": "none"},
             "net": {"class": "app", "template": "tpl", "provides_network": True,
@@ -53,7 +53,15 @@ class Planner:
         return plan_workstation(pillar, recorded, domain_type=domain_type, topology=topology)
 
     def remembered(self, directory: Path):
-        return remembered_plan(str(directory), lambda: self.key, self)
+        return remembered_plan(str(directory), self.workstation, lambda: self.key, self)
+
+    @property
+    def workstation(self) -> str:
+        return self.args[0].workstation
+
+    @property
+    def file(self) -> str:
+        return f"{self.workstation}@{self.key}{SUFFIX}"
 
 
 def test_a_kept_plan_is_the_plan_its_inputs_give_and_is_not_made_again(tmp_path) -> None:
@@ -63,7 +71,7 @@ def test_a_kept_plan_is_the_plan_its_inputs_give_and_is_not_made_again(tmp_path)
     assert planner.made == 1
     assert again == first == planner()
     assert type(again.cpu_partitions).__name__ == "mappingproxy"
-    kept = tmp_path / "plans" / (planner.key + SUFFIX)
+    kept = tmp_path / "plans" / planner.file
     assert oct(kept.stat().st_mode & 0o777) == "0o600"
     assert oct((tmp_path / "plans").stat().st_mode & 0o777) == "0o700"
 
@@ -105,7 +113,7 @@ def test_the_key_is_the_same_in_another_process_for_the_same_inputs(tmp_path) ->
 
 def _kept(tmp_path: Path, planner: Planner) -> Path:
     planner.remembered(tmp_path)
-    return tmp_path / (planner.key + SUFFIX)
+    return tmp_path / planner.file
 
 
 @pytest.mark.parametrize("spoil", [
@@ -157,14 +165,22 @@ def test_a_planted_pickle_naming_anything_but_a_plans_classes_runs_nothing(tmp_p
     assert planner.remembered(tmp_path / "plans") == planner() and planner.made == 4
 
 
-def test_the_newest_plans_are_kept(tmp_path) -> None:
-    keys = []
+def test_each_workstations_newest_plans_are_kept(tmp_path) -> None:
+    other = Planner(_pillar(workstation="ws-other"))
+    other.remembered(tmp_path)
+    files = []
     for memory in range(256, 256 + 32 * (MAX_PLANS + 2), 32):
         planner = Planner(_pillar(memory))
         planner.remembered(tmp_path)
-        keys.append(planner.key)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(k + SUFFIX for k in
-                                                               keys[-MAX_PLANS:])
+        files.append(planner.file)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*files[-MAX_PLANS:],
+                                                                 other.file])
+
+
+def test_a_name_that_is_no_workstations_only_means_planning(tmp_path, caplog) -> None:
+    planner = Planner()
+    assert remembered_plan(str(tmp_path), "../etc", lambda: planner.key, planner) == planner()
+    assert list(tmp_path.iterdir()) == [] and "not a workstation name" in caplog.text
 
 
 def test_a_cache_that_cannot_be_written_still_gives_the_plan(tmp_path, caplog) -> None:
@@ -180,7 +196,7 @@ def test_a_key_that_cannot_be_computed_only_means_planning(tmp_path, caplog) -> 
     def broken() -> str:
         raise TypeError("a value the key cannot serialise")
 
-    assert remembered_plan(str(tmp_path), broken, planner) == planner()
+    assert remembered_plan(str(tmp_path), "ws-memo", broken, planner) == planner()
     assert planner.made == 2 and list(tmp_path.iterdir()) == []
     assert "planning without the plan cache" in caplog.text
 
@@ -189,7 +205,7 @@ def test_a_plan_that_cannot_be_pickled_is_still_the_plan(tmp_path, caplog) -> No
     planner = Planner()
     plan = planner()
     object.__setattr__(plan, "domain_type", lambda: "not picklable")
-    assert remembered_plan(str(tmp_path), lambda: planner.key, lambda: plan) is plan
+    assert remembered_plan(str(tmp_path), "ws-memo", lambda: planner.key, lambda: plan) is plan
     assert "cannot keep the plan" in caplog.text and not list(tmp_path.glob("*.plan"))
 
 

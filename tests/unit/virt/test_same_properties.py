@@ -17,12 +17,14 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.plan import plan_workstation
 from saltext.bulkhead.virt import InventoryCache, connect, same_properties, tracked
 from saltext.bulkhead.virt.domain_props import differences, properties_of
-from saltext.bulkhead.virt.same_properties import NAME, property_differences
+from saltext.bulkhead.virt.same_properties import property_differences
 from tests.unit.plan.workstation_pillar import TOPOLOGY, WORKSTATION
 
 PLANS = {dtype: plan_workstation(load_pillar(WORKSTATION), {}, domain_type=dtype,
                                  topology=TOPOLOGY) for dtype in ("qemu", "kvm")}
 DOMAINS = sorted(PLANS["qemu"].domains)
+WORKSTATION_NAME = "ws-same"
+NAME = f"same-properties@{WORKSTATION_NAME}"
 
 # Edits of a definition: as libvirt may show it back, or as someone changed it.
 EDITS = {
@@ -56,7 +58,7 @@ class Runs:
     def differences(self, dtype: str, name: str, edit: str):
         dplan = PLANS[dtype].domains[name]
         current = EDITS[edit](dplan.xml)
-        return property_differences(self.run, self.directory, dplan, current,
+        return property_differences(self.run, self.directory, WORKSTATION_NAME, dplan, current,
                                     etree.fromstring(current.encode()))
 
 
@@ -192,3 +194,14 @@ def test_the_remembered_answer_is_the_compared_one(conn, tmp_path_factory, steps
         if new_run:
             runs.new()
         assert runs.differences(dtype, name, edit) == compared(dtype, name, edit)
+
+
+def test_each_workstation_keeps_its_own_comparisons(conn, tmp_path, counted) -> None:
+    runs = Runs(conn, tmp_path)
+    runs.differences("qemu", "work", "as planned")
+    dplan = PLANS["qemu"].domains["work"]
+    doc = etree.fromstring(dplan.xml.encode())
+    assert property_differences(tracked(conn, InventoryCache()), str(tmp_path), "ws-other",
+                                dplan, dplan.xml, doc) == {}
+    assert len(counted) == 4  # compared again: another workstation's file
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same-properties@ws-other", NAME]

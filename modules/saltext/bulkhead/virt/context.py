@@ -84,7 +84,7 @@ def _plan(pillar: Pillar, recorded: Mapping[str, RecordedDomain], domain_type: s
           topology: HostTopology | None) -> Plan:
     """The plan, as kept by an earlier run when one made it from the same inputs."""
     return remembered_plan(
-        pillar.formula.paths.plan_cache,
+        pillar.formula.paths.plan_cache, pillar.workstation,
         functools.partial(plan_key, pillar, recorded, domain_type, topology),
         lambda: plan_workstation(pillar, recorded, domain_type=domain_type, topology=topology))
 

@@ -143,7 +143,8 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
 
     # Asked live, and only when a decision depends on it.
     active = Once(lambda: existing is not None and not shut_off_first and bool(existing.isActive()))
-    diffs = (property_differences(conn, pillar.formula.paths.plan_cache, dplan, current, doc)
+    diffs = (property_differences(conn, pillar.formula.paths.plan_cache, pillar.workstation,
+                                  dplan, current, doc)
              if current is not None and doc is not None else None)
     old_hash = recorded_hash(meta) if meta is not None else None
     # Defined as planned: its volumes are those bulkhead made for this definition. Whether each

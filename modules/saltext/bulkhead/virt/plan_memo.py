@@ -11,7 +11,8 @@ The files are pickles. They are read only from a directory and as files owned by
 user that no one else may write, and unpickled with an allow-list: classes defined in the plan
 package and IP addresses; any other name a file refers to ends the read. Missing, unreadable,
 foreign or corrupt: the plan is made again, and a cache that cannot be written only costs that.
-The newest ``MAX_PLANS`` files are kept. A cache, not state: it is written in test mode too.
+Each workstation's newest ``MAX_PLANS`` files are kept (``<workstation>@<key>.plan``). A cache,
+not state: it is written in test mode too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import io
 import logging
 import os
 import pickle
+import re
 import stat
 import sys
 from collections.abc import Callable, Mapping
@@ -31,6 +33,7 @@ from typing import Any, BinaryIO
 
 from ..atomic_file import write_atomically
 from ..model import Pillar
+from ..model.workstation import WORKSTATION_PATTERN
 from ..plan import HostTopology, Plan, RecordedDomain
 
 log = logging.getLogger(__name__)
@@ -78,12 +81,13 @@ def plan_key(pillar: Pillar, recorded: Mapping[str, RecordedDomain], domain_type
     return digest.hexdigest()
 
 
-def remembered_plan(directory: str, key: Callable[[], str], make: Callable[[], Plan]) -> Plan:
-    """The plan named ``key()`` from ``directory``, else ``make()``'s, then kept there. Nothing
-    about the cache can fail a run: a key that cannot be computed or a plan that cannot be kept
-    only means planning (a plan's own errors are ``make``'s)."""
+def remembered_plan(directory: str, workstation: str, key: Callable[[], str],
+                    make: Callable[[], Plan]) -> Plan:
+    """``workstation``'s plan named ``key()`` from ``directory``, else ``make()``'s, then kept
+    there. Nothing about the cache can fail a run: a key that cannot be computed or a plan that
+    cannot be kept only means planning (a plan's own errors are ``make``'s)."""
     try:
-        name = key()
+        name = f"{_owner(workstation)}@{key()}"
     except Exception as exc:  # noqa: BLE001 - whatever it is, planning is the safe answer
         log.warning("bulkhead: planning without the plan cache: %s", exc)
         return make()
@@ -96,6 +100,14 @@ def remembered_plan(directory: str, key: Callable[[], str], make: Callable[[], P
     except Exception as exc:  # noqa: BLE001 - an unwritable cache or an unpicklable plan
         log.warning("bulkhead: cannot keep the plan in %s: %s", directory, exc)
     return plan
+
+
+def _owner(workstation: str) -> str:
+    """``workstation`` as the start of its files' names: each workstation keeps its own newest
+    plans, so one with many changes never evicts another's (a lab host of many users)."""
+    if not re.fullmatch(WORKSTATION_PATTERN, workstation):
+        raise ValueError(f"{workstation!r} is not a workstation name")
+    return workstation
 
 
 def _read_only(items: dict[str, Any]) -> MappingProxyType[str, Any]:
@@ -179,15 +191,17 @@ def _store(directory: str, key: str, plan: Plan) -> None:
     buffer = io.BytesIO()
     _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(plan)
     write_atomically(path / (key + SUFFIX), buffer.getvalue(), mode=0o600, dir_mode=0o700)
-    _prune(path)
+    _prune(path, key.partition("@")[0] + "@")
 
 
-def _prune(path: Path) -> None:
-    """Keep the newest ``MAX_PLANS`` plans (another run may be pruning at the same time)."""
+def _prune(path: Path, owner: str) -> None:
+    """Keep the workstation's newest ``MAX_PLANS`` plans (another run may be pruning at the same
+    time)."""
     kept = []
     for entry in os.scandir(path):
         with contextlib.suppress(FileNotFoundError):
-            if entry.name.endswith(SUFFIX) and entry.is_file(follow_symlinks=False):
+            if (entry.name.startswith(owner) and entry.name.endswith(SUFFIX)
+                    and entry.is_file(follow_symlinks=False)):
                 kept.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
     for _, old in sorted(kept)[:-MAX_PLANS]:
         with contextlib.suppress(FileNotFoundError):

@@ -4,11 +4,12 @@ compares a domain's properties only when its definition or its plan changed.
 Whether libvirt's definition of a domain has the planned properties is a pure function of the
 two XML texts (``properties_of`` reads the plan's draft, which its XML says all of) and of the
 code comparing them. A comparison that found no difference is kept as one line in
-``formula:paths:plan_cache``/``same-properties``: the sha256 of that code (``CODE_FINGERPRINT``)
-and both texts. Any change of either text or of the code is another line, so a line found
-means: no difference. The file is read once per run, as plans are (``plan_memo.kept_file``); a
-line that is not a digest equals none asked for. A comparison that found differences is not
-kept: it is what a run acts on. The file holds at most ``MAX_LINES``; the newest half is kept then.
+``formula:paths:plan_cache``/``same-properties@<workstation>``: the sha256 of that code
+(``CODE_FINGERPRINT``) and both texts. Any change of either text or of the code is another
+line, so a line found means: no difference. The file is read once per run, as plans are
+(``plan_memo.kept_file``); a line that is not a digest equals none asked for. A comparison that
+found differences is not kept: it is what a run acts on. A file holds at most ``MAX_LINES``;
+the newest half is kept then. Each workstation has its own, so none evicts another's.
 """
 
 from __future__ import annotations
@@ -37,17 +38,20 @@ _FULL = 65 * MAX_LINES  # bytes: MAX_LINES lines
 _MAX_BYTES = 2 * _FULL  # a longer file is not one this module wrote: none of it is read
 
 
-def property_differences(conn: Connection, directory: str, dplan: DomainPlan, current: str,
-                         doc: etree._Element) -> dict[str, Any]:
-    """``differences`` between the definition ``current`` (parsed: ``doc``) and the plan's."""
-    known = once_per_run(conn, f"same properties {directory}", None, lambda: _read(directory))
+def property_differences(conn: Connection, directory: str, workstation: str, dplan: DomainPlan,
+                         current: str, doc: etree._Element) -> dict[str, Any]:
+    """``differences`` between the definition ``current`` (parsed: ``doc``) and the plan's;
+    ``workstation``'s comparisons are kept in a file of its own."""
+    name = f"{NAME}@{workstation}"
+    known = once_per_run(conn, f"same properties {directory}/{name}", None,
+                         lambda: _read(directory, name))
     line = _line(dplan.xml, current)
     if line in known:
         return {}
     diffs = differences(properties_of(doc), properties_of(dplan.draft.document()))
     if not diffs:
         known.add(line)
-        _keep(directory, line)
+        _keep(directory, name, line)
     return diffs
 
 
@@ -58,8 +62,8 @@ def _line(planned: str, current: str) -> bytes:
     return digest.hexdigest().encode()
 
 
-def _read(directory: str) -> set[bytes]:
-    file = kept_file(directory, NAME)
+def _read(directory: str, name: str) -> set[bytes]:
+    file = kept_file(directory, name)
     if file is None:
         return set()
     try:
@@ -72,10 +76,10 @@ def _read(directory: str) -> set[bytes]:
     return set(data.split(b"\n"))  # a line that is not a digest equals no line asked for
 
 
-def _keep(directory: str, line: bytes) -> None:
+def _keep(directory: str, name: str, line: bytes) -> None:
     """Append ``line``; a file grown past ``MAX_LINES`` is rewritten with its newest half."""
     try:
-        path = private_directory(directory) / NAME
+        path = private_directory(directory) / name
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
                      0o600)
         try:
