@@ -165,16 +165,36 @@ def test_a_planted_pickle_naming_anything_but_a_plans_classes_runs_nothing(tmp_p
     assert planner.remembered(tmp_path / "plans") == planner() and planner.made == 4
 
 
+def _remember_in_order(folder: Path, planners: list[Planner]) -> None:
+    """Each planner's plan kept and then dated after every file before it, in the past: file
+    times are coarse (a few ms), so plans written within one tick would be as old as each other,
+    and a plan being written is still the newest when its folder is pruned."""
+    for planner in planners:
+        planner.remembered(folder)
+        kept = folder / planner.file
+        if kept.exists():
+            dated = [p.stat().st_mtime_ns for p in folder.iterdir() if p != kept]
+            when = max([10**18, *dated]) + 10**6  # 2001: before any file written now
+            os.utime(kept, ns=(when, when))
+
+
 def test_each_workstations_newest_plans_are_kept(tmp_path) -> None:
     other = Planner(_pillar(workstation="ws-other"))
-    other.remembered(tmp_path)
+    _remember_in_order(tmp_path, [other])
     files = []
     for memory in range(256, 256 + 32 * (MAX_PLANS + 2), 32):
         planner = Planner(_pillar(memory))
-        planner.remembered(tmp_path)
+        _remember_in_order(tmp_path, [planner])
         files.append(planner.file)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*files[-MAX_PLANS:],
                                                                  other.file])
+
+
+def test_the_folder_keeps_the_newest_plans_of_all_workstations(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(plan_memo, "MAX_FILES", 3)
+    planners = [Planner(_pillar(workstation=f"ws-{i}")) for i in range(5)]
+    _remember_in_order(tmp_path, planners)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.file for p in planners[-3:])
 
 
 def test_a_name_that_is_no_workstations_only_means_planning(tmp_path, caplog) -> None:

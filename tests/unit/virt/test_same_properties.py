@@ -205,3 +205,15 @@ def test_each_workstation_keeps_its_own_comparisons(conn, tmp_path, counted) -> 
                                 dplan, dplan.xml, doc) == {}
     assert len(counted) == 4  # compared again: another workstation's file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same-properties@ws-other", NAME]
+
+
+def test_the_folder_keeps_the_newest_workstations_comparisons(conn, tmp_path,
+                                                               monkeypatch) -> None:
+    monkeypatch.setattr(same_properties, "MAX_FILES", 2)
+    dplan = PLANS["qemu"].domains["work"]
+    doc = etree.fromstring(dplan.xml.encode())
+    for name in ("ws-a", "ws-b", "ws-c"):
+        property_differences(tracked(conn, InventoryCache()), str(tmp_path), name, dplan,
+                             dplan.xml, doc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same-properties@ws-b",
+                                                           "same-properties@ws-c"]

@@ -11,8 +11,8 @@ The files are pickles. They are read only from a directory and as files owned by
 user that no one else may write, and unpickled with an allow-list: classes defined in the plan
 package and IP addresses; any other name a file refers to ends the read. Missing, unreadable,
 foreign or corrupt: the plan is made again, and a cache that cannot be written only costs that.
-Each workstation's newest ``MAX_PLANS`` files are kept (``<workstation>@<key>.plan``). A cache,
-not state: it is written in test mode too.
+Each workstation's newest ``MAX_PLANS`` files are kept (``<workstation>@<key>.plan``), and the
+newest ``MAX_FILES`` of all. A cache, not state: it is written in test mode too.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from ..plan import HostTopology, Plan, RecordedDomain
 log = logging.getLogger(__name__)
 
 MAX_PLANS = 8
+MAX_FILES = 256  # of all workstations: a lab host of 32 users, each with its 8
 SUFFIX = ".plan"
 _PACKAGE = Path(__file__).resolve().parents[1]
 # What plans are made and compared with: every module planning imports (the plan, the pillar
@@ -195,14 +196,20 @@ def _store(directory: str, key: str, plan: Plan) -> None:
 
 
 def _prune(path: Path, owner: str) -> None:
-    """Keep the workstation's newest ``MAX_PLANS`` plans (another run may be pruning at the same
-    time)."""
-    kept = []
-    for entry in os.scandir(path):
+    """Keep the workstation's newest ``MAX_PLANS`` plans, and the folder's newest ``MAX_FILES``
+    plans of all workstations (those of workstations gone would otherwise stay for ever)."""
+    prune_oldest(path, lambda name: name.startswith(owner) and name.endswith(SUFFIX), MAX_PLANS)
+    prune_oldest(path, lambda name: name.endswith(SUFFIX), MAX_FILES)
+
+
+def prune_oldest(folder: Path, matches: Callable[[str], bool], keep: int) -> None:
+    """Remove all but the ``keep`` newest regular files of ``folder`` whose names ``matches``
+    (another run may be pruning at the same time)."""
+    found = []
+    for entry in os.scandir(folder):
         with contextlib.suppress(FileNotFoundError):
-            if (entry.name.startswith(owner) and entry.name.endswith(SUFFIX)
-                    and entry.is_file(follow_symlinks=False)):
-                kept.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
-    for _, old in sorted(kept)[:-MAX_PLANS]:
+            if matches(entry.name) and entry.is_file(follow_symlinks=False):
+                found.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
+    for _, old in sorted(found)[:-keep]:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(old)

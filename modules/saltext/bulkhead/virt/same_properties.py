@@ -9,7 +9,8 @@ code comparing them. A comparison that found no difference is kept as one line i
 line, so a line found means: no difference. The file is read once per run, as plans are
 (``plan_memo.kept_file``); a line that is not a digest equals none asked for. A comparison that
 found differences is not kept: it is what a run acts on. A file holds at most ``MAX_LINES``;
-the newest half is kept then. Each workstation has its own, so none evicts another's.
+the newest half is kept then. Each workstation has its own, so none evicts another's; the
+newest ``MAX_FILES`` are kept.
 """
 
 from __future__ import annotations
@@ -26,13 +27,14 @@ from ..atomic_file import write_atomically
 from ..plan import DomainPlan
 from .connection import Connection
 from .domain_props import differences, properties_of
-from .plan_memo import CODE_FINGERPRINT, kept_file, private_directory
+from .plan_memo import CODE_FINGERPRINT, kept_file, private_directory, prune_oldest
 from .tracked import once_per_run
 
 log = logging.getLogger(__name__)
 
 NAME = "same-properties"
 MAX_LINES = 1024
+MAX_FILES = 256  # of all workstations; appending keeps a file new
 _LINE = re.compile(rb"[0-9a-f]{64}")
 _FULL = 65 * MAX_LINES  # bytes: MAX_LINES lines
 _MAX_BYTES = 2 * _FULL  # a longer file is not one this module wrote: none of it is read
@@ -86,6 +88,8 @@ def _keep(directory: str, name: str, line: bytes) -> None:
             size = os.fstat(fd).st_size
             if size < _FULL:
                 os.write(fd, line + b"\n")  # one short write: appends do not interleave
+                if size == 0:  # a new workstation's file: those of workstations gone go
+                    prune_oldest(path.parent, lambda n: n.startswith(NAME + "@"), MAX_FILES)
                 return
             lines = [x for x in os.pread(fd, _MAX_BYTES, 0).split(b"\n") if _LINE.fullmatch(x)]
         finally:
