@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +18,7 @@ from saltext.bulkhead.virt import InventoryCache, connect, same_properties, trac
 from saltext.bulkhead.virt.domain_props import differences, properties_of
 from saltext.bulkhead.virt.same_properties import property_differences
 from tests.unit.plan.workstation_pillar import TOPOLOGY, WORKSTATION
+from tests.unit.virt import kept_runs
 
 PLANS = {dtype: plan_workstation(load_pillar(WORKSTATION), {}, domain_type=dtype,
                                  topology=TOPOLOGY) for dtype in ("qemu", "kvm")}
@@ -45,21 +45,12 @@ def conn():
         yield c
 
 
-class Runs:
-    """Runs of one cache directory: each a fresh run cache, as a new process has."""
-
-    def __init__(self, conn, directory: Path) -> None:
-        self.conn, self.directory = conn, str(directory)
-        self.new()
-
-    def new(self) -> None:
-        self.run = tracked(self.conn, InventoryCache())
-
+class Runs(kept_runs.Runs):
     def differences(self, dtype: str, name: str, edit: str):
         dplan = PLANS[dtype].domains[name]
         current = EDITS[edit](dplan.xml)
         return property_differences(self.run, self.directory, WORKSTATION_NAME, dplan, current,
-                                    etree.fromstring(current.encode()))
+                                    lambda: etree.fromstring(current.encode()))
 
 
 def compared(dtype: str, name: str, edit: str):
@@ -72,14 +63,7 @@ def compared(dtype: str, name: str, edit: str):
 @pytest.fixture
 def counted(monkeypatch):
     """How many definitions were really compared."""
-    calls = []
-
-    def counting(doc):
-        calls.append(doc)
-        return properties_of(doc)
-
-    monkeypatch.setattr(same_properties, "properties_of", counting)
-    return calls
+    return kept_runs.counted_calls(monkeypatch, same_properties, "properties_of")
 
 
 def test_a_definition_found_as_planned_is_not_compared_again(conn, tmp_path, counted) -> None:
@@ -202,7 +186,7 @@ def test_each_workstation_keeps_its_own_comparisons(conn, tmp_path, counted) -> 
     dplan = PLANS["qemu"].domains["work"]
     doc = etree.fromstring(dplan.xml.encode())
     assert property_differences(tracked(conn, InventoryCache()), str(tmp_path), "ws-other",
-                                dplan, dplan.xml, doc) == {}
+                                dplan, dplan.xml, lambda: doc) == {}
     assert len(counted) == 4  # compared again: another workstation's file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same-properties@ws-other", NAME]
 
@@ -214,6 +198,6 @@ def test_the_folder_keeps_the_newest_workstations_comparisons(conn, tmp_path,
     doc = etree.fromstring(dplan.xml.encode())
     for name in ("ws-a", "ws-b", "ws-c"):
         property_differences(tracked(conn, InventoryCache()), str(tmp_path), name, dplan,
-                             dplan.xml, doc)
+                             dplan.xml, lambda: doc)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same-properties@ws-b",
                                                            "same-properties@ws-c"]

@@ -450,8 +450,9 @@ class FormulaPaths(Frozen):
     plan_cache: AbsPath = key(
         "/var/cache/bulkhead/plans",
         doc="Where runs keep the plans they made, each named by the sha256 of all it was made "
-            "from, so that a new process's no-op loads its plan (virt/plan_memo.py); deleting it "
-            "only costs planning again.",
+            "from, so that a new process's no-op loads its plan (virt/plan_memo.py), and what "
+            "they read from definitions (virt/same_properties.py, virt/record_memo.py); deleting "
+            "it only costs planning and parsing again.",
         rule=PATH_RULE)
     locks: AbsPath = key(
         "/run/bulkhead/locks",

@@ -6,13 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree
-
 from ..apply_lock import mutating
 from ..model import DomainClass, Pillar
 from ..plan import DomainPlan, Plan, VolumePlan, lineage
-from ..plan.metadata import ours_in, recorded_hash, with_imports
-from ..plan.ownership import foreign, owner_of
+from ..plan.definition_record import DefinitionRecord
+from ..plan.metadata import with_imports
+from ..plan.ownership import foreign
 from ..reconcile import Outcome, Work, refused
 from .change_lines import adoption_line, hash_line, imports_line, property_lines, restart_line
 from .connection import Connection
@@ -29,10 +28,11 @@ from .inventory import (
 from .network import network_work
 from .once import Once
 from .pool import pool_work
+from .record_memo import definition_record
 from .root_import import ImportRecords, import_work
 from .same_properties import property_differences
 from .texts import Refusal
-from .tracked import once_per_run, tracked
+from .tracked import tracked
 from .volumes import (
     create,
     expected_shape,
@@ -45,13 +45,6 @@ from .volumes import (
 )
 from .work import LibvirtWork
 from .xmldiff import unified
-
-
-def recorded_contents(meta: etree._Element | None) -> dict[str, str]:
-    if meta is None:
-        return {}
-    tag = f"{{{meta.nsmap['bulkhead']}}}content"
-    return {el.get("volume", ""): el.get("sha256", "") for el in meta if el.tag == tag}
 
 
 def _volume_work(conn: Connection, plan: Plan, vol: VolumePlan, work: Work, *, present: bool,
@@ -94,15 +87,15 @@ def _bases(pillar: Pillar, name: str) -> list[tuple[str, str]]:
     return bases
 
 
-def _ours(conn: Connection, name: str) -> bool:
-    """Whether domain ``name`` is defined and bulkhead's; once per run per definition (every app
-    of a template asks about the template), from the definition the run has parsed already."""
+def _ours(conn: Connection, pillar: Pillar, name: str) -> bool:
+    """Whether domain ``name`` is defined and bulkhead's (every app of a template asks about the
+    template), from the record the run has read already."""
     xml = defined_xml(conn, name)
-    if xml is None:
-        return False
+    return xml is not None and _record(conn, pillar, name, xml).ours
 
-    return once_per_run(conn, f"ours {name}", xml,
-                        lambda: ours_in(parsed_domain(conn, name, xml)) is not None)
+
+def _record(conn: Connection, pillar: Pillar, name: str, xml: str) -> DefinitionRecord:
+    return definition_record(conn, pillar.formula.paths.plan_cache, pillar.workstation, name, xml)
 
 
 def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: Work, *,
@@ -115,17 +108,16 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
     steps_before = len(work.steps)
     # A domain another program undefines during a run is seen by the next run (inventory_cache).
     current, existing = defined_domain(conn, name) or (None, None)
-    doc = parsed_domain(conn, name, current) if current is not None else None  # read only
-    meta = ours_in(doc) if doc is not None else None
-    if current is not None and meta is None:
+    record = _record(conn, pillar, name, current) if current is not None else None
+    if record is not None and not record.ours:
         return Refusal(f"domain {name!r} exists and is not managed by bulkhead (no bulkhead "
                        "metadata); rename or remove it, bulkhead never takes over foreign domains")
-    if current is not None:
-        problem = foreign("domain", name, owner_of(meta), pillar.workstation)
+    if record is not None:
+        problem = foreign("domain", name, record.owner, pillar.workstation)
         if problem:
             return Refusal(problem)
     for base, role in _bases(pillar, name):
-        if not _ours(conn, base):
+        if not _ours(conn, pillar, base):
             return Refusal(f"domain {name} is based on {base}'s {role} volume: make {base} "
                            "present first")
     new_pool = plan.pool.name not in pool_xmls(conn)
@@ -143,15 +135,16 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
 
     # Asked live, and only when a decision depends on it.
     active = Once(lambda: existing is not None and not shut_off_first and bool(existing.isActive()))
+    # The definition is parsed (once per run) only when its properties must be compared.
     diffs = (property_differences(conn, pillar.formula.paths.plan_cache, pillar.workstation,
-                                  dplan, current, doc)
-             if current is not None and doc is not None else None)
-    old_hash = recorded_hash(meta) if meta is not None else None
+                                  dplan, current, lambda: parsed_domain(conn, name, current))
+             if current is not None else None)
+    old_hash = record.config_hash if record is not None else None
     # Defined as planned: its volumes are those bulkhead made for this definition. Whether each
     # exists is asked (one listing of the pool per run); a volume's shape only where it matters.
-    as_planned = diffs == {} and meta is not None and old_hash == dplan.config_hash
-    contents = recorded_contents(meta)
-    records = ImportRecords.of(meta)
+    as_planned = diffs == {} and record is not None and old_hash == dplan.config_hash
+    contents = record.content_digests() if record is not None else {}
+    records = ImportRecords(record.import_digests() if record is not None else {})
     standalone = pillar.domains[name].class_ == DomainClass.standalone
     for vol in dplan.volumes:
         present = not new_pool and volume_exists(conn, plan.pool.name, vol.name)
@@ -166,24 +159,25 @@ def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: W
                                    active=active, contents=contents, owner=name)
         if problem:
             return problem
-    _define_work(conn, dplan, current, meta, old_hash, diffs, active, work, records, pillar)
+    _define_work(conn, dplan, current, record, old_hash, diffs, active, work, records, pillar)
     # The plan took an explicit domain type as asked: checked before anything of it is written
     # or previewed (test mode too), not on a no-op.
     return type_refusal(conn, pillar) if len(work.steps) > steps_before else None
 
 
 def _define_work(conn: Connection, dplan: DomainPlan, current: str | None,
-                 meta: etree._Element | None, old_hash: str | None,
+                 record: DefinitionRecord | None, old_hash: str | None,
                  diffs: dict[str, Any] | None, active: Callable[[], bool], work: Work,
                  records: ImportRecords, pillar: Pillar) -> None:
     """Steps (re)defining the domain, with one line per changed property in ``changes``;
-    ``meta``, ``old_hash`` and ``diffs``: its definition's metadata, recorded config hash and
+    ``record``, ``old_hash`` and ``diffs``: its definition's record, recorded config hash and
     property differences, read once."""
     if current is None or diffs is None:
         work.changes["domain"] = {"old": None, "new": "defined"}
     else:
         imports_same = records.recorded == records.planned
-        adopted = owner_of(meta) is None  # made before ownership: the mark is all it gains
+        # Made before ownership: the mark is all it gains.
+        adopted = record is None or record.owner is None
         if not diffs and old_hash == dplan.config_hash and imports_same and not adopted:
             return
         lines = property_lines(diffs)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from ..model import Pillar
 from ..plan.allocations import wanted_networks
-from ..plan.metadata import recorded_with_owner_in
 from ..plan.recorded import RecordedDomain
 from .connection import Connection
-from .inventory import parsed_domain, recorded_domains
+from .inventory import recorded_domains
+from .record_memo import definition_record
 from .tracked import cache_of
 
 
@@ -41,12 +41,15 @@ def _own_records(conn: Connection, pillar: Pillar) -> dict[str, RecordedDomain] 
     cache.domains.prefetch(conn, names)  # read ahead already, unless the cache was forgotten
     for name in names:
         xml = cache.domains.get(conn, name)
-        read = recorded_with_owner_in(parsed_domain(conn, name, xml)) if xml is not None else None
-        if read is None or read[1] not in (None, pillar.workstation):
+        if xml is None:
             return None
-        if not _complete(pillar, name, read[0]):
+        record = definition_record(conn, pillar.formula.paths.plan_cache, pillar.workstation,
+                                   name, xml)
+        if record.recorded is None or record.owner not in (None, pillar.workstation):
             return None
-        found[name] = read[0]
+        if not _complete(pillar, name, record.recorded):
+            return None
+        found[name] = record.recorded
     return found
 
 

@@ -136,6 +136,19 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not part of a plan")
 
 
+def pickled(value: Any) -> bytes:
+    """``value`` as the caches keep it (a plan, or values of the plan package's classes)."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+    return buffer.getvalue()
+
+
+def unpickled(stream: BinaryIO) -> Any:
+    """The next value ``pickled`` wrote to ``stream``; UnpicklingError (or another exception)
+    for anything else, a name outside the allow-list included, which is never looked up."""
+    return _Unpickler(stream).load()
+
+
 def _owned(st: os.stat_result) -> bool:
     """Owned by this process's user and writable by no one else."""
     return st.st_uid == os.geteuid() and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
@@ -170,7 +183,7 @@ def _load(directory: str, key: str) -> Plan | None:
         return None
     try:
         with file:
-            plan = _Unpickler(file).load()
+            plan = unpickled(file)
     except Exception as exc:  # noqa: BLE001 - any broken file is a plan made again
         log.warning("bulkhead: ignoring the kept plan %s/%s%s: %s", directory, key, SUFFIX, exc)
         return None
@@ -189,9 +202,7 @@ def private_directory(directory: str) -> Path:
 
 def _store(directory: str, key: str, plan: Plan) -> None:
     path = private_directory(directory)
-    buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(plan)
-    write_atomically(path / (key + SUFFIX), buffer.getvalue(), mode=0o600, dir_mode=0o700)
+    write_atomically(path / (key + SUFFIX), pickled(plan), mode=0o600, dir_mode=0o700)
     _prune(path, key.partition("@")[0] + "@")
 
 

@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -41,16 +42,16 @@ _MAX_BYTES = 2 * _FULL  # a longer file is not one this module wrote: none of it
 
 
 def property_differences(conn: Connection, directory: str, workstation: str, dplan: DomainPlan,
-                         current: str, doc: etree._Element) -> dict[str, Any]:
-    """``differences`` between the definition ``current`` (parsed: ``doc``) and the plan's;
-    ``workstation``'s comparisons are kept in a file of its own."""
+                         current: str, parse: Callable[[], etree._Element]) -> dict[str, Any]:
+    """``differences`` between the definition ``current`` (``parse()`` parses it, read only)
+    and the plan's; ``workstation``'s comparisons are kept in a file of its own."""
     name = f"{NAME}@{workstation}"
     known = once_per_run(conn, f"same properties {directory}/{name}", None,
                          lambda: _read(directory, name))
     line = _line(dplan.xml, current)
     if line in known:
         return {}
-    diffs = differences(properties_of(doc), properties_of(dplan.draft.document()))
+    diffs = differences(properties_of(parse()), properties_of(dplan.draft.document()))
     if not diffs:
         known.add(line)
         _keep(directory, name, line)
