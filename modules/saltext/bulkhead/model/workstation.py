@@ -28,6 +28,14 @@ WORKSTATION_RULE = (
 )
 WorkstationName = Annotated[str, StringConstraints(strict=True, pattern=WORKSTATION_PATTERN),
                             Rule(WORKSTATION_RULE)]
+_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def is_workstation_name(name: str) -> bool:
+    """Whether ``name`` matches ``WORKSTATION_PATTERN``, without compiling it: asked before a
+    name becomes part of a file name, once in every new process (compiling the pattern there
+    cost more than a no-op's domain state)."""
+    return (0 < len(name) <= 64 and name[0] not in "._-" and _NAME_CHARACTERS.issuperset(name))
 
 ID_FILE = "etc/salt/minion_id"  # under the configuration's root_dir, as Salt keeps it
 

@@ -23,7 +23,6 @@ import io
 import logging
 import os
 import pickle
-import re
 import stat
 import sys
 from collections.abc import Callable, Mapping
@@ -33,7 +32,7 @@ from typing import Any, BinaryIO
 
 from ..atomic_file import write_atomically
 from ..model import Pillar
-from ..model.workstation import WORKSTATION_PATTERN
+from ..model.workstation import is_workstation_name
 from ..plan import HostTopology, Plan, RecordedDomain
 
 log = logging.getLogger(__name__)
@@ -106,7 +105,7 @@ def remembered_plan(directory: str, workstation: str, key: Callable[[], str],
 def _owner(workstation: str) -> str:
     """``workstation`` as the start of its files' names: each workstation keeps its own newest
     plans, so one with many changes never evicts another's (a lab host of many users)."""
-    if not re.fullmatch(WORKSTATION_PATTERN, workstation):
+    if not is_workstation_name(workstation):
         raise ValueError(f"{workstation!r} is not a workstation name")
     return workstation
 
