@@ -4,6 +4,7 @@ answer is always the one comparing would give."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 
@@ -137,10 +138,10 @@ def test_the_file_keeps_the_newest_half_once_full(conn, tmp_path, monkeypatch) -
         runs.differences("qemu", name, "as planned")
     lines = (tmp_path / NAME).read_text().split()
     assert len(lines) == 4
-    last = PLANS["qemu"].domains[DOMAINS[4]].xml
+    last = PLANS["qemu"].domains[DOMAINS[4]]
     runs.differences("qemu", DOMAINS[4], "as planned")
-    assert (tmp_path / NAME).read_text().split() == [*lines[-2:],
-                                                     same_properties._line(last, last).decode()]
+    line = same_properties._line(last, hashlib.sha256(last.xml.encode()).digest())
+    assert (tmp_path / NAME).read_text().split() == [*lines[-2:], line.decode()]
 
 
 def test_lines_that_are_not_digests_match_nothing_and_go_at_the_rotation(conn, tmp_path,
@@ -201,3 +202,9 @@ def test_the_folder_keeps_the_newest_workstations_comparisons(conn, tmp_path,
                              dplan.xml, lambda: doc)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["same-properties@ws-b",
                                                            "same-properties@ws-c"]
+
+
+def test_a_plan_knows_its_texts_digests() -> None:
+    for plan in PLANS.values():
+        for dplan in plan.domains.values():
+            assert dplan.xml_sha256 == hashlib.sha256(dplan.xml.encode()).digest()

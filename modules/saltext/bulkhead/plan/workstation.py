@@ -5,6 +5,7 @@ Same pillar + same recorded allocations + same domain type => byte-identical XML
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -37,6 +38,8 @@ class DomainPlan:
     # the planned properties on every run); ``xml`` says all it holds
     draft: Draft = field(compare=False, repr=False)
     cpus: frozenset[int] | None = None  # the host CPUs its threads are pinned to (its partition)
+    # sha256 of ``xml``: what a run compares libvirt's definition with is known by it
+    xml_sha256: bytes = field(default=b"", repr=False)
 
     def volume(self, role: str) -> VolumePlan:
         return next(v for v in self.volumes if v.role == role)
@@ -92,7 +95,7 @@ def plan_workstation(pillar: Pillar, recorded: Mapping[str, RecordedDomain],
         xml, digest = renderer.render(draft, meta, pillar.workstation)
         nets = tuple(nic.network for nic in allocations[name].nics)
         domains[name] = DomainPlan(name, uuid, xml, digest, vols, nets, allocations[name], draft,
-                                   cpus)
+                                   cpus, hashlib.sha256(xml.encode()).digest())
         volumes.update((v.name, v) for v in vols)
         if pillar.domains[name].provides_network:
             net = network_plan(name, pillar.workstation)

@@ -6,6 +6,7 @@ Definitions come from the run's inventory cache when the connection is tracked
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import libvirt
@@ -58,6 +59,19 @@ def parsed_domain(conn: Connection, name: str, xml: str) -> etree._Element:
     reader thread that read it. READ ONLY: the same tree is handed to every later question."""
     cache = cache_of(conn)
     return etree.fromstring(xml.encode()) if cache is None else cache.domains.parsed(name, xml)
+
+
+def domain_digest(conn: Connection, name: str, xml: str) -> bytes:
+    """sha256 of ``xml`` (domain ``name``'s definition); on a tracked connection once per
+    definition per run (what the run keeps of a definition is known by it)."""
+    cache = cache_of(conn)
+    if cache is None:
+        return _sha256(xml)
+    return cache.derived(f"digest {name}", xml, lambda: _sha256(xml))
+
+
+def _sha256(text: str) -> bytes:
+    return hashlib.sha256(text.encode(errors="surrogatepass")).digest()
 
 
 def parsed_network(conn: Connection, name: str, xml: str) -> etree._Element:

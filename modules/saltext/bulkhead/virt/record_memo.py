@@ -3,9 +3,9 @@
 What a definition records of bulkhead's (``plan.definition_record``) is a pure function of its
 XML text and of the code reading it, which ``CODE_FINGERPRINT`` covers (the plan package). A
 run keeps each record it had to parse for in ``formula:paths:plan_cache``/``records@<workstation>``
-under the sha256 of that code and the text; a later run with the same text finds it there and
-parses nothing (parsing a workstation's definitions was a new process's largest cost on a no-op
-after the reads). Any change of the text or the code is another digest.
+under the sha256 of that code and the text's sha256; a later run with the same text finds it
+there and parses nothing (parsing a workstation's definitions was a new process's largest
+cost on a no-op after the reads). Any change of the text or the code is another digest.
 
 The file is a sequence of pickles, one ``(domain, digest, record)`` appended per record (one
 write: appends never interleave), read once per run like a kept plan: only from a folder and a
@@ -26,7 +26,7 @@ import os
 from ..atomic_file import write_atomically
 from ..plan.definition_record import DefinitionRecord, record_in
 from .connection import Connection
-from .inventory import parsed_domain
+from .inventory import domain_digest, parsed_domain
 from .plan_memo import (
     CODE_FINGERPRINT,
     kept_file,
@@ -63,7 +63,7 @@ def _remembered(conn: Connection, directory: str, workstation: str, name: str,
     file = f"{NAME}@{workstation}"
     known: Known = once_per_run(conn, f"definition records {directory}/{file}", None,
                                 lambda: _read(directory, file))
-    digest = _digest(xml)
+    digest = hashlib.sha256(CODE_FINGERPRINT.encode() + domain_digest(conn, name, xml)).digest()
     held = known.get(digest)
     if held is not None and held[0] == name:
         return held[1]
@@ -71,12 +71,6 @@ def _remembered(conn: Connection, directory: str, workstation: str, name: str,
     known[digest] = (name, record)
     _append(directory, file, (name, digest, record))
     return record
-
-
-def _digest(xml: str) -> bytes:
-    digest = hashlib.sha256(CODE_FINGERPRINT.encode())
-    digest.update(b"\0" + xml.encode(errors="surrogatepass"))
-    return digest.digest()
 
 
 def _read(directory: str, file: str) -> Known:

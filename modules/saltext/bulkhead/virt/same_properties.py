@@ -28,6 +28,7 @@ from ..atomic_file import write_atomically
 from ..plan import DomainPlan
 from .connection import Connection
 from .domain_props import differences, properties_of
+from .inventory import domain_digest
 from .plan_memo import CODE_FINGERPRINT, kept_file, private_directory, prune_oldest
 from .tracked import once_per_run
 
@@ -48,7 +49,7 @@ def property_differences(conn: Connection, directory: str, workstation: str, dpl
     name = f"{NAME}@{workstation}"
     known = once_per_run(conn, f"same properties {directory}/{name}", None,
                          lambda: _read(directory, name))
-    line = _line(dplan.xml, current)
+    line = _line(dplan, domain_digest(conn, dplan.name, current))
     if line in known:
         return {}
     diffs = differences(properties_of(parse()), properties_of(dplan.draft.document()))
@@ -58,10 +59,11 @@ def property_differences(conn: Connection, directory: str, workstation: str, dpl
     return diffs
 
 
-def _line(planned: str, current: str) -> bytes:
-    digest = hashlib.sha256(CODE_FINGERPRINT.encode())
-    digest.update(b"\0" + planned.encode(errors="surrogatepass") + b"\0"
-                  + current.encode(errors="surrogatepass"))
+def _line(dplan: DomainPlan, current: bytes) -> bytes:
+    """The line of the comparing code, the planned text and the current one (``current``: its
+    sha256)."""
+    planned = dplan.xml_sha256 or hashlib.sha256(dplan.xml.encode()).digest()
+    digest = hashlib.sha256(CODE_FINGERPRINT.encode() + b"\0" + planned + current)
     return digest.hexdigest().encode()
 
 
