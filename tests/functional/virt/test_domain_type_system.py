@@ -131,3 +131,8 @@ def test_the_emulator_is_read_from_the_domain_capabilities_own_path(system) -> N
     assert hypervisor._emulator_in(nested) == "/y"  # a deeper <path> is not the emulator
     none = "<domainCapabilities><domain>kvm</domain></domainCapabilities>"
     assert hypervisor._emulator_in(none) is None
+    assert hypervisor._first_child_path(caps) == expected  # read without a parser
+    for other in (nested, none, "<?xml version='1.0'?>\n" + caps,
+                  caps.replace("<path>", "<!-- -->\n<path>", 1),
+                  caps.replace("</path>", "&amp;x</path>", 1)):
+        assert hypervisor._first_child_path(other) is None  # left to the parser
