@@ -54,18 +54,18 @@ def current_plan(conn: Connection, pillar: Pillar, *, check_type: bool = True) -
         return _plan(pillar, recorded_for_plan(conn, pillar), domain_type,
                      _topology(conn, pillar, None))
     # Once per run: the type is resolved in the reader pool while the listings and the pillar's
-    # definitions are on their way (a tracked connection carries concurrent calls), first of
-    # one batch with them: starting it costs this thread one submission (in a new process, a
-    # thread started), not two.
+    # definitions are on their way (a tracked connection carries concurrent calls), last of one
+    # batch with them: starting it costs this thread one submission (in a new process, a thread
+    # started), not two. This thread takes the domains' records as they come meanwhile.
     batch = Batch()
-    typing = cache.derived(f"domain-type {requested} {kernel} {check_type}", None,
-                           lambda: batch.add(resolve, conn, requested)) if checked else None
     cache.derived(f"read ahead {requested} {kernel}", None,
                   lambda: _read_ahead(conn, pillar, cache, batch))
+    typing = cache.derived(f"domain-type {requested} {kernel} {check_type}", None,
+                           lambda: batch.add(resolve, conn, requested)) if checked else None
     batch.start()  # what this call added, if anything: an empty batch submits nothing
+    recorded = recorded_for_plan(conn, pillar)
     domain_type = requested if typing is None else typing.result()
     topology = _topology(conn, pillar, cache)
-    recorded = recorded_for_plan(conn, pillar)
 
     def still_valid(
         old: tuple[int, str, Mapping[str, RecordedDomain]], held: tuple[Pillar, Plan]
