@@ -22,10 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lxml import etree
-
 from ..plan import Plan, VolumePlan
-from ..plan.metadata import imports_in, read_imports, with_imports
+from ..plan.metadata import read_imports, with_imports
 from ..reconcile import Work
 from .connection import Connection
 from .inventory import domain_xml, lookup, volume_xml
@@ -41,11 +39,6 @@ class ImportRecords:
     recorded: dict[str, str]
     planned: dict[str, str] = field(default_factory=dict)
     written: dict[str, str] = field(default_factory=dict)  # filled by the import steps
-
-    @classmethod
-    def of(cls, meta: etree._Element | None) -> ImportRecords:
-        """The records in a domain's bulkhead metadata element (None: not defined)."""
-        return cls(imports_in(meta) if meta is not None else {})
 
     def final(self) -> dict[str, str]:
         return {**self.planned, **self.written}
