@@ -8,6 +8,7 @@ import dataclasses
 import re
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,8 @@ def installed(tmp_path, monkeypatch):
     (where.units / "multi-user.target.wants/bulkhead-memd.service").symlink_to(
         where.units / "bulkhead-memd.service")
     daemons = [subprocess.Popen(["sleep", "600"]) for _ in range(2)]
+    for daemon in daemons:
+        _wait_for_exec(daemon.pid, b"sleep")
     (run / "memd.pid").write_text(f"{daemons[0].pid}\n")
     (run / "workstations/bob/broker.pid").write_text(f"{daemons[1].pid}\n")
     listener = socket.socket(socket.AF_UNIX)
@@ -66,6 +69,15 @@ def installed(tmp_path, monkeypatch):
     for daemon in daemons:
         daemon.kill()
         daemon.wait()
+
+
+def _wait_for_exec(pid: int, command: bytes, timeout: float = 10.0) -> None:
+    """Until ``pid`` runs ``command``: just after the fork it is still a copy of pytest, and a
+    snapshot taken then would see its command line change."""
+    deadline = time.monotonic() + timeout
+    while not Path(f"/proc/{pid}/cmdline").read_bytes().startswith(command):
+        assert time.monotonic() < deadline, f"pid {pid} never ran {command!r}"
+        time.sleep(0.005)
 
 
 def _changed(installed, act) -> list[str]:
