@@ -4,7 +4,6 @@ the one parsing gives."""
 
 from __future__ import annotations
 
-import io
 import os
 import pickle
 import re
@@ -126,6 +125,20 @@ def test_a_torn_tail_keeps_what_came_before(conn, tmp_path, parsed) -> None:
     assert runs.record("work") == parsed_record("work", "as planned")
     assert runs.record("vault") == parsed_record("vault", "as planned")
     assert len(parsed) == 3  # vault's again
+    runs.new()  # the tail was cut off, so vault's record appended after it is found
+    assert runs.record("vault") == parsed_record("vault", "as planned")
+    assert len(parsed) == 3
+
+
+def test_a_file_of_the_former_format_is_written_anew(conn, tmp_path, parsed) -> None:
+    runs = Runs(conn, tmp_path)
+    (tmp_path / FILE).write_bytes(pickle.dumps(("work", b"x" * 32, NOT_OURS)) * 3)
+    os.chmod(tmp_path / FILE, 0o600)
+    runs.record("work")
+    runs.new()
+    assert runs.record("work") == parsed_record("work", "as planned")
+    assert len(parsed) == 1
+    assert (tmp_path / FILE).read_bytes().startswith(record_memo.MAGIC)
 
 
 @pytest.mark.parametrize("spoil", [
@@ -152,28 +165,52 @@ class Planted:
         return (Path.touch, (Path(os.environ["PLANTED"]),))
 
 
+def _replace_record(folder: Path, name: str, value: object) -> None:
+    """The file with ``name``'s record replaced by ``value`` pickled, the frame well formed."""
+    digest = record_memo.KeptRecords((folder / FILE).read_bytes()).newest[name]
+    (folder / FILE).write_bytes(record_memo.MAGIC
+                                + record_memo._frame(name, digest, pickle.dumps(value)))
+
+
 def test_a_planted_pickle_runs_nothing(conn, tmp_path, parsed, monkeypatch) -> None:
     runs = Runs(conn, tmp_path)
-    runs.record("work")
+    runs.record("vault")
     monkeypatch.setenv("PLANTED", str(tmp_path / "ran"))
-    with (tmp_path / FILE).open("ab") as file:
-        file.write(pickle.dumps(("vault", b"x" * 32, Planted())))
+    _replace_record(tmp_path, "vault", Planted())
     runs.new()
-    assert runs.record("work") == parsed_record("work", "as planned")  # before it: kept
     assert runs.record("vault") == parsed_record("vault", "as planned")
     assert not (tmp_path / "ran").exists()
     assert len(parsed) == 2
 
 
-def test_a_well_formed_value_that_is_no_record_ends_the_read(conn, tmp_path, parsed) -> None:
+def test_a_well_formed_value_that_is_no_record_is_parsed_again(conn, tmp_path, parsed) -> None:
     runs = Runs(conn, tmp_path)
-    with (tmp_path / FILE).open("ab") as file:
-        os.chmod(tmp_path / FILE, 0o600)
-        file.write(pickle.dumps(("work", b"x" * 32, "not a record")))
     runs.record("vault")
+    _replace_record(tmp_path, "vault", ("vault", "not a record"))
     runs.new()
     assert runs.record("vault") == parsed_record("vault", "as planned")
     assert len(parsed) == 2
+
+
+def test_a_run_unpickles_only_the_records_it_asks_for(conn, tmp_path, monkeypatch) -> None:
+    runs = Runs(conn, tmp_path)
+    for name in DOMAINS:
+        runs.record(name)
+    decoded = kept_runs.counted_calls(monkeypatch, record_memo, "unpickled")
+    runs.new()
+    assert runs.record("work") == parsed_record("work", "as planned")
+    assert len(decoded) == 1  # not one per domain the file holds
+
+
+def test_an_overlong_file_is_written_anew_not_grown(conn, tmp_path, parsed) -> None:
+    runs = Runs(conn, tmp_path)
+    runs.record("work")
+    (tmp_path / FILE).write_bytes(b"\0" * (record_memo.MAX_BYTES + 1))
+    runs.new()
+    runs.record("vault")
+    runs.new()
+    assert runs.record("vault") == parsed_record("vault", "as planned")
+    assert len(parsed) == 2 and (tmp_path / FILE).stat().st_size < 4096
 
 
 def test_the_file_keeps_the_newest_record_of_each_domain(conn, tmp_path, monkeypatch) -> None:
@@ -195,14 +232,11 @@ def test_the_file_keeps_the_newest_record_of_each_domain(conn, tmp_path, monkeyp
 
 
 def _records(folder: Path) -> list[tuple]:
-    known, newest, count = record_memo._parse((folder / FILE).read_bytes())
-    items = []
     data = (folder / FILE).read_bytes()
-    stream = io.BytesIO(data)
-    while stream.tell() < len(data):
-        items.append(pickle.load(stream))
-    assert count == len(items) and set(newest.values()) <= set(known)
-    return items
+    kept = record_memo.KeptRecords(data)
+    assert kept.count == len(kept.frames) and set(kept.newest.values()) <= set(kept.frames)
+    return [(name, digest, record_memo._decoded(data[start:end]))
+            for digest, (name, start, end) in kept.frames.items()]
 
 
 def test_an_unwritable_cache_still_gives_the_record(conn, tmp_path, caplog) -> None:
@@ -233,3 +267,15 @@ def test_the_kept_record_is_the_parsed_one(conn, tmp_path_factory, steps) -> Non
         if new_run:
             runs.new()
         assert runs.record(name, edit) == parsed_record(name, edit)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.binary(max_size=200))
+def test_any_file_content_is_read_without_error(tail, record) -> None:
+    data = record_memo.MAGIC + record_memo._frame("work", b"d" * 32, record) + tail
+    kept = record_memo.KeptRecords(data)
+    for digest, (name, _, _) in kept.frames.items():
+        assert kept.get(name, digest) is None or isinstance(kept.get(name, digest),
+                                                             DefinitionRecord)
+    assert kept.compacted().startswith(record_memo.MAGIC)
+    assert record_memo.KeptRecords(kept.compacted()).whole

@@ -212,6 +212,36 @@ def private_directory(directory: str) -> Path:
     return path
 
 
+def append_kept(directory: str, name: str, data: bytes, *, limit: int,
+                files: tuple[str, int], rewrite: Callable[[bytes], bytes], what: str,
+                header: bytes = b"") -> None:
+    """Append ``data`` to the kept file ``directory``/``name`` (this user's own, mode 0600) in
+    one write, so that appends of runs at the same time never interleave; a new file starts
+    with ``header`` (in the same write). A file ``limit``
+    bytes long or more is written anew as ``rewrite(its first 2 * limit bytes) + data``. A
+    new file prunes the folder: ``files`` is the prefix of its kind's names and how many of
+    them to keep (those of workstations gone would stay for ever). A cache that cannot be
+    written is logged as not keeping ``what``: it only costs the work again."""
+    try:
+        path = private_directory(directory) / name
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     0o600)
+        try:
+            size = os.fstat(fd).st_size
+            if size < limit:
+                os.write(fd, data if size else header + data)
+                if size == 0:
+                    prefix, keep = files
+                    prune_oldest(path.parent, lambda n: n.startswith(prefix), keep)
+                return
+            old = os.pread(fd, 2 * limit, 0)
+        finally:
+            os.close(fd)
+        write_atomically(path, rewrite(old) + data, mode=0o600, dir_mode=0o700)
+    except OSError as exc:
+        log.warning("bulkhead: cannot keep %s in %s: %s", what, directory, exc)
+
+
 def _store(directory: str, key: str, plan: Plan) -> None:
     path = private_directory(directory)
     write_atomically(path / (key + SUFFIX), pickled(plan), mode=0o600, dir_mode=0o700)

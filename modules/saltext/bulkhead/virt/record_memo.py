@@ -7,13 +7,17 @@ under the sha256 of that code and the text's sha256; a later run with the same t
 there and parses nothing (parsing a workstation's definitions was a new process's largest
 cost on a no-op after the reads). Any change of the text or the code is another digest.
 
-The file is a sequence of pickles, one ``(domain, digest, record)`` appended per record (one
-write: appends never interleave), read once per run like a kept plan: only from a folder and a
-file of this user's that no one else may write, with the plans' allow-list. A value that does
-not unpickle as such a triple ends the read (what came before it is kept). The newest record of
-each domain is what matters: once the file holds more than twice as many records as domains
-(plus ``SLACK``), the run reading it writes back the newest of each. Each workstation has its
-own file; the newest ``MAX_FILES`` are kept.
+The file is ``MAGIC`` and a sequence of frames, one appended per record (one write: appends
+never interleave): the digest, the domain's name and the record pickled. It is read once per
+run like a kept plan, only from a folder and a file of this user's that no one else may write,
+but a record is unpickled (with the plans' allow-list) only when its digest is asked for: a
+file also holds records of domains a run does not ask about (those of a pillar that had more
+domains), and unpickling them all cost more than parsing the run's own. A frame that does not
+fit ends the read; what came before it is kept and written back without the rest (a frame
+appended after it could not be found). A record that does not unpickle as one is parsed again.
+The newest frame of each domain is what matters: once the file holds more than twice as many
+frames as domains (plus ``SLACK``), the run reading it writes back the newest of each. Each
+workstation has its own file; the newest ``MAX_FILES`` are kept.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-import os
+import struct
 
 from ..atomic_file import write_atomically
 from ..plan.definition_record import DefinitionRecord, record_in
@@ -29,10 +33,10 @@ from .connection import Connection
 from .inventory import domain_digest, parsed_domain
 from .plan_memo import (
     CODE_FINGERPRINT,
+    append_kept,
     kept_file,
     pickled,
     private_directory,
-    prune_oldest,
     unpickled,
 )
 from .tracked import cache_of, once_per_run
@@ -43,8 +47,8 @@ NAME = "records"
 SLACK = 16
 MAX_FILES = 256  # of all workstations; appending keeps a file new
 MAX_BYTES = 8 << 20  # a longer file is not one this module wrote: none of it is believed
-
-Known = dict[bytes, tuple[str, DefinitionRecord]]  # digest -> (domain, its record)
+_HEADER = struct.Struct(">32sHI")  # the digest, the name's length, the record's length
+MAGIC = b"bulkhead definition records 2\n"  # 1 was a sequence of pickles
 
 
 def definition_record(conn: Connection, directory: str, workstation: str, name: str,
@@ -61,82 +65,99 @@ def definition_record(conn: Connection, directory: str, workstation: str, name: 
 def _remembered(conn: Connection, directory: str, workstation: str, name: str,
                 xml: str) -> DefinitionRecord:
     file = f"{NAME}@{workstation}"
-    known: Known = once_per_run(conn, f"definition records {directory}/{file}", None,
-                                lambda: _read(directory, file))
+    kept: KeptRecords = once_per_run(conn, f"definition records {directory}/{file}", None,
+                                     lambda: _read(directory, file))
     digest = hashlib.sha256(CODE_FINGERPRINT.encode() + domain_digest(conn, name, xml)).digest()
-    held = known.get(digest)
-    if held is not None and held[0] == name:
-        return held[1]
+    record = kept.get(name, digest)
+    if record is not None:
+        return record
     record = record_in(parsed_domain(conn, name, xml))
-    known[digest] = (name, record)
-    _append(directory, file, (name, digest, record))
+    frame = kept.add(name, digest, record)
+    append_kept(directory, file, frame, limit=MAX_BYTES, files=(NAME + "@", MAX_FILES),
+                rewrite=lambda old: KeptRecords(old).compacted(), what="a definition record",
+                header=MAGIC)
     return record
 
 
-def _read(directory: str, file: str) -> Known:
+class KeptRecords:
+    """A records file's frames by digest, each record unpickled when first asked for; a file
+    of another format holds none."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        self.data = data
+        self.frames: dict[bytes, tuple[str, int, int]] = {}  # digest -> name, record's span
+        self.newest: dict[str, bytes] = {}  # domain -> the digest of its newest frame
+        self.count = 0
+        self._records: dict[bytes, DefinitionRecord | None] = {}
+        offset = len(MAGIC) if data.startswith(MAGIC) else len(data) + 1
+        while offset + _HEADER.size <= len(data):
+            digest, name_size, size = _HEADER.unpack_from(data, offset)
+            start = offset + _HEADER.size + name_size
+            if start + size > len(data):
+                break  # a torn tail
+            try:
+                name = data[offset + _HEADER.size:start].decode()
+            except UnicodeDecodeError:
+                break
+            self.frames[digest] = (name, start, start + size)
+            self.newest[name] = digest
+            self.count += 1
+            offset = start + size
+        self.whole = offset == len(data) or not data  # False: something after the frames read
+
+    def get(self, name: str, digest: bytes) -> DefinitionRecord | None:
+        """The record kept for ``name``'s definition of ``digest``, if one was."""
+        frame = self.frames.get(digest)
+        if frame is None or frame[0] != name:
+            return None
+        if digest not in self._records:
+            self._records[digest] = _decoded(self.data[frame[1]:frame[2]])
+        return self._records[digest]
+
+    def add(self, name: str, digest: bytes, record: DefinitionRecord) -> bytes:
+        """Hold ``record`` as this run's; its frame, to append to the file."""
+        self._records[digest] = record
+        self.frames[digest] = (name, -1, -1)  # not in ``data``: ``_records`` has it
+        self.newest[name] = digest
+        return _frame(name, digest, pickled(record))
+
+    def compacted(self) -> bytes:
+        """The file with the newest frame of each domain, as read."""
+        return MAGIC + b"".join(_frame(name, digest, self.data[start:end])
+                        for name, digest in self.newest.items()
+                        for _, start, end in [self.frames[digest]] if start >= 0)
+
+
+def _frame(name: str, digest: bytes, record: bytes) -> bytes:
+    encoded = name.encode()
+    return _HEADER.pack(digest, len(encoded), len(record)) + encoded + record
+
+
+def _decoded(data: bytes) -> DefinitionRecord | None:
+    try:
+        record = unpickled(io.BytesIO(data))
+    except Exception:  # noqa: BLE001 - a spoilt or planted record: parsed again
+        return None
+    return record if isinstance(record, DefinitionRecord) else None
+
+
+def _read(directory: str, file: str) -> KeptRecords:
     opened = kept_file(directory, file)
     if opened is None:
-        return {}
+        return KeptRecords()
     try:
         with opened:
             data = opened.read(MAX_BYTES + 1)
     except OSError:
-        return {}
+        return KeptRecords()
     if len(data) > MAX_BYTES:
-        return {}
-    known, newest, count = _parse(data)
-    if count > 2 * len(newest) + SLACK:
-        _rewrite(directory, file, [(name, digest, known[digest][1])
-                                   for name, digest in newest.items()])
-    return known
-
-
-def _parse(data: bytes) -> tuple[Known, dict[str, bytes], int]:
-    """What the file says: every record by digest, the newest digest of each domain, how many
-    records were read."""
-    known: Known = {}
-    newest: dict[str, bytes] = {}
-    count = 0
-    stream = io.BytesIO(data)
-    while stream.tell() < len(data):
+        return KeptRecords()
+    kept = KeptRecords(data)
+    if not kept.whole or kept.count > 2 * len(kept.newest) + SLACK:
         try:
-            item = unpickled(stream)
-        except Exception:  # noqa: BLE001 - a torn or foreign tail: what came before stands
-            break
-        if not _well_formed(item):
-            break
-        name, digest, record = item
-        known[digest] = (name, record)
-        newest[name] = digest
-        count += 1
-    return known, newest, count
-
-
-def _well_formed(item: object) -> bool:
-    return (isinstance(item, tuple) and len(item) == 3 and isinstance(item[0], str)
-            and isinstance(item[1], bytes) and len(item[1]) == 32
-            and isinstance(item[2], DefinitionRecord))
-
-
-def _append(directory: str, file: str, item: tuple[str, bytes, DefinitionRecord]) -> None:
-    try:
-        path = private_directory(directory) / file
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600)
-        try:
-            new = os.fstat(fd).st_size == 0
-            os.write(fd, pickled(item))  # one write: appends of other runs do not interleave
-        finally:
-            os.close(fd)
-        if new:  # a new workstation's file: those of workstations gone go
-            prune_oldest(path.parent, lambda n: n.startswith(NAME + "@"), MAX_FILES)
-    except Exception as exc:  # noqa: BLE001 - an unwritable cache only costs parsing again
-        log.warning("bulkhead: cannot keep a definition record in %s: %s", directory, exc)
-
-
-def _rewrite(directory: str, file: str, items: list[tuple[str, bytes, DefinitionRecord]]) -> None:
-    try:
-        write_atomically(private_directory(directory) / file,
-                         b"".join(pickled(item) for item in items), mode=0o600, dir_mode=0o700)
-    except Exception as exc:  # noqa: BLE001 - as above
-        log.warning("bulkhead: cannot compact the definition records in %s: %s", directory, exc)
+            write_atomically(private_directory(directory) / file, kept.compacted(), mode=0o600,
+                             dir_mode=0o700)
+        except Exception as exc:  # noqa: BLE001 - an unwritable cache only costs parsing again
+            log.warning("bulkhead: cannot compact the definition records in %s: %s",
+                        directory, exc)
+    return kept

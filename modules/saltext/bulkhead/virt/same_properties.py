@@ -16,23 +16,18 @@ newest ``MAX_FILES`` are kept.
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
 import re
 from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
 
-from ..atomic_file import write_atomically
 from ..plan import DomainPlan
 from .connection import Connection
 from .domain_props import differences, properties_of
 from .inventory import domain_digest
-from .plan_memo import CODE_FINGERPRINT, kept_file, private_directory, prune_oldest
+from .plan_memo import CODE_FINGERPRINT, append_kept, kept_file
 from .tracked import once_per_run
-
-log = logging.getLogger(__name__)
 
 NAME = "same-properties"
 MAX_LINES = 1024
@@ -55,7 +50,8 @@ def property_differences(conn: Connection, directory: str, workstation: str, dpl
     diffs = differences(properties_of(parse()), properties_of(dplan.draft.document()))
     if not diffs:
         known.add(line)
-        _keep(directory, name, line)
+        append_kept(directory, name, line + b"\n", limit=_FULL, files=(NAME + "@", MAX_FILES),
+                    rewrite=_newest_half, what="a comparison")
     return diffs
 
 
@@ -81,23 +77,7 @@ def _read(directory: str, name: str) -> set[bytes]:
     return set(data.split(b"\n"))  # a line that is not a digest equals no line asked for
 
 
-def _keep(directory: str, name: str, line: bytes) -> None:
-    """Append ``line``; a file grown past ``MAX_LINES`` is rewritten with its newest half."""
-    try:
-        path = private_directory(directory) / name
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     0o600)
-        try:
-            size = os.fstat(fd).st_size
-            if size < _FULL:
-                os.write(fd, line + b"\n")  # one short write: appends do not interleave
-                if size == 0:  # a new workstation's file: those of workstations gone go
-                    prune_oldest(path.parent, lambda n: n.startswith(NAME + "@"), MAX_FILES)
-                return
-            lines = [x for x in os.pread(fd, _MAX_BYTES, 0).split(b"\n") if _LINE.fullmatch(x)]
-        finally:
-            os.close(fd)
-        newest = [*lines[-MAX_LINES // 2:], line]
-        write_atomically(path, b"\n".join(newest) + b"\n", mode=0o600, dir_mode=0o700)
-    except OSError as exc:  # an unwritable cache only costs comparing again
-        log.warning("bulkhead: cannot keep a comparison in %s: %s", directory, exc)
+def _newest_half(data: bytes) -> bytes:
+    """A full file's newest ``MAX_LINES // 2`` lines (a line that is not a digest goes)."""
+    lines = [x for x in data.split(b"\n") if _LINE.fullmatch(x)]
+    return b"".join(x + b"\n" for x in lines[-(MAX_LINES // 2):])
