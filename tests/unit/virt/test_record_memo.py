@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from saltext.bulkhead.model import load_pillar
+from saltext.bulkhead.model import Pillar, load_pillar
 from saltext.bulkhead.plan import plan_workstation
 from saltext.bulkhead.plan.definition_record import NOT_OURS, DefinitionRecord, record_in
 from saltext.bulkhead.plan.metadata import read_imports, read_recorded, with_imports
@@ -23,7 +23,8 @@ from saltext.bulkhead.virt.record_memo import definition_record
 from tests.unit.plan.workstation_pillar import TOPOLOGY, WORKSTATION
 from tests.unit.virt import kept_runs
 
-PLAN = plan_workstation(load_pillar(WORKSTATION), {}, domain_type="qemu", topology=TOPOLOGY)
+PILLAR = load_pillar(WORKSTATION)
+PLAN = plan_workstation(PILLAR, {}, domain_type="qemu", topology=TOPOLOGY)
 DOMAINS = sorted(PLAN.domains)
 WS = "ws-records"
 FILE = f"records@{WS}"
@@ -56,8 +57,21 @@ def parsed(monkeypatch):
 
 
 class Runs(kept_runs.Runs):
+    domains = DOMAINS  # those of the pillar of the runs
+
     def record(self, name: str, edit: str = "as planned") -> DefinitionRecord:
-        return definition_record(self.run, self.directory, WS, name, _xml(name, edit))
+        return definition_record(self.run, pillar_of(self.directory, WS, self.domains), name,
+                                 _xml(name, edit))
+
+
+def pillar_of(directory: str, workstation: str, domains: list[str]) -> Pillar:
+    """The golden pillar as workstation ``workstation``'s, with only ``domains``, its plans and
+    records kept in ``directory``."""
+    paths = PILLAR.formula.paths.model_copy(update={"plan_cache": directory})
+    return PILLAR.model_copy(update={
+        "host": PILLAR.host.model_copy(update={"workstation": workstation}),
+        "formula": PILLAR.formula.model_copy(update={"paths": paths}),
+        "domains": {name: PILLAR.domains[name] for name in domains}})
 
 
 def _xml(name: str, edit: str) -> str:
@@ -214,21 +228,32 @@ def test_an_overlong_file_is_written_anew_not_grown(conn, tmp_path, parsed) -> N
 
 
 def test_the_file_keeps_the_newest_record_of_each_domain(conn, tmp_path, monkeypatch) -> None:
-    monkeypatch.setattr(record_memo, "SLACK", 0)
+    monkeypatch.setattr(record_memo, "SLACK", 2)
     runs = Runs(conn, tmp_path)
     for edit in ("as planned", "another hash", "an image imported"):
         runs.new()
         runs.record("work", edit)
-    runs.record("vault")  # 4 records of 2 domains: not more than twice as many
+    runs.record("vault")  # 4 records of 2 domains: 2 older ones, not more than SLACK
     runs.new()
     runs.record("vault")
     assert len(_records(tmp_path)) == 4
     runs.record("work", "another address")
     runs.new()
-    runs.record("vault")  # 5 of 2: written back, the newest of each
+    runs.record("vault")  # 3 older ones: written back, the newest of each
     assert [(name, record) for name, _, record in _records(tmp_path)] == [
         ("work", parsed_record("work", "another address")),
         ("vault", parsed_record("vault", "as planned"))]
+
+
+def test_records_of_domains_the_pillar_dropped_go(conn, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(record_memo, "SLACK", 0)
+    runs = Runs(conn, tmp_path)
+    runs.record("work")
+    runs.record("vault")
+    runs.domains = ["work"]
+    runs.new()
+    assert runs.record("work") == parsed_record("work", "as planned")
+    assert [name for name, _, _ in _records(tmp_path)] == ["work"]
 
 
 def _records(folder: Path) -> list[tuple]:
@@ -250,7 +275,8 @@ def test_the_folder_keeps_the_newest_workstations_files(conn, tmp_path, monkeypa
     monkeypatch.setattr(record_memo, "MAX_FILES", 2)
     xml = _xml("work", "as planned")
     for ws in ("ws-a", "ws-b", "ws-c"):
-        definition_record(tracked(conn, InventoryCache()), str(tmp_path), ws, "work", xml)
+        definition_record(tracked(conn, InventoryCache()), pillar_of(str(tmp_path), ws, DOMAINS),
+                          "work", xml)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["records@ws-b", "records@ws-c"]
 
 

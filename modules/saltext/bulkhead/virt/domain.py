@@ -95,7 +95,7 @@ def _ours(conn: Connection, pillar: Pillar, name: str) -> bool:
 
 
 def _record(conn: Connection, pillar: Pillar, name: str, xml: str) -> DefinitionRecord:
-    return definition_record(conn, pillar.formula.paths.plan_cache, pillar.workstation, name, xml)
+    return definition_record(conn, pillar, name, xml)
 
 
 def domain_work(conn: Connection, pillar: Pillar, plan: Plan, name: str, work: Work, *,

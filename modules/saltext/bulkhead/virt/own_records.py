@@ -43,8 +43,7 @@ def _own_records(conn: Connection, pillar: Pillar) -> dict[str, RecordedDomain] 
         xml = cache.domains.get(conn, name)
         if xml is None:
             return None
-        record = definition_record(conn, pillar.formula.paths.plan_cache, pillar.workstation,
-                                   name, xml)
+        record = definition_record(conn, pillar, name, xml)
         if record.recorded is None or record.owner not in (None, pillar.workstation):
             return None
         if not _complete(pillar, name, record.recorded):

@@ -15,9 +15,9 @@ file also holds records of domains a run does not ask about (those of a pillar t
 domains), and unpickling them all cost more than parsing the run's own. A frame that does not
 fit ends the read; what came before it is kept and written back without the rest (a frame
 appended after it could not be found). A record that does not unpickle as one is parsed again.
-The newest frame of each domain is what matters: once the file holds more than twice as many
-frames as domains (plus ``SLACK``), the run reading it writes back the newest of each. Each
-workstation has its own file; the newest ``MAX_FILES`` are kept.
+The newest frame of each pillar domain is what matters: once the file holds more than ``SLACK``
+other frames (older records, or of domains the pillar no longer has), the run reading it writes
+back only those. Each workstation has its own file; the newest ``MAX_FILES`` are kept.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ import hashlib
 import io
 import logging
 import struct
+from collections.abc import Collection
 
 from ..atomic_file import write_atomically
+from ..model import Pillar
 from ..plan.definition_record import DefinitionRecord, record_in
 from .connection import Connection
 from .inventory import domain_digest, parsed_domain
@@ -51,22 +53,23 @@ _HEADER = struct.Struct(">32sHI")  # the digest, the name's length, the record's
 MAGIC = b"bulkhead definition records 2\n"  # 1 was a sequence of pickles
 
 
-def definition_record(conn: Connection, directory: str, workstation: str, name: str,
-                      xml: str) -> DefinitionRecord:
-    """The record of ``xml``, domain ``name``'s definition; on a tracked connection once per
-    definition per run, and kept for later runs in ``workstation``'s file of ``directory``."""
+def definition_record(conn: Connection, pillar: Pillar, name: str, xml: str) -> DefinitionRecord:
+    """The record of ``xml``, pillar domain ``name``'s definition; on a tracked connection once
+    per definition per run, and kept for later runs in the pillar workstation's file of
+    ``formula:paths:plan_cache``."""
     cache = cache_of(conn)
     if cache is None:
         return record_in(parsed_domain(conn, name, xml))
-    return cache.derived(f"record {name}", xml,
-                         lambda: _remembered(conn, directory, workstation, name, xml))
+    return cache.derived(f"record {name}", xml, lambda: _remembered(
+        conn, pillar.formula.paths.plan_cache, pillar.workstation, pillar.domains.keys(), name,
+        xml))
 
 
-def _remembered(conn: Connection, directory: str, workstation: str, name: str,
-                xml: str) -> DefinitionRecord:
+def _remembered(conn: Connection, directory: str, workstation: str, domains: Collection[str],
+                name: str, xml: str) -> DefinitionRecord:
     file = f"{NAME}@{workstation}"
     kept: KeptRecords = once_per_run(conn, f"definition records {directory}/{file}", None,
-                                     lambda: _read(directory, file))
+                                     lambda: _read(directory, file, domains))
     digest = hashlib.sha256(CODE_FINGERPRINT.encode() + domain_digest(conn, name, xml)).digest()
     record = kept.get(name, digest)
     if record is not None:
@@ -74,7 +77,7 @@ def _remembered(conn: Connection, directory: str, workstation: str, name: str,
     record = record_in(parsed_domain(conn, name, xml))
     frame = kept.add(name, digest, record)
     append_kept(directory, file, frame, limit=MAX_BYTES, files=(NAME + "@", MAX_FILES),
-                rewrite=lambda old: KeptRecords(old).compacted(), what="a definition record",
+                rewrite=lambda old: KeptRecords(old).compacted(domains), what="a definition record",
                 header=MAGIC)
     return record
 
@@ -121,11 +124,12 @@ class KeptRecords:
         self.newest[name] = digest
         return _frame(name, digest, pickled(record))
 
-    def compacted(self) -> bytes:
-        """The file with the newest frame of each domain, as read."""
+    def compacted(self, domains: Collection[str] | None = None) -> bytes:
+        """The file with the newest frame of each domain (of ``domains``), as read."""
         return MAGIC + b"".join(_frame(name, digest, self.data[start:end])
-                        for name, digest in self.newest.items()
-                        for _, start, end in [self.frames[digest]] if start >= 0)
+                                for name, digest in self.newest.items()
+                                if domains is None or name in domains
+                                for _, start, end in [self.frames[digest]] if start >= 0)
 
 
 def _frame(name: str, digest: bytes, record: bytes) -> bytes:
@@ -141,7 +145,7 @@ def _decoded(data: bytes) -> DefinitionRecord | None:
     return record if isinstance(record, DefinitionRecord) else None
 
 
-def _read(directory: str, file: str) -> KeptRecords:
+def _read(directory: str, file: str, domains: Collection[str]) -> KeptRecords:
     opened = kept_file(directory, file)
     if opened is None:
         return KeptRecords()
@@ -153,10 +157,11 @@ def _read(directory: str, file: str) -> KeptRecords:
     if len(data) > MAX_BYTES:
         return KeptRecords()
     kept = KeptRecords(data)
-    if not kept.whole or kept.count > 2 * len(kept.newest) + SLACK:
+    current = sum(name in domains for name in kept.newest)
+    if not kept.whole or kept.count > current + SLACK:
         try:
-            write_atomically(private_directory(directory) / file, kept.compacted(), mode=0o600,
-                             dir_mode=0o700)
+            write_atomically(private_directory(directory) / file, kept.compacted(domains),
+                             mode=0o600, dir_mode=0o700)
         except Exception as exc:  # noqa: BLE001 - an unwritable cache only costs parsing again
             log.warning("bulkhead: cannot compact the definition records in %s: %s",
                         directory, exc)
