@@ -217,11 +217,11 @@ def append_kept(directory: str, name: str, data: bytes, *, limit: int,
                 header: bytes = b"") -> None:
     """Append ``data`` to the kept file ``directory``/``name`` (this user's own, mode 0600) in
     one write, so that appends of runs at the same time never interleave; a new file starts
-    with ``header`` (in the same write). A file ``limit``
-    bytes long or more is written anew as ``rewrite(its first 2 * limit bytes) + data``. A
-    new file prunes the folder: ``files`` is the prefix of its kind's names and how many of
-    them to keep (those of workstations gone would stay for ever). A cache that cannot be
-    written is logged as not keeping ``what``: it only costs the work again."""
+    with ``header`` (in the same write). A file ``limit`` bytes long or more is written anew as
+    ``rewrite(its first 2 * limit bytes) + data``. A new file prunes the folder: ``files`` is
+    the prefix of its kind's names and how many of them to keep (those of workstations gone
+    would stay for ever). A cache that cannot be written is logged as not keeping ``what``: it
+    only costs the work again."""
     try:
         path = private_directory(directory) / name
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,

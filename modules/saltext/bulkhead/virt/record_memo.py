@@ -75,11 +75,21 @@ def _remembered(conn: Connection, directory: str, workstation: str, domains: Col
     if record is not None:
         return record
     record = record_in(parsed_domain(conn, name, xml))
-    frame = kept.add(name, digest, record)
-    append_kept(directory, file, frame, limit=MAX_BYTES, files=(NAME + "@", MAX_FILES),
-                rewrite=lambda old: KeptRecords(old).compacted(domains), what="a definition record",
-                header=MAGIC)
+    kept.add(name, digest, record)
+    _append(directory, file, domains, name, digest, record)
     return record
+
+
+def _append(directory: str, file: str, domains: Collection[str], name: str, digest: bytes,
+            record: DefinitionRecord) -> None:
+    try:
+        frame = _frame(name, digest, pickled(record))
+    except Exception as exc:  # noqa: BLE001 - nothing about the cache may fail a run
+        log.warning("bulkhead: cannot keep a definition record of %s: %s", name, exc)
+        return
+    append_kept(directory, file, frame, limit=MAX_BYTES, files=(NAME + "@", MAX_FILES),
+                rewrite=lambda old: KeptRecords(old).compacted(domains),
+                what="a definition record", header=MAGIC)
 
 
 class KeptRecords:
@@ -117,12 +127,11 @@ class KeptRecords:
             self._records[digest] = _decoded(self.data[frame[1]:frame[2]])
         return self._records[digest]
 
-    def add(self, name: str, digest: bytes, record: DefinitionRecord) -> bytes:
-        """Hold ``record`` as this run's; its frame, to append to the file."""
+    def add(self, name: str, digest: bytes, record: DefinitionRecord) -> None:
+        """Hold ``record``, parsed by this run, for the rest of it."""
         self._records[digest] = record
         self.frames[digest] = (name, -1, -1)  # not in ``data``: ``_records`` has it
         self.newest[name] = digest
-        return _frame(name, digest, pickled(record))
 
     def compacted(self, domains: Collection[str] | None = None) -> bytes:
         """The file with the newest frame of each domain (of ``domains``), as read."""
