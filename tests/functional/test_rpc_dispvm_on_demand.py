@@ -17,7 +17,7 @@ from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.reconcile import Outcome
 from saltext.bulkhead.rpc.broker_service import facts_file
 from saltext.bulkhead.rpc.call_limits import TIMEOUT_RC, CallLimits
-from saltext.bulkhead.rpc.dispvm_factory import DispvmFactory
+from saltext.bulkhead.rpc.dispvm_factory import DispvmError, DispvmFactory
 from saltext.bulkhead.rpc.host import LibvirtHost
 from saltext.bulkhead.rpc.prompt import RefusePrompt
 from saltext.bulkhead.virt import (
@@ -41,9 +41,13 @@ class Deliveries:
 
     def __init__(self, netvm: str) -> None:
         self.netvm, self.covered = netvm, []
+        self.failures = 0  # how many deliveries to come fail, as when the netvm does not answer
 
     def __call__(self, conn, pillar, netvms) -> Outcome:
         assert netvms == [self.netvm]  # only the disposable's own netvm is asked
+        if self.failures:
+            self.failures -= 1
+            return Outcome(False, {}, f"{self.netvm}'s agent did not answer")
         self.covered.append(sorted(n for n, d in pillar.domains.items() if d.netvm == self.netvm
                                    and n.startswith("disp")))
         return Outcome(True, {}, "delivered")
@@ -191,6 +195,31 @@ def test_what_a_crashed_broker_left_is_deleted_by_the_next(rig):
     successor.dispvms = DispvmFactory(URI, successor.pillar, registry, firewalls=deliveries)
     assert successor.remove_leftovers() == [name]
     assert domains_named_disp() == before and not list(registry.iterdir())
+
+
+def test_a_disposable_whose_deletion_failed_is_deleted_by_the_next_try(rig):
+    n, _harness, host, deliveries, before, registry = rig
+    name = host.dispvms.create(n["dvm"])
+    deliveries.failures = 1  # withdrawing its chain fails: the call's end cannot finish
+    with pytest.raises(DispvmError, match="did not answer"):
+        host.dispvms.remove(name)
+    assert (registry / name).exists()
+    assert host.remove_leftovers() == [name]  # the same broker, while it runs
+    assert domains_named_disp() == before and not list(registry.iterdir())
+    assert deliveries.covered[-1] == []  # its chain withdrawn
+
+
+def test_a_leftover_that_fails_again_does_not_keep_the_others(rig):
+    n, _harness, host, deliveries, _before, registry = rig
+    registry.mkdir(exist_ok=True)
+    for name in ("dispa", "dispb"):
+        (registry / name).write_text(f'{{"template": "{n["dvm"]}"}}\n')
+    deliveries.failures = 1
+    assert host.remove_leftovers() == ["dispb"]
+    assert sorted(p.name for p in registry.iterdir()) == ["dispa"]
+    assert host.remove_leftovers() == ["dispa"]
+    assert not list(registry.iterdir())
+    assert host.remove_leftovers() == []  # nothing left: libvirt not asked
 
 
 def test_refused_when_the_limit_is_zero(rig, tmp_path):

@@ -12,8 +12,9 @@ whatever any other netvm does.
 
 A registry file per disposable (``/var/lib/bulkhead/dispvms/NAME``, holding X) is written before
 anything is created and removed last, so what a crashed broker left behind is deleted when the
-next one starts. The firewall state reads the same registry, so a Salt run meanwhile keeps the
-chains of the disposables alive.
+next one starts, and what this broker failed to delete is tried again while it runs
+(``remove_leftovers``). The firewall state reads the same registry, so a Salt run meanwhile
+keeps the chains of the disposables alive.
 """
 
 from __future__ import annotations
@@ -103,7 +104,7 @@ class DispvmFactory:
                     self._log.warning("disposable %s of %s not created: %s", name, template, exc)
                     try:
                         self._remove_locked(conn, pillar, name)
-                    except (DispvmError, BulkheadVirtError) as cleanup:  # the next broker retries
+                    except (DispvmError, BulkheadVirtError) as cleanup:  # remove_leftovers retries
                         self._log.error("disposable %s left behind: %s", name, cleanup)
                     raise DispvmError(str(exc)) from None
         self._log.info("disposable %s of %s created", name, template)
@@ -116,8 +117,13 @@ class DispvmFactory:
                 self._remove_locked(conn, pillar, name)
 
     def remove_leftovers(self) -> list[str]:
-        """Delete what a previous broker registered and never removed (at broker start)."""
+        """Delete the registered disposables no call uses: those a previous broker left (at
+        broker start) and those this one failed to delete (tried again while it runs). Each is
+        tried; one that fails again is logged and stays registered for the next try. Nothing
+        registered but the live ones: no lock taken, libvirt not asked."""
         with self._lock:
+            if not set(self._registry.entries()) - set(self._live):
+                return []
             pillar = self._pillar()
             with _locked(pillar), connect(self._uri) as conn:
                 return self._remove_all_left(conn, pillar)
@@ -131,7 +137,12 @@ class DispvmFactory:
                 )
                 self._registry.remove(name)
                 continue
-            self._remove_locked(conn, pillar, name)
+            try:
+                self._remove_locked(conn, pillar, name)
+            except (DispvmError, BulkheadVirtError) as exc:  # the others are still tried
+                self._log.error("disposable %s still left behind (tried again later): %s",
+                                name, exc)
+                continue
             deleted.append(name)
         return deleted
 

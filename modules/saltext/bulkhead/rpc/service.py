@@ -25,6 +25,9 @@ DEFAULT_SOCKET_DIR = Path("/run/bulkhead/rpc")
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_BACKUPS = 4
 GUI_STOP_TIMEOUT_S = 15.0
+# How often disposables whose deletion failed are tried again (a Salt run holding the apply
+# lock, libvirtd restarting): their volumes hold what a call left in them.
+LEFTOVERS_RETRY_S = 60.0
 
 
 def broker_logger(path: Path | None, max_bytes: int = LOG_MAX_BYTES,
@@ -77,11 +80,9 @@ def serve(
         limits.timeout_s,
         limits.max_output,
     )
-    try:
-        for name in host.remove_leftovers():
-            log.info("deleted disposable %s, left behind by an earlier broker", name)
-    except Exception as exc:  # libvirt down: the broker still serves; the next start retries
-        log.error("cannot delete disposables left behind: %s", exc)
+    _remove_leftovers(host, log)  # an earlier broker's, before any call
+    threading.Thread(target=_retry_leftovers, args=(host, log, stopping),
+                     name="dispvm-leftovers", daemon=True).start()
     thread = threading.Thread(target=watcher.run, name="rpc-watcher", daemon=True)
     thread.start()
     pillar = getattr(host, "pillar", None)  # a broker with a pillar serves its GUI domains too
@@ -102,3 +103,16 @@ def serve(
     watcher.stop()
     broker.close()
     log.info("broker stopped")
+
+
+def _remove_leftovers(host: Host, log: logging.Logger) -> None:
+    try:
+        for name in host.remove_leftovers():
+            log.info("deleted disposable %s, left behind by an earlier broker or call", name)
+    except Exception as exc:  # noqa: BLE001 - libvirt down: the broker still serves, and retries
+        log.error("cannot delete disposables left behind (tried again later): %s", exc)
+
+
+def _retry_leftovers(host: Host, log: logging.Logger, stopping: threading.Event) -> None:
+    while not stopping.wait(LEFTOVERS_RETRY_S):
+        _remove_leftovers(host, log)
