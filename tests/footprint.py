@@ -60,6 +60,8 @@ UNWATCHED = {
     RUN / "kvm-verdict.json": "a cache of facts about this host that any probe may add to",
     Path("/var/cache/bulkhead/plans"): "plans named by the sha256 of all they were made from "
                                        "(virt/plan_memo.py): any run adds its own, the oldest go",
+    Path("/var/cache/bulkhead") / OTHERS: "other workstations' plan caches, the tests' own among "
+                                          "them: the host's own never holds their files",
     LIB / "images": "the template image cache the tests share with the host: made by a fresh "
                     "machine's first test, rebuilt by one when this checkout's image inputs "
                     "changed, as `bulkhead image build` would",

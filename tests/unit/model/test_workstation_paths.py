@@ -10,7 +10,11 @@ import pytest
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.model.pillar import FormulaPaths
 from saltext.bulkhead.model.rpc_policy import PolicyConfig
-from saltext.bulkhead.model.workstation_paths import PER_WORKSTATION, derived
+from saltext.bulkhead.model.workstation_paths import (
+    PER_WORKSTATION,
+    PER_WORKSTATION_CACHES,
+    derived,
+)
 from saltext.bulkhead.systemd_units import unit_names
 
 
@@ -25,8 +29,9 @@ def test_another_workstation_gets_paths_of_its_own_memd_stays_the_hosts() -> Non
     paths = bob.formula.paths
     assert paths.broker_pillar == "/etc/bulkhead/workstations/bob/broker-pillar.json"
     assert paths.dispvm_registry == "/var/lib/bulkhead/workstations/bob/dispvms"
+    assert paths.plan_cache == "/var/cache/bulkhead/workstations/bob/plans"
     assert bob.policy.dir == "/etc/bulkhead/workstations/bob/policy.d"
-    assert all("/bob/" in getattr(paths, f) for f in PER_WORKSTATION)
+    assert all("/bob/" in getattr(paths, f) for f in (*PER_WORKSTATION, *PER_WORKSTATION_CACHES))
     assert (paths.memd_config, paths.locks) == (FormulaPaths().memd_config, FormulaPaths().locks)
     names = unit_names(paths)
     assert names.memd == "bulkhead-memd.service" and names.broker != "bulkhead-rpc-broker.service"
@@ -40,7 +45,8 @@ def test_a_path_the_pillar_sets_is_kept() -> None:
 
 
 @pytest.mark.parametrize("default", [
-    *(FormulaPaths.model_fields[field].default for field in PER_WORKSTATION),
+    *(FormulaPaths.model_fields[field].default
+      for field in (*PER_WORKSTATION, *PER_WORKSTATION_CACHES)),
     PolicyConfig.model_fields["dir"].default, "/top",
 ])
 def test_a_derived_default_is_the_path_pathlib_would_make(default: str) -> None:

@@ -405,8 +405,9 @@ class FormulaPaths(Frozen):
     """Where the formula keeps the host daemons' files.
 
     The defaults shown are the host's own workstation's (named like the machine's minion id);
-    another workstation's broker, disposables, firewall records (and policy directory) default
-    to ``.../workstations/<name>/...`` (``workstation_paths.py``), so it needs none set here.
+    another workstation's broker, disposables, firewall records, plan cache (and policy
+    directory) default to ``.../workstations/<name>/...`` (``workstation_paths.py``), so it
+    needs none set here.
     bulkhead-memd's files and the lock are the host's. A separate instance (the test suite)
     points every one elsewhere and can then neither stop nor rewrite the installed one.
     """
@@ -452,7 +453,8 @@ class FormulaPaths(Frozen):
         doc="Where runs keep the plans they made, each named by the sha256 of all it was made "
             "from, so that a new process's no-op loads its plan (virt/plan_memo.py), and what "
             "they read from definitions (virt/same_properties.py, virt/record_memo.py); deleting "
-            "it only costs planning and parsing again.",
+            "it only costs planning and parsing again. Another workstation than the host's own "
+            "has its own by default (workstations/<name>/plans).",
         rule=PATH_RULE)
     locks: AbsPath = key(
         "/run/bulkhead/locks",

@@ -1,9 +1,11 @@
 """Default paths per workstation: a second workstation on a host needs no hand-set paths.
 
-The broker's facts, pidfile and log, its disposables' registry, the firewall records and the
-policy directory are a workstation's own: for any workstation but the host's own one, the
-default path gets ``workstations/<name>/`` before its file name
-(``/etc/bulkhead/workstations/bob/broker-pillar.json``). The host's own workstation, named like
+The broker's facts, pidfile and log, its disposables' registry, the firewall records, the
+policy directory and the plan cache are a workstation's own: for any workstation but the host's
+own one, the default path gets ``workstations/<name>/`` before its file name
+(``/etc/bulkhead/workstations/bob/broker-pillar.json``). A cache of its own means another
+workstation's runs (a lab host's other users, a test session beside a live workstation) never
+evict its kept plans and records, however many they keep. The host's own workstation, named like
 this machine's minion id (``local_minion_id``), keeps the plain paths, so a host from before
 ownership upgrades in place: nothing moves, no daemon restarts. A path the pillar sets is kept.
 bulkhead-memd's files and the apply lock stay host-wide: one balancer, one lock per host.
@@ -16,6 +18,7 @@ from .rpc_policy import PolicyConfig
 
 PER_WORKSTATION = ("broker_pillar", "broker_pidfile", "broker_log", "dispvm_registry",
                    "firewall_records")
+PER_WORKSTATION_CACHES = ("plan_cache",)  # no daemon reads them: moving one stops nothing
 SUBDIR = "workstations"
 
 
@@ -33,8 +36,8 @@ def own_paths(paths: FormulaPaths, workstation: str, host_workstation: str) -> F
     if workstation == host_workstation:
         return paths
     fields, given = FormulaPaths.model_fields, paths.model_fields_set
-    update = {field: derived(fields[field].default, workstation) for field in PER_WORKSTATION
-              if field not in given}
+    update = {field: derived(fields[field].default, workstation)
+              for field in (*PER_WORKSTATION, *PER_WORKSTATION_CACHES) if field not in given}
     return paths.model_copy(update=update)
 
 
