@@ -8,10 +8,12 @@ state's code, tests/isolation)."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
 
+from saltext.bulkhead.apply_lock import pillar_lock
 from saltext.bulkhead.guest.client import REFUSED_RC
 from saltext.bulkhead.model import load_pillar
 from saltext.bulkhead.reconcile import Outcome
@@ -220,6 +222,32 @@ def test_a_leftover_that_fails_again_does_not_keep_the_others(rig):
     assert host.remove_leftovers() == ["dispa"]
     assert not list(registry.iterdir())
     assert host.remove_leftovers() == []  # nothing left: libvirt not asked
+
+
+def test_a_retry_does_not_wait_for_a_salt_run_holding_the_apply_lock(rig):
+    n, _harness, host, _deliveries, _before, registry = rig
+    registry.mkdir(exist_ok=True)
+    (registry / "dispc").write_text(f'{{"template": "{n["dvm"]}"}}\n')
+    held, release = threading.Event(), threading.Event()
+
+    def salt_run() -> None:
+        with pillar_lock(host.pillar()):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=salt_run)
+    holder.start()
+    try:
+        assert held.wait(10)
+        start = time.monotonic()
+        with pytest.raises(DispvmError, match="held by"):
+            host.dispvms.remove_leftovers()
+        assert time.monotonic() - start < 5  # not the pillar's lock_timeout
+        assert (registry / "dispc").exists()
+    finally:
+        release.set()
+        holder.join()
+    assert host.remove_leftovers() == ["dispc"]
 
 
 def test_refused_when_the_limit_is_zero(rig, tmp_path):

@@ -120,12 +120,14 @@ class DispvmFactory:
         """Delete the registered disposables no call uses: those a previous broker left (at
         broker start) and those this one failed to delete (tried again while it runs). Each is
         tried; one that fails again is logged and stays registered for the next try. Nothing
-        registered but the live ones: no lock taken, libvirt not asked."""
+        registered but the live ones: no lock taken, libvirt not asked. The apply lock is not
+        waited for: while a Salt run holds it, calls that create or delete a disposable would
+        wait behind this; a DispvmError then, and the next try comes."""
         with self._lock:
             if not set(self._registry.entries()) - set(self._live):
                 return []
             pillar = self._pillar()
-            with _locked(pillar), connect(self._uri) as conn:
+            with _locked(pillar, 0.0), connect(self._uri) as conn:
                 return self._remove_all_left(conn, pillar)
 
     def _remove_all_left(self, conn: Any, pillar: Pillar) -> list[str]:
