@@ -71,6 +71,7 @@ class DispvmFactory:
         self._registry = DispvmRegistry(registry)
         self._log = log or logging.getLogger("bulkhead.rpc.dispvms")
         self._live: dict[str, str] = {}  # name -> template
+        self._failed: set[str] = set()  # this broker's disposables whose deletion failed
         self._lock = threading.Lock()  # one creation or removal at a time: names and rulesets
 
     def live(self) -> list[str]:
@@ -105,6 +106,7 @@ class DispvmFactory:
                     try:
                         self._remove_locked(conn, pillar, name)
                     except (DispvmError, BulkheadVirtError) as cleanup:  # remove_leftovers retries
+                        self._failed.add(name)
                         self._log.error("disposable %s left behind: %s", name, cleanup)
                     raise DispvmError(str(exc)) from None
         self._log.info("disposable %s of %s created", name, template)
@@ -113,26 +115,35 @@ class DispvmFactory:
     def remove(self, name: str) -> None:
         with self._lock:
             pillar = self._pillar()
-            with _locked(pillar), connect(self._uri) as conn:
-                self._remove_locked(conn, pillar, name)
+            try:
+                with _locked(pillar), connect(self._uri) as conn:
+                    self._remove_locked(conn, pillar, name)
+            except (DispvmError, BulkheadVirtError):
+                self._live.pop(name, None)  # no call uses it any more: a leftover to retry
+                self._failed.add(name)
+                raise
 
-    def remove_leftovers(self) -> list[str]:
-        """Delete the registered disposables no call uses: those a previous broker left (at
-        broker start) and those this one failed to delete (tried again while it runs). Each is
-        tried; one that fails again is logged and stays registered for the next try. Nothing
-        registered but the live ones: no lock taken, libvirt not asked. The apply lock is not
-        waited for: while a Salt run holds it, calls that create or delete a disposable would
-        wait behind this; a DispvmError then, and the next try comes."""
+    def remove_leftovers(self, earlier: bool = True) -> list[str]:
+        """Delete registered disposables no call uses. ``earlier`` (at broker start): every one
+        registered, what a crashed broker left. Else (tried again while the broker runs): only
+        those this broker failed to delete; one registered since by another process (a test's
+        own factory) is not this broker's to delete. Each is tried; one that fails again is
+        logged and stays for the next try. Nothing to delete: no lock taken, libvirt not asked.
+        The apply lock is not waited for: while a Salt run holds it, calls that create or delete
+        a disposable would wait behind this; a DispvmError then, and the next try comes."""
         with self._lock:
-            if not set(self._registry.entries()) - set(self._live):
+            names = set(self._registry.entries()) - set(self._live)
+            if not earlier:
+                names &= self._failed
+            if not names:
                 return []
             pillar = self._pillar()
             with _locked(pillar, 0.0), connect(self._uri) as conn:
-                return self._remove_all_left(conn, pillar)
+                return self._remove_all_left(conn, pillar, names)
 
-    def _remove_all_left(self, conn: Any, pillar: Pillar) -> list[str]:
+    def _remove_all_left(self, conn: Any, pillar: Pillar, names: set[str]) -> list[str]:
         deleted = []
-        for name in sorted(set(self._registry.entries()) - set(self._live)):
+        for name in sorted(names):
             if name in pillar.domains:  # the admin has since declared it: theirs now
                 self._log.warning(
                     "registered disposable %s is now a pillar domain: not deleted", name
@@ -142,9 +153,11 @@ class DispvmFactory:
             try:
                 self._remove_locked(conn, pillar, name)
             except (DispvmError, BulkheadVirtError) as exc:  # the others are still tried
+                self._failed.add(name)
                 self._log.error("disposable %s still left behind (tried again later): %s",
                                 name, exc)
                 continue
+            self._failed.discard(name)
             deleted.append(name)
         return deleted
 

@@ -46,7 +46,7 @@ class Host(Protocol):
 
     def remove_disposable(self, name: str) -> None: ...
 
-    def remove_leftovers(self) -> list[str]: ...
+    def remove_leftovers(self, earlier: bool = True) -> list[str]: ...
 
 
 class StaticHost:
@@ -74,7 +74,7 @@ class StaticHost:
     def remove_disposable(self, name: str) -> None:
         raise StopError(f"{name}: this broker created no domains")
 
-    def remove_leftovers(self) -> list[str]:
+    def remove_leftovers(self, earlier: bool = True) -> list[str]:
         return []
 
 
@@ -162,5 +162,5 @@ class LibvirtHost:
         except (DispvmError, BulkheadVirtError, libvirt.libvirtError) as exc:
             raise StopError(f"deleting disposable {name} failed: {exc}") from None
 
-    def remove_leftovers(self) -> list[str]:
-        return self.dispvms.remove_leftovers()
+    def remove_leftovers(self, earlier: bool = True) -> list[str]:
+        return self.dispvms.remove_leftovers(earlier)

@@ -105,9 +105,9 @@ def serve(
     log.info("broker stopped")
 
 
-def _remove_leftovers(host: Host, log: logging.Logger) -> None:
+def _remove_leftovers(host: Host, log: logging.Logger, earlier: bool = True) -> None:
     try:
-        for name in host.remove_leftovers():
+        for name in host.remove_leftovers(earlier):
             log.info("deleted disposable %s, left behind by an earlier broker or call", name)
     except Exception as exc:  # noqa: BLE001 - libvirt down: the broker still serves, and retries
         log.error("cannot delete disposables left behind (tried again later): %s", exc)
@@ -115,4 +115,4 @@ def _remove_leftovers(host: Host, log: logging.Logger) -> None:
 
 def _retry_leftovers(host: Host, log: logging.Logger, stopping: threading.Event) -> None:
     while not stopping.wait(LEFTOVERS_RETRY_S):
-        _remove_leftovers(host, log)
+        _remove_leftovers(host, log, earlier=False)  # only this broker's own
