@@ -138,8 +138,14 @@ class DispvmFactory:
             if not names:
                 return []
             pillar = self._pillar()
-            with _locked(pillar, 0.0), connect(self._uri) as conn:
-                return self._remove_all_left(conn, pillar, names)
+            try:
+                with _locked(pillar, 0.0), connect(self._uri) as conn:
+                    return self._remove_all_left(conn, pillar, names)
+            except (DispvmError, BulkheadVirtError):
+                # Not even tried (a Salt run holds the lock, as when the formula starts this
+                # broker): the retries take them, an earlier broker's included.
+                self._failed |= names
+                raise
 
     def _remove_all_left(self, conn: Any, pillar: Pillar, names: set[str]) -> list[str]:
         deleted = []
